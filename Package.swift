@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "VictimCare",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "victimcare", targets: ["victimcare"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+    ],
+    targets: [
+        // Pure rules and value types: Foundation only, no Vapor or Fluent.
+        .target(
+            name: "VictimCareDomain",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VictimCareServer",
+            dependencies: [
+                "VictimCareDomain",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "victimcare",
+            dependencies: ["VictimCareServer"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VictimCareDomainTests",
+            dependencies: ["VictimCareDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VictimCareServerTests",
+            dependencies: [
+                "VictimCareServer",
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Who is doing something: a signed-in user, an integration's API token, or the system itself (jobs, commands).
+public struct Actor: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case user
+        case apiToken = "api_token"
+        case system
+    }
+
+    public let id: UUID?
+    public let kind: Kind
+    public let role: Role
+    public let commandUnitID: UUID?
+    public let teamID: UUID?
+    public let name: String
+
+    public init(id: UUID?, kind: Kind, role: Role, commandUnitID: UUID?, teamID: UUID? = nil, name: String) {
+        self.id = id
+        self.kind = kind
+        self.role = role
+        self.commandUnitID = commandUnitID
+        self.teamID = teamID
+        self.name = name
+    }
+
+    /// The system acting on its own account (scheduled jobs, the command line's set-up steps).
+    public static let system = Actor(id: nil, kind: .system, role: .administrator, commandUnitID: nil, name: "system")
+}

@@ -1,0 +1,102 @@
+import ConsoleKit
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import VictimCareDomain
+
+/// `victimcare demo-data [--crimes N] [--seed S]`: loads a synthetic force. The same seed and date give the
+/// same force. Nothing in it is a real person.
+struct DemoDataCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "crimes", help: "How many crimes (default 2000)") var crimes: Int?
+        @Option(name: "seed", help: "Random seed (default 20221014)") var seed: Int?
+        @Option(name: "as-of", help: "The date the data ends, YYYY-MM-DD (default today)") var asOf: String?
+        @Option(
+            name: "password", help: "Password for every demo account (default: VICTIMCARE_DEMO_PASSWORD, or generated)")
+        var password: String?
+        @Option(name: "batch", help: "Crimes per transaction (default 2000)") var batch: Int?
+    }
+
+    var help: String {
+        "Loads a deterministic synthetic force: units, teams, officers of every role, crimes, victims, property and places."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        // One connection throughout, so the bulk-loading settings apply to every statement.
+        let db = app.databases.database(logger: app.logger, on: app.eventLoopGroup.next())!
+        let total = signature.crimes ?? 2000
+        guard total >= 0 else { throw CommandFailure("--crimes must be zero or more") }
+        if try await User.query(on: db).filter(\.$username == "demo.officer").count() > 0 {
+            context.console.print("Demo data is already loaded; nothing to do.")
+            return
+        }
+        var asOf = Date()
+        if let raw = signature.asOf {
+            guard let day = LocalDate(raw) else { throw CommandFailure("--as-of must be a date like 2026-11-01") }
+            asOf = London.startOfDay(day).addingTimeInterval(12 * 3600)
+        }
+        let password = signature.password ?? Environment.get("VICTIMCARE_DEMO_PASSWORD") ?? Secrets.readablePassword()
+        if let problem = PasswordHasher.problems(with: password, username: "demo.officer") {
+            throw CommandFailure("--password: \(problem)")
+        }
+        let seed = UInt64(signature.seed ?? 20_221_014)
+        var random = DemoRandom(seed: seed)
+        var ids = SequentialIDs(seed: seed)
+        let started = Date()
+        try await Self.tune(db, bulk: true)
+
+        let hash = try await app.passwordHasher.hash(password)
+        let force = try await DemoForce.create(passwordHash: hash, random: &random, ids: &ids, on: db)
+        let offences = try await Offence.query(on: db).all()
+        var generator = DemoCrimes(
+            force: force, profiles: DemoCrimes.profiles(from: offences), asOf: asOf, random: random, ids: ids)
+        let batch = max(100, signature.batch ?? 2000)
+        var progress = Progress("Crimes", total: total)
+        var done = 0
+        while done < total {
+            let count = min(batch, total - done)
+            var tables = DemoCrimes.Tables()
+            generator.generate(count, into: &tables)
+            let filled = tables
+            try await db.transaction { tx in
+                var pending = filled
+                try await pending.flush(on: tx)
+            }
+            done += count
+            progress.update(done)
+        }
+        progress.finish()
+        try await Self.tune(db, bulk: false)
+        try await AuditLog.record(
+            .create, "demo_data", nil, summary: "\(total) crimes, seed \(seed)", context: .system, on: db)
+        let seconds = Date().timeIntervalSince(started)
+        context.console.print("Loaded \(total) crimes in \(String(format: "%.1f", seconds)) s.")
+        context.console.print("Demo accounts (every one uses the same password):")
+        for (username, role, unit) in force.showcase { context.console.print("  \(username)  \(role), \(unit)") }
+        context.console.print(
+            "  plus <unit>.officerN, <unit>.sgtN, <unit>.di, <unit>.lead for every unit (e.g. sn.officer1), desk1-4, analyst1-2"
+        )
+        if signature.password == nil, Environment.get("VICTIMCARE_DEMO_PASSWORD") == nil {
+            context.console.print("Demo password: \(password)")
+            try Self.remember(password, app: app)
+        }
+    }
+
+    /// Keeps the generated demo password where the developer can find it again (development data only).
+    static func remember(_ password: String, app: Application) throws {
+        guard case .sqlite(let path) = app.config.database, path != ":memory:" else { return }
+        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("demo-password.txt")
+            .path
+        FileManager.default.createFile(
+            atPath: file, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    }
+
+    /// Bulk loading in SQLite goes faster with a large page cache; nothing else changes.
+    static func tune(_ db: any Database, bulk: Bool) async throws {
+        guard !db.isPostgres, let sql = db as? any SQLDatabase else { return }
+        try await sql.raw(bulk ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000").run()
+        if !bulk { try await sql.raw("ANALYZE").run() }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+
+/// Everything an operator can set, read once from the environment. Secrets never have defaults in production.
+struct AppConfig: Sendable {
+    enum DatabaseKind: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    var database: DatabaseKind
+    var host: String
+    var port: Int
+    var publicURL: String
+    var logLevel: Logger.Level
+    var logFormat: String
+    /// `nil`: decide per request (Secure when the request arrived over TLS, directly or through a proxy).
+    var secureCookies: Bool?
+    var trustForwardedHeaders: Bool
+    var postgresPoolSize: Int
+    var sessionHours: Int
+    var signInMaxFailures: Int
+    var signInLockoutMinutes: Int
+    var signInIPLimit: Int
+    var signInIPWindowMinutes: Int
+    var accessGrantMinutes: Int
+    var adminUsername: String
+    var adminPassword: String?
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
+        func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
+        func bool(_ key: String) -> Bool? {
+            switch env[key]?.lowercased() {
+            case "1", "true", "yes", "on": true
+            case "0", "false", "no", "off": false
+            default: nil
+            }
+        }
+        let database: DatabaseKind
+        if let url = env["DATABASE_URL"], !url.isEmpty, url.hasPrefix("postgres") {
+            database = .postgres(url: url)
+        } else if let url = env["DATABASE_URL"], url.hasPrefix("sqlite:") {
+            database = .sqlite(path: String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: ""))
+        } else {
+            database = .sqlite(path: env["VICTIMCARE_SQLITE_PATH"] ?? "data/victimcare.sqlite")
+        }
+        let host = env["HOST"] ?? "127.0.0.1"
+        let port = int("PORT", 8080)
+        return AppConfig(
+            database: database,
+            host: host,
+            port: port,
+            publicURL: env["PUBLIC_URL"] ?? "http://\(host):\(port)",
+            logLevel: env["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info,
+            logFormat: env["LOG_FORMAT"] ?? "json",
+            secureCookies: bool("SESSION_COOKIE_SECURE"),
+            trustForwardedHeaders: bool("TRUST_PROXY") ?? false,
+            postgresPoolSize: int("DB_POOL_SIZE", 8),
+            sessionHours: int("SESSION_HOURS", 10),
+            signInMaxFailures: int("SIGN_IN_MAX_FAILURES", 5),
+            signInLockoutMinutes: int("SIGN_IN_LOCKOUT_MINUTES", 15),
+            signInIPLimit: int("SIGN_IN_IP_LIMIT", 30),
+            signInIPWindowMinutes: int("SIGN_IN_IP_WINDOW_MINUTES", 10),
+            accessGrantMinutes: int("ACCESS_REASON_MINUTES", 60),
+            adminUsername: env["VICTIMCARE_ADMIN_USERNAME"] ?? "admin",
+            adminPassword: env["VICTIMCARE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        )
+    }
+}

@@ -1,0 +1,23 @@
+import Vapor
+
+/// Sets up a VictimCare application. Each step is a small function in `Config/`.
+public func configure(_ app: Application) async throws {
+    try await configure(app, config: AppConfig.fromEnvironment())
+}
+
+func configure(_ app: Application, config: AppConfig) async throws {
+    app.config = config
+    app.http.server.configuration.hostname = config.host
+    app.http.server.configuration.port = config.port
+    try configureDatabase(app, config)
+    configureMigrations(app)
+    configureMiddleware(app)
+    configureSessions(app)
+    configureViews(app)
+    configureCommands(app)
+    _ = Observability.bootstrap
+    if app.environment != .testing {
+        app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
+    }
+    try routes(app)
+}

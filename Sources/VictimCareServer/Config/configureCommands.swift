@@ -1,0 +1,21 @@
+import Vapor
+
+func configureCommands(_ app: Application) {
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(CreateTokenCommand(), as: "create-token")
+    app.asyncCommands.use(RevokeTokenCommand(), as: "revoke-token")
+    app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
+    app.lifecycle.use(AdministratorOnServe())
+}
+
+/// `serve` creates the first administrator too, so a fresh database can always be signed in to.
+struct AdministratorOnServe: LifecycleHandler {
+    func didBootAsync(_ app: Application) async throws {
+        guard CommandLine.arguments.dropFirst().first.map({ $0 == "serve" || $0.hasPrefix("-") }) ?? true else {
+            return
+        }
+        guard app.environment != .testing else { return }
+        try await Bootstrap.ensureAdministrator(app, console: Terminal())
+    }
+}

@@ -1,0 +1,28 @@
+import Fluent
+import Vapor
+
+func routes(_ app: Application) throws {
+    try app.register(collection: OpsController())
+
+    // The web interface: sessions, secure cookies, CSRF on every form, then sign-in.
+    let web = app.grouped(
+        SecureCookieMiddleware(), app.sessions.middleware, WebSessionAuthenticator(), CSRFMiddleware())
+    let auth = AuthController()
+    try web.register(collection: auth)
+    let signedIn = web.grouped(RequireSignedIn())
+    auth.bootSignedIn(routes: signedIn)
+    signedIn.get(use: HomeController().index)
+    try signedIn.register(collection: CrimesController())
+    try signedIn.register(collection: CrimeLinksController())
+    try signedIn.register(collection: PeopleController())
+    try signedIn.register(collection: AccessController())
+    try signedIn.register(collection: UsersController())
+    try signedIn.register(collection: TokensController())
+    try signedIn.register(collection: AuditController())
+
+    // The JSON API for integrations: bearer tokens only, no cookies.
+    let api = app.grouped("api", "v1").grouped(BearerTokenAuthenticator())
+    try api.register(collection: CrimesAPIController())
+    try api.register(collection: PeopleAPIController())
+    try api.register(collection: OrganisationAPIController())
+}

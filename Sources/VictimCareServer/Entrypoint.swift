@@ -1,0 +1,28 @@
+import Logging
+import Vapor
+
+/// Runs the `victimcare` command line: `serve` (the default), `migrate`, `create-user`, `create-token`,
+/// `revoke-token`, `demo-data`.
+public enum VictimCare {
+    public static func main() async throws {
+        var env = try Environment.detect()
+        let config = AppConfig.fromEnvironment()
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                config.logFormat == "text" ? StreamLogHandler.standardError(label: label) : JSONLogHandler(label: label)
+            handler.logLevel = config.logLevel
+            return handler
+        }
+        if env.arguments.count == 1 { env.arguments.append("serve") }
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, config: config)
+            try await app.execute()
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}

@@ -1,0 +1,160 @@
+import Leaf
+import Vapor
+import VictimCareDomain
+
+/// The one place errors become responses: problem details under `/api`, an error page elsewhere.
+/// Internals never reach the client; the log gets the error's type and the request id, not its text.
+struct AppErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return await response(for: error, request: request)
+        }
+    }
+
+    struct Mapped {
+        var status: HTTPResponseStatus
+        var type: String
+        var title: String
+        var detail: String?
+        var fields: [FieldError]?
+        var headers: HTTPHeaders = [:]
+    }
+
+    static func map(_ error: any Error) -> Mapped {
+        switch error {
+        case let error as DomainError:
+            switch error {
+            case .invalid(let fields):
+                return Mapped(
+                    status: .unprocessableEntity, type: "validation", title: "Some details need correcting",
+                    detail: fields.map(\.message).joined(separator: "; "), fields: fields)
+            case .notFound(let what):
+                return Mapped(
+                    status: .notFound, type: "not-found", title: "Not found", detail: "No \(what) has that id")
+            case .forbidden(let why):
+                return Mapped(status: .forbidden, type: "forbidden", title: "Not allowed", detail: why)
+            case .reasonRequired(let type, _):
+                return Mapped(
+                    status: .forbidden, type: "reason-required", title: "A reason is needed",
+                    detail:
+                        "This \(type) belongs to another command unit. Say why you need it in the X-Access-Reason header (at least 10 characters); the reason is audited."
+                )
+            case .conflict(let field, let message):
+                return Mapped(
+                    status: .conflict, type: "conflict", title: "Already exists", detail: message,
+                    fields: [FieldError(field: field, message: message)])
+            case .rateLimited(let seconds):
+                return Mapped(
+                    status: .tooManyRequests, type: "rate-limited", title: "Too many requests",
+                    detail: "Try again in \(seconds) seconds", headers: ["Retry-After": "\(seconds)"])
+            }
+        case let error as DecodingError:
+            return mapDecoding(error)
+        case let abort as any AbortError:
+            return Mapped(
+                status: abort.status, type: "http-\(abort.status.code)", title: abort.status.reasonPhrase,
+                detail: abort.reason, headers: abort.headers)
+        default:
+            return Mapped(
+                status: .internalServerError, type: "internal", title: "Something went wrong",
+                detail: "The error has been logged. Try again, and tell the service desk if it keeps happening.")
+        }
+    }
+
+    private static func mapDecoding(_ error: DecodingError) -> Mapped {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        let field: String
+        let message: String
+        switch error {
+        case .keyNotFound(let key, let context):
+            field = ([path(context)].filter { !$0.isEmpty } + [key.stringValue]).joined(separator: ".")
+            message = "\(field) is required"
+        case .typeMismatch(let type, let context):
+            field = path(context)
+            message = "\(field) must be \(describe(type))"
+        case .valueNotFound(let type, let context):
+            field = path(context)
+            message = "\(field) must be \(describe(type)), not null"
+        case .dataCorrupted(let context):
+            field = path(context)
+            if field.isEmpty {
+                return Mapped(
+                    status: .badRequest, type: "malformed", title: "The request body could not be read",
+                    detail: "Send a JSON object")
+            }
+            message = "\(field): \(context.debugDescription)"
+        @unknown default:
+            return Mapped(status: .badRequest, type: "malformed", title: "The request body could not be read")
+        }
+        return Mapped(
+            status: .unprocessableEntity, type: "validation", title: "Some details need correcting", detail: message,
+            fields: [FieldError(field: field, message: message)])
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "text"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Double.Type: "a number"
+        case is [Any].Type: "a list"
+        default: "an object"
+        }
+    }
+
+    private func response(for error: any Error, request: Request) async -> Response {
+        let mapped = Self.map(error)
+        if mapped.status == .internalServerError {
+            request.logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))"])
+        } else {
+            request.logger.debug(
+                "request refused", metadata: ["status": "\(mapped.status.code)", "problem": "\(mapped.type)"])
+        }
+        if request.url.path.hasPrefix("/api/") || request.url.path == "/api" {
+            return problemResponse(mapped, request: request)
+        }
+        if case DomainError.reasonRequired(let type, let id) = error, request.method == .GET {
+            return request.redirect(
+                to:
+                    "/access/\(type)/\(id)?next=\(request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/")"
+            )
+        }
+        return await errorPage(mapped, request: request)
+    }
+
+    private func problemResponse(_ mapped: Mapped, request: Request) -> Response {
+        let problem = ProblemDetails(
+            type: "https://victimcare.example/problems/\(mapped.type)", title: mapped.title,
+            status: Int(mapped.status.code),
+            detail: mapped.detail, instance: request.url.path, errors: mapped.fields)
+        var headers = mapped.headers
+        headers.contentType = ProblemDetails.defaultContentType
+        let body = (try? JSONEncoder().encode(problem)) ?? Data()
+        return Response(status: mapped.status, headers: headers, body: .init(data: body))
+    }
+
+    private func errorPage(_ mapped: Mapped, request: Request) async -> Response {
+        struct Context: Encodable {
+            var chrome: Chrome
+            var status: UInt
+            var message: String
+        }
+        let context = Context(
+            chrome: Chrome(request, title: mapped.status == .notFound ? "Page not found" : mapped.title),
+            status: mapped.status.code,
+            message: mapped.status == .notFound ? "Check the address, or go back and try again." : (mapped.detail ?? "")
+        )
+        do {
+            let response = try await request.view.render("Errors/error", context).encodeResponse(for: request)
+            response.status = mapped.status
+            for (name, value) in mapped.headers { response.headers.replaceOrAdd(name: name, value: value) }
+            return response
+        } catch {
+            return Response(status: mapped.status, body: .init(string: "\(mapped.status.code) \(mapped.title)"))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Fluent
+import Foundation
+import VictimCareDomain
+
+/// An event in the POLE model: the crime report.
+final class Crime: Model, @unchecked Sendable {
+    static let schema = "crimes"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "reference") var reference: String
+    @Field(key: "offence_code") var offenceCode: String
+    @Field(key: "offence_description") var offenceDescription: String
+    @Field(key: "occurred_from") var occurredFrom: Date
+    @OptionalField(key: "occurred_to") var occurredTo: Date?
+    @Field(key: "reported_at") var reportedAt: Date
+    @Field(key: "channel") var channelCode: String
+    @Field(key: "flags") var flagsCode: String
+    @Parent(key: "command_unit_id") var commandUnit: CommandUnit
+    @OptionalParent(key: "officer_in_case_id") var officerInCase: User?
+    @Field(key: "status") var statusCode: String
+    @OptionalField(key: "summary") var summary: String?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    var channel: ReportingChannel { ReportingChannel(rawValue: channelCode) ?? .online }
+    var status: CrimeStatus { CrimeStatus(rawValue: statusCode) ?? .recorded }
+    var flags: Set<CrimeFlag> {
+        get { CrimeFlags.decode(flagsCode) }
+        set { flagsCode = CrimeFlags.encode(newValue) }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import VictimCareDomain
+
+/// Who is asking, from where, and any reason they have given to open records outside their unit.
+/// Every service call takes one; web, API, jobs and commands build it the same way.
+struct AccessContext: Sendable {
+    var actor: Actor
+    var ip: String?
+    /// A reason stated with this very request (the API's `X-Access-Reason` header, the web's reason form).
+    var reason: String?
+    /// Records opened with a stated reason earlier in this session; no need to ask again.
+    var grantedRecords: Set<UUID>
+
+    init(actor: Actor, ip: String? = nil, reason: String? = nil, grantedRecords: Set<UUID> = []) {
+        self.actor = actor
+        self.ip = ip
+        self.reason = reason
+        self.grantedRecords = grantedRecords
+    }
+
+    static let system = AccessContext(actor: .system)
+}

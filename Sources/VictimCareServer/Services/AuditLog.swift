@@ -1,0 +1,57 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// Writes and reads the append-only audit trail. Nothing here (or anywhere) updates or deletes an entry.
+enum AuditLog {
+    enum Action: String, CaseIterable, Sendable {
+        case create, update, delete, view
+        case viewWithReason = "view_with_reason"
+        case refused
+        case signIn = "sign_in"
+        case signInFailed = "sign_in_failed"
+        case signOut = "sign_out"
+        case export
+    }
+
+    /// Records one event. `summary` names fields and ids, never personal values.
+    static func record(
+        _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String = "",
+        context: AccessContext, on db: any Database
+    ) async throws {
+        let entry = AuditEntry()
+        entry.at = Date()
+        entry.actorID = context.actor.id
+        entry.actorKind = context.actor.kind.rawValue
+        entry.actorName = context.actor.name
+        entry.actorRole = context.actor.role.rawValue
+        entry.action = action.rawValue
+        entry.recordType = recordType
+        entry.recordID = recordID
+        entry.summary = String(summary.prefix(1000))
+        entry.ip = context.ip
+        entry.reason = context.reason.map { String($0.prefix(1000)) }
+        try await entry.create(on: db)
+    }
+
+    struct Filter: Sendable {
+        var actorName: String?
+        var action: String?
+        var recordType: String?
+        var recordID: UUID?
+        var from: Date?
+        var to: Date?
+    }
+
+    static func query(_ filter: Filter, on db: any Database) -> QueryBuilder<AuditEntry> {
+        let query = AuditEntry.query(on: db).sort(\.$at, .descending)
+        if let name = filter.actorName, !name.isEmpty { query.filter(\.$actorName == name) }
+        if let action = filter.action, !action.isEmpty { query.filter(\.$action == action) }
+        if let type = filter.recordType, !type.isEmpty { query.filter(\.$recordType == type) }
+        if let id = filter.recordID { query.filter(\.$recordID == id) }
+        if let from = filter.from { query.filter(\.$at >= from) }
+        if let to = filter.to { query.filter(\.$at < to) }
+        return query
+    }
+}

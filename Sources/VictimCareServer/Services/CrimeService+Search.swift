@@ -1,0 +1,181 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+extension CrimeService {
+    /// Search terms as typed. Every term narrows the result; none at all lists the newest crimes.
+    struct SearchTerms: Sendable {
+        var reference: String?
+        var name: String?
+        var postcode: String?
+        var from: String?
+        var to: String?
+        var commandUnit: String?
+        var officerInCase: UUID?
+        var page: Int = 1
+    }
+
+    struct SearchRow: Sendable, Decodable {
+        var id: UUID
+        var reference: String
+        var offence_description: String
+        var reported_at: Date
+        var status: String
+        var command_unit_id: UUID
+        var unit_code: String
+        var unit_name: String
+    }
+
+    struct SearchResult: Sendable {
+        var rows: [SearchRow]
+        /// Victims' names by crime id, only for crimes the actor may open without a reason.
+        var victimNames: [UUID: [String]]
+        var page: Int
+        var hasNextPage: Bool
+    }
+
+    static let pageSize = 25
+
+    /// Finds crimes by reference prefix, person name (family name, optionally with given name), postcode prefix,
+    /// reporting date range and unit. Results list crimes force-wide; opening one outside the unit needs a reason.
+    static func search(_ terms: SearchTerms, context: AccessContext, on db: any Database) async throws -> SearchResult {
+        try AccessGuard.require(.viewCrime, context)
+        guard context.actor.role.reach != .sharedOnly else {
+            throw DomainError.forbidden("Your role sees only what is shared with you.")
+        }
+        var v = Validator()
+        let reference = v.optional(terms.reference, "reference", "the reference", max: 32).map { $0.uppercased() }
+        let name = v.optional(terms.name, "name", "the name", max: 200)
+        let postcode = v.optional(terms.postcode, "postcode", "the postcode", max: 10).map(Normalise.postcodeKey)
+        let from = v.date(terms.from, "from", "the from date")
+        let to = v.date(terms.to, "to", "the to date")
+        if let from, let to, to < from { v.fail("to", "The to date must be on or after the from date") }
+        var unitID: UUID?
+        if let code = v.optional(terms.commandUnit, "commandUnit", "the command unit", max: 40) {
+            if let unit = try await OrganisationService.unit(codeOrID: code, on: db) {
+                unitID = unit.id
+            } else {
+                v.fail("commandUnit", "Command unit \(code) does not exist")
+            }
+        }
+        if terms.page < 1 || terms.page > 400 { v.fail("page", "Page must be between 1 and 400") }
+        try v.check()
+        guard let sql = db as? any SQLDatabase else {
+            return SearchResult(rows: [], victimNames: [:], page: 1, hasNextPage: false)
+        }
+
+        var query = sql.select()
+            .column(SQLColumn("id", table: "c"))
+            .column(SQLColumn("reference", table: "c"))
+            .column(SQLColumn("offence_description", table: "c"))
+            .column(SQLColumn("reported_at", table: "c"))
+            .column(SQLColumn("status", table: "c"))
+            .column(SQLColumn("command_unit_id", table: "c"))
+            .column(SQLAlias(SQLColumn("code", table: "u"), as: SQLIdentifier("unit_code")))
+            .column(SQLAlias(SQLColumn("name", table: "u"), as: SQLIdentifier("unit_name")))
+            .from(SQLAlias(SQLIdentifier("crimes"), as: SQLIdentifier("c")))
+            .join(
+                SQLAlias(SQLIdentifier("command_units"), as: SQLIdentifier("u")), on: SQLColumn("id", table: "u"),
+                .equal, SQLColumn("command_unit_id", table: "c"))
+        if let reference, !reference.isEmpty {
+            query = query.where(SQLColumn("reference", table: "c"), .greaterThanOrEqual, SQLBind(reference))
+                .where(SQLColumn("reference", table: "c"), .lessThan, SQLBind(prefixUpperBound(reference)))
+        }
+        if let name, let (family, given) = nameKeys(name) {
+            var people: SQLQueryString = "SELECT p.id FROM persons p WHERE p.family_name_key = \(bind: family)"
+            if let given {
+                people =
+                    "\(people) AND p.given_name_key >= \(bind: given) AND p.given_name_key < \(bind: prefixUpperBound(given))"
+            }
+            query = query.where(
+                SQLQueryString(
+                    """
+                    c.id IN (SELECT cp.crime_id FROM crime_persons cp WHERE cp.person_id IN (\(people)
+                    UNION SELECT a.person_id FROM person_aliases a WHERE a.family_name_key = \(bind: family)))
+                    """))
+        }
+        if let postcode, !postcode.isEmpty {
+            query = query.where(
+                SQLQueryString(
+                    """
+                    c.id IN (SELECT cl.crime_id FROM crime_locations cl JOIN locations l ON l.id = cl.location_id
+                    WHERE l.postcode_key >= \(bind: postcode) AND l.postcode_key < \(bind: prefixUpperBound(postcode)))
+                    """))
+        }
+        if let from {
+            query = query.where(
+                SQLColumn("reported_at", table: "c"), .greaterThanOrEqual, SQLBind(London.startOfDay(from)))
+        }
+        if let to {
+            query = query.where(
+                SQLColumn("reported_at", table: "c"), .lessThan, SQLBind(London.startOfDay(to.adding(days: 1))))
+        }
+        if let unitID { query = query.where(SQLColumn("command_unit_id", table: "c"), .equal, SQLBind(unitID)) }
+        if let officer = terms.officerInCase {
+            query = query.where(SQLColumn("officer_in_case_id", table: "c"), .equal, SQLBind(officer))
+        }
+        let rows =
+            try await query
+            .orderBy(SQLColumn("reported_at", table: "c"), SQLDirection.descending)
+            .limit(pageSize + 1)
+            .offset((terms.page - 1) * pageSize)
+            .all(decoding: SearchRow.self)
+        let page = Array(rows.prefix(pageSize))
+        let visible = page.filter {
+            AccessPolicy.decide(context.actor, .viewCrime, on: RecordScope(commandUnitIDs: [$0.command_unit_id]))
+                == .allowed
+        }
+        return SearchResult(
+            rows: page, victimNames: try await victimNames(of: visible.map(\.id), on: sql), page: terms.page,
+            hasNextPage: rows.count > pageSize)
+    }
+
+    /// `smith` → (smith, nil); `Jo Smith` → (smith, jo); `Smith, Jo` → (smith, jo).
+    static func nameKeys(_ text: String) -> (String, String?)? {
+        let parts: [String]
+        if text.contains(",") {
+            let halves = text.split(separator: ",", maxSplits: 1).map(String.init)
+            parts = (halves.count == 2 ? [halves[1], halves[0]] : halves)
+        } else {
+            let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            parts = words.count > 1 ? [words.dropLast().joined(separator: " "), words.last!] : words
+        }
+        guard let familyText = parts.last else { return nil }
+        let family = Normalise.nameKey(familyText)
+        guard !family.isEmpty else { return nil }
+        let given = parts.count > 1 ? Normalise.nameKey(parts[0]) : ""
+        return (family, given.isEmpty ? nil : given)
+    }
+
+    /// The smallest string greater than every string starting with `prefix`, for index-friendly prefix search.
+    static func prefixUpperBound(_ prefix: String) -> String {
+        var scalars = Array(prefix.unicodeScalars)
+        while let last = scalars.popLast() {
+            if let next = Unicode.Scalar(last.value + 1) { return String(String.UnicodeScalarView(scalars + [next])) }
+        }
+        return "\u{10FFFF}"
+    }
+
+    private static func victimNames(of crimeIDs: [UUID], on sql: any SQLDatabase) async throws -> [UUID: [String]] {
+        guard !crimeIDs.isEmpty else { return [:] }
+        struct Row: Decodable {
+            var crime_id: UUID
+            var given_name: String
+            var family_name: String
+        }
+        let rows = try await sql.select()
+            .column(SQLColumn("crime_id", table: "cp"))
+            .column(SQLColumn("given_name", table: "p"))
+            .column(SQLColumn("family_name", table: "p"))
+            .from(SQLAlias(SQLIdentifier("crime_persons"), as: SQLIdentifier("cp")))
+            .join(
+                SQLAlias(SQLIdentifier("persons"), as: SQLIdentifier("p")), on: SQLColumn("id", table: "p"), .equal,
+                SQLColumn("person_id", table: "cp")
+            )
+            .where(SQLColumn("crime_id", table: "cp"), .in, SQLBind.group(crimeIDs))
+            .where(SQLColumn("role", table: "cp"), .equal, SQLBind(PersonRole.victim.rawValue))
+            .all(decoding: Row.self)
+        return Dictionary(grouping: rows, by: \.crime_id).mapValues { $0.map { "\($0.given_name) \($0.family_name)" } }
+    }
+}

@@ -1,0 +1,237 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// Recording and changing crimes (POLE events). Every function checks the policy first, then acts in a transaction.
+enum CrimeService {
+    struct Checked: Sendable {
+        var reference: String
+        var offence: Offence
+        var offenceDescription: String
+        var occurredFrom: Date
+        var occurredTo: Date?
+        var reportedAt: Date
+        var channel: ReportingChannel
+        var flags: Set<CrimeFlag>
+        var unit: CommandUnit
+        var officerInCaseID: UUID?
+        var summary: String?
+    }
+
+    /// Checks every field of a draft against the rules and the reference data, collecting all problems.
+    static func check(_ draft: CrimeDraft, existingID: UUID? = nil, on db: any Database) async throws -> Checked {
+        var v = Validator()
+        let checked = try await check(draft, existingID: existingID, validator: &v, on: db)
+        try v.check()
+        return checked!
+    }
+
+    /// Adds the draft's problems to `v`; the checked crime when there were none.
+    static func check(_ draft: CrimeDraft, existingID: UUID?, validator v: inout Validator, on db: any Database)
+        async throws -> Checked?
+    {
+        let f = draft.fieldNames
+        let rawReference = v.required(draft.reference, f.reference, "the crime reference", max: 32)
+        let reference = Normalise.crimeReference(rawReference)
+        if !rawReference.isEmpty, reference == nil {
+            v.fail(f.reference, "Crime reference must be 4 to 32 letters, digits, / or -")
+        }
+        let code = v.required(draft.offenceCode, f.offenceCode, "the offence code", max: 16)
+        let offence =
+            code.isEmpty
+            ? nil : try await Offence.query(on: db).filter(\.$code == code).filter(\.$active == true).first()
+        if !code.isEmpty, offence == nil { v.fail(f.offenceCode, "Offence code \(code) is not a known offence") }
+        let description = v.optional(draft.offenceDescription, "offence", "the offence description", max: 200)
+        let occurredFrom = v.requiredTime(
+            draft.occurredFrom, f.occurredFrom, "when it happened", style: draft.timeStyle)
+        let occurredTo = v.time(draft.occurredTo, f.occurredTo, "when it ended", style: draft.timeStyle)
+        let reportedAt = v.requiredTime(draft.reportedAt, f.reportedAt, "when it was reported", style: draft.timeStyle)
+        let channel = v.requiredCode(draft.channel, f.channel, "how it was reported", as: ReportingChannel.self)
+        var flags = Set<CrimeFlag>()
+        for raw in draft.flags where !raw.isEmpty {
+            if let flag = CrimeFlag(rawValue: raw) {
+                flags.insert(flag)
+            } else {
+                v.fail(f.flags, "\(raw) is not a known flag")
+            }
+        }
+        let unitCode = v.required(draft.commandUnit, f.commandUnit, "the command unit", max: 40)
+        let unit = unitCode.isEmpty ? nil : try await OrganisationService.unit(codeOrID: unitCode, on: db)
+        if !unitCode.isEmpty, unit == nil { v.fail(f.commandUnit, "Command unit \(unitCode) does not exist") }
+        var officerID: UUID?
+        if let officer = v.optional(draft.officerInCase, f.officerInCase, "the officer in the case", max: 100) {
+            if let user = try await OrganisationService.user(usernameOrID: officer, on: db), user.active {
+                officerID = user.id
+            } else {
+                v.fail(f.officerInCase, "Officer \(officer) is not an active user")
+            }
+        }
+        let summary = v.optional(draft.summary, f.summary, "the summary", max: 4000)
+        if let from = occurredFrom, let to = occurredTo, to < from {
+            v.fail(f.occurredTo, "When it ended must be after when it started")
+        }
+        if let from = occurredFrom, let reported = reportedAt, reported < from {
+            v.fail(f.reportedAt, "When it was reported must be after when it happened")
+        }
+        if let reported = reportedAt, reported > Date().addingTimeInterval(300) {
+            v.fail(f.reportedAt, "When it was reported cannot be in the future")
+        }
+        if let reference {
+            let clash = try await Crime.query(on: db).filter(\.$reference == reference).first()
+            if let clash, clash.id != existingID {
+                v.fail(f.reference, "Crime reference \(reference) is already recorded")
+            }
+        }
+        guard v.isValid else { return nil }
+        return Checked(
+            reference: reference!, offence: offence!, offenceDescription: description ?? offence!.description,
+            occurredFrom: occurredFrom!, occurredTo: occurredTo, reportedAt: reportedAt!, channel: channel!,
+            flags: flags.union(offence!.flags), unit: unit!, officerInCaseID: officerID, summary: summary)
+    }
+
+    /// Records a new crime, with any victims given, in one transaction.
+    static func create(
+        _ draft: CrimeDraft, victims: [PersonDraft] = [], context: AccessContext, on db: any Database
+    ) async throws -> CreatedCrime {
+        try AccessGuard.require(.createCrime, context)
+        var v = Validator()
+        let crime = try await check(draft, existingID: nil, validator: &v, on: db)
+        let people = victims.map { PersonService.checkDraft($0, validator: &v, context: context) }
+        try v.check()
+        let checked = crime!
+        try await AccessGuard.check(
+            .createCrime, "crime", checked.unit.id!, scope: RecordScope(commandUnitIDs: [checked.unit.id!]),
+            context: context, on: db)
+        do {
+            return try await db.transaction { tx in
+                let crime = Crime()
+                apply(checked, to: crime)
+                crime.statusCode = CrimeStatus.recorded.rawValue
+                try await crime.create(on: tx)
+                let crimeID = try crime.requireID()
+                try await CrimeStatusChange(
+                    crimeID: crimeID, status: CrimeStatus.recorded.rawValue, at: checked.reportedAt,
+                    byUserID: context.actor.id, byName: context.actor.name, note: nil
+                ).create(on: tx)
+                try await AuditLog.record(
+                    .create, "crime", crimeID, summary: "reference \(checked.reference)", context: context, on: tx)
+                var victimIDs: [CreatedCrime.Victim] = []
+                for person in people {
+                    let created = try await PersonService.insert(
+                        person, homeUnitID: checked.unit.id, safeByDefault: !checked.flags.contains(.domesticAbuse),
+                        context: context, on: tx)
+                    let link = CrimePerson(crimeID: crimeID, personID: try created.requireID(), role: .victim)
+                    try await link.create(on: tx)
+                    try await AuditLog.record(
+                        .create, "crime_person", link.id, summary: "victim linked to crime \(crimeID)",
+                        context: context, on: tx)
+                    victimIDs.append(.init(victimID: try link.requireID(), personID: try created.requireID()))
+                }
+                return CreatedCrime(crime: crime, victims: victimIDs)
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw DomainError.conflict(
+                field: draft.fieldNames.reference, message: "That crime reference is already recorded")
+        }
+    }
+
+    struct CreatedCrime: Sendable {
+        struct Victim: Sendable {
+            var victimID: UUID
+            var personID: UUID
+        }
+        var crime: Crime
+        var victims: [Victim]
+    }
+
+    /// Changes a crime's recorded details. Status has its own history and function.
+    static func update(_ id: UUID, _ draft: CrimeDraft, context: AccessContext, on db: any Database) async throws
+        -> Crime
+    {
+        let crime = try await find(id, on: db)
+        try await AccessGuard.check(.editCrime, "crime", id, scope: scope(of: crime), context: context, on: db)
+        let checked = try await check(draft, existingID: id, on: db)
+        if checked.unit.id != crime.$commandUnit.id {
+            // Moving a crime to another unit needs the right to record crimes there too.
+            try await AccessGuard.check(
+                .createCrime, "crime", id, scope: RecordScope(commandUnitIDs: [checked.unit.id!]), context: context,
+                on: db)
+        }
+        return try await db.transaction { tx in
+            let before = snapshot(crime)
+            apply(checked, to: crime)
+            let changed = before.changedKeys(comparedWith: snapshot(crime))
+            if changed.isEmpty { return crime }
+            try await crime.save(on: tx)
+            try await AuditLog.record(
+                .update, "crime", id, summary: "changed: " + changed.joined(separator: ", "), context: context, on: tx)
+            return crime
+        }
+    }
+
+    /// Moves a crime to a new status and keeps the history.
+    static func changeStatus(
+        _ id: UUID, to rawStatus: String?, note rawNote: String?, at: Date = Date(), context: AccessContext,
+        on db: any Database
+    ) async throws {
+        let crime = try await find(id, on: db)
+        try await AccessGuard.check(.editCrime, "crime", id, scope: scope(of: crime), context: context, on: db)
+        var v = Validator()
+        let status = v.requiredCode(rawStatus, "status", "a status", as: CrimeStatus.self)
+        let note = v.optional(rawNote, "note", "the note", max: 2000)
+        try v.check()
+        guard let status, status != crime.status else { return }
+        try await db.transaction { tx in
+            crime.statusCode = status.rawValue
+            try await crime.save(on: tx)
+            try await CrimeStatusChange(
+                crimeID: id, status: status.rawValue, at: at, byUserID: context.actor.id, byName: context.actor.name,
+                note: note
+            ).create(on: tx)
+            try await AuditLog.record(
+                .update, "crime", id, summary: "status \(status.rawValue)", context: context, on: tx)
+        }
+    }
+
+    static func find(_ id: UUID, on db: any Database) async throws -> Crime {
+        guard let crime = try await Crime.find(id, on: db) else { throw DomainError.notFound("crime") }
+        return crime
+    }
+
+    static func scope(of crime: Crime) -> RecordScope {
+        RecordScope(commandUnitIDs: [crime.$commandUnit.id])
+    }
+
+    private static func apply(_ c: Checked, to crime: Crime) {
+        crime.reference = c.reference
+        crime.offenceCode = c.offence.code
+        crime.offenceDescription = c.offenceDescription
+        crime.occurredFrom = c.occurredFrom
+        crime.occurredTo = c.occurredTo
+        crime.reportedAt = c.reportedAt
+        crime.channelCode = c.channel.rawValue
+        crime.flags = c.flags
+        crime.$commandUnit.id = c.unit.id!
+        crime.$officerInCase.id = c.officerInCaseID
+        crime.summary = c.summary
+    }
+
+    private static func snapshot(_ crime: Crime) -> [String: String] {
+        [
+            "reference": crime.reference, "offence_code": crime.offenceCode, "offence": crime.offenceDescription,
+            "occurred_from": "\(crime.occurredFrom.timeIntervalSince1970)",
+            "occurred_to": "\(crime.occurredTo?.timeIntervalSince1970 ?? 0)",
+            "reported_at": "\(crime.reportedAt.timeIntervalSince1970)", "channel": crime.channelCode,
+            "flags": crime.flagsCode, "command_unit": crime.$commandUnit.id.uuidString,
+            "officer_in_case": crime.$officerInCase.id?.uuidString ?? "", "summary": crime.summary ?? "",
+        ]
+    }
+}
+
+extension Dictionary where Key == String, Value == String {
+    /// Keys whose values differ, sorted; used to audit which fields changed without recording their values.
+    func changedKeys(comparedWith other: [String: String]) -> [String] {
+        Set(keys).union(other.keys).filter { self[$0] != other[$0] }.sorted()
+    }
+}

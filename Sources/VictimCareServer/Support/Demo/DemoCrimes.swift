@@ -1,0 +1,391 @@
+import Fluent
+import Foundation
+import VictimCareDomain
+
+/// Generates crimes with their victims, witnesses, suspects, property and places, a batch at a time.
+struct DemoCrimes {
+    struct OffenceProfile {
+        var code: String
+        var description: String
+        var weight: Double
+        var domesticAbuseChance: Double = 0
+        var gunKnifeChance: Double = 0
+        var flags: Set<CrimeFlag> = []
+        var property: PropertyKind? = nil
+        var victimless = false
+        var childVictim = false
+        var specialist: String? = nil
+    }
+
+    enum PropertyKind { case phone, bike, vehicle, laptop, parcel, goods, cash, fuel }
+
+    static func profiles(from offences: [Offence]) -> [OffenceProfile] {
+        let byCode = Dictionary(uniqueKeysWithValues: offences.map { ($0.code, $0) })
+        let table: [OffenceProfile] = [
+            .init(code: "049/00", description: "", weight: 10, property: .goods),
+            .init(code: "046/00", description: "", weight: 5, property: .goods),
+            .init(code: "046/01", description: "", weight: 4, property: .goods),
+            .init(code: "045/00", description: "", weight: 6, property: .laptop),
+            .init(code: "048/00", description: "", weight: 3, property: .vehicle),
+            .init(code: "044/00", description: "", weight: 3, property: .bike),
+            .init(code: "049/05", description: "", weight: 4, property: .phone),
+            .init(code: "049/06", description: "", weight: 2, property: .parcel),
+            .init(code: "049/07", description: "", weight: 1, property: .fuel),
+            .init(code: "039/00", description: "", weight: 4, property: .phone),
+            .init(code: "028/01", description: "", weight: 5, property: .laptop),
+            .init(code: "030/01", description: "", weight: 2, property: .goods),
+            .init(code: "034/01", description: "", weight: 3, gunKnifeChance: 0.2, property: .phone),
+            .init(code: "034/02", description: "", weight: 0.5, property: .cash),
+            .init(code: "105/01", description: "", weight: 9, domesticAbuseChance: 0.3),
+            .init(code: "008/01", description: "", weight: 7, domesticAbuseChance: 0.35),
+            .init(code: "008/10", description: "", weight: 1), .init(code: "105/02", description: "", weight: 1),
+            .init(code: "009/01", description: "", weight: 1, domesticAbuseChance: 0.4),
+            .init(code: "008/20", description: "", weight: 4, domesticAbuseChance: 0.35),
+            .init(code: "008/21", description: "", weight: 1.5, domesticAbuseChance: 0.4),
+            .init(code: "008/22", description: "", weight: 1.5),
+            .init(code: "005/01", description: "", weight: 0.8, domesticAbuseChance: 0.2, gunKnifeChance: 0.4),
+            .init(code: "058/01", description: "", weight: 3, domesticAbuseChance: 0.15),
+            .init(code: "058/03", description: "", weight: 4),
+            .init(code: "058/04", description: "", weight: 2), .init(code: "058/10", description: "", weight: 0.3),
+            .init(code: "056/02", description: "", weight: 0.3), .init(code: "056/01", description: "", weight: 0.1),
+            .init(code: "066/03", description: "", weight: 1.5), .init(code: "053/01", description: "", weight: 3),
+            .init(code: "019/07", description: "", weight: 0.8, domesticAbuseChance: 0.3, specialist: "RS"),
+            .init(code: "019/08", description: "", weight: 0.1, specialist: "RS"),
+            .init(code: "017/02", description: "", weight: 1.2, domesticAbuseChance: 0.1, specialist: "RS"),
+            .init(code: "020/01", description: "", weight: 0.3, childVictim: true, specialist: "CA"),
+            .init(code: "088/05", description: "", weight: 0.5),
+            .init(code: "036/01", description: "", weight: 0.1, domesticAbuseChance: 0.5),
+            .init(code: "036/00", description: "", weight: 0.05), .init(code: "106/00", description: "", weight: 0.05),
+            .init(code: "002/00", description: "", weight: 0.05, gunKnifeChance: 0.6, specialist: "HM"),
+            .init(code: "001/00", description: "", weight: 0.02, domesticAbuseChance: 0.2, specialist: "HM"),
+            .init(code: "004/01", description: "", weight: 0.01, specialist: "HM"),
+            .init(code: "010/01", description: "", weight: 1, victimless: true),
+        ]
+        return table.compactMap { p in
+            guard let offence = byCode[p.code] else { return nil }
+            var profile = p
+            profile.description = offence.description
+            profile.flags = offence.flags
+            return profile
+        }
+    }
+
+    let force: DemoForce
+    let profiles: [OffenceProfile]
+    let asOf: Date
+    var random: DemoRandom
+    var ids: SequentialIDs
+    private var sequence = 0
+    /// Recent victims per unit, so some people are victims again (repeat victimisation).
+    private var recentVictims: [UUID: [UUID]] = [:]
+
+    init(force: DemoForce, profiles: [OffenceProfile], asOf: Date, random: DemoRandom, ids: SequentialIDs) {
+        self.force = force
+        self.profiles = profiles
+        self.asOf = asOf
+        self.random = random
+        self.ids = ids
+    }
+
+    struct Tables: Sendable {
+        var persons = BulkInsert(
+            "persons",
+            [
+                "id", "given_name", "family_name", "given_name_key", "family_name_key", "date_of_birth",
+                "preferred_contact", "preferred_times", "language", "interpreter_needed", "communication_needs",
+                "access_needs", "sex",
+                "ethnicity", "disability", "religion", "sexual_orientation", "home_command_unit_id", "created_at",
+                "updated_at",
+            ])
+        var contactPoints = BulkInsert(
+            "contact_points", ["id", "person_id", "kind", "value", "safe", "note", "created_at", "updated_at"])
+        var crimes = BulkInsert(
+            "crimes",
+            [
+                "id", "reference", "offence_code", "offence_description", "occurred_from", "occurred_to",
+                "reported_at", "channel", "flags", "command_unit_id", "officer_in_case_id", "status", "summary",
+                "created_at", "updated_at",
+            ])
+        var statusChanges = BulkInsert(
+            "crime_status_changes", ["id", "crime_id", "status", "at", "by_user_id", "by_name", "note"])
+        var crimePersons = BulkInsert("crime_persons", ["id", "crime_id", "person_id", "role", "created_at"])
+        var locations = BulkInsert(
+            "locations", ["id", "address", "postcode", "postcode_key", "latitude", "longitude", "created_at"])
+        var crimeLocations = BulkInsert("crime_locations", ["id", "crime_id", "location_id", "role"])
+        var property = BulkInsert(
+            "property_items",
+            [
+                "id", "description", "imei", "frame_number", "serial_number", "custody_status",
+                "stolen_on", "seized_on", "held_on", "returned_on", "created_at", "updated_at",
+            ])
+        var crimeProperty = BulkInsert("crime_property", ["id", "crime_id", "property_item_id", "role"])
+
+        mutating func flush(on db: any Database) async throws {
+            try await persons.flush(on: db)
+            try await contactPoints.flush(on: db)
+            try await locations.flush(on: db)
+            try await property.flush(on: db)
+            try await crimes.flush(on: db)
+            try await statusChanges.flush(on: db)
+            try await crimePersons.flush(on: db)
+            try await crimeLocations.flush(on: db)
+            try await crimeProperty.flush(on: db)
+        }
+    }
+
+    /// Adds `count` crimes to `t`.
+    mutating func generate(_ count: Int, into t: inout Tables) {
+        for _ in 0..<count { generateOne(into: &t) }
+    }
+
+    private mutating func generateOne(into t: inout Tables) {
+        sequence += 1
+        let profile = random.weighted(profiles.map { ($0, $0.weight) })
+        var flags = profile.flags
+        if random.chance(profile.domesticAbuseChance) { flags.insert(.domesticAbuse) }
+        if random.chance(profile.gunKnifeChance) { flags.insert(.gunOrKnife) }
+        let basic = force.units.filter { $0.kind == "basic" }
+        var unit = random.pick(basic)
+        if let code = profile.specialist, random.chance(0.6),
+            let specialist = force.units.first(where: { $0.code == code })
+        {
+            unit = specialist
+        }
+        let channel = random.weighted([
+            (ReportingChannel.online, 35), (.telephone, 30), (.emergency, 15), (.nonEmergency, 10), (.inPerson, 10),
+        ])
+        if !flags.contains(.domesticAbuse), [.online, .telephone].contains(channel), profile.property != nil,
+            random.chance(0.3),
+            let tdiu = force.units.first(where: { $0.code == "TD" })
+        {
+            unit = tdiu
+        }
+        let homeUnit = unit.kind == "basic" ? unit : random.pick(basic)
+        let reported = asOf.addingTimeInterval(-Double(random.int(0..<(548 * 86_400))))
+        let occurred = reported.addingTimeInterval(
+            -Double(random.int(0..<(random.chance(0.8) ? 6 * 3600 : 30 * 86_400))))
+        let occurredTo: Date? = random.chance(0.3) ? occurred.addingTimeInterval(Double(random.int(600..<7200))) : nil
+        let crimeID = ids.next()
+        let year = London.date(of: reported).year % 100
+        let reference = "\(unit.code)/\(String(format: "%07d", sequence))/\(String(format: "%02d", year))"
+        let officer: UUID? = unit.investigators.isEmpty || random.chance(0.05) ? nil : random.pick(unit.investigators)
+        let age = asOf.timeIntervalSince(reported) / 86_400
+        let status: CrimeStatus
+        if age > 120 {
+            status = random.weighted([
+                (.closed, 75), (.underInvestigation, 15), (.suspectCharged, 7), (.awaitingDecision, 3),
+            ])
+        } else if age > 14 {
+            status = random.weighted([
+                (.underInvestigation, 55), (.closed, 30), (.awaitingDecision, 8), (.suspectCharged, 7),
+            ])
+        } else {
+            status = random.weighted([(.recorded, 40), (.underInvestigation, 55), (.closed, 5)])
+        }
+        t.crimes.add([
+            crimeID, reference, profile.code, profile.description, occurred, occurredTo, reported, channel.rawValue,
+            CrimeFlags.encode(flags), unit.id, officer, status.rawValue, String?.none, reported, reported,
+        ])
+        t.statusChanges.add([
+            ids.next(), crimeID, CrimeStatus.recorded.rawValue, reported, UUID?.none, "records system", String?.none,
+        ])
+        if status != .recorded {
+            let at = min(asOf, reported.addingTimeInterval(Double(random.int(3600..<(20 * 86_400)))))
+            t.statusChanges.add([
+                ids.next(), crimeID, status.rawValue, at, officer, "officer in the case", String?.none,
+            ])
+        }
+
+        // Place: the scene, sometimes the victim's home.
+        let place = address(in: homeUnit.code)
+        let locationID = ids.next()
+        t.locations.add([
+            locationID, place.address, place.postcode, Normalise.postcodeKey(place.postcode), place.lat, place.lon,
+            reported,
+        ])
+        let atHome = flags.contains(.domesticAbuse) || profile.code == "028/01"
+        t.crimeLocations.add([
+            ids.next(), crimeID, locationID, atHome ? LocationRole.victimHome.rawValue : LocationRole.scene.rawValue,
+        ])
+
+        // Victims, some of them repeat victims from the same unit.
+        if !profile.victimless {
+            let victimCount = random.weighted([(1, 85.0), (2, 12), (3, 3)])
+            var inThisCrime: Set<UUID> = []
+            for _ in 0..<victimCount {
+                let repeatChance = flags.contains(.domesticAbuse) ? 0.25 : 0.07
+                let personID: UUID
+                if random.chance(repeatChance), let pool = recentVictims[homeUnit.id], !pool.isEmpty,
+                    case let chosen = random.pick(pool), !inThisCrime.contains(chosen)
+                {
+                    personID = chosen
+                } else {
+                    let child = profile.childVictim || random.chance(0.04)
+                    personID = addPerson(
+                        into: &t, unitID: homeUnit.id, at: reported, child: child, victim: true,
+                        safeChance: flags.contains(.domesticAbuse) ? 0.6 : 0.97)
+                    var pool = recentVictims[homeUnit.id] ?? []
+                    pool.append(personID)
+                    if pool.count > 300 { pool.removeFirst(pool.count - 300) }
+                    recentVictims[homeUnit.id] = pool
+                    if child {
+                        let parent = addPerson(
+                            into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 0.95)
+                        t.crimePersons.add([
+                            ids.next(), crimeID, parent, PersonRole.parentOrGuardian.rawValue, reported,
+                        ])
+                    }
+                }
+                inThisCrime.insert(personID)
+                t.crimePersons.add([ids.next(), crimeID, personID, PersonRole.victim.rawValue, reported])
+            }
+        }
+        for _ in 0..<random.weighted([(0, 65.0), (1, 25), (2, 10)]) {
+            let witness = addPerson(
+                into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 0.98)
+            t.crimePersons.add([ids.next(), crimeID, witness, PersonRole.witness.rawValue, reported])
+        }
+        if random.chance(flags.contains(.domesticAbuse) ? 0.9 : 0.4) {
+            let suspect = addPerson(
+                into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 1)
+            t.crimePersons.add([ids.next(), crimeID, suspect, PersonRole.suspect.rawValue, reported])
+        }
+        if let kind = profile.property, random.chance(0.75) {
+            addProperty(kind, crimeID: crimeID, reported: reported, into: &t)
+        }
+    }
+
+    private mutating func addPerson(
+        into t: inout Tables, unitID: UUID, at: Date, child: Bool, victim: Bool, safeChance: Double
+    ) -> UUID {
+        let id = ids.next()
+        let female = random.chance(0.52)
+        let given = random.pick(female ? DemoNames.givenFemale : DemoNames.givenMale)
+        let family = random.pick(DemoNames.family)
+        let reportDay = London.date(of: at)
+        let band = random.weighted([(16...24, 22.0), (25...44, 40), (45...64, 26), (65...92, 12)])
+        let years = child ? random.int(6...15) : random.int(band)
+        let dob = LocalDate(dayNumber: reportDay.dayNumber - years * 365 - random.int(0..<365))
+        let language =
+            random.chance(0.86)
+            ? "en"
+            : random.pick([
+                "pl", "ro", "bn", "ur", "ar", "so", "pt", "es", "tr", "gu", "pa", "ta", "lt", "bg", "fr", "it",
+            ])
+        let recorded = victim && random.chance(0.65)
+        let sex: String? = recorded ? (female ? Sex.female.rawValue : Sex.male.rawValue) : nil
+        let ethnicity: String? =
+            recorded
+            ? random.weighted([
+                (Ethnicity.whiteBritish, 37.0), (.otherWhite, 15), (.irish, 2), (.african, 8), (.caribbean, 4),
+                (.otherBlack, 2),
+                (.indian, 7), (.pakistani, 3), (.bangladeshi, 4), (.chinese, 2), (.otherAsian, 5),
+                (.whiteAndBlackCaribbean, 1.5),
+                (.whiteAndAsian, 1.2), (.whiteAndBlackAfrican, 0.8), (.otherMixed, 2), (.arab, 1.6),
+                (.otherEthnicGroup, 3), (.notStated, 2),
+            ]).rawValue : nil
+        let disability: String? =
+            recorded
+            ? random.weighted([
+                (Disability.notDisabled, 85.0), (.limitedALittle, 7), (.limitedALot, 6), (.notStated, 2),
+            ]).rawValue : nil
+        let religion: String? =
+            recorded && random.chance(0.7)
+            ? random.weighted([
+                (Religion.christian, 40.0), (.noReligion, 27), (.muslim, 15), (.hindu, 5), (.jewish, 2), (.sikh, 2),
+                (.buddhist, 1), (.other, 1), (.notStated, 7),
+            ]).rawValue : nil
+        let orientation: String? =
+            recorded && random.chance(0.6)
+            ? random.weighted([
+                (SexualOrientation.straight, 88.0), (.gayOrLesbian, 3), (.bisexual, 2), (.other, 0.5),
+                (.notStated, 6.5),
+            ]).rawValue : nil
+        let preferred: String? =
+            victim
+            ? random.weighted([
+                (ContactMethod.phone, 45.0), (.email, 30), (.sms, 10), (.letter, 5), (.inPerson, 5), (.video, 5),
+            ]).rawValue : nil
+        let times: String? =
+            victim && random.chance(0.3)
+            ? random.pick(["Weekday mornings", "After 6pm", "Lunchtimes", "Weekends only", "Not before 10am"]) : nil
+        let interpreter = language != "en" && random.chance(0.6)
+        let communication: String? =
+            victim && random.chance(0.03)
+            ? random.pick([
+                "Hearing impaired: prefers text or email", "Needs information in easy read", "Uses a screen reader",
+            ]) : nil
+        t.persons.add([
+            id, given, family, Normalise.nameKey(given), Normalise.nameKey(family), dob.description, preferred, times,
+            language,
+            interpreter, communication, String?.none, sex, ethnicity, disability, religion, orientation, unitID, at, at,
+        ])
+        if random.chance(victim ? 0.92 : 0.8) {
+            let number = "07700 900\(String(format: "%03d", random.int(0..<1000)))"
+            t.contactPoints.add([
+                ids.next(), id, ContactPointKind.phone.rawValue, number, random.chance(safeChance), String?.none, at,
+                at,
+            ])
+        }
+        if victim, random.chance(0.85) {
+            let domain = random.pick(["example.com", "example.org", "example.net"])
+            let email = "\(Normalise.nameKey(given)).\(Normalise.nameKey(family))\(random.int(1..<999))@\(domain)"
+            let safe = random.chance(safeChance)
+            t.contactPoints.add([
+                ids.next(), id, ContactPointKind.email.rawValue, email, safe,
+                safe ? String?.none : "Suspect may have access to this account", at, at,
+            ])
+        }
+        return id
+    }
+
+    private mutating func addProperty(_ kind: PropertyKind, crimeID: UUID, reported: Date, into t: inout Tables) {
+        let id = ids.next()
+        var imei: String?, frame: String?, serial: String?
+        let description: String
+        switch kind {
+        case .phone:
+            description = random.pick([
+                "Black smartphone", "Blue smartphone in a clear case", "White smartphone", "Silver smartphone",
+            ])
+            imei = (0..<15).map { _ in String(random.int(0...9)) }.joined()
+        case .bike:
+            description = random.pick(["Grey road bike", "Red mountain bike", "Black hybrid bike", "Folding bike"])
+            frame = "WTU" + String(random.int(100_000...999_999)) + "G"
+        case .vehicle:
+            description = random.pick(["Silver hatchback", "Black saloon", "White van", "Blue estate car"])
+            serial = "VIN" + String(random.int(10_000_000...99_999_999))
+        case .laptop:
+            description = random.pick(["Laptop in a rucksack", "Tablet computer", "Sat-nav", "Laptop"])
+            serial = "SN" + String(random.int(1_000_000...9_999_999))
+        case .parcel: description = "Parcel left at the door"
+        case .goods:
+            description = random.pick([
+                "Handbag and purse", "Tools", "Clothing", "Groceries", "Jewellery", "Wallet and bank cards",
+            ])
+        case .cash: description = "Cash from the till"
+        case .fuel: description = "Fuel"
+        }
+        let day = London.date(of: reported)
+        let returned = random.chance(0.08)
+        let status = returned ? CustodyStatus.returnedToOwner : (random.chance(0.05) ? .held : .stolen)
+        t.property.add([
+            id, description, imei, frame, serial, status.rawValue, day.description, String?.none,
+            status == .held || returned ? day.adding(days: random.int(1...30)).description : nil,
+            returned ? day.adding(days: random.int(31...90)).description : nil, reported, reported,
+        ])
+        t.crimeProperty.add([ids.next(), crimeID, id, PropertyRole.stolen.rawValue])
+    }
+
+    private mutating func address(in unitCode: String) -> (address: String, postcode: String, lat: Double, lon: Double)
+    {
+        let district = DemoNames.districts[unitCode] ?? DemoNames.districts["SN"]!
+        let street =
+            "\(random.int(1...240)) \(random.pick(DemoNames.streetNames)) \(random.pick(DemoNames.streetKinds))"
+        let postcode =
+            "\(random.pick(district.outward)) \(random.int(1...9))\(random.pick(DemoNames.inwardLetters))\(random.pick(DemoNames.inwardLetters))"
+        let lat = district.lat + Double(random.int(-300...300)) / 10_000
+        let lon = district.lon + Double(random.int(-400...400)) / 10_000
+        return ("\(street), \(random.pick(district.towns)), London", postcode, lat, lon)
+    }
+}

@@ -1,0 +1,148 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// Sign in, sign out, and changing one's own password.
+struct AuthController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("sign-in", use: signInPage)
+        routes.post("sign-in", use: signIn)
+        routes.post("sign-out", use: signOut)
+    }
+
+    func bootSignedIn(routes: any RoutesBuilder) {
+        routes.get("account", "password", use: passwordPage)
+        routes.post("account", "password", use: changePassword)
+    }
+
+    struct SignInContext: Encodable {
+        var chrome: Chrome
+        var username: String
+        var next: String
+    }
+
+    struct SignInForm: Content {
+        var username: String?
+        var password: String?
+        var next: String?
+    }
+
+    @Sendable func signInPage(req: Request) async throws -> Response {
+        if req.currentUser != nil { return req.redirect(to: "/") }
+        let next = safeNext(try? req.query.get(String.self, at: "next"))
+        return try await req.render(
+            "Auth/signIn", SignInContext(chrome: Chrome(req, title: "Sign in"), username: "", next: next))
+    }
+
+    @Sendable func signIn(req: Request) async throws -> Response {
+        let form = try req.content.decode(SignInForm.self)
+        let username = (form.username ?? "").trimmingCharacters(in: .whitespaces)
+        var errors: [FieldError] = []
+        if username.isEmpty { errors.append(.init(field: "username", message: "Enter your username")) }
+        if (form.password ?? "").isEmpty { errors.append(.init(field: "password", message: "Enter your password")) }
+        if errors.isEmpty {
+            let config = req.config
+            do {
+                let user = try await AuthService.signIn(
+                    username: username, password: form.password ?? "", ip: req.clientIP,
+                    limits: .init(
+                        maxFailures: config.signInMaxFailures, lockoutMinutes: config.signInLockoutMinutes,
+                        ipLimit: config.signInIPLimit, ipWindowMinutes: config.signInIPWindowMinutes),
+                    hasher: req.application.passwordHasher, on: req.db)
+                // A fresh session id on sign-in, so a session fixed before sign-in is useless.
+                if let old = req.session.id {
+                    try await req.application.sessions.driver.deleteSession(old, for: req).get()
+                    req.session.id = nil
+                }
+                req.session.data = SessionData()
+                req.session.data["csrf"] = Secrets.randomToken()
+                req.session.data["uid"] = user.id?.uuidString
+                req.session.data["since"] = String(Int(Date().timeIntervalSince1970))
+                req.auth.login(user)
+                return req.redirect(to: user.mustChangePassword ? "/account/password" : safeNext(form.next))
+            } catch let failure as AuthService.Failure {
+                switch failure {
+                case .invalidCredentials:
+                    errors.append(.init(field: "username", message: "The username or password is not right"))
+                case .locked(let minutes):
+                    errors.append(
+                        .init(
+                            field: "username",
+                            message: "Too many failed attempts. This account is locked for \(minutes) minutes."))
+                case .throttled:
+                    errors.append(
+                        .init(
+                            field: "username", message: "Too many failed sign-ins from this network. Try again later."))
+                }
+                let status: HTTPResponseStatus = failure == .throttled ? .tooManyRequests : .unauthorized
+                return try await req.render(
+                    "Auth/signIn",
+                    SignInContext(
+                        chrome: Chrome(req, title: "Sign in", errors: errors), username: username,
+                        next: safeNext(form.next)),
+                    status: status)
+            }
+        }
+        return try await req.render(
+            "Auth/signIn",
+            SignInContext(
+                chrome: Chrome(req, title: "Sign in", errors: errors), username: username, next: safeNext(form.next)),
+            status: .unprocessableEntity)
+    }
+
+    @Sendable func signOut(req: Request) async throws -> Response {
+        if let user = req.currentUser {
+            try await AuditLog.record(
+                .signOut, "user", user.id, context: AccessContext(actor: user.actor, ip: req.clientIP), on: req.db)
+        }
+        req.auth.logout(User.self)
+        req.session.destroy()
+        return req.redirect(to: "/sign-in")
+    }
+
+    struct PasswordContext: Encodable {
+        var chrome: Chrome
+        var mustChange: Bool
+    }
+
+    struct PasswordForm: Content {
+        var current: String?
+        var new: String?
+        var confirm: String?
+    }
+
+    @Sendable func passwordPage(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        return try await req.render(
+            "Auth/password",
+            PasswordContext(chrome: Chrome(req, title: "Change your password"), mustChange: user.mustChangePassword))
+    }
+
+    @Sendable func changePassword(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(PasswordForm.self)
+        do {
+            try await AuthService.changePassword(
+                user: user, current: form.current, new: form.new, confirm: form.confirm,
+                hasher: req.application.passwordHasher,
+                ip: req.clientIP, on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await req.render(
+                "Auth/password",
+                PasswordContext(
+                    chrome: Chrome(req, title: "Change your password", errors: errors),
+                    mustChange: user.mustChangePassword),
+                status: .unprocessableEntity)
+        }
+        req.flash("Your password has been changed.")
+        return req.redirect(to: "/")
+    }
+
+    /// Only local paths, so the sign-in page cannot be used to send someone to another site.
+    private func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 300 else {
+            return "/"
+        }
+        return next
+    }
+}

@@ -1,0 +1,261 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// Adding people, property and places to a crime (the POLE links).
+struct CrimeLinksController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let crime = routes.grouped("crimes", ":crimeID")
+        crime.get("people", "new", use: newPerson)
+        crime.post("people", use: linkPerson)
+        crime.post("people", ":linkID", "delete", use: unlinkPerson)
+        crime.get("property", "new", use: newProperty)
+        crime.post("property", use: addProperty)
+        crime.get("places", "new", use: newPlace)
+        crime.post("places", use: addPlace)
+    }
+
+    // MARK: people
+
+    struct PersonContext: Encodable {
+        struct Match: Encodable {
+            var id: UUID
+            var name: String
+            var dateOfBirth: String
+        }
+        var chrome: Chrome
+        var crimeID: UUID
+        var reference: String
+        var values: [String: String]
+        var roles: [SelectOption]
+        var matches: [Match]
+        var searched: Bool
+        var contactMethods: [SelectOption]
+        var languages: [SelectOption]
+    }
+
+    struct PersonQuery: Content {
+        var name: String?
+        var dateOfBirth: String?
+        var role: String?
+    }
+
+    struct LinkForm: Content {
+        var role: String?
+        var personID: String?
+        var givenName: String?
+        var familyName: String?
+        var dateOfBirth: String?
+        var phone: String?
+        var phoneSafe: String?
+        var email: String?
+        var emailSafe: String?
+        var preferredContact: String?
+        var language: String?
+
+        var values: [String: String] {
+            [
+                "role": role ?? "", "givenName": givenName ?? "", "familyName": familyName ?? "",
+                "dateOfBirth": dateOfBirth ?? "",
+                "phone": phone ?? "", "phoneSafe": phoneSafe ?? "", "email": email ?? "", "emailSafe": emailSafe ?? "",
+                "preferredContact": preferredContact ?? "", "language": language ?? "en",
+            ]
+        }
+    }
+
+    @Sendable func newPerson(req: Request) async throws -> Response {
+        let crimeID = try req.uuid("crimeID")
+        let context = try req.accessContext()
+        let crime = try await editableCrime(crimeID, context: context, on: req.db)
+        let query = (try? req.query.decode(PersonQuery.self)) ?? PersonQuery()
+        var errors: [FieldError] = []
+        var matches: [PersonContext.Match] = []
+        let searched = !(query.name ?? "").isEmpty
+        if searched {
+            do {
+                matches = try await PersonService.search(
+                    name: query.name, dateOfBirth: query.dateOfBirth, context: context, on: req.db
+                )
+                .map {
+                    .init(
+                        id: $0.id, name: "\($0.given_name) \($0.family_name)",
+                        dateOfBirth: Display.date($0.date_of_birth))
+                }
+            } catch DomainError.invalid(let problems) {
+                errors = problems
+            }
+        }
+        var values = LinkForm().values
+        values["role"] = query.role ?? ""
+        values["name"] = query.name ?? ""
+        values["searchDateOfBirth"] = query.dateOfBirth ?? ""
+        return try await renderPerson(
+            req, crime: crime, values: values, matches: matches, searched: searched, errors: errors,
+            status: errors.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    @Sendable func linkPerson(req: Request) async throws -> Response {
+        let crimeID = try req.uuid("crimeID")
+        let form = try req.content.decode(LinkForm.self)
+        let context = try req.accessContext()
+        let personID = form.personID.flatMap(UUID.init(uuidString:))
+        let draft =
+            personID == nil
+            ? PersonDraft(
+                givenName: form.givenName, familyName: form.familyName, dateOfBirth: form.dateOfBirth,
+                preferredContact: form.preferredContact, language: form.language, phone: form.phone,
+                phoneSafe: form.phoneSafe,
+                email: form.email, emailSafe: form.emailSafe, snakeCase: false)
+            : nil
+        do {
+            _ = try await CrimeService.linkPerson(
+                crimeID: crimeID, personID: personID, draft: draft, role: form.role, context: context, on: req.db)
+        } catch DomainError.invalid(let errors) {
+            let crime = try await CrimeService.find(crimeID, on: req.db)
+            return try await renderPerson(
+                req, crime: crime, values: form.values, matches: [], searched: false, errors: errors,
+                status: .unprocessableEntity)
+        } catch DomainError.conflict(let field, let message) {
+            let crime = try await CrimeService.find(crimeID, on: req.db)
+            return try await renderPerson(
+                req, crime: crime, values: form.values, matches: [], searched: false,
+                errors: [.init(field: field, message: message)], status: .conflict)
+        }
+        req.flash("Person added to the crime.")
+        return req.redirect(to: "/crimes/\(crimeID)")
+    }
+
+    @Sendable func unlinkPerson(req: Request) async throws -> Response {
+        let crimeID = try req.uuid("crimeID")
+        try await CrimeService.unlinkPerson(
+            crimeID: crimeID, linkID: try req.uuid("linkID"), context: try req.accessContext(), on: req.db)
+        req.flash("Person removed from the crime. Their own record is kept.")
+        return req.redirect(to: "/crimes/\(crimeID)")
+    }
+
+    private func renderPerson(
+        _ req: Request, crime: Crime, values: [String: String], matches: [PersonContext.Match], searched: Bool,
+        errors: [FieldError], status: HTTPResponseStatus
+    ) async throws -> Response {
+        try await req.render(
+            "Crimes/linkPerson",
+            PersonContext(
+                chrome: Chrome(
+                    req, title: "Add a person to crime \(crime.reference)", section: "crimes", errors: errors),
+                crimeID: crime.id!, reference: crime.reference, values: values,
+                roles: PersonRole.options(selected: values["role"]),
+                matches: matches, searched: searched,
+                contactMethods: ContactMethod.options(selected: values["preferredContact"]),
+                languages: Language.all.map {
+                    SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["language"])
+                }),
+            status: status)
+    }
+
+    // MARK: property
+
+    struct PropertyContext: Encodable {
+        var chrome: Chrome
+        var crimeID: UUID
+        var reference: String
+        var values: [String: String]
+        var roles: [SelectOption]
+        var statuses: [SelectOption]
+    }
+
+    @Sendable func newProperty(req: Request) async throws -> Response {
+        let crime = try await editableCrime(try req.uuid("crimeID"), context: try req.accessContext(), on: req.db)
+        return try await renderProperty(req, crime: crime, values: [:], errors: [], status: .ok)
+    }
+
+    @Sendable func addProperty(req: Request) async throws -> Response {
+        let crimeID = try req.uuid("crimeID")
+        let form = try req.content.decode(PropertyDraft.self)
+        do {
+            _ = try await CrimeService.addProperty(
+                crimeID: crimeID, form: form, context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            let values = [
+                "description": form.description, "imei": form.imei, "frameNumber": form.frameNumber,
+                "serialNumber": form.serialNumber,
+                "custodyStatus": form.custodyStatus, "stolenOn": form.stolenOn, "seizedOn": form.seizedOn,
+                "heldOn": form.heldOn,
+                "returnedOn": form.returnedOn, "role": form.role,
+            ].mapValues { $0 ?? "" }
+            return try await renderProperty(
+                req, crime: try await CrimeService.find(crimeID, on: req.db), values: values, errors: errors,
+                status: .unprocessableEntity)
+        }
+        req.flash("Property added.")
+        return req.redirect(to: "/crimes/\(crimeID)")
+    }
+
+    private func renderProperty(
+        _ req: Request, crime: Crime, values: [String: String], errors: [FieldError], status: HTTPResponseStatus
+    ) async throws -> Response {
+        try await req.render(
+            "Crimes/property",
+            PropertyContext(
+                chrome: Chrome(
+                    req, title: "Add property to crime \(crime.reference)", section: "crimes", errors: errors),
+                crimeID: crime.id!, reference: crime.reference, values: values,
+                roles: PropertyRole.options(selected: values["role"]),
+                statuses: CustodyStatus.options(selected: values["custodyStatus"])),
+            status: status)
+    }
+
+    // MARK: places
+
+    struct PlaceContext: Encodable {
+        var chrome: Chrome
+        var crimeID: UUID
+        var reference: String
+        var values: [String: String]
+        var roles: [SelectOption]
+    }
+
+    @Sendable func newPlace(req: Request) async throws -> Response {
+        let crime = try await editableCrime(try req.uuid("crimeID"), context: try req.accessContext(), on: req.db)
+        return try await renderPlace(req, crime: crime, values: [:], errors: [], status: .ok)
+    }
+
+    @Sendable func addPlace(req: Request) async throws -> Response {
+        let crimeID = try req.uuid("crimeID")
+        let form = try req.content.decode(LocationDraft.self)
+        do {
+            _ = try await CrimeService.addLocation(
+                crimeID: crimeID, form: form, context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            let values = [
+                "address": form.address, "postcode": form.postcode, "latitude": form.latitude,
+                "longitude": form.longitude, "role": form.role,
+            ]
+            .mapValues { $0 ?? "" }
+            return try await renderPlace(
+                req, crime: try await CrimeService.find(crimeID, on: req.db), values: values, errors: errors,
+                status: .unprocessableEntity)
+        }
+        req.flash("Place added.")
+        return req.redirect(to: "/crimes/\(crimeID)")
+    }
+
+    private func renderPlace(
+        _ req: Request, crime: Crime, values: [String: String], errors: [FieldError], status: HTTPResponseStatus
+    ) async throws -> Response {
+        try await req.render(
+            "Crimes/place",
+            PlaceContext(
+                chrome: Chrome(
+                    req, title: "Add a place to crime \(crime.reference)", section: "crimes", errors: errors),
+                crimeID: crime.id!, reference: crime.reference, values: values,
+                roles: LocationRole.options(selected: values["role"])),
+            status: status)
+    }
+
+    private func editableCrime(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Crime {
+        let crime = try await CrimeService.find(id, on: db)
+        try await AccessGuard.check(
+            .editCrime, "crime", id, scope: CrimeService.scope(of: crime), context: context, on: db)
+        return crime
+    }
+}

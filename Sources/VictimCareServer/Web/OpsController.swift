@@ -1,0 +1,44 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Liveness, readiness, metrics and the API description. None of these need a session.
+struct OpsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("healthz", use: healthz)
+        routes.get("readyz", use: readyz)
+        routes.get("metrics", use: metrics)
+        routes.get("api", "v1", "openapi.json", use: openAPI)
+    }
+
+    @Sendable func healthz(req: Request) -> Response {
+        Response(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8"], body: "ok\n")
+    }
+
+    /// Ready when the database answers.
+    @Sendable func readyz(req: Request) async -> Response {
+        do {
+            try await (req.db as? any SQLDatabase)?.raw("SELECT 1").run()
+            return Response(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8"], body: "ready\n")
+        } catch {
+            req.logger.warning("readiness check failed", metadata: ["error_type": "\(type(of: error))"])
+            return Response(
+                status: .serviceUnavailable, headers: ["Content-Type": "text/plain; charset=utf-8"],
+                body: "database unreachable\n")
+        }
+    }
+
+    @Sendable func metrics(req: Request) -> Response {
+        Response(
+            status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(string: Observability.render()))
+    }
+
+    @Sendable func openAPI(req: Request) async throws -> Response {
+        let path = req.application.directory.resourcesDirectory + "openapi.json"
+        let response = try await req.fileio.asyncStreamFile(at: path)
+        response.headers.contentType = .json
+        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
+        return response
+    }
+}

@@ -1,0 +1,72 @@
+import Vapor
+import VictimCareDomain
+
+/// What every page's frame needs: title, who is signed in, the CSRF token, a flash message and the
+/// error summary. Each page context embeds one.
+struct Chrome: Encodable {
+    struct Badge: Encodable {
+        var name: String
+        var role: String
+        var unit: String?
+    }
+
+    var title: String
+    var user: Badge?
+    var isAdmin: Bool
+    var csrf: String
+    var flash: String?
+    var errors: [FieldError]
+    /// The same errors by field, for the message beside each field.
+    var fieldErrors: [String: String]
+    var section: String
+
+    init(_ request: Request, title: String, section: String = "", errors: [FieldError] = []) {
+        self.title = errors.isEmpty ? title : "Error: \(title)"
+        let user = request.currentUser
+        self.user = user.map { Badge(name: $0.displayName, role: $0.role.label, unit: nil) }
+        self.isAdmin = user?.role == .administrator
+        self.csrf = request.hasSession ? request.csrfToken : ""
+        self.flash = request.takeFlash()
+        self.errors = errors
+        self.fieldErrors = Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
+        self.section = section
+    }
+}
+
+/// One choice in a select, radio group or checkbox group.
+struct SelectOption: Encodable {
+    var value: String
+    var label: String
+    var selected: Bool
+}
+
+extension Labelled {
+    static func options(selected: String?) -> [SelectOption] {
+        allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == selected) }
+    }
+
+    static func options(selected: Set<String>) -> [SelectOption] {
+        allCases.map { SelectOption(value: $0.rawValue, label: $0.label, selected: selected.contains($0.rawValue)) }
+    }
+}
+
+extension Request {
+    /// Renders a page with a status (422 for a form that needs correcting).
+    func render(_ template: String, _ context: some Encodable, status: HTTPResponseStatus = .ok) async throws
+        -> Response
+    {
+        let response = try await view.render(template, context).encodeResponse(for: self)
+        response.status = status
+        return response
+    }
+}
+
+/// Display helpers shared by the pages.
+enum Display {
+    static func time(_ date: Date?) -> String { date.map(London.formatReadable) ?? "" }
+
+    static func date(_ text: String?) -> String {
+        guard let text, let date = LocalDate(text) else { return text ?? "" }
+        return London.formatReadable(date)
+    }
+}

@@ -1,0 +1,3 @@
+import VictimCareServer
+
+try await VictimCare.main()

@@ -1,0 +1,72 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import Vapor
+import VaporTesting
+
+/// A minimal browser over VaporTesting: keeps the session cookie, reads the CSRF token from each page
+/// and posts forms with it, as a real browser would.
+struct Browser {
+    let app: Application
+    var cookie: String?
+    var csrf: String?
+    var headers: HTTPHeaders = [:]
+
+    init(_ app: Application) {
+        self.app = app
+    }
+
+    @discardableResult
+    mutating func get(_ path: String) async throws -> TestingHTTPResponse {
+        var headers = self.headers
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        let response = try await app.testing().sendRequest(.GET, path, headers: headers)
+        absorb(response)
+        return response
+    }
+
+    @discardableResult
+    mutating func post(_ path: String, _ form: [(String, String)], withCSRF: Bool = true) async throws
+        -> TestingHTTPResponse
+    {
+        var headers = self.headers
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        headers.contentType = .urlEncodedForm
+        var fields = form
+        if withCSRF, let csrf { fields.append(("_csrf", csrf)) }
+        let body = fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        let response = try await app.testing().sendRequest(
+            .POST, path, headers: headers, body: ByteBuffer(string: body))
+        absorb(response)
+        return response
+    }
+
+    /// Signs in through the real form; returns the response to the POST.
+    @discardableResult
+    mutating func signIn(_ username: String, password: String = World.password) async throws -> TestingHTTPResponse {
+        try await get("/sign-in")
+        return try await post("/sign-in", [("username", username), ("password", password), ("next", "/")])
+    }
+
+    private mutating func absorb(_ response: TestingHTTPResponse) {
+        for value in response.headers[.setCookie] where value.hasPrefix("vc_session=") {
+            let pair = value.split(separator: ";").first.map(String.init) ?? ""
+            cookie = pair == "vc_session=" ? nil : pair
+        }
+        let html = response.body.string
+        if let range = html.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression) {
+            let match = String(html[range])
+            csrf = match.components(separatedBy: "value=\"").last?.replacingOccurrences(of: "\"", with: "")
+        }
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+extension TestingHTTPResponse {
+    var location: String? { headers.first(name: .location) }
+}

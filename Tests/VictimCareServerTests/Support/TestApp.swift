@@ -1,0 +1,55 @@
+import Fluent
+import FluentPostgresDriver
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import VictimCareDomain
+
+@testable import VictimCareServer
+
+/// The database the suite runs against: SQLite in memory by default; with `TEST_DATABASE_URL` set to a
+/// PostgreSQL server (the test script starts one), every test gets a new database on that server.
+enum TestDatabase {
+    static var postgresAdminURL: String? {
+        ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var isPostgres: Bool { postgresAdminURL != nil }
+
+    /// A fresh, empty database for one test.
+    static func make(on app: Application) async throws -> AppConfig.DatabaseKind {
+        guard let admin = postgresAdminURL else { return .sqlite(path: ":memory:") }
+        let name = "vc_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let adminID = DatabaseID(string: "test-admin")
+        app.databases.use(try .postgres(url: admin, maxConnectionsPerEventLoop: 1), as: adminID, isDefault: false)
+        let sql = app.db(adminID) as! any SQLDatabase
+        try await sql.raw("CREATE DATABASE \(unsafeRaw: String(name)) STRATEGY = FILE_COPY").run()
+        guard var components = URLComponents(string: admin) else { throw Abort(.internalServerError) }
+        components.path = "/\(name)"
+        return .postgres(url: components.string!)
+    }
+}
+
+/// Runs `test` with a fully configured, migrated application on a fresh database.
+func withTestApp(
+    _ adjust: (inout AppConfig) -> Void = { _ in },
+    _ test: (Application) async throws -> Void
+) async throws {
+    setenv("BCRYPT_COST", "4", 1)
+    let app = try await Application.make(.testing)
+    do {
+        var config = AppConfig.fromEnvironment([:])
+        config.database = try await TestDatabase.make(on: app)
+        config.logLevel = .warning
+        adjust(&config)
+        try await configure(app, config: config)
+        try await app.autoMigrate()
+        try await test(app)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test, on a fresh machine: installs what is missing, builds, runs the Swift suites on SQLite and
+# again on a throwaway PostgreSQL server, then the end-to-end tests (headless Chromium with axe-core,
+# several app nodes on PostgreSQL, the command line) and a schemathesis fuzzing pass over the API.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+say "Checking tools"
+need_apt chromium chromium-driver
+pg_bin >/dev/null
+need_pip
+
+say "Building (debug, with tests)"
+swift build --build-tests
+
+say "Swift tests on SQLite"
+swift test --skip-build --parallel 2>&1 | tail -n 25
+
+say "Starting a throwaway PostgreSQL server"
+eval "$("$ROOT/scripts/pg-start.sh")"
+trap '"$ROOT/scripts/pg-stop.sh" "$PG_DIR"' EXIT
+export TEST_DATABASE_URL
+
+say "Swift tests on PostgreSQL ($TEST_DATABASE_URL)"
+swift test --skip-build --parallel 2>&1 | tail -n 25
+
+say "End-to-end tests: browser, accessibility, several nodes, command line"
+export VICTIMCARE_BIN="$(swift build --show-bin-path)/victimcare"
+python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+say "Fuzzing the API against its OpenAPI document"
+"$ROOT/scripts/fuzz-api.sh"
+
+say "All tests passed"
