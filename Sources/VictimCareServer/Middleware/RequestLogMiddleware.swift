@@ -21,7 +21,8 @@ struct RequestLogMiddleware: AsyncMiddleware {
                     Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(
                         elapsed.components.seconds) * 1000),
             ])
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        // Vapor puts the same id in every log line of the request as `request-id`.
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.id)
         return response
     }
 }
