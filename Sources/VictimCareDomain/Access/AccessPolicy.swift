@@ -67,6 +67,22 @@ public enum AccessPolicy {
             return [.administrator]
         case .viewOrganisation:
             return Set(Role.allCases)
+        case .recordContact, .recordVictimAction:
+            return frontLine.union([.victimCareDesk, .witnessCareUnit, .administrator])
+        case .recordCaseEvent:
+            return frontLine.union([.administrator])
+        case .completeAssessment:
+            return frontLine.union([.victimCareDesk, .administrator])
+        case .waiveObligation, .manageReview:
+            return [.supervisor, .commandUnitLead, .administrator]
+        case .viewTeamWorklist:
+            return [.supervisor, .commandUnitLead, .administrator]
+        case .viewUnitWorklist:
+            return [.commandUnitLead, .administrator]
+        case .viewDeskWorklist:
+            return [.victimCareDesk, .administrator]
+        case .manageVictimsCodeSettings:
+            return [.administrator]
         }
     }
 }

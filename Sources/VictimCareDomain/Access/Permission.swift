@@ -12,4 +12,15 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageTokens
     case viewAudit
     case viewOrganisation
+    // The Victims' Code
+    case recordContact
+    case recordCaseEvent
+    case completeAssessment
+    case recordVictimAction
+    case waiveObligation
+    case manageReview
+    case viewTeamWorklist
+    case viewUnitWorklist
+    case viewDeskWorklist
+    case manageVictimsCodeSettings
 }

@@ -51,13 +51,17 @@ struct CrimesAPIController: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         let body = try req.content.decode(CrimeRequest.self)
         let victims = (body.victims ?? []).enumerated().map { index, victim in
-            (victim.person ?? PersonRequest()).draft(prefix: "victims[\(index)].person.")
+            VictimDraft(
+                person: (victim.person ?? PersonRequest()).draft(prefix: "victims[\(index)].person."),
+                needs: victim.needs.flatMap { $0.isEmpty ? nil : $0.draft(language: victim.person?.language) })
         }
         let created = try await CrimeService.create(
             body.draft, victims: victims, context: try req.accessContext(), on: req.db)
         let dto = CrimeCreatedDTO(
             id: created.crime.id!, reference: created.crime.reference,
-            victims: created.victims.map { CreatedVictimDTO(id: $0.victimID, person_id: $0.personID) })
+            victims: created.victims.map {
+                CreatedVictimDTO(id: $0.victimID, person_id: $0.personID, enhanced: $0.enhanced)
+            })
         let response = try await dto.encodeResponse(status: .created, for: req)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/crimes/\(created.crime.id!)")
         return response

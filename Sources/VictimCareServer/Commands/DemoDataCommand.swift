@@ -55,19 +55,34 @@ struct DemoDataCommand: AsyncCommand {
         let batch = max(100, signature.batch ?? 2000)
         var progress = Progress("Crimes", total: total)
         var done = 0
-        while done < total {
-            let count = min(batch, total - done)
-            var tables = DemoCrimes.Tables()
-            generator.generate(count, into: &tables)
-            let filled = tables
-            try await db.transaction { tx in
-                var pending = filled
-                try await pending.flush(on: tx)
+        try await BulkLoad.dropIndexes(on: db)
+        do {
+            // Generating the next batch overlaps with writing the previous one: two cores, two jobs.
+            var writing: Task<Void, any Error>?
+            while done < total {
+                let count = min(batch, total - done)
+                var tables = DemoCrimes.Tables()
+                generator.generate(count, into: &tables)
+                try await writing?.value
+                let filled = tables
+                writing = Task {
+                    try await db.transaction { tx in
+                        var pending = filled
+                        try await pending.flush(on: tx)
+                    }
+                }
+                done += count
+                progress.update(done)
             }
-            done += count
-            progress.update(done)
+            try await writing?.value
+            progress.finish()
+        } catch {
+            try? await BulkLoad.createIndexes(on: db)
+            throw error
         }
-        progress.finish()
+        context.console.print("Building indexes...")
+        try await BulkLoad.createIndexes(on: db)
+        try await Self.computeObligations(on: db)
         try await Self.tune(db, bulk: false)
         try await AuditLog.record(
             .create, "demo_data", nil, summary: "\(total) crimes, seed \(seed)", context: .system, on: db)
@@ -82,6 +97,28 @@ struct DemoDataCommand: AsyncCommand {
             context.console.print("Demo password: \(password)")
             try Self.remember(password, app: app)
         }
+    }
+
+    /// Works out what every loaded victim is owed, with the engine every other change goes through.
+    static func computeObligations(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        struct IDRow: Decodable { var id: UUID }
+        let total = try await Victim.query(on: db).filter(\.$computedVersion == 0).count()
+        var progress = Progress("Obligations", total: total)
+        var after: UUID?
+        var done = 0
+        while true {
+            var query = sql.select().column("id").from("victims").where("computed_version", .equal, 0).orderBy("id")
+                .limit(2000)
+            if let after { query = query.where("id", .greaterThan, after) }
+            let ids = try await query.all(decoding: IDRow.self).map(\.id)
+            guard !ids.isEmpty else { break }
+            try await db.transaction { tx in _ = try await ObligationService.recompute(ids, on: tx) }
+            done += ids.count
+            after = ids.last
+            progress.update(done)
+        }
+        progress.finish()
     }
 
     /// Keeps the generated demo password where the developer can find it again (development data only).

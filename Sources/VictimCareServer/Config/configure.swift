@@ -16,8 +16,9 @@ func configure(_ app: Application, config: AppConfig) async throws {
     configureViews(app)
     configureCommands(app)
     _ = Observability.bootstrap
-    if app.environment != .testing {
+    if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
+        app.lifecycle.use(RecomputeWorker(interval: .seconds(5)))
     }
     try routes(app)
 }

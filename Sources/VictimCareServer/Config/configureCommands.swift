@@ -6,6 +6,7 @@ func configureCommands(_ app: Application) {
     app.asyncCommands.use(CreateTokenCommand(), as: "create-token")
     app.asyncCommands.use(RevokeTokenCommand(), as: "revoke-token")
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
+    app.asyncCommands.use(RecomputeCommand(), as: "recompute")
     app.lifecycle.use(AdministratorOnServe())
 }
 
@@ -17,5 +18,13 @@ struct AdministratorOnServe: LifecycleHandler {
         }
         guard app.environment != .testing else { return }
         try await Bootstrap.ensureAdministrator(app, console: Terminal())
+    }
+}
+
+extension Application {
+    /// Whether this process is serving HTTP (rather than running a one-off command such as `migrate`).
+    var isServing: Bool {
+        let first = environment.arguments.dropFirst().first
+        return first == nil || first == "serve" || first!.hasPrefix("-")
     }
 }

@@ -19,10 +19,16 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: UsersController())
     try signedIn.register(collection: TokensController())
     try signedIn.register(collection: AuditController())
+    try signedIn.register(collection: VictimsController())
+    try signedIn.register(collection: AssessmentController())
+    try signedIn.register(collection: CaseEventsController())
+    try signedIn.register(collection: WorklistsController())
+    try signedIn.register(collection: VictimsCodeSettingsController())
 
     // The JSON API for integrations: bearer tokens only, no cookies.
     let api = app.grouped("api", "v1").grouped(BearerTokenAuthenticator())
     try api.register(collection: CrimesAPIController())
     try api.register(collection: PeopleAPIController())
     try api.register(collection: OrganisationAPIController())
+    try api.register(collection: VictimsAPIController())
 }

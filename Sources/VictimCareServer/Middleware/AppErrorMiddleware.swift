@@ -1,4 +1,5 @@
 import Leaf
+import LeafKit
 import Vapor
 import VictimCareDomain
 
@@ -109,7 +110,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
     private func response(for error: any Error, request: Request) async -> Response {
         let mapped = Self.map(error)
         if mapped.status == .internalServerError {
-            request.logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))"])
+            var metadata: Logger.Metadata = ["error_type": "\(type(of: error))"]
+            // A template fault names the template and the tag, never data, so it is safe to log in full.
+            if let leaf = error as? LeafError { metadata["template_error"] = "\(leaf.description)" }
+            request.logger.error("unhandled error", metadata: metadata)
         } else {
             request.logger.debug(
                 "request refused", metadata: ["status": "\(mapped.status.code)", "problem": "\(mapped.type)"])

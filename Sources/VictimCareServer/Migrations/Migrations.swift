@@ -17,5 +17,9 @@ enum Migrations {
         CreateCrime(),
         CreateCrimeLinks(),
         SeedCommandUnits(),
+        CreateVictim(),
+        CreateVictimsCodeRecords(),
+        CreateObligation(),
+        CreateVictimsCodeSettings(),
     ]
 }

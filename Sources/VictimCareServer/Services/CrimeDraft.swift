@@ -64,3 +64,9 @@ struct PersonDraft: Sendable {
         return fieldPrefix.isEmpty ? camel : fieldPrefix + camel.prefix(1).uppercased() + camel.dropFirst()
     }
 }
+
+/// A victim as submitted with a crime: the person, and optionally the needs already assessed.
+struct VictimDraft: Sendable {
+    var person: PersonDraft
+    var needs: NeedsAssessmentService.Draft?
+}

@@ -58,7 +58,13 @@ extension CrimeService {
         else {
             throw DomainError.notFound("link")
         }
+        if link.role == .victim, try await Contact.query(on: db).filter(\.$victim.$id == linkID).count() > 0 {
+            throw DomainError.conflict(
+                field: "role",
+                message: "Contacts are recorded with this victim, so they cannot be removed from the crime")
+        }
         try await db.transaction { tx in
+            if link.role == .victim { try await Victim.find(linkID, on: tx)?.delete(on: tx) }
             try await link.delete(on: tx)
             try await AuditLog.record(
                 .delete, "crime_person", linkID, summary: "\(link.roleCode) unlinked from crime \(crimeID)",

@@ -92,12 +92,15 @@ enum CrimeService {
 
     /// Records a new crime, with any victims given, in one transaction.
     static func create(
-        _ draft: CrimeDraft, victims: [PersonDraft] = [], context: AccessContext, on db: any Database
+        _ draft: CrimeDraft, victims: [VictimDraft] = [], context: AccessContext, on db: any Database
     ) async throws -> CreatedCrime {
         try AccessGuard.require(.createCrime, context)
         var v = Validator()
         let crime = try await check(draft, existingID: nil, validator: &v, on: db)
-        let people = victims.map { PersonService.checkDraft($0, validator: &v, context: context) }
+        let people = victims.map { PersonService.checkDraft($0.person, validator: &v, context: context) }
+        let needs = victims.map { victim in
+            victim.needs.map { NeedsAssessmentService.check($0, validator: &v).assessment }
+        }
         try v.check()
         let checked = crime!
         try await AccessGuard.check(
@@ -117,7 +120,7 @@ enum CrimeService {
                 try await AuditLog.record(
                     .create, "crime", crimeID, summary: "reference \(checked.reference)", context: context, on: tx)
                 var victimIDs: [CreatedCrime.Victim] = []
-                for person in people {
+                for (person, assessment) in zip(people, needs) {
                     let created = try await PersonService.insert(
                         person, homeUnitID: checked.unit.id, safeByDefault: !checked.flags.contains(.domesticAbuse),
                         context: context, on: tx)
@@ -126,7 +129,13 @@ enum CrimeService {
                     try await AuditLog.record(
                         .create, "crime_person", link.id, summary: "victim linked to crime \(crimeID)",
                         context: context, on: tx)
-                    victimIDs.append(.init(victimID: try link.requireID(), personID: try created.requireID()))
+                    try await VictimService.create(
+                        linkID: try link.requireID(), crime: crime, personID: try created.requireID(),
+                        needs: assessment,
+                        context: context, on: tx)
+                    let enhanced = try await VictimService.find(try link.requireID(), on: tx).enhanced
+                    victimIDs.append(
+                        .init(victimID: try link.requireID(), personID: try created.requireID(), enhanced: enhanced))
                 }
                 return CreatedCrime(crime: crime, victims: victimIDs)
             }
@@ -140,6 +149,7 @@ enum CrimeService {
         struct Victim: Sendable {
             var victimID: UUID
             var personID: UUID
+            var enhanced: Bool
         }
         var crime: Crime
         var victims: [Victim]

@@ -22,9 +22,14 @@ struct BulkInsert: Sendable {
 
     /// Writes every buffered row and empties the buffer.
     mutating func flush(on db: any Database) async throws {
-        guard !rows.isEmpty, let sql = db as? any SQLDatabase else { return }
+        guard let sql = db as? any SQLDatabase else { return }
+        try await flush(on: sql)
+    }
+
+    mutating func flush(on sql: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
         // SQLite allows 32,766 bound values per statement, PostgreSQL 65,535.
-        let limit = db.isPostgres ? 65_000 : 32_000
+        let limit = sql.dialect.name == "postgresql" ? 65_000 : 32_000
         let perStatement = max(1, limit / columns.count)
         var start = 0
         while start < rows.count {

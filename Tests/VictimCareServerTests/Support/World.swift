@@ -63,7 +63,8 @@ struct World {
         let person = PersonDraft(
             givenName: victim.0, familyName: victim.1, dateOfBirth: "1985-04-12", phone: "07700 900123",
             email: "ada@example.com")
-        return try await CrimeService.create(draft, victims: [person], context: .system, on: app.db)
+        return try await CrimeService.create(
+            draft, victims: [VictimDraft(person: person)], context: .system, on: app.db)
     }
 
     func auditCount(_ action: String, _ type: String, _ id: UUID?) async throws -> Int {

@@ -43,6 +43,32 @@ struct CrimeRequest: Content {
 
 struct VictimRequest: Content {
     var person: PersonRequest?
+    var needs: NeedsRequest?
+}
+
+/// What the records system already knows of a victim's needs: the enhanced-rights grounds it assessed and
+/// whether they want a referral. Recorded as a needs assessment at the time of the report.
+struct NeedsRequest: Content {
+    var vulnerable: Bool?
+    var intimidated: Bool?
+    var persistently_targeted: Bool?
+    var bereaved: Bool?
+    var referral_consent: ReferralConsent?
+
+    /// An empty object says nothing was assessed.
+    var isEmpty: Bool {
+        vulnerable == nil && intimidated == nil && persistently_targeted == nil && bereaved == nil
+            && referral_consent == nil
+    }
+
+    func draft(language: String?) -> NeedsAssessmentService.Draft {
+        func yesNo(_ value: Bool?) -> String? { value.map { $0 ? "yes" : "no" } }
+        return NeedsAssessmentService.Draft(
+            language: language, referralConsent: referral_consent?.rawValue, bereaved: yesNo(bereaved),
+            persistentlyTargeted: yesNo(persistently_targeted),
+            vulnerability: vulnerable == true ? [VulnerabilityFactor.other.rawValue] : [],
+            intimidated: yesNo(intimidated))
+    }
 }
 
 struct CrimeSummaryDTO: Content {
@@ -162,6 +188,7 @@ struct CrimeDTO: Content {
 struct CreatedVictimDTO: Content {
     var id: UUID
     var person_id: UUID
+    var enhanced: Bool
 }
 
 struct CrimeCreatedDTO: Content {

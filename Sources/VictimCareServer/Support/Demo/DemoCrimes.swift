@@ -15,6 +15,7 @@ struct DemoCrimes {
         var victimless = false
         var childVictim = false
         var specialist: String? = nil
+        var mostSerious = false
     }
 
     enum PropertyKind { case phone, bike, vehicle, laptop, parcel, goods, cash, fuel }
@@ -66,6 +67,7 @@ struct DemoCrimes {
             var profile = p
             profile.description = offence.description
             profile.flags = offence.flags
+            profile.mostSerious = offence.mostSerious
             return profile
         }
     }
@@ -77,7 +79,7 @@ struct DemoCrimes {
     var ids: SequentialIDs
     private var sequence = 0
     /// Recent victims per unit, so some people are victims again (repeat victimisation).
-    private var recentVictims: [UUID: [UUID]] = [:]
+    private var recentVictims: [UUID: [DemoPerson]] = [:]
 
     init(force: DemoForce, profiles: [OffenceProfile], asOf: Date, random: DemoRandom, ids: SequentialIDs) {
         self.force = force
@@ -119,6 +121,34 @@ struct DemoCrimes {
                 "stolen_on", "seized_on", "held_on", "returned_on", "created_at", "updated_at",
             ])
         var crimeProperty = BulkInsert("crime_property", ["id", "crime_id", "property_item_id", "role"])
+        var victims = BulkInsert(
+            "victims",
+            [
+                "id", "crime_id", "person_id", "enhanced", "grounds", "section16", "section17", "section28",
+                "referral_consent", "explicit_consent_at", "bereaved", "interpreter_needed", "suspect_may_see_messages",
+                "agreed_update_days",
+                "vna_completed_at", "vps_status", "facts_version", "computed_version", "created_at", "updated_at",
+            ])
+        var assessments = BulkInsert(
+            "needs_assessments",
+            [
+                "id", "victim_id", "question_set", "answers", "enhanced", "grounds", "completed_at",
+                "completed_by_id", "completed_by_name",
+            ])
+        var events = BulkInsert(
+            "case_events",
+            ["id", "crime_id", "type", "at", "note", "recorded_by_id", "recorded_by_name", "source", "created_at"])
+        var contacts = BulkInsert(
+            "contacts",
+            [
+                "id", "victim_id", "at", "direction", "method", "outcome", "identity_verified", "welfare_checked",
+                "safe_to_speak", "preferred_method_used", "contact_point_id", "contact_point_safe", "successful",
+                "counts_as_update", "reasons",
+                "warnings", "notes", "by_user_id", "by_name", "created_at",
+            ])
+        var actions = BulkInsert(
+            "victim_actions",
+            ["id", "victim_id", "kind", "at", "method", "note", "by_user_id", "by_name", "created_at"])
 
         mutating func flush(on db: any Database) async throws {
             try await persons.flush(on: db)
@@ -130,6 +160,11 @@ struct DemoCrimes {
             try await crimePersons.flush(on: db)
             try await crimeLocations.flush(on: db)
             try await crimeProperty.flush(on: db)
+            try await victims.flush(on: db)
+            try await assessments.flush(on: db)
+            try await events.flush(on: db)
+            try await contacts.flush(on: db)
+            try await actions.flush(on: db)
         }
     }
 
@@ -169,19 +204,11 @@ struct DemoCrimes {
         let year = London.date(of: reported).year % 100
         let reference = "\(unit.code)/\(String(format: "%07d", sequence))/\(String(format: "%02d", year))"
         let officer: UUID? = unit.investigators.isEmpty || random.chance(0.05) ? nil : random.pick(unit.investigators)
-        let age = asOf.timeIntervalSince(reported) / 86_400
-        let status: CrimeStatus
-        if age > 120 {
-            status = random.weighted([
-                (.closed, 75), (.underInvestigation, 15), (.suspectCharged, 7), (.awaitingDecision, 3),
-            ])
-        } else if age > 14 {
-            status = random.weighted([
-                (.underInvestigation, 55), (.closed, 30), (.awaitingDecision, 8), (.suspectCharged, 7),
-            ])
-        } else {
-            status = random.weighted([(.recorded, 40), (.underInvestigation, 55), (.closed, 5)])
-        }
+        let hasSuspect = random.chance(flags.contains(.domesticAbuse) ? 0.9 : 0.4)
+
+        // What happened in the case, and so where it stands now.
+        let (events, status, closedAt) = caseHistory(
+            reported: reported, hasSuspect: hasSuspect, hasProperty: profile.property != nil)
         t.crimes.add([
             crimeID, reference, profile.code, profile.description, occurred, occurredTo, reported, channel.rawValue,
             CrimeFlags.encode(flags), unit.id, officer, status.rawValue, String?.none, reported, reported,
@@ -190,9 +217,21 @@ struct DemoCrimes {
             ids.next(), crimeID, CrimeStatus.recorded.rawValue, reported, UUID?.none, "records system", String?.none,
         ])
         if status != .recorded {
-            let at = min(asOf, reported.addingTimeInterval(Double(random.int(3600..<(20 * 86_400)))))
+            let first =
+                events.first?.1 ?? min(asOf, reported.addingTimeInterval(Double(random.int(3600..<(3 * 86_400)))))
             t.statusChanges.add([
-                ids.next(), crimeID, status.rawValue, at, officer, "officer in the case", String?.none,
+                ids.next(), crimeID, CrimeStatus.underInvestigation.rawValue, first, officer, "officer in the case",
+                String?.none,
+            ])
+            if status != .underInvestigation, let at = closedAt ?? events.last?.1 {
+                t.statusChanges.add([
+                    ids.next(), crimeID, status.rawValue, at, officer, "officer in the case", String?.none,
+                ])
+            }
+        }
+        for (type, at) in events {
+            t.events.add([
+                ids.next(), crimeID, type.rawValue, at, String?.none, officer, "officer in the case", "demo", at,
             ])
         }
 
@@ -214,50 +253,259 @@ struct DemoCrimes {
             var inThisCrime: Set<UUID> = []
             for _ in 0..<victimCount {
                 let repeatChance = flags.contains(.domesticAbuse) ? 0.25 : 0.07
-                let personID: UUID
+                var person: DemoPerson
+                var repeated = false
                 if random.chance(repeatChance), let pool = recentVictims[homeUnit.id], !pool.isEmpty,
-                    case let chosen = random.pick(pool), !inThisCrime.contains(chosen)
+                    case let chosen = random.pick(pool), !inThisCrime.contains(chosen.id)
                 {
-                    personID = chosen
+                    person = chosen
+                    repeated = true
                 } else {
                     let child = profile.childVictim || random.chance(0.04)
-                    personID = addPerson(
+                    person = addPerson(
                         into: &t, unitID: homeUnit.id, at: reported, child: child, victim: true,
                         safeChance: flags.contains(.domesticAbuse) ? 0.6 : 0.97)
                     var pool = recentVictims[homeUnit.id] ?? []
-                    pool.append(personID)
+                    pool.append(person)
                     if pool.count > 300 { pool.removeFirst(pool.count - 300) }
                     recentVictims[homeUnit.id] = pool
                     if child {
                         let parent = addPerson(
                             into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 0.95)
                         t.crimePersons.add([
-                            ids.next(), crimeID, parent, PersonRole.parentOrGuardian.rawValue, reported,
+                            ids.next(), crimeID, parent.id, PersonRole.parentOrGuardian.rawValue, reported,
                         ])
                     }
                 }
-                inThisCrime.insert(personID)
-                t.crimePersons.add([ids.next(), crimeID, personID, PersonRole.victim.rawValue, reported])
+                inThisCrime.insert(person.id)
+                let linkID = ids.next()
+                t.crimePersons.add([linkID, crimeID, person.id, PersonRole.victim.rawValue, reported])
+                addVictim(
+                    linkID, crimeID: crimeID, person: person, profile: profile, flags: flags, occurred: occurred,
+                    reported: reported,
+                    events: events, closedAt: closedAt, officer: officer, repeated: repeated, into: &t)
             }
         }
         for _ in 0..<random.weighted([(0, 65.0), (1, 25), (2, 10)]) {
             let witness = addPerson(
                 into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 0.98)
-            t.crimePersons.add([ids.next(), crimeID, witness, PersonRole.witness.rawValue, reported])
+            t.crimePersons.add([ids.next(), crimeID, witness.id, PersonRole.witness.rawValue, reported])
         }
-        if random.chance(flags.contains(.domesticAbuse) ? 0.9 : 0.4) {
+        if hasSuspect {
             let suspect = addPerson(
                 into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 1)
-            t.crimePersons.add([ids.next(), crimeID, suspect, PersonRole.suspect.rawValue, reported])
+            t.crimePersons.add([ids.next(), crimeID, suspect.id, PersonRole.suspect.rawValue, reported])
         }
         if let kind = profile.property, random.chance(0.75) {
             addProperty(kind, crimeID: crimeID, reported: reported, into: &t)
         }
     }
 
+    /// Case events after the report, the status they lead to, and when the case closed.
+    private mutating func caseHistory(reported: Date, hasSuspect: Bool, hasProperty: Bool) -> (
+        [(CaseEventType, Date)], CrimeStatus, Date?
+    ) {
+        var events: [(CaseEventType, Date)] = []
+        func later(_ from: Date, hours: ClosedRange<Int>) -> Date {
+            from.addingTimeInterval(Double(random.int(hours)) * 3600)
+        }
+        var status = CrimeStatus.underInvestigation
+        var closedAt: Date?
+        if hasSuspect, random.chance(0.55) {
+            let arrested = later(reported, hours: 4...240)
+            events.append((.suspectArrested, arrested))
+            if random.chance(0.85) {
+                let interviewed = later(arrested, hours: 1...20)
+                events.append((.suspectInterviewed, interviewed))
+                let outcome = random.weighted([
+                    (CaseEventType.charged, 22.0), (.releasedNFA, 30), (.releasedUnderInvestigation, 25), (.bail, 13),
+                    (.decisionNotToProsecute, 10),
+                ])
+                let decided = later(interviewed, hours: 1...720)
+                events.append((outcome, decided))
+                switch outcome {
+                case .charged: status = .suspectCharged
+                case .releasedNFA, .decisionNotToProsecute:
+                    status = .closed
+                    closedAt = later(decided, hours: 1...48)
+                case .bail, .releasedUnderInvestigation:
+                    if random.chance(0.4) { events.append((.bailConditionsChanged, later(decided, hours: 48...1000))) }
+                default: break
+                }
+            }
+        } else if random.chance(0.35) {
+            let decided = later(reported, hours: 24...240)
+            events.append((.decisionNotToInvestigate, decided))
+            status = .closed
+            closedAt = later(decided, hours: 1...24)
+        }
+        if hasProperty, random.chance(0.08) {
+            events.append((.propertyReadyForReturn, later(reported, hours: 48...2000)))
+        }
+        let age = asOf.timeIntervalSince(reported) / 86_400
+        if status == .underInvestigation, age > 120, random.chance(0.6) {
+            status = .closed
+            closedAt = later(reported, hours: (30 * 24)...(120 * 24))
+        } else if status == .suspectCharged, age > 200, random.chance(0.5) {
+            status = .closed
+            closedAt = later(events.last!.1, hours: (60 * 24)...(180 * 24))
+        }
+        events = events.filter { $0.1 <= asOf }.sorted { $0.1 < $1.1 }
+        if let at = closedAt {
+            if at > asOf {
+                closedAt = nil
+                status = events.contains { $0.0 == .charged } ? .suspectCharged : .underInvestigation
+            } else {
+                events.append((.caseClosed, at))
+            }
+        }
+        if events.isEmpty, status == .underInvestigation, age < 3, random.chance(0.5) { status = .recorded }
+        return (events, status, closedAt)
+    }
+
+    /// The Victims' Code record of one victim: needs assessment, enhanced rights, what was done and the contacts.
+    private mutating func addVictim(
+        _ id: UUID, crimeID: UUID, person: DemoPerson, profile: OffenceProfile, flags: Set<CrimeFlag>, occurred: Date,
+        reported: Date,
+        events: [(CaseEventType, Date)], closedAt: Date?, officer: UUID?, repeated: Bool, into t: inout Tables
+    ) {
+        let age = asOf.timeIntervalSince(reported) / 86_400
+        let by = "officer in the case"
+        func soon(_ from: Date, hours: ClosedRange<Int>) -> Date? {
+            let at = from.addingTimeInterval(Double(random.int(hours)) * 3600)
+            return at <= asOf ? at : nil
+        }
+        // Compliance improves over the 18 months, as a force's would after a push on the Code.
+        let diligence = 0.62 + 0.3 * (1 - min(age, 548) / 548)
+
+        var assessment: NeedsAssessment?
+        var assessedAt: Date?
+        if random.chance(diligence), let at = soon(reported, hours: 0...72) {
+            let consent = random.weighted([(ReferralConsent.yes, 45.0), (.no, 40), (.notAsked, 15)])
+            var vulnerability = Set<VulnerabilityFactor>()
+            if random.chance(0.05) { vulnerability.insert(random.pick(VulnerabilityFactor.allCases)) }
+            assessment = NeedsAssessment(
+                language: person.language, interpreterNeeded: person.interpreter, feelsSafe: random.chance(0.85),
+                suspectHasAccessToContactPoints: flags.contains(.domesticAbuse) && random.chance(0.4),
+                supportWanted: consent == .yes,
+                referralConsent: consent, bereavedRelative: flags.contains(.homicide),
+                persistentlyTargeted: repeated && random.chance(0.3),
+                vulnerability: vulnerability, intimidated: random.chance(0.04))
+            assessedAt = at
+        }
+        let decision = EnhancedRights.assess(
+            EnhancedRightsInput(
+                offenceIsMostSerious: profile.mostSerious, flags: flags, occurredOn: London.date(of: occurred),
+                reportedOn: London.date(of: reported),
+                dateOfBirth: person.dateOfBirth, assessment: assessment, recentVictimisations: repeated ? 2 : 1),
+            policy: .standard)
+        let grounds = Victim.encode(decision.groundList)
+        if let assessment, let assessedAt {
+            let answers = String(decoding: (try? JSONEncoder().encode(assessment)) ?? Data(), as: UTF8.self)
+            t.assessments.add([
+                ids.next(), id, assessment.questionSetVersion, answers, decision.enhanced, grounds, assessedAt, officer,
+                by,
+            ])
+        }
+        let consent = assessment?.referralConsent ?? .notAsked
+        var statement: String?
+
+        // Things done for the victim.
+        func act(_ kind: VictimActionKind, _ chance: Double, hours: ClosedRange<Int>, method: String? = nil) {
+            guard random.chance(chance), let at = soon(reported, hours: hours) else { return }
+            t.actions.add([ids.next(), id, kind.rawValue, at, method, String?.none, officer, by, at])
+        }
+        act(.writtenConfirmation, diligence + 0.05, hours: 0...30, method: person.email?.1 == true ? "email" : "letter")
+        act(
+            .informationLeaflet, diligence, hours: 0...30,
+            method: person.email?.1 == true ? "email" : random.pick(["QR code", "printed"]))
+        if random.chance(diligence * 0.8) {
+            act(.vpsOffered, 1, hours: 1...240, method: "offered")
+            statement = random.weighted([("offered", 40.0), ("made", 30), ("declined", 20), ("to_follow", 10)])
+        }
+        if consent == .yes { act(.referral, 0.92, hours: 2...96, method: "daily transfer") }
+        if decision.enhanced { act(.specialMeasuresConsidered, diligence, hours: 2...72) }
+        if person.interpreter { act(.interpreterArranged, 0.8, hours: 0...24) }
+        if flags.contains(.homicide) { act(.familyLiaisonOfficer, 0.95, hours: 1...24) }
+
+        t.victims.add([
+            id, crimeID, person.id, decision.enhanced, grounds, decision.section16, decision.section17,
+            decision.section28,
+            consent.rawValue, consent != .notAsked ? assessedAt : nil, assessment?.bereavedRelative ?? false,
+            person.interpreter,
+            assessment?.suspectHasAccessToContactPoints ?? false, Int?.none, assessedAt, statement, 1, 0, reported,
+            reported,
+        ])
+
+        // Contacts: after each event, and regular updates while the case is open.
+        let limitHours = decision.enhanced ? 30 : 170
+        for (type, at) in events where type != .caseClosed {
+            if random.chance(0.3), let attempt = soon(at, hours: 1...24) {
+                contact(id, person, at: attempt, successful: false, officer: officer, into: &t)
+            }
+            let roll = Double(random.next() >> 11) / Double(1 << 53)
+            if roll < diligence, let done = soon(at, hours: 1...limitHours) {
+                contact(id, person, at: done, successful: true, officer: officer, into: &t)
+            } else if roll < diligence + 0.15, let done = soon(at, hours: limitHours...(limitHours + 480)) {
+                contact(id, person, at: done, successful: true, officer: officer, into: &t)
+            }
+        }
+        var last = reported
+        let end = closedAt ?? asOf
+        while true {
+            let next = last.addingTimeInterval(Double(random.int(18...44)) * 86_400)
+            guard next < end else { break }
+            if random.chance(diligence + 0.05) {
+                contact(id, person, at: next, successful: true, officer: officer, into: &t)
+            }
+            last = next
+        }
+    }
+
+    private mutating func contact(
+        _ victimID: UUID, _ person: DemoPerson, at: Date, successful: Bool, officer: UUID?, into t: inout Tables
+    ) {
+        let preferred = person.preferred ?? .phone
+        let written = [ContactMethod.email, .letter, .sms].contains(preferred)
+        let method: ContactMethod
+        let outcome: ContactOutcome
+        var point: (UUID, Bool)?
+        if successful {
+            method = written ? preferred : (preferred == .video || preferred == .inPerson ? preferred : .phone)
+            outcome = written ? .writtenUpdateSent : .spokeToVictim
+            point = preferred == .email ? person.email : (method == .phone || method == .sms ? person.phone : nil)
+        } else {
+            method = .phone
+            outcome = random.weighted([(ContactOutcome.voicemailLeft, 40.0), (.noAnswer, 50), (.wrongPerson, 10)])
+            point = person.phone
+        }
+        let decision = ContactRule.decide(
+            ContactAttempt(
+                method: method, outcome: outcome, identityVerified: successful, welfareChecked: successful,
+                safeToSpeak: successful,
+                preferredMethod: person.preferred, contactPointSafe: point?.1, hasAgreedRepresentative: false))
+        t.contacts.add([
+            ids.next(), victimID, at, "outbound", method.rawValue, outcome.rawValue, successful, successful, successful,
+            person.preferred == method,
+            point?.0, point?.1, decision.successful, decision.countsAsWrittenUpdate,
+            decision.reasons.joined(separator: "\n"),
+            decision.warnings.joined(separator: "\n"), String?.none, officer, "officer in the case", at,
+        ])
+    }
+
+    struct DemoPerson {
+        var id: UUID
+        var dateOfBirth: LocalDate
+        var preferred: ContactMethod?
+        var language: String
+        var interpreter: Bool
+        var phone: (UUID, Bool)?
+        var email: (UUID, Bool)?
+    }
+
     private mutating func addPerson(
         into t: inout Tables, unitID: UUID, at: Date, child: Bool, victim: Bool, safeChance: Double
-    ) -> UUID {
+    ) -> DemoPerson {
         let id = ids.next()
         let female = random.chance(0.52)
         let given = random.pick(female ? DemoNames.givenFemale : DemoNames.givenMale)
@@ -320,23 +568,27 @@ struct DemoCrimes {
             language,
             interpreter, communication, String?.none, sex, ethnicity, disability, religion, orientation, unitID, at, at,
         ])
+        var phone: (UUID, Bool)?
         if random.chance(victim ? 0.92 : 0.8) {
             let number = "07700 900\(String(format: "%03d", random.int(0..<1000)))"
-            t.contactPoints.add([
-                ids.next(), id, ContactPointKind.phone.rawValue, number, random.chance(safeChance), String?.none, at,
-                at,
-            ])
+            let point = (ids.next(), random.chance(safeChance))
+            t.contactPoints.add([point.0, id, ContactPointKind.phone.rawValue, number, point.1, String?.none, at, at])
+            phone = point
         }
+        var emailPoint: (UUID, Bool)?
         if victim, random.chance(0.85) {
             let domain = random.pick(["example.com", "example.org", "example.net"])
             let email = "\(Normalise.nameKey(given)).\(Normalise.nameKey(family))\(random.int(1..<999))@\(domain)"
-            let safe = random.chance(safeChance)
+            let point = (ids.next(), random.chance(safeChance))
             t.contactPoints.add([
-                ids.next(), id, ContactPointKind.email.rawValue, email, safe,
-                safe ? String?.none : "Suspect may have access to this account", at, at,
+                point.0, id, ContactPointKind.email.rawValue, email, point.1,
+                point.1 ? String?.none : "Suspect may have access to this account", at, at,
             ])
+            emailPoint = point
         }
-        return id
+        return DemoPerson(
+            id: id, dateOfBirth: dob, preferred: preferred.flatMap(ContactMethod.init(rawValue:)), language: language,
+            interpreter: interpreter, phone: phone, email: emailPoint)
     }
 
     private mutating func addProperty(_ kind: PropertyKind, crimeID: UUID, reported: Date, into t: inout Tables) {

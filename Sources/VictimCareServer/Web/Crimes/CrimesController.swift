@@ -134,19 +134,30 @@ struct CrimesController: RouteCollection {
         var property: [PropertyLine]
         var places: [PlaceLine]
         var timeline: [TimelineLine]
+        struct VictimLine: Encodable {
+            var id: UUID
+            var name: String
+            var rights: String
+            var open: Int
+            var overdue: Int
+        }
         var statuses: [SelectOption]
         var canEdit: Bool
+        var victims: [VictimLine]
+        var canRecordEvent: Bool
+        var eventTypes: [SelectOption]
+        var eventValues: [String: String]
     }
 
     @Sendable func show(req: Request) async throws -> Response {
         let id = try req.uuid("crimeID")
         let context = try req.accessContext()
         let detail = try await CrimeService.detail(id, context: context, on: req.db)
-        return try await req.render("Crimes/show", showContext(req, detail, context: context))
+        return try await req.render("Crimes/show", try await showContext(req, detail, context: context))
     }
 
     func showContext(_ req: Request, _ d: CrimeService.Detail, context: AccessContext, errors: [FieldError] = [])
-        -> ShowContext
+        async throws -> ShowContext
     {
         let c = d.crime
         let occurred = Display.time(c.occurredFrom) + (c.occurredTo.map { " to " + Display.time($0) } ?? "")
@@ -183,11 +194,32 @@ struct CrimesController: RouteCollection {
                 address: $0.location.address, postcode: $0.location.postcode ?? "",
                 role: LocationRole(rawValue: $0.link.roleCode)?.label ?? $0.link.roleCode)
         }
-        let timeline = d.history.reversed().map {
-            ShowContext.TimelineLine(
-                at: Display.time($0.at),
-                text: "Status: " + (CrimeStatus(rawValue: $0.statusCode)?.label ?? $0.statusCode), by: $0.byName,
-                note: $0.note ?? "")
+        let events = try await CaseEvent.query(on: req.db).filter(\.$crime.$id == c.id!).all()
+        let statusLines = d.history.map { change in
+            (
+                change.at,
+                ShowContext.TimelineLine(
+                    at: Display.time(change.at),
+                    text: "Status: " + (CrimeStatus(rawValue: change.statusCode)?.label ?? change.statusCode),
+                    by: change.byName, note: change.note ?? "")
+            )
+        }
+        let eventLines = events.map { event in
+            (
+                event.at,
+                ShowContext.TimelineLine(
+                    at: Display.time(event.at), text: event.type?.label ?? event.typeCode, by: event.recordedByName,
+                    note: event.note ?? "")
+            )
+        }
+        let timeline = (statusLines + eventLines).sorted { $0.0 > $1.0 }.map(\.1)
+        let counts = try await VictimService.openCounts(crimeID: c.id!, on: req.db)
+        let names = Dictionary(d.people.map { ($0.link.id!, $0.person.fullName) }, uniquingKeysWith: { a, _ in a })
+        let victims = try await VictimService.victims(ofCrime: c.id!, on: req.db).map { v in
+            ShowContext.VictimLine(
+                id: v.id!, name: names[v.id!] ?? "Victim",
+                rights: v.enhanced ? "Enhanced: " + v.grounds.map(\.label).joined(separator: ", ") : "Standard",
+                open: counts[v.id!]?.open ?? 0, overdue: counts[v.id!]?.overdue ?? 0)
         }
         return ShowContext(
             chrome: Chrome(req, title: "Crime \(c.reference)", section: "crimes", errors: errors), id: c.id!,
@@ -198,7 +230,12 @@ struct CrimesController: RouteCollection {
             officer: d.officer.map { "\($0.rank.map { $0 + " " } ?? "")\($0.displayName)" } ?? "Not allocated",
             status: c.status.label, summary: c.summary ?? "", people: people, property: property, places: places,
             timeline: timeline, statuses: CrimeStatus.options(selected: c.statusCode),
-            canEdit: AccessPolicy.decide(context.actor, .editCrime, on: CrimeService.scope(of: c)) != .denied)
+            canEdit: AccessPolicy.decide(context.actor, .editCrime, on: CrimeService.scope(of: c)) != .denied,
+            victims: victims,
+            canRecordEvent: AccessPolicy.decide(context.actor, .recordCaseEvent, on: CrimeService.scope(of: c))
+                != .denied,
+            eventTypes: CaseEventType.options(selected: nil as String?), eventValues: ["at": London.formatLocal(Date())]
+        )
     }
 
     // MARK: new, create, edit, update
@@ -241,7 +278,7 @@ struct CrimesController: RouteCollection {
         let context = try req.accessContext()
         do {
             let created = try await CrimeService.create(
-                form.draft, victims: form.victim.map { [$0] } ?? [], context: context, on: req.db)
+                form.draft, victims: form.victim.map { [VictimDraft(person: $0)] } ?? [], context: context, on: req.db)
             req.flash("Crime \(created.crime.reference) recorded.")
             return req.redirect(to: "/crimes/\(created.crime.id!)")
         } catch DomainError.invalid(let errors) {
@@ -308,7 +345,8 @@ struct CrimesController: RouteCollection {
         } catch DomainError.invalid(let errors) {
             let detail = try await CrimeService.detail(id, context: context, on: req.db)
             return try await req.render(
-                "Crimes/show", showContext(req, detail, context: context, errors: errors), status: .unprocessableEntity)
+                "Crimes/show", try await showContext(req, detail, context: context, errors: errors),
+                status: .unprocessableEntity)
         }
         req.flash("Status updated.")
         return req.redirect(to: "/crimes/\(id)")

@@ -10,9 +10,16 @@ struct Chrome: Encodable {
         var unit: String?
     }
 
+    struct NavItem: Encodable {
+        var href: String
+        var label: String
+        var section: String
+    }
+
     var title: String
     var user: Badge?
     var isAdmin: Bool
+    var nav: [NavItem]
     var csrf: String
     var flash: String?
     var errors: [FieldError]
@@ -25,11 +32,38 @@ struct Chrome: Encodable {
         let user = request.currentUser
         self.user = user.map { Badge(name: $0.displayName, role: $0.role.label, unit: nil) }
         self.isAdmin = user?.role == .administrator
+        self.nav = user.map { Self.navigation(for: $0.role) } ?? []
         self.csrf = request.hasSession ? request.csrfToken : ""
         self.flash = request.takeFlash()
         self.errors = errors
         self.fieldErrors = Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
         self.section = section
+    }
+}
+
+extension Chrome {
+    /// The main navigation for a role: what that person opens every day.
+    static func navigation(for role: Role) -> [NavItem] {
+        var items: [NavItem] = []
+        if [.officer, .supervisor, .commandUnitLead].contains(role) {
+            items.append(.init(href: "/worklist", label: "My victims", section: "worklist"))
+        }
+        if [.supervisor, .commandUnitLead].contains(role) {
+            items.append(.init(href: "/worklist/team", label: "Team", section: "team"))
+        }
+        if role == .commandUnitLead { items.append(.init(href: "/worklist/unit", label: "Unit", section: "unit")) }
+        if [.victimCareDesk, .administrator].contains(role) {
+            items.append(.init(href: "/desk", label: "Desk", section: "desk"))
+        }
+        if role.reach != .sharedOnly {
+            items.append(.init(href: "/", label: "My cases", section: "home"))
+            items.append(.init(href: "/crimes", label: "Crimes", section: "crimes"))
+            items.append(.init(href: "/people", label: "People", section: "people"))
+        }
+        if role == .administrator {
+            items.append(.init(href: "/admin/users", label: "Administration", section: "admin"))
+        }
+        return items
     }
 }
 

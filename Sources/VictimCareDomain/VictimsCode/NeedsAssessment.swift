@@ -1,0 +1,83 @@
+/// Whether the victim wants a referral to the support service.
+public enum ReferralConsent: String, Labelled {
+    case yes
+    case no
+    case notAsked = "not_asked"
+
+    public var label: String {
+        switch self {
+        case .yes: "Yes, refer me"
+        case .no: "No referral"
+        case .notAsked: "Not asked yet"
+        }
+    }
+}
+
+/// Why the quality of a victim's evidence may be reduced (YJCEA 1999 s.16).
+public enum VulnerabilityFactor: String, Labelled {
+    case mentalDisorder = "mental_disorder"
+    case impairedIntelligence = "impaired_intelligence"
+    case physicalDisability = "physical_disability"
+    case other
+
+    public var label: String {
+        switch self {
+        case .mentalDisorder: "A mental disorder (Mental Health Act 1983)"
+        case .impairedIntelligence: "A significant impairment of intelligence and social functioning"
+        case .physicalDisability: "A physical disability or disorder"
+        case .other: "Vulnerable for another reason the officer recorded"
+        }
+    }
+}
+
+/// The Victim Needs Assessment: the standard question set asked at reporting and whenever needs change.
+/// Each completed assessment is kept; the newest decides what is owed.
+public struct NeedsAssessment: Codable, Sendable, Equatable {
+    public static let currentVersion = "VNA-2025.1"
+
+    public var questionSetVersion: String
+    // Language and communication
+    public var language: String
+    public var interpreterNeeded: Bool
+    public var communicationNeeds: String?
+    public var accessNeeds: String?
+    // Safety
+    public var feelsSafe: Bool?
+    /// The suspect may see or hear messages sent to the victim's phone or email.
+    public var suspectHasAccessToContactPoints: Bool
+    public var safetyNotes: String?
+    // Support
+    public var supportWanted: Bool?
+    public var referralConsent: ReferralConsent
+    // The enhanced-rights grounds as the officer judged them
+    public var bereavedRelative: Bool
+    public var persistentlyTargeted: Bool
+    public var vulnerability: Set<VulnerabilityFactor>
+    /// Fear or distress about testifying is likely to reduce the quality of their evidence (s.17).
+    public var intimidated: Bool
+
+    public init(
+        questionSetVersion: String = NeedsAssessment.currentVersion, language: String = "en",
+        interpreterNeeded: Bool = false,
+        communicationNeeds: String? = nil, accessNeeds: String? = nil, feelsSafe: Bool? = nil,
+        suspectHasAccessToContactPoints: Bool = false, safetyNotes: String? = nil, supportWanted: Bool? = nil,
+        referralConsent: ReferralConsent = .notAsked, bereavedRelative: Bool = false,
+        persistentlyTargeted: Bool = false,
+        vulnerability: Set<VulnerabilityFactor> = [], intimidated: Bool = false
+    ) {
+        self.questionSetVersion = questionSetVersion
+        self.language = language
+        self.interpreterNeeded = interpreterNeeded
+        self.communicationNeeds = communicationNeeds
+        self.accessNeeds = accessNeeds
+        self.feelsSafe = feelsSafe
+        self.suspectHasAccessToContactPoints = suspectHasAccessToContactPoints
+        self.safetyNotes = safetyNotes
+        self.supportWanted = supportWanted
+        self.referralConsent = referralConsent
+        self.bereavedRelative = bereavedRelative
+        self.persistentlyTargeted = persistentlyTargeted
+        self.vulnerability = vulnerability
+        self.intimidated = intimidated
+    }
+}

@@ -1,0 +1,133 @@
+import Fluent
+
+/// What happens to a victim and in a case: needs assessments, enhanced-rights history, case events,
+/// contacts, actions, Right to Review requests, waivers, and the desk's call log.
+struct CreateVictimsCodeRecords: AsyncMigration {
+    var name: String { "0015_CreateVictimsCodeRecords" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("needs_assessments")
+            .id()
+            .field("victim_id", .uuid, .required, .references("victims", "id", onDelete: .cascade))
+            .field("question_set", .string, .required)
+            .field("answers", .string, .required)
+            .field("enhanced", .bool, .required)
+            .field("grounds", .string, .required)
+            .field("completed_at", .datetime, .required)
+            .field("completed_by_id", .uuid)
+            .field("completed_by_name", .string, .required)
+            .create()
+        try await db.createIndex("needs_assessments_victim", on: "needs_assessments", "victim_id", "completed_at")
+
+        try await db.schema("enhanced_changes")
+            .id()
+            .field("victim_id", .uuid, .required, .references("victims", "id", onDelete: .cascade))
+            .field("at", .datetime, .required)
+            .field("enhanced", .bool, .required)
+            .field("grounds", .string, .required)
+            .create()
+        try await db.createIndex("enhanced_changes_victim", on: "enhanced_changes", "victim_id", "at")
+
+        try await db.schema("case_events")
+            .id()
+            .field("crime_id", .uuid, .required, .references("crimes", "id", onDelete: .cascade))
+            .field("type", .string, .required)
+            .field("at", .datetime, .required)
+            .field("note", .string)
+            .field("recorded_by_id", .uuid)
+            .field("recorded_by_name", .string, .required)
+            .field("source", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await db.createIndex("case_events_crime", on: "case_events", "crime_id", "at")
+
+        try await db.schema("contacts")
+            .id()
+            .field("victim_id", .uuid, .required, .references("victims", "id", onDelete: .cascade))
+            .field("at", .datetime, .required)
+            .field("direction", .string, .required)
+            .field("method", .string, .required)
+            .field("outcome", .string, .required)
+            .field("identity_verified", .bool, .required)
+            .field("welfare_checked", .bool, .required)
+            .field("safe_to_speak", .bool, .required)
+            .field("preferred_method_used", .bool, .required)
+            .field("contact_point_id", .uuid)
+            .field("contact_point_safe", .bool)
+            .field("successful", .bool, .required)
+            .field("counts_as_update", .bool, .required)
+            .field("reasons", .string, .required)
+            .field("warnings", .string, .required)
+            .field("notes", .string)
+            .field("by_user_id", .uuid)
+            .field("by_name", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await db.createIndex("contacts_victim", on: "contacts", "victim_id", "at")
+
+        try await db.schema("victim_actions")
+            .id()
+            .field("victim_id", .uuid, .required, .references("victims", "id", onDelete: .cascade))
+            .field("kind", .string, .required)
+            .field("at", .datetime, .required)
+            .field("method", .string)
+            .field("note", .string)
+            .field("by_user_id", .uuid)
+            .field("by_name", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await db.createIndex("victim_actions_victim", on: "victim_actions", "victim_id", "at")
+
+        try await db.schema("review_requests")
+            .id()
+            .field("victim_id", .uuid, .required, .references("victims", "id", onDelete: .cascade))
+            .field("decision_event_id", .uuid, .required, .references("case_events", "id"))
+            .field("told_on", .string, .required)
+            .field("requested_at", .datetime, .required)
+            .field("late_reason", .string)
+            .field("acknowledged_at", .datetime)
+            .field("completed_at", .datetime)
+            .field("outcome", .string)
+            .field("reviewer_id", .uuid)
+            .field("recorded_by_name", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await db.createIndex("review_requests_victim", on: "review_requests", "victim_id")
+
+        try await db.schema("obligation_waivers")
+            .id()
+            .field("victim_id", .uuid, .required, .references("victims", "id", onDelete: .cascade))
+            .field("obligation_key", .string, .required)
+            .field("reason", .string, .required)
+            .field("by_user_id", .uuid)
+            .field("by_name", .string, .required)
+            .field("at", .datetime, .required)
+            .unique(on: "victim_id", "obligation_key")
+            .create()
+
+        try await db.schema("desk_calls")
+            .id()
+            .field("victim_id", .uuid, .references("victims", "id", onDelete: .setNull))
+            .field("direction", .string, .required)
+            .field("at", .datetime, .required)
+            .field("caller", .string, .required)
+            .field("reason", .string, .required)
+            .field("outcome", .string, .required)
+            .field("notes", .string)
+            .field("contact_id", .uuid, .references("contacts", "id", onDelete: .setNull))
+            .field("by_user_id", .uuid)
+            .field("by_name", .string, .required)
+            .create()
+        try await db.createIndex("desk_calls_at", on: "desk_calls", "at")
+        try await db.createIndex("desk_calls_victim", on: "desk_calls", "victim_id")
+    }
+
+    func revert(on db: any Database) async throws {
+        for table in [
+            "desk_calls", "obligation_waivers", "review_requests", "victim_actions", "contacts", "case_events",
+            "enhanced_changes", "needs_assessments",
+        ] {
+            try await db.schema(table).delete()
+        }
+    }
+}

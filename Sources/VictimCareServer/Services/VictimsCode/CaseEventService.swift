@@ -1,0 +1,149 @@
+import Fluent
+import Foundation
+import VictimCareDomain
+
+/// Case events (arrest, interview, charge, decisions...) raise duties for every victim of the crime.
+enum CaseEventService {
+    static func record(
+        crimeID: UUID, type rawType: String?, at rawAt: String?, note rawNote: String? = nil, source: String,
+        timeStyle: Validator.TimeStyle = .withOffset, context: AccessContext, on db: any Database
+    ) async throws -> CaseEvent {
+        let crime = try await CrimeService.find(crimeID, on: db)
+        try await AccessGuard.check(
+            .recordCaseEvent, "crime", crimeID, scope: CrimeService.scope(of: crime), context: context, on: db)
+        var v = Validator()
+        let type = v.requiredCode(rawType, "type", "what happened", as: CaseEventType.self)
+        let at = v.requiredTime(rawAt, "at", "when it happened", style: timeStyle)
+        let note = v.optional(rawNote, "note", "the note", max: 1000)
+        if let at, at > Date().addingTimeInterval(300) { v.fail("at", "When it happened cannot be in the future") }
+        if let at, at < crime.occurredFrom { v.fail("at", "When it happened must be after the offence") }
+        try v.check()
+        let victims = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).all().compactMap(\.id)
+        return try await db.transaction { tx in
+            try await VictimService.bumpFacts(victims, on: tx)
+            let event = CaseEvent()
+            event.$crime.id = crimeID
+            event.typeCode = type!.rawValue
+            event.at = at!
+            event.note = note
+            event.recordedByID = context.actor.id
+            event.recordedByName = context.actor.name
+            event.source = source
+            try await event.create(on: tx)
+            if let status = type!.resultingStatus, status != crime.status {
+                crime.statusCode = status.rawValue
+                try await crime.save(on: tx)
+                try await CrimeStatusChange(
+                    crimeID: crimeID, status: status.rawValue, at: at!, byUserID: context.actor.id,
+                    byName: context.actor.name, note: type!.label
+                ).create(on: tx)
+            }
+            try await AuditLog.record(
+                .create, "case_event", event.id, summary: "\(type!.rawValue) on crime \(crimeID)", context: context,
+                on: tx)
+            try await ObligationService.recompute(victims, on: tx)
+            return event
+        }
+    }
+}
+
+/// Recording contact attempts under the rule that decides whether they count.
+enum ContactService {
+    struct Draft: Sendable {
+        var at: String?
+        var method: String?
+        var outcome: String?
+        var identityVerified: String?
+        var welfareChecked: String?
+        var safeToSpeak: String?
+        var contactPointID: String?
+        var direction: String?
+        var notes: String?
+        var timeStyle: Validator.TimeStyle = .withOffset
+    }
+
+    /// The attempt uses a method the victim did not choose, or a contact point not marked safe: the person
+    /// recording it must confirm first (the web form asks; the API reports the warnings).
+    struct NeedsConfirmation: Error {
+        var warnings: [String]
+    }
+
+    struct Recorded: Sendable {
+        var contact: Contact
+        var decision: ContactRule.Decision
+    }
+
+    static func record(
+        victimID: UUID, _ d: Draft, requireConfirmation: Bool, confirmed: Bool, context: AccessContext,
+        on db: any Database
+    ) async throws -> Recorded {
+        let victim = try await VictimService.find(victimID, on: db)
+        try await VictimService.checkAccess(.recordContact, victim, context: context, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        var v = Validator()
+        let at = v.requiredTime(d.at, "at", "when it happened", style: d.timeStyle)
+        if let at, at > Date().addingTimeInterval(300) { v.fail("at", "When it happened cannot be in the future") }
+        let method = v.requiredCode(d.method, "method", "how you made contact", as: ContactMethod.self)
+        let outcome = v.requiredCode(d.outcome, "outcome", "what happened", as: ContactOutcome.self)
+        let identity = v.flag(d.identityVerified, "identity_verified", "identity verified") ?? false
+        let welfare = v.flag(d.welfareChecked, "welfare_checked", "welfare checked") ?? false
+        let safe = v.flag(d.safeToSpeak, "safe_to_speak", "safe to speak") ?? false
+        let direction = v.optional(d.direction, "direction", "direction", max: 10) ?? "outbound"
+        if !["outbound", "inbound"].contains(direction) {
+            v.fail("direction", "Direction must be outbound or inbound")
+        }
+        let notes = v.optional(d.notes, "notes", "the notes", max: 2000)
+        var point: ContactPoint?
+        if let raw = v.optional(d.contactPointID, "contact_point_id", "the contact point", max: 40) {
+            if let id = UUID(uuidString: raw), let found = try await ContactPoint.find(id, on: db),
+                found.$person.id == person.id
+            {
+                point = found
+            } else {
+                v.fail("contact_point_id", "That contact point is not one of this victim's")
+            }
+        }
+        try v.check()
+        let representative =
+            try await CrimePerson.query(on: db).filter(\.$crime.$id == victim.$crime.id)
+            .filter(\.$roleCode ~~ [PersonRole.representative.rawValue, PersonRole.parentOrGuardian.rawValue]).count()
+            > 0
+        let preferred = ContactMethod.code(person.preferredContact)
+        let decision = ContactRule.decide(
+            ContactAttempt(
+                method: method!, outcome: outcome!, identityVerified: identity, welfareChecked: welfare,
+                safeToSpeak: safe,
+                preferredMethod: preferred, contactPointSafe: point?.safe, hasAgreedRepresentative: representative))
+        if requireConfirmation, !confirmed, !decision.warnings.isEmpty {
+            throw NeedsConfirmation(warnings: decision.warnings)
+        }
+        let contact = Contact()
+        contact.$victim.id = victimID
+        contact.at = at!
+        contact.direction = direction
+        contact.methodCode = method!.rawValue
+        contact.outcomeCode = outcome!.rawValue
+        contact.identityVerified = identity
+        contact.welfareChecked = welfare
+        contact.safeToSpeak = safe
+        contact.preferredMethodUsed = preferred == method
+        contact.contactPointID = point?.id
+        contact.contactPointSafe = point?.safe
+        contact.successful = decision.successful
+        contact.countsAsUpdate = decision.countsAsWrittenUpdate
+        contact.reasons = decision.reasons.joined(separator: "\n")
+        contact.warnings = decision.warnings.joined(separator: "\n")
+        contact.notes = notes
+        contact.byUserID = context.actor.id
+        contact.byName = context.actor.name
+        try await db.transaction { tx in
+            try await VictimService.bumpFacts([victimID], on: tx)
+            try await contact.create(on: tx)
+            try await AuditLog.record(
+                .create, "contact", contact.id, summary: "victim \(victimID), successful \(decision.successful)",
+                context: context, on: tx)
+            try await ObligationService.recompute([victimID], on: tx)
+        }
+        return Recorded(contact: contact, decision: decision)
+    }
+}

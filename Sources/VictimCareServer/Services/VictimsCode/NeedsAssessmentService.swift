@@ -1,0 +1,184 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// The Victim Needs Assessment: each completion is kept, decides enhanced rights, and recomputes what is owed.
+enum NeedsAssessmentService {
+    /// The assessment as submitted (a form or the API's `needs`), before checking.
+    struct Draft: Sendable {
+        var language: String?
+        var interpreterNeeded: String?
+        var communicationNeeds: String?
+        var accessNeeds: String?
+        var preferredContact: String?
+        var preferredTimes: String?
+        var agreedUpdateDays: String?
+        var feelsSafe: String?
+        var suspectHasAccess: String?
+        var safetyNotes: String?
+        var supportWanted: String?
+        var referralConsent: String?
+        var bereaved: String?
+        var persistentlyTargeted: String?
+        var vulnerability: [String] = []
+        var intimidated: String?
+    }
+
+    struct Checked {
+        var assessment: NeedsAssessment
+        var preferredContact: ContactMethod?
+        var preferredTimes: String?
+        var agreedUpdateDays: Int?
+    }
+
+    static func check(_ d: Draft, validator v: inout Validator) -> Checked {
+        var language = "en"
+        if let raw = v.optional(d.language, "language", "the language", max: 10) {
+            if let known = Language.named(raw) {
+                language = known.code
+            } else {
+                v.fail("language", "\(raw) is not a language VictimCare knows")
+            }
+        }
+        var vulnerability = Set<VulnerabilityFactor>()
+        for raw in d.vulnerability where !raw.isEmpty {
+            if let factor = VulnerabilityFactor(rawValue: raw) {
+                vulnerability.insert(factor)
+            } else {
+                v.fail("vulnerability", "\(raw) is not a known reason")
+            }
+        }
+        var days: Int?
+        if let raw = v.optional(d.agreedUpdateDays, "agreedUpdateDays", "how often they want updates", max: 4) {
+            if let n = Int(raw), (1...90).contains(n) {
+                days = n
+            } else {
+                v.fail("agreedUpdateDays", "Updates must be every 1 to 90 days")
+            }
+        }
+        let assessment = NeedsAssessment(
+            language: language,
+            interpreterNeeded: v.flag(d.interpreterNeeded, "interpreterNeeded", "needs an interpreter") ?? false,
+            communicationNeeds: v.optional(
+                d.communicationNeeds, "communicationNeeds", "the communication needs", max: 1000),
+            accessNeeds: v.optional(d.accessNeeds, "accessNeeds", "the access needs", max: 1000),
+            feelsSafe: v.flag(d.feelsSafe, "feelsSafe", "feels safe"),
+            suspectHasAccessToContactPoints: v.flag(d.suspectHasAccess, "suspectHasAccess", "suspect may see messages")
+                ?? false,
+            safetyNotes: v.optional(d.safetyNotes, "safetyNotes", "the safety notes", max: 1000),
+            supportWanted: v.flag(d.supportWanted, "supportWanted", "wants support"),
+            referralConsent: v.code(d.referralConsent, "referralConsent", "referral answer", as: ReferralConsent.self)
+                ?? .notAsked,
+            bereavedRelative: v.flag(d.bereaved, "bereaved", "bereaved relative") ?? false,
+            persistentlyTargeted: v.flag(d.persistentlyTargeted, "persistentlyTargeted", "persistently targeted")
+                ?? false,
+            vulnerability: vulnerability,
+            intimidated: v.flag(d.intimidated, "intimidated", "intimidated") ?? false)
+        return Checked(
+            assessment: assessment,
+            preferredContact: v.code(d.preferredContact, "preferredContact", "contact method", as: ContactMethod.self),
+            preferredTimes: v.optional(d.preferredTimes, "preferredTimes", "the preferred times", max: 200),
+            agreedUpdateDays: days)
+    }
+
+    /// Completes an assessment for a victim: keeps it, updates the person's contact preferences, decides
+    /// enhanced rights afresh and recomputes obligations.
+    static func complete(victimID: UUID, _ draft: Draft, context: AccessContext, on db: any Database) async throws
+        -> EnhancedRightsDecision
+    {
+        let victim = try await VictimService.find(victimID, on: db)
+        try await VictimService.checkAccess(.completeAssessment, victim, context: context, on: db)
+        var v = Validator()
+        let checked = check(draft, validator: &v)
+        try v.check()
+        return try await db.transaction { tx in
+            try await VictimService.bumpFacts([victimID], on: tx)
+            let now = Date()
+            try await store(checked.assessment, victimID: victimID, at: now, context: context, on: tx)
+            if let days = checked.agreedUpdateDays {
+                try await (tx as! any SQLDatabase).update("victims").set("agreed_update_days", to: days).where(
+                    "id", .equal, victimID
+                ).run()
+            }
+            let person = try await PersonService.find(victim.$person.id, on: tx)
+            person.language = checked.assessment.language
+            person.interpreterNeeded = checked.assessment.interpreterNeeded
+            if let needs = checked.assessment.communicationNeeds { person.communicationNeeds = needs }
+            if let needs = checked.assessment.accessNeeds { person.accessNeeds = needs }
+            if let method = checked.preferredContact { person.preferredContact = method.rawValue }
+            if let times = checked.preferredTimes { person.preferredTimes = times }
+            try await person.save(on: tx)
+            let fresh = try await VictimService.find(victimID, on: tx)
+            let decision = try await decide(victimID: victimID, assessment: checked.assessment, on: tx)
+            try await EnhancedRightsStore.apply(
+                decision, to: victimID, previous: fresh.enhanced, previousGrounds: fresh.groundsCode, at: now, on: tx)
+            try await AuditLog.record(
+                .create, "needs_assessment", victimID, summary: "enhanced \(decision.enhanced)", context: context,
+                on: tx)
+            try await ObligationService.recompute([victimID], on: tx)
+            return decision
+        }
+    }
+
+    /// Keeps the assessment and copies what other parts of the system act on onto the victim.
+    static func store(_ a: NeedsAssessment, victimID: UUID, at: Date, context: AccessContext, on db: any Database)
+        async throws
+    {
+        let decision = try await decide(victimID: victimID, assessment: a, on: db)
+        let record = NeedsAssessmentRecord()
+        record.$victim.id = victimID
+        record.questionSet = a.questionSetVersion
+        record.answersJSON = String(decoding: try JSONEncoder().encode(a), as: UTF8.self)
+        record.enhanced = decision.enhanced
+        record.grounds = Victim.encode(decision.groundList)
+        record.completedAt = at
+        record.completedByID = context.actor.id
+        record.completedByName = context.actor.name
+        try await record.create(on: db)
+        let victim = try await VictimService.find(victimID, on: db)
+        victim.referralConsentCode = a.referralConsent.rawValue
+        victim.bereaved = a.bereavedRelative
+        victim.interpreterNeeded = a.interpreterNeeded
+        victim.suspectMaySeeMessages = a.suspectHasAccessToContactPoints
+        if victim.vnaCompletedAt == nil { victim.vnaCompletedAt = at }
+        if a.referralConsent != .notAsked, victim.explicitConsentAt == nil { victim.explicitConsentAt = at }
+        try await victim.save(on: db)
+    }
+
+    /// The enhanced-rights decision for a victim with a given assessment (or none).
+    static func decide(victimID: UUID, assessment: NeedsAssessment?, on db: any Database) async throws
+        -> EnhancedRightsDecision
+    {
+        let input = try await input(victimID: victimID, assessment: assessment, on: db)
+        return EnhancedRights.assess(input, policy: try await VictimsCodeConfig.current(on: db).currentPolicy)
+    }
+
+    static func input(victimID: UUID, assessment: NeedsAssessment?, on db: any Database) async throws
+        -> EnhancedRightsInput
+    {
+        let victim = try await VictimService.find(victimID, on: db)
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        let offence = try await Offence.query(on: db).filter(\.$code == crime.offenceCode).first()
+        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        let since = crime.reportedAt.addingTimeInterval(-Double(policy.persistentlyTargetedWindowDays) * 86_400)
+        let recent = try await CrimePerson.query(on: db)
+            .join(Crime.self, on: \CrimePerson.$crime.$id == \Crime.$id)
+            .filter(\.$person.$id == person.id!).filter(\.$roleCode == PersonRole.victim.rawValue)
+            .filter(Crime.self, \.$reportedAt >= since).filter(Crime.self, \.$reportedAt <= crime.reportedAt)
+            .count()
+        return EnhancedRightsInput(
+            offenceIsMostSerious: offence?.mostSerious ?? false, flags: crime.flags,
+            occurredOn: London.date(of: crime.occurredFrom),
+            reportedOn: London.date(of: crime.reportedAt), dateOfBirth: person.dateOfBirth.flatMap(LocalDate.init),
+            assessment: assessment, recentVictimisations: max(recent, 1))
+    }
+
+    /// The newest assessment's answers, if any.
+    static func latest(victimID: UUID, on db: any Database) async throws -> NeedsAssessmentRecord? {
+        try await NeedsAssessmentRecord.query(on: db).filter(\.$victim.$id == victimID).sort(
+            \.$completedAt, .descending
+        ).first()
+    }
+}

@@ -1,0 +1,169 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// Keeps each victim's stored obligations equal to what the engine derives from their facts.
+enum ObligationService {
+    struct StoredRow: Decodable {
+        var id: Int
+        var victim_id: UUID
+        var obligation_key: String
+        var code: String
+        var trigger: String
+        var due_date: String
+        var due_at: Date
+        var triggered_at: Date
+        var state: String
+        var met_at: Date?
+        var met_by: String?
+        var reason: String?
+    }
+
+    /// Recomputes enhanced rights (when `reassess`) and obligations for these victims; returns how many
+    /// obligations changed. Call inside the transaction that changed their facts.
+    @discardableResult
+    static func recompute(_ victimIDs: [UUID], reassess: Bool = false, on db: any Database) async throws -> Int {
+        guard !victimIDs.isEmpty, let sql = db as? any SQLDatabase else { return 0 }
+        let config = try await VictimsCodeConfig.current(on: db)
+        let loader = VictimFactsLoader(sql: sql, config: config)
+        var loaded = try await loader.load(victimIDs, withAssessments: reassess)
+        if reassess {
+            for index in loaded.indices {
+                let decision = EnhancedRights.assess(loaded[index].assessmentInput, policy: config.currentPolicy)
+                try await EnhancedRightsStore.apply(
+                    decision, to: loaded[index].victimID, previous: loaded[index].enhanced,
+                    previousGrounds: loaded[index].grounds, at: Date(), on: db)
+                if decision.enhanced != loaded[index].enhanced {
+                    loaded[index].facts.enhancedHistory.append((Date().timeIntervalSince1970, decision.enhanced))
+                }
+            }
+        }
+        var computed: [(UUID, UUID, [Obligation])] = []
+        computed.reserveCapacity(loaded.count)
+        for victim in loaded {
+            computed.append((victim.victimID, victim.crimeID, config.engine.obligations(for: victim.facts)))
+        }
+        let changed = try await store(computed, on: sql)
+        let versions = Dictionary(grouping: loaded, by: \.factsVersion)
+        for (version, victims) in versions {
+            try await sql.update("victims").set("computed_version", to: version)
+                .where("id", .in, victims.map(\.victimID)).run()
+        }
+        return changed
+    }
+
+    /// Replaces stored obligations that differ from the computed ones. Unchanged rows are left alone.
+    static func store(_ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], on sql: any SQLDatabase)
+        async throws -> Int
+    {
+        let ids = computed.map(\.victimID) as [any Encodable & Sendable]
+        guard !ids.isEmpty else { return 0 }
+        let stored = try await sql.raw(
+            """
+            SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
+            FROM obligations WHERE victim_id IN (\(binds: ids))
+            """
+        ).all(decoding: StoredRow.self)
+        var existing: [UUID: [String: StoredRow]] = [:]
+        for row in stored { existing[row.victim_id, default: [:]][row.obligation_key] = row }
+        var deletions: [Int] = []
+        var inserts = BulkInsert(
+            "obligations",
+            [
+                "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at",
+                "triggered_at", "state", "met_at", "met_by", "reason",
+            ])
+        for (victimID, crimeID, obligations) in computed {
+            var old = existing[victimID] ?? [:]
+            for o in obligations {
+                if let row = old.removeValue(forKey: o.key), same(row, o) {
+                    continue
+                } else if let row = existing[victimID]?[o.key] {
+                    deletions.append(row.id)
+                }
+                inserts.add([
+                    victimID, crimeID, o.code, o.key, o.trigger.rawValue, o.dueDate.description,
+                    Date(timeIntervalSince1970: o.dueAt), Date(timeIntervalSince1970: o.triggeredAt), o.state.rawValue,
+                    o.metAt.map { Date(timeIntervalSince1970: $0) }, o.metBy, o.reason,
+                ])
+            }
+            deletions.append(contentsOf: old.values.map(\.id))
+        }
+        let changed = deletions.count + inserts.rows.count
+        for chunk in stride(from: 0, to: deletions.count, by: 5000) {
+            let part = Array(deletions[chunk..<min(chunk + 5000, deletions.count)])
+            try await sql.delete(from: "obligations").where("id", .in, part).run()
+        }
+        var pending = inserts
+        try await pending.flush(on: sql)
+        return changed
+    }
+
+    private static func same(_ row: StoredRow, _ o: Obligation) -> Bool {
+        func close(_ a: Date?, _ b: Double?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): true
+            case let (a?, b?): abs(a.timeIntervalSince1970 - b) < 0.002
+            default: false
+            }
+        }
+        return row.code == o.code && row.trigger == o.trigger.rawValue && row.due_date == o.dueDate.description
+            && row.state == o.state.rawValue && row.met_by == o.metBy && row.reason == o.reason
+            && close(row.due_at, o.dueAt) && close(row.triggered_at, o.triggeredAt) && close(row.met_at, o.metAt)
+    }
+
+    /// A supervisor decides a duty is not owed in this case, with the reason.
+    static func waive(
+        victimID: UUID, key rawKey: String?, reason rawReason: String?, context: AccessContext, on db: any Database
+    ) async throws {
+        let victim = try await VictimService.find(victimID, on: db)
+        try await VictimService.checkAccess(.waiveObligation, victim, context: context, on: db)
+        var v = Validator()
+        let key = v.required(rawKey, "key", "the obligation", max: 120)
+        let reason = v.required(rawReason, "reason", "the reason for waiving it", max: 1000)
+        if !reason.isEmpty, reason.count < 10 { v.fail("reason", "Give a reason of at least 10 characters") }
+        try v.check()
+        guard
+            try await ObligationRecord.query(on: db).filter(\.$victim.$id == victimID).filter(\.$key == key).first()
+                != nil
+        else {
+            throw DomainError.notFound("obligation")
+        }
+        try await db.transaction { tx in
+            try await VictimService.bumpFacts([victimID], on: tx)
+            let waiver = ObligationWaiver()
+            waiver.$victim.id = victimID
+            waiver.obligationKey = key
+            waiver.reason = reason
+            waiver.byUserID = context.actor.id
+            waiver.byName = context.actor.name
+            waiver.at = Date()
+            try await waiver.create(on: tx)
+            try await AuditLog.record(.update, "victim", victimID, summary: "waived \(key)", context: context, on: tx)
+            try await recompute([victimID], on: tx)
+        }
+    }
+}
+
+/// Writes an enhanced-rights decision onto the victim, keeping the history the engine reads.
+enum EnhancedRightsStore {
+    static func apply(
+        _ decision: EnhancedRightsDecision, to victimID: UUID, previous: Bool?, previousGrounds: String?, at: Date,
+        on db: any Database
+    ) async throws {
+        let grounds = Victim.encode(decision.groundList)
+        guard previous != decision.enhanced || previousGrounds != grounds else { return }
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.update("victims")
+            .set("enhanced", to: decision.enhanced).set("grounds", to: grounds)
+            .set("section16", to: decision.section16).set("section17", to: decision.section17).set(
+                "section28", to: decision.section28
+            )
+            .where("id", .equal, victimID).run()
+        if previous != decision.enhanced {
+            try await EnhancedChange(victimID: victimID, at: at, enhanced: decision.enhanced, grounds: grounds).create(
+                on: db)
+        }
+    }
+}

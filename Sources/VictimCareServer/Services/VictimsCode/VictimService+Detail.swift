@@ -1,0 +1,66 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+extension VictimService {
+    /// Everything on a victim's page: who they are, their rights, what they are owed, and what was done.
+    struct Detail: Sendable {
+        var victim: Victim
+        var person: Person
+        var crime: Crime
+        var obligations: [ObligationRecord]
+        var contacts: [Contact]
+        var actions: [VictimAction]
+        var assessment: NeedsAssessmentRecord?
+        var decision: EnhancedRightsDecision
+        var contactPoints: [ContactPoint]
+        var reviews: [ReviewRequest]
+        var reviewEligibility: RightToReview.Eligibility
+        var events: [CaseEvent]
+        var duties: [String: String]
+    }
+
+    static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
+        let victim = try await find(id, on: db)
+        try await checkAccess(.viewPerson, victim, context: context, on: db)
+        try await AuditLog.record(.view, "victim", id, context: context, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        let latest = try await NeedsAssessmentService.latest(victimID: id, on: db)
+        let input = try await NeedsAssessmentService.input(victimID: id, assessment: latest?.answers, on: db)
+        let config = try await VictimsCodeConfig.current(on: db)
+        let policy = config.currentPolicy
+        return Detail(
+            victim: victim, person: person, crime: crime,
+            obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == id).sort(\.$dueAt).all(),
+            contacts: try await Contact.query(on: db).filter(\.$victim.$id == id).sort(\.$at, .descending).all(),
+            actions: try await VictimAction.query(on: db).filter(\.$victim.$id == id).sort(\.$at, .descending).all(),
+            assessment: latest, decision: EnhancedRights.assess(input, policy: policy),
+            contactPoints: try await ContactPoint.query(on: db).filter(\.$person.$id == person.id!).all(),
+            reviews: try await ReviewRequest.query(on: db).filter(\.$victim.$id == id).sort(\.$requestedAt).all(),
+            reviewEligibility: try await ReviewService.eligibility(crimeID: crime.id!, on: db),
+            events: try await CaseEvent.query(on: db).filter(\.$crime.$id == crime.id!).sort(\.$at).all(),
+            duties: Dictionary(policy.rules.map { ($0.code, $0.duty) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Victims of a crime with their enhanced status, for the crime's page.
+    static func victims(ofCrime crimeID: UUID, on db: any Database) async throws -> [Victim] {
+        try await Victim.query(on: db).filter(\.$crime.$id == crimeID).all()
+    }
+
+    /// Open and overdue counts per victim of a crime.
+    static func openCounts(crimeID: UUID, on db: any Database) async throws -> [UUID: (open: Int, overdue: Int)] {
+        let open = try await ObligationRecord.query(on: db).filter(\.$crimeID == crimeID).filter(\.$state == "open")
+            .all()
+        let now = Date()
+        var counts: [UUID: (open: Int, overdue: Int)] = [:]
+        for o in open {
+            var c = counts[o.$victim.id] ?? (0, 0)
+            c.open += 1
+            if o.dueAt < now { c.overdue += 1 }
+            counts[o.$victim.id] = c
+        }
+        return counts
+    }
+}

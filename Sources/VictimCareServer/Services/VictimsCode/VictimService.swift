@@ -1,0 +1,149 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// Victims as the Victims' Code sees them: one per person per crime, with their enhanced rights, needs
+/// assessment, what was done for them and what they are still owed.
+enum VictimService {
+    static func find(_ id: UUID, on db: any Database) async throws -> Victim {
+        guard let victim = try await Victim.find(id, on: db) else { throw DomainError.notFound("victim") }
+        return victim
+    }
+
+    /// Checks `permission` against the victim's crime (a reason given for the crime covers its victims).
+    static func checkAccess(_ permission: Permission, _ victim: Victim, context: AccessContext, on db: any Database)
+        async throws
+    {
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        var scope = CrimeService.scope(of: crime)
+        scope.sharedWithActor = try await SharingService.isShared(
+            personID: victim.$person.id, with: context.actor, on: db)
+        try await AccessGuard.check(permission, "crime", crime.id!, scope: scope, context: context, on: db)
+    }
+
+    /// Marks these victims' facts changed. First statement of any transaction that changes them: on
+    /// PostgreSQL it also locks the rows, so a bulk recompute cannot overwrite the change with older facts.
+    static func bumpFacts(_ ids: [UUID], on db: any Database) async throws {
+        guard !ids.isEmpty, let sql = db as? any SQLDatabase else { return }
+        try await sql.raw(
+            "UPDATE victims SET facts_version = facts_version + 1 WHERE id IN (\(binds: ids as [any Encodable & Sendable]))"
+        ).run()
+    }
+
+    /// Creates the Victims' Code record for a new victim link, decides enhanced rights from the crime (and the
+    /// needs given, if any), and works out what is owed. Call inside the transaction that created the link.
+    static func create(
+        linkID: UUID, crime: Crime, personID: UUID, needs: NeedsAssessment?, context: AccessContext, on db: any Database
+    ) async throws {
+        let victim = Victim(linkID: linkID, crimeID: crime.id!, personID: personID)
+        if let needs {
+            victim.referralConsentCode = needs.referralConsent.rawValue
+            victim.bereaved = needs.bereavedRelative
+            victim.interpreterNeeded = needs.interpreterNeeded
+            victim.suspectMaySeeMessages = needs.suspectHasAccessToContactPoints
+            if needs.referralConsent != .notAsked { victim.explicitConsentAt = crime.reportedAt }
+        }
+        try await victim.create(on: db)
+        if let needs {
+            try await NeedsAssessmentService.store(
+                needs, victimID: linkID, at: crime.reportedAt, context: context, on: db)
+        }
+        // The first entry of the enhanced history stands at the report, so duties raised then use it.
+        let decision = try await NeedsAssessmentService.decide(victimID: linkID, assessment: needs, on: db)
+        try await EnhancedRightsStore.apply(
+            decision, to: linkID, previous: nil, previousGrounds: nil, at: crime.reportedAt, on: db)
+        try await ObligationService.recompute([linkID], on: db)
+    }
+
+    /// Reassesses enhanced rights and recomputes obligations for every victim of a crime (after the crime changed).
+    static func recomputeCrime(_ crimeID: UUID, reassess: Bool, on db: any Database) async throws {
+        let ids = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).all().compactMap(\.id)
+        try await bumpFacts(ids, on: db)
+        try await ObligationService.recompute(ids, reassess: reassess, on: db)
+    }
+
+    static func recomputePerson(_ personID: UUID, on db: any Database) async throws {
+        let ids = try await Victim.query(on: db).filter(\.$person.$id == personID).all().compactMap(\.id)
+        try await bumpFacts(ids, on: db)
+        try await ObligationService.recompute(ids, reassess: true, on: db)
+    }
+
+    // MARK: actions
+
+    /// Records something done for the victim that meets a duty (written confirmation, the leaflet, a VPS offer...).
+    static func recordAction(
+        victimID: UUID, kind rawKind: String?, at rawAt: String? = nil, method rawMethod: String? = nil,
+        note rawNote: String? = nil,
+        timeStyle: Validator.TimeStyle = .withOffset, context: AccessContext, on db: any Database
+    ) async throws -> VictimAction {
+        let victim = try await find(victimID, on: db)
+        try await checkAccess(.recordVictimAction, victim, context: context, on: db)
+        var v = Validator()
+        let kind = rawKind.flatMap(VictimActionKind.init(rawValue:))
+        if kind == nil { v.fail("kind", "Choose what was done") }
+        let at = v.time(rawAt, "at", "when it was done", style: timeStyle) ?? Date()
+        if at > Date().addingTimeInterval(300) { v.fail("at", "When it was done cannot be in the future") }
+        let method = v.optional(rawMethod, "method", "how", max: 40)
+        let note = v.optional(rawNote, "note", "the note", max: 1000)
+        try v.check()
+        return try await db.transaction { tx in
+            try await bumpFacts([victimID], on: tx)
+            let action = VictimAction(
+                victimID: victimID, kind: kind!.rawValue, at: at, method: method, note: note,
+                byUserID: context.actor.id, byName: context.actor.name)
+            try await action.create(on: tx)
+            try await AuditLog.record(
+                .create, "victim_action", action.id, summary: "\(kind!.rawValue) for victim \(victimID)",
+                context: context, on: tx)
+            try await ObligationService.recompute([victimID], on: tx)
+            return action
+        }
+    }
+
+    /// Victim Personal Statement: offered, made, declined, to follow, updated.
+    static func recordStatement(
+        victimID: UUID, status rawStatus: String?, note rawNote: String?, context: AccessContext, on db: any Database
+    ) async throws {
+        let victim = try await find(victimID, on: db)
+        try await checkAccess(.recordVictimAction, victim, context: context, on: db)
+        var v = Validator()
+        let status = v.requiredCode(
+            rawStatus, "vpsStatus", "what happened with the statement", as: StatementStatus.self)
+        let note = v.optional(rawNote, "vpsNote", "the note", max: 1000)
+        try v.check()
+        try await db.transaction { tx in
+            try await bumpFacts([victimID], on: tx)
+            victim.vpsStatus = status!.rawValue
+            try await victim.save(on: tx)
+            // An offer of any kind (offered, or taken there and then) meets the duty to offer one.
+            let kind =
+                status == .declined || status == .offered || status == .made
+                ? VictimActionKind.vpsOffered.rawValue : "vps_\(status!.rawValue)"
+            try await VictimAction(
+                victimID: victimID, kind: kind, at: Date(), method: status!.rawValue, note: note,
+                byUserID: context.actor.id, byName: context.actor.name
+            ).create(on: tx)
+            try await AuditLog.record(
+                .update, "victim", victimID, summary: "VPS \(status!.rawValue)", context: context, on: tx)
+            try await ObligationService.recompute([victimID], on: tx)
+        }
+    }
+}
+
+/// Where a Victim Personal Statement stands.
+enum StatementStatus: String, Labelled {
+    case offered, made, declined
+    case toFollow = "to_follow"
+    case updated
+
+    var label: String {
+        switch self {
+        case .offered: "Offered"
+        case .made: "Made"
+        case .declined: "Declined"
+        case .toFollow: "To follow"
+        case .updated: "Updated"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Fluent
+import SQLKit
+
+/// Bulk loading into an indexed database: secondary indexes are dropped while rows go in and built once
+/// afterwards, which sorts each index once instead of inserting into it a million times. The list is the
+/// migrations' non-unique indexes; `BulkLoadTests` checks it against the schema.
+enum BulkLoad {
+    static let secondaryIndexes: [(name: String, table: String, columns: [String])] = [
+        ("persons_family_given", "persons", ["family_name_key", "given_name_key"]),
+        ("contact_points_person", "contact_points", ["person_id"]),
+        ("locations_postcode", "locations", ["postcode_key"]),
+        ("crimes_reported", "crimes", ["reported_at"]),
+        ("crimes_unit_reported", "crimes", ["command_unit_id", "reported_at"]),
+        ("crimes_officer", "crimes", ["officer_in_case_id"]),
+        ("crime_status_changes_crime", "crime_status_changes", ["crime_id"]),
+        ("crime_persons_person", "crime_persons", ["person_id"]),
+        ("crime_property_crime", "crime_property", ["crime_id"]),
+        ("crime_property_item", "crime_property", ["property_item_id"]),
+        ("crime_locations_crime", "crime_locations", ["crime_id"]),
+        ("crime_locations_location", "crime_locations", ["location_id"]),
+        ("victims_crime", "victims", ["crime_id"]),
+        ("victims_person", "victims", ["person_id"]),
+        ("needs_assessments_victim", "needs_assessments", ["victim_id", "completed_at"]),
+        ("case_events_crime", "case_events", ["crime_id", "at"]),
+        ("contacts_victim", "contacts", ["victim_id", "at"]),
+        ("victim_actions_victim", "victim_actions", ["victim_id", "at"]),
+        ("obligations_open", "obligations", ["state", "due_at"]),
+        ("obligations_crime", "obligations", ["crime_id"]),
+    ]
+
+    static func dropIndexes(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        for index in secondaryIndexes {
+            try await sql.raw("DROP INDEX IF EXISTS \(ident: index.name)").run()
+        }
+    }
+
+    static func createIndexes(on db: any Database) async throws {
+        for index in secondaryIndexes {
+            guard let sql = db as? any SQLDatabase else { return }
+            try await sql.raw("DROP INDEX IF EXISTS \(ident: index.name)").run()
+            var builder = sql.create(index: index.name).on(index.table)
+            for column in index.columns { builder = builder.column(column) }
+            try await builder.run()
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// The Victim Needs Assessment form: the standard question set, pre-filled from the last assessment.
+struct AssessmentController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("victims", ":victimID", "assessment", use: form)
+        routes.post("victims", ":victimID", "assessment", use: submit)
+    }
+
+    struct Context: Encodable {
+        var chrome: Chrome
+        var id: UUID
+        var name: String
+        var reference: String
+        var questionSet: String
+        var values: [String: String]
+        var vulnerability: [SelectOption]
+        var languages: [SelectOption]
+        var methods: [SelectOption]
+        var consents: [SelectOption]
+        var automatic: [String]
+    }
+
+    struct Form: Content {
+        var language: String?
+        var interpreterNeeded: String?
+        var communicationNeeds: String?
+        var accessNeeds: String?
+        var preferredContact: String?
+        var preferredTimes: String?
+        var agreedUpdateDays: String?
+        var feelsSafe: String?
+        var suspectHasAccess: String?
+        var safetyNotes: String?
+        var supportWanted: String?
+        var referralConsent: String?
+        var bereaved: String?
+        var persistentlyTargeted: String?
+        var vulnerability: [String]?
+        var intimidated: String?
+
+        var draft: NeedsAssessmentService.Draft {
+            .init(
+                language: language, interpreterNeeded: interpreterNeeded, communicationNeeds: communicationNeeds,
+                accessNeeds: accessNeeds,
+                preferredContact: preferredContact, preferredTimes: preferredTimes, agreedUpdateDays: agreedUpdateDays,
+                feelsSafe: feelsSafe,
+                suspectHasAccess: suspectHasAccess, safetyNotes: safetyNotes, supportWanted: supportWanted,
+                referralConsent: referralConsent,
+                bereaved: bereaved, persistentlyTargeted: persistentlyTargeted, vulnerability: vulnerability ?? [],
+                intimidated: intimidated)
+        }
+
+        var values: [String: String] {
+            [
+                "language": language, "interpreterNeeded": interpreterNeeded, "communicationNeeds": communicationNeeds,
+                "accessNeeds": accessNeeds,
+                "preferredContact": preferredContact, "preferredTimes": preferredTimes,
+                "agreedUpdateDays": agreedUpdateDays, "feelsSafe": feelsSafe,
+                "suspectHasAccess": suspectHasAccess, "safetyNotes": safetyNotes, "supportWanted": supportWanted,
+                "referralConsent": referralConsent,
+                "bereaved": bereaved, "persistentlyTargeted": persistentlyTargeted, "intimidated": intimidated,
+            ].mapValues { $0 ?? "" }
+        }
+    }
+
+    @Sendable func form(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let context = try req.accessContext()
+        let victim = try await VictimService.find(id, on: req.db)
+        try await VictimService.checkAccess(.completeAssessment, victim, context: context, on: req.db)
+        let person = try await PersonService.find(victim.$person.id, on: req.db)
+        let last = try await NeedsAssessmentService.latest(victimID: id, on: req.db)?.answers
+        func yesNo(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "" }
+        let values: [String: String] = [
+            "language": last?.language ?? person.language,
+            "interpreterNeeded": yesNo(last?.interpreterNeeded ?? person.interpreterNeeded),
+            "communicationNeeds": last?.communicationNeeds ?? person.communicationNeeds ?? "",
+            "accessNeeds": last?.accessNeeds ?? person.accessNeeds ?? "",
+            "preferredContact": person.preferredContact ?? "", "preferredTimes": person.preferredTimes ?? "",
+            "agreedUpdateDays": victim.agreedUpdateDays.map(String.init) ?? "", "feelsSafe": yesNo(last?.feelsSafe),
+            "suspectHasAccess": yesNo(last?.suspectHasAccessToContactPoints), "safetyNotes": last?.safetyNotes ?? "",
+            "supportWanted": yesNo(last?.supportWanted),
+            "referralConsent": last?.referralConsent.rawValue ?? victim.referralConsentCode,
+            "bereaved": yesNo(last?.bereavedRelative), "persistentlyTargeted": yesNo(last?.persistentlyTargeted),
+            "intimidated": yesNo(last?.intimidated),
+        ]
+        return try await render(
+            req, victim: victim, person: person, values: values,
+            vulnerability: Set((last?.vulnerability ?? []).map(\.rawValue)), errors: [], status: .ok)
+    }
+
+    @Sendable func submit(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(Form.self)
+        do {
+            let decision = try await NeedsAssessmentService.complete(
+                victimID: id, form.draft, context: try req.accessContext(), on: req.db)
+            req.flash(
+                decision.enhanced
+                    ? "Needs assessment saved. Enhanced rights: \(decision.groundList.map(\.label).joined(separator: ", "))."
+                    : "Needs assessment saved. Standard rights.")
+            return req.redirect(to: "/victims/\(id)")
+        } catch DomainError.invalid(let errors) {
+            let victim = try await VictimService.find(id, on: req.db)
+            let person = try await PersonService.find(victim.$person.id, on: req.db)
+            return try await render(
+                req, victim: victim, person: person, values: form.values, vulnerability: Set(form.vulnerability ?? []),
+                errors: errors, status: .unprocessableEntity)
+        }
+    }
+
+    private func render(
+        _ req: Request, victim: Victim, person: Person, values: [String: String], vulnerability: Set<String>,
+        errors: [FieldError], status: HTTPResponseStatus
+    ) async throws -> Response {
+        let crime = try await CrimeService.find(victim.$crime.id, on: req.db)
+        let input = try await NeedsAssessmentService.input(victimID: victim.id!, assessment: nil, on: req.db)
+        let automatic = EnhancedRights.assess(
+            input, policy: try await VictimsCodeConfig.current(on: req.db).currentPolicy)
+        return try await req.render(
+            "Victims/assessment",
+            Context(
+                chrome: Chrome(
+                    req, title: "Needs assessment for \(person.fullName)", section: "worklist", errors: errors),
+                id: victim.id!,
+                name: person.fullName, reference: crime.reference, questionSet: NeedsAssessment.currentVersion,
+                values: values,
+                vulnerability: VulnerabilityFactor.options(selected: vulnerability),
+                languages: Language.all.map {
+                    SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["language"])
+                },
+                methods: ContactMethod.options(selected: values["preferredContact"]),
+                consents: ReferralConsent.options(selected: values["referralConsent"]),
+                automatic: automatic.groundList.flatMap { ground in
+                    automatic.grounds[ground]!.map { "\(ground.label): \($0)" }
+                } + automatic.suggestions),
+            status: status)
+    }
+}

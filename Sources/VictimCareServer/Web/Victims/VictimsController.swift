@@ -1,0 +1,332 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// A victim's page: their rights, what they are owed and by when, and the forms that record what was done.
+struct VictimsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let victim = routes.grouped("victims", ":victimID")
+        victim.get(use: show)
+        victim.post("contacts", use: recordContact)
+        victim.post("actions", use: recordAction)
+        victim.post("statement", use: recordStatement)
+        victim.post("waivers", use: waive)
+        victim.post("reviews", use: requestReview)
+        routes.post("reviews", ":reviewID", "acknowledge", use: acknowledgeReview)
+        routes.post("reviews", ":reviewID", "complete", use: completeReview)
+    }
+
+    struct Context: Encodable {
+        struct Item: Encodable {
+            var label: String
+            var value: String
+        }
+        struct ActionLine: Encodable {
+            var at: String
+            var what: String
+            var by: String
+        }
+        struct ReviewLine: Encodable {
+            var id: UUID
+            var requested: String
+            var told: String
+            var lateReason: String
+            var acknowledged: String
+            var outcome: String
+            var open: Bool
+            var acknowledgedYet: Bool
+        }
+        var chrome: Chrome
+        var id: UUID
+        var crimeID: UUID
+        var reference: String
+        var offence: String
+        var name: String
+        var enhanced: Bool
+        var grounds: [Item]
+        var suggestions: [String]
+        var section16: Bool
+        var section17: Bool
+        var section28: Bool
+        var considerVideoInterview: Bool
+        var details: [Item]
+        var assessed: Bool
+        var obligations: [ObligationLine]
+        var openCount: Int
+        var overdueCount: Int
+        var contacts: [ContactLine]
+        var actions: [ActionLine]
+        var reviews: [ReviewLine]
+        var reviewEligible: Bool
+        var reviewIneligibleReason: String
+        var canRecord: Bool
+        var canWaive: Bool
+        var canManageReview: Bool
+        var methods: [SelectOption]
+        var outcomes: [SelectOption]
+        var points: [SelectOption]
+        var actionKinds: [SelectOption]
+        var statementStatuses: [SelectOption]
+        var warnings: [String]
+        var values: [String: String]
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        try await render(req, id: try req.uuid("victimID"), values: [:], warnings: [], errors: [], status: .ok)
+    }
+
+    func render(
+        _ req: Request, id: UUID, values given: [String: String], warnings: [String], errors: [FieldError],
+        status: HTTPResponseStatus
+    ) async throws -> Response {
+        let context = try req.accessContext()
+        let d = try await VictimService.detail(id, context: context, on: req.db)
+        let now = Date()
+        let p = d.person
+        var values = given
+        if values["method"] == nil { values["method"] = p.preferredContact ?? "phone" }
+        if values["at"] == nil { values["at"] = London.formatLocal(now) }
+        let obligations = d.obligations.map { ObligationLine($0, duty: d.duties[$0.code] ?? $0.code, now: now) }
+        let assessment = d.assessment?.answers
+        var details: [Context.Item] = [
+            .init(
+                label: "Preferred contact",
+                value: [ContactMethod.code(p.preferredContact)?.label ?? "Not recorded", p.preferredTimes].compactMap {
+                    $0
+                }.joined(separator: ", ")),
+            .init(
+                label: "Language",
+                value: (Language.named(p.language)?.englishName ?? p.language)
+                    + (p.interpreterNeeded ? ", needs an interpreter" : "")),
+            .init(label: "Support referral", value: d.victim.referralConsent.label),
+            .init(
+                label: "Needs assessment",
+                value: d.assessment.map { "Completed \(Display.time($0.completedAt)) by \($0.completedByName)" }
+                    ?? "Not completed"),
+            .init(
+                label: "Victim Personal Statement",
+                value: StatementStatus(rawValue: d.victim.vpsStatus ?? "")?.label ?? "Not offered yet"),
+            .init(label: "Updates", value: "Every \(d.victim.agreedUpdateDays ?? 28) days while the case is open"),
+        ]
+        if d.victim.suspectMaySeeMessages || assessment?.suspectHasAccessToContactPoints == true {
+            details.append(.init(label: "Safety", value: "A suspect may see or hear messages sent to this victim"))
+        }
+        let canRecord = AccessPolicy.grants(context.actor, .recordContact)
+        let reviewLines = d.reviews.map { r in
+            Context.ReviewLine(
+                id: r.id!, requested: Display.time(r.requestedAt), told: Display.date(r.toldOn),
+                lateReason: r.lateReason ?? "",
+                acknowledged: r.acknowledgedAt.map(Display.time) ?? "Not yet",
+                outcome: r.outcome.map { $0 == "upheld" ? "Decision upheld" : "Decision overturned" } ?? "Under review",
+                open: r.completedAt == nil, acknowledgedYet: r.acknowledgedAt != nil)
+        }
+        let eligibility: (Bool, String) =
+            switch d.reviewEligibility {
+            case .eligible: (true, "")
+            case .notEligible(let why): (false, why)
+            }
+        let ctx = Context(
+            chrome: Chrome(req, title: p.fullName, section: "worklist", errors: errors), id: id, crimeID: d.crime.id!,
+            reference: d.crime.reference, offence: d.crime.offenceDescription, name: p.fullName,
+            enhanced: d.victim.enhanced,
+            grounds: d.decision.groundList.map {
+                .init(label: $0.label, value: d.decision.grounds[$0]!.joined(separator: "; "))
+            },
+            suggestions: d.decision.suggestions, section16: d.decision.section16, section17: d.decision.section17,
+            section28: d.decision.section28, considerVideoInterview: d.decision.considerVideoInterview,
+            details: details,
+            assessed: d.assessment != nil, obligations: obligations,
+            openCount: obligations.filter(\.open).count,
+            overdueCount: obligations.filter { $0.status == "Overdue" }.count,
+            contacts: d.contacts.map(ContactLine.init),
+            actions: d.actions.map {
+                .init(
+                    at: Display.time($0.at),
+                    what: (VictimActionKind(rawValue: $0.kind)?.label
+                        ?? $0.kind.replacingOccurrences(of: "_", with: " ").capitalized)
+                        + ($0.method.map { " (\($0))" } ?? ""), by: $0.byName)
+            },
+            reviews: reviewLines, reviewEligible: eligibility.0, reviewIneligibleReason: eligibility.1,
+            canRecord: canRecord, canWaive: AccessPolicy.grants(context.actor, .waiveObligation),
+            canManageReview: AccessPolicy.grants(context.actor, .manageReview),
+            methods: ContactMethod.options(selected: values["method"]),
+            outcomes: ContactOutcome.options(selected: values["outcome"]),
+            points: d.contactPoints.map {
+                SelectOption(
+                    value: $0.id!.uuidString, label: "\($0.kind.label): \($0.value)\($0.safe ? "" : " (NOT SAFE)")",
+                    selected: $0.id!.uuidString == values["contactPointID"])
+            },
+            actionKinds: VictimActionKind.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values["kind"])
+            },
+            statementStatuses: StatementStatus.options(selected: values["vpsStatus"]), warnings: warnings,
+            values: values)
+        return try await req.render("Victims/show", ctx, status: status)
+    }
+
+    struct ContactForm: Content {
+        var at: String?
+        var method: String?
+        var outcome: String?
+        var identityVerified: String?
+        var welfareChecked: String?
+        var safeToSpeak: String?
+        var contactPointID: String?
+        var direction: String?
+        var notes: String?
+        var confirmWarnings: String?
+        var returnTo: String?
+
+        var values: [String: String] {
+            [
+                "at": at, "method": method, "outcome": outcome, "identityVerified": identityVerified,
+                "welfareChecked": welfareChecked,
+                "safeToSpeak": safeToSpeak, "contactPointID": contactPointID, "notes": notes,
+            ].mapValues { $0 ?? "" }
+        }
+    }
+
+    @Sendable func recordContact(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ContactForm.self)
+        // The one-click form on the worklist sends no time: it is now.
+        let at = (form.at ?? "").isEmpty ? London.formatLocal(Date()) : form.at
+        let draft = ContactService.Draft(
+            at: at, method: form.method, outcome: form.outcome, identityVerified: form.identityVerified ?? "no",
+            welfareChecked: form.welfareChecked ?? "no", safeToSpeak: form.safeToSpeak ?? "no",
+            contactPointID: form.contactPointID, direction: form.direction, notes: form.notes, timeStyle: .londonLocal)
+        do {
+            let recorded = try await ContactService.record(
+                victimID: id, draft, requireConfirmation: true, confirmed: form.confirmWarnings == "yes",
+                context: try req.accessContext(), on: req.db)
+            let verdict =
+                recorded.decision.successful
+                ? "Successful contact recorded."
+                : (recorded.decision.countsAsWrittenUpdate
+                    ? "Written update recorded." : "Recorded as an attempt, not a successful contact.")
+            req.flash("\(verdict) \(recorded.decision.reasons.joined(separator: " "))")
+        } catch let needs as ContactService.NeedsConfirmation {
+            return try await render(
+                req, id: id, values: form.values, warnings: needs.warnings, errors: [], status: .unprocessableEntity)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: form.values, warnings: [], errors: errors, status: .unprocessableEntity)
+        }
+        return req.redirect(to: safeReturn(form.returnTo, fallback: "/victims/\(id)"))
+    }
+
+    struct ActionForm: Content {
+        var kind: String?
+        var method: String?
+        var note: String?
+        var returnTo: String?
+    }
+
+    @Sendable func recordAction(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ActionForm.self)
+        do {
+            let action = try await VictimService.recordAction(
+                victimID: id, kind: form.kind, method: form.method, note: form.note, context: try req.accessContext(),
+                on: req.db)
+            req.flash("Recorded: \(VictimActionKind(rawValue: action.kind)?.label ?? action.kind).")
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: ["kind": form.kind ?? ""], warnings: [], errors: errors,
+                status: .unprocessableEntity)
+        }
+        return req.redirect(to: safeReturn(form.returnTo, fallback: "/victims/\(id)"))
+    }
+
+    struct StatementForm: Content {
+        var vpsStatus: String?
+        var vpsNote: String?
+    }
+
+    @Sendable func recordStatement(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(StatementForm.self)
+        do {
+            try await VictimService.recordStatement(
+                victimID: id, status: form.vpsStatus, note: form.vpsNote, context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: ["vpsStatus": form.vpsStatus ?? ""], warnings: [], errors: errors,
+                status: .unprocessableEntity)
+        }
+        req.flash("Victim Personal Statement updated.")
+        return req.redirect(to: "/victims/\(id)")
+    }
+
+    struct WaiverForm: Content {
+        var key: String?
+        var reason: String?
+    }
+
+    @Sendable func waive(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(WaiverForm.self)
+        do {
+            try await ObligationService.waive(
+                victimID: id, key: form.key, reason: form.reason, context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: ["waiveKey": form.key ?? "", "reason": form.reason ?? ""], warnings: [],
+                errors: errors, status: .unprocessableEntity)
+        }
+        req.flash("Obligation waived.")
+        return req.redirect(to: "/victims/\(id)")
+    }
+
+    struct ReviewForm: Content {
+        var toldOn: String?
+        var requestedOn: String?
+        var lateReason: String?
+        var outcome: String?
+    }
+
+    @Sendable func requestReview(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ReviewForm.self)
+        do {
+            _ = try await ReviewService.request(
+                victimID: id, toldOn: form.toldOn, requestedOn: form.requestedOn, lateReason: form.lateReason,
+                context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            let values = [
+                "toldOn": form.toldOn ?? "", "requestedOn": form.requestedOn ?? "", "lateReason": form.lateReason ?? "",
+            ]
+            return try await render(
+                req, id: id, values: values, warnings: [], errors: errors, status: .unprocessableEntity)
+        }
+        req.flash("Review request recorded. Acknowledge it within 10 working days.")
+        return req.redirect(to: "/victims/\(id)")
+    }
+
+    @Sendable func acknowledgeReview(req: Request) async throws -> Response {
+        let review = try await ReviewService.find(try req.uuid("reviewID"), on: req.db)
+        try await ReviewService.acknowledge(reviewID: review.id!, context: try req.accessContext(), on: req.db)
+        req.flash("Review acknowledged.")
+        return req.redirect(to: "/victims/\(review.$victim.id)")
+    }
+
+    @Sendable func completeReview(req: Request) async throws -> Response {
+        let review = try await ReviewService.find(try req.uuid("reviewID"), on: req.db)
+        let form = try req.content.decode(ReviewForm.self)
+        do {
+            try await ReviewService.complete(
+                reviewID: review.id!, outcome: form.outcome, reviewer: try req.requireUser(),
+                context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: review.$victim.id, values: [:], warnings: [], errors: errors, status: .unprocessableEntity)
+        }
+        req.flash("Review completed.")
+        return req.redirect(to: "/victims/\(review.$victim.id)")
+    }
+
+    private func safeReturn(_ path: String?, fallback: String) -> String {
+        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), path.count < 200 else { return fallback }
+        return path
+    }
+}

@@ -1,0 +1,259 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// An officer's "my victims", a supervisor's team, a command unit, and the Victim Focus Desk.
+struct WorklistsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("worklist", use: mine)
+        routes.get("worklist", "team", use: team)
+        routes.get("worklist", "unit", use: unit)
+        routes.get("desk", use: desk)
+        routes.post("desk", "calls", use: recordCall)
+    }
+
+    struct Line: Encodable {
+        struct Duty: Encodable {
+            var code: String
+            var due: String
+        }
+        var victimID: UUID
+        var crimeID: UUID
+        var reference: String
+        var name: String
+        var enhanced: Bool
+        var officer: String
+        var preferred: String
+        var preferredCode: String
+        var duties: [Duty]
+        var firstDue: String
+    }
+
+    struct Section: Encodable {
+        var id: String
+        var title: String
+        var lines: [Line]
+    }
+
+    struct Load: Encodable {
+        var name: String
+        var victims: Int
+        var overdue: Int
+        var dueToday: Int
+    }
+
+    struct Context: Encodable {
+        var chrome: Chrome
+        var heading: String
+        var lead: String
+        var sections: [Section]
+        var loads: [Load]
+        var showOfficer: Bool
+        var quickContact: Bool
+        var outcomes: [SelectOption]
+        var returnTo: String
+        var total: Int
+    }
+
+    static func lines(_ items: [WorklistService.VictimLine]) -> [Line] {
+        items.map { v in
+            Line(
+                victimID: v.victimID, crimeID: v.crimeID, reference: v.reference, name: v.name, enhanced: v.enhanced,
+                officer: v.officer ?? "Not allocated",
+                preferred: v.preferredContact?.label ?? "Not recorded",
+                preferredCode: v.preferredContact?.rawValue ?? "phone",
+                duties: v.duties.map { .init(code: $0.code, due: Display.date($0.dueDate)) },
+                firstDue: Display.date(v.duties[0].dueDate))
+        }
+    }
+
+    static func sections(_ b: WorklistService.Buckets) -> [Section] {
+        [
+            Section(id: "overdue", title: "Overdue", lines: lines(b.overdue)),
+            Section(id: "today", title: "Due today", lines: lines(b.dueToday)),
+            Section(id: "week", title: "Due this week", lines: lines(b.dueThisWeek)),
+            Section(id: "later", title: "Due later", lines: lines(b.later)),
+        ]
+    }
+
+    @Sendable func mine(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let buckets = try await WorklistService.officer(user, on: req.db)
+        return try await req.render(
+            "Worklists/index",
+            Context(
+                chrome: Chrome(req, title: "My victims", section: "worklist"), heading: "My victims",
+                lead:
+                    "Victims of your cases with something owed, most urgent first. Record a call straight from the list.",
+                sections: Self.sections(buckets), loads: [], showOfficer: false, quickContact: true,
+                outcomes: ContactOutcome.options(selected: nil as String?), returnTo: "/worklist", total: buckets.total)
+        )
+    }
+
+    @Sendable func team(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let context = try req.accessContext()
+        try AccessGuard.require(.viewTeamWorklist, context)
+        guard let unitID = user.$commandUnit.id else {
+            throw DomainError.forbidden("Your account has no command unit.")
+        }
+        let (buckets, loads) = try await WorklistService.group(
+            teamID: user.$team.id, unitID: unitID, context: context, on: req.db)
+        let teamName = try await user.$team.id.asyncFlatMap { try await Team.find($0, on: req.db) }?.name
+        return try await req.render(
+            "Worklists/index",
+            Context(
+                chrome: Chrome(req, title: "Team", section: "team"),
+                heading: teamName.map { "Team: \($0)" } ?? "Your unit's victims",
+                lead: "Victims your team owes something to, and each officer's load.", sections: Self.sections(buckets),
+                loads: loads.map {
+                    .init(name: $0.name, victims: $0.victims, overdue: $0.overdue, dueToday: $0.dueToday)
+                },
+                showOfficer: true, quickContact: false, outcomes: [], returnTo: "/worklist/team", total: buckets.total))
+    }
+
+    @Sendable func unit(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let context = try req.accessContext()
+        try AccessGuard.require(.viewUnitWorklist, context)
+        guard let unitID = user.$commandUnit.id, let unit = try await CommandUnit.find(unitID, on: req.db) else {
+            throw DomainError.forbidden("Your account has no command unit.")
+        }
+        let (buckets, loads) = try await WorklistService.group(
+            teamID: nil, unitID: unitID, context: context, on: req.db)
+        return try await req.render(
+            "Worklists/index",
+            Context(
+                chrome: Chrome(req, title: "Command unit", section: "unit"), heading: "\(unit.code): \(unit.name)",
+                lead: "Every victim in the unit with something owed, and each officer's load.",
+                sections: Self.sections(buckets),
+                loads: loads.map {
+                    .init(name: $0.name, victims: $0.victims, overdue: $0.overdue, dueToday: $0.dueToday)
+                },
+                showOfficer: true, quickContact: false, outcomes: [], returnTo: "/worklist/unit", total: buckets.total))
+    }
+
+    // MARK: the desk
+
+    struct DeskContext: Encodable {
+        struct Call: Encodable {
+            var at: String
+            var direction: String
+            var caller: String
+            var reason: String
+            var outcome: String
+            var counted: String
+            var by: String
+            var victimID: UUID?
+        }
+        struct Match: Encodable {
+            var victimID: UUID
+            var name: String
+            var reference: String
+            var status: String
+            var officer: String
+            var nextDue: String
+        }
+        var chrome: Chrome
+        var sections: [Section]
+        var calls: [Call]
+        var query: String
+        var matches: [Match]
+        var searched: Bool
+        var reasons: [SelectOption]
+        var outcomes: [SelectOption]
+        var values: [String: String]
+    }
+
+    @Sendable func desk(req: Request) async throws -> Response {
+        try await renderDesk(req, values: [:], errors: [], status: .ok)
+    }
+
+    private func renderDesk(_ req: Request, values: [String: String], errors: [FieldError], status: HTTPResponseStatus)
+        async throws -> Response
+    {
+        let context = try req.accessContext()
+        try AccessGuard.require(.viewDeskWorklist, context)
+        let buckets = try await WorklistService.desk(on: req.db)
+        let query = (try? req.query.get(String.self, at: "q")) ?? values["q"] ?? ""
+        var matches: [DeskContext.Match] = []
+        if !query.trimmingCharacters(in: .whitespaces).isEmpty {
+            let byReference = Normalise.crimeReference(query) != nil && query.contains(where: \.isNumber)
+            let result = try await CrimeService.search(
+                byReference ? .init(reference: query) : .init(name: query), context: context, on: req.db)
+            for row in result.rows.prefix(10) {
+                let victims = try await Victim.query(on: req.db).filter(\.$crime.$id == row.id).with(\.$person).all()
+                let crime = try await CrimeService.find(row.id, on: req.db)
+                let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: req.db) }
+                for v in victims {
+                    let next = try await ObligationRecord.query(on: req.db).filter(\.$victim.$id == v.id!).filter(
+                        \.$state == "open"
+                    ).sort(\.$dueAt).first()
+                    matches.append(
+                        .init(
+                            victimID: v.id!, name: v.person.fullName, reference: row.reference,
+                            status: CrimeStatus(rawValue: row.status)?.label ?? row.status,
+                            officer: officer?.displayName ?? "Not allocated",
+                            nextDue: next.map { "\($0.code) by \(Display.date($0.dueDate))" } ?? "Nothing owed now"))
+                }
+            }
+        }
+        let calls = try await DeskService.recent(on: req.db).map { c in
+            DeskContext.Call(
+                at: Display.time(c.at), direction: c.direction == "inbound" ? "In" : "Out",
+                caller: c.caller.capitalized,
+                reason: DeskService.Reason(rawValue: c.reason)?.label ?? c.reason,
+                outcome: DeskService.Outcome(rawValue: c.outcome)?.label ?? c.outcome,
+                counted: c.contact.map { $0.successful ? "Successful contact" : "Attempt" } ?? "No contact",
+                by: c.byName, victimID: c.$victim.id)
+        }
+        return try await req.render(
+            "Worklists/desk",
+            DeskContext(
+                chrome: Chrome(req, title: "Victim Focus Desk", section: "desk", errors: errors),
+                sections: Self.sections(buckets),
+                calls: calls, query: query, matches: matches, searched: !query.isEmpty,
+                reasons: DeskService.Reason.options(selected: values["reason"]),
+                outcomes: DeskService.Outcome.options(selected: values["outcome"]),
+                values: values), status: status)
+    }
+
+    struct CallForm: Content {
+        var victimID: String?
+        var direction: String?
+        var caller: String?
+        var reason: String?
+        var outcome: String?
+        var notes: String?
+        var identityVerified: String?
+        var welfareChecked: String?
+        var safeToSpeak: String?
+        var q: String?
+    }
+
+    @Sendable func recordCall(req: Request) async throws -> Response {
+        let form = try req.content.decode(CallForm.self)
+        guard let raw = form.victimID, let victimID = UUID(uuidString: raw) else {
+            return try await renderDesk(
+                req, values: ["q": form.q ?? ""],
+                errors: [.init(field: "q", message: "Find the victim first, then log the call against them")],
+                status: .unprocessableEntity)
+        }
+        do {
+            let call = try await DeskService.record(
+                victimID: victimID,
+                .init(
+                    direction: form.direction, caller: form.caller, reason: form.reason, outcome: form.outcome,
+                    notes: form.notes,
+                    identityVerified: form.identityVerified ?? "no", welfareChecked: form.welfareChecked ?? "no",
+                    safeToSpeak: form.safeToSpeak ?? "no"),
+                context: try req.accessContext(), on: req.db)
+            req.flash(
+                call.$contact.id == nil ? "Call logged." : "Call logged, and recorded as a contact with the victim.")
+        } catch DomainError.invalid(let errors) {
+            let values = ["q": form.q ?? "", "reason": form.reason ?? "", "outcome": form.outcome ?? ""]
+            return try await renderDesk(req, values: values, errors: errors, status: .unprocessableEntity)
+        }
+        return req.redirect(to: "/desk")
+    }
+}

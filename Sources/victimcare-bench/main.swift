@@ -1,0 +1,71 @@
+import Foundation
+import VictimCareDomain
+
+// Measures the obligation engine alone: how many victims' obligations one core computes per second.
+//   victimcare-bench engine [VICTIMS]      (default 1,000,000)
+// The facts are synthetic but shaped like a force's: most victims have a report, a few events, a handful of
+// contacts and actions; some are enhanced, some in the telephone unit, some closed.
+
+struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func facts(_ count: Int) -> [VictimFacts] {
+    var g = Generator(state: 42)
+    let now = Date().timeIntervalSince1970
+    let triggers: [ObligationTrigger] = [
+        .suspectArrested, .suspectInterviewed, .releasedNFA, .bail, .charged, .decisionNotToProsecute,
+    ]
+    let kinds: [Fulfilment] = [.writtenConfirmation, .informationLeaflet, .needsAssessment, .referral, .vpsOffered]
+    return (0..<count).map { i in
+        let recorded = now - Double.random(in: 0...(548 * 86_400), using: &g)
+        let enhanced = Double.random(in: 0...1, using: &g) < 0.25
+        var f = VictimFacts(
+            recordedAt: recorded,
+            closedAt: Double.random(in: 0...1, using: &g) < 0.5
+                ? recorded + Double.random(in: 86_400...(200 * 86_400), using: &g) : nil,
+            flags: enhanced ? [.domesticAbuse] : [], callBack: i % 20 == 0 ? .required : .notTelephoneUnit,
+            enhancedHistory: [(recorded, enhanced)], referralConsent: i % 3 == 0 ? .no : .yes)
+        var t = recorded
+        for _ in 0..<Int.random(in: 0...3, using: &g) {
+            t += Double.random(in: 3600...(20 * 86_400), using: &g)
+            f.events.append(.init(key: "e\(i)-\(t)", trigger: triggers.randomElement(using: &g)!, at: t))
+        }
+        var c = recorded
+        for _ in 0..<Int.random(in: 0...6, using: &g) {
+            c += Double.random(in: 3600...(40 * 86_400), using: &g)
+            f.done.append(.init(kind: .successfulContact, at: c, label: "Phone call"))
+        }
+        for kind in kinds where Double.random(in: 0...1, using: &g) < 0.8 {
+            f.done.append(
+                .init(kind: kind, at: recorded + Double.random(in: 0...(4 * 86_400), using: &g), label: "done"))
+        }
+        return f
+    }
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+guard arguments.first == "engine" else {
+    print("usage: victimcare-bench engine [VICTIMS]")
+    exit(2)
+}
+let count = arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000
+let engine = ObligationEngine()
+print("generating \(count) victims' facts...")
+let all = facts(count)
+_ = engine.obligations(for: all[0])
+var obligations = 0
+let start = DispatchTime.now().uptimeNanoseconds
+for f in all { obligations += engine.obligations(for: f).count }
+let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+print(
+    String(
+        format: "victims=%d obligations=%d seconds=%.2f victims_per_second=%.0f obligations_per_second=%.0f (one core)",
+        count, obligations, seconds, Double(count) / seconds, Double(obligations) / seconds))

@@ -1,0 +1,37 @@
+import Fluent
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import VictimCareServer
+
+@Suite struct BulkLoadTests {
+    static func indexes(_ app: Application) async throws -> [String: String] {
+        let sql = app.db as! any SQLDatabase
+        struct Row: Decodable { var name: String; var definition: String? }
+        let rows: [Row] =
+            TestDatabase.isPostgres
+            ? try await sql.raw(
+                "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = 'public'"
+            ).all(decoding: Row.self)
+            : try await sql.raw(
+                "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            ).all(decoding: Row.self)
+        return Dictionary(rows.map { ($0.name, $0.definition ?? "") }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func droppingAndRebuildingGivesBackTheSameIndexes() async throws {
+        try await withTestApp { app in
+            let before = try await Self.indexes(app)
+            for index in BulkLoad.secondaryIndexes {
+                #expect(before[index.name] != nil, "\(index.name) is not in the schema")
+            }
+            try await BulkLoad.dropIndexes(on: app.db)
+            let dropped = try await Self.indexes(app)
+            #expect(BulkLoad.secondaryIndexes.allSatisfy { dropped[$0.name] == nil })
+            try await BulkLoad.createIndexes(on: app.db)
+            #expect(try await Self.indexes(app) == before)
+        }
+    }
+}
