@@ -101,3 +101,61 @@ import VictimCareDomain
         }
     }
 }
+
+@Suite struct VictimLinkTests {
+    @Test func aPersonAddedAsVictimIsOwedWhatVictimsAreOwed() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let crime = try await world.crime("SN/0000001/26").crime
+            try await world.user("pc.hart", .officer)
+            var browser = Browser(app)
+            try await browser.signIn("pc.hart")
+            try await browser.get("/crimes/\(crime.id!)/people/new")
+            try await browser.post(
+                "/crimes/\(crime.id!)/people", [("role", "victim"), ("givenName", "Second"), ("familyName", "Victim")])
+            let link = try #require(try await CrimePerson.query(on: app.db).filter(\.$givenNameKey == "second").first())
+            #expect(try await Victim.find(link.id, on: app.db) != nil)
+            let codes = Set(
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == link.id!).all().map(\.code))
+            #expect(codes.isSuperset(of: ["R4", "R5", "R6", "R7", "R16", "R15"]))
+            #expect(try await browser.get("/crimes/\(crime.id!)").body.string.contains("/victims/\(link.id!)"))
+            // Removing them removes their Victims' Code record; once contacts exist, they cannot be removed.
+            try await browser.post("/crimes/\(crime.id!)/people/\(link.id!)/delete", [])
+            #expect(try await Victim.find(link.id, on: app.db) == nil)
+            #expect(try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == link.id!).count() == 0)
+        }
+    }
+
+    @Test func changingTheCrimeRecomputesItsVictims() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let created = try await world.crime("SN/0000001/26", offence: "049/00")
+            let victim = created.victims[0].victimID
+            #expect(try await Victim.find(victim, on: app.db)?.enhanced == false)
+            var draft = CrimeDraft()
+            draft.reference = "SN/0000001/26"
+            draft.offenceCode = "019/07"
+            draft.occurredFrom = Instant.format(created.crime.occurredFrom)
+            draft.reportedAt = Instant.format(created.crime.reportedAt)
+            draft.channel = "telephone"
+            draft.commandUnit = "SN"
+            _ = try await CrimeService.update(created.crime.id!, draft, context: .system, on: app.db)
+            let after = try #require(try await Victim.find(victim, on: app.db))
+            #expect(
+                after.enhanced && after.grounds.contains(.intimidated),
+                "a sexual offence complainant is intimidated automatically")
+            #expect(
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == victim).filter(\.$code == "R7a")
+                    .count() == 1)
+            #expect(
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == victim).filter(\.$code == "R15")
+                    .filter(\.$state == "open").count() == 1)
+            try await CrimeService.changeStatus(
+                created.crime.id!, to: "closed", note: nil, context: .system, on: app.db)
+            #expect(
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == victim).filter(\.$code == "R15")
+                    .filter(\.$state == "open").count() == 0,
+                "closing the case ends the regular updates")
+        }
+    }
+}

@@ -13,10 +13,7 @@ func configureCommands(_ app: Application) {
 /// `serve` creates the first administrator too, so a fresh database can always be signed in to.
 struct AdministratorOnServe: LifecycleHandler {
     func didBootAsync(_ app: Application) async throws {
-        guard CommandLine.arguments.dropFirst().first.map({ $0 == "serve" || $0.hasPrefix("-") }) ?? true else {
-            return
-        }
-        guard app.environment != .testing else { return }
+        guard app.isServing, app.environment != .testing else { return }
         try await Bootstrap.ensureAdministrator(app, console: Terminal())
     }
 }

@@ -15,6 +15,8 @@ func configureMiddleware(_ app: Application) {
 /// Sessions live in the database so any app node can serve any request.
 func configureSessions(_ app: Application) {
     app.sessions.use(.fluent)
+    let fluent = app.sessions.driver
+    app.sessions.use { _ in QuietSessionsDriver(base: fluent) }
     let hours = app.config.sessionHours
     app.sessions.configuration = SessionsConfiguration(cookieName: "vc_session") { id in
         HTTPCookies.Value(

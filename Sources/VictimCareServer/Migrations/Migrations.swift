@@ -21,5 +21,6 @@ enum Migrations {
         CreateVictimsCodeRecords(),
         CreateObligation(),
         CreateVictimsCodeSettings(),
+        AddSearchKeysToCrimePersons(),
     ]
 }

@@ -11,6 +11,7 @@ final class PersonAlias: Model, @unchecked Sendable {
     @Field(key: "given_name") var givenName: String
     @Field(key: "family_name") var familyName: String
     @Field(key: "family_name_key") var familyNameKey: String
+    @OptionalField(key: "given_name_key") var givenNameKey: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
@@ -20,5 +21,6 @@ final class PersonAlias: Model, @unchecked Sendable {
         self.givenName = givenName
         self.familyName = familyName
         self.familyNameKey = Normalise.nameKey(familyName)
+        self.givenNameKey = Normalise.nameKey(givenName)
     }
 }

@@ -33,18 +33,28 @@ extension CrimeService {
         }
         let newPerson = checked
         return try await db.transaction { tx in
-            var id = personID
+            let person: Person
             if let checked = newPerson {
-                let person = try await PersonService.insert(
+                person = try await PersonService.insert(
                     checked, homeUnitID: crime.$commandUnit.id, safeByDefault: !crime.flags.contains(.domesticAbuse),
                     context: context, on: tx)
-                id = try person.requireID()
+            } else {
+                person = try await PersonService.find(personID!, on: tx)
             }
-            let link = CrimePerson(crimeID: crimeID, personID: id!, role: role!)
+            let link = CrimePerson(crime: crime, person: person, role: role!)
             try await link.create(on: tx)
             try await AuditLog.record(
                 .create, "crime_person", link.id, summary: "\(role!.rawValue) linked to crime \(crimeID)",
                 context: context, on: tx)
+            if role == .victim {
+                try await VictimService.create(
+                    linkID: try link.requireID(), crime: crime, personID: try person.requireID(), needs: nil,
+                    context: context,
+                    on: tx)
+            } else if role == .representative || role == .parentOrGuardian {
+                // An agreed representative changes which contacts count for the crime's victims.
+                try await VictimService.recomputeCrime(crimeID, reassess: false, on: tx)
+            }
             return link
         }
     }

@@ -64,6 +64,16 @@ extension CrimeService {
         guard let sql = db as? any SQLDatabase else {
             return SearchResult(rows: [], victimNames: [:], page: 1, hasNextPage: false)
         }
+        // The commonest search, by name alone (perhaps with dates), runs straight off the name index.
+        if let name, let keys = nameKeys(name), reference == nil, postcode == nil, unitID == nil,
+            terms.officerInCase == nil
+        {
+            let ids = try await crimeIDsByName(
+                family: keys.0, given: keys.1, from: from, to: to, page: terms.page, on: sql)
+            let rows = try await crimeRows(ids, on: sql)
+            let page = Array(rows.prefix(pageSize))
+            return try await result(page, hasNext: rows.count > pageSize, page: terms.page, context: context, on: sql)
+        }
 
         var query = sql.select()
             .column(SQLColumn("id", table: "c"))
@@ -121,14 +131,77 @@ extension CrimeService {
             .limit(pageSize + 1)
             .offset((terms.page - 1) * pageSize)
             .all(decoding: SearchRow.self)
-        let page = Array(rows.prefix(pageSize))
+        return try await result(
+            Array(rows.prefix(pageSize)), hasNext: rows.count > pageSize, page: terms.page, context: context, on: sql)
+    }
+
+    private static func result(
+        _ page: [SearchRow], hasNext: Bool, page number: Int, context: AccessContext, on sql: any SQLDatabase
+    ) async throws -> SearchResult {
         let visible = page.filter {
             AccessPolicy.decide(context.actor, .viewCrime, on: RecordScope(commandUnitIDs: [$0.command_unit_id]))
                 == .allowed
         }
         return SearchResult(
-            rows: page, victimNames: try await victimNames(of: visible.map(\.id), on: sql), page: terms.page,
-            hasNextPage: rows.count > pageSize)
+            rows: page, victimNames: try await victimNames(of: visible.map(\.id), on: sql), page: number,
+            hasNextPage: hasNext)
+    }
+
+    /// Crimes with a person of this name (or an alias of it), newest first: the ids for one page, plus one more
+    /// to tell whether there is a next page. Links copy the name keys and report time, so the index on
+    /// (family name, reported) yields the newest matches without touching the others.
+    private static func crimeIDsByName(
+        family: String, given: String?, from: LocalDate?, to: LocalDate?, page: Int, on sql: any SQLDatabase
+    ) async throws -> [UUID] {
+        struct Match: Decodable {
+            var crime_id: UUID
+            var reported_at: Date
+        }
+        let wanted = page * pageSize + 1
+        var linked: SQLQueryString =
+            "SELECT DISTINCT cp.crime_id, cp.reported_at FROM crime_persons cp WHERE cp.family_name_key = \(bind: family)"
+        if let given {
+            linked +=
+                " AND cp.given_name_key >= \(bind: given) AND cp.given_name_key < \(bind: prefixUpperBound(given))"
+        }
+        var aliased: SQLQueryString = """
+            SELECT DISTINCT cp.crime_id, cp.reported_at FROM person_aliases a JOIN crime_persons cp ON cp.person_id = a.person_id
+            WHERE a.family_name_key = \(bind: family)
+            """
+        if let given {
+            aliased += " AND a.given_name_key >= \(bind: given) AND a.given_name_key < \(bind: prefixUpperBound(given))"
+        }
+        if let from {
+            linked += " AND cp.reported_at >= \(bind: London.startOfDay(from))"
+            aliased += " AND cp.reported_at >= \(bind: London.startOfDay(from))"
+        }
+        if let to {
+            linked += " AND cp.reported_at < \(bind: London.startOfDay(to.adding(days: 1)))"
+            aliased += " AND cp.reported_at < \(bind: London.startOfDay(to.adding(days: 1)))"
+        }
+        let order: SQLQueryString = " ORDER BY cp.reported_at DESC, cp.crime_id LIMIT \(literal: wanted)"
+        let byName = try await sql.raw(linked + order).all(decoding: Match.self)
+        let byAlias = try await sql.raw(aliased + order).all(decoding: Match.self)
+        var seen = Set<UUID>()
+        let merged = (byName + byAlias).sorted {
+            ($0.reported_at, $0.crime_id.uuidString) > ($1.reported_at, $1.crime_id.uuidString)
+        }
+        .filter { seen.insert($0.crime_id).inserted }
+        return Array(merged.dropFirst((page - 1) * pageSize).prefix(pageSize + 1).map(\.crime_id))
+    }
+
+    /// The search rows of these crimes, in the order given.
+    private static func crimeRows(_ ids: [UUID], on sql: any SQLDatabase) async throws -> [SearchRow] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await sql.raw(
+            """
+            SELECT c.id, c.reference, c.offence_description, c.reported_at, c.status, c.command_unit_id,
+                   u.code AS unit_code, u.name AS unit_name
+            FROM crimes c JOIN command_units u ON u.id = c.command_unit_id WHERE c.id IN (\(binds: ids as [any Encodable & Sendable]))
+            """
+        ).all(decoding: SearchRow.self)
+        let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return ids.compactMap { byID[$0] }
     }
 
     /// `smith` → (smith, nil); `Jo Smith` → (smith, jo); `Smith, Jo` → (smith, jo).

@@ -124,7 +124,7 @@ enum CrimeService {
                     let created = try await PersonService.insert(
                         person, homeUnitID: checked.unit.id, safeByDefault: !checked.flags.contains(.domesticAbuse),
                         context: context, on: tx)
-                    let link = CrimePerson(crimeID: crimeID, personID: try created.requireID(), role: .victim)
+                    let link = CrimePerson(crime: crime, person: created, role: .victim)
                     try await link.create(on: tx)
                     try await AuditLog.record(
                         .create, "crime_person", link.id, summary: "victim linked to crime \(crimeID)",
@@ -176,6 +176,17 @@ enum CrimeService {
             try await crime.save(on: tx)
             try await AuditLog.record(
                 .update, "crime", id, summary: "changed: " + changed.joined(separator: ", "), context: context, on: tx)
+            if changed.contains("reported_at"), let sql = tx as? any SQLDatabase {
+                try await sql.update("crime_persons").set("reported_at", to: crime.reportedAt).where(
+                    "crime_id", .equal, id
+                )
+                .run()
+            }
+            // What the crime is, and when, decide enhanced rights and deadlines.
+            if !Set(changed).isDisjoint(with: ["offence_code", "flags", "occurred_from", "reported_at", "command_unit"])
+            {
+                try await VictimService.recomputeCrime(id, reassess: true, on: tx)
+            }
             return crime
         }
     }
@@ -201,6 +212,8 @@ enum CrimeService {
             ).create(on: tx)
             try await AuditLog.record(
                 .update, "crime", id, summary: "status \(status.rawValue)", context: context, on: tx)
+            // Closing or reopening a case starts or stops the regular updates.
+            try await VictimService.recomputeCrime(id, reassess: false, on: tx)
         }
     }
 

@@ -153,6 +153,15 @@ enum PersonService {
             try await person.save(on: tx)
             try await AuditLog.record(
                 .update, "person", id, summary: "changed: " + changed.joined(separator: ", "), context: context, on: tx)
+            if changed.contains("given_name") || changed.contains("family_name"), let sql = tx as? any SQLDatabase {
+                try await sql.update("crime_persons")
+                    .set("family_name_key", to: person.familyNameKey).set("given_name_key", to: person.givenNameKey)
+                    .where("person_id", .equal, id).run()
+            }
+            // Age and contact preference change what a victim is owed.
+            if changed.contains("date_of_birth") || changed.contains("preferred_contact") {
+                try await VictimService.recomputePerson(id, on: tx)
+            }
             return person
         }
     }

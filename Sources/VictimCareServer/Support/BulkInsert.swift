@@ -1,24 +1,51 @@
 import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import PostgresNIO
 import SQLKit
+import SQLiteNIO
 
-/// Multi-row INSERTs sized to the driver's bind limit. Used where thousands of rows go in at once
-/// (demo data, imports); every row is a list of values in `columns` order.
+/// A value in a bulk-inserted row, typed so it can be bound without going through `Codable`.
+enum SQLCell: Sendable {
+    case text(String), int(Int), double(Double), bool(Bool), date(Date), uuid(UUID), null
+}
+
+protocol SQLCellConvertible: Sendable {
+    var sqlCell: SQLCell { get }
+}
+
+extension String: SQLCellConvertible { var sqlCell: SQLCell { .text(self) } }
+extension Int: SQLCellConvertible { var sqlCell: SQLCell { .int(self) } }
+extension Double: SQLCellConvertible { var sqlCell: SQLCell { .double(self) } }
+extension Bool: SQLCellConvertible { var sqlCell: SQLCell { .bool(self) } }
+extension Date: SQLCellConvertible { var sqlCell: SQLCell { .date(self) } }
+extension UUID: SQLCellConvertible { var sqlCell: SQLCell { .uuid(self) } }
+extension Optional: SQLCellConvertible where Wrapped: SQLCellConvertible {
+    var sqlCell: SQLCell { self?.sqlCell ?? .null }
+}
+
+/// Multi-row INSERTs sized to the driver's bind limit, bound directly through the SQLite or PostgreSQL
+/// driver. Used where thousands of rows go in at once (demo data, imports, obligations).
 struct BulkInsert: Sendable {
     let table: String
     let columns: [String]
-    private(set) var rows: [[any Encodable & Sendable]] = []
+    /// Every row's cells, one row after another.
+    private(set) var cells: [SQLCell] = []
 
     init(_ table: String, _ columns: [String]) {
         self.table = table
         self.columns = columns
     }
 
-    mutating func add(_ row: [any Encodable & Sendable]) {
+    mutating func add(_ row: [any SQLCellConvertible]) {
         assert(row.count == columns.count, "\(table): \(row.count) values for \(columns.count) columns")
-        rows.append(row)
+        for value in row { cells.append(value.sqlCell) }
     }
 
-    var isEmpty: Bool { rows.isEmpty }
+    var rowCount: Int { cells.count / columns.count }
+    var isEmpty: Bool { cells.isEmpty }
 
     /// Writes every buffered row and empties the buffer.
     mutating func flush(on db: any Database) async throws {
@@ -27,20 +54,80 @@ struct BulkInsert: Sendable {
     }
 
     mutating func flush(on sql: any SQLDatabase) async throws {
-        guard !rows.isEmpty else { return }
+        guard !cells.isEmpty else { return }
+        let postgres = sql.dialect.name == "postgresql"
         // SQLite allows 32,766 bound values per statement, PostgreSQL 65,535.
-        let limit = sql.dialect.name == "postgresql" ? 65_000 : 32_000
-        let perStatement = max(1, limit / columns.count)
+        let perStatement = max(1, (postgres ? 65_000 : 32_000) / columns.count)
+        let width = columns.count
         var start = 0
-        while start < rows.count {
-            let end = min(start + perStatement, rows.count)
-            var builder = sql.insert(into: table).columns(columns)
-            for row in rows[start..<end] {
-                builder = builder.values(row.map { SQLBind($0) as any SQLExpression })
+        while start < rowCount {
+            let end = min(start + perStatement, rowCount)
+            let slice = cells[(start * width)..<(end * width)]
+            if let sqlite = sql as? any SQLiteDatabase {
+                try await insertSQLite(slice, rows: end - start, into: sqlite)
+            } else if let pg = sql as? any PostgresDatabase {
+                try await insertPostgres(slice, rows: end - start, into: pg)
+            } else {
+                throw SQLCellError.unsupportedDatabase
             }
-            try await builder.run()
             start = end
         }
-        rows.removeAll(keepingCapacity: true)
+        cells.removeAll(keepingCapacity: true)
     }
+
+    private func statement(rows: Int, placeholder: (Int) -> String) -> String {
+        var text = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") VALUES "
+        text.reserveCapacity(text.count + rows * columns.count * 6)
+        var n = 0
+        for row in 0..<rows {
+            text += row == 0 ? "(" : ", ("
+            for column in 0..<columns.count {
+                n += 1
+                text += (column == 0 ? "" : ", ") + placeholder(n)
+            }
+            text += ")"
+        }
+        return text
+    }
+
+    private func insertSQLite(_ slice: ArraySlice<SQLCell>, rows: Int, into db: any SQLiteDatabase) async throws {
+        let binds: [SQLiteData] = slice.map { cell in
+            switch cell {
+            case .text(let s): .text(s)
+            case .int(let i): .integer(i)
+            case .double(let d): .float(d)
+            case .bool(let b): .integer(b ? 1 : 0)
+            case .date(let d): .float(d.timeIntervalSince1970)
+            // sqlite-kit stores UUIDs as their upper-case text; the rest of the app reads them that way.
+            case .uuid(let u): .text(u.uuidString)
+            case .null: .null
+            }
+        }
+        try await db.query(statement(rows: rows) { _ in "?" }, binds, logger: Logger(label: "victimcare.bulk")) { _ in }
+            .get()
+    }
+
+    private func insertPostgres(_ slice: ArraySlice<SQLCell>, rows: Int, into db: any PostgresDatabase) async throws {
+        var bindings = PostgresBindings(capacity: slice.count)
+        for cell in slice {
+            switch cell {
+            case .text(let s): bindings.append(s)
+            case .int(let i): bindings.append(i)
+            case .double(let d): bindings.append(d)
+            case .bool(let b): bindings.append(b)
+            case .date(let d): bindings.append(d)
+            case .uuid(let u): bindings.append(u)
+            case .null: bindings.appendNull()
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: statement(rows: rows) { "$\($0)" }, binds: bindings)
+        let logger = Logger(label: "victimcare.bulk")
+        _ = try await db.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask { try await connection.query(query, logger: logger) }
+        }.get()
+    }
+}
+
+enum SQLCellError: Error {
+    case unsupportedDatabase
 }

@@ -14,6 +14,7 @@ enum BulkLoad {
         ("crimes_officer", "crimes", ["officer_in_case_id"]),
         ("crime_status_changes_crime", "crime_status_changes", ["crime_id"]),
         ("crime_persons_person", "crime_persons", ["person_id"]),
+        ("crime_persons_name_reported", "crime_persons", ["family_name_key", "reported_at"]),
         ("crime_property_crime", "crime_property", ["crime_id"]),
         ("crime_property_item", "crime_property", ["property_item_id"]),
         ("crime_locations_crime", "crime_locations", ["crime_id"]),
@@ -35,13 +36,15 @@ enum BulkLoad {
         }
     }
 
-    static func createIndexes(on db: any Database) async throws {
-        for index in secondaryIndexes {
-            guard let sql = db as? any SQLDatabase else { return }
-            try await sql.raw("DROP INDEX IF EXISTS \(ident: index.name)").run()
-            var builder = sql.create(index: index.name).on(index.table)
-            for column in index.columns { builder = builder.column(column) }
-            try await builder.run()
+    /// Builds the indexes that are missing; `except` leaves some for later (the obligations', while
+    /// obligations are bulk-computed).
+    static func createIndexes(on db: any Database, except: Set<String> = []) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        for index in secondaryIndexes where !except.contains(index.name) {
+            let columns = index.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            try await sql.raw(
+                "CREATE INDEX IF NOT EXISTS \(ident: index.name) ON \(ident: index.table) (\(unsafeRaw: columns))"
+            ).run()
         }
     }
 }

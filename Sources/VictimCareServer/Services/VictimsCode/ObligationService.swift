@@ -90,7 +90,7 @@ enum ObligationService {
             }
             deletions.append(contentsOf: old.values.map(\.id))
         }
-        let changed = deletions.count + inserts.rows.count
+        let changed = deletions.count + inserts.rowCount
         for chunk in stride(from: 0, to: deletions.count, by: 5000) {
             let part = Array(deletions[chunk..<min(chunk + 5000, deletions.count)])
             try await sql.delete(from: "obligations").where("id", .in, part).run()

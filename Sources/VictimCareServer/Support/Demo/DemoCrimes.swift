@@ -80,6 +80,9 @@ struct DemoCrimes {
     private var sequence = 0
     /// Recent victims per unit, so some people are victims again (repeat victimisation).
     private var recentVictims: [UUID: [DemoPerson]] = [:]
+    private let encoder = JSONEncoder()
+    /// The contact rule's decision depends on a handful of inputs; a million contacts reuse a few dozen decisions.
+    private var decisions: [String: ContactRule.Decision] = [:]
 
     init(force: DemoForce, profiles: [OffenceProfile], asOf: Date, random: DemoRandom, ids: SequentialIDs) {
         self.force = force
@@ -110,7 +113,9 @@ struct DemoCrimes {
             ])
         var statusChanges = BulkInsert(
             "crime_status_changes", ["id", "crime_id", "status", "at", "by_user_id", "by_name", "note"])
-        var crimePersons = BulkInsert("crime_persons", ["id", "crime_id", "person_id", "role", "created_at"])
+        var crimePersons = BulkInsert(
+            "crime_persons",
+            ["id", "crime_id", "person_id", "role", "created_at", "family_name_key", "given_name_key", "reported_at"])
         var locations = BulkInsert(
             "locations", ["id", "address", "postcode", "postcode_key", "latitude", "longitude", "created_at"])
         var crimeLocations = BulkInsert("crime_locations", ["id", "crime_id", "location_id", "role"])
@@ -274,12 +279,17 @@ struct DemoCrimes {
                             into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 0.95)
                         t.crimePersons.add([
                             ids.next(), crimeID, parent.id, PersonRole.parentOrGuardian.rawValue, reported,
+                            parent.familyKey,
+                            parent.givenKey, reported,
                         ])
                     }
                 }
                 inThisCrime.insert(person.id)
                 let linkID = ids.next()
-                t.crimePersons.add([linkID, crimeID, person.id, PersonRole.victim.rawValue, reported])
+                t.crimePersons.add([
+                    linkID, crimeID, person.id, PersonRole.victim.rawValue, reported, person.familyKey, person.givenKey,
+                    reported,
+                ])
                 addVictim(
                     linkID, crimeID: crimeID, person: person, profile: profile, flags: flags, occurred: occurred,
                     reported: reported,
@@ -289,12 +299,18 @@ struct DemoCrimes {
         for _ in 0..<random.weighted([(0, 65.0), (1, 25), (2, 10)]) {
             let witness = addPerson(
                 into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 0.98)
-            t.crimePersons.add([ids.next(), crimeID, witness.id, PersonRole.witness.rawValue, reported])
+            t.crimePersons.add([
+                ids.next(), crimeID, witness.id, PersonRole.witness.rawValue, reported, witness.familyKey,
+                witness.givenKey, reported,
+            ])
         }
         if hasSuspect {
             let suspect = addPerson(
                 into: &t, unitID: homeUnit.id, at: reported, child: false, victim: false, safeChance: 1)
-            t.crimePersons.add([ids.next(), crimeID, suspect.id, PersonRole.suspect.rawValue, reported])
+            t.crimePersons.add([
+                ids.next(), crimeID, suspect.id, PersonRole.suspect.rawValue, reported, suspect.familyKey,
+                suspect.givenKey, reported,
+            ])
         }
         if let kind = profile.property, random.chance(0.75) {
             addProperty(kind, crimeID: crimeID, reported: reported, into: &t)
@@ -401,7 +417,7 @@ struct DemoCrimes {
             policy: .standard)
         let grounds = Victim.encode(decision.groundList)
         if let assessment, let assessedAt {
-            let answers = String(decoding: (try? JSONEncoder().encode(assessment)) ?? Data(), as: UTF8.self)
+            let answers = String(decoding: (try? encoder.encode(assessment)) ?? Data(), as: UTF8.self)
             t.assessments.add([
                 ids.next(), id, assessment.questionSetVersion, answers, decision.enhanced, grounds, assessedAt, officer,
                 by,
@@ -479,11 +495,19 @@ struct DemoCrimes {
             outcome = random.weighted([(ContactOutcome.voicemailLeft, 40.0), (.noAnswer, 50), (.wrongPerson, 10)])
             point = person.phone
         }
-        let decision = ContactRule.decide(
-            ContactAttempt(
-                method: method, outcome: outcome, identityVerified: successful, welfareChecked: successful,
-                safeToSpeak: successful,
-                preferredMethod: person.preferred, contactPointSafe: point?.1, hasAgreedRepresentative: false))
+        let key =
+            "\(method.rawValue)|\(outcome.rawValue)|\(person.preferred?.rawValue ?? "-")|\(point.map { $0.1 ? "safe" : "unsafe" } ?? "-")|\(successful)"
+        let decision: ContactRule.Decision
+        if let cached = decisions[key] {
+            decision = cached
+        } else {
+            decision = ContactRule.decide(
+                ContactAttempt(
+                    method: method, outcome: outcome, identityVerified: successful, welfareChecked: successful,
+                    safeToSpeak: successful, preferredMethod: person.preferred, contactPointSafe: point?.1,
+                    hasAgreedRepresentative: false))
+            decisions[key] = decision
+        }
         t.contacts.add([
             ids.next(), victimID, at, "outbound", method.rawValue, outcome.rawValue, successful, successful, successful,
             person.preferred == method,
@@ -495,6 +519,8 @@ struct DemoCrimes {
 
     struct DemoPerson {
         var id: UUID
+        var givenKey: String
+        var familyKey: String
         var dateOfBirth: LocalDate
         var preferred: ContactMethod?
         var language: String
@@ -587,7 +613,8 @@ struct DemoCrimes {
             emailPoint = point
         }
         return DemoPerson(
-            id: id, dateOfBirth: dob, preferred: preferred.flatMap(ContactMethod.init(rawValue:)), language: language,
+            id: id, givenKey: Normalise.nameKey(given), familyKey: Normalise.nameKey(family), dateOfBirth: dob,
+            preferred: preferred.flatMap(ContactMethod.init(rawValue:)), language: language,
             interpreter: interpreter, phone: phone, email: emailPoint)
     }
 
