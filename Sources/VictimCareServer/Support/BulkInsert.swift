@@ -91,35 +91,12 @@ struct BulkInsert: Sendable {
     }
 
     private func insertSQLite(_ slice: ArraySlice<SQLCell>, rows: Int, into db: any SQLiteDatabase) async throws {
-        let binds: [SQLiteData] = slice.map { cell in
-            switch cell {
-            case .text(let s): .text(s)
-            case .int(let i): .integer(i)
-            case .double(let d): .float(d)
-            case .bool(let b): .integer(b ? 1 : 0)
-            case .date(let d): .float(d.timeIntervalSince1970)
-            // sqlite-kit stores UUIDs as their upper-case text; the rest of the app reads them that way.
-            case .uuid(let u): .text(u.uuidString)
-            case .null: .null
-            }
-        }
-        try await db.query(statement(rows: rows) { _ in "?" }, binds, logger: Logger(label: "victimcare.bulk")) { _ in }
-            .get()
+        _ = try await db.query(statement(rows: rows) { _ in "?" }, slice.map(\.sqliteData))
     }
 
     private func insertPostgres(_ slice: ArraySlice<SQLCell>, rows: Int, into db: any PostgresDatabase) async throws {
         var bindings = PostgresBindings(capacity: slice.count)
-        for cell in slice {
-            switch cell {
-            case .text(let s): bindings.append(s)
-            case .int(let i): bindings.append(i)
-            case .double(let d): bindings.append(d)
-            case .bool(let b): bindings.append(b)
-            case .date(let d): bindings.append(d)
-            case .uuid(let u): bindings.append(u)
-            case .null: bindings.appendNull()
-            }
-        }
+        for cell in slice { cell.append(to: &bindings) }
         let query = PostgresQuery(unsafeSQL: statement(rows: rows) { "$\($0)" }, binds: bindings)
         let logger = Logger(label: "victimcare.bulk")
         _ = try await db.withConnection { connection in

@@ -5,19 +5,35 @@ import VictimCareDomain
 
 /// Keeps each victim's stored obligations equal to what the engine derives from their facts.
 enum ObligationService {
-    struct StoredRow: Decodable {
+    /// An obligation as stored, read by position (see `FastRows`).
+    struct StoredRow {
         var id: Int
-        var victim_id: UUID
-        var obligation_key: String
+        var victimID: UUID
+        var key: String
         var code: String
         var trigger: String
-        var due_date: String
-        var due_at: Date
-        var triggered_at: Date
+        var dueDate: String
+        var dueAt: Date?
+        var triggeredAt: Date?
         var state: String
-        var met_at: Date?
-        var met_by: String?
+        var metAt: Date?
+        var metBy: String?
         var reason: String?
+
+        init(_ r: FastRows.Row) {
+            id = r.int(0) ?? 0
+            victimID = r.uuid(1)!
+            key = r.string(2) ?? ""
+            code = r.string(3) ?? ""
+            trigger = r.string(4) ?? ""
+            dueDate = r.string(5) ?? ""
+            dueAt = r.date(6)
+            triggeredAt = r.date(7)
+            state = r.string(8) ?? ""
+            metAt = r.date(9)
+            metBy = r.string(10)
+            reason = r.string(11)
+        }
     }
 
     /// Recomputes enhanced rights (when `reassess`) and obligations for these victims; returns how many
@@ -57,16 +73,15 @@ enum ObligationService {
     static func store(_ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], on sql: any SQLDatabase)
         async throws -> Int
     {
-        let ids = computed.map(\.victimID) as [any Encodable & Sendable]
-        guard !ids.isEmpty else { return 0 }
-        let stored = try await sql.raw(
+        guard !computed.isEmpty else { return 0 }
+        let stored = try await FastRows.query(
             """
             SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
-            FROM obligations WHERE victim_id IN (\(binds: ids))
-            """
-        ).all(decoding: StoredRow.self)
+            FROM obligations WHERE victim_id IN (\(Array(repeating: "?", count: computed.count).joined(separator: ", ")))
+            """, computed.map { .uuid($0.victimID) }, on: sql
+        ).map(StoredRow.init)
         var existing: [UUID: [String: StoredRow]] = [:]
-        for row in stored { existing[row.victim_id, default: [:]][row.obligation_key] = row }
+        for row in stored { existing[row.victimID, default: [:]][row.key] = row }
         var deletions: [Int] = []
         var inserts = BulkInsert(
             "obligations",
@@ -108,9 +123,9 @@ enum ObligationService {
             default: false
             }
         }
-        return row.code == o.code && row.trigger == o.trigger.rawValue && row.due_date == o.dueDate.description
-            && row.state == o.state.rawValue && row.met_by == o.metBy && row.reason == o.reason
-            && close(row.due_at, o.dueAt) && close(row.triggered_at, o.triggeredAt) && close(row.met_at, o.metAt)
+        return row.code == o.code && row.trigger == o.trigger.rawValue && row.dueDate == o.dueDate.description
+            && row.state == o.state.rawValue && row.metBy == o.metBy && row.reason == o.reason
+            && close(row.dueAt, o.dueAt) && close(row.triggeredAt, o.triggeredAt) && close(row.metAt, o.metAt)
     }
 
     /// A supervisor decides a duty is not owed in this case, with the reason.

@@ -4,7 +4,8 @@ import SQLKit
 import VictimCareDomain
 
 /// Loads the facts the engine needs for a batch of victims with a fixed number of queries, whatever the
-/// batch size: the bulk recompute goes through a million victims this way.
+/// batch size: the bulk recompute goes through a million victims this way. Rows are read by position
+/// (`FastRows`): at this volume, decoding them by name costs more than the engine itself.
 struct VictimFactsLoader {
     struct Loaded {
         var victimID: UUID
@@ -17,184 +18,149 @@ struct VictimFactsLoader {
         var grounds: String
     }
 
-    struct VictimRow: Decodable {
-        var id: UUID
-        var crime_id: UUID
-        var enhanced: Bool
-        var grounds: String
-        var referral_consent: String
-        var explicit_consent_at: Date?
-        var bereaved: Bool
-        var interpreter_needed: Bool
-        var agreed_update_days: Int?
-        var vna_completed_at: Date?
-        var facts_version: Int
-        var reported_at: Date
-        var occurred_from: Date
-        var status: String
-        var flags: String
-        var offence_code: String
-        var unit_code: String
-        var most_serious: Bool?
-        var date_of_birth: String?
-    }
-
     let sql: any SQLDatabase
     let config: VictimsCodeConfig
 
+    private static func placeholders(_ n: Int) -> String {
+        Array(repeating: "?", count: n).joined(separator: ", ")
+    }
+
     func load(_ ids: [UUID], withAssessments: Bool) async throws -> [Loaded] {
         guard !ids.isEmpty else { return [] }
-        let binds = ids as [any Encodable & Sendable]
-        let victims = try await sql.raw(
+        let binds = ids.map(SQLCell.uuid)
+        let list = Self.placeholders(ids.count)
+        let victims = try await FastRows.query(
             """
             SELECT v.id, v.crime_id, v.enhanced, v.grounds, v.referral_consent, v.explicit_consent_at, v.bereaved,
                    v.interpreter_needed, v.agreed_update_days, v.vna_completed_at, v.facts_version,
-                   c.reported_at, c.occurred_from, c.status, c.flags, c.offence_code, u.code AS unit_code,
-                   o.most_serious, p.date_of_birth
+                   c.reported_at, c.occurred_from, c.status, c.flags, c.offence_code, u.code, o.most_serious, p.date_of_birth
             FROM victims v JOIN crimes c ON c.id = v.crime_id JOIN command_units u ON u.id = c.command_unit_id
             JOIN persons p ON p.id = v.person_id LEFT JOIN offences o ON o.code = c.offence_code
-            WHERE v.id IN (\(binds: binds))
-            """
-        ).all(decoding: VictimRow.self)
-        let crimeIDs = Array(Set(victims.map(\.crime_id))) as [any Encodable & Sendable]
+            WHERE v.id IN (\(list))
+            """, binds, on: sql)
+        let crimeIDs = Array(Set(victims.compactMap { $0.uuid(1) }))
+        let crimeBinds = crimeIDs.map(SQLCell.uuid)
+        let crimeList = Self.placeholders(crimeIDs.count)
 
-        struct Closed: Decodable { var crime_id: UUID; var at: Date }
-        struct EventRow: Decodable { var id: UUID; var crime_id: UUID; var type: String; var at: Date }
-        struct ContactRow: Decodable {
-            var victim_id: UUID; var at: Date; var method: String; var successful: Bool; var counts_as_update: Bool
+        func grouped(_ rows: [FastRows.Row]) -> [UUID: [FastRows.Row]] {
+            Dictionary(grouping: rows) { $0.uuid(0)! }
         }
-        struct ActionRow: Decodable { var victim_id: UUID; var kind: String; var at: Date; var method: String? }
-        struct ChangeRow: Decodable { var victim_id: UUID; var at: Date; var enhanced: Bool }
-        struct ReviewRow: Decodable {
-            var id: UUID; var victim_id: UUID; var requested_at: Date; var acknowledged_at: Date?;
-            var completed_at: Date?
+        var closed: [UUID: Date] = [:]
+        for row in try await FastRows.query(
+            "SELECT crime_id, MAX(at) FROM crime_status_changes WHERE crime_id IN (\(crimeList)) AND status = 'closed' GROUP BY crime_id",
+            crimeBinds, on: sql)
+        {
+            closed[row.uuid(0)!] = row.date(1)
         }
-        struct WaiverRow: Decodable { var victim_id: UUID; var obligation_key: String; var reason: String }
-        struct AssessmentRow: Decodable { var victim_id: UUID; var answers: String; var completed_at: Date }
-
-        let closed = Dictionary(
-            try await sql.raw(
-                """
-                SELECT crime_id, MAX(at) AS at FROM crime_status_changes
-                WHERE crime_id IN (\(binds: crimeIDs)) AND status = 'closed' GROUP BY crime_id
-                """
-            ).all(decoding: Closed.self).map { ($0.crime_id, $0.at) }, uniquingKeysWith: { a, _ in a })
-        let events = Dictionary(
-            grouping: try await sql.raw(
-                "SELECT id, crime_id, type, at FROM case_events WHERE crime_id IN (\(binds: crimeIDs))"
-            )
-            .all(decoding: EventRow.self), by: \.crime_id)
-        let contacts = Dictionary(
-            grouping: try await sql.raw(
+        let events = grouped(
+            try await FastRows.query(
+                "SELECT crime_id, id, type, at FROM case_events WHERE crime_id IN (\(crimeList))", crimeBinds, on: sql))
+        let contacts = grouped(
+            try await FastRows.query(
                 """
                 SELECT victim_id, at, method, successful, counts_as_update FROM contacts
-                WHERE victim_id IN (\(binds: binds)) AND (successful = \(true) OR counts_as_update = \(true))
-                """
-            ).all(decoding: ContactRow.self), by: \.victim_id)
-        let actions = Dictionary(
-            grouping: try await sql.raw(
-                "SELECT victim_id, kind, at, method FROM victim_actions WHERE victim_id IN (\(binds: binds))"
-            )
-            .all(decoding: ActionRow.self), by: \.victim_id)
-        let changes = Dictionary(
-            grouping: try await sql.raw(
-                "SELECT victim_id, at, enhanced FROM enhanced_changes WHERE victim_id IN (\(binds: binds)) ORDER BY at"
-            )
-            .all(decoding: ChangeRow.self), by: \.victim_id)
-        let reviews = Dictionary(
-            grouping: try await sql.raw(
-                """
-                SELECT id, victim_id, requested_at, acknowledged_at, completed_at FROM review_requests WHERE victim_id IN (\(binds: binds))
-                """
-            ).all(decoding: ReviewRow.self), by: \.victim_id)
-        let waivers = Dictionary(
-            grouping: try await sql.raw(
-                "SELECT victim_id, obligation_key, reason FROM obligation_waivers WHERE victim_id IN (\(binds: binds))"
-            )
-            .all(decoding: WaiverRow.self), by: \.victim_id)
+                WHERE victim_id IN (\(list)) AND (successful = ? OR counts_as_update = ?)
+                """, binds + [.bool(true), .bool(true)], on: sql))
+        let actions = grouped(
+            try await FastRows.query(
+                "SELECT victim_id, kind, at FROM victim_actions WHERE victim_id IN (\(list))", binds, on: sql))
+        let changes = grouped(
+            try await FastRows.query(
+                "SELECT victim_id, at, enhanced FROM enhanced_changes WHERE victim_id IN (\(list)) ORDER BY at", binds,
+                on: sql))
+        let reviews = grouped(
+            try await FastRows.query(
+                "SELECT victim_id, id, requested_at, acknowledged_at, completed_at FROM review_requests WHERE victim_id IN (\(list))",
+                binds, on: sql))
+        let waivers = grouped(
+            try await FastRows.query(
+                "SELECT victim_id, obligation_key, reason FROM obligation_waivers WHERE victim_id IN (\(list))", binds,
+                on: sql))
         var assessments: [UUID: NeedsAssessment] = [:]
         if withAssessments {
             let decoder = JSONDecoder()
-            let rows = try await sql.raw(
-                "SELECT victim_id, answers, completed_at FROM needs_assessments WHERE victim_id IN (\(binds: binds)) ORDER BY completed_at"
-            )
-            .all(decoding: AssessmentRow.self)
-            for row in rows {
-                assessments[row.victim_id] = try? decoder.decode(NeedsAssessment.self, from: Data(row.answers.utf8))
+            for row in try await FastRows.query(
+                "SELECT victim_id, answers FROM needs_assessments WHERE victim_id IN (\(list)) ORDER BY completed_at",
+                binds, on: sql)
+            {
+                assessments[row.uuid(0)!] = try? decoder.decode(
+                    NeedsAssessment.self, from: Data((row.string(1) ?? "").utf8))
             }
         }
 
         let policy = config.currentPolicy
         return victims.map { v in
-            let recorded = v.reported_at.timeIntervalSince1970
-            let flags = CrimeFlags.decode(v.flags)
+            let id = v.uuid(0)!
+            let crimeID = v.uuid(1)!
+            let recorded = v.date(11)!.timeIntervalSince1970
+            let flags = CrimeFlags.decode(v.string(14) ?? "")
             var done: [VictimFacts.Done] = []
-            for c in contacts[v.id] ?? [] {
-                let method = ContactMethod(rawValue: c.method)?.label ?? c.method
-                let label = "\(method), \(LondonClock.label(epochSeconds: c.at.timeIntervalSince1970))"
+            for c in contacts[id] ?? [] {
+                let at = c.date(1)!.timeIntervalSince1970
+                let method = ContactMethod(rawValue: c.string(2) ?? "")?.label ?? (c.string(2) ?? "")
                 done.append(
                     .init(
-                        kind: c.successful ? .successfulContact : .update, at: c.at.timeIntervalSince1970, label: label)
-                )
+                        kind: c.bool(3) ? .successfulContact : .update, at: at,
+                        label: "\(method), \(LondonClock.label(epochSeconds: at))"))
             }
-            for a in actions[v.id] ?? [] {
-                guard let kind = Fulfilment(rawValue: a.kind) else { continue }
-                let label = VictimActionKind(rawValue: a.kind)?.label ?? a.kind
+            for a in actions[id] ?? [] {
+                guard let raw = a.string(1), let kind = Fulfilment(rawValue: raw) else { continue }
+                let at = a.date(2)!.timeIntervalSince1970
                 done.append(
                     .init(
-                        kind: kind, at: a.at.timeIntervalSince1970,
-                        label: "\(label), \(LondonClock.label(epochSeconds: a.at.timeIntervalSince1970))"))
+                        kind: kind, at: at,
+                        label:
+                            "\(VictimActionKind(rawValue: raw)?.label ?? raw), \(LondonClock.label(epochSeconds: at))"))
             }
-            if let at = v.vna_completed_at {
+            if let at = v.date(9)?.timeIntervalSince1970 {
                 done.append(
                     .init(
-                        kind: .needsAssessment, at: at.timeIntervalSince1970,
-                        label: "Needs assessment, \(LondonClock.label(epochSeconds: at.timeIntervalSince1970))"))
+                        kind: .needsAssessment, at: at,
+                        label: "Needs assessment, \(LondonClock.label(epochSeconds: at))"))
             }
-            if let at = v.explicit_consent_at {
+            if let at = v.date(5)?.timeIntervalSince1970 {
                 done.append(
                     .init(
-                        kind: .explicitConsent, at: at.timeIntervalSince1970,
-                        label: "Consent recorded, \(LondonClock.label(epochSeconds: at.timeIntervalSince1970))"))
+                        kind: .explicitConsent, at: at,
+                        label: "Consent recorded, \(LondonClock.label(epochSeconds: at))"))
             }
-            let history = (changes[v.id] ?? []).map { (at: $0.at.timeIntervalSince1970, enhanced: $0.enhanced) }
+            let history = (changes[id] ?? []).map { (at: $0.date(1)!.timeIntervalSince1970, enhanced: $0.bool(2)) }
+            let offenceCode = v.string(15) ?? ""
             let callBack: VictimFacts.CallBack =
-                policy.telephoneUnitCodes.contains(v.unit_code)
-                ? config.callBack.decision(
-                    offenceCode: v.offence_code, on: LondonClock.localDate(epochSeconds: recorded))
+                policy.telephoneUnitCodes.contains(v.string(16) ?? "")
+                ? config.callBack.decision(offenceCode: offenceCode, on: LondonClock.localDate(epochSeconds: recorded))
                 : .notTelephoneUnit
             let facts = VictimFacts(
                 recordedAt: recorded,
-                closedAt: v.status == CrimeStatus.closed.rawValue
-                    ? (closed[v.crime_id]?.timeIntervalSince1970 ?? recorded) : nil,
+                closedAt: v.string(13) == CrimeStatus.closed.rawValue
+                    ? (closed[crimeID]?.timeIntervalSince1970 ?? recorded) : nil,
                 flags: flags, callBack: callBack,
-                enhancedHistory: history.isEmpty ? [(recorded, v.enhanced)] : history,
-                bereaved: v.bereaved, interpreterNeeded: v.interpreter_needed,
-                referralConsent: ReferralConsent(rawValue: v.referral_consent) ?? .notAsked,
-                agreedUpdateDays: v.agreed_update_days,
-                events: (events[v.crime_id] ?? []).compactMap { e in
-                    ObligationTrigger(rawValue: e.type).map {
-                        .init(key: e.id.uuidString, trigger: $0, at: e.at.timeIntervalSince1970)
+                enhancedHistory: history.isEmpty ? [(recorded, v.bool(2))] : history,
+                bereaved: v.bool(6), interpreterNeeded: v.bool(7),
+                referralConsent: ReferralConsent(rawValue: v.string(4) ?? "") ?? .notAsked, agreedUpdateDays: v.int(8),
+                events: (events[crimeID] ?? []).compactMap { e in
+                    ObligationTrigger(rawValue: e.string(2) ?? "").map {
+                        .init(key: e.uuid(1)!.uuidString, trigger: $0, at: e.date(3)!.timeIntervalSince1970)
                     }
                 },
                 done: done,
-                reviews: (reviews[v.id] ?? []).map {
+                reviews: (reviews[id] ?? []).map {
                     .init(
-                        key: $0.id.uuidString, requestedAt: $0.requested_at.timeIntervalSince1970,
-                        acknowledgedAt: $0.acknowledged_at?.timeIntervalSince1970,
-                        completedAt: $0.completed_at?.timeIntervalSince1970)
+                        key: $0.uuid(1)!.uuidString, requestedAt: $0.date(2)!.timeIntervalSince1970,
+                        acknowledgedAt: $0.date(3)?.timeIntervalSince1970,
+                        completedAt: $0.date(4)?.timeIntervalSince1970)
                 },
                 waivers: Dictionary(
-                    (waivers[v.id] ?? []).map { ($0.obligation_key, $0.reason) }, uniquingKeysWith: { a, _ in a }))
+                    (waivers[id] ?? []).map { ($0.string(1) ?? "", $0.string(2) ?? "") },
+                    uniquingKeysWith: { a, _ in a }))
             let input = EnhancedRightsInput(
-                offenceIsMostSerious: v.most_serious ?? false, flags: flags,
-                occurredOn: London.date(of: v.occurred_from), reportedOn: LondonClock.localDate(epochSeconds: recorded),
-                dateOfBirth: v.date_of_birth.flatMap(LocalDate.init), assessment: assessments[v.id],
-                recentVictimisations: 1)
+                offenceIsMostSerious: v.bool(17), flags: flags,
+                occurredOn: LondonClock.localDate(epochSeconds: v.date(12)!.timeIntervalSince1970),
+                reportedOn: LondonClock.localDate(epochSeconds: recorded),
+                dateOfBirth: v.string(18).flatMap(LocalDate.init), assessment: assessments[id], recentVictimisations: 1)
             return Loaded(
-                victimID: v.id, crimeID: v.crime_id, factsVersion: v.facts_version, facts: facts,
-                assessmentInput: input,
-                enhanced: v.enhanced, grounds: v.grounds)
+                victimID: id, crimeID: crimeID, factsVersion: v.int(10) ?? 0, facts: facts, assessmentInput: input,
+                enhanced: v.bool(2), grounds: v.string(3) ?? "")
         }
     }
 }

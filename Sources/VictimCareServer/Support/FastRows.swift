@@ -1,0 +1,135 @@
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import PostgresNIO
+import SQLKit
+import SQLiteNIO
+
+/// Positional reads for the hot paths (loading a batch of victims' facts, diffing their obligations), where
+/// decoding tens of thousands of rows through `Codable` cost more than computing the obligations.
+/// Write `?` for each bind; PostgreSQL's `$n` placeholders are filled in.
+struct FastRows {
+    enum Value: Sendable {
+        case null, int(Int), double(Double), text(String), uuid(UUID), date(Date), bool(Bool)
+    }
+
+    struct Row: Sendable {
+        let values: [Value]
+
+        func uuid(_ i: Int) -> UUID? {
+            switch values[i] {
+            case .uuid(let u): u
+            case .text(let t): UUID(uuidString: t)
+            default: nil
+            }
+        }
+
+        func string(_ i: Int) -> String? {
+            switch values[i] {
+            case .text(let t): t
+            case .uuid(let u): u.uuidString
+            case .int(let n): String(n)
+            default: nil
+            }
+        }
+
+        func int(_ i: Int) -> Int? {
+            switch values[i] {
+            case .int(let n): n
+            case .double(let d): Int(d)
+            case .bool(let b): b ? 1 : 0
+            default: nil
+            }
+        }
+
+        func bool(_ i: Int) -> Bool { int(i).map { $0 != 0 } ?? false }
+
+        /// SQLite keeps dates as seconds since 1970; PostgreSQL as timestamps.
+        func date(_ i: Int) -> Date? {
+            switch values[i] {
+            case .date(let d): d
+            case .double(let d): Date(timeIntervalSince1970: d)
+            case .int(let n): Date(timeIntervalSince1970: Double(n))
+            default: nil
+            }
+        }
+    }
+
+    static func query(_ text: String, _ binds: [SQLCell], on sql: any SQLDatabase) async throws -> [Row] {
+        if let sqlite = sql as? any SQLiteDatabase {
+            let rows = try await sqlite.query(text, binds.map(\.sqliteData))
+            return rows.map { row in
+                Row(
+                    values: row.columns.map { column in
+                        switch column.data {
+                        case .integer(let n): .int(n)
+                        case .float(let d): .double(d)
+                        case .text(let t): .text(t)
+                        case .blob, .null: .null
+                        }
+                    })
+            }
+        }
+        if let pg = sql as? any PostgresDatabase {
+            var numbered = ""
+            for (index, part) in text.split(separator: "?", omittingEmptySubsequences: false).enumerated() {
+                if index > 0 { numbered += "$\(index)" }
+                numbered += part
+            }
+            var bindings = PostgresBindings(capacity: binds.count)
+            for cell in binds { cell.append(to: &bindings) }
+            let query = PostgresQuery(unsafeSQL: numbered, binds: bindings)
+            let logger = Logger(label: "victimcare.rows")
+            return try await pg.withConnection { connection in
+                connection.eventLoop.makeFutureWithTask {
+                    var rows: [Row] = []
+                    for try await row in try await connection.query(query, logger: logger) {
+                        rows.append(Row(values: try row.map(Self.value)))
+                    }
+                    return rows
+                }
+            }.get()
+        }
+        throw SQLCellError.unsupportedDatabase
+    }
+
+    private static func value(_ cell: PostgresCell) throws -> Value {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .uuid: return .uuid(try cell.decode(UUID.self))
+        case .timestamptz, .timestamp: return .date(try cell.decode(Date.self))
+        case .int2, .int4, .int8: return .int(try cell.decode(Int.self))
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .float4, .float8, .numeric: return .double(try cell.decode(Double.self))
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
+
+extension SQLCell {
+    var sqliteData: SQLiteData {
+        switch self {
+        case .text(let s): .text(s)
+        case .int(let i): .integer(i)
+        case .double(let d): .float(d)
+        case .bool(let b): .integer(b ? 1 : 0)
+        case .date(let d): .float(d.timeIntervalSince1970)
+        // sqlite-kit stores UUIDs as their upper-case text; the rest of the app reads them that way.
+        case .uuid(let u): .text(u.uuidString)
+        case .null: .null
+        }
+    }
+
+    func append(to bindings: inout PostgresBindings) {
+        switch self {
+        case .text(let s): bindings.append(s)
+        case .int(let i): bindings.append(i)
+        case .double(let d): bindings.append(d)
+        case .bool(let b): bindings.append(b)
+        case .date(let d): bindings.append(d)
+        case .uuid(let u): bindings.append(u)
+        case .null: bindings.appendNull()
+        }
+    }
+}
