@@ -277,3 +277,17 @@ struct ContactRuleTests {
         #expect(Self.attempt(.voicemailLeft).warnings.isEmpty)
     }
 }
+
+struct FingerprintTests {
+    @Test func sameObligationsSameFingerprintWhateverTheOrder() {
+        let owed = ObligationEngine().obligations(for: ObligationEngineTests.facts())
+        #expect(Obligation.fingerprint(owed) == Obligation.fingerprint(owed.reversed()))
+        var changed = owed
+        changed[0].metBy = "Phone call"
+        #expect(Obligation.fingerprint(changed) != Obligation.fingerprint(owed))
+        changed = owed
+        changed[1].dueAt += 1
+        #expect(Obligation.fingerprint(changed) != Obligation.fingerprint(owed))
+        #expect(Obligation.fingerprint(Array(owed.dropLast())) != Obligation.fingerprint(owed))
+    }
+}

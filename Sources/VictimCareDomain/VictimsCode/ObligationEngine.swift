@@ -303,3 +303,35 @@ public struct ObligationEngine: Sendable {
         return waived
     }
 }
+
+extension Obligation {
+    /// A fingerprint of a victim's obligations (FNV-1a, 64-bit), independent of their order. Two lists with the
+    /// same fingerprint are, for every practical purpose, the same list.
+    public static func fingerprint(_ obligations: [Obligation]) -> Int64 {
+        var combined: UInt64 = 0
+        for o in obligations {
+            var h: UInt64 = 0xCBF2_9CE4_8422_2325
+            func mix(_ text: String) {
+                for byte in text.utf8 {
+                    h ^= UInt64(byte)
+                    h = h &* 0x0000_0100_0000_01B3
+                }
+                h ^= 0xFF
+                h = h &* 0x0000_0100_0000_01B3
+            }
+            func ms(_ t: Double?) -> String { t.map { String(Int64(($0 * 1000).rounded())) } ?? "-" }
+            mix(o.key)
+            mix(o.code)
+            mix(o.trigger.rawValue)
+            mix(o.dueDate.description)
+            mix(ms(o.dueAt))
+            mix(ms(o.triggeredAt))
+            mix(o.state.rawValue)
+            mix(ms(o.metAt))
+            mix(o.metBy ?? "-")
+            mix(o.reason ?? "-")
+            combined = combined &+ h  // order-independent
+        }
+        return Int64(bitPattern: combined)
+    }
+}

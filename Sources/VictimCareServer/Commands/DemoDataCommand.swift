@@ -45,7 +45,6 @@ struct DemoDataCommand: AsyncCommand {
         var random = DemoRandom(seed: seed)
         var ids = SequentialIDs(seed: seed)
         let started = Date()
-        try await Self.tune(db, bulk: true)
 
         let hash = try await app.passwordHasher.hash(password)
         let force = try await DemoForce.create(passwordHash: hash, random: &random, ids: &ids, on: db)
@@ -85,7 +84,8 @@ struct DemoDataCommand: AsyncCommand {
         try await BulkLoad.createIndexes(on: db, except: later)
         try await Self.computeObligations(on: db)
         try await BulkLoad.createIndexes(on: db)
-        try await Self.tune(db, bulk: false)
+        // Fresh statistics, so the query planner knows the tables are now large.
+        try await (db as? any SQLDatabase)?.raw("ANALYZE").run()
         try await AuditLog.record(
             .create, "demo_data", nil, summary: "\(total) crimes, seed \(seed)", context: .system, on: db)
         let seconds = Date().timeIntervalSince(started)
@@ -130,12 +130,5 @@ struct DemoDataCommand: AsyncCommand {
             .path
         FileManager.default.createFile(
             atPath: file, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
-    }
-
-    /// Bulk loading in SQLite goes faster with a large page cache; nothing else changes.
-    static func tune(_ db: any Database, bulk: Bool) async throws {
-        guard !db.isPostgres, let sql = db as? any SQLDatabase else { return }
-        try await sql.raw(bulk ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000").run()
-        if !bulk { try await sql.raw("ANALYZE").run() }
     }
 }

@@ -24,14 +24,18 @@ func configureDatabase(_ app: Application, _ config: AppConfig) throws {
 }
 
 /// WAL lets readers carry on while one writer commits. SQLite keeps one connection per event loop, and
-/// `synchronous` is a per-connection setting, so each loop's connection is tuned.
+/// `synchronous` and the page cache are per-connection settings, so each loop's connection is tuned. The
+/// default 2 MB cache makes a batch of a thousand victims read from the file system page by page; bulk
+/// commands (demo data, recompute, import) get a large cache, the server a moderate one (`SQLITE_CACHE_MB`).
 struct SQLiteTuning: LifecycleHandler {
     func didBootAsync(_ app: Application) async throws {
+        let megabytes = Environment.get("SQLITE_CACHE_MB").flatMap(Int.init) ?? (app.isServing ? 32 : 256)
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)
             guard let sql = db as? any SQLDatabase else { continue }
             try await sql.raw("PRAGMA journal_mode=WAL").run()
             try await sql.raw("PRAGMA synchronous=NORMAL").run()
+            try await sql.raw("PRAGMA cache_size=-\(unsafeRaw: String(megabytes * 1024))").run()
         }
     }
 }

@@ -22,5 +22,6 @@ enum Migrations {
         CreateObligation(),
         CreateVictimsCodeSettings(),
         AddSearchKeysToCrimePersons(),
+        AddObligationsHashToVictims(),
     ]
 }

@@ -37,9 +37,13 @@ enum ObligationService {
     }
 
     /// Recomputes enhanced rights (when `reassess`) and obligations for these victims; returns how many
-    /// obligations changed. Call inside the transaction that changed their facts.
+    /// obligations changed. Call inside the transaction that changed their facts. A victim whose derived
+    /// obligations have the stored fingerprint is left alone without reading them; `verify` compares every
+    /// stored row anyway (after a restore, or anything else that changed rows behind the application's back).
     @discardableResult
-    static func recompute(_ victimIDs: [UUID], reassess: Bool = false, on db: any Database) async throws -> Int {
+    static func recompute(_ victimIDs: [UUID], reassess: Bool = false, verify: Bool = false, on db: any Database)
+        async throws -> Int
+    {
         guard !victimIDs.isEmpty, let sql = db as? any SQLDatabase else { return 0 }
         let config = try await VictimsCodeConfig.current(on: db)
         let loader = VictimFactsLoader(sql: sql, config: config)
@@ -56,13 +60,24 @@ enum ObligationService {
             }
         }
         var computed: [(UUID, UUID, [Obligation])] = []
-        computed.reserveCapacity(loaded.count)
+        var fingerprints: [(UUID, Int64)] = []
         for victim in loaded {
-            computed.append((victim.victimID, victim.crimeID, config.engine.obligations(for: victim.facts)))
+            let obligations = config.engine.obligations(for: victim.facts)
+            let fingerprint = Obligation.fingerprint(obligations)
+            guard verify || fingerprint != victim.obligationsHash else { continue }
+            computed.append((victim.victimID, victim.crimeID, obligations))
+            fingerprints.append((victim.victimID, fingerprint))
         }
         let changed = try await store(computed, on: sql)
-        let versions = Dictionary(grouping: loaded, by: \.factsVersion)
-        for (version, victims) in versions {
+        if !fingerprints.isEmpty {
+            // One statement for the batch: SET obligations_hash = CASE id WHEN ... END.
+            var cases: SQLQueryString = "UPDATE victims SET obligations_hash = CASE id"
+            for (id, fingerprint) in fingerprints { cases += " WHEN \(bind: id) THEN \(bind: fingerprint)" }
+            cases += " END WHERE id IN (\(binds: fingerprints.map(\.0) as [any Encodable & Sendable]))"
+            try await sql.raw(cases).run()
+        }
+        let stale = loaded.filter { $0.computedVersion != $0.factsVersion }
+        for (version, victims) in Dictionary(grouping: stale, by: \.factsVersion) {
             try await sql.update("victims").set("computed_version", to: version)
                 .where("id", .in, victims.map(\.victimID)).run()
         }

@@ -26,7 +26,9 @@ enum RecomputeService {
     }
 
     /// Claims the oldest queued job (or one whose node stopped reporting) and runs it. Returns it when done.
-    static func runNext(on db: any Database, logger: Logger, progress: ((Int, Int) -> Void)? = nil) async throws
+    static func runNext(
+        on db: any Database, logger: Logger, verify: Bool = false, progress: ((Int, Int) -> Void)? = nil
+    ) async throws
         -> RecomputeJob?
     {
         guard let sql = db as? any SQLDatabase else { return nil }
@@ -50,7 +52,7 @@ enum RecomputeService {
                 continue
             }
             do {
-                try await run(claimed, on: db, logger: logger, progress: progress)
+                try await run(claimed, on: db, logger: logger, verify: verify, progress: progress)
             } catch {
                 claimed.state = "failed"
                 claimed.error = String(describing: type(of: error))
@@ -65,7 +67,9 @@ enum RecomputeService {
         return nil
     }
 
-    private static func run(_ job: RecomputeJob, on db: any Database, logger: Logger, progress: ((Int, Int) -> Void)?)
+    private static func run(
+        _ job: RecomputeJob, on db: any Database, logger: Logger, verify: Bool, progress: ((Int, Int) -> Void)?
+    )
         async throws
     {
         guard let sql = db as? any SQLDatabase else { return }
@@ -79,7 +83,7 @@ enum RecomputeService {
             if let after { query = query.where("id", .greaterThan, after) }
             let ids = try await query.all(decoding: IDRow.self).map(\.id)
             guard !ids.isEmpty else { break }
-            changed += try await recomputeBatch(ids, on: db)
+            changed += try await recomputeBatch(ids, verify: verify, on: db)
             done += ids.count
             after = ids.last
             job.done = done
@@ -98,7 +102,7 @@ enum RecomputeService {
 
     /// One batch in one transaction. Victims whose facts change meanwhile are locked (PostgreSQL) or the
     /// transaction is retried (SQLite refuses a write from a stale snapshot), so no newer fact is overwritten.
-    static func recomputeBatch(_ ids: [UUID], on db: any Database) async throws -> Int {
+    static func recomputeBatch(_ ids: [UUID], verify: Bool = false, on db: any Database) async throws -> Int {
         var attempt = 0
         while true {
             attempt += 1
@@ -113,7 +117,7 @@ enum RecomputeService {
                         // Take SQLite's write lock before reading, so the facts read are the newest.
                         try await sql.raw("UPDATE settings SET value = value WHERE key = 'config_version'").run()
                     }
-                    return try await ObligationService.recompute(ids, reassess: true, on: tx)
+                    return try await ObligationService.recompute(ids, reassess: true, verify: verify, on: tx)
                 }
             } catch  where attempt < 5 {
                 try await Task.sleep(for: .milliseconds(50 * attempt))

@@ -16,6 +16,9 @@ struct VictimFactsLoader {
         var assessmentInput: EnhancedRightsInput
         var enhanced: Bool
         var grounds: String
+        var computedVersion: Int
+        /// The fingerprint of the obligations as last stored.
+        var obligationsHash: Int64?
     }
 
     let sql: any SQLDatabase
@@ -33,7 +36,8 @@ struct VictimFactsLoader {
             """
             SELECT v.id, v.crime_id, v.enhanced, v.grounds, v.referral_consent, v.explicit_consent_at, v.bereaved,
                    v.interpreter_needed, v.agreed_update_days, v.vna_completed_at, v.facts_version,
-                   c.reported_at, c.occurred_from, c.status, c.flags, c.offence_code, u.code, o.most_serious, p.date_of_birth
+                   c.reported_at, c.occurred_from, c.status, c.flags, c.offence_code, u.code, o.most_serious, p.date_of_birth,
+                   v.computed_version, v.obligations_hash
             FROM victims v JOIN crimes c ON c.id = v.crime_id JOIN command_units u ON u.id = c.command_unit_id
             JOIN persons p ON p.id = v.person_id LEFT JOIN offences o ON o.code = c.offence_code
             WHERE v.id IN (\(list))
@@ -160,7 +164,8 @@ struct VictimFactsLoader {
                 dateOfBirth: v.string(18).flatMap(LocalDate.init), assessment: assessments[id], recentVictimisations: 1)
             return Loaded(
                 victimID: id, crimeID: crimeID, factsVersion: v.int(10) ?? 0, facts: facts, assessmentInput: input,
-                enhanced: v.bool(2), grounds: v.string(3) ?? "")
+                enhanced: v.bool(2), grounds: v.string(3) ?? "", computedVersion: v.int(19) ?? 0,
+                obligationsHash: v.int(20).map(Int64.init))
         }
     }
 }
