@@ -106,3 +106,36 @@ import VictimCareDomain
         }
     }
 }
+
+@Suite struct RecomputeConcurrencyTests {
+    @Test func aRecomputeRunningWhileOfficersWorkLeavesEveryObligationRight() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            var victims: [UUID] = []
+            for n in 1...24 {
+                victims.append(try await world.crime(String(format: "SN/%07d/26", n)).victims[0].victimID)
+                _ = try await CaseEventService.record(
+                    crimeID: try await Victim.find(victims.last, on: app.db)!.$crime.id, type: "suspect_arrested",
+                    at: Instant.format(Date().addingTimeInterval(-3600)), source: "test", context: .system, on: app.db)
+            }
+            try await RecomputeService.enqueue(reason: "test", context: .system, on: app.db)
+            async let job = RecomputeService.runNext(
+                on: app.db, lanes: app.databaseLanes, logger: Logger(label: "test"))
+            for victim in victims {
+                _ = try await ContactService.record(
+                    victimID: victim,
+                    .init(
+                        at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
+                        identityVerified: "yes",
+                        welfareChecked: "yes", safeToSpeak: "yes"),
+                    requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+            }
+            #expect(try await job?.state == "done")
+            // Whatever the interleaving, what is stored is what the facts say.
+            #expect(try await RecomputeService.recomputeBatch(victims, verify: true, on: app.db) == 0)
+            #expect(
+                try await ObligationRecord.query(on: app.db).filter(\.$code == "R9").filter(\.$state == "met").count()
+                    == 24)
+        }
+    }
+}

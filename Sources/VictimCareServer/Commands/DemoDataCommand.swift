@@ -82,7 +82,7 @@ struct DemoDataCommand: AsyncCommand {
         context.console.print("Building indexes...")
         let later: Set<String> = ["obligations_open", "obligations_crime"]
         try await BulkLoad.createIndexes(on: db, except: later)
-        try await Self.computeObligations(on: db)
+        try await Self.computeObligations(on: db, lanes: app.databaseLanes)
         try await BulkLoad.createIndexes(on: db)
         // Fresh statistics, so the query planner knows the tables are now large.
         try await (db as? any SQLDatabase)?.raw("ANALYZE").run()
@@ -101,23 +101,37 @@ struct DemoDataCommand: AsyncCommand {
         }
     }
 
-    /// Works out what every loaded victim is owed, with the engine every other change goes through.
-    static func computeObligations(on db: any Database) async throws {
+    /// Works out what every loaded victim is owed, with the engine every other change goes through, on a
+    /// connection per core.
+    static func computeObligations(on db: any Database, lanes: [any Database]) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         struct IDRow: Decodable { var id: UUID }
         let total = try await Victim.query(on: db).filter(\.$computedVersion == 0).count()
         var progress = Progress("Obligations", total: total)
         var after: UUID?
         var done = 0
+        var batch = 0
+        var inFlight: [(Int, Task<Int, any Error>)] = []
         while true {
             var query = sql.select().column("id").from("victims").where("computed_version", .equal, 0).orderBy("id")
                 .limit(2000)
             if let after { query = query.where("id", .greaterThan, after) }
             let ids = try await query.all(decoding: IDRow.self).map(\.id)
             guard !ids.isEmpty else { break }
-            try await db.transaction { tx in _ = try await ObligationService.recompute(ids, on: tx) }
-            done += ids.count
             after = ids.last
+            let lane = lanes.isEmpty ? db : lanes[batch % lanes.count]
+            batch += 1
+            inFlight.append((ids.count, Task { try await RecomputeService.recomputeBatch(ids, on: lane) }))
+            if inFlight.count >= max(lanes.count, 1) {
+                let (count, task) = inFlight.removeFirst()
+                _ = try await task.value
+                done += count
+                progress.update(done)
+            }
+        }
+        for (count, task) in inFlight {
+            _ = try await task.value
+            done += count
             progress.update(done)
         }
         progress.finish()

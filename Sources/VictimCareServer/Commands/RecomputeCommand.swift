@@ -21,7 +21,8 @@ struct RecomputeCommand: AsyncCommand {
         let started = Date()
         guard
             let done = try await RecomputeService.runNext(
-                on: app.db, logger: app.logger, verify: signature.verify, progress: { done, _ in progress.update(done) }
+                on: app.db, lanes: app.databaseLanes, logger: app.logger, verify: signature.verify,
+                progress: { done, _ in progress.update(done) }
             )
         else {
             throw CommandFailure("another node is already recomputing; try again when it has finished")

@@ -12,7 +12,9 @@ struct RecomputeWorker: LifecycleHandler {
         let task = Task.detached {
             while !Task.isCancelled {
                 do {
-                    while try await RecomputeService.runNext(on: app.db, logger: logger) != nil {}
+                    while try await RecomputeService.runNext(on: app.db, lanes: app.databaseLanes, logger: logger)
+                        != nil
+                    {}
                 } catch {
                     logger.error("recompute worker error", metadata: ["error_type": "\(type(of: error))"])
                 }

@@ -70,11 +70,15 @@ enum ObligationService {
         }
         let changed = try await store(computed, on: sql)
         if !fingerprints.isEmpty {
-            // One statement for the batch: SET obligations_hash = CASE id WHEN ... END.
-            var cases: SQLQueryString = "UPDATE victims SET obligations_hash = CASE id"
-            for (id, fingerprint) in fingerprints { cases += " WHEN \(bind: id) THEN \(bind: fingerprint)" }
-            cases += " END WHERE id IN (\(binds: fingerprints.map(\.0) as [any Encodable & Sendable]))"
-            try await sql.raw(cases).run()
+            // One statement for the batch, joined to a VALUES list (SQLite and PostgreSQL both name its
+            // columns column1, column2).
+            var values: SQLQueryString = ""
+            for (index, (id, fingerprint)) in fingerprints.enumerated() {
+                values += index == 0 ? "(\(bind: id), \(bind: fingerprint))" : ", (\(bind: id), \(bind: fingerprint))"
+            }
+            try await sql.raw(
+                "UPDATE victims SET obligations_hash = t.column2 FROM (VALUES \(values)) AS t WHERE victims.id = t.column1"
+            ).run()
         }
         let stale = loaded.filter { $0.computedVersion != $0.factsVersion }
         for (version, victims) in Dictionary(grouping: stale, by: \.factsVersion) {

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Logging
 import SQLKit
+import Vapor
 import VictimCareDomain
 
 /// The bulk recompute: after a change to the calendar, the rules or the call-back policy, every victim's
@@ -27,7 +28,8 @@ enum RecomputeService {
 
     /// Claims the oldest queued job (or one whose node stopped reporting) and runs it. Returns it when done.
     static func runNext(
-        on db: any Database, logger: Logger, verify: Bool = false, progress: ((Int, Int) -> Void)? = nil
+        on db: any Database, lanes: [any Database] = [], logger: Logger, verify: Bool = false,
+        progress: ((Int, Int) -> Void)? = nil
     ) async throws
         -> RecomputeJob?
     {
@@ -52,7 +54,7 @@ enum RecomputeService {
                 continue
             }
             do {
-                try await run(claimed, on: db, logger: logger, verify: verify, progress: progress)
+                try await run(claimed, on: db, lanes: lanes, logger: logger, verify: verify, progress: progress)
             } catch {
                 claimed.state = "failed"
                 claimed.error = String(describing: type(of: error))
@@ -68,30 +70,43 @@ enum RecomputeService {
     }
 
     private static func run(
-        _ job: RecomputeJob, on db: any Database, logger: Logger, verify: Bool, progress: ((Int, Int) -> Void)?
+        _ job: RecomputeJob, on db: any Database, lanes given: [any Database], logger: Logger, verify: Bool,
+        progress: ((Int, Int) -> Void)?
     )
         async throws
     {
+        // One batch per lane at a time: with a connection per core, reading the next batch's facts overlaps.
+        let lanes = given.isEmpty ? [db] : given
         guard let sql = db as? any SQLDatabase else { return }
         struct IDRow: Decodable { var id: UUID }
         logger.info("recompute started", metadata: ["job": "\(job.id!)", "victims": "\(job.total)"])
         var after: UUID?
         var done = 0
         var changed = 0
-        while true {
-            var query = sql.select().column("id").from("victims").orderBy("id").limit(batchSize)
-            if let after { query = query.where("id", .greaterThan, after) }
-            let ids = try await query.all(decoding: IDRow.self).map(\.id)
-            guard !ids.isEmpty else { break }
-            changed += try await recomputeBatch(ids, verify: verify, on: db)
-            done += ids.count
-            after = ids.last
+        var inFlight: [(Int, Task<Int, any Error>)] = []
+        var batch = 0
+        func finishOldest() async throws {
+            let (count, task) = inFlight.removeFirst()
+            changed += try await task.value
+            done += count
             job.done = done
             job.changed = changed
             job.heartbeatAt = Date()
             try await job.save(on: db)
             progress?(done, job.total)
         }
+        while true {
+            var query = sql.select().column("id").from("victims").orderBy("id").limit(batchSize)
+            if let after { query = query.where("id", .greaterThan, after) }
+            let ids = try await query.all(decoding: IDRow.self).map(\.id)
+            guard !ids.isEmpty else { break }
+            after = ids.last
+            let lane = lanes[batch % lanes.count]
+            batch += 1
+            inFlight.append((ids.count, Task { try await recomputeBatch(ids, verify: verify, on: lane) }))
+            if inFlight.count >= lanes.count { try await finishOldest() }
+        }
+        while !inFlight.isEmpty { try await finishOldest() }
         job.state = "done"
         job.finishedAt = Date()
         job.total = max(job.total, done)
@@ -109,13 +124,13 @@ enum RecomputeService {
             do {
                 return try await db.transaction { tx in
                     guard let sql = tx as? any SQLDatabase else { return 0 }
+                    // PostgreSQL: lock the victims, so a change to their facts waits for this batch or this batch
+                    // for it. SQLite: a transaction that read before another connection wrote cannot write
+                    // (SQLITE_BUSY_SNAPSHOT), so a stale batch fails and is retried from fresh facts.
                     if tx.isPostgres {
                         try await sql.raw(
                             "SELECT id FROM victims WHERE id IN (\(binds: ids as [any Encodable & Sendable])) FOR UPDATE"
                         ).run()
-                    } else {
-                        // Take SQLite's write lock before reading, so the facts read are the newest.
-                        try await sql.raw("UPDATE settings SET value = value WHERE key = 'config_version'").run()
                     }
                     return try await ObligationService.recompute(ids, reassess: true, verify: verify, on: tx)
                 }
@@ -123,5 +138,12 @@ enum RecomputeService {
                 try await Task.sleep(for: .milliseconds(50 * attempt))
             }
         }
+    }
+}
+
+extension Application {
+    /// A database handle per event loop: one connection each on SQLite, so work can proceed on every core.
+    var databaseLanes: [any Database] {
+        eventLoopGroup.makeIterator().compactMap { databases.database(logger: logger, on: $0) }
     }
 }
