@@ -36,6 +36,25 @@ enum ObligationService {
         }
     }
 
+    /// What a recompute would change, worked out without writing anything.
+    struct Plan: Sendable {
+        struct Victim: Sendable {
+            var id: UUID
+            var crimeID: UUID
+            var factsVersion: Int
+            /// A new enhanced-rights decision to record, when it differs from the stored one.
+            var decision: EnhancedRightsDecision?
+            var previousEnhanced: Bool
+            var previousGrounds: String
+            /// New obligations and their fingerprint, when they differ from what is stored.
+            var obligations: [Obligation]?
+            var fingerprint: Int64
+            var markComputed: Bool
+        }
+        var victims: [Victim]
+        var isEmpty: Bool { victims.allSatisfy { $0.decision == nil && $0.obligations == nil && !$0.markComputed } }
+    }
+
     /// Recomputes enhanced rights (when `reassess`) and obligations for these victims; returns how many
     /// obligations changed. Call inside the transaction that changed their facts. A victim whose derived
     /// obligations have the stored fingerprint is left alone without reading them; `verify` compares every
@@ -44,46 +63,71 @@ enum ObligationService {
     static func recompute(_ victimIDs: [UUID], reassess: Bool = false, verify: Bool = false, on db: any Database)
         async throws -> Int
     {
-        guard !victimIDs.isEmpty, let sql = db as? any SQLDatabase else { return 0 }
+        let plan = try await self.plan(victimIDs, reassess: reassess, verify: verify, on: db)
+        return try await apply(plan, on: db)
+    }
+
+    /// Reads the facts and works out what would change. Writes nothing, so batches can plan in parallel.
+    static func plan(_ victimIDs: [UUID], reassess: Bool, verify: Bool, on db: any Database) async throws -> Plan {
+        guard !victimIDs.isEmpty, let sql = db as? any SQLDatabase else { return Plan(victims: []) }
         let config = try await VictimsCodeConfig.current(on: db)
         let loader = VictimFactsLoader(sql: sql, config: config)
-        var loaded = try await loader.load(victimIDs, withAssessments: reassess)
-        if reassess {
-            for index in loaded.indices {
-                let decision = EnhancedRights.assess(loaded[index].assessmentInput, policy: config.currentPolicy)
-                try await EnhancedRightsStore.apply(
-                    decision, to: loaded[index].victimID, previous: loaded[index].enhanced,
-                    previousGrounds: loaded[index].grounds, at: Date(), on: db)
-                if decision.enhanced != loaded[index].enhanced {
-                    loaded[index].facts.enhancedHistory.append((Date().timeIntervalSince1970, decision.enhanced))
+        let now = Date()
+        var plan = Plan(victims: [])
+        for var victim in try await loader.load(victimIDs, withAssessments: reassess) {
+            var decision: EnhancedRightsDecision?
+            if reassess {
+                let fresh = EnhancedRights.assess(victim.assessmentInput, policy: config.currentPolicy)
+                if fresh.enhanced != victim.enhanced || Victim.encode(fresh.groundList) != victim.grounds {
+                    decision = fresh
+                    if fresh.enhanced != victim.enhanced {
+                        victim.facts.enhancedHistory.append((now.timeIntervalSince1970, fresh.enhanced))
+                    }
                 }
             }
-        }
-        var computed: [(UUID, UUID, [Obligation])] = []
-        var fingerprints: [(UUID, Int64)] = []
-        for victim in loaded {
             let obligations = config.engine.obligations(for: victim.facts)
             let fingerprint = Obligation.fingerprint(obligations)
-            guard verify || fingerprint != victim.obligationsHash else { continue }
-            computed.append((victim.victimID, victim.crimeID, obligations))
-            fingerprints.append((victim.victimID, fingerprint))
+            let changed = verify || fingerprint != victim.obligationsHash
+            plan.victims.append(
+                .init(
+                    id: victim.victimID, crimeID: victim.crimeID, factsVersion: victim.factsVersion, decision: decision,
+                    previousEnhanced: victim.enhanced, previousGrounds: victim.grounds,
+                    obligations: changed ? obligations : nil,
+                    fingerprint: fingerprint, markComputed: victim.computedVersion != victim.factsVersion))
         }
-        let changed = try await store(computed, on: sql)
-        if !fingerprints.isEmpty {
+        return plan
+    }
+
+    /// Writes a plan. Returns how many obligation rows changed.
+    static func apply(_ plan: Plan, on db: any Database) async throws -> Int {
+        guard !plan.isEmpty, let sql = db as? any SQLDatabase else { return 0 }
+        let now = Date()
+        for victim in plan.victims {
+            if let decision = victim.decision {
+                try await EnhancedRightsStore.apply(
+                    decision, to: victim.id, previous: victim.previousEnhanced, previousGrounds: victim.previousGrounds,
+                    at: now, on: db)
+            }
+        }
+        let changedVictims = plan.victims.filter { $0.obligations != nil }
+        let changed = try await store(changedVictims.map { ($0.id, $0.crimeID, $0.obligations!) }, on: sql)
+        if !changedVictims.isEmpty {
             // One statement for the batch, joined to a VALUES list (SQLite and PostgreSQL both name its
             // columns column1, column2).
             var values: SQLQueryString = ""
-            for (index, (id, fingerprint)) in fingerprints.enumerated() {
-                values += index == 0 ? "(\(bind: id), \(bind: fingerprint))" : ", (\(bind: id), \(bind: fingerprint))"
+            for (index, victim) in changedVictims.enumerated() {
+                values +=
+                    index == 0
+                    ? "(\(bind: victim.id), \(bind: victim.fingerprint))"
+                    : ", (\(bind: victim.id), \(bind: victim.fingerprint))"
             }
             try await sql.raw(
                 "UPDATE victims SET obligations_hash = t.column2 FROM (VALUES \(values)) AS t WHERE victims.id = t.column1"
             ).run()
         }
-        let stale = loaded.filter { $0.computedVersion != $0.factsVersion }
-        for (version, victims) in Dictionary(grouping: stale, by: \.factsVersion) {
+        for (version, victims) in Dictionary(grouping: plan.victims.filter(\.markComputed), by: \.factsVersion) {
             try await sql.update("victims").set("computed_version", to: version)
-                .where("id", .in, victims.map(\.victimID)).run()
+                .where("id", .in, victims.map(\.id)).run()
         }
         return changed
     }

@@ -115,27 +115,36 @@ enum RecomputeService {
             "recompute finished", metadata: ["job": "\(job.id!)", "victims": "\(done)", "changed": "\(changed)"])
     }
 
-    /// One batch in one transaction. Victims whose facts change meanwhile are locked (PostgreSQL) or the
-    /// transaction is retried (SQLite refuses a write from a stale snapshot), so no newer fact is overwritten.
+    /// One batch: its plan is worked out outside any transaction (so lanes read in parallel); the writes go in
+    /// a short transaction that first checks no victim's facts changed since they were read (PostgreSQL also
+    /// locks them). A victim whose facts did change is skipped: the transaction that changed them recomputed
+    /// them from the newer facts, with the configuration in force.
     static func recomputeBatch(_ ids: [UUID], verify: Bool = false, on db: any Database) async throws -> Int {
         var attempt = 0
         while true {
             attempt += 1
+            let plan = try await ObligationService.plan(ids, reassess: true, verify: verify, on: db)
+            if plan.isEmpty { return 0 }
             do {
-                return try await db.transaction { tx in
+                return try await db.transaction { tx -> Int in
                     guard let sql = tx as? any SQLDatabase else { return 0 }
-                    // PostgreSQL: lock the victims, so a change to their facts waits for this batch or this batch
-                    // for it. SQLite: a transaction that read before another connection wrote cannot write
-                    // (SQLITE_BUSY_SNAPSHOT), so a stale batch fails and is retried from fresh facts.
-                    if tx.isPostgres {
-                        try await sql.raw(
-                            "SELECT id FROM victims WHERE id IN (\(binds: ids as [any Encodable & Sendable])) FOR UPDATE"
-                        ).run()
+                    let ids = plan.victims.map(\.id) as [any Encodable & Sendable]
+                    let lock: SQLQueryString = tx.isPostgres ? " FOR UPDATE" : ""
+                    struct Version: Decodable {
+                        var id: UUID
+                        var facts_version: Int
                     }
-                    return try await ObligationService.recompute(ids, reassess: true, verify: verify, on: tx)
+                    let current = Dictionary(
+                        try await sql.raw("SELECT id, facts_version FROM victims WHERE id IN (\(binds: ids))" + lock)
+                            .all(decoding: Version.self).map { ($0.id, $0.facts_version) },
+                        uniquingKeysWith: { a, _ in a })
+                    var fresh = plan
+                    fresh.victims = plan.victims.filter { current[$0.id] == $0.factsVersion }
+                    return try await ObligationService.apply(fresh, on: tx)
                 }
-            } catch  where attempt < 5 {
-                try await Task.sleep(for: .milliseconds(50 * attempt))
+            } catch  where attempt < 8 {
+                // SQLite refuses a write from a transaction whose snapshot is older than another commit: plan again.
+                try await Task.sleep(for: .milliseconds(20 * attempt))
             }
         }
     }
