@@ -6,6 +6,12 @@ import Vapor
 public enum VictimCare {
     public static func main() async throws {
         var env = try Environment.detect()
+        // Production unless told otherwise (`--env development` re-reads templates on every render: Leaf turns
+        // its cache off in development, which made every page several times slower).
+        let chosen = CommandLine.arguments.contains { $0 == "--env" || $0 == "-e" || $0.hasPrefix("--env=") }
+        if !chosen && Environment.process.VAPOR_ENV == nil {
+            env = Environment(name: "production", arguments: env.arguments)
+        }
         let config = AppConfig.fromEnvironment()
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =
