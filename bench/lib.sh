@@ -1,13 +1,11 @@
 # Shared helpers for the benchmarks. Source it.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-need_apt wrk time
+need_apt wrk time sqlite3
 RESULTS="$ROOT/bench/results"
 mkdir -p "$RESULTS"
+export LOG_LEVEL=warning VICTIMCARE_ADMIN_PASSWORD="bench admin passphrase" VICTIMCARE_DEMO_PASSWORD="bench demo passphrase"
 
-release_binary() {
-    (cd "$ROOT" && swift build -c release --product victimcare >&2)
-    echo "$(cd "$ROOT" && swift build -c release --show-bin-path)/victimcare"
-}
+build_release() { (cd "$ROOT" && swift build -c release --product "$1" >&2); echo "$(cd "$ROOT" && swift build -c release --show-bin-path)/$1"; }
 
 # Peak resident memory (KiB) and elapsed seconds of a command, via GNU time.
 measure() {
@@ -32,4 +30,116 @@ session_cookie() {
         --data-urlencode "password=$password" "$base/sign-in"
     awk '$6 == "vc_session" {print $7}' "$jar"
     rm -f "$jar"
+}
+
+# One SQL query against the bench database (SQLite file or DATABASE_URL), rows as `a|b` lines.
+sql() {
+    if [ -n "${DATABASE_URL:-}" ]; then psql "$DATABASE_URL" -Atc "$1"; else sqlite3 "$VICTIMCARE_SQLITE_PATH" "$1"; fi
+}
+
+# Points the run at a fresh database: SQLite in $WORK, or a new database on a throwaway PostgreSQL server.
+use_sqlite() { unset DATABASE_URL; export VICTIMCARE_SQLITE_PATH="$WORK/bench.sqlite"; }
+use_postgres() {
+    export PG_DURABLE=1
+    eval "$("$ROOT/scripts/pg-start.sh")"
+    PG_DIRS+=("$PG_DIR")
+    psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE bench"
+    export DATABASE_URL="${TEST_DATABASE_URL/\/postgres?/\/bench?}"
+}
+PG_DIRS=()
+SERVER=""
+cleanup() {
+    [ -n "$SERVER" ] && { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; }
+    for d in "${PG_DIRS[@]}"; do "$ROOT/scripts/pg-stop.sh" "$d" || true; done
+    rm -rf "$WORK"
+}
+
+# migrate + demo-data at $CRIMES, timed, with the row counts it made.
+bench_load() { # label
+    "$BIN" migrate >/dev/null
+    measure "$WORK/demo.time" "$BIN" demo-data --crimes "$CRIMES" >/dev/null 2>&1
+    echo "$1 demo-data --crimes $CRIMES: $(cat "$WORK/demo.time")"
+    echo "$1 rows: crimes=$(sql 'select count(*) from crimes') persons=$(sql 'select count(*) from persons') victims=$(sql 'select count(*) from victims') obligations=$(sql 'select count(*) from obligations')"
+    [ -z "${DATABASE_URL:-}" ] && echo "$1 sqlite_file_mib=$(( $(stat -c %s "$VICTIMCARE_SQLITE_PATH") / 1048576 ))"
+    [ -n "${DATABASE_URL:-}" ] && echo "$1 database_mib=$(( $(sql 'select pg_database_size(current_database())') / 1048576 ))"
+    return 0
+}
+
+start_server() {
+    PORT=$(free_port)
+    BASE="http://127.0.0.1:$PORT"
+    PORT=$PORT "$BIN" serve >"$WORK/serve.log" 2>&1 &
+    SERVER=$!
+    wait_ready "$BASE"
+}
+stop_server() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
+
+run_wrk() { # label name connections seconds paths [env...]
+    local label=$1 name=$2 conns=$3 secs=$4 paths=$5; shift 5
+    local threads=$(( conns < 2 ? 1 : 2 ))
+    env PATHS="$paths" "$@" wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$ROOT/bench/paths.lua" "$BASE" > "$WORK/$name.wrk"
+    local rps p50 p99 non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$name.wrk")
+    p50=$(awk '$1 == "50%" {print $2}' "$WORK/$name.wrk")
+    p99=$(awk '$1 == "99%" {print $2}' "$WORK/$name.wrk")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/$name.wrk")
+    echo "$label $name: connections=$conns rps=$rps p50=$p50 p99=$p99 non2xx=${non2xx:-0}"
+}
+
+# Issue 2: search by reference and by surname (one connection); the crime page and /healthz under 64
+# connections; resident memory of the server idle and under load.
+bench_http() { # label
+    local label=$1
+    start_server
+    sleep 2
+    echo "$label serve_rss_idle_kib=$(rss_kib "$SERVER")"
+    local token cookie
+    token=$("$BIN" create-token --name "bench-$RANDOM" --role administrator --quiet)
+    cookie=$(session_cookie "$BASE" demo.officer "$VICTIMCARE_DEMO_PASSWORD")
+    sql "SELECT reference FROM crimes ORDER BY random() LIMIT 2000" | python3 -c 'import sys,urllib.parse; [print("/api/v1/crimes?reference=" + urllib.parse.quote(l.strip(), safe="")) for l in sys.stdin]' > "$WORK/ref.paths"
+    sql "SELECT family_name FROM persons ORDER BY random() LIMIT 5000" | sort -u | head -n 500 | python3 -c 'import sys,urllib.parse; [print("/api/v1/crimes?name=" + urllib.parse.quote(l.strip())) for l in sys.stdin]' > "$WORK/name.paths"
+    sql "SELECT c.id FROM crimes c JOIN command_units u ON u.id = c.command_unit_id WHERE u.code = 'SN' ORDER BY random() LIMIT 2000" | sed 's|^|/crimes/|' > "$WORK/crime.paths"
+    echo /healthz > "$WORK/health.paths"
+    run_wrk "$label" search_by_reference 1 20 "$WORK/ref.paths" TOKEN="$token"
+    run_wrk "$label" search_by_surname 1 20 "$WORK/name.paths" TOKEN="$token"
+    run_wrk "$label" crime_page_1conn 1 20 "$WORK/crime.paths" COOKIE="$cookie"
+    run_wrk "$label" crime_page 64 30 "$WORK/crime.paths" COOKIE="$cookie" &
+    local wrk_pid=$!
+    sleep 15
+    echo "$label serve_rss_under_load_kib=$(rss_kib "$SERVER")"
+    wait $wrk_pid
+    run_wrk "$label" healthz 64 30 "$WORK/health.paths"
+    echo "$label serve_rss_after_kib=$(rss_kib "$SERVER")"
+    stop_server
+}
+
+# Issue 3: an officer's worklist, for the officer whose open victims are nearest 200 (one connection).
+bench_worklist() { # label
+    local label=$1 officer
+    officer=$(sql "
+        SELECT u.username || ' ' || COUNT(DISTINCT o.victim_id) AS n FROM obligations o JOIN victims v ON v.id = o.victim_id
+        JOIN crimes c ON c.id = v.crime_id JOIN users u ON u.id = c.officer_in_case_id
+        WHERE o.state = 'open' GROUP BY u.username ORDER BY ABS(COUNT(DISTINCT o.victim_id) - 200) LIMIT 1")
+    echo "$label officer and open victims: $officer"
+    start_server
+    echo /worklist > "$WORK/worklist.paths"
+    run_wrk "$label" worklist 1 20 "$WORK/worklist.paths" COOKIE="$(session_cookie "$BASE" "${officer%% *}" "$VICTIMCARE_DEMO_PASSWORD")"
+    stop_server
+}
+
+# Issue 3: recompute every victim three ways — nothing changed (fingerprints match); --verify (every stored
+# obligation read back and compared); and a rebuild with every obligation row deleted first, the upper bound
+# of any change to the rules or the calendar (every row written again).
+bench_recompute() { # label
+    local label=$1
+    recompute_once "$label recompute_no_change"
+    recompute_once "$label recompute_verify" --verify
+    sql "DELETE FROM obligations; UPDATE victims SET obligations_hash = NULL" >/dev/null
+    recompute_once "$label recompute_rebuild_all_rows" 
+    echo "$label obligations after rebuild: $(sql 'select count(*) from obligations')"
+}
+recompute_once() {
+    local label=$1; shift
+    measure "$WORK/recompute.time" "$BIN" recompute "$@" > "$WORK/recompute.out" 2>&1
+    echo "$label: $(tr '\r' '\n' < "$WORK/recompute.out" | grep Recomputed | tail -n 1) $(cat "$WORK/recompute.time")"
 }
