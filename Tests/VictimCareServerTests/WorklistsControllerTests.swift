@@ -8,6 +8,26 @@ import VictimCareDomain
 @testable import VictimCareServer
 
 @Suite struct WorklistsControllerTests {
+    @Test func rowsWrittenInSwiftEscapeEveryValue() {
+        let line = WorklistsController.Line(
+            victimID: UUID(), crimeID: UUID(), reference: "SN/1/26\"><x>", name: "<script>alert('x')</script> & Co",
+            enhanced: true, officer: "PC <O'Neil>", preferred: "Phone", preferredCode: "phone\"",
+            duties: [.init(code: "R<7>", due: "Mon 1 Dec")], firstDue: "Mon 1 Dec")
+        let html = WorklistHTML.items(
+            [line],
+            .init(
+                showOfficer: true, quickContact: true, csrf: "tok\"en", returnTo: "/worklist",
+                outcomes: [.init(value: "a\"b", label: "<i>", selected: false)]))
+        #expect(!html.contains("<script>") && !html.contains("<x>") && !html.contains("<i>") && !html.contains("R<7>"))
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"))
+        #expect(html.contains("Officer: PC &lt;O&#39;Neil&gt;."))
+        #expect(html.contains("value=\"tok&quot;en\"") && html.contains("value=\"phone&quot;\""))
+        #expect(html.contains("Enhanced rights"))
+        let plain = WorklistHTML.items(
+            [line], .init(showOfficer: false, quickContact: false, csrf: "", returnTo: "", outcomes: []))
+        #expect(!plain.contains("<form") && !plain.contains("Officer:"))
+    }
+
     @Test func anOfficersDayStartsWithOverdueThenDueVictims() async throws {
         try await withTestApp { app in
             let world = try await World(app)
@@ -27,6 +47,9 @@ import VictimCareDomain
             let newAt = try #require(page.range(of: "New Case"))
             #expect(overdue.lowerBound < oldAt.lowerBound && oldAt.lowerBound < newAt.lowerBound)
             #expect(!page.contains("Someone Else"))
+            #expect(
+                page.contains("name=\"_csrf\" value=\"\(browser.csrf ?? "-")\""),
+                "each quick-contact form carries the token")
             // One-click record of a successful call from the list.
             let response = try await browser.post(
                 "/victims/\(old.victims[0].victimID)/contacts",

@@ -6,7 +6,7 @@ import VictimCareDomain
 /// The lists a day starts with: an officer's victims with what is overdue and due, a supervisor's team,
 /// a command unit, and the Victim Focus Desk's force-wide view.
 enum WorklistService {
-    struct Row: Decodable, Sendable {
+    struct Row: Sendable {
         var victim_id: UUID
         var code: String
         var obligation_key: String
@@ -29,6 +29,7 @@ enum WorklistService {
         var name: String
         var preferredContact: ContactMethod?
         var enhanced: Bool
+        var officerID: UUID?
         var officer: String?
         /// Open duties, earliest first.
         var duties: [(code: String, key: String, dueAt: Date, dueDate: String)]
@@ -53,7 +54,7 @@ enum WorklistService {
                     victimID: r.victim_id, crimeID: r.crime_id, reference: r.reference,
                     name: "\(r.given_name) \(r.family_name)",
                     preferredContact: ContactMethod.code(r.preferred_contact), enhanced: r.enhanced,
-                    officer: r.officer_name, duties: [])
+                    officerID: r.officer_id, officer: r.officer_name, duties: [])
             }
             lines[r.victim_id]!.duties.append((r.code, r.obligation_key, r.due_at, r.due_date))
         }
@@ -73,25 +74,33 @@ enum WorklistService {
         return buckets
     }
 
-    private static func rows(where condition: SQLQueryString, limit: Int = 5000, on db: any Database) async throws
-        -> [Row]
+    /// Open duties joined to their victim, crime, person and officer, earliest first; read by position.
+    private static func rows(where condition: String, _ binds: [SQLCell], limit: Int = 5000, on db: any Database)
+        async throws -> [Row]
     {
         guard let sql = db as? any SQLDatabase else { return [] }
-        return try await sql.raw(
+        let rows = try await FastRows.query(
             """
-            SELECT o.victim_id, o.code, o.obligation_key, o.due_at, o.due_date, c.id AS crime_id, c.reference,
-                   p.given_name, p.family_name, p.preferred_contact, v.enhanced, u.id AS officer_id, u.display_name AS officer_name
+            SELECT o.victim_id, o.code, o.obligation_key, o.due_at, o.due_date, c.id, c.reference,
+                   p.given_name, p.family_name, p.preferred_contact, v.enhanced, u.id, u.display_name
             FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN crimes c ON c.id = v.crime_id
             JOIN persons p ON p.id = v.person_id LEFT JOIN users u ON u.id = c.officer_in_case_id
             WHERE o.state = 'open' AND \(condition)
-            ORDER BY o.due_at LIMIT \(literal: limit)
-            """
-        ).all(decoding: Row.self)
+            ORDER BY o.due_at LIMIT \(limit)
+            """, binds, on: sql)
+        return rows.compactMap { r in
+            guard let victim = r.uuid(0), let dueAt = r.date(3), let crime = r.uuid(5) else { return nil }
+            return Row(
+                victim_id: victim, code: r.string(1) ?? "", obligation_key: r.string(2) ?? "", due_at: dueAt,
+                due_date: r.string(4) ?? "", crime_id: crime, reference: r.string(6) ?? "",
+                given_name: r.string(7) ?? "", family_name: r.string(8) ?? "", preferred_contact: r.string(9),
+                enhanced: r.bool(10), officer_id: r.uuid(11), officer_name: r.string(12))
+        }
     }
 
     /// An officer's victims: crimes where they are the officer in the case.
     static func officer(_ user: User, on db: any Database) async throws -> Buckets {
-        bucket(try await rows(where: "c.officer_in_case_id = \(bind: user.id!)", on: db))
+        bucket(try await rows(where: "c.officer_in_case_id = ?", [.uuid(user.id!)], on: db))
     }
 
     struct OfficerLoad: Sendable {
@@ -106,15 +115,15 @@ enum WorklistService {
     static func group(teamID: UUID?, unitID: UUID, context: AccessContext, on db: any Database) async throws -> (
         Buckets, [OfficerLoad]
     ) {
-        let condition: SQLQueryString =
-            teamID.map { "u.team_id = \(bind: $0)" } ?? "c.command_unit_id = \(bind: unitID)"
-        let all = try await rows(where: condition, limit: 20_000, on: db)
+        let all = try await rows(
+            where: teamID == nil ? "c.command_unit_id = ?" : "u.team_id = ?", [.uuid(teamID ?? unitID)], limit: 20_000,
+            on: db)
         let buckets = bucket(all)
         let now = Date()
         let endToday = London.endOfDay(London.date(of: now))
         var loads: [UUID?: OfficerLoad] = [:]
         for line in buckets.overdue + buckets.dueToday + buckets.dueThisWeek + buckets.later {
-            let key = all.first { $0.victim_id == line.victimID }?.officer_id
+            let key = line.officerID
             var load =
                 loads[key]
                 ?? OfficerLoad(
@@ -129,10 +138,13 @@ enum WorklistService {
 
     /// The desk's view: victims force-wide waiting for an update (the interval, or news of an event).
     static func desk(on db: any Database) async throws -> Buckets {
-        let codes = ["R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R20"] as [any Encodable & Sendable]
+        let codes = ["R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R20"]
         let soon = London.endOfDay(London.date(of: Date()).adding(days: 2))
+        let marks = codes.map { _ in "?" }.joined(separator: ", ")
         return bucket(
-            try await rows(where: "o.code IN (\(binds: codes)) AND o.due_at <= \(bind: soon)", limit: 300, on: db))
+            try await rows(
+                where: "o.code IN (\(marks)) AND o.due_at <= ?", codes.map { .text($0) } + [.date(soon)], limit: 300,
+                on: db))
     }
 }
 

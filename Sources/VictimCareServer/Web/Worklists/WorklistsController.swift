@@ -33,6 +33,8 @@ struct WorklistsController: RouteCollection {
         var id: String
         var title: String
         var lines: [Line]
+        /// The rows already written (see `WorklistHTML`), for the officer, team and unit lists.
+        var html: String = ""
     }
 
     struct Load: Encodable {
@@ -67,27 +69,37 @@ struct WorklistsController: RouteCollection {
         }
     }
 
-    static func sections(_ b: WorklistService.Buckets) -> [Section] {
+    static func sections(_ b: WorklistService.Buckets, html options: WorklistHTML.Options? = nil) -> [Section] {
         [
-            Section(id: "overdue", title: "Overdue", lines: lines(b.overdue)),
-            Section(id: "today", title: "Due today", lines: lines(b.dueToday)),
-            Section(id: "week", title: "Due this week", lines: lines(b.dueThisWeek)),
-            Section(id: "later", title: "Due later", lines: lines(b.later)),
-        ]
+            ("overdue", "Overdue", b.overdue), ("today", "Due today", b.dueToday),
+            ("week", "Due this week", b.dueThisWeek), ("later", "Due later", b.later),
+        ].map { id, title, items in
+            let lines = lines(items)
+            return Section(
+                id: id, title: title, lines: lines, html: options.map { WorklistHTML.items(lines, $0) } ?? "")
+        }
     }
 
     @Sendable func mine(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let buckets = try await WorklistService.officer(user, on: req.db)
+        let chrome = Chrome(req, title: "My victims", section: "worklist")
+        let options = WorklistHTML.Options(
+            showOfficer: false, quickContact: true, csrf: chrome.csrf, returnTo: "/worklist",
+            outcomes: ContactOutcome.options(selected: nil as String?))
         return try await req.render(
             "Worklists/index",
             Context(
-                chrome: Chrome(req, title: "My victims", section: "worklist"), heading: "My victims",
+                chrome: chrome, heading: "My victims",
                 lead:
                     "Victims of your cases with something owed, most urgent first. Record a call straight from the list.",
-                sections: Self.sections(buckets), loads: [], showOfficer: false, quickContact: true,
-                outcomes: ContactOutcome.options(selected: nil as String?), returnTo: "/worklist", total: buckets.total)
+                sections: Self.sections(buckets, html: options), loads: [], showOfficer: false, quickContact: true,
+                outcomes: [], returnTo: "/worklist", total: buckets.total)
         )
+    }
+
+    static func readOnly(_ returnTo: String) -> WorklistHTML.Options {
+        .init(showOfficer: true, quickContact: false, csrf: "", returnTo: returnTo, outcomes: [])
     }
 
     @Sendable func team(req: Request) async throws -> Response {
@@ -105,7 +117,8 @@ struct WorklistsController: RouteCollection {
             Context(
                 chrome: Chrome(req, title: "Team", section: "team"),
                 heading: teamName.map { "Team: \($0)" } ?? "Your unit's victims",
-                lead: "Victims your team owes something to, and each officer's load.", sections: Self.sections(buckets),
+                lead: "Victims your team owes something to, and each officer's load.",
+                sections: Self.sections(buckets, html: Self.readOnly("/worklist/team")),
                 loads: loads.map {
                     .init(name: $0.name, victims: $0.victims, overdue: $0.overdue, dueToday: $0.dueToday)
                 },
@@ -126,7 +139,7 @@ struct WorklistsController: RouteCollection {
             Context(
                 chrome: Chrome(req, title: "Command unit", section: "unit"), heading: "\(unit.code): \(unit.name)",
                 lead: "Every victim in the unit with something owed, and each officer's load.",
-                sections: Self.sections(buckets),
+                sections: Self.sections(buckets, html: Self.readOnly("/worklist/unit")),
                 loads: loads.map {
                     .init(name: $0.name, victims: $0.victims, overdue: $0.overdue, dueToday: $0.dueToday)
                 },
