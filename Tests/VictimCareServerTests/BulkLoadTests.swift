@@ -35,3 +35,19 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct FastRowsTests {
+    @Test func parsesUUIDsAsFoundationDoes() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(FastRows.uuid(id.uuidString) == id)
+            #expect(FastRows.uuid(id.uuidString.lowercased()) == id)
+        }
+        for bad in [
+            "", "not-a-uuid", "0190000G-0153-70CC-A2AC-03D6BC29C63A", "01900000x0153-70CC-A2AC-03D6BC29C63A",
+            "01900000-0153-70CC-A2AC-03D6BC29C63", "01900000-0153-70CC-A2AC-03D6BC29C63AB",
+        ] {
+            #expect(FastRows.uuid(bad) == UUID(uuidString: bad), "\(bad)")
+        }
+    }
+}

@@ -32,7 +32,9 @@ struct WorklistsController: RouteCollection {
     struct Section: Encodable {
         var id: String
         var title: String
+        /// For the desk's template; empty where `html` carries the rows already written.
         var lines: [Line]
+        var count: Int
         /// The rows already written (see `WorklistHTML`), for the officer, team and unit lists.
         var html: String = ""
     }
@@ -75,8 +77,9 @@ struct WorklistsController: RouteCollection {
             ("week", "Due this week", b.dueThisWeek), ("later", "Due later", b.later),
         ].map { id, title, items in
             let lines = lines(items)
+            guard let options else { return Section(id: id, title: title, lines: lines, count: lines.count) }
             return Section(
-                id: id, title: title, lines: lines, html: options.map { WorklistHTML.items(lines, $0) } ?? "")
+                id: id, title: title, lines: [], count: lines.count, html: WorklistHTML.items(lines, options))
         }
     }
 
