@@ -113,17 +113,22 @@ bench_http() { # label
     stop_server
 }
 
-# Issue 3: an officer's worklist, for the officer whose open victims are nearest 200 (one connection).
+# Issue 3: the worklist of an officer with exactly 200 open victims: a new officer in the South BCU becomes
+# the officer in the case of 200 of its single-victim crimes that still owe something (one connection).
 bench_worklist() { # label
-    local label=$1 officer
-    officer=$(sql "
-        SELECT u.username || ' ' || COUNT(DISTINCT o.victim_id) AS n FROM obligations o JOIN victims v ON v.id = o.victim_id
-        JOIN crimes c ON c.id = v.crime_id JOIN users u ON u.id = c.officer_in_case_id
-        WHERE o.state = 'open' GROUP BY u.username ORDER BY ABS(COUNT(DISTINCT o.victim_id) - 200) LIMIT 1")
-    echo "$label officer and open victims: $officer"
+    local label=$1
+    "$BIN" create-user --username bench.officer --name "Bench Officer" --role officer --unit SN \
+        --password "$VICTIMCARE_DEMO_PASSWORD" >/dev/null
+    sql "UPDATE crimes SET officer_in_case_id = (SELECT id FROM users WHERE username = 'bench.officer')
+         WHERE id IN (SELECT v.crime_id FROM victims v JOIN crimes c ON c.id = v.crime_id
+                      JOIN command_units u ON u.id = c.command_unit_id WHERE u.code = 'SN'
+                      GROUP BY v.crime_id HAVING COUNT(*) = 1
+                         AND SUM(CASE WHEN EXISTS (SELECT 1 FROM obligations o WHERE o.victim_id = v.id AND o.state = 'open') THEN 1 ELSE 0 END) = 1
+                      LIMIT 200)" >/dev/null
+    echo "$label worklist officer's open victims: $(sql "SELECT COUNT(DISTINCT o.victim_id) FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN crimes c ON c.id = v.crime_id JOIN users u ON u.id = c.officer_in_case_id WHERE u.username = 'bench.officer' AND o.state = 'open'")"
     start_server
     echo /worklist > "$WORK/worklist.paths"
-    run_wrk "$label" worklist 1 20 "$WORK/worklist.paths" COOKIE="$(session_cookie "$BASE" "${officer%% *}" "$VICTIMCARE_DEMO_PASSWORD")"
+    run_wrk "$label" worklist 1 20 "$WORK/worklist.paths" COOKIE="$(session_cookie "$BASE" bench.officer "$VICTIMCARE_DEMO_PASSWORD")"
     stop_server
 }
 
