@@ -59,4 +59,29 @@ import VictimCareDomain
                     == ["SN/0000099/26"])
         }
     }
+
+    @Test func aCrimeFullOfOneNameDoesNotHideTheOthers() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            var older: [String] = []
+            for n in 1...30 {
+                let created = try await world.crime(
+                    String(format: "SN/%07d/26", n), victim: ("Kit", "Twin"),
+                    reported: Instant.format(Date().addingTimeInterval(-Double(n + 1) * 3600)))
+                older.append(created.crime.reference)
+            }
+            // The newest crime holds more people of the name than the first read of the index returns.
+            let crowded = try await world.crime(
+                "SN/0000099/26", victim: ("Ann", "Twin"), reported: Instant.format(Date()))
+            for n in 1...55 {
+                _ = try await CrimeService.linkPerson(
+                    crimeID: crowded.crime.id!, personID: nil,
+                    draft: PersonDraft(givenName: "W\(n)", familyName: "Twin", snakeCase: false), role: "witness",
+                    context: .system, on: app.db)
+            }
+            let first = try await CrimeService.search(.init(name: "twin", page: 1), context: .system, on: app.db)
+            #expect(first.rows.map(\.reference) == ["SN/0000099/26"] + older.prefix(24))
+            #expect(first.hasNextPage)
+        }
+    }
 }

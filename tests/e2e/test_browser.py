@@ -97,7 +97,7 @@ def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(servic
     person_id = person_url.rsplit("/", 1)[1]
     driver.get(service.url + f"/admin/audit?recordID={person_id}&action=view")
     assert "PC Browser" in driver.find_element(By.CSS_SELECTOR, "table.audit").text
-    for page in ("/admin/users", "/admin/tokens", "/admin/users/new"):
+    for page in ("/admin/users", "/admin/tokens", "/admin/users/new", "/admin/outbox"):
         driver.get(service.url + page)
         assert_accessible(driver)
 

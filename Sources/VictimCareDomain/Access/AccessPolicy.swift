@@ -81,8 +81,12 @@ public enum AccessPolicy {
             return [.commandUnitLead, .administrator]
         case .viewDeskWorklist:
             return [.victimCareDesk, .administrator]
-        case .manageVictimsCodeSettings:
+        case .manageVictimsCodeSettings, .manageOutbox:
             return [.administrator]
+        case .messageVictim:
+            return frontLine.union([.victimCareDesk, .witnessCareUnit, .administrator])
+        case .clearMessaging:
+            return frontLine.union([.administrator])
         }
     }
 }

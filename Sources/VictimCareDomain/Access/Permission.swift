@@ -23,4 +23,10 @@ public enum Permission: String, Sendable, CaseIterable {
     case viewUnitWorklist
     case viewDeskWorklist
     case manageVictimsCodeSettings
+    /// Ask for an email, text or letter to a victim (the safety gate still decides).
+    case messageVictim
+    /// Record that messaging a domestic abuse victim is safe (the suspect cannot see their messages).
+    case clearMessaging
+    /// The outbox: dead letters, retries.
+    case manageOutbox
 }

@@ -84,8 +84,9 @@ struct DemoDataCommand: AsyncCommand {
         try await BulkLoad.createIndexes(on: db, except: later)
         try await Self.computeObligations(on: db, lanes: app.databaseLanes)
         try await BulkLoad.createIndexes(on: db)
-        // Fresh statistics, so the query planner knows the tables are now large.
-        try await (db as? any SQLDatabase)?.raw("ANALYZE").run()
+        // Fresh statistics, so the query planner knows the tables are now large. On PostgreSQL also a vacuum:
+        // otherwise autovacuum sets the visibility map for millions of new rows in the first minutes of serving.
+        try await (db as? any SQLDatabase)?.raw(db.isPostgres ? "VACUUM (ANALYZE)" : "ANALYZE").run()
         try await AuditLog.record(
             .create, "demo_data", nil, summary: "\(total) crimes, seed \(seed)", context: .system, on: db)
         let seconds = Date().timeIntervalSince(started)

@@ -26,6 +26,7 @@ struct AppConfig: Sendable {
     var accessGrantMinutes: Int
     var adminUsername: String
     var adminPassword: String?
+    var messaging = MessagingConfig()
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
@@ -63,7 +64,39 @@ struct AppConfig: Sendable {
             signInIPWindowMinutes: int("SIGN_IN_IP_WINDOW_MINUTES", 10),
             accessGrantMinutes: int("ACCESS_REASON_MINUTES", 60),
             adminUsername: env["VICTIMCARE_ADMIN_USERNAME"] ?? "admin",
-            adminPassword: env["VICTIMCARE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            adminPassword: env["VICTIMCARE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
+            messaging: MessagingConfig(
+                provider: env["MESSAGE_PROVIDER"] ?? "log",
+                smtpHost: env["SMTP_HOST"] ?? "127.0.0.1",
+                smtpPort: int("SMTP_PORT", 25),
+                mailFrom: env["MAIL_FROM"] ?? "no-reply@victimcare.example",
+                heloName: env["SMTP_HELO"] ?? "victimcare.example",
+                notifyBaseURL: env["NOTIFY_BASE_URL"] ?? "https://api.notifications.service.gov.uk",
+                notifyAPIKey: env["NOTIFY_API_KEY"],
+                notifyEmailTemplateID: env["NOTIFY_EMAIL_TEMPLATE_ID"] ?? "",
+                notifySMSTemplateID: env["NOTIFY_SMS_TEMPLATE_ID"] ?? "",
+                notifyLetterTemplateID: env["NOTIFY_LETTER_TEMPLATE_ID"],
+                pollSeconds: int("OUTBOX_POLL_SECONDS", 2),
+                maxAttempts: int("OUTBOX_MAX_ATTEMPTS", 8),
+                concurrency: int("OUTBOX_CONCURRENCY", 16))
         )
     }
+}
+
+/// Where messages to victims go and how hard the outbox tries.
+struct MessagingConfig: Sendable {
+    /// `log` (development), `smtp` or `notify`.
+    var provider = "log"
+    var smtpHost = "127.0.0.1"
+    var smtpPort = 25
+    var mailFrom = "no-reply@victimcare.example"
+    var heloName = "victimcare.example"
+    var notifyBaseURL = "https://api.notifications.service.gov.uk"
+    var notifyAPIKey: String?
+    var notifyEmailTemplateID = ""
+    var notifySMSTemplateID = ""
+    var notifyLetterTemplateID: String?
+    var pollSeconds = 2
+    var maxAttempts = 8
+    var concurrency = 16
 }

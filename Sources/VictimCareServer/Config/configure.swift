@@ -15,6 +15,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     configureSessions(app)
     configureViews(app)
     configureCommands(app)
+    try configureMessaging(app, config)
     _ = Observability.bootstrap
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))

@@ -23,5 +23,6 @@ enum Migrations {
         CreateVictimsCodeSettings(),
         AddSearchKeysToCrimePersons(),
         AddObligationsHashToVictims(),
+        CreateOutbox(),
     ]
 }

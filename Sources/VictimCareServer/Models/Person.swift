@@ -16,6 +16,9 @@ final class Person: Model, @unchecked Sendable {
     @OptionalField(key: "preferred_times") var preferredTimes: String?
     @Field(key: "language") var language: String
     @Field(key: "interpreter_needed") var interpreterNeeded: Bool
+    /// The person asked for no messages (emails, texts, letters) from VictimCare.
+    @OptionalField(key: "messages_opt_out") var messagesOptOutValue: Bool?
+    var messagesOptOut: Bool { messagesOptOutValue ?? false }
     @OptionalField(key: "communication_needs") var communicationNeeds: String?
     @OptionalField(key: "access_needs") var accessNeeds: String?
     @OptionalField(key: "sex") var sex: String?

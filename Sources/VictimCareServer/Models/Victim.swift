@@ -21,6 +21,9 @@ final class Victim: Model, @unchecked Sendable {
     @Field(key: "interpreter_needed") var interpreterNeeded: Bool
     /// From the needs assessment: a suspect may see or hear messages sent to the victim.
     @Field(key: "suspect_may_see_messages") var suspectMaySeeMessages: Bool
+    /// Domestic abuse: when an officer recorded that messages to the victim are safe (the suspect cannot see them).
+    @OptionalField(key: "messaging_cleared_at") var messagingClearedAt: Date?
+    @OptionalField(key: "messaging_cleared_by_name") var messagingClearedByName: String?
     @OptionalField(key: "agreed_update_days") var agreedUpdateDays: Int?
     @OptionalField(key: "vna_completed_at") var vnaCompletedAt: Date?
     @OptionalField(key: "vps_status") var vpsStatus: String?

@@ -159,13 +159,13 @@ extension CrimeService {
         }
         let wanted = page * pageSize + 1
         var linked: SQLQueryString =
-            "SELECT DISTINCT cp.crime_id, cp.reported_at FROM crime_persons cp WHERE cp.family_name_key = \(bind: family)"
+            "SELECT cp.crime_id, cp.reported_at FROM crime_persons cp WHERE cp.family_name_key = \(bind: family)"
         if let given {
             linked +=
                 " AND cp.given_name_key >= \(bind: given) AND cp.given_name_key < \(bind: prefixUpperBound(given))"
         }
         var aliased: SQLQueryString = """
-            SELECT DISTINCT cp.crime_id, cp.reported_at FROM person_aliases a JOIN crime_persons cp ON cp.person_id = a.person_id
+            SELECT cp.crime_id, cp.reported_at FROM person_aliases a JOIN crime_persons cp ON cp.person_id = a.person_id
             WHERE a.family_name_key = \(bind: family)
             """
         if let given {
@@ -179,15 +179,26 @@ extension CrimeService {
             linked += " AND cp.reported_at < \(bind: London.startOfDay(to.adding(days: 1)))"
             aliased += " AND cp.reported_at < \(bind: London.startOfDay(to.adding(days: 1)))"
         }
-        let order: SQLQueryString = " ORDER BY cp.reported_at DESC, cp.crime_id LIMIT \(literal: wanted)"
-        let byName = try await sql.raw(linked + order).all(decoding: Match.self)
-        let byAlias = try await sql.raw(aliased + order).all(decoding: Match.self)
-        var seen = Set<UUID>()
-        let merged = (byName + byAlias).sorted {
-            ($0.reported_at, $0.crime_id.uuidString) > ($1.reported_at, $1.crime_id.uuidString)
+        // No DISTINCT: with it PostgreSQL gathers every match (thousands for a common name) before the limit;
+        // without it the index yields the newest few. A crime can hold two people of one name, so duplicates
+        // are dropped here, reading further if that left the page short.
+        var limit = wanted * 2
+        while true {
+            let order: SQLQueryString = " ORDER BY cp.reported_at DESC, cp.crime_id LIMIT \(literal: limit)"
+            let byName = try await sql.raw(linked + order).all(decoding: Match.self)
+            let byAlias = try await sql.raw(aliased + order).all(decoding: Match.self)
+            var seen = Set<UUID>()
+            let merged = (byName + byAlias).sorted {
+                ($0.reported_at, $0.crime_id.uuidString) > ($1.reported_at, $1.crime_id.uuidString)
+            }
+            .filter { seen.insert($0.crime_id).inserted }
+            // Each list either ended, or holds enough crimes that nothing it did not read can reach the page.
+            func enough(_ rows: [Match]) -> Bool { rows.count < limit || Set(rows.map(\.crime_id)).count >= wanted }
+            if enough(byName) && enough(byAlias) {
+                return Array(merged.dropFirst((page - 1) * pageSize).prefix(pageSize + 1).map(\.crime_id))
+            }
+            limit *= 4
         }
-        .filter { seen.insert($0.crime_id).inserted }
-        return Array(merged.dropFirst((page - 1) * pageSize).prefix(pageSize + 1).map(\.crime_id))
     }
 
     /// The search rows of these crimes, in the order given.

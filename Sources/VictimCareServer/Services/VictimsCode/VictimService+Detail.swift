@@ -19,6 +19,7 @@ extension VictimService {
         var reviewEligibility: RightToReview.Eligibility
         var events: [CaseEvent]
         var duties: [String: String]
+        var messages: [OutboundMessage]
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
@@ -41,7 +42,8 @@ extension VictimService {
             reviews: try await ReviewRequest.query(on: db).filter(\.$victim.$id == id).sort(\.$requestedAt).all(),
             reviewEligibility: try await ReviewService.eligibility(crimeID: crime.id!, on: db),
             events: try await CaseEvent.query(on: db).filter(\.$crime.$id == crime.id!).sort(\.$at).all(),
-            duties: Dictionary(policy.rules.map { ($0.code, $0.duty) }, uniquingKeysWith: { first, _ in first }))
+            duties: Dictionary(policy.rules.map { ($0.code, $0.duty) }, uniquingKeysWith: { first, _ in first }),
+            messages: try await OutboxService.messages(victimID: id, on: db))
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.

@@ -12,6 +12,7 @@ struct VictimsController: RouteCollection {
         victim.post("statement", use: recordStatement)
         victim.post("waivers", use: waive)
         victim.post("reviews", use: requestReview)
+        victim.post("messaging-safe", use: clearMessaging)
         routes.post("reviews", ":reviewID", "acknowledge", use: acknowledgeReview)
         routes.post("reviews", ":reviewID", "complete", use: completeReview)
     }
@@ -25,6 +26,14 @@ struct VictimsController: RouteCollection {
             var at: String
             var what: String
             var by: String
+        }
+        struct MessageLine: Encodable {
+            var at: String
+            var what: String
+            var channel: String
+            var status: String
+            var reason: String
+            var held: Bool
         }
         struct ReviewLine: Encodable {
             var id: UUID
@@ -69,6 +78,10 @@ struct VictimsController: RouteCollection {
         var statementStatuses: [SelectOption]
         var warnings: [String]
         var values: [String: String]
+        var messages: [MessageLine]
+        var anyHeld: Bool
+        var canClearMessaging: Bool
+        var messagingCleared: String
     }
 
     @Sendable func show(req: Request) async throws -> Response {
@@ -125,6 +138,12 @@ struct VictimsController: RouteCollection {
             case .eligible: (true, "")
             case .notEligible(let why): (false, why)
             }
+        let messageLines = d.messages.map { m in
+            Context.MessageLine(
+                at: Display.time(m.sentAt ?? m.createdAt),
+                what: MessagePurpose(rawValue: m.purpose)?.label ?? m.purpose, channel: m.channel.label,
+                status: Self.messageStatus(m), reason: m.reason ?? m.lastError ?? "", held: m.status == .held)
+        }
         let ctx = Context(
             chrome: Chrome(req, title: p.fullName, section: "worklist", errors: errors), id: id, crimeID: d.crime.id!,
             reference: d.crime.reference, offence: d.crime.offenceDescription, name: p.fullName,
@@ -160,7 +179,11 @@ struct VictimsController: RouteCollection {
                 SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values["kind"])
             },
             statementStatuses: StatementStatus.options(selected: values["vpsStatus"]), warnings: warnings,
-            values: values)
+            values: values, messages: messageLines, anyHeld: messageLines.contains(where: \.held),
+            canClearMessaging: AccessPolicy.grants(context.actor, .clearMessaging),
+            messagingCleared: d.victim.messagingClearedAt.map {
+                "Recorded as safe to message by \(d.victim.messagingClearedByName ?? "an officer"), \(Display.time($0))"
+            } ?? "")
         return try await req.render("Victims/show", ctx, status: status)
     }
 
@@ -213,6 +236,25 @@ struct VictimsController: RouteCollection {
                 req, id: id, values: form.values, warnings: [], errors: errors, status: .unprocessableEntity)
         }
         return req.redirect(to: safeReturn(form.returnTo, fallback: "/victims/\(id)"))
+    }
+
+    static func messageStatus(_ m: OutboundMessage) -> String {
+        switch m.status {
+        case .queued: m.attempts == 0 ? "Waiting to be sent" : "Will be tried again (\(m.attempts) attempts so far)"
+        case .sending: "Sending"
+        case .sent: "Sent"
+        case .held: "Held: not sent until messaging is recorded as safe"
+        case .refused: "Not sent"
+        case .dead: "Failed: could not be delivered"
+        }
+    }
+
+    /// An officer records that messages to this victim are safe (domestic abuse: the suspect cannot see them).
+    @Sendable func clearMessaging(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        try await OutboxService.clearMessaging(victimID: id, context: try req.accessContext(), on: req.db)
+        req.flash("Recorded that messaging is safe. Held messages will now be sent if nothing else stops them.")
+        return req.redirect(to: "/victims/\(id)#messages-heading")
     }
 
     struct ActionForm: Content {

@@ -1,0 +1,331 @@
+import Fluent
+import Foundation
+import Logging
+import SQLKit
+import VictimCareDomain
+
+/// What a message to a victim is for. Sending some of them meets a duty under the Code.
+enum MessagePurpose: String, Labelled {
+    /// R4: offence, crime reference and how to reach the officer.
+    case confirmation
+    /// R5: the Victim Information leaflet.
+    case leaflet
+
+    var label: String {
+        switch self {
+        case .confirmation: "Written confirmation of the crime report"
+        case .leaflet: "Victim Information leaflet"
+        }
+    }
+
+    /// The duty a delivered message of this purpose meets.
+    var meets: VictimActionKind? {
+        switch self {
+        case .confirmation: .writtenConfirmation
+        case .leaflet: .informationLeaflet
+        }
+    }
+}
+
+/// The one outbox every email, text message and letter to a victim goes through. Asking stores the message
+/// (queued, held or refused by the safety gate) in the caller's transaction; workers on any node claim due
+/// messages, render them, check the gate again and hand them to the provider, retrying with backoff. An
+/// idempotency key makes a repeated request the same message.
+enum OutboxService {
+    struct Ask: Sendable {
+        var victimID: UUID
+        var channel: MessageChannel
+        var purpose: MessagePurpose
+        var idempotencyKey: String
+    }
+
+    struct Settings: Sendable {
+        var maxAttempts = 8
+        var batchSize = 100
+        var concurrency = 16
+        /// A message claimed this long ago by a node that never finished is claimed again.
+        var staleClaim: TimeInterval = 300
+    }
+
+    /// Stores the message, or returns the one already stored under the same key.
+    @discardableResult
+    static func enqueue(_ ask: Ask, context: AccessContext, on db: any Database) async throws -> OutboundMessage {
+        try AccessGuard.require(.messageVictim, context)
+        if let existing = try await OutboundMessage.query(on: db).filter(\.$idempotencyKey == ask.idempotencyKey)
+            .first()
+        {
+            return existing
+        }
+        let target = try await GateFacts.load(victimID: ask.victimID, channel: ask.channel, on: db)
+        let decision = SafetyGate.check(target.facts(body: ask.channel == .sms ? SafetyGate.smsBody(link: "") : ""))
+        let message = OutboundMessage()
+        message.idempotencyKey = ask.idempotencyKey
+        message.$victim.id = ask.victimID
+        message.crimeID = target.crimeID
+        message.contactPointID = target.contactPointID
+        message.channelCode = ask.channel.rawValue
+        message.purpose = ask.purpose.rawValue
+        message.language = target.language
+        message.recipient = target.recipient ?? ""
+        message.subject = ""
+        message.bodyText = ""
+        message.attempts = 0
+        message.nextAttemptAt = Date()
+        message.createdByName = context.actor.name
+        message.createdAt = Date()
+        apply(decision, to: message)
+        try await message.create(on: db)
+        try await AuditLog.record(
+            .create, "message", message.id,
+            summary:
+                "\(ask.purpose.rawValue) by \(ask.channel.rawValue) for victim \(ask.victimID): \(message.statusCode)",
+            context: context, on: db)
+        return message
+    }
+
+    private static func apply(_ decision: SafetyGate.Decision, to message: OutboundMessage) {
+        switch decision {
+        case .send:
+            message.statusCode = OutboundMessage.Status.queued.rawValue
+            message.reason = nil
+        case .hold(let why):
+            message.statusCode = OutboundMessage.Status.held.rawValue
+            message.reason = why
+        case .refuse(let why):
+            message.statusCode = OutboundMessage.Status.refused.rawValue
+            message.reason = why
+        }
+    }
+
+    /// An officer records that messaging this victim is safe: held messages are checked again and queued.
+    static func clearMessaging(victimID: UUID, context: AccessContext, on db: any Database) async throws {
+        try AccessGuard.require(.clearMessaging, context)
+        let victim = try await VictimService.find(victimID, on: db)
+        try await VictimService.checkAccess(.clearMessaging, victim, context: context, on: db)
+        try await db.transaction { tx in
+            victim.messagingClearedAt = Date()
+            victim.messagingClearedByName = context.actor.name
+            try await victim.save(on: tx)
+            try await AuditLog.record(
+                .update, "victim", victimID, summary: "messaging recorded as safe", context: context, on: tx)
+            for message in try await OutboundMessage.query(on: tx).filter(\.$victim.$id == victimID)
+                .filter(\.$statusCode == OutboundMessage.Status.held.rawValue).all()
+            {
+                let target = try await GateFacts.load(victimID: victimID, channel: message.channel, on: tx)
+                apply(SafetyGate.check(target.facts(body: "")), to: message)
+                message.nextAttemptAt = Date()
+                try await message.save(on: tx)
+            }
+        }
+    }
+
+    /// A victim's messages, newest first, for their page.
+    static func messages(victimID: UUID, on db: any Database) async throws -> [OutboundMessage] {
+        try await OutboundMessage.query(on: db).filter(\.$victim.$id == victimID).sort(\.$createdAt, .descending)
+            .limit(50).all()
+    }
+
+    // MARK: delivery
+
+    /// Claims due messages and delivers them; returns how many it handled. Safe on several nodes at once.
+    static func deliverDue(
+        provider: any MessageProvider, composer: MessageComposer, settings: Settings = .init(), logger: Logger,
+        on db: any Database
+    ) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { return 0 }
+        let now = Date()
+        try await sql.raw(
+            """
+            UPDATE messages SET status = 'queued', claimed_by = NULL
+            WHERE status = 'sending' AND claimed_at < \(bind: now.addingTimeInterval(-settings.staleClaim))
+            """
+        ).run()
+        let token = UUID().uuidString
+        try await sql.raw(
+            """
+            UPDATE messages SET status = 'sending', claimed_by = \(bind: token), claimed_at = \(bind: now)
+            WHERE status = 'queued' AND next_attempt_at <= \(bind: now) AND id IN (
+                SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= \(bind: now)
+                ORDER BY next_attempt_at LIMIT \(literal: settings.batchSize))
+            """
+        ).run()
+        let claimed = try await OutboundMessage.query(on: db).filter(\.$claimedBy == token)
+            .filter(\.$statusCode == OutboundMessage.Status.sending.rawValue).all()
+        guard !claimed.isEmpty else { return 0 }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for message in claimed {
+                if running >= settings.concurrency {
+                    _ = try await group.next()
+                    running -= 1
+                }
+                group.addTask {
+                    await deliver(
+                        message, provider: provider, composer: composer, settings: settings, logger: logger, on: db)
+                }
+                running += 1
+            }
+            try await group.waitForAll()
+        }
+        return claimed.count
+    }
+
+    private static func deliver(
+        _ message: OutboundMessage, provider: any MessageProvider, composer: MessageComposer, settings: Settings,
+        logger: Logger, on db: any Database
+    ) async {
+        let id = message.id!
+        do {
+            let target = try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
+            let composed = try await composer.compose(message, on: db)
+            message.subject = composed.subject
+            message.bodyText = composed.text
+            message.bodyHTML = composed.html
+            message.language = composed.language
+            message.recipient = target.recipient ?? message.recipient
+            message.contactPointID = target.contactPointID
+            let decision = SafetyGate.check(target.facts(body: composed.text))
+            guard decision == .send else {
+                apply(decision, to: message)
+                message.claimedBy = nil
+                try await message.save(on: db)
+                logger.notice(
+                    "message stopped by the safety gate",
+                    metadata: ["message_id": "\(id)", "status": "\(message.statusCode)"])
+                return
+            }
+            guard provider.channels.contains(message.channel) else {
+                throw ProviderError.permanent("the \(provider.name) provider does not send \(message.channel.rawValue)")
+            }
+            let reference = try await provider.send(
+                OutgoingMessage(
+                    id: id, channel: message.channel, recipient: message.recipient, subject: composed.subject,
+                    bodyText: composed.text, bodyHTML: composed.html, language: message.language))
+            message.attempts += 1
+            message.statusCode = OutboundMessage.Status.sent.rawValue
+            message.sentAt = Date()
+            message.provider = provider.name
+            message.providerReference = reference
+            message.lastError = nil
+            message.claimedBy = nil
+            try await db.transaction { tx in
+                try await message.save(on: tx)
+                try await recordDelivery(message, on: tx)
+            }
+        } catch {
+            let failure = error as? ProviderError ?? .temporary("\(type(of: error))")
+            message.attempts += 1
+            message.lastError = String(failure.summary.prefix(500))
+            message.claimedBy = nil
+            message.provider = provider.name
+            if case .permanent = failure {
+                message.statusCode = OutboundMessage.Status.dead.rawValue
+            } else if message.attempts >= settings.maxAttempts {
+                message.statusCode = OutboundMessage.Status.dead.rawValue
+            } else {
+                message.statusCode = OutboundMessage.Status.queued.rawValue
+                message.nextAttemptAt = Date().addingTimeInterval(backoff(attempt: message.attempts))
+            }
+            logger.warning(
+                "message not delivered",
+                metadata: ["message_id": "\(id)", "attempts": "\(message.attempts)", "status": "\(message.statusCode)"])
+            try? await message.save(on: db)
+        }
+    }
+
+    /// 30 s, 1 min, 2 min, ... capped at an hour, with up to 20% jitter so retries from many nodes spread out.
+    static func backoff(attempt: Int) -> TimeInterval {
+        let base = min(30 * pow(2, Double(max(attempt - 1, 0))), 3600)
+        return base * Double.random(in: 1...1.2)
+    }
+
+    /// A delivered confirmation or leaflet meets its duty: recorded as done, and the victim's obligations
+    /// recomputed, in the transaction that marks the message sent.
+    private static func recordDelivery(_ message: OutboundMessage, on db: any Database) async throws {
+        guard let kind = MessagePurpose(rawValue: message.purpose)?.meets else { return }
+        let victimID = message.$victim.id
+        try await VictimService.bumpFacts([victimID], on: db)
+        try await VictimAction(
+            victimID: victimID, kind: kind.rawValue, at: message.sentAt ?? Date(), method: message.channelCode,
+            note: "Sent by the outbox (message \(message.id!.uuidString.lowercased()))", byUserID: nil,
+            byName: "VictimCare outbox"
+        ).create(on: db)
+        try await ObligationService.recompute([victimID], on: db)
+    }
+
+    /// Dead letters and held messages, for administrators.
+    static func deadLetters(context: AccessContext, on db: any Database) async throws -> [OutboundMessage] {
+        try AccessGuard.require(.manageOutbox, context)
+        return try await OutboundMessage.query(on: db).filter(\.$statusCode == OutboundMessage.Status.dead.rawValue)
+            .sort(\.$createdAt, .descending).limit(200).all()
+    }
+
+    /// Puts a dead letter back in the queue (after the cause was fixed).
+    static func retry(_ id: UUID, context: AccessContext, on db: any Database) async throws {
+        try AccessGuard.require(.manageOutbox, context)
+        guard let message = try await OutboundMessage.find(id, on: db) else { throw DomainError.notFound("message") }
+        guard message.status == .dead else {
+            throw DomainError.conflict(field: "message", message: "Only a dead letter can be retried")
+        }
+        message.statusCode = OutboundMessage.Status.queued.rawValue
+        message.attempts = 0
+        message.nextAttemptAt = Date()
+        try await message.save(on: db)
+        try await AuditLog.record(.update, "message", id, summary: "dead letter retried", context: context, on: db)
+    }
+
+    static func counts(on db: any Database) async throws -> [String: Int] {
+        guard let sql = db as? any SQLDatabase else { return [:] }
+        var out: [String: Int] = [:]
+        for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM messages GROUP BY status").all() {
+            out[try row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return out
+    }
+}
+
+/// What the safety gate needs to know about a victim and the contact point a channel would use.
+struct GateFacts: Sendable {
+    var crimeID: UUID
+    var personID: UUID
+    var contactPointOwner: UUID?
+    var contactPointID: UUID?
+    var contactPointKind: ContactPointKind?
+    var contactPointSafe: Bool
+    var recipient: String?
+    var language: String
+    var optedOut: Bool
+    var domesticAbuse: Bool
+    var suspectMaySeeMessages: Bool
+    var cleared: Bool
+    var sensitiveWords: [String]
+    var channel: MessageChannel
+
+    /// The safe contact point of the channel's kind if there is one, else the first (which the gate refuses).
+    static func load(victimID: UUID, channel: MessageChannel, on db: any Database) async throws -> GateFacts {
+        let victim = try await VictimService.find(victimID, on: db)
+        guard let person = try await Person.find(victim.$person.id, on: db) else {
+            throw DomainError.notFound("person")
+        }
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        let points = try await ContactPoint.query(on: db).filter(\.$person.$id == person.id!)
+            .filter(\.$kindCode == channel.contactPointKind.rawValue).sort(\.$createdAt).all()
+        let point = points.first(where: \.safe) ?? points.first
+        return GateFacts(
+            crimeID: crime.id!, personID: person.id!, contactPointOwner: point?.$person.id, contactPointID: point?.id,
+            contactPointKind: point?.kind, contactPointSafe: point?.safe ?? false, recipient: point?.value,
+            language: Language.named(person.language)?.code ?? "en", optedOut: person.messagesOptOut,
+            domesticAbuse: crime.flags.contains(.domesticAbuse), suspectMaySeeMessages: victim.suspectMaySeeMessages,
+            cleared: victim.messagingClearedAt != nil,
+            sensitiveWords: [crime.offenceDescription, crime.reference, person.givenName, person.familyName],
+            channel: channel)
+    }
+
+    func facts(body: String) -> SafetyGate.Facts {
+        SafetyGate.Facts(
+            channel: channel, contactPointOwner: contactPointOwner?.uuidString, victimPerson: personID.uuidString,
+            contactPointKind: contactPointKind, contactPointSafe: contactPointSafe, optedOut: optedOut,
+            domesticAbuse: domesticAbuse, suspectMaySeeMessages: suspectMaySeeMessages, clearedAsSafe: cleared,
+            body: body, sensitiveWords: sensitiveWords)
+    }
+}

@@ -1,0 +1,103 @@
+"""The outbox end to end: a crime recorded through the API with a victim's safe email address; the written
+confirmation and the leaflet arrive at a real SMTP server (aiosmtpd) as well-formed MIME; their duties (R4, R5)
+are met; the service's log never carries the address."""
+import datetime
+import email
+import email.policy
+import pathlib
+import random
+import tempfile
+import threading
+import time
+
+import requests
+from aiosmtpd.controller import Controller
+
+from conftest import free_port, make_service
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 queued as e2e"
+
+
+def iso(dt):
+    return dt.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def test_confirmation_and_leaflet_by_smtp():
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="victimcare-outbox-"))
+    svc = make_service(tmp)
+    svc.env.update({"MESSAGE_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+                    "MAIL_FROM": "no-reply@victimcare.example", "OUTBOX_POLL_SECONDS": "1"})
+    try:
+        svc.cli("migrate")
+        token = svc.cli("create-token", "--name", "outbox", "--role", "administrator", "--quiet").stdout.strip()
+        svc.start()
+        headers = {"Authorization": f"Bearer {token}"}
+        now = datetime.datetime.now(datetime.timezone.utc)
+        reference = f"SN/{random.randint(1000000, 9999999)}/26"
+        body = {"reference": reference, "offence_code": "049/00", "offence": "Theft from the person", "command_unit": "SN",
+                "channel": "online", "occurred_at": iso(now - datetime.timedelta(hours=5)), "reported_at": iso(now - datetime.timedelta(hours=1)),
+                "victims": [{"person": {"given_name": "Gwen", "family_name": "Mailer", "email": "gwen.mailer@example.com",
+                                        "email_safe": True, "preferred_contact": "email", "language": "cy"}}]}
+        created = requests.post(svc.url + "/api/v1/crimes", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        victim_id = created.json()["victims"][0]["id"]
+
+        deadline = time.time() + 30
+        while time.time() < deadline and len(inbox.messages) < 2:
+            time.sleep(0.2)
+        assert len(inbox.messages) == 2, svc.log_text()[-3000:]
+        parsed = []
+        for mail_from, rcpts, content in inbox.messages:
+            assert mail_from == "no-reply@victimcare.example"
+            assert rcpts == ["gwen.mailer@example.com"]
+            msg = email.message_from_bytes(content, policy=email.policy.default)
+            assert msg.get_content_type() == "multipart/alternative"
+            assert msg["Message-ID"] and msg["Date"] and msg["To"] == "gwen.mailer@example.com"
+            # Her recorded language is Welsh: the words and the headers are Welsh.
+            assert msg["Content-Language"] == "cy"
+            plain = msg.get_body(preferencelist=("plain",))
+            html = msg.get_body(preferencelist=("html",))
+            assert plain.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
+            assert '<html lang="cy" dir="ltr">' in html.get_content()
+            assert "Annwyl Gwen," in plain.get_content()
+            assert "12. Cwyno." in plain.get_content()
+            assert "cy-2026.11.1" in plain.get_content(), "the translation's version travels with it"
+            parsed.append(msg)
+        subjects = sorted(m["Subject"] for m in parsed)
+        assert subjects == sorted([f"Eich adroddiad trosedd {reference}", "Eich hawliau fel dioddefwr trosedd"])
+        confirmation = next(m for m in parsed if reference in m["Subject"])
+        assert f"Cyfeirnod y drosedd: {reference}" in confirmation.get_body(preferencelist=("plain",)).get_content()
+
+        # Delivered, so the written confirmation (R4) and the leaflet (R5) are met.
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            obligations = requests.get(svc.url + f"/api/v1/victims/{victim_id}/obligations", headers=headers).json()
+            status = {o["code"]: o for o in obligations}
+            if status["R4"]["status"] == "met" and status["R5"]["status"] == "met":
+                break
+            time.sleep(0.2)
+        assert status["R4"]["status"] == "met" and status["R5"]["status"] == "met", status
+        assert status["R4"]["met_by"].startswith("Written confirmation given"), status["R4"]
+        assert status["R5"]["met_by"].startswith("Information leaflet given"), status["R5"]
+
+        # Exactly two messages: a retried poll never sends again.
+        time.sleep(2.5)
+        assert len(inbox.messages) == 2
+        log = svc.log_text()
+        assert "gwen.mailer@example.com" not in log and "Mailer" not in log
+    finally:
+        svc.stop()
+        controller.stop()
