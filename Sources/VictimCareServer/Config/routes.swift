@@ -3,6 +3,7 @@ import Vapor
 
 func routes(_ app: Application) throws {
     try app.register(collection: OpsController())
+    try app.register(collection: LeafletController())
 
     // The web interface: sessions, secure cookies, CSRF on every form, then sign-in.
     let web = app.grouped(

@@ -40,6 +40,8 @@ struct MessageComposer: Sendable {
         var complaint: String
         var footer: String
         var version: String
+        /// The leaflet's page in the same language.
+        var leafletLink: String
 
         var plainText: String {
             var lines = [greeting, ""]
@@ -47,7 +49,7 @@ struct MessageComposer: Sendable {
                 lines += [recorded, ""] + details.map { "\($0.label): \($0.value)" } + [contactLine, ""]
             }
             lines += [rightsHeading, ""] + rights.map { "\($0.number). \($0.title) \($0.text)" }
-            lines += ["", support, "", complaint, "", footer, version]
+            lines += ["", leafletLink, "", support, "", complaint, "", footer, version]
             return lines.joined(separator: "\n")
         }
     }
@@ -86,7 +88,7 @@ struct MessageComposer: Sendable {
             ],
             contactLine: text.t("contact_line"), rightsHeading: text.t("rights.heading"), rights: text.rights,
             support: text.t("support"), complaint: text.t("complaint"), footer: text.t("footer"),
-            version: text.version)
+            version: text.version, leafletLink: "\(publicURL)/leaflet?lang=\(text.language.code)")
         let view = try await app.view.render("Messages/report", context)
         return Composed(
             subject: subject, text: context.plainText, html: String(buffer: view.data), language: text.language.code)
