@@ -15,11 +15,12 @@ func configure(_ app: Application, config: AppConfig) async throws {
     configureSessions(app)
     configureViews(app)
     configureCommands(app)
+    try configureTranslations(app)
     try configureMessaging(app, config)
     _ = Observability.bootstrap
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
-        app.lifecycle.use(RecomputeWorker(interval: .seconds(5)))
+        app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
     }
     try routes(app)
 }

@@ -19,15 +19,31 @@ extension Application {
     private struct MessagingKey: StorageKey {
         typealias Value = Messaging
     }
+
+    var translations: Translations {
+        get {
+            guard let t = storage[TranslationsKey.self] else { fatalError("configureTranslations has not run") }
+            return t
+        }
+        set { storage[TranslationsKey.self] = newValue }
+    }
+
+    private struct TranslationsKey: StorageKey {
+        typealias Value = Translations
+    }
 }
 
 struct MessagingConfigError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// The translation catalogues, read once at start-up; the leaflet page and the messages both use them.
+func configureTranslations(_ app: Application) throws {
+    app.translations = try Translations.load(from: app.directory.resourcesDirectory + "Translations")
+}
+
 func configureMessaging(_ app: Application, _ config: AppConfig) throws {
     let m = config.messaging
-    let translations = try Translations.load(from: app.directory.resourcesDirectory + "Translations")
     let provider: any MessageProvider
     switch m.provider {
     case "log":
@@ -51,9 +67,9 @@ func configureMessaging(_ app: Application, _ config: AppConfig) throws {
     }
     app.messaging = Messaging(
         provider: provider,
-        composer: MessageComposer(app: app, publicURL: config.publicURL, translations: translations),
+        composer: MessageComposer(app: app, publicURL: config.publicURL, translations: app.translations),
         settings: .init(maxAttempts: m.maxAttempts, batchSize: 100, concurrency: m.concurrency))
     if app.environment != .testing, app.isServing {
-        app.lifecycle.use(OutboxWorker(interval: .seconds(m.pollSeconds)))
+        app.lifecycle.use(PollingWorker.outbox(interval: .seconds(m.pollSeconds), app.messaging))
     }
 }

@@ -47,16 +47,24 @@ enum OutboxService {
         var staleClaim: TimeInterval = 300
     }
 
-    /// Stores the message, or returns the one already stored under the same key.
+    /// Stores the message, or returns the one already stored under the same key. `facts`, if the caller already
+    /// loaded them for this victim and channel, saves loading them again.
     @discardableResult
-    static func enqueue(_ ask: Ask, context: AccessContext, on db: any Database) async throws -> OutboundMessage {
+    static func enqueue(_ ask: Ask, facts: GateFacts? = nil, context: AccessContext, on db: any Database) async throws
+        -> OutboundMessage
+    {
         try AccessGuard.require(.messageVictim, context)
         if let existing = try await OutboundMessage.query(on: db).filter(\.$idempotencyKey == ask.idempotencyKey)
             .first()
         {
             return existing
         }
-        let target = try await GateFacts.load(victimID: ask.victimID, channel: ask.channel, on: db)
+        let target: GateFacts
+        if let facts {
+            target = facts
+        } else {
+            target = try await GateFacts.load(victimID: ask.victimID, channel: ask.channel, on: db)
+        }
         let decision = SafetyGate.check(target.facts(body: ask.channel == .sms ? SafetyGate.smsBody(link: "") : ""))
         let message = OutboundMessage()
         message.idempotencyKey = ask.idempotencyKey

@@ -54,7 +54,7 @@ enum VictimService {
         try await EnhancedRightsStore.apply(
             decision, to: linkID, previous: nil, previousGrounds: nil, at: crime.reportedAt, on: db)
         try await ObligationService.recompute([linkID], on: db)
-        try await CommunicationsService.victimRecorded(victimID: linkID, personID: personID, on: db)
+        try await CommunicationsService.victimRecorded(victimID: linkID, on: db)
     }
 
     /// Reassesses enhanced rights and recomputes obligations for every victim of a crime (after the crime changed).

@@ -37,7 +37,7 @@ struct LeafletController: RouteCollection {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        let translations = req.application.messaging.composer.translations
+        let translations = req.application.translations
         let chosen = (try? req.query.get(String.self, at: "lang")) ?? Self.preferred(req, translations)
         let text = LeafletText(translations, chosen)
         let languages = Language.all.filter { translations.catalogues[$0.code] != nil }.map {

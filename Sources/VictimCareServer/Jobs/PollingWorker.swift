@@ -1,0 +1,64 @@
+import Fluent
+import Foundation
+import Logging
+import Vapor
+
+/// A loop on every node: runs `step` until it reports nothing left, then waits `interval` and polls again.
+/// Errors are logged by type and the loop carries on; shutting down cancels it.
+struct PollingWorker: LifecycleHandler {
+    let name: String
+    let interval: Duration
+    /// One unit of work; true if it did something, so there may be more straight away.
+    let step: @Sendable (Application, Logger) async throws -> Bool
+    private let running = Running()
+
+    init(name: String, interval: Duration, step: @escaping @Sendable (Application, Logger) async throws -> Bool) {
+        self.name = name
+        self.interval = interval
+        self.step = step
+    }
+
+    func didBootAsync(_ app: Application) async throws {
+        let logger = Logger(label: "victimcare.\(name)")
+        let (name, interval, step) = (name, interval, step)
+        await running.set(
+            Task.detached {
+                while !Task.isCancelled {
+                    do {
+                        while try await step(app, logger) {}
+                    } catch {
+                        logger.error("\(name) worker error", metadata: ["error_type": "\(type(of: error))"])
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+            })
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        await running.cancel()
+    }
+
+    private actor Running {
+        var task: Task<Void, Never>?
+        func set(_ task: Task<Void, Never>) { self.task = task }
+        func cancel() { task?.cancel() }
+    }
+}
+
+extension PollingWorker {
+    /// Queued recompute jobs: whichever node claims one runs it.
+    static func recompute(interval: Duration) -> PollingWorker {
+        PollingWorker(name: "recompute", interval: interval) { app, logger in
+            try await RecomputeService.runNext(on: app.db, lanes: app.databaseLanes, logger: logger) != nil
+        }
+    }
+
+    /// Due messages: each node claims its own batch, so nodes share the work.
+    static func outbox(interval: Duration, _ messaging: Messaging) -> PollingWorker {
+        PollingWorker(name: "outbox", interval: interval) { app, logger in
+            try await OutboxService.deliverDue(
+                provider: messaging.provider, composer: messaging.composer, settings: messaging.settings,
+                logger: logger, on: app.db) > 0
+        }
+    }
+}
