@@ -8,21 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from a11y import assert_accessible
-from conftest import PASSWORD
-
-
-def sign_in(driver, service, username):
-    driver.get(service.url + "/")
-    assert "/sign-in" in driver.current_url
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: "/sign-in" not in d.current_url)
-
-
-def set_value(driver, element_id, value):
-    """datetime-local and date inputs take typing in a locale-specific order; set the value as a form would."""
-    driver.execute_script("document.getElementById(arguments[0]).value = arguments[1]", element_id, value)
+from browser import follow, set_value, sign_in, submit
 
 
 def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(service, driver):
@@ -33,10 +19,10 @@ def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(servic
     assert driver.find_element(By.TAG_NAME, "h1").text == "My cases"
     assert_accessible(driver)
 
-    driver.find_element(By.LINK_TEXT, "Record a crime").click()
+    follow(driver, By.LINK_TEXT, "Record a crime")
     assert_accessible(driver)
     # A first attempt with the reference missing comes back with an error summary linked to the field.
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    submit(driver)
     summary = driver.find_element(By.CSS_SELECTOR, ".error-summary")
     assert "Enter the crime reference" in summary.text
     summary.find_element(By.LINK_TEXT, "Enter the crime reference").click()
@@ -57,7 +43,7 @@ def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(servic
     driver.find_element(By.ID, "victimPhone").send_keys("07700 900777")
     driver.find_element(By.CSS_SELECTOR, "label[for=victimPhoneSafe-no]").click()
     Select(driver.find_element(By.ID, "victimPreferredContact")).select_by_value("phone")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    submit(driver)
 
     assert f"Crime {reference} recorded." in driver.find_element(By.CSS_SELECTOR, ".notice").text
     assert driver.find_element(By.TAG_NAME, "h1").text == "Assault with injury"
@@ -67,24 +53,24 @@ def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(servic
     assert_accessible(driver)
 
     # Find it again by reference, and by the victim's name.
-    driver.find_element(By.LINK_TEXT, "Crimes").click()
+    follow(driver, By.LINK_TEXT, "Crimes")
     driver.find_element(By.ID, "reference").send_keys(reference)
-    driver.find_element(By.CSS_SELECTOR, "form.search-form button[type=submit]").click()
+    submit(driver, "form.search-form button[type=submit]")
     assert_accessible(driver)
-    driver.find_element(By.LINK_TEXT, reference).click()
+    follow(driver, By.LINK_TEXT, reference)
     assert driver.current_url == crime_url
     driver.get(service.url + "/crimes?name=Marigold+Quince")
     assert reference in driver.page_source
 
     driver.get(crime_url)
     # The crime page links her Victims' Code page and her person record; open the person record.
-    driver.find_element(By.XPATH, "//a[starts-with(@href, '/people/') and text()='Marigold Quince']").click()
+    follow(driver, By.XPATH, "//a[starts-with(@href, '/people/') and text()='Marigold Quince']")
     assert driver.find_element(By.TAG_NAME, "h1").text == "Marigold Quince"
     assert "Not safe" in driver.page_source
     assert_accessible(driver)
     person_url = driver.current_url
 
-    driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button").click()
+    submit(driver, "form[action='/sign-out'] button")
     WebDriverWait(driver, 10).until(lambda d: "/sign-in" in d.current_url)
     sign_in(driver, service, "auditor")
     crime_id = crime_url.rsplit("/", 1)[1]
@@ -111,13 +97,13 @@ def test_record_outside_the_unit_is_refused_without_a_reason(service, driver, ad
     assert other["reference"] not in driver.find_element(By.TAG_NAME, "h1").text
     assert "Central East" in driver.page_source
     assert_accessible(driver)
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    submit(driver)
     assert "Give a reason of at least 10 characters" in driver.find_element(By.CSS_SELECTOR, ".error-summary").text
     assert_accessible(driver)
     driver.get(service.url + "/crimes/" + other["id"])
     assert driver.find_element(By.TAG_NAME, "h1").text == "Why do you need this record?", "still refused without a reason"
     driver.find_element(By.ID, "reason").send_keys("Suspect in my case SN/0000001/26 named this victim")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    submit(driver)
     assert other["reference"] in driver.find_element(By.CSS_SELECTOR, ".caption").text
     assert_accessible(driver)
 

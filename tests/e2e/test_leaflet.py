@@ -3,6 +3,7 @@ switching language by its own links, with zero axe-core violations."""
 from selenium.webdriver.common.by import By
 
 from a11y import assert_accessible
+from browser import follow
 
 
 def test_leaflet_on_a_phone_in_two_directions(service, driver):
@@ -13,7 +14,7 @@ def test_leaflet_on_a_phone_in_two_directions(service, driver):
     # Nothing wider than the screen.
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 375
     assert_accessible(driver)
-    driver.find_element(By.CSS_SELECTOR, "a[hreflang=ar]").click()
+    follow(driver, By.CSS_SELECTOR, "a[hreflang=ar]")
     html = driver.find_element(By.TAG_NAME, "html")
     assert html.get_attribute("lang") == "ar" and html.get_attribute("dir") == "rtl"
     assert driver.find_element(By.TAG_NAME, "h1").text == "حقوقك بصفتك ضحية جريمة"

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from a11y import assert_accessible
-from test_browser import sign_in
+from browser import follow, sign_in, submit
 
 
 def iso(dt):
@@ -43,14 +43,14 @@ def test_voicemail_then_a_successful_call_on_the_worklist(service, driver, admin
     assert driver.find_element(By.TAG_NAME, "h1").text == "My victims"
     assert "Wilhelmina Voicemail" in driver.page_source
     assert_accessible(driver)
-    driver.find_element(By.LINK_TEXT, "Wilhelmina Voicemail").click()
+    follow(driver, By.LINK_TEXT, "Wilhelmina Voicemail")
     assert driver.find_element(By.TAG_NAME, "h1").text == "Wilhelmina Voicemail"
     assert r9_status(driver) in ("Due", "Overdue")
     assert_accessible(driver)
 
     # A voicemail is recorded as an attempt and the duty stays owed.
     driver.find_element(By.CSS_SELECTOR, "label[for=outcome-voicemail_left]").click()
-    driver.find_element(By.CSS_SELECTOR, "form[action$='/contacts'] button[type=submit]").click()
+    submit(driver, "form[action$='/contacts'] button[type=submit]")
     assert "Recorded as an attempt, not a successful contact." in driver.find_element(By.CSS_SELECTOR, ".notice").text
     assert r9_status(driver) in ("Due", "Overdue")
 
@@ -58,7 +58,7 @@ def test_voicemail_then_a_successful_call_on_the_worklist(service, driver, admin
     driver.find_element(By.CSS_SELECTOR, "label[for=outcome]").click()  # the first outcome: spoke to the victim
     for box in ("identityVerified", "welfareChecked", "safeToSpeak"):
         driver.find_element(By.CSS_SELECTOR, f"label[for={box}]").click()
-    driver.find_element(By.CSS_SELECTOR, "form[action$='/contacts'] button[type=submit]").click()
+    submit(driver, "form[action$='/contacts'] button[type=submit]")
     assert "Successful contact recorded." in driver.find_element(By.CSS_SELECTOR, ".notice").text
     assert r9_status(driver) == "Met"
     assert_accessible(driver)
@@ -72,7 +72,7 @@ def test_voicemail_then_a_successful_call_on_the_worklist(service, driver, admin
     driver.get(service.url + f"/victims/{crime['victims'][0]['id']}/assessment")
     assert_accessible(driver)
     driver.find_element(By.CSS_SELECTOR, "label[for=vulnerability]").click()
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    submit(driver)
     assert "Enhanced rights" in driver.find_element(By.CSS_SELECTOR, ".notice").text
 
 
