@@ -31,10 +31,18 @@ let package = Package(
             name: "VictimCareDomain",
             swiftSettings: swiftSettings
         ),
+        // libqrencode from Debian, and the QR codes drawn from it as PNG and SVG.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .target(
+            name: "VictimCareQR",
+            dependencies: ["CQRencode"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "VictimCareServer",
             dependencies: [
                 "VictimCareDomain",
+                "VictimCareQR",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -55,10 +63,10 @@ let package = Package(
             dependencies: ["VictimCareServer"],
             swiftSettings: swiftSettings
         ),
-        // Benchmarks of the pure domain (the obligation engine); depends on nothing but the domain.
+        // Benchmarks of the pure parts (the obligation engine, QR codes); no server, no database.
         .executableTarget(
             name: "victimcare-bench",
-            dependencies: ["VictimCareDomain"],
+            dependencies: ["VictimCareDomain", "VictimCareQR"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

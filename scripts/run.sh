@@ -5,6 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+say "Checking tools"
+need_apt libqrencode-dev
+
 say "Building VictimCare (release; the first build takes several minutes)"
 swift build -c release --product victimcare
 BIN="$(swift build -c release --show-bin-path)/victimcare"

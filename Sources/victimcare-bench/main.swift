@@ -1,8 +1,10 @@
 import Foundation
 import VictimCareDomain
+import VictimCareQR
 
-// Measures the obligation engine alone: how many victims' obligations one core computes per second.
-//   victimcare-bench engine [VICTIMS]      (default 1,000,000)
+// Measures the pure parts on one core:
+//   victimcare-bench engine [VICTIMS]   victims' obligations computed per second (default 1,000,000 victims)
+//   victimcare-bench qr [CODES]         QR codes for a personal leaflet link, as PNG and as SVG (default 20,000)
 // The facts are synthetic but shaped like a force's: most victims have a report, a few events, a handful of
 // contacts and actions; some are enhanced, some in the telephone unit, some closed.
 
@@ -51,21 +53,48 @@ func facts(_ count: Int) -> [VictimFacts] {
     }
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-guard arguments.first == "engine" else {
-    print("usage: victimcare-bench engine [VICTIMS]")
+func benchEngine(_ count: Int) {
+    let engine = ObligationEngine()
+    print("generating \(count) victims' facts...")
+    let all = facts(count)
+    _ = engine.obligations(for: all[0])
+    var obligations = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    for f in all { obligations += engine.obligations(for: f).count }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    print(
+        String(
+            format:
+                "victims=%d obligations=%d seconds=%.2f victims_per_second=%.0f obligations_per_second=%.0f (one core)",
+            count, obligations, seconds, Double(count) / seconds, Double(obligations) / seconds))
+}
+
+/// Links shaped like the real ones: the public address and 43 characters of base64url token.
+func benchQR(_ count: Int) throws {
+    var g = Generator(state: 7)
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    let links = (0..<count).map { _ in
+        "https://victimcare.example.police.uk/l/" + String((0..<43).map { _ in alphabet.randomElement(using: &g)! })
+    }
+    for (name, draw) in [
+        ("png", { (code: QRCode) in code.png().count }), ("svg", { (code: QRCode) in code.svg().utf8.count }),
+    ] {
+        var bytes = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for link in links { bytes += draw(try QRCode(link)) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print(
+            String(
+                format: "qr_%@ codes=%d seconds=%.2f per_second=%.0f mean_bytes=%.0f (one core)", name, count, seconds,
+                Double(count) / seconds, Double(bytes) / Double(count)))
+    }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "engine": benchEngine(arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000)
+case "qr": try benchQR(arguments.dropFirst().first.flatMap(Int.init) ?? 20_000)
+default:
+    print("usage: victimcare-bench engine [VICTIMS] | qr [CODES]")
     exit(2)
 }
-let count = arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000
-let engine = ObligationEngine()
-print("generating \(count) victims' facts...")
-let all = facts(count)
-_ = engine.obligations(for: all[0])
-var obligations = 0
-let start = DispatchTime.now().uptimeNanoseconds
-for f in all { obligations += engine.obligations(for: f).count }
-let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-print(
-    String(
-        format: "victims=%d obligations=%d seconds=%.2f victims_per_second=%.0f obligations_per_second=%.0f (one core)",
-        count, obligations, seconds, Double(count) / seconds, Double(obligations) / seconds))
