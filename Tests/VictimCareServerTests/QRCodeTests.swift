@@ -45,7 +45,9 @@ import VictimCareQR
     @Test func theSVGHasOnePathWithTheQuietZoneAndAnEscapedTitle() throws {
         let code = try QRCode("http://127.0.0.1:8080/l/abc")
         let svg = code.svg(title: "Leaflet <for> \"you\" & yours")
-        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(code.size + 8) \(code.size + 8)\""))
+        #expect(
+            svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(code.size + 8) \(code.size + 8)\"")
+        )
         #expect(svg.contains("<title>Leaflet &lt;for&gt; &quot;you&quot; &amp; yours</title>"))
         #expect(svg.components(separatedBy: "<path").count == 2)
         // Finder pattern: the top-left 7 modules of the first row are dark, drawn as one run from the border.

@@ -87,6 +87,8 @@ public enum AccessPolicy {
             return frontLine.union([.victimCareDesk, .witnessCareUnit, .administrator])
         case .clearMessaging:
             return frontLine.union([.administrator])
+        case .viewCommunicationsReports:
+            return [.supervisor, .commandUnitLead, .forceAnalyst, .administrator]
         }
     }
 }

@@ -29,4 +29,6 @@ public enum Permission: String, Sendable, CaseIterable {
     case clearMessaging
     /// The outbox: dead letters, retries.
     case manageOutbox
+    /// Leaflet provision and feedback results, in aggregate.
+    case viewCommunicationsReports
 }

@@ -115,4 +115,9 @@ public enum SafetyGate {
     public static func smsBody(link: String) -> String {
         "A message from the police about your report: \(link)"
     }
+
+    /// A one-time code for the victim's case page: the code and how long it lasts, nothing else.
+    public static func smsCodeBody(code: String, minutes: Int) -> String {
+        "Your code from the police is \(code). It works for \(minutes) minutes. Do not share it."
+    }
 }

@@ -34,7 +34,7 @@ struct VictimsAPIController: RouteCollection {
         let body = try req.content.decode(ContactRequest.self)
         let recorded = try await ContactService.record(
             victimID: try req.uuid("victimID"), body.draft, requireConfirmation: false, confirmed: true,
-            context: try req.accessContext(), on: req.db)
+            context: try req.accessContext(), links: req.config.links, on: req.db)
         return try await ContactResultDTO(
             id: recorded.contact.id!, successful: recorded.decision.successful,
             counts_as_update: recorded.decision.countsAsWrittenUpdate,

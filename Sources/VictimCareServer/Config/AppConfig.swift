@@ -27,6 +27,7 @@ struct AppConfig: Sendable {
     var adminUsername: String
     var adminPassword: String?
     var messaging = MessagingConfig()
+    var links = LinkSettings()
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
@@ -78,7 +79,15 @@ struct AppConfig: Sendable {
                 notifyLetterTemplateID: env["NOTIFY_LETTER_TEMPLATE_ID"],
                 pollSeconds: int("OUTBOX_POLL_SECONDS", 2),
                 maxAttempts: int("OUTBOX_MAX_ATTEMPTS", 8),
-                concurrency: int("OUTBOX_CONCURRENCY", 16))
+                concurrency: int("OUTBOX_CONCURRENCY", 16)),
+            links: LinkSettings(
+                leafletDays: int("LEAFLET_LINK_DAYS", 180),
+                caseDays: int("CASE_LINK_DAYS", 90),
+                feedbackDays: int("FEEDBACK_LINK_DAYS", 14),
+                sessionMinutes: int("CASE_SESSION_MINUTES", 30),
+                codeMinutes: int("CASE_CODE_MINUTES", 10),
+                maxAttempts: int("CASE_MAX_ATTEMPTS", 5),
+                lockMinutes: int("CASE_LOCK_MINUTES", 15))
         )
     }
 }
@@ -99,4 +108,25 @@ struct MessagingConfig: Sendable {
     var pollSeconds = 2
     var maxAttempts = 8
     var concurrency = 16
+}
+
+/// How long a victim's personal links last, and how the case page resists guessing.
+struct LinkSettings: Sendable {
+    var leafletDays = 180
+    var caseDays = 90
+    var feedbackDays = 14
+    var sessionMinutes = 30
+    var codeMinutes = 10
+    /// Wrong dates of birth or codes before the link locks for `lockMinutes`.
+    var maxAttempts = 5
+    var lockMinutes = 15
+
+    func lifetime(_ purpose: VictimLink.Purpose) -> TimeInterval {
+        switch purpose {
+        case .leaflet: Double(leafletDays) * 86_400
+        case .track: Double(caseDays) * 86_400
+        case .feedback: Double(feedbackDays) * 86_400
+        case .session: Double(sessionMinutes) * 60
+        }
+    }
 }

@@ -4,6 +4,8 @@ import Vapor
 func routes(_ app: Application) throws {
     try app.register(collection: OpsController())
     try app.register(collection: LeafletController())
+    try app.register(collection: FeedbackController())
+    try app.register(collection: CaseController())
 
     // The web interface: sessions, secure cookies, CSRF on every form, then sign-in.
     let web = app.grouped(
@@ -22,6 +24,8 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: OutboxController())
     try signedIn.register(collection: AuditController())
     try signedIn.register(collection: VictimsController())
+    try signedIn.register(collection: VictimLinksController())
+    try signedIn.register(collection: CommunicationsReportController())
     try signedIn.register(collection: AssessmentController())
     try signedIn.register(collection: CaseEventsController())
     try signedIn.register(collection: WorklistsController())

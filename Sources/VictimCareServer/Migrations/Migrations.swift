@@ -24,5 +24,6 @@ enum Migrations {
         AddSearchKeysToCrimePersons(),
         AddObligationsHashToVictims(),
         CreateOutbox(),
+        CreateVictimLinks(),
     ]
 }

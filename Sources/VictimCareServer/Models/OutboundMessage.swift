@@ -35,6 +35,8 @@ final class OutboundMessage: Model, @unchecked Sendable {
     @Field(key: "created_by_name") var createdByName: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "sent_at") var sentAt: Date?
+    /// The personal link (or one-time code) the message carries; its secret exists only in the sent message.
+    @OptionalField(key: "link_id") var linkID: UUID?
 
     init() {}
 

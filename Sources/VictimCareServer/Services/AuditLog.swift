@@ -35,6 +35,23 @@ enum AuditLog {
         try await entry.create(on: db)
     }
 
+    /// Records something a victim did on their own pages (no account: the link they hold is their identity).
+    static func recordVictim(
+        _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String, ip: String?, on db: any Database
+    ) async throws {
+        let entry = AuditEntry()
+        entry.at = Date()
+        entry.actorKind = "victim"
+        entry.actorName = "Victim (own case page)"
+        entry.actorRole = "victim"
+        entry.action = action.rawValue
+        entry.recordType = recordType
+        entry.recordID = recordID
+        entry.summary = String(summary.prefix(1000))
+        entry.ip = ip
+        try await entry.create(on: db)
+    }
+
     struct Filter: Sendable {
         var actorName: String?
         var action: String?

@@ -8,7 +8,12 @@ import VaporTesting
 /// and posts forms with it, as a real browser would.
 struct Browser {
     let app: Application
-    var cookie: String?
+    /// Cookies by name, as the server set them (the staff session, the victim's case page session).
+    var cookies: [String: String] = [:]
+    var cookie: String? {
+        cookies.isEmpty
+            ? nil : cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+    }
     var csrf: String?
     var headers: HTTPHeaders = [:]
 
@@ -49,9 +54,12 @@ struct Browser {
     }
 
     private mutating func absorb(_ response: TestingHTTPResponse) {
-        for value in response.headers[.setCookie] where value.hasPrefix("vc_session=") {
+        for value in response.headers[.setCookie] {
             let pair = value.split(separator: ";").first.map(String.init) ?? ""
-            cookie = pair == "vc_session=" ? nil : pair
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let name = parts.first else { continue }
+            let cookieValue = parts.count > 1 ? parts[1] : ""
+            cookies[name] = cookieValue.isEmpty ? nil : cookieValue
         }
         let html = response.body.string
         if let range = html.range(of: #"name="_csrf" value="([^"]+)""#, options: .regularExpression) {

@@ -6,11 +6,13 @@ import VictimCareDomain
 
 /// Renders a message just before it is sent, from what is true then, in the victim's language: the HTML part
 /// from a Leaf template with a typed context, the plain-text part from the same context. Text messages are only
-/// ever the fixed, anonymous line the safety gate allows.
+/// ever the fixed, anonymous lines the safety gate allows. A personal link or code the message carries gets its
+/// secret here, so the secret exists only in the message that went out.
 struct MessageComposer: Sendable {
     let app: Application
     let publicURL: String
     let translations: Translations
+    let links: LinkSettings
 
     struct Composed: Sendable {
         var subject: String
@@ -18,6 +20,12 @@ struct MessageComposer: Sendable {
         var html: String?
         /// The language the words are in: the victim's if the catalogue has it, else English.
         var language: String
+        /// Link secrets and codes in the body: blanked in the copy that is kept.
+        var secrets: [String] = []
+
+        func redacted(_ body: String) -> String {
+            secrets.reduce(body) { $0.replacingOccurrences(of: $1, with: "[removed]") }
+        }
     }
 
     /// The written confirmation (R4) and the leaflet (R5) share one context; every word comes from the catalogue.
@@ -34,19 +42,23 @@ struct MessageComposer: Sendable {
         var recorded: String
         var details: [Row]
         var contactLine: String
+        /// The victim's case page, in the confirmation.
+        var caseLine: String?
+        var caseLink: String?
         var rightsHeading: String
         var rights: [LeafletText.Right]
         var support: String
         var complaint: String
         var footer: String
         var version: String
-        /// The leaflet's page in the same language.
+        /// The leaflet's page in the same language: the victim's own copy, when the message carries one.
         var leafletLink: String
 
         var plainText: String {
             var lines = [greeting, ""]
             if confirmation {
                 lines += [recorded, ""] + details.map { "\($0.label): \($0.value)" } + [contactLine, ""]
+                if let caseLine, let caseLink { lines += [caseLine, caseLink, ""] }
             }
             lines += [rightsHeading, ""] + rights.map { "\($0.number). \($0.title) \($0.text)" }
             lines += ["", leafletLink, "", support, "", complaint, "", footer, version]
@@ -54,26 +66,73 @@ struct MessageComposer: Sendable {
         }
     }
 
+    /// A short message: a feedback invitation or a case page code.
+    struct ShortContext: Encodable {
+        var lang: String
+        var dir: String
+        var subject: String
+        var greeting: String
+        var paragraphs: [String]
+        var link: String?
+        var linkText: String?
+        var footer: String
+        var version: String
+
+        var plainText: String {
+            ([greeting, ""] + paragraphs.flatMap { [$0, ""] } + (link.map { [$0, ""] } ?? []) + [footer, version])
+                .joined(separator: "\n")
+        }
+    }
+
     func compose(_ message: OutboundMessage, on db: any Database) async throws -> Composed {
         guard let purpose = MessagePurpose(rawValue: message.purpose) else {
             throw ProviderError.permanent("unknown message purpose")
         }
+        if purpose == .oneTimeCode {
+            return try await oneTimeCode(message, on: db)
+        }
+        let carried = try await message.linkID.asyncFlatMap {
+            try await VictimLinkService.activate($0, settings: links, on: db)
+        }
+        let carriedURL = carried.flatMap { issued in
+            issued.link.purpose.map { VictimLinkService.url(publicURL, $0, issued.secret) }
+        }
+        let secrets = carried.map { [$0.secret] } ?? []
         if message.channel == .sms {
-            return Composed(subject: "", text: SafetyGate.smsBody(link: publicURL + "/"), html: nil, language: "en")
+            return Composed(
+                subject: "", text: SafetyGate.smsBody(link: carriedURL ?? publicURL + "/"), html: nil, language: "en",
+                secrets: secrets)
         }
         let victim = try await VictimService.find(message.$victim.id, on: db)
         guard let person = try await Person.find(victim.$person.id, on: db) else {
             throw DomainError.notFound("person")
         }
+        let text = LeafletText(translations, person.language)
+        if purpose == .feedback {
+            let officer = try await carried?.link.invitationID.asyncFlatMap {
+                try await FeedbackInvitation.find($0, on: db)
+            }
+            let subject = text.t("feedback.subject")
+            let context = ShortContext(
+                lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", subject: subject,
+                greeting: text.t("greeting", ["name": person.givenName]),
+                paragraphs: [
+                    text.t(
+                        "feedback.invite",
+                        ["officer": officer?.officerName ?? "", "days": String(links.feedbackDays)])
+                ], link: carriedURL, linkText: text.t("feedback.button"), footer: text.t("footer"),
+                version: text.version)
+            return try await render(context, subject: subject, language: text.language.code, secrets: secrets)
+        }
         let crime = try await CrimeService.find(victim.$crime.id, on: db)
         let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) }
         let unit = try await CommandUnit.find(crime.$commandUnit.id, on: db)
-        let text = LeafletText(translations, person.language)
         let subject =
             purpose == .confirmation
             ? text.t("confirmation.subject", ["reference": crime.reference]) : text.t("leaflet.subject")
         let officerName =
             officer.map { "\($0.rank.map { $0 + " " } ?? "")\($0.displayName)" } ?? text.t("officer.not_allocated")
+        let isCaseLink = carried?.link.purpose == .track
         let context = ReportContext(
             lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", subject: subject,
             greeting: text.t("greeting", ["name": person.givenName]), confirmation: purpose == .confirmation,
@@ -86,11 +145,51 @@ struct MessageComposer: Sendable {
                     label: text.t("label.officer"),
                     value: [officerName, unit?.name].compactMap { $0 }.joined(separator: ", ")),
             ],
-            contactLine: text.t("contact_line"), rightsHeading: text.t("rights.heading"), rights: text.rights,
+            contactLine: text.t("contact_line"), caseLine: isCaseLink ? text.t("case.line") : nil,
+            caseLink: isCaseLink ? carriedURL : nil, rightsHeading: text.t("rights.heading"), rights: text.rights,
             support: text.t("support"), complaint: text.t("complaint"), footer: text.t("footer"),
-            version: text.version, leafletLink: "\(publicURL)/leaflet?lang=\(text.language.code)")
+            version: text.version,
+            leafletLink: isCaseLink
+                ? "\(publicURL)/leaflet?lang=\(text.language.code)"
+                : carriedURL ?? "\(publicURL)/leaflet?lang=\(text.language.code)")
         let view = try await app.view.render("Messages/report", context)
         return Composed(
-            subject: subject, text: context.plainText, html: String(buffer: view.data), language: text.language.code)
+            subject: subject, text: context.plainText, html: String(buffer: view.data), language: text.language.code,
+            secrets: secrets)
+    }
+
+    /// Six digits for the case page, stored as a hash on the case link, valid for a few minutes.
+    private func oneTimeCode(_ message: OutboundMessage, on db: any Database) async throws -> Composed {
+        guard let linkID = message.linkID, let link = try await VictimLink.find(linkID, on: db) else {
+            throw ProviderError.permanent("the code's case page link is gone")
+        }
+        let code = String(format: "%06d", Int.random(in: 0...999_999))
+        link.codeHash = CaseAccess.codeHash(code, linkID: linkID)
+        link.codeExpiresAt = Date().addingTimeInterval(Double(links.codeMinutes) * 60)
+        try await link.save(on: db)
+        if message.channel == .sms {
+            return Composed(
+                subject: "", text: SafetyGate.smsCodeBody(code: code, minutes: links.codeMinutes), html: nil,
+                language: "en", secrets: [code])
+        }
+        let victim = try await VictimService.find(message.$victim.id, on: db)
+        let person = try await Person.find(victim.$person.id, on: db)
+        let text = LeafletText(translations, person?.language)
+        let subject = text.t("code.subject")
+        let context = ShortContext(
+            lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", subject: subject,
+            greeting: text.t("greeting", ["name": person?.givenName ?? ""]),
+            paragraphs: [text.t("code.text", ["code": code, "minutes": String(links.codeMinutes)])], link: nil,
+            linkText: nil, footer: text.t("footer"), version: text.version)
+        return try await render(context, subject: subject, language: text.language.code, secrets: [code])
+    }
+
+    private func render(_ context: ShortContext, subject: String, language: String, secrets: [String]) async throws
+        -> Composed
+    {
+        let view = try await app.view.render("Messages/short", context)
+        return Composed(
+            subject: subject, text: context.plainText, html: String(buffer: view.data), language: language,
+            secrets: secrets)
     }
 }

@@ -10,11 +10,17 @@ enum MessagePurpose: String, Labelled {
     case confirmation
     /// R5: the Victim Information leaflet.
     case leaflet
+    /// An invitation to rate an interaction with an officer.
+    case feedback
+    /// A one-time code for the victim's case page.
+    case oneTimeCode = "one_time_code"
 
     var label: String {
         switch self {
         case .confirmation: "Written confirmation of the crime report"
         case .leaflet: "Victim Information leaflet"
+        case .feedback: "Feedback invitation"
+        case .oneTimeCode: "Case page code"
         }
     }
 
@@ -23,6 +29,7 @@ enum MessagePurpose: String, Labelled {
         switch self {
         case .confirmation: .writtenConfirmation
         case .leaflet: .informationLeaflet
+        case .feedback, .oneTimeCode: nil
         }
     }
 }
@@ -37,6 +44,11 @@ enum OutboxService {
         var channel: MessageChannel
         var purpose: MessagePurpose
         var idempotencyKey: String
+        /// A personal link the message will carry, made with it (its secret is made when it is rendered).
+        var carries: VictimLink.Purpose? = nil
+        var invitation: FeedbackInvitation? = nil
+        /// Or a link that already exists (a one-time code for a case page link).
+        var linkID: UUID? = nil
     }
 
     struct Settings: Sendable {
@@ -82,7 +94,16 @@ enum OutboxService {
         message.createdByName = context.actor.name
         message.createdAt = Date()
         apply(decision, to: message)
+        message.linkID = ask.linkID
         try await message.create(on: db)
+        if let purpose = ask.carries, message.status != .refused {
+            // Not usable (expired from the start) until the message is rendered and the link activated.
+            let link = try await VictimLinkService.issue(
+                victimID: ask.victimID, purpose: purpose, channel: ask.channel == .sms ? .sms : .email,
+                createdBy: context.actor.name, lifetime: 0, invitation: ask.invitation, messageID: message.id, on: db)
+            message.linkID = link.link.id
+            try await message.save(on: db)
+        }
         try await AuditLog.record(
             .create, "message", message.id,
             summary:
@@ -186,13 +207,14 @@ enum OutboxService {
         do {
             let target = try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
             let composed = try await composer.compose(message, on: db)
+            // What is kept of a sent message has its link or code blanked: the secret lives only in what was sent.
             message.subject = composed.subject
-            message.bodyText = composed.text
-            message.bodyHTML = composed.html
+            message.bodyText = composed.redacted(composed.text)
+            message.bodyHTML = composed.html.map(composed.redacted)
             message.language = composed.language
             message.recipient = target.recipient ?? message.recipient
             message.contactPointID = target.contactPointID
-            let decision = SafetyGate.check(target.facts(body: composed.text))
+            let decision = SafetyGate.check(target.facts(body: composed.redacted(composed.text)))
             guard decision == .send else {
                 apply(decision, to: message)
                 message.claimedBy = nil

@@ -73,9 +73,10 @@ enum ContactService {
         var decision: ContactRule.Decision
     }
 
+    /// Records the attempt; a successful one also invites the victim to rate it (see ``FeedbackService``).
     static func record(
         victimID: UUID, _ d: Draft, requireConfirmation: Bool, confirmed: Bool, context: AccessContext,
-        on db: any Database
+        links: LinkSettings = .init(), on db: any Database
     ) async throws -> Recorded {
         let victim = try await VictimService.find(victimID, on: db)
         try await VictimService.checkAccess(.recordContact, victim, context: context, on: db)
@@ -143,6 +144,11 @@ enum ContactService {
                 .create, "contact", contact.id, summary: "victim \(victimID), successful \(decision.successful)",
                 context: context, on: tx)
             try await ObligationService.recompute([victimID], on: tx)
+            if decision.successful {
+                try await FeedbackService.invite(
+                    victimID: victimID, source: .contact, sourceID: contact.id!, by: context.actor, links: links, on: tx
+                )
+            }
         }
         return Recorded(contact: contact, decision: decision)
     }

@@ -20,6 +20,11 @@ extension VictimService {
         var events: [CaseEvent]
         var duties: [String: String]
         var messages: [OutboundMessage]
+        /// What the victim asked for on their case page.
+        var requests: [CaseRequest]
+        var invitations: [FeedbackInvitation]
+        /// Leaflet and case page links given out (sessions and feedback links are not listed).
+        var links: [VictimLink]
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
@@ -43,7 +48,12 @@ extension VictimService {
             reviewEligibility: try await ReviewService.eligibility(crimeID: crime.id!, on: db),
             events: try await CaseEvent.query(on: db).filter(\.$crime.$id == crime.id!).sort(\.$at).all(),
             duties: Dictionary(policy.rules.map { ($0.code, $0.duty) }, uniquingKeysWith: { first, _ in first }),
-            messages: try await OutboxService.messages(victimID: id, on: db))
+            messages: try await OutboxService.messages(victimID: id, on: db),
+            requests: try await CaseAccess.requests(victimID: id, on: db),
+            invitations: try await FeedbackService.invitations(victimID: id, on: db),
+            links: try await VictimLink.query(on: db).filter(\.$victim.$id == id)
+                .filter(\.$purposeCode ~~ [VictimLink.Purpose.leaflet.rawValue, VictimLink.Purpose.track.rawValue])
+                .sort(\.$createdAt, .descending).limit(20).all())
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.

@@ -104,7 +104,8 @@ enum VictimService {
 
     /// Victim Personal Statement: offered, made, declined, to follow, updated.
     static func recordStatement(
-        victimID: UUID, status rawStatus: String?, note rawNote: String?, context: AccessContext, on db: any Database
+        victimID: UUID, status rawStatus: String?, note rawNote: String?, context: AccessContext,
+        links: LinkSettings = .init(), on db: any Database
     ) async throws {
         let victim = try await find(victimID, on: db)
         try await checkAccess(.recordVictimAction, victim, context: context, on: db)
@@ -128,6 +129,14 @@ enum VictimService {
             try await AuditLog.record(
                 .update, "victim", victimID, summary: "VPS \(status!.rawValue)", context: context, on: tx)
             try await ObligationService.recompute([victimID], on: tx)
+            // Taking a statement is an interaction the victim is asked to rate.
+            if status == .made || status == .updated,
+                let actionID = try await VictimAction.query(on: tx)
+                    .filter(\.$victim.$id == victimID).sort(\.$createdAt, .descending).first()?.id
+            {
+                try await FeedbackService.invite(
+                    victimID: victimID, source: .statement, sourceID: actionID, by: context.actor, links: links, on: tx)
+            }
         }
     }
 }

@@ -1,12 +1,26 @@
+import Fluent
 import Vapor
 import VictimCareDomain
 
 /// The Victim Information leaflet: the twelve rights in plain words, what happens next, support, feedback
 /// and complaints, in the reader's language (chosen, or from the browser's Accept-Language), phone-first,
-/// with a print layout. Public: a victim needs no account to read their rights.
+/// with a print layout. Public: a victim needs no account to read their rights. A victim's own link (`/l/…`)
+/// shows the same leaflet in their recorded language with their crime reference and officer in the case, and
+/// counts as opened (or scanned, when it was given as a QR code).
 struct LeafletController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("leaflet", use: show)
+        routes.get("l", ":secret", use: personal)
+    }
+
+    struct Personal: Encodable {
+        var heading: String
+        var referenceLabel: String
+        var reference: String
+        var officerLabel: String
+        var officer: String
+        var caseLink: String?
+        var caseLinkText: String
     }
 
     struct Context: Encodable {
@@ -34,16 +48,41 @@ struct LeafletController: RouteCollection {
         var languages: [LanguageLink]
         var versionLabel: String
         var version: String
+        var basePath: String
+        var personal: Personal?
     }
 
     @Sendable func show(req: Request) async throws -> Response {
         let translations = req.application.translations
         let chosen = (try? req.query.get(String.self, at: "lang")) ?? Self.preferred(req, translations)
-        let text = LeafletText(translations, chosen)
-        let languages = Language.all.filter { translations.catalogues[$0.code] != nil }.map {
-            Context.LanguageLink(
-                code: $0.code, name: $0.nativeName, dir: $0.rightToLeft ? "rtl" : "ltr", current: $0 == text.language)
+        return try await render(req, LeafletText(translations, chosen), basePath: "/leaflet", personal: nil)
+    }
+
+    @Sendable func personal(req: Request) async throws -> Response {
+        let secret = req.parameters.get("secret") ?? ""
+        switch try await VictimLinkService.find(secret: secret, purposes: [.leaflet], on: req.db) {
+        case .unknown:
+            throw Abort(.notFound, reason: "This link is not valid. The leaflet is at /leaflet")
+        case .expired:
+            throw Abort(.gone, reason: "This link has expired. The leaflet is at /leaflet")
+        case .valid(let link):
+            try await VictimLinkService.recordOpen(link, on: req.db)
+            let facts = try await LeafletFacts.load(link, on: req.db)
+            let chosen = (try? req.query.get(String.self, at: "lang")) ?? facts.language
+            let text = LeafletText(req.application.translations, chosen)
+            let personal = Personal(
+                heading: text.t("personal.heading"), referenceLabel: text.t("label.reference"),
+                reference: facts.reference, officerLabel: text.t("label.officer"),
+                officer: facts.officer ?? text.t("officer.not_allocated"), caseLink: nil,
+                caseLinkText: text.t("case.link_text"))
+            return try await render(req, text, basePath: "/l/\(secret)", personal: personal)
         }
+    }
+
+    private func render(_ req: Request, _ text: LeafletText, basePath: String, personal: Personal?) async throws
+        -> Response
+    {
+        let languages = Self.languages(req, current: text.language)
         let context = Context(
             lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", title: text.t("leaflet.subject"),
             nextHeading: text.t("next.heading"), nextText: text.t("next.text"),
@@ -52,11 +91,20 @@ struct LeafletController: RouteCollection {
             feedbackHeading: text.t("feedback.heading"),
             feedbackText: text.t("feedback.text"), complaintHeading: text.t("complaint.heading"),
             complaint: text.t("complaint"), languagesHeading: text.t("languages.heading"), languages: languages,
-            versionLabel: text.t("version.label"), version: text.version)
+            versionLabel: text.t("version.label"), version: text.version, basePath: basePath, personal: personal)
         let response = try await req.view.render("Public/leaflet", context).encodeResponse(for: req)
         response.headers.replaceOrAdd(name: .contentLanguage, value: text.language.code)
         response.headers.replaceOrAdd(name: .vary, value: "Accept-Language")
         return response
+    }
+
+    /// The languages with a catalogue, as links to the same page in each.
+    static func languages(_ req: Request, current: Language) -> [Context.LanguageLink] {
+        let translations = req.application.translations
+        return Language.all.filter { translations.catalogues[$0.code] != nil }.map {
+            Context.LanguageLink(
+                code: $0.code, name: $0.nativeName, dir: $0.rightToLeft ? "rtl" : "ltr", current: $0 == current)
+        }
     }
 
     /// The first language in Accept-Language that has a catalogue.
@@ -70,5 +118,26 @@ struct LeafletController: RouteCollection {
         }
         return ranked.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map(\.0)
             .first { translations.catalogues[$0] != nil }
+    }
+}
+
+/// What a victim's own leaflet shows about their case: the reference and the officer in the case, nothing else.
+struct LeafletFacts: Sendable {
+    var language: String
+    var reference: String
+    var officer: String?
+
+    static func load(_ link: VictimLink, on db: any Database) async throws -> LeafletFacts {
+        let victim = try await VictimService.find(link.$victim.id, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) }
+        let unit = try await CommandUnit.find(crime.$commandUnit.id, on: db)
+        return LeafletFacts(
+            language: person.language, reference: crime.reference,
+            officer: officer.map { o in
+                ["\(o.rank.map { $0 + " " } ?? "")\(o.displayName)", unit?.name].compactMap { $0 }.joined(
+                    separator: ", ")
+            })
     }
 }

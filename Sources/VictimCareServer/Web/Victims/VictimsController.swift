@@ -82,6 +82,36 @@ struct VictimsController: RouteCollection {
         var anyHeld: Bool
         var canClearMessaging: Bool
         var messagingCleared: String
+        var requests: [RequestLine]
+        var openRequests: Int
+        var invitations: [InvitationLine]
+        var links: [LinkLine]
+        var canMessage: Bool
+    }
+
+    struct RequestLine: Encodable {
+        var id: UUID
+        var at: String
+        var what: String
+        var detail: String
+        var acknowledged: String?
+    }
+
+    struct InvitationLine: Encodable {
+        var id: UUID
+        var at: String
+        var officer: String
+        var how: String
+        var status: String
+        var canShow: Bool
+    }
+
+    struct LinkLine: Encodable {
+        var at: String
+        var what: String
+        var how: String
+        var by: String
+        var opened: String
     }
 
     @Sendable func show(req: Request) async throws -> Response {
@@ -183,7 +213,32 @@ struct VictimsController: RouteCollection {
             canClearMessaging: AccessPolicy.grants(context.actor, .clearMessaging),
             messagingCleared: d.victim.messagingClearedAt.map {
                 "Recorded as safe to message by \(d.victim.messagingClearedByName ?? "an officer"), \(Display.time($0))"
-            } ?? "")
+            } ?? "",
+            requests: d.requests.map { r in
+                RequestLine(
+                    id: r.id!, at: Display.time(r.createdAt), what: r.kind?.label ?? r.kindCode, detail: r.detail,
+                    acknowledged: r.acknowledgedAt.map {
+                        "Seen by \(r.acknowledgedByName ?? "an officer"), \(Display.time($0))"
+                    })
+            }, openRequests: d.requests.filter { $0.acknowledgedAt == nil }.count,
+            invitations: d.invitations.map { i in
+                let expired = i.expiresAt <= now
+                return InvitationLine(
+                    id: i.id!, at: Display.time(i.createdAt), officer: i.officerName,
+                    how: i.channelCode == "qr"
+                        ? "To show as a QR code" : (MessageChannel(rawValue: i.channelCode)?.label ?? i.channelCode),
+                    status: i.respondedAt.map { "Answered \(Display.time($0))" } ?? (expired ? "Expired" : "Waiting"),
+                    canShow: canRecord && i.respondedAt == nil && !expired)
+            },
+            links: d.links.map { l in
+                LinkLine(
+                    at: Display.time(l.createdAt),
+                    what: l.purpose == .track ? "Case page link" : "Leaflet link",
+                    how: l.channel == .qr ? "QR code shown" : (l.channel == .sms ? "Text message" : "Email"),
+                    by: l.createdByName,
+                    opened: l.firstOpenedAt.map { "First opened \(Display.time($0)), \(l.openCount) in all" }
+                        ?? (l.expiresAt <= l.createdAt ? "Not sent yet" : "Not opened"))
+            }, canMessage: AccessPolicy.grants(context.actor, .messageVictim))
         return try await req.render("Victims/show", ctx, status: status)
     }
 
@@ -221,7 +276,7 @@ struct VictimsController: RouteCollection {
         do {
             let recorded = try await ContactService.record(
                 victimID: id, draft, requireConfirmation: true, confirmed: form.confirmWarnings == "yes",
-                context: try req.accessContext(), on: req.db)
+                context: try req.accessContext(), links: req.config.links, on: req.db)
             let verdict =
                 recorded.decision.successful
                 ? "Successful contact recorded."
@@ -290,7 +345,8 @@ struct VictimsController: RouteCollection {
         let form = try req.content.decode(StatementForm.self)
         do {
             try await VictimService.recordStatement(
-                victimID: id, status: form.vpsStatus, note: form.vpsNote, context: try req.accessContext(), on: req.db)
+                victimID: id, status: form.vpsStatus, note: form.vpsNote, context: try req.accessContext(),
+                links: req.config.links, on: req.db)
         } catch DomainError.invalid(let errors) {
             return try await render(
                 req, id: id, values: ["vpsStatus": form.vpsStatus ?? ""], warnings: [], errors: errors,

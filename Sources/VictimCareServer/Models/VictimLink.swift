@@ -1,0 +1,128 @@
+import Fluent
+import Foundation
+
+/// A personal link for one victim. Only the SHA-256 of its 256-bit secret is stored; the secret itself exists
+/// in the message, QR code or page that gave it out.
+final class VictimLink: Model, @unchecked Sendable {
+    static let schema = "victim_links"
+
+    enum Purpose: String, Sendable, CaseIterable {
+        /// The leaflet with the victim's crime reference and officer.
+        case leaflet
+        /// The way in to the victim's case page (needs a second factor).
+        case track
+        /// A feedback form for one interaction.
+        case feedback
+        /// A signed-in visit to the case page, after the second factor.
+        case session
+    }
+
+    enum Channel: String, Sendable, CaseIterable {
+        case email, sms, qr
+        /// Set by the case page itself (sessions).
+        case web
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "victim_id") var victim: Victim
+    @Field(key: "purpose") var purposeCode: String
+    @Field(key: "channel") var channelCode: String
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+    @Field(key: "created_by_name") var createdByName: String
+    @OptionalField(key: "officer_id") var officerID: UUID?
+    @OptionalField(key: "team_id") var teamID: UUID?
+    @Field(key: "command_unit_id") var commandUnitID: UUID
+    @OptionalField(key: "invitation_id") var invitationID: UUID?
+    @OptionalField(key: "message_id") var messageID: UUID?
+    @OptionalField(key: "parent_id") var parentID: UUID?
+    @OptionalField(key: "first_opened_at") var firstOpenedAt: Date?
+    @Field(key: "open_count") var openCount: Int
+    @Field(key: "failed_attempts") var failedAttempts: Int
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @OptionalField(key: "code_hash") var codeHash: String?
+    @OptionalField(key: "code_expires_at") var codeExpiresAt: Date?
+
+    init() {}
+
+    var purpose: Purpose? { Purpose(rawValue: purposeCode) }
+    var channel: Channel? { Channel(rawValue: channelCode) }
+
+    func usable(at now: Date = Date()) -> Bool { revokedAt == nil && expiresAt > now }
+}
+
+/// An invitation to rate one interaction with an officer; one response at most.
+final class FeedbackInvitation: Model, @unchecked Sendable {
+    static let schema = "feedback_invitations"
+
+    enum Source: String, Sendable {
+        case contact, statement
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "victim_id") var victim: Victim
+    @Field(key: "source") var sourceCode: String
+    @Field(key: "source_id") var sourceID: UUID
+    @OptionalField(key: "officer_id") var officerID: UUID?
+    @Field(key: "officer_name") var officerName: String
+    @OptionalField(key: "team_id") var teamID: UUID?
+    @Field(key: "command_unit_id") var commandUnitID: UUID
+    @Field(key: "channel") var channelCode: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "responded_at") var respondedAt: Date?
+
+    init() {}
+}
+
+/// A victim's answers about one interaction.
+final class FeedbackResponse: Model, @unchecked Sendable {
+    static let schema = "feedback_responses"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "invitation_id") var invitation: FeedbackInvitation
+    @Field(key: "submitted_at") var submittedAt: Date
+    @Field(key: "satisfaction") var satisfaction: Int
+    @Field(key: "fair_and_respectful") var fairAndRespectful: String
+    @Field(key: "kept_informed") var keptInformed: String
+    @Field(key: "understood_next") var understoodNext: String
+    @OptionalField(key: "comment") var comment: String?
+    @Field(key: "language") var language: String
+
+    init() {}
+}
+
+/// Something a victim asked for on their case page; the officer sees it and acknowledges it.
+final class CaseRequest: Model, @unchecked Sendable {
+    static let schema = "victim_requests"
+
+    enum Kind: String, Sendable {
+        case callBack = "call_back"
+        case contactPreference = "contact_preference"
+        case optOut = "opt_out"
+        case optIn = "opt_in"
+
+        var label: String {
+            switch self {
+            case .callBack: "Asked for a call back"
+            case .contactPreference: "Changed how to be contacted"
+            case .optOut: "Opted out of messages"
+            case .optIn: "Opted back in to messages"
+            }
+        }
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "victim_id") var victim: Victim
+    @Field(key: "kind") var kindCode: String
+    @Field(key: "detail") var detail: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "acknowledged_at") var acknowledgedAt: Date?
+    @OptionalField(key: "acknowledged_by_name") var acknowledgedByName: String?
+
+    init() {}
+
+    var kind: Kind? { Kind(rawValue: kindCode) }
+}

@@ -1,0 +1,204 @@
+import Fluent
+import Foundation
+import VictimCareDomain
+
+/// The victim's own case page ("track my crime"). A case link alone shows nothing: the victim also gives their
+/// date of birth or a one-time code sent by their preferred safe channel. Wrong answers count against the link,
+/// which locks for a while after a few; a right answer starts a short session (itself a link, hashed).
+/// Everything the victim asks for is recorded and shown to the officer.
+enum CaseAccess {
+    static func codeHash(_ code: String, linkID: UUID) -> String {
+        Secrets.sha256Hex("\(linkID.uuidString.lowercased()):\(code)")
+    }
+
+    enum Factor: Sendable {
+        case dateOfBirth(String?)
+        case code(String?)
+    }
+
+    /// Checks the second factor; on success returns a new session for the case page.
+    static func verify(
+        _ link: VictimLink, _ factor: Factor, settings: LinkSettings, ip: String?, on db: any Database
+    ) async throws -> VictimLinkService.Issued {
+        let now = Date()
+        if let until = link.lockedUntil, until > now {
+            throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
+        }
+        let victim = try await VictimService.find(link.$victim.id, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        let right: Bool
+        let field: String
+        let message: String
+        switch factor {
+        case .dateOfBirth(let raw):
+            field = "dobDay"
+            guard let raw, let given = LocalDate(raw) else {
+                throw DomainError.invalid(field, "Enter your date of birth, for example 27 3 1985")
+            }
+            guard let recorded = person.dateOfBirth.flatMap(LocalDate.init) else {
+                throw DomainError.invalid(field, "We do not have your date of birth; ask for a code instead")
+            }
+            right = given == recorded
+            message = "That date of birth does not match our records"
+        case .code(let raw):
+            field = "code"
+            let code = (raw ?? "").filter(\.isNumber)
+            guard code.count == 6 else { throw DomainError.invalid(field, "Enter the 6-digit code we sent you") }
+            right =
+                link.codeHash == codeHash(code, linkID: link.id!) && (link.codeExpiresAt.map { $0 > now } ?? false)
+            message = "That code is wrong or has expired; ask for a new one"
+        }
+        guard right else {
+            link.failedAttempts += 1
+            if link.failedAttempts >= settings.maxAttempts {
+                link.failedAttempts = 0
+                link.lockedUntil = now.addingTimeInterval(Double(settings.lockMinutes) * 60)
+            }
+            try await link.save(on: db)
+            try await AuditLog.recordVictim(
+                .signInFailed, "victim", victim.id, summary: "case page: second factor wrong", ip: ip, on: db)
+            if let until = link.lockedUntil, until > now {
+                throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
+            }
+            throw DomainError.invalid(field, message)
+        }
+        return try await db.transaction { tx in
+            link.failedAttempts = 0
+            link.lockedUntil = nil
+            link.codeHash = nil
+            link.codeExpiresAt = nil
+            try await link.save(on: tx)
+            try await VictimLinkService.recordOpen(link, on: tx)
+            try await AuditLog.recordVictim(
+                .signIn, "victim", victim.id, summary: "case page opened", ip: ip, on: tx)
+            return try await VictimLinkService.issue(
+                victimID: victim.id!, purpose: .session, channel: .web, createdBy: "Victim (own case page)",
+                lifetime: settings.lifetime(.session), parentID: link.id, on: tx)
+        }
+    }
+
+    /// Sends a one-time code by the victim's preferred channel if it is a safe email or phone; at most three
+    /// in fifteen minutes. Returns the channel used, or explains why none can be.
+    static func sendCode(_ link: VictimLink, ip: String?, on db: any Database) async throws -> MessageChannel {
+        let now = Date()
+        if let until = link.lockedUntil, until > now {
+            throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
+        }
+        let recent = try await OutboundMessage.query(on: db).filter(\.$linkID == link.id)
+            .filter(\.$purpose == MessagePurpose.oneTimeCode.rawValue)
+            .filter(\.$createdAt > now.addingTimeInterval(-900)).count()
+        guard recent < 3 else { throw DomainError.rateLimited(retryAfterSeconds: 900) }
+        let victim = try await VictimService.find(link.$victim.id, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        let preferred = ContactMethod.code(person.preferredContact)
+        let order: [MessageChannel] = preferred == .sms || preferred == .phone ? [.sms, .email] : [.email, .sms]
+        for channel in order {
+            let facts = try await GateFacts.load(victimID: victim.id!, channel: channel, on: db)
+            guard SafetyGate.check(facts.facts(body: SafetyGate.smsCodeBody(code: "000000", minutes: 10))) == .send
+            else { continue }
+            try await OutboxService.enqueue(
+                .init(
+                    victimID: victim.id!, channel: channel, purpose: .oneTimeCode,
+                    idempotencyKey: "code:\(link.id!.uuidString.lowercased()):\(UUID().uuidString.lowercased())",
+                    linkID: link.id),
+                facts: facts, context: .system, on: db)
+            try await AuditLog.recordVictim(
+                .create, "message", victim.id, summary: "case page code asked for by \(channel.rawValue)", ip: ip,
+                on: db)
+            return channel
+        }
+        throw DomainError.conflict(
+            field: "code",
+            message: "We cannot send you a code safely. Use your date of birth, or call 101 and ask for your officer")
+    }
+
+    /// The session a case page cookie holds, if it is still good.
+    static func session(secret: String?, on db: any Database) async throws -> VictimLink? {
+        guard let secret,
+            case .valid(let link) = try await VictimLinkService.find(
+                secret: secret, purposes: [.session], on: db)
+        else { return nil }
+        return link
+    }
+
+    /// Ends a session (the victim signs out).
+    static func end(_ session: VictimLink, on db: any Database) async throws {
+        session.revokedAt = Date()
+        try await session.save(on: db)
+    }
+
+    // MARK: what the victim asks for
+
+    static func requestCallBack(victimID: UUID, when raw: String?, ip: String?, on db: any Database) async throws {
+        var v = Validator()
+        let when = v.optional(raw, "callBackTimes", "when to call", max: 200)
+        try v.check()
+        try await record(.callBack, victimID: victimID, detail: when ?? "Any time", ip: ip, on: db)
+    }
+
+    static func changeContact(
+        victimID: UUID, method raw: String?, times rawTimes: String?, ip: String?, on db: any Database
+    ) async throws {
+        var v = Validator()
+        let method = v.requiredCode(raw, "preferredContact", "how you want us to contact you", as: ContactMethod.self)
+        let times = v.optional(rawTimes, "preferredTimes", "the best times", max: 200)
+        if method == .video { v.fail("preferredContact", "Choose phone, email, text message, letter or in person") }
+        try v.check()
+        let victim = try await VictimService.find(victimID, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        try await db.transaction { tx in
+            person.preferredContact = method!.rawValue
+            person.preferredTimes = times
+            try await person.save(on: tx)
+            try await record(
+                .contactPreference, victimID: victimID,
+                detail: method!.label + (times.map { ", \($0)" } ?? ""), ip: ip, on: tx)
+            // The preferred method decides which contacts count: what is owed is worked out again.
+            try await VictimService.recomputePerson(person.id!, on: tx)
+        }
+    }
+
+    static func setOptOut(victimID: UUID, _ optOut: Bool, ip: String?, on db: any Database) async throws {
+        let victim = try await VictimService.find(victimID, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        try await db.transaction { tx in
+            person.messagesOptOutValue = optOut
+            try await person.save(on: tx)
+            try await record(
+                optOut ? .optOut : .optIn, victimID: victimID,
+                detail: optOut ? "No more emails or text messages" : "Emails and text messages again", ip: ip, on: tx)
+        }
+    }
+
+    private static func record(
+        _ kind: CaseRequest.Kind, victimID: UUID, detail: String, ip: String?, on db: any Database
+    ) async throws {
+        let request = CaseRequest()
+        request.$victim.id = victimID
+        request.kindCode = kind.rawValue
+        request.detail = detail
+        request.createdAt = Date()
+        try await request.create(on: db)
+        try await AuditLog.recordVictim(.create, "victim_request", request.id, summary: kind.rawValue, ip: ip, on: db)
+    }
+
+    /// The officer sees what the victim asked for and marks it dealt with.
+    static func acknowledge(_ requestID: UUID, context: AccessContext, on db: any Database) async throws {
+        guard let request = try await CaseRequest.find(requestID, on: db) else {
+            throw DomainError.notFound("request")
+        }
+        let victim = try await VictimService.find(request.$victim.id, on: db)
+        try await VictimService.checkAccess(.recordContact, victim, context: context, on: db)
+        guard request.acknowledgedAt == nil else { return }
+        request.acknowledgedAt = Date()
+        request.acknowledgedByName = context.actor.name
+        try await request.save(on: db)
+        try await AuditLog.record(
+            .update, "victim_request", requestID, summary: "acknowledged", context: context, on: db)
+    }
+
+    static func requests(victimID: UUID, on db: any Database) async throws -> [CaseRequest] {
+        try await CaseRequest.query(on: db).filter(\.$victim.$id == victimID).sort(\.$createdAt, .descending)
+            .limit(50).all()
+    }
+}
