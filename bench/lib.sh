@@ -148,3 +148,51 @@ recompute_once() {
     measure "$WORK/recompute.time" "$BIN" recompute "$@" > "$WORK/recompute.out" 2>&1
     echo "$label: $(tr '\r' '\n' < "$WORK/recompute.out" | grep Recomputed | tail -n 1) $(cat "$WORK/recompute.time")"
 }
+
+# Issue 4: the outbox's throughput to a local SMTP server and to a local Notify-speaking server, from a queue of
+# $MESSAGES messages (half written confirmations, half leaflets, each with its personal link); then the leaflet
+# page, public and personal, under 64 connections.
+bench_outbox() { # label
+    local label=$1 crimes=$(( MESSAGES / 2 )) token
+    "$BIN" migrate >/dev/null
+    token=$("$BIN" create-token --name "bench-$RANDOM" --role administrator --quiet)
+    # Queue without sending: the worker would look only once a day.
+    MESSAGE_PROVIDER=smtp SMTP_PORT=1 OUTBOX_POLL_SECONDS=86400 start_server
+    echo "$label $(python3 "$ROOT/bench/make_crimes.py" "$BASE" "$token" "$crimes")"
+    stop_server
+    echo "$label queued: $(sql "SELECT COUNT(*) FROM messages WHERE status = 'queued'")"
+    # Notify first: the SMTP run comes last so that the personal links it captures are the live ones.
+    outbox_run "$label" notify
+    sql "UPDATE messages SET status = 'queued', attempts = 0, sent_at = NULL, next_attempt_at = created_at" >/dev/null
+    outbox_run "$label" smtp
+    # The leaflet page: the public one, and victims' own links (each opening is recorded, a write).
+    start_server
+    echo "/leaflet?lang=en" > "$WORK/leaflet.paths"
+    head -n 2000 "$WORK/links.txt" > "$WORK/personal.paths"
+    run_wrk "$label" leaflet_public 64 20 "$WORK/leaflet.paths"
+    run_wrk "$label" leaflet_personal 64 20 "$WORK/personal.paths"
+    stop_server
+}
+outbox_run() { # label provider
+    local label=$1 provider=$2 sink_port key total start end
+    sink_port=$(free_port)
+    key="bench_key-$(python3 -c 'import uuid; print(uuid.uuid4())')-$(python3 -c 'import uuid; print(uuid.uuid4())')"
+    if [ "$provider" = smtp ]; then
+        python3 "$ROOT/bench/sinks.py" smtp "$sink_port" "$WORK/links.txt" > "$WORK/sink.out" &
+    else
+        python3 "$ROOT/bench/sinks.py" notify "$sink_port" "$key" > "$WORK/sink.out" &
+    fi
+    local sink=$!
+    for _ in $(seq 1 50); do grep -q ready "$WORK/sink.out" 2>/dev/null && break; sleep 0.1; done
+    total=$(sql "SELECT COUNT(*) FROM messages WHERE status = 'queued'")
+    start=$(date +%s.%N)
+    MESSAGE_PROVIDER=$provider SMTP_HOST=127.0.0.1 SMTP_PORT=$sink_port NOTIFY_BASE_URL="http://127.0.0.1:$sink_port" \
+        NOTIFY_API_KEY=$key NOTIFY_EMAIL_TEMPLATE_ID=bench-email NOTIFY_SMS_TEMPLATE_ID=bench-sms OUTBOX_POLL_SECONDS=1 \
+        start_server
+    while [ "$(sql "SELECT COUNT(*) FROM messages WHERE status IN ('queued', 'sending')")" != 0 ]; do sleep 0.25; done
+    end=$(date +%s.%N)
+    echo "$label outbox_$provider: messages=$total sent=$(sql "SELECT COUNT(*) FROM messages WHERE status = 'sent'") dead=$(sql "SELECT COUNT(*) FROM messages WHERE status = 'dead'") seconds=$(python3 -c "print(round($end - $start, 2))") per_second=$(python3 -c "print(round($total / ($end - $start)))") serve_rss_kib=$(rss_kib "$SERVER")"
+    stop_server
+    kill "$sink" && wait "$sink" 2>/dev/null || true
+    echo "$label outbox_$provider sink: $(tail -n 1 "$WORK/sink.out")"
+}
