@@ -181,12 +181,13 @@ enum OutboxService {
         let claimed = try await OutboundMessage.query(on: db).filter(\.$claimedBy == token)
             .filter(\.$statusCode == OutboundMessage.Status.sending.rawValue).all()
         guard !claimed.isEmpty else { return 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let sent = try await withThrowingTaskGroup(of: OutboundMessage?.self) { group in
             var running = 0
+            var sent: [OutboundMessage] = []
             for message in claimed {
-                if running >= settings.concurrency {
-                    _ = try await group.next()
+                if running >= settings.concurrency, let done = try await group.next() {
                     running -= 1
+                    if let done { sent.append(done) }
                 }
                 group.addTask {
                     await deliver(
@@ -194,15 +195,36 @@ enum OutboxService {
                 }
                 running += 1
             }
-            try await group.waitForAll()
+            for try await done in group { if let done { sent.append(done) } }
+            return sent
         }
+        try await recordSent(sent, logger: logger, on: db)
         return claimed.count
     }
 
+    /// Marks the batch's delivered messages sent, and records the duties they meet, in one transaction: one
+    /// commit and one recompute for the batch rather than one per message. A crash before it leaves them
+    /// `sending`; they are claimed again after `staleClaim` (at least once, as with any crash after a send).
+    private static func recordSent(_ sent: [OutboundMessage], logger: Logger, on db: any Database) async throws {
+        guard !sent.isEmpty else { return }
+        do {
+            try await db.transaction { tx in
+                for message in sent { try await message.save(on: tx) }
+                try await recordDelivery(sent, on: tx)
+            }
+        } catch {
+            logger.error(
+                "sent messages could not be recorded; they will be retried", metadata: ["count": "\(sent.count)"])
+            throw error
+        }
+    }
+
+    /// Renders, checks and hands over one message; returns it, marked sent but not yet saved, if the provider
+    /// took it. Anything else (stopped by the gate, failed) is saved here.
     private static func deliver(
         _ message: OutboundMessage, provider: any MessageProvider, composer: MessageComposer, settings: Settings,
         logger: Logger, on db: any Database
-    ) async {
+    ) async -> OutboundMessage? {
         let id = message.id!
         do {
             let target = try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
@@ -222,7 +244,7 @@ enum OutboxService {
                 logger.notice(
                     "message stopped by the safety gate",
                     metadata: ["message_id": "\(id)", "status": "\(message.statusCode)"])
-                return
+                return nil
             }
             guard provider.channels.contains(message.channel) else {
                 throw ProviderError.permanent("the \(provider.name) provider does not send \(message.channel.rawValue)")
@@ -238,10 +260,7 @@ enum OutboxService {
             message.providerReference = reference
             message.lastError = nil
             message.claimedBy = nil
-            try await db.transaction { tx in
-                try await message.save(on: tx)
-                try await recordDelivery(message, on: tx)
-            }
+            return message
         } catch {
             let failure = error as? ProviderError ?? .temporary("\(type(of: error))")
             message.attempts += 1
@@ -260,6 +279,7 @@ enum OutboxService {
                 "message not delivered",
                 metadata: ["message_id": "\(id)", "attempts": "\(message.attempts)", "status": "\(message.statusCode)"])
             try? await message.save(on: db)
+            return nil
         }
     }
 
@@ -269,18 +289,22 @@ enum OutboxService {
         return base * Double.random(in: 1...1.2)
     }
 
-    /// A delivered confirmation or leaflet meets its duty: recorded as done, and the victim's obligations
-    /// recomputed, in the transaction that marks the message sent.
-    private static func recordDelivery(_ message: OutboundMessage, on db: any Database) async throws {
-        guard let kind = MessagePurpose(rawValue: message.purpose)?.meets else { return }
-        let victimID = message.$victim.id
-        try await VictimService.bumpFacts([victimID], on: db)
-        try await VictimAction(
-            victimID: victimID, kind: kind.rawValue, at: message.sentAt ?? Date(), method: message.channelCode,
-            note: "Sent by the outbox (message \(message.id!.uuidString.lowercased()))", byUserID: nil,
-            byName: "VictimCare outbox"
-        ).create(on: db)
-        try await ObligationService.recompute([victimID], on: db)
+    /// A delivered confirmation or leaflet meets its duty: recorded as done, and the victims' obligations
+    /// recomputed, in the transaction that marks the messages sent.
+    private static func recordDelivery(_ messages: [OutboundMessage], on db: any Database) async throws {
+        let meeting = messages.compactMap { m in MessagePurpose(rawValue: m.purpose)?.meets.map { (m, $0) } }
+        guard !meeting.isEmpty else { return }
+        let victims = Array(Set(meeting.map { $0.0.$victim.id }))
+        try await VictimService.bumpFacts(victims, on: db)
+        for (message, kind) in meeting {
+            try await VictimAction(
+                victimID: message.$victim.id, kind: kind.rawValue, at: message.sentAt ?? Date(),
+                method: message.channelCode,
+                note: "Sent by the outbox (message \(message.id!.uuidString.lowercased()))", byUserID: nil,
+                byName: "VictimCare outbox"
+            ).create(on: db)
+        }
+        try await ObligationService.recompute(victims, on: db)
     }
 
     /// Dead letters and held messages, for administrators.

@@ -1,4 +1,6 @@
 import Fluent
+import NIOConcurrencyHelpers
+import NIOCore
 import Vapor
 import VictimCareDomain
 
@@ -8,6 +10,19 @@ import VictimCareDomain
 /// shows the same leaflet in their recorded language with their crime reference and officer in the case, and
 /// counts as opened (or scanned, when it was given as a QR code).
 struct LeafletController: RouteCollection {
+    /// The public leaflet is the same for everyone in a language until the catalogues change, which needs a
+    /// restart: each language is rendered once and served from memory (not in development, where templates
+    /// are re-read on every request).
+    final class PageCache: @unchecked Sendable {
+        private let lock = NIOLock()
+        private var pages: [String: ByteBuffer] = [:]
+
+        func page(_ language: String) -> ByteBuffer? { lock.withLock { pages[language] } }
+        func store(_ language: String, _ body: ByteBuffer) { lock.withLock { pages[language] = body } }
+    }
+
+    let cache = PageCache()
+
     func boot(routes: any RoutesBuilder) throws {
         routes.get("leaflet", use: show)
         routes.get("l", ":secret", use: personal)
@@ -55,7 +70,22 @@ struct LeafletController: RouteCollection {
     @Sendable func show(req: Request) async throws -> Response {
         let translations = req.application.translations
         let chosen = (try? req.query.get(String.self, at: "lang")) ?? Self.preferred(req, translations)
-        return try await render(req, LeafletText(translations, chosen), basePath: "/leaflet", personal: nil)
+        let text = LeafletText(translations, chosen)
+        let cacheable = req.application.environment != .development
+        if cacheable, let body = cache.page(text.language.code) {
+            return Self.respond(body, language: text.language.code)
+        }
+        let response = try await render(req, text, basePath: "/leaflet", personal: nil)
+        if cacheable, let body = response.body.buffer { cache.store(text.language.code, body) }
+        return response
+    }
+
+    private static func respond(_ body: ByteBuffer, language: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        headers.replaceOrAdd(name: .contentLanguage, value: language)
+        headers.replaceOrAdd(name: .vary, value: "Accept-Language")
+        return Response(status: .ok, headers: headers, body: .init(buffer: body))
     }
 
     @Sendable func personal(req: Request) async throws -> Response {
