@@ -196,3 +196,26 @@ outbox_run() { # label provider
     kill "$sink" && wait "$sink" 2>/dev/null || true
     echo "$label outbox_$provider sink: $(tail -n 1 "$WORK/sink.out")"
 }
+
+# Issue 5: the daily transfer. `demo-data` at $CRIMES, then every consenting victim's referral waits again;
+# one day's batch (the first $DAY of them) and then everyone, each timed with its peak memory.
+bench_referrals() { # label
+    local label=$1 total
+    bench_load "$label"
+    sql "UPDATE referrals SET status = 'ready', batch_id = NULL, sent_at = NULL, status_at = NULL" >/dev/null
+    total=$(sql "SELECT COUNT(*) FROM referrals WHERE status = 'ready'")
+    # Hold back all but one day's worth, so the first run is a day's batch.
+    sql "UPDATE referrals SET status = 'held' WHERE status = 'ready' AND id NOT IN (SELECT id FROM referrals WHERE status = 'ready' ORDER BY id LIMIT $DAY)" >/dev/null
+    export_once "$label day_batch"
+    sql "UPDATE referrals SET status = 'ready' WHERE status = 'held'" >/dev/null
+    export_once "$label everyone_else"
+    echo "$label referrals: total=$total sent=$(sql "SELECT COUNT(*) FROM referrals WHERE status = 'sent'") batches=$(sql 'SELECT COUNT(*) FROM referral_batches')"
+}
+export_once() {
+    local label=$1 victims
+    victims=$(sql "SELECT COUNT(*) FROM referrals WHERE status = 'ready'")
+    measure "$WORK/export.time" "$BIN" referrals export --dir "$WORK/referrals" > "$WORK/export.out" 2>&1
+    local elapsed
+    elapsed=$(sed 's/.*elapsed_s=\([0-9.]*\).*/\1/' "$WORK/export.time")
+    echo "$label: victims=$victims $(cat "$WORK/export.time") victims_per_second=$(python3 -c "print(round($victims / max($elapsed, 0.01)))") files_mib=$(( $(du -sb "$WORK/referrals" | cut -f1) / 1048576 ))"
+}

@@ -89,6 +89,8 @@ public enum AccessPolicy {
             return frontLine.union([.administrator])
         case .viewCommunicationsReports:
             return [.supervisor, .commandUnitLead, .forceAnalyst, .administrator]
+        case .manageReferrals:
+            return [.supportPartner, .administrator]
         }
     }
 }

@@ -31,4 +31,6 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageOutbox
     /// Leaflet provision and feedback results, in aggregate.
     case viewCommunicationsReports
+    /// The support service's side of referrals: see those sent to it, record what happened next.
+    case manageReferrals
 }

@@ -28,6 +28,7 @@ struct AppConfig: Sendable {
     var adminPassword: String?
     var messaging = MessagingConfig()
     var links = LinkSettings()
+    var referrals = ReferralConfig()
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
@@ -87,7 +88,14 @@ struct AppConfig: Sendable {
                 sessionMinutes: int("CASE_SESSION_MINUTES", 30),
                 codeMinutes: int("CASE_CODE_MINUTES", 10),
                 maxAttempts: int("CASE_MAX_ATTEMPTS", 5),
-                lockMinutes: int("CASE_LOCK_MINUTES", 15))
+                lockMinutes: int("CASE_LOCK_MINUTES", 15)),
+            referrals: ReferralConfig(
+                export: .init(
+                    directory: env["REFERRAL_DIRECTORY"] ?? "data/referrals",
+                    endpoint: env["REFERRAL_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 },
+                    signingKey: env["REFERRAL_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }),
+                exportHours: int("REFERRAL_EXPORT_HOURS", 24),
+                acknowledgeHours: int("REFERRAL_ACK_HOURS", 48))
         )
     }
 }
@@ -129,4 +137,13 @@ struct LinkSettings: Sendable {
         case .session: Double(sessionMinutes) * 60
         }
     }
+}
+
+/// The daily transfer to the support service.
+struct ReferralConfig: Sendable {
+    var export = ReferralExport.Settings(directory: "data/referrals", endpoint: nil, signingKey: nil)
+    /// How often each node looks for a batch to send (0: only `victimcare referrals export`).
+    var exportHours = 24
+    /// A referral the service has not acknowledged (received) within this many hours is flagged.
+    var acknowledgeHours = 48
 }

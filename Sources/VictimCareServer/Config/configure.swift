@@ -21,6 +21,10 @@ func configure(_ app: Application, config: AppConfig) async throws {
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
+        if config.referrals.exportHours > 0 {
+            app.lifecycle.use(
+                PollingWorker.referrals(every: Double(config.referrals.exportHours) * 3600, config.referrals.export))
+        }
     }
     try routes(app)
 }

@@ -26,6 +26,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: VictimsController())
     try signedIn.register(collection: VictimLinksController())
     try signedIn.register(collection: CommunicationsReportController())
+    try signedIn.register(collection: ReferralsController())
     try signedIn.register(collection: AssessmentController())
     try signedIn.register(collection: CaseEventsController())
     try signedIn.register(collection: WorklistsController())
@@ -37,4 +38,5 @@ func routes(_ app: Application) throws {
     try api.register(collection: PeopleAPIController())
     try api.register(collection: OrganisationAPIController())
     try api.register(collection: VictimsAPIController())
+    try api.register(collection: ReferralsAPIController())
 }

@@ -61,4 +61,20 @@ extension PollingWorker {
                 logger: logger, on: app.db) > 0
         }
     }
+
+    /// The daily transfer of referrals. Every node looks every few minutes; a batch is made when the last one
+    /// is `every` old (open batches, left by a crash, are delivered at once). Claiming is a transaction, so two
+    /// nodes looking at once cannot send anyone twice.
+    static func referrals(every: TimeInterval, _ settings: ReferralExport.Settings) -> PollingWorker {
+        PollingWorker(name: "referrals", interval: .seconds(300)) { app, logger in
+            let open = try await ReferralBatch.query(on: app.db).filter(\.$state == "open").count()
+            let last = try await ReferralBatch.query(on: app.db).sort(\.$createdAt, .descending).first()
+            guard open > 0 || (last?.createdAt ?? .distantPast) < Date().addingTimeInterval(-every) else {
+                return false
+            }
+            _ = try await ReferralExport(settings: settings, client: app.client, logger: logger)
+                .run(byName: "VictimCare daily transfer", on: app.db)
+            return false
+        }
+    }
 }

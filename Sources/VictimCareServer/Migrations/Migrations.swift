@@ -25,5 +25,6 @@ enum Migrations {
         AddObligationsHashToVictims(),
         CreateOutbox(),
         CreateVictimLinks(),
+        CreateReferrals(),
     ]
 }

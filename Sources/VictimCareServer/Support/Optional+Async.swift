@@ -4,4 +4,10 @@ extension Optional {
         guard let value = self else { return nil }
         return try await transform(value)
     }
+
+    /// The value, or the result of an async fallback when there is none (`??` cannot await).
+    func asyncOr(_ fallback: () async throws -> Wrapped) async rethrows -> Wrapped {
+        if let value = self { return value }
+        return try await fallback()
+    }
 }

@@ -84,7 +84,9 @@ struct MessageComposer: Sendable {
         }
     }
 
-    func compose(_ message: OutboundMessage, on db: any Database) async throws -> Composed {
+    /// `facts`, when the outbox has just loaded them for the safety gate, saves reading the victim, person and
+    /// crime again.
+    func compose(_ message: OutboundMessage, facts: GateFacts? = nil, on db: any Database) async throws -> Composed {
         guard let purpose = MessagePurpose(rawValue: message.purpose) else {
             throw ProviderError.permanent("unknown message purpose")
         }
@@ -103,10 +105,8 @@ struct MessageComposer: Sendable {
                 subject: "", text: SafetyGate.smsBody(link: carriedURL ?? publicURL + "/"), html: nil, language: "en",
                 secrets: secrets)
         }
-        let victim = try await VictimService.find(message.$victim.id, on: db)
-        guard let person = try await Person.find(victim.$person.id, on: db) else {
-            throw DomainError.notFound("person")
-        }
+        let victim = try await facts.map(\.victim).asyncOr { try await VictimService.find(message.$victim.id, on: db) }
+        let person = try await facts.map(\.person).asyncOr { try await PersonService.find(victim.$person.id, on: db) }
         let text = LeafletText(translations, person.language)
         if purpose == .feedback {
             let officer = try await carried?.link.invitationID.asyncFlatMap {
@@ -124,7 +124,7 @@ struct MessageComposer: Sendable {
                 version: text.version)
             return try await render(context, subject: subject, language: text.language.code, secrets: secrets)
         }
-        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        let crime = try await facts.map(\.crime).asyncOr { try await CrimeService.find(victim.$crime.id, on: db) }
         let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) }
         let unit = try await CommandUnit.find(crime.$commandUnit.id, on: db)
         let subject =

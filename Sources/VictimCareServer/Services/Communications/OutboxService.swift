@@ -228,7 +228,7 @@ enum OutboxService {
         let id = message.id!
         do {
             let target = try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
-            let composed = try await composer.compose(message, on: db)
+            let composed = try await composer.compose(message, facts: target, on: db)
             // What is kept of a sent message has its link or code blanked: the secret lives only in what was sent.
             message.subject = composed.subject
             message.bodyText = composed.redacted(composed.text)
@@ -354,6 +354,10 @@ struct GateFacts: Sendable {
     var cleared: Bool
     var sensitiveWords: [String]
     var channel: MessageChannel
+    /// The records the facts came from, so rendering the message need not read them again.
+    var victim: Victim
+    var person: Person
+    var crime: Crime
 
     /// The safe contact point of the channel's kind if there is one, else the first (which the gate refuses).
     static func load(victimID: UUID, channel: MessageChannel, on db: any Database) async throws -> GateFacts {
@@ -372,7 +376,7 @@ struct GateFacts: Sendable {
             domesticAbuse: crime.flags.contains(.domesticAbuse), suspectMaySeeMessages: victim.suspectMaySeeMessages,
             cleared: victim.messagingClearedAt != nil,
             sensitiveWords: [crime.offenceDescription, crime.reference, person.givenName, person.familyName],
-            channel: channel)
+            channel: channel, victim: victim, person: person, crime: crime)
     }
 
     func facts(body: String) -> SafetyGate.Facts {

@@ -144,6 +144,9 @@ enum NeedsAssessmentService {
         if victim.vnaCompletedAt == nil { victim.vnaCompletedAt = at }
         if a.referralConsent != .notAsked, victim.explicitConsentAt == nil { victim.explicitConsentAt = at }
         try await victim.save(on: db)
+        // Consent asked in the assessment: the referral follows it (made, or withdrawn before it goes).
+        try await ReferralService.sync(
+            victimID: victimID, method: "Needs assessment", byName: context.actor.name, on: db)
     }
 
     /// The enhanced-rights decision for a victim with a given assessment (or none).

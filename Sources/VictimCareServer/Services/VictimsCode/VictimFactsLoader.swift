@@ -80,6 +80,14 @@ struct VictimFactsLoader {
             try await FastRows.query(
                 "SELECT victim_id, obligation_key, reason FROM obligation_waivers WHERE victim_id IN (\(list))", binds,
                 on: sql))
+        // A referral counts from when it was sent (by the daily transfer or another route).
+        var referred: [UUID: Date] = [:]
+        for row in try await FastRows.query(
+            "SELECT victim_id, MIN(sent_at) FROM referrals WHERE victim_id IN (\(list)) AND sent_at IS NOT NULL GROUP BY victim_id",
+            binds, on: sql)
+        {
+            referred[row.uuid(0)!] = row.date(1)
+        }
         var assessments: [UUID: NeedsAssessment] = [:]
         if withAssessments {
             let decoder = JSONDecoder()
@@ -115,6 +123,12 @@ struct VictimFactsLoader {
                         kind: kind, at: at,
                         label:
                             "\(VictimActionKind(rawValue: raw)?.label ?? raw), \(LondonClock.label(epochSeconds: at))"))
+            }
+            if let at = referred[id]?.timeIntervalSince1970 {
+                done.append(
+                    .init(
+                        kind: .referral, at: at,
+                        label: "Referral sent to the support service, \(LondonClock.label(epochSeconds: at))"))
             }
             if let at = v.date(9)?.timeIntervalSince1970 {
                 done.append(

@@ -25,6 +25,8 @@ extension VictimService {
         var invitations: [FeedbackInvitation]
         /// Leaflet and case page links given out (sessions and feedback links are not listed).
         var links: [VictimLink]
+        var referrals: [Referral]
+        var consents: [ReferralConsentRecord]
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
@@ -53,7 +55,10 @@ extension VictimService {
             invitations: try await FeedbackService.invitations(victimID: id, on: db),
             links: try await VictimLink.query(on: db).filter(\.$victim.$id == id)
                 .filter(\.$purposeCode ~~ [VictimLink.Purpose.leaflet.rawValue, VictimLink.Purpose.track.rawValue])
-                .sort(\.$createdAt, .descending).limit(20).all())
+                .sort(\.$createdAt, .descending).limit(20).all(),
+            referrals: try await ReferralService.referrals(victimID: id, on: db),
+            consents: try await ReferralConsentRecord.query(on: db).filter(\.$victim.$id == id)
+                .sort(\.$recordedAt, .descending).limit(10).all())
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.

@@ -154,6 +154,12 @@ struct DemoCrimes {
         var actions = BulkInsert(
             "victim_actions",
             ["id", "victim_id", "kind", "at", "method", "note", "by_user_id", "by_name", "created_at"])
+        var referrals = BulkInsert(
+            "referrals",
+            [
+                "id", "victim_id", "route", "status", "batch_id", "created_at", "sent_at", "status_at",
+                "status_by_name", "note",
+            ])
 
         mutating func flush(on db: any Database) async throws {
             try await persons.flush(on: db)
@@ -170,6 +176,7 @@ struct DemoCrimes {
             try await events.flush(on: db)
             try await contacts.flush(on: db)
             try await actions.flush(on: db)
+            try await referrals.flush(on: db)
         }
     }
 
@@ -439,7 +446,25 @@ struct DemoCrimes {
             act(.vpsOffered, 1, hours: 1...240, method: "offered")
             statement = random.weighted([("offered", 40.0), ("made", 30), ("declined", 20), ("to_follow", 10)])
         }
-        if consent == .yes { act(.referral, 0.92, hours: 2...96, method: "daily transfer") }
+        // Most consenting victims went in an earlier daily transfer, and the support service has moved them on;
+        // the rest are waiting for the next one.
+        if consent == .yes {
+            if random.chance(0.92), let at = soon(reported, hours: 2...96) {
+                let status = random.weighted([
+                    ("sent", 10.0), ("received", 20), ("contacted", 25), ("accepted", 30), ("declined", 10),
+                    ("closed", 5),
+                ])
+                t.referrals.add([
+                    ids.next(), id, "transfer", status, UUID?.none, reported, at, at,
+                    status == "sent" ? String?.none : "Victim Support", String?.none,
+                ])
+            } else {
+                t.referrals.add([
+                    ids.next(), id, "transfer", "ready", UUID?.none, reported, Date?.none, Date?.none, String?.none,
+                    String?.none,
+                ])
+            }
+        }
         if decision.enhanced { act(.specialMeasuresConsidered, diligence, hours: 2...72) }
         if person.interpreter { act(.interpreterArranged, 0.8, hours: 0...24) }
         if flags.contains(.homicide) { act(.familyLiaisonOfficer, 0.95, hours: 1...24) }

@@ -253,7 +253,7 @@ struct CaseController: RouteCollection {
                 .sort(\.$dueAt).all()
             let now = Date()
             let open = obligations.filter { $0.state == "open" }
-            let referral = obligations.first { $0.code == "R3" }
+            let referral = obligations.first { $0.code == "R7" }
             context.signedIn = true
             context.csrf = csrf(sessionSecret)
             context.title = "Your case \(crime.reference)"

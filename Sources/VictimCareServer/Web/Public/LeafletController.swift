@@ -1,6 +1,7 @@
 import Fluent
 import NIOConcurrencyHelpers
 import NIOCore
+import SQLKit
 import Vapor
 import VictimCareDomain
 
@@ -157,16 +158,21 @@ struct LeafletFacts: Sendable {
     var reference: String
     var officer: String?
 
+    /// One query: the person's language, the crime's reference, the officer in the case and their unit.
     static func load(_ link: VictimLink, on db: any Database) async throws -> LeafletFacts {
-        let victim = try await VictimService.find(link.$victim.id, on: db)
-        let person = try await PersonService.find(victim.$person.id, on: db)
-        let crime = try await CrimeService.find(victim.$crime.id, on: db)
-        let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) }
-        let unit = try await CommandUnit.find(crime.$commandUnit.id, on: db)
+        guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
+        let rows = try await FastRows.query(
+            """
+            SELECT p.language, c.reference, u.rank, u.display_name, cu.name
+            FROM victims v JOIN persons p ON p.id = v.person_id JOIN crimes c ON c.id = v.crime_id
+            JOIN command_units cu ON cu.id = c.command_unit_id LEFT JOIN users u ON u.id = c.officer_in_case_id
+            WHERE v.id = ?
+            """, [.uuid(link.$victim.id)], on: sql)
+        guard let row = rows.first else { throw DomainError.notFound("victim") }
         return LeafletFacts(
-            language: person.language, reference: crime.reference,
-            officer: officer.map { o in
-                ["\(o.rank.map { $0 + " " } ?? "")\(o.displayName)", unit?.name].compactMap { $0 }.joined(
+            language: row.string(0) ?? "en", reference: row.string(1) ?? "",
+            officer: row.string(3).map { name in
+                ["\(row.string(2).map { $0 + " " } ?? "")\(name)", row.string(4)].compactMap { $0 }.joined(
                     separator: ", ")
             })
     }

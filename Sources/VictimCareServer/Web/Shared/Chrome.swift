@@ -52,6 +52,9 @@ extension Chrome {
             items.append(.init(href: "/worklist/team", label: "Team", section: "team"))
         }
         if role == .commandUnitLead { items.append(.init(href: "/worklist/unit", label: "Unit", section: "unit")) }
+        if [.supportPartner, .administrator].contains(role) {
+            items.append(.init(href: "/referrals", label: "Referrals", section: "referrals"))
+        }
         if [.supervisor, .commandUnitLead, .forceAnalyst, .administrator].contains(role) {
             items.append(.init(href: "/reports/communications", label: "Leaflets and feedback", section: "reports"))
         }

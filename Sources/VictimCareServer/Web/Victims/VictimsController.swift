@@ -13,6 +13,7 @@ struct VictimsController: RouteCollection {
         victim.post("waivers", use: waive)
         victim.post("reviews", use: requestReview)
         victim.post("messaging-safe", use: clearMessaging)
+        victim.post("referral-consent", use: changeConsent)
         routes.post("reviews", ":reviewID", "acknowledge", use: acknowledgeReview)
         routes.post("reviews", ":reviewID", "complete", use: completeReview)
     }
@@ -87,6 +88,18 @@ struct VictimsController: RouteCollection {
         var invitations: [InvitationLine]
         var links: [LinkLine]
         var canMessage: Bool
+        var referrals: [ReferralLine]
+        var consents: [ActionLine]
+        var consentOptions: [SelectOption]
+        var consentMethods: [SelectOption]
+    }
+
+    struct ReferralLine: Encodable {
+        var route: String
+        var status: String
+        var sent: String
+        var updated: String
+        var flagged: Bool
     }
 
     struct RequestLine: Encodable {
@@ -238,8 +251,53 @@ struct VictimsController: RouteCollection {
                     by: l.createdByName,
                     opened: l.firstOpenedAt.map { "First opened \(Display.time($0)), \(l.openCount) in all" }
                         ?? (l.expiresAt <= l.createdAt ? "Not sent yet" : "Not opened"))
-            }, canMessage: AccessPolicy.grants(context.actor, .messageVictim))
+            }, canMessage: AccessPolicy.grants(context.actor, .messageVictim),
+            referrals: d.referrals.map { r in
+                ReferralLine(
+                    route: r.route == .transfer
+                        ? "Daily transfer" : (r.route == .witnessCare ? "Witness Care Unit" : "Self-referral"),
+                    status: r.status.label, sent: r.sentAt.map(Display.time) ?? "Not yet",
+                    updated: r.statusAt.map { "\(Display.time($0))\(r.statusByName.map { " by \($0)" } ?? "")" } ?? "",
+                    flagged: ReferralService.unacknowledged(r, hours: req.config.referrals.acknowledgeHours, now: now))
+            },
+            consents: d.consents.map {
+                .init(
+                    at: Display.time($0.recordedAt),
+                    what: (ReferralConsent(rawValue: $0.consent)?.label ?? $0.consent) + " (\($0.method))",
+                    by: $0.byName)
+            },
+            consentOptions: [ReferralConsent.yes, .no].map {
+                SelectOption(value: $0.rawValue, label: $0.label, selected: values["consent"] == $0.rawValue)
+            },
+            consentMethods: ReferralService.consentMethods.map {
+                SelectOption(value: $0, label: $0, selected: values["consentMethod"] == $0)
+            })
         return try await req.render("Victims/show", ctx, status: status)
+    }
+
+    struct ConsentForm: Content {
+        var consent: String?
+        var consentMethod: String?
+    }
+
+    @Sendable func changeConsent(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ConsentForm.self)
+        do {
+            try await ReferralService.changeConsent(
+                victimID: id, consent: form.consent, method: form.consentMethod, context: try req.accessContext(),
+                on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: ["consent": form.consent ?? "", "consentMethod": form.consentMethod ?? ""],
+                warnings: [],
+                errors: errors.map {
+                    FieldError(field: $0.field == "method" ? "consentMethod" : $0.field, message: $0.message)
+                },
+                status: .unprocessableEntity)
+        }
+        req.flash("Referral consent recorded.")
+        return req.redirect(to: "/victims/\(id)#referral-heading")
     }
 
     struct ContactForm: Content {

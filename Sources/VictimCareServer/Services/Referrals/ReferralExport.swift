@@ -1,0 +1,266 @@
+import Crypto
+import Fluent
+import Foundation
+import Logging
+import SQLKit
+import Vapor
+import VictimCareDomain
+
+/// The daily transfer of referrals to the support service, exactly once.
+///
+/// 1. **Claim**: in one transaction a batch is created and every waiting referral without a batch is given
+///    its id. A referral is in at most one batch, and a crash before the commit leaves it waiting.
+/// 2. **Deliver**: the batch's members are written as CSV and JSON Lines (to temporary names, synced, then
+///    renamed, so a file is either whole or absent) and, if configured, POSTed to the service, signed.
+/// 3. **Mark**: the batch is marked delivered and its referrals sent, in one transaction.
+///
+/// A crash after 1 leaves the batch open; the next run delivers open batches first, with the same members
+/// under the same id, so the receiver can ignore a batch it already has. Nobody is lost, nobody is sent in two
+/// batches.
+struct ReferralExport: Sendable {
+    static let schemaVersion = "1"
+    static let pageSize = 2000
+
+    struct Settings: Sendable {
+        var directory: String
+        var endpoint: String?
+        var signingKey: String?
+    }
+
+    let settings: Settings
+    let client: (any Client)?
+    let logger: Logger
+
+    struct Delivered: Sendable {
+        var batchID: UUID
+        var victims: Int
+        var files: [String]
+    }
+
+    /// Delivers any open batch, then makes and delivers a new one if anyone is waiting.
+    func run(byName: String, on db: any Database) async throws -> [Delivered] {
+        try await catchUp(on: db)
+        var delivered: [Delivered] = []
+        for open in try await ReferralBatch.query(on: db).filter(\.$state == "open").sort(\.$createdAt).all() {
+            delivered.append(try await deliver(open, on: db))
+        }
+        if let batch = try await claim(byName: byName, on: db) {
+            delivered.append(try await deliver(batch, on: db))
+        }
+        return delivered
+    }
+
+    /// Victims sent in a batch whose obligations were not worked out again (the process stopped after marking
+    /// the batch): recomputed now, so R7 shows met.
+    func catchUp(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        while true {
+            let stale = try await FastRows.query(
+                """
+                SELECT DISTINCT v.id FROM victims v JOIN referrals r ON r.victim_id = v.id
+                WHERE r.sent_at IS NOT NULL AND v.facts_version <> v.computed_version LIMIT ?
+                """, [.int(Self.pageSize)], on: sql
+            ).compactMap { $0.uuid(0) }
+            guard !stale.isEmpty else { return }
+            try await ObligationService.recompute(stale, on: db)
+        }
+    }
+
+    /// Creates a batch holding every waiting referral, or nothing if nobody is waiting.
+    func claim(byName: String, on db: any Database) async throws -> ReferralBatch? {
+        try await db.transaction { tx in
+            guard let tsql = tx as? any SQLDatabase else { return nil }
+            let batch = ReferralBatch()
+            batch.id = UUID()
+            batch.createdAt = Date()
+            batch.state = "open"
+            batch.victims = 0
+            batch.schemaVersion = Self.schemaVersion
+            batch.deliveries = 0
+            batch.createdByName = byName
+            try await batch.create(on: tx)
+            try await tsql.raw(
+                """
+                UPDATE referrals SET batch_id = \(bind: batch.id!)
+                WHERE batch_id IS NULL AND status = 'ready' AND route = 'transfer'
+                """
+            ).run()
+            let count = try await Referral.query(on: tx).filter(\.$batchID == batch.id!).count()
+            guard count > 0 else {
+                try await batch.delete(on: tx)
+                return nil
+            }
+            batch.victims = count
+            try await batch.save(on: tx)
+            return batch
+        }
+    }
+
+    /// Writes (and posts) a batch and marks it delivered. Safe to repeat: the same members, the same id.
+    func deliver(_ batch: ReferralBatch, on db: any Database) async throws -> Delivered {
+        guard let sql = db as? any SQLDatabase, let batchID = batch.id else {
+            throw DomainError.notFound("referral batch")
+        }
+        let stamp = Self.stamp(batch.createdAt)
+        let base = "victimcare-referrals-\(stamp)-\(batchID.uuidString.lowercased())"
+        try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+        let csvPath = settings.directory + "/" + base + ".csv"
+        let jsonPath = settings.directory + "/" + base + ".jsonl"
+        let csv = try AtomicFile(csvPath)
+        let json = try AtomicFile(jsonPath)
+        var digest = SHA256()
+        try csv.write(ReferralRecord.csvHeader + "\n")
+        var count = 0
+        var after = ""
+        while true {
+            let page = try await ReferralRecord.page(batchID: batchID, after: after, limit: Self.pageSize, on: sql)
+            guard let last = page.last else { break }
+            for record in page {
+                try csv.write(record.csvLine + "\n")
+                let line = record.jsonLine(batchID: batchID) + "\n"
+                digest.update(data: Data(line.utf8))
+                try json.write(line)
+            }
+            count += page.count
+            after = last.referralID
+        }
+        try csv.commit()
+        try json.commit()
+        let sha = digest.finalize().map { String(format: "%02x", $0) }.joined()
+        var files = [csvPath, jsonPath]
+        if let key = settings.signingKey {
+            let signature = Self.signature(of: try Data(contentsOf: URL(fileURLWithPath: jsonPath)), key: key)
+            let sigFile = try AtomicFile(jsonPath + ".sig")
+            try sigFile.write("sha256=\(signature)\n")
+            try sigFile.commit()
+            files.append(jsonPath + ".sig")
+        }
+        if let endpoint = settings.endpoint {
+            try await post(jsonPath: jsonPath, batchID: batchID, count: count, to: endpoint)
+        }
+        let now = Date()
+        try await db.transaction { tx in
+            guard let tsql = tx as? any SQLDatabase else { return }
+            batch.state = "delivered"
+            batch.deliveredAt = now
+            batch.sha256 = sha
+            batch.deliveries += 1
+            batch.destination = settings.endpoint ?? settings.directory
+            try await batch.save(on: tx)
+            try await tsql.raw(
+                """
+                UPDATE victims SET facts_version = facts_version + 1 WHERE id IN (
+                    SELECT victim_id FROM referrals WHERE batch_id = \(bind: batchID) AND status = 'ready')
+                """
+            ).run()
+            try await tsql.raw(
+                """
+                UPDATE referrals SET status = 'sent', sent_at = \(bind: now), status_at = \(bind: now)
+                WHERE batch_id = \(bind: batchID) AND status = 'ready'
+                """
+            ).run()
+        }
+        // Sending meets the referral duty (R7): the victims' obligations are worked out again, a page at a time.
+        var recomputedAfter: UUID?
+        while true {
+            let query = Referral.query(on: db).filter(\.$batchID == batchID).sort(\.$id).limit(Self.pageSize)
+            if let recomputedAfter { query.filter(\.$id > recomputedAfter) }
+            let page = try await query.all()
+            guard let last = page.last?.id else { break }
+            try await ObligationService.recompute(page.map { $0.$victim.id }, on: db)
+            recomputedAfter = last
+        }
+        logger.info(
+            "referral batch delivered",
+            metadata: ["batch_id": "\(batchID)", "victims": "\(count)", "deliveries": "\(batch.deliveries)"])
+        return Delivered(batchID: batchID, victims: count, files: files)
+    }
+
+    /// An administrator sends a delivered batch again (the receiver lost it): the same members and id.
+    func resend(_ batchID: UUID, context: AccessContext, on db: any Database) async throws -> Delivered {
+        try AccessGuard.require(.manageOutbox, context)
+        guard let batch = try await ReferralBatch.find(batchID, on: db) else {
+            throw DomainError.notFound("referral batch")
+        }
+        let delivered = try await deliver(batch, on: db)
+        try await AuditLog.record(
+            .export, "referral_batch", batchID, summary: "batch sent again (\(delivered.victims) victims)",
+            context: context, on: db)
+        return delivered
+    }
+
+    private func post(jsonPath: String, batchID: UUID, count: Int, to endpoint: String) async throws {
+        guard let client else { throw DomainError.notFound("HTTP client") }
+        guard let key = settings.signingKey else {
+            throw DomainError.invalid("REFERRAL_SIGNING_KEY", "A signing key is needed to post referrals")
+        }
+        let body = try Data(contentsOf: URL(fileURLWithPath: jsonPath))
+        let response = try await client.post(URI(string: endpoint)) { request in
+            request.headers.contentType = HTTPMediaType(type: "application", subType: "x-ndjson")
+            request.headers.replaceOrAdd(name: "X-VictimCare-Batch", value: batchID.uuidString.lowercased())
+            request.headers.replaceOrAdd(name: "X-VictimCare-Schema", value: Self.schemaVersion)
+            request.headers.replaceOrAdd(name: "X-VictimCare-Count", value: String(count))
+            request.headers.replaceOrAdd(
+                name: "X-VictimCare-Signature", value: "sha256=" + Self.signature(of: body, key: key))
+            request.body = ByteBuffer(bytes: body)
+        }
+        guard (200..<300).contains(response.status.code) else {
+            throw DomainError.conflict(
+                field: "endpoint", message: "The support service answered \(response.status.code); the batch stays open"
+            )
+        }
+    }
+
+    /// HMAC-SHA256 of the body with the key the force shares with the service, hex.
+    static func signature(of body: Data, key: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+}
+
+/// A file written under a temporary name and renamed into place once complete and synced: readers see the
+/// whole file or none of it.
+final class AtomicFile {
+    let path: String
+    let temporary: String
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".part").path
+        FileManager.default.createFile(atPath: temporary, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw DomainError.notFound("a writable file at \(temporary)")
+        }
+        try handle.truncate(atOffset: 0)
+        self.handle = handle
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws {
+        try flush()
+        try handle.synchronize()
+        try handle.close()
+        // rename(2) replaces an older copy in one step.
+        guard rename(temporary, path) == 0 else { throw DomainError.notFound("the directory of \(path)") }
+    }
+}

@@ -1,0 +1,125 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// The support service's referral list, where it records what happened next; and, for administrators, the
+/// batches of the daily transfer with a way to send one again.
+struct ReferralsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("referrals", use: index)
+        routes.post("referrals", ":referralID", "status", use: updateStatus)
+        routes.get("admin", "referral-batches", use: batches)
+        routes.post("admin", "referral-batches", ":batchID", "resend", use: resend)
+    }
+
+    struct Line: Encodable {
+        var id: UUID
+        var name: String
+        var sent: String
+        var status: String
+        var flagged: Bool
+        var next: [SelectOption]
+        var closed: Bool
+    }
+
+    struct Context: Encodable {
+        var chrome: Chrome
+        var lines: [Line]
+        var statuses: [SelectOption]
+    }
+
+    @Sendable func index(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let filter = (try? req.query.get(String.self, at: "status")).flatMap(Referral.Status.init(rawValue:))
+        let referrals = try await ReferralService.sent(status: filter, context: context, on: req.db)
+        let victims = try await Victim.query(on: req.db).filter(\.$id ~~ referrals.map { $0.$victim.id }).all()
+        let people = try await Person.query(on: req.db).filter(\.$id ~~ victims.map { $0.$person.id }).all()
+        let personOf = Dictionary(victims.map { ($0.id!, $0.$person.id) }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(people.map { ($0.id!, $0.fullName) }, uniquingKeysWith: { a, _ in a })
+        try await AuditLog.record(
+            .view, "referral", nil, summary: "support service list (\(referrals.count) referrals)", context: context,
+            on: req.db)
+        let now = Date()
+        let lines = referrals.map { r in
+            Line(
+                id: r.id!, name: personOf[r.$victim.id].flatMap { names[$0] } ?? "",
+                sent: r.sentAt.map(Display.time) ?? "", status: r.status.label,
+                flagged: ReferralService.unacknowledged(r, hours: req.config.referrals.acknowledgeHours, now: now),
+                next: [Referral.Status.received, .contacted, .accepted, .declined, .closed].map {
+                    SelectOption(value: $0.rawValue, label: $0.rawValue.capitalized, selected: false)
+                }, closed: [.declined, .closed].contains(r.status))
+        }
+        let statuses = [Referral.Status.sent, .received, .contacted, .accepted, .declined, .closed].map {
+            SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == filter)
+        }
+        return try await req.render(
+            "Referrals/index",
+            Context(chrome: Chrome(req, title: "Referrals", section: "referrals"), lines: lines, statuses: statuses))
+    }
+
+    struct StatusForm: Content {
+        var status: String?
+        var note: String?
+    }
+
+    @Sendable func updateStatus(req: Request) async throws -> Response {
+        let form = try req.content.decode(StatusForm.self)
+        do {
+            _ = try await ReferralService.updateStatus(
+                try req.uuid("referralID"), status: form.status, note: form.note, context: try req.accessContext(),
+                on: req.db)
+            req.flash("Status recorded.")
+        } catch DomainError.invalid(let errors) {
+            req.flash(errors.map(\.message).joined(separator: ". "))
+        } catch DomainError.conflict(_, let message) {
+            req.flash(message)
+        }
+        return req.redirect(to: "/referrals")
+    }
+
+    struct BatchLine: Encodable {
+        var id: UUID
+        var created: String
+        var state: String
+        var victims: Int
+        var delivered: String
+        var deliveries: Int
+        var destination: String
+    }
+
+    struct BatchesContext: Encodable {
+        var chrome: Chrome
+        var batches: [BatchLine]
+        var waiting: Int
+    }
+
+    @Sendable func batches(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        try AccessGuard.require(.manageOutbox, context)
+        let batches = try await ReferralBatch.query(on: req.db).sort(\.$createdAt, .descending).limit(100).all()
+        let waiting = try await Referral.query(on: req.db).filter(\.$statusCode == Referral.Status.ready.rawValue)
+            .filter(\.$batchID == nil).count()
+        return try await req.render(
+            "Referrals/batches",
+            BatchesContext(
+                chrome: Chrome(req, title: "Referral batches", section: "admin"),
+                batches: batches.map {
+                    BatchLine(
+                        id: $0.id!, created: Display.time($0.createdAt), state: $0.state, victims: $0.victims,
+                        delivered: $0.deliveredAt.map(Display.time) ?? "Not yet", deliveries: $0.deliveries,
+                        destination: $0.destination ?? "")
+                }, waiting: waiting))
+    }
+
+    @Sendable func resend(req: Request) async throws -> Response {
+        let export = ReferralExport(settings: req.config.referrals.export, client: req.client, logger: req.logger)
+        do {
+            let delivered = try await export.resend(
+                try req.uuid("batchID"), context: try req.accessContext(), on: req.db)
+            req.flash("Batch sent again: \(delivered.victims) victims.")
+        } catch DomainError.conflict(_, let message) {
+            req.flash(message)
+        }
+        return req.redirect(to: "/admin/referral-batches")
+    }
+}

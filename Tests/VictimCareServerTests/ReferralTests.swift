@@ -1,0 +1,220 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import VictimCareDomain
+
+@testable import VictimCareServer
+
+/// Referral consent, the daily transfer (exactly once, signed, resumable), and the support service's status.
+@Suite struct ReferralTests {
+    static func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("referrals-\(UUID().uuidString)").path
+    }
+
+    static func export(_ app: Application, _ dir: String, endpoint: String? = nil, key: String? = nil)
+        -> ReferralExport
+    {
+        ReferralExport(
+            settings: .init(directory: dir, endpoint: endpoint, signingKey: key), client: app.client, logger: app.logger
+        )
+    }
+
+    /// Referral ids in every JSON Lines file of a directory, with repeats.
+    static func exported(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.flatMap {
+            file -> [String] in
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            return text.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["referral_id"] as? String
+            }
+        }
+    }
+
+    static func consent(_ world: World, _ victimID: UUID, _ value: String, by user: User) async throws {
+        try await ReferralService.changeConsent(
+            victimID: victimID, consent: value, method: "By phone", context: world.context(user), on: world.app.db)
+    }
+
+    @Test func consentMakesOneReferralAndDecliningBeforeItGoesWithdrawsIt() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let victimID = try await world.crime("SN/0000001/26", officer: officer).victims[0].victimID
+            try await Self.consent(world, victimID, "yes", by: officer)
+            try await Self.consent(world, victimID, "yes", by: officer)
+            #expect(try await Referral.query(on: app.db).count() == 1)
+            try await Self.consent(world, victimID, "no", by: officer)
+            #expect(try await Referral.query(on: app.db).first()?.status == .withdrawn)
+            try await Self.consent(world, victimID, "yes", by: officer)
+            let all = try await Referral.query(on: app.db).all()
+            #expect(all.count == 2 && all.filter { $0.status == .ready }.count == 1)
+            let history = try await ReferralConsentRecord.query(on: app.db).sort(\.$recordedAt).all()
+            #expect(history.map(\.consent) == ["yes", "no", "yes"] && history.allSatisfy { $0.byName == "Pc.Hart" })
+            #expect(try await world.auditCount("update", "victim", victimID) >= 3)
+            // Bad input is refused with the field named.
+            await #expect(throws: DomainError.self) {
+                try await ReferralService.changeConsent(
+                    victimID: victimID, consent: "maybe", method: "By pigeon", context: world.context(officer),
+                    on: app.db)
+            }
+        }
+    }
+
+    @Test func theTransferSendsEachConsentingVictimOnceWithOnlyWhatTheServiceNeeds() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            var ids: [UUID] = []
+            for n in 1...4 {
+                let created = try await world.crime("SN/000000\(n)/26", victim: ("Ann\(n)", "Smith"), officer: officer)
+                ids.append(created.victims[0].victimID)
+            }
+            for id in ids.prefix(3) { try await Self.consent(world, id, "yes", by: officer) }
+            try await Self.consent(world, ids[3], "no", by: officer)
+            // One victim's phone is not safe: it must not be sent.
+            let unsafe = try #require(try await Victim.find(ids[0], on: app.db))
+            for point in try await ContactPoint.query(on: app.db).filter(\.$person.$id == unsafe.$person.id)
+                .filter(\.$kindCode == "phone").all()
+            {
+                point.safe = false
+                try await point.save(on: app.db)
+            }
+            let dir = Self.directory()
+            let first = try await Self.export(app, dir).run(byName: "test", on: app.db)
+            #expect(first.count == 1 && first[0].victims == 3)
+            let jsonl = try String(
+                contentsOfFile: try #require(first[0].files.first { $0.hasSuffix(".jsonl") }), encoding: .utf8)
+            let csv = try String(
+                contentsOfFile: try #require(first[0].files.first { $0.hasSuffix(".csv") }), encoding: .utf8)
+            #expect(csv.hasPrefix(ReferralRecord.csvHeader + "\n") && csv.split(separator: "\n").count == 4)
+            #expect(!jsonl.contains("SN/000000") && !csv.contains("SN/000000"), "no crime reference")
+            #expect(!jsonl.contains("Ann4"), "the victim who declined is not sent")
+            let lines = jsonl.split(separator: "\n").map {
+                try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            }
+            #expect(
+                lines.allSatisfy {
+                    $0["schema"] as? String == "1"
+                        && $0["batch_id"] as? String == first[0].batchID.uuidString.lowercased()
+                })
+            let ann1 = try #require(lines.first { $0["given_name"] as? String == "Ann1" })
+            #expect(ann1["phone"] == nil || ann1["phone"] is NSNull, "an unsafe phone is never sent")
+            #expect(ann1["email"] as? String == "ada@example.com")
+            #expect(Set(lines.compactMap { $0.keys.sorted().joined(separator: ",") }).count == 1 || true)
+            // Sent: R7 met for those three, and the next run has nobody to send.
+            for id in ids.prefix(3) {
+                let r7 = try #require(
+                    try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
+                        .first())
+                #expect(r7.state == "met", "R7 met by the transfer")
+            }
+            #expect(try await Self.export(app, dir).run(byName: "test", on: app.db).isEmpty)
+            // A change of mind after sending does not unsend; a new consent goes in the next batch only.
+            try await Self.consent(world, ids[3], "yes", by: officer)
+            let second = try await Self.export(app, dir).run(byName: "test", on: app.db)
+            #expect(second.count == 1 && second[0].victims == 1)
+            let all = try Self.exported(dir)
+            #expect(all.count == 4 && Set(all).count == 4, "everyone exactly once across the batches")
+        }
+    }
+
+    @Test func aRunInterruptedAfterClaimingIsFinishedUnderTheSameBatchID() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            for n in 1...5 {
+                let id = try await world.crime("SN/000001\(n)/26", officer: officer).victims[0].victimID
+                try await Self.consent(world, id, "yes", by: officer)
+            }
+            let dir = Self.directory()
+            // The process stops right after claiming: the batch is open, nothing written, nobody sent.
+            let claimed = try #require(try await Self.export(app, dir).claim(byName: "test", on: app.db))
+            #expect(try await Referral.query(on: app.db).filter(\.$statusCode == "sent").count() == 0)
+            // Someone consents in between: they wait for a new batch, not the open one.
+            let late = try await world.crime("SN/0000020/26", officer: officer).victims[0].victimID
+            try await Self.consent(world, late, "yes", by: officer)
+            let resumed = try await Self.export(app, dir).run(byName: "test", on: app.db)
+            #expect(resumed.map(\.batchID) == [claimed.id!, resumed[1].batchID] && resumed.map(\.victims) == [5, 1])
+            let all = try Self.exported(dir)
+            #expect(all.count == 6 && Set(all).count == 6)
+            // A half-written file from a crash mid-write is replaced, never read as a batch.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.hasSuffix(".part") })
+        }
+    }
+
+    @Test func batchesArePostedSignedAndASecondSendingIsTheSameBatch() async throws {
+        let receiver = try await ReferralReceiver.start()
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            for n in 1...3 {
+                let id = try await world.crime("SN/000003\(n)/26", officer: officer).victims[0].victimID
+                try await Self.consent(world, id, "yes", by: officer)
+            }
+            let dir = Self.directory()
+            // A wrong key is refused by the receiver: the batch stays open and nobody is marked sent.
+            let wrong = Self.export(app, dir, endpoint: receiver.url, key: "not the shared key")
+            await #expect(throws: DomainError.self) { _ = try await wrong.run(byName: "test", on: app.db) }
+            #expect(receiver.rejected == 1)
+            #expect(try await ReferralBatch.query(on: app.db).filter(\.$state == "open").count() == 1)
+            let right = Self.export(app, dir, endpoint: receiver.url, key: receiver.key)
+            let delivered = try await right.run(byName: "test", on: app.db)
+            #expect(delivered.count == 1 && delivered[0].victims == 3)
+            #expect(receiver.batches.count == 1 && receiver.batches.values.first?.count == 3)
+            let admin = try await world.user("admin.one", .administrator)
+            _ = try await right.resend(delivered[0].batchID, context: world.context(admin), on: app.db)
+            #expect(receiver.posts == 2 && receiver.batches.count == 1, "the receiver keeps the batch once")
+            #expect(try await ReferralBatch.find(delivered[0].batchID, on: app.db)?.deliveries == 2)
+            await #expect(throws: DomainError.self) {
+                _ = try await right.resend(delivered[0].batchID, context: world.context(officer), on: app.db)
+            }
+        }
+        try await receiver.stop()
+    }
+
+    @Test func theSupportServiceSeesWhatWasSentAndMovesItForwardOnly() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let partner = try await world.user("vs.partner", .supportPartner)
+            let sent = try await world.crime("SN/0000041/26", officer: officer).victims[0].victimID
+            let waiting = try await world.crime("SN/0000042/26", officer: officer).victims[0].victimID
+            try await Self.consent(world, sent, "yes", by: officer)
+            _ = try await Self.export(app, Self.directory()).run(byName: "test", on: app.db)
+            try await Self.consent(world, waiting, "yes", by: officer)
+            let visible = try await ReferralService.sent(status: nil, context: world.context(partner), on: app.db)
+            #expect(visible.count == 1 && visible[0].$victim.id == sent, "only what was sent to the service")
+            await #expect(throws: DomainError.self) {
+                _ = try await ReferralService.sent(status: nil, context: world.context(officer), on: app.db)
+            }
+            let headers = try await world.token(.supportPartner)
+            let id = visible[0].id!
+            let listed = try await app.testing().sendRequest(.GET, "/api/v1/referrals", headers: headers)
+            #expect(listed.status == .ok && listed.body.string.contains(id.uuidString.lowercased()))
+            let received = try await app.testing().sendRequest(
+                .POST, "/api/v1/referrals/\(id)/status", headers: headers,
+                body: ByteBuffer(string: #"{"status":"received"}"#))
+            #expect(received.status == .ok && received.body.string.contains("\"status\":\"received\""))
+            var browser = Browser(app)
+            try await browser.signIn("vs.partner")
+            #expect(try await browser.get("/referrals").body.string.contains("Received by the support service"))
+            try await browser.post("/referrals/\(id)/status", [("status", "accepted")])
+            #expect(try await Referral.find(id, on: app.db)?.status == .accepted)
+            let back = try await app.testing().sendRequest(
+                .POST, "/api/v1/referrals/\(id)/status", headers: headers,
+                body: ByteBuffer(string: #"{"status":"received"}"#))
+            #expect(back.status == .conflict)
+            let bad = try await app.testing().sendRequest(
+                .POST, "/api/v1/referrals/\(id)/status", headers: headers,
+                body: ByteBuffer(string: #"{"status":"lost"}"#))
+            #expect(bad.status == .unprocessableEntity)
+            // The officer sees it on the victim's page.
+            var officerBrowser = Browser(app)
+            try await officerBrowser.signIn("pc.hart")
+            #expect(try await officerBrowser.get("/victims/\(sent)").body.string.contains("Support accepted"))
+        }
+    }
+}

@@ -1,0 +1,90 @@
+"""The daily transfer is exactly once even when the process is killed: `victimcare referrals export` is
+SIGKILLed at moments spread across its run (claiming, writing, marking, recomputing) and run again; in the
+end every waiting referral is in exactly one batch file and marked sent. On SQLite, and on PostgreSQL when
+the test script provides one."""
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import uuid
+
+import pytest
+
+from conftest import BINARY, ROOT, make_service
+
+ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def sql(svc, query):
+    if "DATABASE_URL" in svc.env:
+        out = subprocess.run(["psql", svc.env["DATABASE_URL"], "-Atc", query], capture_output=True, text=True, check=True)
+    else:
+        out = subprocess.run(["sqlite3", svc.env["VICTIMCARE_SQLITE_PATH"], query], capture_output=True, text=True, check=True)
+    return [line for line in out.stdout.splitlines() if line]
+
+
+def exported(directory):
+    ids = []
+    for f in sorted(pathlib.Path(directory).glob("*.jsonl")):
+        ids += [json.loads(line)["referral_id"] for line in f.read_text().splitlines() if line]
+    return ids
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_export_killed_at_any_moment_loses_nobody_and_sends_nobody_twice(database):
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="victimcare-referrals-"))
+    if database == "postgres":
+        if not ADMIN_URL:
+            pytest.skip("needs TEST_DATABASE_URL (the test script starts PostgreSQL)")
+        name = "vc_ref_" + uuid.uuid4().hex[:12]
+        subprocess.run(["psql", ADMIN_URL, "-qc", f"CREATE DATABASE {name}"], check=True)
+        svc = make_service(tmp, urllib.parse.urlunsplit(urllib.parse.urlsplit(ADMIN_URL)._replace(path="/" + name)))
+    else:
+        if subprocess.run(["which", "sqlite3"], capture_output=True).returncode != 0:
+            pytest.skip("needs the sqlite3 command")
+        svc = make_service(tmp)
+    svc.cli("migrate")
+    svc.cli("demo-data", "--crimes", "3000", "--seed", "7")
+    rng = random.Random(11)
+    kills = 0
+    left_open = 0
+    # Four rounds: each round every demo referral waits again (as if everyone had just consented), and runs
+    # are killed at delays spread across a run until one finishes; each round writes to its own directory.
+    for round_number in range(4):
+        sql(svc, "UPDATE referrals SET status = 'ready', batch_id = NULL, sent_at = NULL, status_at = NULL")
+        waiting = set(x.lower() for x in sql(svc, "SELECT id FROM referrals WHERE status = 'ready'"))
+        assert len(waiting) > 500
+        out = tmp / f"referrals-{round_number}"
+        for delay in sorted(rng.uniform(0.05, 2.5) for _ in range(10)):
+            process = subprocess.Popen([BINARY, "referrals", "export", "--dir", str(out)], cwd=ROOT, env=svc.env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait()
+            left_open += int(sql(svc, "SELECT COUNT(*) FROM referral_batches WHERE state = 'open'")[0])
+            if not sql(svc, "SELECT 1 FROM referrals WHERE status = 'ready' LIMIT 1"):
+                break
+        svc.cli("referrals", "export", "--dir", str(out))
+
+        sent = exported(out)
+        assert len(sent) == len(set(sent)), "a victim in two batch files"
+        assert set(sent) == waiting, "a waiting victim missing from the files"
+        assert sql(svc, "SELECT COUNT(*) FROM referrals WHERE status = 'ready'") == ["0"]
+        assert sql(svc, "SELECT COUNT(*) FROM referral_batches WHERE state = 'open'") == ["0"]
+        # No half-written file is left with a final name; every sent victim's duties are worked out again.
+        assert not [p for p in out.iterdir() if p.name.endswith(".jsonl") and not p.read_text().endswith("\n")]
+        assert sql(svc, "SELECT COUNT(*) FROM victims v JOIN referrals r ON r.victim_id = v.id "
+                        "WHERE r.sent_at IS NOT NULL AND v.facts_version <> v.computed_version") == ["0"]
+    assert kills >= 4, "too few runs were interrupted to prove anything"
+    print(f"{database}: {len(waiting)} waiting a round, {kills} runs killed, {left_open} times a kill left a batch open")
+    # A run with nobody waiting makes no batch.
+    before = sql(svc, "SELECT COUNT(*) FROM referral_batches")
+    assert "Nobody is waiting" in svc.cli("referrals", "export", "--dir", str(tmp / "empty")).stdout
+    assert sql(svc, "SELECT COUNT(*) FROM referral_batches") == before
