@@ -11,6 +11,8 @@ struct ReferralsCommand: AsyncCommand {
         @Argument(name: "action", help: "export or resend") var action: String
         @Option(name: "dir", help: "Directory for the batch files (default: REFERRAL_DIRECTORY)") var dir: String?
         @Option(name: "batch", help: "The batch to send again (resend)") var batch: String?
+        @Flag(name: "defer-recompute", help: "Leave working out the sent victims' obligations to the running service")
+        var deferRecompute: Bool
     }
 
     var help: String { "Sends waiting referrals to the support service in a batch, exactly once; or resends a batch." }
@@ -22,7 +24,8 @@ struct ReferralsCommand: AsyncCommand {
         let export = ReferralExport(settings: settings, client: app.client, logger: app.logger)
         switch signature.action {
         case "export":
-            let delivered = try await export.run(byName: "victimcare referrals export", on: app.db)
+            let delivered = try await export.run(
+                byName: "victimcare referrals export", recompute: !signature.deferRecompute, on: app.db)
             if delivered.isEmpty { context.console.print("Nobody is waiting; no batch made.") }
             for batch in delivered {
                 context.console.print(

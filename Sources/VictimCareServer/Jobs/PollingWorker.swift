@@ -67,13 +67,15 @@ extension PollingWorker {
     /// nodes looking at once cannot send anyone twice.
     static func referrals(every: TimeInterval, _ settings: ReferralExport.Settings) -> PollingWorker {
         PollingWorker(name: "referrals", interval: .seconds(300)) { app, logger in
+            let export = ReferralExport(settings: settings, client: app.client, logger: logger)
             let open = try await ReferralBatch.query(on: app.db).filter(\.$state == "open").count()
             let last = try await ReferralBatch.query(on: app.db).sort(\.$createdAt, .descending).first()
             guard open > 0 || (last?.createdAt ?? .distantPast) < Date().addingTimeInterval(-every) else {
+                // Victims sent by `victimcare referrals export --defer-recompute` are worked out here.
+                try await export.catchUp(on: app.db)
                 return false
             }
-            _ = try await ReferralExport(settings: settings, client: app.client, logger: logger)
-                .run(byName: "VictimCare daily transfer", on: app.db)
+            _ = try await export.run(byName: "VictimCare daily transfer", on: app.db)
             return false
         }
     }

@@ -37,9 +37,10 @@ struct ReferralExport: Sendable {
         var files: [String]
     }
 
-    /// Delivers any open batch, then makes and delivers a new one if anyone is waiting.
-    func run(byName: String, on db: any Database) async throws -> [Delivered] {
-        try await catchUp(on: db)
+    /// Delivers any open batch, then makes and delivers a new one if anyone is waiting; then works out again
+    /// the obligations of everyone sent (R7 is met by the sent referral), unless `recompute` is false and the
+    /// background worker is left to do it.
+    func run(byName: String, recompute: Bool = true, on db: any Database) async throws -> [Delivered] {
         var delivered: [Delivered] = []
         for open in try await ReferralBatch.query(on: db).filter(\.$state == "open").sort(\.$createdAt).all() {
             delivered.append(try await deliver(open, on: db))
@@ -47,11 +48,12 @@ struct ReferralExport: Sendable {
         if let batch = try await claim(byName: byName, on: db) {
             delivered.append(try await deliver(batch, on: db))
         }
+        if recompute { try await catchUp(on: db) }
         return delivered
     }
 
-    /// Victims sent in a batch whose obligations were not worked out again (the process stopped after marking
-    /// the batch): recomputed now, so R7 shows met.
+    /// Victims sent in a batch whose obligations have not been worked out since (just sent, or the process
+    /// stopped before it got to them): recomputed now, so R7 shows met.
     func catchUp(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         while true {
@@ -159,16 +161,6 @@ struct ReferralExport: Sendable {
                 WHERE batch_id = \(bind: batchID) AND status = 'ready'
                 """
             ).run()
-        }
-        // Sending meets the referral duty (R7): the victims' obligations are worked out again, a page at a time.
-        var recomputedAfter: UUID?
-        while true {
-            let query = Referral.query(on: db).filter(\.$batchID == batchID).sort(\.$id).limit(Self.pageSize)
-            if let recomputedAfter { query.filter(\.$id > recomputedAfter) }
-            let page = try await query.all()
-            guard let last = page.last?.id else { break }
-            try await ObligationService.recompute(page.map { $0.$victim.id }, on: db)
-            recomputedAfter = last
         }
         logger.info(
             "referral batch delivered",
