@@ -1,8 +1,8 @@
 """Helpers for driving pages the way a person does. A click that submits a form or follows a link returns as soon
 as Chrome has dispatched it, not when the next page has loaded; `load_after` waits until the page it started on
 has gone and the new one is complete, so nothing is read from the page being left."""
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import PASSWORD
@@ -11,7 +11,17 @@ from conftest import PASSWORD
 def load_after(driver, element, timeout=15):
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
+
+    def left(_):
+        # Chrome reports the old page's element as stale, or (mid-navigation) as "not belonging to the
+        # document": either way the page it belonged to is gone.
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, timeout).until(left)
     WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
