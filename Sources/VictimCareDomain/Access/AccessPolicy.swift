@@ -81,7 +81,7 @@ public enum AccessPolicy {
             return [.commandUnitLead, .administrator]
         case .viewDeskWorklist:
             return [.victimCareDesk, .administrator]
-        case .manageVictimsCodeSettings, .manageOutbox:
+        case .manageVictimsCodeSettings, .manageOutbox, .importRecords:
             return [.administrator]
         case .messageVictim:
             return frontLine.union([.victimCareDesk, .witnessCareUnit, .administrator])

@@ -33,4 +33,6 @@ public enum Permission: String, Sendable, CaseIterable {
     case viewCommunicationsReports
     /// The support service's side of referrals: see those sent to it, record what happened next.
     case manageReferrals
+    /// Load a records system's extract (the upload page; the command line runs as the system).
+    case importRecords
 }

@@ -29,6 +29,12 @@ struct AppConfig: Sendable {
     var messaging = MessagingConfig()
     var links = LinkSettings()
     var referrals = ReferralConfig()
+    /// The records system imports come from unless a run names another (`IMPORT_SOURCE`).
+    var importSource = "records"
+    /// Where uploaded import files are kept while they are read (`IMPORT_DIRECTORY`).
+    var importDirectory = "data/imports"
+    /// The largest file the upload page takes, in MiB (`IMPORT_MAX_MB`).
+    var importMaxMegabytes = 512
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
@@ -95,7 +101,10 @@ struct AppConfig: Sendable {
                     endpoint: env["REFERRAL_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 },
                     signingKey: env["REFERRAL_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }),
                 exportHours: int("REFERRAL_EXPORT_HOURS", 24),
-                acknowledgeHours: int("REFERRAL_ACK_HOURS", 48))
+                acknowledgeHours: int("REFERRAL_ACK_HOURS", 48)),
+            importSource: env["IMPORT_SOURCE"].flatMap { $0.isEmpty ? nil : $0 } ?? "records",
+            importDirectory: env["IMPORT_DIRECTORY"] ?? "data/imports",
+            importMaxMegabytes: int("IMPORT_MAX_MB", 512)
         )
     }
 }

@@ -18,6 +18,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     try configureTranslations(app)
     try configureMessaging(app, config)
     _ = Observability.bootstrap
+    app.startImportWorkers()
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))

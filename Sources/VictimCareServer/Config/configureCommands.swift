@@ -8,6 +8,7 @@ func configureCommands(_ app: Application) {
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
     app.asyncCommands.use(RecomputeCommand(), as: "recompute")
     app.asyncCommands.use(ReferralsCommand(), as: "referrals")
+    app.asyncCommands.use(ImportCommand(), as: "import")
     app.lifecycle.use(AdministratorOnServe())
 }
 

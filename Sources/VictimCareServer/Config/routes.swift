@@ -22,6 +22,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: UsersController())
     try signedIn.register(collection: TokensController())
     try signedIn.register(collection: OutboxController())
+    try signedIn.register(collection: ImportsController())
     try signedIn.register(collection: AuditController())
     try signedIn.register(collection: VictimsController())
     try signedIn.register(collection: VictimLinksController())

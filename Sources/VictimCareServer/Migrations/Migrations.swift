@@ -26,5 +26,6 @@ enum Migrations {
         CreateOutbox(),
         CreateVictimLinks(),
         CreateReferrals(),
+        CreateImports(),
     ]
 }

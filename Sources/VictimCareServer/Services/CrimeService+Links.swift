@@ -3,10 +3,11 @@ import Foundation
 import VictimCareDomain
 
 extension CrimeService {
-    /// Links an existing person, or a new one described by `draft`, to a crime in a role.
+    /// Links an existing person, or a new one described by `draft`, to a crime in a role; a victim can come
+    /// with the needs already assessed (an import).
     static func linkPerson(
-        crimeID: UUID, personID: UUID?, draft: PersonDraft?, role rawRole: String?, context: AccessContext,
-        on db: any Database
+        crimeID: UUID, personID: UUID?, draft: PersonDraft?, role rawRole: String?, needs: NeedsAssessment? = nil,
+        context: AccessContext, on db: any Database
     ) async throws -> CrimePerson {
         let crime = try await find(crimeID, on: db)
         try await AccessGuard.check(.editCrime, "crime", crimeID, scope: scope(of: crime), context: context, on: db)
@@ -48,7 +49,7 @@ extension CrimeService {
                 context: context, on: tx)
             if role == .victim {
                 try await VictimService.create(
-                    linkID: try link.requireID(), crime: crime, personID: try person.requireID(), needs: nil,
+                    linkID: try link.requireID(), crime: crime, personID: try person.requireID(), needs: needs,
                     context: context,
                     on: tx)
             } else if role == .representative || role == .parentOrGuardian {

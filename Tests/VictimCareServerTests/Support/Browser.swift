@@ -46,6 +46,39 @@ struct Browser {
         return response
     }
 
+    /// Posts a multipart form, as a browser sends a file upload: fields first (the CSRF token leading), then
+    /// the file.
+    @discardableResult
+    mutating func upload(
+        _ path: String, fields: [(String, String)], file: (name: String, filename: String, data: Data)?,
+        withCSRF: Bool = true
+    ) async throws -> TestingHTTPResponse {
+        var headers = self.headers
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
+        let boundary = "----victimcare\(UUID().uuidString)"
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        var body = Data()
+        var all = fields
+        if withCSRF, let csrf { all.insert(("_csrf", csrf), at: 0) }
+        for (name, value) in all {
+            body.append(
+                Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        if let file {
+            body.append(
+                Data(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: text/csv\r\n\r\n"
+                        .utf8))
+            body.append(file.data)
+            body.append(Data("\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)--\r\n".utf8))
+        let response = try await app.testing().sendRequest(
+            .POST, path, headers: headers, body: ByteBuffer(bytes: Array(body)))
+        absorb(response)
+        return response
+    }
+
     /// Signs in through the real form; returns the response to the POST.
     @discardableResult
     mutating func signIn(_ username: String, password: String = World.password) async throws -> TestingHTTPResponse {

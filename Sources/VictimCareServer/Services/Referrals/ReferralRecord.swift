@@ -30,16 +30,7 @@ struct ReferralRecord: Sendable, Encodable {
             referralID, givenName, familyName, phone ?? "", email ?? "", preferredContact ?? "", preferredTimes ?? "",
             language, interpreterNeeded ? "yes" : "no", assessed ? "yes" : "no", enhanced ? "yes" : "no",
             enhancedGrounds.joined(separator: ";"), offenceGroup, commandUnit,
-        ].map(Self.csvField).joined(separator: ",")
-    }
-
-    /// RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled. A leading =, +, - or @ is
-    /// prefixed with an apostrophe so a spreadsheet never runs it as a formula.
-    static func csvField(_ value: String) -> String {
-        var v = value
-        if let first = v.first, "=+-@".contains(first) { v = "'" + v }
-        guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
-        return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        ].map(CSV.field).joined(separator: ",")
     }
 
     enum CodingKeys: String, CodingKey {

@@ -152,15 +152,3 @@ struct AuditController: RouteCollection {
             from: from.map(London.startOfDay), to: to.map { London.startOfDay($0.adding(days: 1)) })
     }
 }
-
-/// RFC 4180 fields, with a guard against spreadsheet formula injection.
-enum CSV {
-    static func field(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
-    }
-}

@@ -1,0 +1,525 @@
+import Fluent
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// Loads crimes, the people in them and case events from a records system's CSV extract (layout in
+/// `docs/import-layout.md`), through the same services as the web and the API — so every check, audit entry
+/// and Victims' Code trigger applies.
+///
+/// The file is read a chunk at a time (constant memory whatever its size). Each source record is remembered
+/// in `import_keys` with a fingerprint of its fields: the same file again changes nothing; a later file
+/// updates what changed. Bad rows are reported with their line and reason and the good ones are kept.
+struct CrimeImport: Sendable {
+    struct Counts: Sendable, Equatable {
+        var rows = 0
+        var created = 0
+        var updated = 0
+        var unchanged = 0
+        var rejected = 0
+    }
+
+    struct Problem: Sendable, Equatable {
+        var line: Int
+        var reason: String
+    }
+
+    struct Outcome: Sendable {
+        var runID: UUID
+        var counts: Counts
+        /// The first problems (all of them are in `import_problems`, up to `maxStoredProblems`).
+        var problems: [Problem]
+        var failure: String?
+    }
+
+    /// The name of the system the extract comes from; source ids are unique within it.
+    var source: String
+    var context: AccessContext
+    /// Rows written per transaction; a chunk that hits a database error is replayed a row at a time.
+    var rowsPerTransaction = 100
+    var maxStoredProblems = 10_000
+
+    /// A source system's name: short, and safe in a file name or a log line.
+    static func validSource(_ name: String) -> Bool {
+        (1...32).contains(name.count)
+            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
+    }
+
+    static let requiredColumns = ["record", "source_id"]
+    static let knownColumns: Set<String> = [
+        "record", "source_id", "crime_source_id", "reference", "offence_code", "offence", "flags", "command_unit",
+        "occurred_at", "occurred_to", "reported_at", "channel", "officer_in_case", "summary", "role", "given_name",
+        "family_name", "date_of_birth", "phone", "email", "preferred_contact", "preferred_times", "language",
+        "interpreter_needed", "vulnerable", "intimidated", "persistently_targeted", "bereaved", "referral_consent",
+        "type", "at", "note",
+    ]
+
+    /// Starts a run: the row every node's upload page reads progress from.
+    static func begin(
+        source: String, fileName: String, bytes: Int, byName: String, on db: any Database
+    ) async throws -> UUID {
+        let id = UUID()
+        try await (db as! any SQLDatabase).insert(into: "import_runs")
+            .columns(
+                "id", "source", "file_name", "state", "started_at", "heartbeat_at", "by_name", "bytes", "bytes_read",
+                "rows", "created",
+                "updated", "unchanged", "rejected"
+            )
+            .values(
+                SQLBind(id), SQLBind(source), SQLBind(String(fileName.prefix(200))), SQLBind("running"),
+                SQLBind(Date()), SQLBind(Date()), SQLBind(String(byName.prefix(200))), SQLBind(bytes), SQLBind(0),
+                SQLBind(0),
+                SQLBind(0), SQLBind(0), SQLBind(0), SQLBind(0)
+            )
+            .run()
+        return id
+    }
+
+    /// Imports the file at `path` under the run `runID`, calling `progress` with bytes read so far.
+    func run(
+        path: String, runID: UUID, on db: any Database, progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> Outcome {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return try await fail(runID, "The file could not be opened", on: db)
+        }
+        defer { try? handle.close() }
+        var reader = CSVReader()
+        var header: [String: Int]?
+        var counts = Counts()
+        var problems: [Problem] = []
+        var stored = 0
+        var pending: [ImportRow] = []
+        var bytesRead = 0
+
+        func record(_ problem: Problem) async throws {
+            counts.rejected += 1
+            if problems.count < 100 { problems.append(problem) }
+            if stored < maxStoredProblems {
+                stored += 1
+                try await (db as! any SQLDatabase).insert(into: "import_problems")
+                    .columns("id", "run_id", "line", "reason")
+                    .values(SQLBind(UUID()), SQLBind(runID), SQLBind(problem.line), SQLBind(problem.reason))
+                    .run()
+            }
+        }
+
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            let result = try await write(pending, runID: runID, on: db)
+            pending.removeAll(keepingCapacity: true)
+            counts.created += result.counts.created
+            counts.updated += result.counts.updated
+            counts.unchanged += result.counts.unchanged
+            for problem in result.problems { try await record(problem) }
+            try await saveProgress(runID, counts: counts, bytesRead: bytesRead, on: db)
+            progress(bytesRead)
+        }
+
+        while true {
+            let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
+            if chunk.isEmpty { reader.finish() } else { reader.feed(chunk) }
+            bytesRead += chunk.count
+            while let item = reader.next() {
+                switch item {
+                case .problem(let line, let reason):
+                    counts.rows += 1
+                    try await record(Problem(line: line, reason: "The row cannot be read: \(reason)"))
+                case .record(let line, let fields):
+                    guard let columns = header else {
+                        let names = fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                        let missing = Self.requiredColumns.filter { !names.contains($0) }
+                        if !missing.isEmpty {
+                            return try await fail(
+                                runID,
+                                "Line \(line): the first line must name the columns; \(missing.joined(separator: " and ")) "
+                                    + (missing.count == 1 ? "is" : "are") + " missing", on: db)
+                        }
+                        header = Dictionary(
+                            names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                        let unknown = names.filter { !Self.knownColumns.contains($0) && !$0.isEmpty }
+                        if !unknown.isEmpty {
+                            try await record(
+                                Problem(
+                                    line: line,
+                                    reason: "Columns not in the layout are ignored: \(unknown.joined(separator: ", "))")
+                            )
+                            counts.rejected -= 1
+                        }
+                        continue
+                    }
+                    counts.rows += 1
+                    if fields.count != columns.count {
+                        try await record(
+                            Problem(
+                                line: line,
+                                reason: "The row has \(fields.count) fields; the first line names \(columns.count)"))
+                        continue
+                    }
+                    pending.append(ImportRow(line: line, fields: fields, columns: columns))
+                    if pending.count >= rowsPerTransaction { try await flush() }
+                }
+            }
+            if chunk.isEmpty { break }
+        }
+        try await flush()
+        if header == nil { return try await fail(runID, "The file is empty", on: db) }
+        try await (db as! any SQLDatabase).update("import_runs")
+            .set("state", to: "finished").set("finished_at", to: Date())
+            .where("id", .equal, runID).run()
+        try await saveProgress(runID, counts: counts, bytesRead: bytesRead, on: db)
+        return Outcome(runID: runID, counts: counts, problems: problems)
+    }
+
+    private func fail(_ runID: UUID, _ message: String, on db: any Database) async throws -> Outcome {
+        try await (db as! any SQLDatabase).update("import_runs")
+            .set("state", to: "failed").set("finished_at", to: Date()).set("message", to: message)
+            .where("id", .equal, runID).run()
+        return Outcome(runID: runID, counts: Counts(), problems: [], failure: message)
+    }
+
+    private func saveProgress(_ runID: UUID, counts: Counts, bytesRead: Int, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update("import_runs")
+            .set("heartbeat_at", to: Date()).set("bytes_read", to: bytesRead).set("rows", to: counts.rows).set(
+                "created", to: counts.created
+            )
+            .set("updated", to: counts.updated).set("unchanged", to: counts.unchanged)
+            .set("rejected", to: counts.rejected)
+            .where("id", .equal, runID).run()
+    }
+
+    // MARK: - Writing rows
+
+    private struct Written {
+        var counts = Counts()
+        var problems: [Problem] = []
+    }
+
+    private enum Change {
+        case created, updated, unchanged
+    }
+
+    /// Writes a chunk in one transaction; rows refused by the rules are problems and the rest go in. A database
+    /// error (a clash with another writer, say) rolls the chunk back, and it is written again a row at a time so
+    /// only the row at fault is lost.
+    private func write(_ rows: [ImportRow], runID: UUID, on db: any Database) async throws -> Written {
+        do {
+            return try await db.transaction { tx in
+                var written = Written()
+                for row in rows {
+                    do {
+                        tally(try await apply(row, runID: runID, on: tx), into: &written.counts)
+                    } catch let error as DomainError {
+                        written.problems.append(Problem(line: row.line, reason: Self.describe(error)))
+                    }
+                }
+                return written
+            }
+        } catch {
+            var written = Written()
+            for row in rows {
+                do {
+                    let change = try await db.transaction { tx in try await apply(row, runID: runID, on: tx) }
+                    tally(change, into: &written.counts)
+                } catch let error as DomainError {
+                    written.problems.append(Problem(line: row.line, reason: Self.describe(error)))
+                } catch {
+                    written.problems.append(
+                        Problem(
+                            line: row.line,
+                            reason: "The row could not be saved (\(String(describing: type(of: error))))"))
+                }
+            }
+            return written
+        }
+    }
+
+    private func tally(_ change: Change, into counts: inout Counts) {
+        switch change {
+        case .created: counts.created += 1
+        case .updated: counts.updated += 1
+        case .unchanged: counts.unchanged += 1
+        }
+    }
+
+    private func apply(_ row: ImportRow, runID: UUID, on db: any Database) async throws -> Change {
+        guard let sourceID = row["source_id"] else { throw DomainError.invalid("source_id", "Enter the source id") }
+        guard sourceID.count <= 64 else {
+            throw DomainError.invalid("source_id", "The source id must be at most 64 characters")
+        }
+        switch row["record"]?.lowercased() {
+        case "crime": return try await crime(row, sourceID: sourceID, runID: runID, on: db)
+        case "person": return try await person(row, sourceID: sourceID, runID: runID, on: db)
+        case "event": return try await event(row, sourceID: sourceID, runID: runID, on: db)
+        case nil: throw DomainError.invalid("record", "Enter the kind of record: crime, person or event")
+        case let other?:
+            throw DomainError.invalid("record", "\(other) is not a kind of record (crime, person or event)")
+        }
+    }
+
+    private func crime(_ row: ImportRow, sourceID: String, runID: UUID, on db: any Database) async throws -> Change {
+        let fingerprint = row.fingerprint(Self.crimeColumns)
+        let key = try await ImportKey.find(source: source, kind: "crime", sourceID: sourceID, on: db)
+        try key?.refuseRepeat(in: runID, what: "Crime \(sourceID)")
+        let draft = CrimeDraft(
+            reference: row["reference"], offenceCode: row["offence_code"], offenceDescription: row["offence"],
+            occurredFrom: row["occurred_at"], occurredTo: row["occurred_to"], reportedAt: row["reported_at"],
+            channel: row["channel"], flags: row.list("flags"), commandUnit: row["command_unit"],
+            officerInCase: row["officer_in_case"], summary: row["summary"])
+        guard let key else {
+            let created = try await CrimeService.create(draft, context: context, on: db)
+            try await ImportKey.save(
+                source: source, kind: "crime", sourceID: sourceID, target: try created.crime.requireID(),
+                fingerprint: fingerprint, runID: runID, line: row.line, on: db)
+            return .created
+        }
+        try await key.touch(runID: runID, line: row.line, fingerprint: fingerprint, on: db)
+        if key.fingerprint == fingerprint { return .unchanged }
+        _ = try await CrimeService.update(key.targetID, draft, context: context, on: db)
+        return .updated
+    }
+
+    private func person(_ row: ImportRow, sourceID: String, runID: UUID, on db: any Database) async throws -> Change {
+        let crime = try await parentCrime(row, on: db)
+        var v = Validator()
+        let role = v.requiredCode(row["role"], "role", "the person's role", as: PersonRole.self)
+        let draft = row.personDraft
+        _ = PersonService.checkDraft(draft, validator: &v, context: context)
+        let needsDraft = role == .victim ? row.needsDraft : nil
+        let needs = needsDraft.map { NeedsAssessmentService.check($0, validator: &v).assessment }
+        try v.check()
+        let linkID = "\(row["crime_source_id"]!)|\(sourceID)|\(role!.rawValue)"
+        let linkKey = try await ImportKey.find(source: source, kind: "link", sourceID: linkID, on: db)
+        try linkKey?.refuseRepeat(
+            in: runID, what: "Person \(sourceID) as \(role!.rawValue) in crime \(row["crime_source_id"]!)")
+        let personKey = try await ImportKey.find(source: source, kind: "person", sourceID: sourceID, on: db)
+        let personPrint = row.fingerprint(Self.personColumns)
+        let linkPrint = row.fingerprint(Self.needsColumns)
+        var change = Change.unchanged
+        // The same source person in another crime is the same VictimCare person: repeat victims are recognised.
+        if let personKey, personKey.fingerprint != personPrint {
+            let person = try await PersonService.find(personKey.targetID, on: db)
+            _ = try await PersonService.update(person.id!, row.personDraft(over: person), context: context, on: db)
+            try await addContactPoints(row, to: person.id!, on: db)
+            change = .updated
+        }
+        if let personKey {
+            try await personKey.touch(runID: runID, line: row.line, fingerprint: personPrint, on: db)
+        }
+        if let linkKey {
+            try await linkKey.touch(runID: runID, line: row.line, fingerprint: linkPrint, on: db)
+            if linkKey.fingerprint != linkPrint, let needsDraft {
+                // A later assessment in the source system: kept as a reassessment, with its history.
+                _ = try await NeedsAssessmentService.complete(
+                    victimID: linkKey.targetID, needsDraft, context: context, on: db)
+                change = .updated
+            }
+            return change
+        }
+        let link = try await CrimeService.linkPerson(
+            crimeID: crime, personID: personKey?.targetID, draft: personKey == nil ? draft : nil,
+            role: role!.rawValue, needs: needs, context: context, on: db)
+        if personKey == nil {
+            try await ImportKey.save(
+                source: source, kind: "person", sourceID: sourceID, target: link.$person.id, fingerprint: personPrint,
+                runID: runID, line: row.line, on: db)
+        }
+        try await ImportKey.save(
+            source: source, kind: "link", sourceID: linkID, target: try link.requireID(), fingerprint: linkPrint,
+            runID: runID, line: row.line, on: db)
+        return .created
+    }
+
+    private func event(_ row: ImportRow, sourceID: String, runID: UUID, on db: any Database) async throws -> Change {
+        let crime = try await parentCrime(row, on: db)
+        let fingerprint = row.fingerprint(["type", "at"])
+        if let key = try await ImportKey.find(source: source, kind: "event", sourceID: sourceID, on: db) {
+            try key.refuseRepeat(in: runID, what: "Event \(sourceID)")
+            guard key.fingerprint == fingerprint else {
+                throw DomainError.conflict(
+                    field: "type",
+                    message:
+                        "Event \(sourceID) was imported before with a different type or time; record a new event instead"
+                )
+            }
+            try await key.touch(runID: runID, line: row.line, fingerprint: fingerprint, on: db)
+            return .unchanged
+        }
+        let event = try await CaseEventService.record(
+            crimeID: crime, type: row["type"], at: row["at"], note: row["note"], source: "import:\(source)",
+            context: context, on: db)
+        try await ImportKey.save(
+            source: source, kind: "event", sourceID: sourceID, target: try event.requireID(), fingerprint: fingerprint,
+            runID: runID, line: row.line, on: db)
+        return .created
+    }
+
+    private func parentCrime(_ row: ImportRow, on db: any Database) async throws -> UUID {
+        guard let crimeSourceID = row["crime_source_id"] else {
+            throw DomainError.invalid("crime_source_id", "Enter the source id of the crime this row belongs to")
+        }
+        guard let key = try await ImportKey.find(source: source, kind: "crime", sourceID: crimeSourceID, on: db) else {
+            throw DomainError.invalid(
+                "crime_source_id", "Crime \(crimeSourceID) is not in this file (above this row) or an earlier import")
+        }
+        return key.targetID
+    }
+
+    /// Phone numbers and email addresses new to a known person are added; none is marked safe until an officer
+    /// confirms it.
+    private func addContactPoints(_ row: ImportRow, to personID: UUID, on db: any Database) async throws {
+        let existing = try await ContactPoint.query(on: db).filter(\.$person.$id == personID).all()
+        let known = Set(existing.map(\.value))
+        if let raw = row["phone"], let number = Normalise.phone(raw), !known.contains(number) {
+            try await ContactPoint(personID: personID, kind: .phone, value: number, safe: false, note: "imported")
+                .create(on: db)
+        }
+        if let raw = row["email"], let address = Normalise.email(raw), !known.contains(address) {
+            try await ContactPoint(personID: personID, kind: .email, value: address, safe: false, note: "imported")
+                .create(on: db)
+        }
+    }
+
+    static let crimeColumns = [
+        "reference", "offence_code", "offence", "flags", "command_unit", "occurred_at", "occurred_to", "reported_at",
+        "channel", "officer_in_case", "summary",
+    ]
+    static let personColumns = [
+        "given_name", "family_name", "date_of_birth", "phone", "email", "preferred_contact", "preferred_times",
+        "language", "interpreter_needed",
+    ]
+    static let needsColumns = ["vulnerable", "intimidated", "persistently_targeted", "bereaved", "referral_consent"]
+
+    /// One line for the report: the fields at fault and what is wrong with each.
+    static func describe(_ error: DomainError) -> String {
+        switch error {
+        case .invalid(let fields):
+            return fields.map { "\(columnName($0.field)): \($0.message)" }.joined(separator: "; ")
+        case .conflict(let field, let message): return "\(columnName(field)): \(message)"
+        case .notFound(let what): return "The \(what) this row refers to no longer exists"
+        case .forbidden(let message): return message
+        case .reasonRequired: return "Not allowed"
+        case .rateLimited: return "Too many requests"
+        }
+    }
+
+    private static func columnName(_ field: String) -> String {
+        let names = [
+            "referralConsent": "referral_consent", "persistentlyTargeted": "persistently_targeted",
+            "vulnerability": "vulnerable", "interpreterNeeded": "interpreter_needed",
+        ]
+        return names[field] ?? field
+    }
+}
+
+/// One data row, its fields named by the header.
+struct ImportRow: Sendable {
+    var line: Int
+    var fields: [String]
+    var columns: [String: Int]
+
+    /// The trimmed value, or nil when the column is absent or the cell empty.
+    subscript(_ name: String) -> String? {
+        guard let index = columns[name], index < fields.count else { return nil }
+        let value = fields[index].trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : value
+    }
+
+    func has(_ name: String) -> Bool { columns[name] != nil }
+
+    func list(_ name: String) -> [String] {
+        (self[name] ?? "").split(whereSeparator: { $0 == ";" || $0 == "|" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func fingerprint(_ names: [String]) -> String {
+        Secrets.sha256Hex(names.map { self[$0] ?? "" }.joined(separator: "\u{1F}"))
+    }
+
+    var personDraft: PersonDraft {
+        PersonDraft(
+            givenName: self["given_name"], familyName: self["family_name"], dateOfBirth: self["date_of_birth"],
+            preferredContact: self["preferred_contact"], preferredTimes: self["preferred_times"],
+            language: self["language"], interpreterNeeded: self["interpreter_needed"], phone: self["phone"],
+            email: self["email"])
+    }
+
+    /// The stored person with this row's columns over it: what the extract does not carry is kept.
+    func personDraft(over person: Person) -> PersonDraft {
+        func pick(_ column: String, _ stored: String?) -> String? { has(column) ? self[column] : stored }
+        return PersonDraft(
+            givenName: pick("given_name", person.givenName), familyName: pick("family_name", person.familyName),
+            dateOfBirth: pick("date_of_birth", person.dateOfBirth),
+            preferredContact: pick("preferred_contact", person.preferredContact),
+            preferredTimes: pick("preferred_times", person.preferredTimes), language: pick("language", person.language),
+            interpreterNeeded: pick("interpreter_needed", person.interpreterNeeded ? "yes" : "no"),
+            communicationNeeds: person.communicationNeeds, accessNeeds: person.accessNeeds, sex: person.sex,
+            ethnicity: person.ethnicity, disability: person.disability, religion: person.religion,
+            sexualOrientation: person.sexualOrientation)
+    }
+
+    /// The needs columns as an assessment, or nil when the row carries none of them.
+    var needsDraft: NeedsAssessmentService.Draft? {
+        guard CrimeImport.needsColumns.contains(where: { self[$0] != nil }) else { return nil }
+        return NeedsAssessmentService.Draft(
+            language: self["language"], interpreterNeeded: self["interpreter_needed"],
+            referralConsent: self["referral_consent"], bereaved: self["bereaved"],
+            persistentlyTargeted: self["persistently_targeted"],
+            vulnerability: self["vulnerable"].map { ["yes", "true", "y", "1"].contains($0.lowercased()) } == true
+                ? [VulnerabilityFactor.other.rawValue] : [],
+            intimidated: self["intimidated"])
+    }
+}
+
+/// A source record already imported: what it became, and the fingerprint of its fields then.
+struct ImportKey: Sendable {
+    var id: UUID
+    var targetID: UUID
+    var fingerprint: String
+    var runID: UUID
+    var line: Int
+
+    private struct Row: Decodable {
+        var id: UUID
+        var target_id: UUID
+        var fingerprint: String
+        var run_id: UUID
+        var line: Int
+    }
+
+    static func find(source: String, kind: String, sourceID: String, on db: any Database) async throws -> ImportKey? {
+        let row = try await (db as! any SQLDatabase).select()
+            .columns("id", "target_id", "fingerprint", "run_id", "line").from("import_keys")
+            .where("source", .equal, source).where("kind", .equal, kind).where("source_id", .equal, sourceID)
+            .first(decoding: Row.self)
+        return row.map {
+            ImportKey(id: $0.id, targetID: $0.target_id, fingerprint: $0.fingerprint, runID: $0.run_id, line: $0.line)
+        }
+    }
+
+    static func save(
+        source: String, kind: String, sourceID: String, target: UUID, fingerprint: String, runID: UUID, line: Int,
+        on db: any Database
+    ) async throws {
+        try await (db as! any SQLDatabase).insert(into: "import_keys")
+            .columns("id", "source", "kind", "source_id", "target_id", "fingerprint", "run_id", "line")
+            .values(
+                SQLBind(UUID()), SQLBind(source), SQLBind(kind), SQLBind(sourceID), SQLBind(target),
+                SQLBind(fingerprint), SQLBind(runID), SQLBind(line)
+            )
+            .run()
+    }
+
+    /// A source id seen twice in one file is reported, not applied twice.
+    func refuseRepeat(in runID: UUID, what: String) throws {
+        if self.runID == runID {
+            throw DomainError.conflict(
+                field: "source_id", message: "\(what) appears more than once in this file (first on line \(line))")
+        }
+    }
+
+    func touch(runID: UUID, line: Int, fingerprint: String, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update("import_keys")
+            .set("run_id", to: runID).set("line", to: line).set("fingerprint", to: fingerprint)
+            .where("id", .equal, id).run()
+    }
+}
