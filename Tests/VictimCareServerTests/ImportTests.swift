@@ -272,4 +272,24 @@ import VictimCareDomain
             #expect(try await AuditEntry.query(on: app.db).filter(\.$recordType == "import_run").count() == 1)
         }
     }
+
+    @Test func yesterdaysCrimesAreAnnouncedToTheirVictimsAndHistoryIsNot() async throws {
+        try await withTestApp { app in
+            let now = Date()
+            let yesterday = Instant.format(now.addingTimeInterval(-86_400))
+            let dayBefore = Instant.format(now.addingTimeInterval(-2 * 86_400))
+            let lines = [
+                Self.header,
+                Self.crime("CR-1", "NEW/0001/26", occurred: dayBefore, reported: yesterday),
+                "person,P-1,CR-1,,,,,,,,victim,Ada,Okafor,1984-03-02,,ada@example.org,email,en,no,yes,,",
+                Self.crime("CR-2", "OLD/0002/25"),
+                "person,P-2,CR-2,,,,,,,,victim,Ben,Shah,1984-03-02,,ben@example.org,email,en,no,yes,,",
+            ]
+            let outcome = try await Self.run(app, try Self.write(lines))
+            #expect(outcome.counts.created == 4 && outcome.counts.rejected == 0)
+            let messages = try await OutboundMessage.query(on: app.db).all()
+            #expect(Set(messages.map(\.recipient)) == ["ada@example.org"])
+            #expect(messages.map(\.purpose).sorted() == ["confirmation", "leaflet"])
+        }
+    }
 }

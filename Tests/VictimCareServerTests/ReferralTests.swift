@@ -217,4 +217,145 @@ import VictimCareDomain
             #expect(try await officerBrowser.get("/victims/\(sent)").body.string.contains("Support accepted"))
         }
     }
+
+    @Test func theWitnessCareUnitRefersAtChargeBySecureEmailOnce() async throws {
+        let fake = try await NotifyFake.start()
+        try await withTestApp({ $0.referrals.mailbox = "referrals@support.example" }) { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            _ = try await world.user("wcu.one", .witnessCareUnit)
+            let created = try await world.crime("SN/0000031/26", officer: officer)
+            let victimID = created.victims[0].victimID
+            try await Self.consent(world, victimID, "yes", by: officer)
+            let waiting = try #require(try await Referral.query(on: app.db).first())
+            #expect(waiting.status == .ready && waiting.route == .transfer)
+            for message in try await OutboundMessage.query(on: app.db).all() { try await message.delete(on: app.db) }
+
+            var wcu = Browser(app)
+            try await wcu.signIn("wcu.one")
+            // Before a charge there is no form, and the service refuses.
+            #expect(!(try await wcu.get("/victims/\(victimID)").body.string.contains("Refer at charge")))
+            let early = try await wcu.post(
+                "/victims/\(victimID)/referral-at-charge", [("chargeConsent", "yes")])
+            #expect(early.status == .conflict && early.body.string.contains("no charge is recorded yet"))
+            _ = try await CaseEventService.record(
+                crimeID: created.crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
+                source: "test", context: .system, on: app.db)
+            // The officer in the case may not send it; the Witness Care Unit may.
+            await #expect(throws: DomainError.self) {
+                _ = try await ReferralService.referAtCharge(
+                    victimID: victimID, .init(consent: "yes"), mailbox: "referrals@support.example",
+                    context: world.context(officer), on: app.db)
+            }
+            #expect(try await wcu.get("/victims/\(victimID)").body.string.contains("Refer at charge"))
+            let noConsent = try await wcu.post(
+                "/victims/\(victimID)/referral-at-charge", [("hearingDate", "2026-02-30"), ("court", "Croydon")])
+            #expect(noConsent.status == .unprocessableEntity)
+            #expect(noConsent.body.string.contains("Confirm that the victim agrees to the referral"))
+            #expect(noConsent.body.string.contains("value=\"Croydon\""), "what was typed is kept")
+            let sent = try await wcu.post(
+                "/victims/\(victimID)/referral-at-charge",
+                [
+                    ("chargeConsent", "yes"), ("hearingDate", "2026-12-01"), ("court", "Croydon Crown Court"),
+                    ("supportAsked", "Support at court"),
+                ])
+            #expect(sent.status == .seeOther)
+            let referrals = try await Referral.query(on: app.db).sort(\.$createdAt).all()
+            #expect(referrals.map(\.route) == [.transfer, .witnessCare])
+            #expect(referrals.map(\.status) == [.withdrawn, .sent])
+            let r7 = try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == victimID)
+                .filter(\.$code == "R7").first()
+            #expect(r7?.state == "met")
+            // The form goes through the outbox to the service's mailbox: the fields it needs, no narrative.
+            #expect(try await OutboxTests.deliver(app, OutboxTests.notify(app, fake)) == 1)
+            let email = try #require(
+                fake.received.first { $0["email_address"] as? String == "referrals@support.example" })
+            let body = email.personalisation["body"] ?? ""
+            #expect(body.contains("Route: Witness Care Unit, at charge") && body.contains("Given name: Ada"))
+            #expect(body.contains("First hearing: 2026-12-01") && body.contains("Court: Croydon Crown Court"))
+            #expect(body.contains("Email (safe to use): ada@example.com"))
+            #expect(!body.contains("SN/0000031/26") && !body.contains("Other theft"), "no reference, no offence")
+            // Consent again, or a second form, sends nothing more.
+            try await Self.consent(world, victimID, "yes", by: officer)
+            #expect(try await Referral.query(on: app.db).count() == 2)
+            let again = try await wcu.post("/victims/\(victimID)/referral-at-charge", [("chargeConsent", "yes")])
+            #expect(again.status == .conflict && again.body.string.contains("Already referred"))
+            // The support service sees it with the others.
+            _ = try await world.user("vs.partner", .supportPartner)
+            let listed = try await ReferralService.sent(
+                status: nil,
+                context: world.context(try await User.query(on: app.db).filter(\.$username == "vs.partner").first()!),
+                on: app.db)
+            #expect(listed.map(\.route) == [.witnessCare])
+        }
+        try await fake.stop()
+    }
+
+    static func selfReferral(_ overrides: [(String, String)] = [], shownSecondsAgo: Int = 30) -> [(String, String)] {
+        var fields: [String: String] = [
+            "givenName": "Zara", "familyName": "Idowu", "phone": "07700 900777", "preferredContact": "sms",
+            "preferredTimes": "Weekdays after 6pm", "language": "en", "offenceGroup": "violence",
+            "reportedToPolice": "yes", "crimeReference": "", "safeToContact": "yes", "consent": "yes", "website": "",
+            "shownAt": String(Int(Date().timeIntervalSince1970) - shownSecondsAgo),
+        ]
+        for (key, value) in overrides { fields[key] = value }
+        return fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    @Test func victimsReferThemselvesWithoutLearningAnythingAndRobotsAreTurnedAway() async throws {
+        try await withTestApp({ $0.referrals.selfReferralsPerHour = 4 }) { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            try await world.crime("SN/0000041/26", officer: officer)
+            var visitor = Browser(app)
+            let form = try await visitor.get("/support/refer")
+            #expect(form.status == .ok && form.body.string.contains("Ask for support"))
+            #expect(form.headers.first(name: .cacheControl) == "no-store")
+            // A known crime reference and an unknown one get the very same answer.
+            let known = try await visitor.post(
+                "/support/refer", Self.selfReferral([("crimeReference", "SN/0000041/26")]), withCSRF: false)
+            let unknown = try await visitor.post(
+                "/support/refer", Self.selfReferral([("crimeReference", "SN/9999999/26")]), withCSRF: false)
+            #expect(known.status == .ok && known.body.string.contains("Thank you"))
+            #expect(known.body.string == unknown.body.string)
+            #expect(try await SelfReferral.query(on: app.db).count() == 2)
+            // The hidden field filled in, or the form sent at once: thanked alike, nothing kept.
+            let trapped = try await visitor.post(
+                "/support/refer", Self.selfReferral([("website", "http://spam.example")]), withCSRF: false)
+            let hasty = try await visitor.post("/support/refer", Self.selfReferral(shownSecondsAgo: 0), withCSRF: false)
+            #expect(trapped.body.string == known.body.string && hasty.body.string == known.body.string)
+            #expect(try await SelfReferral.query(on: app.db).count() == 2)
+            // A person's mistakes are shown against their fields, with what they typed kept.
+            let bad = try await visitor.post(
+                "/support/refer",
+                Self.selfReferral([("phone", ""), ("preferredContact", "email"), ("consent", "")]), withCSRF: false)
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("Give a phone number or an email address"))
+            #expect(bad.body.string.contains("Agree to your details going to the support service"))
+            #expect(bad.body.string.contains("value=\"Zara\""))
+            // A flood from one address is slowed.
+            _ = try await visitor.post("/support/refer", Self.selfReferral(), withCSRF: false)
+            _ = try await visitor.post("/support/refer", Self.selfReferral(), withCSRF: false)
+            let flood = try await visitor.post("/support/refer", Self.selfReferral(), withCSRF: false)
+            #expect(flood.status == .tooManyRequests && flood.headers.first(name: .retryAfter) == "3600")
+            #expect(try await SelfReferral.query(on: app.db).count() == 4)
+
+            // The support service sees them with the contact details and records what happened; officers cannot.
+            _ = try await world.user("vs.partner", .supportPartner)
+            var partner = Browser(app)
+            try await partner.signIn("vs.partner")
+            let list = try await partner.get("/referrals")
+            #expect(list.body.string.contains("Zara Idowu") && list.body.string.contains("07700 900777"))
+            #expect(list.body.string.contains("Text message, Weekdays after 6pm"))
+            let id = try #require(try await SelfReferral.query(on: app.db).first()?.id)
+            try await partner.post("/self-referrals/\(id)/status", [("status", "contacted")])
+            #expect(try await SelfReferral.find(id, on: app.db)?.status == .contacted)
+            try await partner.post("/self-referrals/\(id)/status", [("status", "received")])
+            #expect(try await SelfReferral.find(id, on: app.db)?.status == .contacted, "never backwards")
+            var officerBrowser = Browser(app)
+            try await officerBrowser.signIn("pc.hart")
+            #expect(try await officerBrowser.get("/referrals").status == .forbidden)
+            #expect(try await world.auditCount("view", "self_referral", nil) >= 1)
+        }
+    }
 }

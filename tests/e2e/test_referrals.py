@@ -88,3 +88,32 @@ def test_export_killed_at_any_moment_loses_nobody_and_sends_nobody_twice(databas
     before = sql(svc, "SELECT COUNT(*) FROM referral_batches")
     assert "Nobody is waiting" in svc.cli("referrals", "export", "--dir", str(tmp / "empty")).stdout
     assert sql(svc, "SELECT COUNT(*) FROM referral_batches") == before
+
+
+def test_a_victim_refers_themselves_on_a_phone(service, driver):
+    """The public self-referral page at phone width: errors named and linked, then the thanks; axe-clean."""
+    from selenium.webdriver.common.by import By
+
+    from a11y import assert_accessible
+    from browser import submit
+
+    driver.set_window_size(390, 844)
+    driver.get(service.url + "/support/refer")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Ask for support"
+    assert_accessible(driver)
+    time.sleep(3.2)  # a person takes a few seconds; faster is taken for a robot
+    driver.find_element(By.ID, "givenName").send_keys("Zara")
+    submit(driver)
+    summary = driver.find_element(By.CSS_SELECTOR, ".error-summary")
+    assert "Enter your last name" in summary.text
+    assert driver.find_element(By.ID, "givenName").get_attribute("value") == "Zara"
+    assert_accessible(driver)
+    driver.find_element(By.ID, "familyName").send_keys("Idowu")
+    driver.find_element(By.ID, "phone").send_keys("07700 900777")
+    for label in ("preferredContact-sms", "safeToContact", "offenceGroup", "reportedToPolice-not_sure", "consent"):
+        driver.find_element(By.CSS_SELECTOR, f"label[for={label}]").click()
+    time.sleep(3.2)
+    submit(driver)
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Thank you"
+    assert_accessible(driver)
+    driver.set_window_size(1280, 1000)

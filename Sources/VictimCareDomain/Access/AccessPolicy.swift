@@ -91,6 +91,8 @@ public enum AccessPolicy {
             return [.supervisor, .commandUnitLead, .forceAnalyst, .administrator]
         case .manageReferrals:
             return [.supportPartner, .administrator]
+        case .referAtCharge:
+            return [.witnessCareUnit, .administrator]
         }
     }
 }

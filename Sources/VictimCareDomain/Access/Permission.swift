@@ -35,4 +35,6 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageReferrals
     /// Load a records system's extract (the upload page; the command line runs as the system).
     case importRecords
+    /// The Witness Care Unit's referral at charge, by secure email to the support service.
+    case referAtCharge
 }

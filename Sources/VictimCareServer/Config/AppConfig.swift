@@ -101,7 +101,9 @@ struct AppConfig: Sendable {
                     endpoint: env["REFERRAL_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 },
                     signingKey: env["REFERRAL_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }),
                 exportHours: int("REFERRAL_EXPORT_HOURS", 24),
-                acknowledgeHours: int("REFERRAL_ACK_HOURS", 48)),
+                acknowledgeHours: int("REFERRAL_ACK_HOURS", 48),
+                mailbox: env["REFERRAL_EMAIL"].flatMap { $0.isEmpty ? nil : $0 },
+                selfReferralsPerHour: int("SELF_REFERRAL_HOURLY", 5)),
             importSource: env["IMPORT_SOURCE"].flatMap { $0.isEmpty ? nil : $0 } ?? "records",
             importDirectory: env["IMPORT_DIRECTORY"] ?? "data/imports",
             importMaxMegabytes: int("IMPORT_MAX_MB", 512)
@@ -155,4 +157,8 @@ struct ReferralConfig: Sendable {
     var exportHours = 24
     /// A referral the service has not acknowledged (received) within this many hours is flagged.
     var acknowledgeHours = 48
+    /// The support service's secure mailbox for the Witness Care Unit's referrals at charge (`REFERRAL_EMAIL`).
+    var mailbox: String?
+    /// Self-referrals taken from one address per hour before the form asks it to wait (`SELF_REFERRAL_HOURLY`).
+    var selfReferralsPerHour = 5
 }

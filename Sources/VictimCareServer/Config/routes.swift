@@ -6,6 +6,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: LeafletController())
     try app.register(collection: FeedbackController())
     try app.register(collection: CaseController())
+    try app.register(collection: SelfReferralController())
 
     // The web interface: sessions, secure cookies, CSRF on every form, then sign-in.
     let web = app.grouped(

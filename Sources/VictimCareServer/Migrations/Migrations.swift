@@ -27,5 +27,6 @@ enum Migrations {
         CreateVictimLinks(),
         CreateReferrals(),
         CreateImports(),
+        CreateSelfReferrals(),
     ]
 }

@@ -7,7 +7,7 @@ extension CrimeService {
     /// with the needs already assessed (an import).
     static func linkPerson(
         crimeID: UUID, personID: UUID?, draft: PersonDraft?, role rawRole: String?, needs: NeedsAssessment? = nil,
-        context: AccessContext, on db: any Database
+        announce: Bool = true, context: AccessContext, on db: any Database
     ) async throws -> CrimePerson {
         let crime = try await find(crimeID, on: db)
         try await AccessGuard.check(.editCrime, "crime", crimeID, scope: scope(of: crime), context: context, on: db)
@@ -50,6 +50,7 @@ extension CrimeService {
             if role == .victim {
                 try await VictimService.create(
                     linkID: try link.requireID(), crime: crime, personID: try person.requireID(), needs: needs,
+                    announce: announce,
                     context: context,
                     on: tx)
             } else if role == .representative || role == .parentOrGuardian {

@@ -14,6 +14,8 @@ enum MessagePurpose: String, Labelled {
     case feedback
     /// A one-time code for the victim's case page.
     case oneTimeCode = "one_time_code"
+    /// The Witness Care Unit's referral form, to the support service's secure mailbox (not to the victim).
+    case supportReferral = "support_referral"
 
     var label: String {
         switch self {
@@ -21,6 +23,7 @@ enum MessagePurpose: String, Labelled {
         case .leaflet: "Victim Information leaflet"
         case .feedback: "Feedback invitation"
         case .oneTimeCode: "Case page code"
+        case .supportReferral: "Referral form to the support service"
         }
     }
 
@@ -29,7 +32,7 @@ enum MessagePurpose: String, Labelled {
         switch self {
         case .confirmation: .writtenConfirmation
         case .leaflet: .informationLeaflet
-        case .feedback, .oneTimeCode: nil
+        case .feedback, .oneTimeCode, .supportReferral: nil
         }
     }
 }
@@ -49,6 +52,15 @@ enum OutboxService {
         var invitation: FeedbackInvitation? = nil
         /// Or a link that already exists (a one-time code for a case page link).
         var linkID: UUID? = nil
+        /// A message about the victim to a partner organisation's secure mailbox, written when asked for. The
+        /// safety gate guards the victim's own channels and does not apply.
+        var toPartner: PartnerMessage? = nil
+    }
+
+    struct PartnerMessage: Sendable {
+        var recipient: String
+        var subject: String
+        var text: String
     }
 
     struct Settings: Sendable {
@@ -71,6 +83,7 @@ enum OutboxService {
         {
             return existing
         }
+        if let partner = ask.toPartner { return try await enqueue(ask, partner, context: context, on: db) }
         let target: GateFacts
         if let facts {
             target = facts
@@ -109,6 +122,34 @@ enum OutboxService {
             summary:
                 "\(ask.purpose.rawValue) by \(ask.channel.rawValue) for victim \(ask.victimID): \(message.statusCode)",
             context: context, on: db)
+        return message
+    }
+
+    private static func enqueue(
+        _ ask: Ask, _ partner: PartnerMessage, context: AccessContext, on db: any Database
+    ) async throws -> OutboundMessage {
+        let victim = try await VictimService.find(ask.victimID, on: db)
+        let message = OutboundMessage()
+        message.idempotencyKey = ask.idempotencyKey
+        message.$victim.id = ask.victimID
+        message.crimeID = victim.$crime.id
+        message.contactPointID = nil
+        message.channelCode = MessageChannel.email.rawValue
+        message.purpose = ask.purpose.rawValue
+        message.language = "en"
+        message.recipient = partner.recipient
+        message.subject = partner.subject
+        message.bodyText = partner.text
+        message.attempts = 0
+        message.nextAttemptAt = Date()
+        message.createdByName = context.actor.name
+        message.createdAt = Date()
+        message.statusCode = OutboundMessage.Status.queued.rawValue
+        try await message.create(on: db)
+        try await AuditLog.record(
+            .create, "message", message.id,
+            summary: "\(ask.purpose.rawValue) to a partner for victim \(ask.victimID): queued", context: context, on: db
+        )
         return message
     }
 
@@ -219,6 +260,19 @@ enum OutboxService {
         }
     }
 
+    private static func sentMessage(_ message: OutboundMessage, provider: any MessageProvider, reference: String)
+        -> OutboundMessage
+    {
+        message.attempts += 1
+        message.statusCode = OutboundMessage.Status.sent.rawValue
+        message.sentAt = Date()
+        message.provider = provider.name
+        message.providerReference = reference
+        message.lastError = nil
+        message.claimedBy = nil
+        return message
+    }
+
     /// Renders, checks and hands over one message; returns it, marked sent but not yet saved, if the provider
     /// took it. Anything else (stopped by the gate, failed) is saved here.
     private static func deliver(
@@ -227,6 +281,17 @@ enum OutboxService {
     ) async -> OutboundMessage? {
         let id = message.id!
         do {
+            if message.purpose == MessagePurpose.supportReferral.rawValue {
+                // Written when asked for, to the partner's mailbox: sent as kept.
+                guard provider.channels.contains(.email) else {
+                    throw ProviderError.permanent("the \(provider.name) provider does not send email")
+                }
+                let reference = try await provider.send(
+                    OutgoingMessage(
+                        id: id, channel: .email, recipient: message.recipient, subject: message.subject,
+                        bodyText: message.bodyText, bodyHTML: nil, language: message.language))
+                return sentMessage(message, provider: provider, reference: reference)
+            }
             let target = try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
             let composed = try await composer.compose(message, facts: target, on: db)
             // What is kept of a sent message has its link or code blanked: the secret lives only in what was sent.
@@ -253,14 +318,7 @@ enum OutboxService {
                 OutgoingMessage(
                     id: id, channel: message.channel, recipient: message.recipient, subject: composed.subject,
                     bodyText: composed.text, bodyHTML: composed.html, language: message.language))
-            message.attempts += 1
-            message.statusCode = OutboundMessage.Status.sent.rawValue
-            message.sentAt = Date()
-            message.provider = provider.name
-            message.providerReference = reference
-            message.lastError = nil
-            message.claimedBy = nil
-            return message
+            return sentMessage(message, provider: provider, reference: reference)
         } catch {
             let failure = error as? ProviderError ?? .temporary("\(type(of: error))")
             message.attempts += 1

@@ -45,6 +45,10 @@ struct CrimeImport: Sendable {
             && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
     }
 
+    /// A victim of a crime reported more than this many days before the import is history being loaded: no
+    /// written confirmation or leaflet is sent now (those duties show as they stand).
+    static let announceDays = 7
+
     static let requiredColumns = ["record", "source_id"]
     static let knownColumns: Set<String> = [
         "record", "source_id", "crime_source_id", "reference", "offence_code", "offence", "flags", "command_unit",
@@ -315,9 +319,13 @@ struct CrimeImport: Sendable {
             }
             return change
         }
+        // Yesterday's crimes are announced to their victims as if recorded here; history is not.
+        let reported = try await CrimeService.find(crime, on: db).reportedAt
         let link = try await CrimeService.linkPerson(
             crimeID: crime, personID: personKey?.targetID, draft: personKey == nil ? draft : nil,
-            role: role!.rawValue, needs: needs, context: context, on: db)
+            role: role!.rawValue, needs: needs,
+            announce: Date().timeIntervalSince(reported) <= Double(Self.announceDays) * 86_400, context: context,
+            on: db)
         if personKey == nil {
             try await ImportKey.save(
                 source: source, kind: "person", sourceID: sourceID, target: link.$person.id, fingerprint: personPrint,

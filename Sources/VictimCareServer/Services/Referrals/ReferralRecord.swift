@@ -74,6 +74,17 @@ struct ReferralRecord: Sendable, Encodable {
             binds.append(.uuid(last))
         }
         binds.append(.int(limit))
+        return try await records(where: "r.batch_id = ? \(afterClause) ORDER BY r.id LIMIT ?", binds, on: sql)
+    }
+
+    /// One referral as the service receives it (the Witness Care Unit's form).
+    static func one(_ referralID: UUID, on sql: any SQLDatabase) async throws -> ReferralRecord? {
+        try await records(where: "r.id = ?", [.uuid(referralID)], on: sql).first
+    }
+
+    private static func records(where clause: String, _ binds: [SQLCell], on sql: any SQLDatabase) async throws
+        -> [ReferralRecord]
+    {
         let rows = try await FastRows.query(
             """
             SELECT r.id, p.id, p.given_name, p.family_name, p.preferred_contact, p.preferred_times, p.language,
@@ -81,7 +92,7 @@ struct ReferralRecord: Sendable, Encodable {
             FROM referrals r JOIN victims v ON v.id = r.victim_id JOIN persons p ON p.id = v.person_id
             JOIN crimes c ON c.id = v.crime_id JOIN command_units u ON u.id = c.command_unit_id
             LEFT JOIN offences o ON o.code = c.offence_code
-            WHERE r.batch_id = ? \(afterClause) ORDER BY r.id LIMIT ?
+            WHERE \(clause)
             """, binds, on: sql)
         guard !rows.isEmpty else { return [] }
         let people = rows.compactMap { $0.uuid(1) }

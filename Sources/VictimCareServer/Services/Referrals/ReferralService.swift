@@ -22,8 +22,8 @@ enum ReferralService {
             record.byName = byName
             try await record.create(on: db)
         }
-        let existing = try await Referral.query(on: db).filter(\.$victim.$id == victimID)
-            .filter(\.$routeCode == Referral.Route.transfer.rawValue).all()
+        // Any route counts as referred: one sent at charge by the Witness Care Unit is not sent again.
+        let existing = try await Referral.query(on: db).filter(\.$victim.$id == victimID).all()
         switch consent {
         case .yes:
             guard !existing.contains(where: { $0.status != .withdrawn }) else { return }
@@ -35,7 +35,8 @@ enum ReferralService {
             try await referral.create(on: db)
         case .no, .notAsked:
             // Only one still waiting can be withdrawn; once sent, the support service is told by its own status.
-            for referral in existing where referral.status == .ready && referral.batchID == nil {
+            for referral in existing
+            where referral.route == .transfer && referral.status == .ready && referral.batchID == nil {
                 referral.statusCode = Referral.Status.withdrawn.rawValue
                 referral.statusAt = Date()
                 referral.statusByName = byName
@@ -78,6 +79,116 @@ enum ReferralService {
         }
     }
 
+    /// The Witness Care Unit's form at charge, as the officer fills it in.
+    struct ChargeForm: Sendable {
+        var consent: String?
+        var hearingDate: String?
+        var court: String?
+        var supportAsked: String?
+    }
+
+    /// The secondary route: at charge, the Witness Care Unit refers a victim who agrees, by a form that goes to
+    /// the support service's secure mailbox through the outbox. It is the victim's referral: one waiting for
+    /// the daily transfer is withdrawn in its favour, and one already sent is not sent twice. Meets R7 at once.
+    static func referAtCharge(
+        victimID: UUID, _ form: ChargeForm, mailbox: String?, context: AccessContext, on db: any Database
+    ) async throws -> Referral {
+        let victim = try await VictimService.find(victimID, on: db)
+        try await VictimService.checkAccess(.referAtCharge, victim, context: context, on: db)
+        var v = Validator()
+        if form.consent != "yes" { v.fail("chargeConsent", "Confirm that the victim agrees to the referral") }
+        let hearing = v.date(form.hearingDate, "hearingDate", "the first hearing date")
+        let court = v.optional(form.court, "court", "the court", max: 120)
+        let asked = v.optional(form.supportAsked, "supportAsked", "the help they ask for", max: 500)
+        try v.check()
+        guard let mailbox else {
+            throw DomainError.conflict(
+                field: "chargeConsent",
+                message: "No secure mailbox is set for the support service (REFERRAL_EMAIL); ask an administrator")
+        }
+        let charged = try await CaseEvent.query(on: db).filter(\.$crime.$id == victim.$crime.id)
+            .filter(\.$typeCode ~~ [CaseEventType.charged.rawValue]).count()
+        guard charged > 0 else {
+            throw DomainError.conflict(
+                field: "chargeConsent", message: "The Witness Care Unit refers at charge; no charge is recorded yet")
+        }
+        let existing = try await Referral.query(on: db).filter(\.$victim.$id == victimID).all()
+        if let sent = existing.first(where: { ![.ready, .withdrawn].contains($0.status) }) {
+            throw DomainError.conflict(
+                field: "chargeConsent",
+                message: "Already referred \(sent.sentAt.map { "on " + Display.time($0) } ?? ""); the service has it")
+        }
+        return try await db.transaction { tx in
+            let now = Date()
+            for waiting in existing where waiting.status == .ready {
+                waiting.statusCode = Referral.Status.withdrawn.rawValue
+                waiting.statusAt = now
+                waiting.statusByName = context.actor.name
+                waiting.note = "Sent at charge by the Witness Care Unit instead"
+                try await waiting.save(on: tx)
+            }
+            if victim.referralConsent != .yes {
+                victim.referralConsentCode = ReferralConsent.yes.rawValue
+                if victim.explicitConsentAt == nil { victim.explicitConsentAt = now }
+                try await victim.save(on: tx)
+            }
+            let record = ReferralConsentRecord()
+            record.$victim.id = victimID
+            record.consent = ReferralConsent.yes.rawValue
+            record.method = "Witness Care Unit at charge"
+            record.recordedAt = now
+            record.byName = context.actor.name
+            try await record.create(on: tx)
+            let referral = Referral()
+            referral.$victim.id = victimID
+            referral.routeCode = Referral.Route.witnessCare.rawValue
+            referral.statusCode = Referral.Status.sent.rawValue
+            referral.createdAt = now
+            referral.sentAt = now
+            try await referral.create(on: tx)
+            let id = try referral.requireID()
+            guard let fields = try await ReferralRecord.one(id, on: tx as! any SQLDatabase) else {
+                throw DomainError.notFound("referral")
+            }
+            let text = chargeFormText(fields, hearing: hearing, court: court, asked: asked, by: context.actor.name)
+            try await OutboxService.enqueue(
+                .init(
+                    victimID: victimID, channel: .email, purpose: .supportReferral,
+                    idempotencyKey: "support_referral:\(id.uuidString.lowercased())",
+                    toPartner: .init(
+                        recipient: mailbox, subject: "Referral at charge \(id.uuidString.lowercased())", text: text)),
+                context: .system, on: tx)
+            try await VictimService.bumpFacts([victimID], on: tx)
+            try await ObligationService.recompute([victimID], on: tx)
+            try await AuditLog.record(
+                .create, "referral", id, summary: "witness care referral at charge for victim \(victimID)",
+                context: context, on: tx)
+            return referral
+        }
+    }
+
+    /// The form as the service reads it: the transfer's fields (schema 1), then the hearing. No narrative.
+    static func chargeFormText(
+        _ r: ReferralRecord, hearing: LocalDate?, court: String?, asked: String?, by name: String
+    ) -> String {
+        func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
+        let lines: [(String, String)] = [
+            ("Referral id", r.referralID), ("Route", "Witness Care Unit, at charge"), ("Given name", r.givenName),
+            ("Family name", r.familyName), ("Phone (safe to use)", r.phone ?? "none"),
+            ("Email (safe to use)", r.email ?? "none"), ("Preferred contact", r.preferredContact ?? "not given"),
+            ("Preferred times", r.preferredTimes ?? "not given"), ("Language", r.language),
+            ("Interpreter needed", yesNo(r.interpreterNeeded)), ("Needs assessed", yesNo(r.assessed)),
+            ("Enhanced rights", yesNo(r.enhanced)),
+            ("Enhanced grounds", r.enhancedGrounds.isEmpty ? "none" : r.enhancedGrounds.joined(separator: ", ")),
+            ("Offence group", r.offenceGroup), ("Command unit", r.commandUnit),
+            ("First hearing", hearing?.description ?? "not yet listed"), ("Court", court ?? "not yet listed"),
+            ("Help they ask for", asked ?? "not stated"), ("Consent", "The victim agreed to this referral"),
+            ("Sent by", name),
+        ]
+        return (["Referral to the victim support service (schema 1)", ""] + lines.map { "\($0.0): \($0.1)" })
+            .joined(separator: "\n")
+    }
+
     /// The support service's view: referrals that were sent to it, newest first, optionally of one status.
     static func sent(status: Referral.Status?, context: AccessContext, on db: any Database) async throws -> [Referral] {
         try AccessGuard.require(.manageReferrals, context)
@@ -98,6 +209,23 @@ enum ReferralService {
         guard let referral = try await Referral.find(referralID, on: db),
             ![.ready, .withdrawn].contains(referral.status)
         else { throw DomainError.notFound("referral") }
+        let status = try nextStatus(from: referral.status, raw, note: rawNote)
+        referral.statusCode = status.status.rawValue
+        referral.statusAt = Date()
+        referral.statusByName = context.actor.name
+        referral.note = status.note
+        try await db.transaction { tx in
+            try await referral.save(on: tx)
+            try await AuditLog.record(
+                .update, "referral", referralID, summary: "status \(status.status.rawValue)", context: context, on: tx)
+        }
+        return referral
+    }
+
+    /// The support service's next step for a referral of any route: only forward, and declined or closed end it.
+    static func nextStatus(from current: Referral.Status, _ raw: String?, note rawNote: String?) throws
+        -> (status: Referral.Status, note: String?)
+    {
         var v = Validator()
         let status = v.requiredCode(raw, "status", "the new status", as: Referral.Status.self)
         let note = v.optional(rawNote, "note", "the note", max: 500)
@@ -106,22 +234,11 @@ enum ReferralService {
         }
         try v.check()
         let order: [Referral.Status] = [.sent, .received, .contacted, .accepted, .declined, .closed]
-        if [.declined, .closed].contains(referral.status)
-            || (order.firstIndex(of: status!)! < order.firstIndex(of: referral.status)!)
-        {
+        if [.declined, .closed].contains(current) || order.firstIndex(of: status!)! < order.firstIndex(of: current)! {
             throw DomainError.conflict(
-                field: "status", message: "The referral is already \(referral.status.rawValue); it cannot go back")
+                field: "status", message: "The referral is already \(current.rawValue); it cannot go back")
         }
-        referral.statusCode = status!.rawValue
-        referral.statusAt = Date()
-        referral.statusByName = context.actor.name
-        referral.note = note
-        try await db.transaction { tx in
-            try await referral.save(on: tx)
-            try await AuditLog.record(
-                .update, "referral", referralID, summary: "status \(status!.rawValue)", context: context, on: tx)
-        }
-        return referral
+        return (status!, note)
     }
 
     /// Sent, and the service has not said it received it within `hours`.

@@ -33,8 +33,10 @@ enum VictimService {
 
     /// Creates the Victims' Code record for a new victim link, decides enhanced rights from the crime (and the
     /// needs given, if any), and works out what is owed. Call inside the transaction that created the link.
+    /// `announce` false: a crime loaded from history, whose victim is not sent a confirmation and leaflet now.
     static func create(
-        linkID: UUID, crime: Crime, personID: UUID, needs: NeedsAssessment?, context: AccessContext, on db: any Database
+        linkID: UUID, crime: Crime, personID: UUID, needs: NeedsAssessment?, announce: Bool = true,
+        context: AccessContext, on db: any Database
     ) async throws {
         let victim = Victim(linkID: linkID, crimeID: crime.id!, personID: personID)
         if let needs {
@@ -54,7 +56,7 @@ enum VictimService {
         try await EnhancedRightsStore.apply(
             decision, to: linkID, previous: nil, previousGrounds: nil, at: crime.reportedAt, on: db)
         try await ObligationService.recompute([linkID], on: db)
-        try await CommunicationsService.victimRecorded(victimID: linkID, on: db)
+        if announce { try await CommunicationsService.victimRecorded(victimID: linkID, on: db) }
     }
 
     /// Reassesses enhanced rights and recomputes obligations for every victim of a crime (after the crime changed).

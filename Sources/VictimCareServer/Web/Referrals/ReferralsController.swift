@@ -8,6 +8,7 @@ struct ReferralsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("referrals", use: index)
         routes.post("referrals", ":referralID", "status", use: updateStatus)
+        routes.post("self-referrals", ":referralID", "status", use: updateSelfStatus)
         routes.get("admin", "referral-batches", use: batches)
         routes.post("admin", "referral-batches", ":batchID", "resend", use: resend)
     }
@@ -22,10 +23,25 @@ struct ReferralsController: RouteCollection {
         var closed: Bool
     }
 
+    struct SelfLine: Encodable {
+        var id: UUID
+        var name: String
+        var received: String
+        var contact: String
+        var preferred: String
+        var language: String
+        var about: String
+        var told: String
+        var status: String
+        var next: [SelectOption]
+        var closed: Bool
+    }
+
     struct Context: Encodable {
         var chrome: Chrome
         var lines: [Line]
         var statuses: [SelectOption]
+        var selfReferrals: [SelfLine]
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -52,9 +68,36 @@ struct ReferralsController: RouteCollection {
         let statuses = [Referral.Status.sent, .received, .contacted, .accepted, .declined, .closed].map {
             SelectOption(value: $0.rawValue, label: $0.label, selected: $0 == filter)
         }
+        let selfReferrals = try await SelfReferralService.list(context: context, on: req.db)
+            .filter { filter == nil || $0.status == filter }
+        if !selfReferrals.isEmpty {
+            try await AuditLog.record(
+                .view, "self_referral", nil, summary: "support service list (\(selfReferrals.count) self-referrals)",
+                context: context, on: req.db)
+        }
+        let groups = Dictionary(uniqueKeysWithValues: SelfReferralService.offenceGroups.map { ($0.value, $0.label) })
+        let told = Dictionary(uniqueKeysWithValues: SelfReferralService.reportedAnswers.map { ($0.value, $0.label) })
+        let methods = Dictionary(uniqueKeysWithValues: SelfReferralService.contactMethods.map { ($0.value, $0.label) })
+        let selfLines = selfReferrals.map { r in
+            SelfLine(
+                id: r.id!, name: "\(r.givenName) \(r.familyName)", received: Display.time(r.createdAt),
+                contact: [r.phone, r.email].compactMap { $0 }.joined(separator: ", "),
+                preferred: [methods[r.preferredContact] ?? r.preferredContact, r.preferredTimes].compactMap { $0 }
+                    .joined(separator: ", "),
+                language: Language.named(r.language)?.englishName ?? r.language,
+                about: groups[r.offenceGroup] ?? r.offenceGroup,
+                told: (told[r.reportedToPolice] ?? r.reportedToPolice)
+                    + (r.crimeReference.map { " (reference \($0))" } ?? ""),
+                status: r.status.label,
+                next: [Referral.Status.received, .contacted, .accepted, .declined, .closed].map {
+                    SelectOption(value: $0.rawValue, label: $0.rawValue.capitalized, selected: false)
+                }, closed: [.declined, .closed].contains(r.status))
+        }
         return try await req.render(
             "Referrals/index",
-            Context(chrome: Chrome(req, title: "Referrals", section: "referrals"), lines: lines, statuses: statuses))
+            Context(
+                chrome: Chrome(req, title: "Referrals", section: "referrals"), lines: lines, statuses: statuses,
+                selfReferrals: selfLines))
     }
 
     struct StatusForm: Content {
@@ -75,6 +118,21 @@ struct ReferralsController: RouteCollection {
             req.flash(message)
         }
         return req.redirect(to: "/referrals")
+    }
+
+    @Sendable func updateSelfStatus(req: Request) async throws -> Response {
+        let form = try req.content.decode(StatusForm.self)
+        do {
+            try await SelfReferralService.updateStatus(
+                try req.uuid("referralID"), status: form.status, note: form.note, context: try req.accessContext(),
+                on: req.db)
+            req.flash("Status recorded.")
+        } catch DomainError.invalid(let errors) {
+            req.flash(errors.map(\.message).joined(separator: ". "))
+        } catch DomainError.conflict(_, let message) {
+            req.flash(message)
+        }
+        return req.redirect(to: "/referrals#self-referrals-heading")
     }
 
     struct BatchLine: Encodable {

@@ -14,6 +14,7 @@ struct VictimsController: RouteCollection {
         victim.post("reviews", use: requestReview)
         victim.post("messaging-safe", use: clearMessaging)
         victim.post("referral-consent", use: changeConsent)
+        victim.post("referral-at-charge", use: referAtCharge)
         routes.post("reviews", ":reviewID", "acknowledge", use: acknowledgeReview)
         routes.post("reviews", ":reviewID", "complete", use: completeReview)
     }
@@ -92,6 +93,8 @@ struct VictimsController: RouteCollection {
         var consents: [ActionLine]
         var consentOptions: [SelectOption]
         var consentMethods: [SelectOption]
+        /// The Witness Care Unit's form: shown to those who may send it once the crime is charged.
+        var canReferAtCharge: Bool
     }
 
     struct ReferralLine: Encodable {
@@ -271,7 +274,10 @@ struct VictimsController: RouteCollection {
             },
             consentMethods: ReferralService.consentMethods.map {
                 SelectOption(value: $0, label: $0, selected: values["consentMethod"] == $0)
-            })
+            },
+            canReferAtCharge: AccessPolicy.grants(context.actor, .referAtCharge)
+                && d.events.contains { $0.typeCode == CaseEventType.charged.rawValue }
+                && !d.referrals.contains { ![.ready, .withdrawn].contains($0.status) })
         return try await req.render("Victims/show", ctx, status: status)
     }
 
@@ -297,6 +303,39 @@ struct VictimsController: RouteCollection {
                 status: .unprocessableEntity)
         }
         req.flash("Referral consent recorded.")
+        return req.redirect(to: "/victims/\(id)#referral-heading")
+    }
+
+    struct ChargeReferralForm: Content {
+        var chargeConsent: String?
+        var hearingDate: String?
+        var court: String?
+        var supportAsked: String?
+    }
+
+    @Sendable func referAtCharge(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ChargeReferralForm.self)
+        let values = [
+            "chargeConsent": form.chargeConsent ?? "", "hearingDate": form.hearingDate ?? "", "court": form.court ?? "",
+            "supportAsked": form.supportAsked ?? "",
+        ]
+        do {
+            _ = try await ReferralService.referAtCharge(
+                victimID: id,
+                .init(
+                    consent: form.chargeConsent, hearingDate: form.hearingDate, court: form.court,
+                    supportAsked: form.supportAsked), mailbox: req.config.referrals.mailbox,
+                context: try req.accessContext(), on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: values, warnings: [], errors: errors, status: .unprocessableEntity)
+        } catch DomainError.conflict(let field, let message) {
+            return try await render(
+                req, id: id, values: values, warnings: [], errors: [FieldError(field: field, message: message)],
+                status: .conflict)
+        }
+        req.flash("Referral sent to the support service by secure email.")
         return req.redirect(to: "/victims/\(id)#referral-heading")
     }
 

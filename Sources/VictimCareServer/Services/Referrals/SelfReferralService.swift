@@ -1,0 +1,154 @@
+import Fluent
+import Foundation
+import VictimCareDomain
+
+/// The third route: a victim refers themselves from a public page. Nothing is looked up — not a person, not a
+/// crime reference — so the page says the same whatever is typed and discloses nothing. Spam is kept out by a
+/// field people never see, a minimum time to fill the form in, and a limit per sender per hour.
+enum SelfReferralService {
+    struct Form: Sendable {
+        var givenName: String?
+        var familyName: String?
+        var phone: String?
+        var email: String?
+        var preferredContact: String?
+        var preferredTimes: String?
+        var language: String?
+        var offenceGroup: String?
+        var reportedToPolice: String?
+        var crimeReference: String?
+        var safeToContact: String?
+        var consent: String?
+        /// The hidden field: people leave it empty, form-filling robots do not.
+        var website: String?
+        /// When the form was shown (seconds since 1970, written into the page).
+        var shownAt: String?
+    }
+
+    enum Outcome: Sendable {
+        case accepted(UUID)
+        /// Looked like a robot: thanked the same way, and nothing kept.
+        case discarded
+    }
+
+    static let offenceGroups: [(value: String, label: String)] = [
+        ("violence", "Violence or threats"), ("theft", "Theft, burglary or robbery"),
+        ("fraud", "Fraud or online crime"), ("sexual", "Rape or sexual assault"), ("domestic", "Domestic abuse"),
+        ("hate", "Hate crime"), ("other", "Something else"),
+    ]
+    static let reportedAnswers: [(value: String, label: String)] = [
+        ("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure"),
+    ]
+    static let contactMethods: [(value: String, label: String)] = [
+        ("phone", "Phone call"), ("sms", "Text message"), ("email", "Email"),
+    ]
+    /// Faster than this from showing the form to sending it is not a person.
+    static let minimumSeconds: TimeInterval = 3
+
+    static func submit(
+        _ f: Form, ip: String, perHour: Int, now: Date = Date(), on db: any Database
+    ) async throws -> Outcome {
+        if let trap = f.website, !trap.isEmpty { return .discarded }
+        guard let shown = f.shownAt.flatMap(TimeInterval.init), now.timeIntervalSince1970 - shown >= minimumSeconds,
+            now.timeIntervalSince1970 - shown < 86_400
+        else { return .discarded }
+        var v = Validator()
+        let given = v.required(f.givenName, "givenName", "your first name", max: 100)
+        let family = v.required(f.familyName, "familyName", "your last name", max: 100)
+        var phone: String?
+        if let raw = v.optional(f.phone, "phone", "your phone number", max: 32) {
+            phone = Normalise.phone(raw)
+            if phone == nil { v.fail("phone", "Enter a phone number like 07700 900123") }
+        }
+        var email: String?
+        if let raw = v.optional(f.email, "email", "your email address", max: 254) {
+            email = Normalise.email(raw)
+            if email == nil { v.fail("email", "Enter an email address like name@example.com") }
+        }
+        if f.phone?.trimmingCharacters(in: .whitespaces).isEmpty ?? true,
+            f.email?.trimmingCharacters(in: .whitespaces).isEmpty ?? true
+        {
+            v.fail("phone", "Give a phone number or an email address so the service can reach you")
+        }
+        let method = v.required(f.preferredContact, "preferredContact", "how they should contact you", max: 10)
+        if !method.isEmpty {
+            if !contactMethods.contains(where: { $0.value == method }) {
+                v.fail("preferredContact", "Choose how they should contact you")
+            } else if method == "email", f.email?.isEmpty ?? true {
+                v.fail("preferredContact", "Give an email address to be contacted by email")
+            } else if method != "email", f.phone?.isEmpty ?? true {
+                v.fail("preferredContact", "Give a phone number to be called or texted")
+            }
+        }
+        let times = v.optional(f.preferredTimes, "preferredTimes", "when it is safe to contact you", max: 200)
+        var language = "en"
+        if let raw = v.optional(f.language, "language", "your language", max: 10) {
+            if let known = Language.named(raw) {
+                language = known.code
+            } else {
+                v.fail("language", "Choose a language")
+            }
+        }
+        let group = v.required(f.offenceGroup, "offenceGroup", "what it was about", max: 20)
+        if !group.isEmpty, !offenceGroups.contains(where: { $0.value == group }) {
+            v.fail("offenceGroup", "Choose what it was about")
+        }
+        let reported = v.required(f.reportedToPolice, "reportedToPolice", "whether you told the police", max: 10)
+        if !reported.isEmpty, !reportedAnswers.contains(where: { $0.value == reported }) {
+            v.fail("reportedToPolice", "Choose whether you told the police")
+        }
+        let reference = v.optional(f.crimeReference, "crimeReference", "the crime reference", max: 32)
+        if f.safeToContact != "yes" {
+            v.fail("safeToContact", "Confirm it is safe for the service to contact you this way")
+        }
+        if f.consent != "yes" { v.fail("consent", "Agree to your details going to the support service") }
+        try v.check()
+        let source = Secrets.sha256Hex("self-referral:" + ip)
+        let recent = try await SelfReferral.query(on: db).filter(\.$sourceHash == source)
+            .filter(\.$createdAt > now.addingTimeInterval(-3600)).count()
+        if recent >= perHour { throw DomainError.rateLimited(retryAfterSeconds: 3600) }
+        let referral = SelfReferral()
+        referral.createdAt = now
+        referral.givenName = given
+        referral.familyName = family
+        referral.phone = phone
+        referral.email = email
+        referral.preferredContact = method
+        referral.preferredTimes = times
+        referral.language = language
+        referral.offenceGroup = group
+        referral.reportedToPolice = reported
+        referral.crimeReference = reference
+        referral.statusCode = Referral.Status.sent.rawValue
+        referral.sourceHash = source
+        try await db.transaction { tx in
+            try await referral.create(on: tx)
+            try await AuditLog.recordVictim(
+                .create, "self_referral", referral.id, summary: "self-referral from the public page", ip: nil, on: tx)
+        }
+        return .accepted(try referral.requireID())
+    }
+
+    /// The support service's list, newest first.
+    static func list(context: AccessContext, on db: any Database) async throws -> [SelfReferral] {
+        try AccessGuard.require(.manageReferrals, context)
+        return try await SelfReferral.query(on: db).sort(\.$createdAt, .descending).limit(200).all()
+    }
+
+    static func updateStatus(
+        _ id: UUID, status raw: String?, note: String?, context: AccessContext, on db: any Database
+    ) async throws {
+        try AccessGuard.require(.manageReferrals, context)
+        guard let referral = try await SelfReferral.find(id, on: db) else { throw DomainError.notFound("referral") }
+        let next = try ReferralService.nextStatus(from: referral.status, raw, note: note)
+        referral.statusCode = next.status.rawValue
+        referral.statusAt = Date()
+        referral.statusByName = context.actor.name
+        referral.note = next.note
+        try await db.transaction { tx in
+            try await referral.save(on: tx)
+            try await AuditLog.record(
+                .update, "self_referral", id, summary: "status \(next.status.rawValue)", context: context, on: tx)
+        }
+    }
+}
