@@ -26,6 +26,7 @@ def iso(dt):
 written = 0
 crime = 0
 people = 0
+victims = []
 with open(path, "w", newline="") as f:
     f.write(header + "\n")
     while written < rows:
@@ -39,11 +40,12 @@ with open(path, "w", newline="") as f:
         written += 1
         if written >= rows:
             break
-        if people > 10 and rng.random() < 0.125:
-            pid = rng.randint(1, people)
+        if len(victims) > 10 and rng.random() < 0.125:
+            pid = rng.choice(victims)
         else:
             people += 1
             pid = people
+            victims.append(pid)
         r = random.Random(pid)
         f.write(f"person,{tag}P{pid},{tag}C{crime},,,,,,,,victim,{r.choice(given)},{r.choice(family)}{pid % 997},"
                 f"{1950 + pid % 55}-{1 + pid % 12:02d}-{1 + pid % 28:02d},07700 9{pid % 100000:05d},"

@@ -5,6 +5,7 @@ import VictimCareQR
 // Measures the pure parts on one core:
 //   victimcare-bench engine [VICTIMS]   victims' obligations computed per second (default 1,000,000 victims)
 //   victimcare-bench qr [CODES]         QR codes for a personal leaflet link, as PNG and as SVG (default 20,000)
+//   victimcare-bench csv FILE           the import's CSV reader over a file, 256 KiB at a time: rows per second
 // The facts are synthetic but shaped like a force's: most victims have a report, a few events, a handful of
 // contacts and actions; some are enhanced, some in the telephone unit, some closed.
 
@@ -90,11 +91,45 @@ func benchQR(_ count: Int) throws {
     }
 }
 
+/// The import reads files this way: 256 KiB chunks into the streaming reader, records counted, nothing kept.
+func benchCSV(_ path: String) throws {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        print("no such file: \(path)")
+        exit(2)
+    }
+    var reader = CSVReader()
+    var records = 0
+    var problems = 0
+    var fields = 0
+    var bytes = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    while true {
+        let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
+        if chunk.isEmpty { reader.finish() } else { reader.feed(chunk) }
+        bytes += chunk.count
+        while let item = reader.next() {
+            switch item {
+            case .record(_, let f):
+                records += 1
+                fields += f.count
+            case .problem: problems += 1
+            }
+        }
+        if chunk.isEmpty { break }
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    print(
+        String(
+            format: "csv records=%d problems=%d fields=%d mib=%.1f seconds=%.2f rows_per_second=%.0f (one core)",
+            records, problems, fields, Double(bytes) / 1_048_576, seconds, Double(records) / seconds))
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "engine": benchEngine(arguments.dropFirst().first.flatMap(Int.init) ?? 1_000_000)
 case "qr": try benchQR(arguments.dropFirst().first.flatMap(Int.init) ?? 20_000)
+case "csv" where arguments.count > 1: try benchCSV(arguments[1])
 default:
-    print("usage: victimcare-bench engine [VICTIMS] | qr [CODES]")
+    print("usage: victimcare-bench engine [VICTIMS] | qr [CODES] | csv FILE")
     exit(2)
 }
