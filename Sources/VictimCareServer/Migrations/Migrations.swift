@@ -28,5 +28,6 @@ enum Migrations {
         CreateReferrals(),
         CreateImports(),
         CreateSelfReferrals(),
+        AddRecomputedAtToReferralBatches(),
     ]
 }

@@ -66,6 +66,8 @@ final class ReferralBatch: Model, @unchecked Sendable {
     @OptionalField(key: "destination") var destination: String?
     @OptionalField(key: "delivered_at") var deliveredAt: Date?
     @OptionalField(key: "sha256") var sha256: String?
+    /// When the victims it carried had their obligations worked out after it was delivered.
+    @OptionalField(key: "recomputed_at") var recomputedAt: Date?
     @Field(key: "deliveries") var deliveries: Int
     @Field(key: "created_by_name") var createdByName: String
 

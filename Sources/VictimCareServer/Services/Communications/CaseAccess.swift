@@ -21,9 +21,7 @@ enum CaseAccess {
         _ link: VictimLink, _ factor: Factor, settings: LinkSettings, ip: String?, on db: any Database
     ) async throws -> VictimLinkService.Issued {
         let now = Date()
-        if let until = link.lockedUntil, until > now {
-            throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
-        }
+        try refuseIfLocked(link, now: now)
         let victim = try await VictimService.find(link.$victim.id, on: db)
         let person = try await PersonService.find(victim.$person.id, on: db)
         let right: Bool
@@ -57,9 +55,7 @@ enum CaseAccess {
             try await link.save(on: db)
             try await AuditLog.recordVictim(
                 .signInFailed, "victim", victim.id, summary: "case page: second factor wrong", ip: ip, on: db)
-            if let until = link.lockedUntil, until > now {
-                throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
-            }
+            try refuseIfLocked(link, now: now)
             throw DomainError.invalid(field, message)
         }
         return try await db.transaction { tx in
@@ -81,9 +77,7 @@ enum CaseAccess {
     /// in fifteen minutes. Returns the channel used, or explains why none can be.
     static func sendCode(_ link: VictimLink, ip: String?, on db: any Database) async throws -> MessageChannel {
         let now = Date()
-        if let until = link.lockedUntil, until > now {
-            throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
-        }
+        try refuseIfLocked(link, now: now)
         let recent = try await OutboundMessage.query(on: db).filter(\.$linkID == link.id)
             .filter(\.$purpose == MessagePurpose.oneTimeCode.rawValue)
             .filter(\.$createdAt > now.addingTimeInterval(-900)).count()
@@ -200,5 +194,14 @@ enum CaseAccess {
     static func requests(victimID: UUID, on db: any Database) async throws -> [CaseRequest] {
         try await CaseRequest.query(on: db).filter(\.$victim.$id == victimID).sort(\.$createdAt, .descending)
             .limit(50).all()
+    }
+}
+
+extension CaseAccess {
+    /// A link locked after too many wrong answers refuses everything until the lock ends.
+    static func refuseIfLocked(_ link: VictimLink, now: Date) throws {
+        if let until = link.lockedUntil, until > now {
+            throw DomainError.rateLimited(retryAfterSeconds: Int(until.timeIntervalSince(now).rounded(.up)))
+        }
     }
 }

@@ -57,18 +57,9 @@ enum CommunicationsReport {
     static func build(_ period: Period, context: AccessContext, on db: any Database) async throws -> Report {
         try AccessGuard.require(.viewCommunicationsReports, context)
         guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
-        let users = try await User.query(on: db).all()
-        let names = Dictionary(
-            users.map { ($0.id!, "\($0.rank.map { $0 + " " } ?? "")\($0.displayName)") },
-            uniquingKeysWith: { a, _ in a })
-        let teamOf = Dictionary(
-            users.compactMap { u in u.$team.id.map { (u.id!, $0) } }, uniquingKeysWith: { a, _ in a })
-        let teams = Dictionary(
-            try await Team.query(on: db).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
-
         // Victims of crimes reported in the period, by officer in the case; and those given the leaflet (by email
         // that was sent, or a QR code shown) and who opened it.
-        var byOfficer: [UUID?: ProvisionRow] = [:]
+        var counts: [UUID?: (victims: Int, provided: Int, opened: Int)] = [:]
         for row in try await sql.raw(
             """
             SELECT c.officer_in_case_id AS officer, COUNT(*) AS n FROM victims v JOIN crimes c ON c.id = v.crime_id
@@ -78,9 +69,7 @@ enum CommunicationsReport {
             """
         ).all() {
             let officer = try row.decodeNil(column: "officer") ? nil : try row.decode(column: "officer", as: UUID.self)
-            byOfficer[officer] = ProvisionRow(
-                name: officer.flatMap { names[$0] } ?? "No officer in the case",
-                victims: try row.decode(column: "n", as: Int.self), provided: 0, opened: 0)
+            counts[officer] = (try row.decode(column: "n", as: Int.self), 0, 0)
         }
         for row in try await sql.raw(
             """
@@ -94,25 +83,19 @@ enum CommunicationsReport {
             """
         ).all() {
             let officer = try row.decodeNil(column: "officer") ? nil : try row.decode(column: "officer", as: UUID.self)
-            byOfficer[officer]?.provided = try row.decode(column: "provided", as: Int.self)
-            byOfficer[officer]?.opened = try row.decode(column: "opened", as: Int.self)
-        }
-        var byTeam: [String: ProvisionRow] = [:]
-        for (officer, row) in byOfficer {
-            let team = officer.flatMap { teamOf[$0] }.flatMap { teams[$0] } ?? "No team"
-            var t = byTeam[team] ?? ProvisionRow(name: team, victims: 0, provided: 0, opened: 0)
-            t.victims += row.victims
-            t.provided += row.provided
-            t.opened += row.opened
-            byTeam[team] = t
+            counts[officer]?.provided = try row.decode(column: "provided", as: Int.self)
+            counts[officer]?.opened = try row.decode(column: "opened", as: Int.self)
         }
 
         // Feedback invitations in the period with their answers and the victim's age and ethnic group.
-        var officers: [String: FeedbackRow] = [:]
-        var teamRows: [String: FeedbackRow] = [:]
-        var ages: [String: FeedbackRow] = [:]
-        var groups: [String: FeedbackRow] = [:]
-        var unit = FeedbackRow(name: "Whole unit")
+        struct Invitation {
+            var officer: String
+            var teamID: UUID?
+            var answer: Answered
+            var age: AgeBand
+            var group: String
+        }
+        var invitations: [Invitation] = []
         for row in try await sql.raw(
             """
             SELECT i.officer_name, i.team_id, i.created_at, r.satisfaction, r.fair_and_respectful, r.kept_informed,
@@ -123,25 +106,64 @@ enum CommunicationsReport {
               AND i.created_at < \(bind: period.to)
             """
         ).all() {
-            let satisfaction = try row.decode(column: "satisfaction", as: Int?.self)
-            let answer = Answered(
-                satisfaction: satisfaction, fair: try row.decode(column: "fair_and_respectful", as: String?.self),
-                informed: try row.decode(column: "kept_informed", as: String?.self),
-                understood: try row.decode(column: "understood_next", as: String?.self))
-            let officer = try row.decode(column: "officer_name", as: String.self)
-            let team = try row.decode(column: "team_id", as: UUID?.self).flatMap { teams[$0] } ?? "No team"
             let invited = try row.decode(column: "created_at", as: Date.self)
-            let age = AgeBand.of(
-                dateOfBirth: try row.decode(column: "date_of_birth", as: String?.self).flatMap(LocalDate.init),
-                on: London.date(of: invited))
-            let group =
-                (try row.decode(column: "ethnicity", as: String?.self)).flatMap(Ethnicity.init(rawValue:))?.group?.label
-                ?? "Not stated"
-            officers[officer, default: FeedbackRow(name: officer)].add(answer)
-            teamRows[team, default: FeedbackRow(name: team)].add(answer)
-            ages[age.label, default: FeedbackRow(name: age.label)].add(answer)
-            groups[group, default: FeedbackRow(name: group)].add(answer)
-            unit.add(answer)
+            invitations.append(
+                Invitation(
+                    officer: try row.decode(column: "officer_name", as: String.self),
+                    teamID: try row.decode(column: "team_id", as: UUID?.self),
+                    answer: Answered(
+                        satisfaction: try row.decode(column: "satisfaction", as: Int?.self),
+                        fair: try row.decode(column: "fair_and_respectful", as: String?.self),
+                        informed: try row.decode(column: "kept_informed", as: String?.self),
+                        understood: try row.decode(column: "understood_next", as: String?.self)),
+                    age: AgeBand.of(
+                        dateOfBirth: try row.decode(column: "date_of_birth", as: String?.self).flatMap(LocalDate.init),
+                        on: London.date(of: invited)),
+                    group: (try row.decode(column: "ethnicity", as: String?.self)).flatMap(Ethnicity.init(rawValue:))?
+                        .group?.label ?? "Not stated"))
+        }
+
+        // Names only for the officers and teams in these rows, not everyone in the force.
+        let officerIDs = counts.keys.compactMap { $0 }
+        let users = officerIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ officerIDs).all()
+        let names = Dictionary(
+            users.map { ($0.id!, "\($0.rank.map { $0 + " " } ?? "")\($0.displayName)") },
+            uniquingKeysWith: { a, _ in a })
+        let teamOf = Dictionary(
+            users.compactMap { u in u.$team.id.map { (u.id!, $0) } }, uniquingKeysWith: { a, _ in a })
+        let teamIDs = Set(teamOf.values).union(invitations.compactMap(\.teamID))
+        let teams = Dictionary(
+            try await teamIDs.isEmpty
+                ? []
+                : Team.query(on: db).filter(\.$id ~~ Array(teamIDs)).all()
+                    .map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+
+        var byOfficer: [UUID?: ProvisionRow] = [:]
+        var byTeam: [String: ProvisionRow] = [:]
+        for (officer, c) in counts {
+            let row = ProvisionRow(
+                name: officer.flatMap { names[$0] } ?? "No officer in the case", victims: c.victims,
+                provided: c.provided, opened: c.opened)
+            byOfficer[officer] = row
+            let team = officer.flatMap { teamOf[$0] }.flatMap { teams[$0] } ?? "No team"
+            var t = byTeam[team] ?? ProvisionRow(name: team, victims: 0, provided: 0, opened: 0)
+            t.victims += row.victims
+            t.provided += row.provided
+            t.opened += row.opened
+            byTeam[team] = t
+        }
+        var officers: [String: FeedbackRow] = [:]
+        var teamRows: [String: FeedbackRow] = [:]
+        var ages: [String: FeedbackRow] = [:]
+        var groups: [String: FeedbackRow] = [:]
+        var unit = FeedbackRow(name: "Whole unit")
+        for i in invitations {
+            let team = i.teamID.flatMap { teams[$0] } ?? "No team"
+            officers[i.officer, default: FeedbackRow(name: i.officer)].add(i.answer)
+            teamRows[team, default: FeedbackRow(name: team)].add(i.answer)
+            ages[i.age.label, default: FeedbackRow(name: i.age.label)].add(i.answer)
+            groups[i.group, default: FeedbackRow(name: i.group)].add(i.answer)
+            unit.add(i.answer)
         }
         return Report(
             provisionByOfficer: byOfficer.values.sorted { $0.name < $1.name },

@@ -72,14 +72,9 @@ enum FeedbackService {
         guard invitation.expiresAt > Date() else {
             throw DomainError.conflict(field: "invitation", message: "This invitation has expired")
         }
-        return try await db.transaction { tx in
-            let issued = try await VictimLinkService.issue(
-                victimID: victim.id!, purpose: .feedback, channel: .qr, createdBy: context.actor.name,
-                lifetime: invitation.expiresAt.timeIntervalSinceNow, invitation: invitation, on: tx)
-            try await AuditLog.record(
-                .create, "victim_link", issued.link.id, summary: "feedback QR code shown", context: context, on: tx)
-            return issued
-        }
+        return try await VictimLinkService.issueShown(
+            victimID: victim.id!, purpose: .feedback, lifetime: invitation.expiresAt.timeIntervalSinceNow,
+            invitation: invitation, creditShower: false, summary: "feedback QR code shown", context: context, on: db)
     }
 
     struct Draft: Sendable {

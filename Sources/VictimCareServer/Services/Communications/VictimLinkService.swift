@@ -125,19 +125,28 @@ enum VictimLinkService {
         guard purpose == .leaflet || purpose == .track else {
             throw DomainError.invalid("purpose", "Choose the leaflet or the case page")
         }
-        return try await db.transaction { tx in
+        return try await issueShown(
+            victimID: victimID, purpose: purpose, lifetime: settings.lifetime(purpose), creditShower: true,
+            summary: "\(purpose.rawValue) QR code shown for victim \(victimID)", context: context, on: db)
+    }
+
+    /// A link to be shown as a QR code, issued in one transaction with its audit entry. `creditShower`: the
+    /// officer who showed it is recorded as the one who provided it (a feedback link names its own officer).
+    static func issueShown(
+        victimID: UUID, purpose: VictimLink.Purpose, lifetime: TimeInterval, invitation: FeedbackInvitation? = nil,
+        creditShower: Bool, summary: String, context: AccessContext, on db: any Database
+    ) async throws -> Issued {
+        try await db.transaction { tx in
             let issued = try await issue(
-                victimID: victimID, purpose: purpose, channel: .qr, createdBy: context.actor.name,
-                lifetime: settings.lifetime(purpose), on: tx)
-            // The officer who showed it is the one who provided it.
-            if context.actor.kind == .user, let actor = context.actor.id {
+                victimID: victimID, purpose: purpose, channel: .qr, createdBy: context.actor.name, lifetime: lifetime,
+                invitation: invitation, on: tx)
+            if creditShower, context.actor.kind == .user, let actor = context.actor.id {
                 issued.link.officerID = actor
                 issued.link.teamID = context.actor.teamID
                 try await issued.link.save(on: tx)
             }
             try await AuditLog.record(
-                .create, "victim_link", issued.link.id,
-                summary: "\(purpose.rawValue) QR code shown for victim \(victimID)", context: context, on: tx)
+                .create, "victim_link", issued.link.id, summary: summary, context: context, on: tx)
             return issued
         }
     }

@@ -52,19 +52,26 @@ struct ReferralExport: Sendable {
         return delivered
     }
 
-    /// Victims sent in a batch whose obligations have not been worked out since (just sent, or the process
-    /// stopped before it got to them): recomputed now, so R7 shows met.
+    /// Victims of delivered batches whose obligations have not been worked out since (just sent, or the process
+    /// stopped before it got to them): recomputed now, so R7 shows met. Each batch is marked when done, so a
+    /// poll with nothing to do reads only the few batches not yet marked.
     func catchUp(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        while true {
-            let stale = try await FastRows.query(
-                """
-                SELECT DISTINCT v.id FROM victims v JOIN referrals r ON r.victim_id = v.id
-                WHERE r.sent_at IS NOT NULL AND v.facts_version <> v.computed_version LIMIT ?
-                """, [.int(Self.pageSize)], on: sql
-            ).compactMap { $0.uuid(0) }
-            guard !stale.isEmpty else { return }
-            try await ObligationService.recompute(stale, on: db)
+        let pending = try await ReferralBatch.query(on: db).filter(\.$state == "delivered")
+            .filter(\.$recomputedAt == nil).all()
+        for batch in pending {
+            while true {
+                let stale = try await FastRows.query(
+                    """
+                    SELECT v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
+                    WHERE r.batch_id = ? AND v.facts_version <> v.computed_version LIMIT ?
+                    """, [.uuid(batch.id!), .int(Self.pageSize)], on: sql
+                ).compactMap { $0.uuid(0) }
+                guard !stale.isEmpty else { break }
+                try await ObligationService.recompute(stale, on: db)
+            }
+            batch.recomputedAt = Date()
+            try await batch.save(on: db)
         }
     }
 
