@@ -278,8 +278,28 @@ struct CrimeImport: Sendable {
         }
         try await key.touch(runID: runID, line: row.line, fingerprint: fingerprint, on: db)
         if key.fingerprint == fingerprint { return .unchanged }
-        _ = try await CrimeService.update(key.targetID, draft, context: context, on: db)
+        _ = try await CrimeService.update(
+            key.targetID, try await crimeDraft(row, over: key.targetID, on: db), context: context, on: db)
         return .updated
+    }
+
+    /// This row's columns over the stored crime: what the extract does not carry (an officer in the case
+    /// allocated here, a summary written here) is kept.
+    private func crimeDraft(_ row: ImportRow, over id: UUID, on db: any Database) async throws -> CrimeDraft {
+        let c = try await CrimeService.find(id, on: db)
+        let unit = try await CommandUnit.find(c.$commandUnit.id, on: db)
+        let officer = try await c.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) }
+        func pick(_ column: String, _ stored: String?) -> String? { row.has(column) ? row[column] : stored }
+        let sameOffence = !row.has("offence_code") || row["offence_code"] == c.offenceCode
+        return CrimeDraft(
+            reference: pick("reference", c.reference), offenceCode: pick("offence_code", c.offenceCode),
+            offenceDescription: row.has("offence") ? row["offence"] : (sameOffence ? c.offenceDescription : nil),
+            occurredFrom: pick("occurred_at", Instant.format(c.occurredFrom)),
+            occurredTo: pick("occurred_to", c.occurredTo.map(Instant.format)),
+            reportedAt: pick("reported_at", Instant.format(c.reportedAt)), channel: pick("channel", c.channelCode),
+            flags: row.has("flags") ? row.list("flags") : c.flags.map(\.rawValue),
+            commandUnit: pick("command_unit", unit?.code), officerInCase: pick("officer_in_case", officer?.username),
+            summary: pick("summary", c.summary))
     }
 
     private func person(_ row: ImportRow, sourceID: String, runID: UUID, on db: any Database) async throws -> Change {
