@@ -71,7 +71,7 @@ def make_service(tmp, database_url=None):
     env.update({
         "LOG_FORMAT": "json", "LOG_LEVEL": "info", "BCRYPT_COST": "4", "HOST": "127.0.0.1",
         "VICTIMCARE_ADMIN_PASSWORD": ADMIN_PASSWORD, "VICTIMCARE_DEMO_PASSWORD": PASSWORD,
-        "REFERRAL_DIRECTORY": str(tmp / "referrals"),
+        "REFERRAL_DIRECTORY": str(tmp / "referrals"), "REFERRAL_EMAIL": "referrals@support.example",
     })
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -117,3 +117,48 @@ def test_a_victim_refers_themselves_on_a_phone(service, driver):
     assert driver.find_element(By.TAG_NAME, "h1").text == "Thank you"
     assert_accessible(driver)
     driver.set_window_size(1280, 1000)
+
+
+def test_the_witness_care_unit_refers_at_charge(service, driver, admin_token):
+    """After a charge, the Witness Care Unit's form on the victim's page: refused without the victim's
+    agreement (named in the error summary), then sent; axe-clean both times."""
+    import datetime
+    import random
+
+    import requests
+    from selenium.webdriver.common.by import By
+
+    from a11y import assert_accessible
+    from browser import sign_in, submit
+    from conftest import PASSWORD
+
+    service.cli("create-user", "--username", "wcu.e2e", "--name", "Witness Care", "--role", "witness_care_unit",
+                "--password", PASSWORD, check=False)
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    iso = lambda dt: dt.isoformat(timespec="seconds")
+    body = {"reference": f"SN/{random.randint(1000000, 9999999)}/26", "offence_code": "105/01", "command_unit": "SN",
+            "channel": "telephone", "occurred_at": iso(now - datetime.timedelta(days=3)),
+            "reported_at": iso(now - datetime.timedelta(days=2)),
+            "victims": [{"person": {"given_name": "Noor", "family_name": "Rahman", "phone": "07700 900432",
+                                    "preferred_contact": "phone"}}]}
+    created = requests.post(service.url + "/api/v1/crimes", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    crime_id, victim_id = created.json()["id"], created.json()["victims"][0]["id"]
+    charged = requests.post(service.url + f"/api/v1/crimes/{crime_id}/events", headers=headers,
+                            json={"type": "charged", "at": iso(now - datetime.timedelta(hours=2))})
+    assert charged.status_code == 201, charged.text
+
+    sign_in(driver, service, "wcu.e2e")
+    driver.get(service.url + f"/victims/{victim_id}")
+    assert driver.find_element(By.ID, "charge-referral-heading").text == "Refer at charge (Witness Care Unit)"
+    assert_accessible(driver)
+    driver.find_element(By.ID, "court").send_keys("Croydon Crown Court")
+    submit(driver, "form[action$='/referral-at-charge'] button[type=submit]")
+    assert "Confirm that the victim agrees" in driver.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert driver.find_element(By.ID, "court").get_attribute("value") == "Croydon Crown Court"
+    assert_accessible(driver)
+    driver.find_element(By.CSS_SELECTOR, "label[for=chargeConsent]").click()
+    submit(driver, "form[action$='/referral-at-charge'] button[type=submit]")
+    assert "Referral sent to the support service" in driver.find_element(By.CSS_SELECTOR, ".notice").text
+    assert "Witness Care Unit" in driver.find_element(By.CSS_SELECTOR, "main").text
