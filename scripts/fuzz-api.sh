@@ -5,17 +5,32 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 BIN=${VICTIMCARE_BIN:-$(swift build --show-bin-path)/victimcare}
 WORK=$(mktemp -d /tmp/victimcare-fuzz.XXXXXX)
-PORT=$(free_port)
 export VICTIMCARE_SQLITE_PATH="$WORK/fuzz.sqlite" BCRYPT_COST=4 LOG_LEVEL=warning
 export VICTIMCARE_ADMIN_PASSWORD="fuzz admin passphrase" VICTIMCARE_DEMO_PASSWORD="fuzz demo passphrase"
 unset DATABASE_URL
 "$BIN" migrate >/dev/null
 "$BIN" demo-data --crimes 200 >/dev/null
 TOKEN=$("$BIN" create-token --name fuzz --role administrator --quiet)
-PORT=$PORT "$BIN" serve >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+SERVER=""
+trap '[ -n "$SERVER" ] && { kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; }; rm -rf "$WORK"' EXIT
+# Starts the server and waits until it is ready; on failure shows why (its log) and returns 1.
+start_server() {
+    PORT=$(free_port)
+    PORT=$PORT "$BIN" serve >"$WORK/serve.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 150); do
+        curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && return 0
+        kill -0 "$SERVER" 2>/dev/null || break
+        sleep 0.2
+    done
+    say "The server did not become ready on port $PORT; its log:"
+    cat "$WORK/serve.log"
+    kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; SERVER=""
+    return 1
+}
+# The free port can be taken between choosing it and binding it; a second try on another port tells that
+# apart from a server that cannot start (which fails here, with its log above).
+start_server || start_server
 schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     -H "Authorization: Bearer $TOKEN" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
