@@ -106,33 +106,34 @@ struct ReferralsController: RouteCollection {
     }
 
     @Sendable func updateStatus(req: Request) async throws -> Response {
-        let form = try req.content.decode(StatusForm.self)
-        do {
+        try await recordStatus(req, then: "/referrals") { id, form, context in
             _ = try await ReferralService.updateStatus(
-                try req.uuid("referralID"), status: form.status, note: form.note, context: try req.accessContext(),
-                on: req.db)
-            req.flash("Status recorded.")
-        } catch DomainError.invalid(let errors) {
-            req.flash(errors.map(\.message).joined(separator: ". "))
-        } catch DomainError.conflict(_, let message) {
-            req.flash(message)
+                id, status: form.status, note: form.note, context: context, on: req.db)
         }
-        return req.redirect(to: "/referrals")
     }
 
     @Sendable func updateSelfStatus(req: Request) async throws -> Response {
+        try await recordStatus(req, then: "/referrals#self-referrals-heading") { id, form, context in
+            try await SelfReferralService.updateStatus(
+                id, status: form.status, note: form.note, context: context, on: req.db)
+        }
+    }
+
+    /// The support service's status form, for a referral of any route: refusals come back as the notice.
+    private func recordStatus(
+        _ req: Request, then page: String,
+        _ update: (UUID, StatusForm, AccessContext) async throws -> Void
+    ) async throws -> Response {
         let form = try req.content.decode(StatusForm.self)
         do {
-            try await SelfReferralService.updateStatus(
-                try req.uuid("referralID"), status: form.status, note: form.note, context: try req.accessContext(),
-                on: req.db)
+            try await update(try req.uuid("referralID"), form, try req.accessContext())
             req.flash("Status recorded.")
         } catch DomainError.invalid(let errors) {
             req.flash(errors.map(\.message).joined(separator: ". "))
         } catch DomainError.conflict(_, let message) {
             req.flash(message)
         }
-        return req.redirect(to: "/referrals#self-referrals-heading")
+        return req.redirect(to: page)
     }
 
     struct BatchLine: Encodable {
