@@ -93,6 +93,14 @@ public enum AccessPolicy {
             return [.supportPartner, .administrator]
         case .referAtCharge:
             return [.witnessCareUnit, .administrator]
+        case .viewComplianceDashboard:
+            return [.supervisor, .commandUnitLead, .forceAnalyst, .administrator]
+        case .setUnitTargets:
+            return [.commandUnitLead, .administrator]
+        case .recordStaffing:
+            return [.supervisor, .commandUnitLead, .administrator]
+        case .manageSurvey, .manageTrials:
+            return [.forceAnalyst, .administrator]
         }
     }
 }

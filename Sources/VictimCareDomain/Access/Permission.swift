@@ -37,4 +37,14 @@ public enum Permission: String, Sendable, CaseIterable {
     case importRecords
     /// The Witness Care Unit's referral at charge, by secure email to the support service.
     case referAtCharge
+    /// The compliance dashboard: every unit's figures in aggregate; the victims behind a figure within scope.
+    case viewComplianceDashboard
+    /// A command unit's own targets for the dashboard's metrics.
+    case setUnitTargets
+    /// The staffing recorded for a team, beside its workload.
+    case recordStaffing
+    /// The satisfaction survey's sample size and waves.
+    case manageSurvey
+    /// Randomised trials of a care practice.
+    case manageTrials
 }

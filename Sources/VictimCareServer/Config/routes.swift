@@ -28,6 +28,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: VictimsController())
     try signedIn.register(collection: VictimLinksController())
     try signedIn.register(collection: CommunicationsReportController())
+    try signedIn.register(collection: DashboardController())
     try signedIn.register(collection: ReferralsController())
     try signedIn.register(collection: AssessmentController())
     try signedIn.register(collection: CaseEventsController())

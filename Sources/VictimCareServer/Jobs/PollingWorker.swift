@@ -79,4 +79,13 @@ extension PollingWorker {
             return false
         }
     }
+
+    /// The dashboard's snapshot: whichever node first finds the latest one `refreshMinutes` old makes the next.
+    static func dashboard(refreshMinutes: Int) -> PollingWorker {
+        PollingWorker(name: "dashboard", interval: .seconds(60)) { app, _ in
+            _ = try await ComplianceSnapshots.refreshIfDue(
+                refreshMinutes: refreshMinutes, node: ProcessInfo.processInfo.hostName, on: app.db)
+            return false
+        }
+    }
 }

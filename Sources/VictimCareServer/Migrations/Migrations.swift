@@ -29,5 +29,6 @@ enum Migrations {
         CreateImports(),
         CreateSelfReferrals(),
         AddRecomputedAtToReferralBatches(),
+        CreateDashboard(),
     ]
 }

@@ -59,6 +59,8 @@ final class FeedbackInvitation: Model, @unchecked Sendable {
 
     enum Source: String, Sendable {
         case contact, statement
+        /// The 6–12 week satisfaction survey; `source_id` is the survey wave.
+        case survey
     }
 
     @ID(key: .id) var id: UUID?

@@ -56,6 +56,7 @@ extension Chrome {
             items.append(.init(href: "/referrals", label: "Referrals", section: "referrals"))
         }
         if [.supervisor, .commandUnitLead, .forceAnalyst, .administrator].contains(role) {
+            items.append(.init(href: "/dashboard", label: "Dashboard", section: "dashboard"))
             items.append(.init(href: "/reports/communications", label: "Leaflets and feedback", section: "reports"))
         }
         if [.victimCareDesk, .administrator].contains(role) {

@@ -1,0 +1,153 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import VictimCareDomain
+
+/// The dashboard's figures as at a moment: one aggregate pass over obligations, victims, contacts and answers
+/// (``ComplianceQuery``) kept as rows, so a page reads a few thousand small rows instead of scanning millions.
+/// A node makes a new snapshot when the latest is `refreshMinutes` old, claiming the time slot first so that two
+/// nodes never compute the same one; the pages say when their figures were taken. The victims behind a figure
+/// are always listed live.
+enum ComplianceSnapshots {
+    struct Snapshot: Sendable {
+        var id: UUID
+        var asOf: Date
+        var seconds: Double
+        var counts: ComplianceCounts
+    }
+
+    /// The latest finished snapshot for `months` (the window moves on at midnight on the 1st), if any.
+    static func latest(months: [YearMonth], on db: any Database) async throws -> Snapshot? {
+        guard let sql = db as? any SQLDatabase, let first = months.first, let last = months.last else { return nil }
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT id, as_of, seconds FROM compliance_snapshots
+                WHERE finished_at IS NOT NULL AND first_month = \(bind: first.description)
+                  AND last_month = \(bind: last.description)
+                ORDER BY as_of DESC LIMIT 1
+                """
+            ).first()
+        else { return nil }
+        let id = try row.decode(column: "id", as: UUID.self)
+        var counts = ComplianceCounts(months: months)
+        for figure in try await sql.raw(
+            """
+            SELECT metric, command_unit_id, month, numerator, denominator FROM compliance_figures
+            WHERE snapshot_id = \(bind: id)
+            """
+        ).all() {
+            let month = try figure.decode(column: "month", as: String.self)
+            counts.add(
+                try figure.decode(column: "metric", as: String.self),
+                try figure.decode(column: "command_unit_id", as: UUID.self), month.isEmpty ? nil : YearMonth(month),
+                Tally(
+                    numerator: try figure.decode(column: "numerator", as: Int.self),
+                    denominator: try figure.decode(column: "denominator", as: Int.self)))
+        }
+        return Snapshot(
+            id: id, asOf: try row.decode(column: "as_of", as: Date.self),
+            seconds: try row.decode(column: "seconds", as: Double?.self) ?? 0, counts: counts)
+    }
+
+    /// Computes and stores a snapshot unless another node has claimed `slot` (nil then). Older snapshots go.
+    @discardableResult
+    static func make(
+        months: [YearMonth], asOf: Date = Date(), slot: Int64, by who: String, on db: any Database
+    ) async throws -> Snapshot? {
+        guard let sql = db as? any SQLDatabase, let first = months.first, let last = months.last else { return nil }
+        let id = UUID()
+        do {
+            try await sql.raw(
+                """
+                INSERT INTO compliance_snapshots (id, slot, first_month, last_month, as_of, started_at, started_by)
+                VALUES (\(bind: id), \(bind: slot), \(bind: first.description), \(bind: last.description),
+                        \(bind: asOf), \(bind: Date()), \(bind: who))
+                """
+            ).run()
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            return nil
+        }
+        let started = Date()
+        let counts: ComplianceCounts
+        do {
+            counts = try await ComplianceQuery.load(months: months, asOf: asOf, on: db)
+        } catch {
+            // Free the slot's row so the page does not wait on a snapshot that will never finish.
+            try? await sql.raw("DELETE FROM compliance_snapshots WHERE id = \(bind: id)").run()
+            throw error
+        }
+        let seconds = Date().timeIntervalSince(started)
+        try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { return }
+            let rows = counts.tallies.filter { $0.value != Tally() }.map { $0 }
+            for chunk in stride(from: 0, to: rows.count, by: 500) {
+                var insert = sql.insert(into: "compliance_figures")
+                    .columns("snapshot_id", "metric", "command_unit_id", "month", "numerator", "denominator")
+                for (key, tally) in rows[chunk..<min(chunk + 500, rows.count)] {
+                    insert = insert.values(
+                        SQLBind(id), SQLBind(key.metric), SQLBind(key.unit), SQLBind(key.month?.description ?? ""),
+                        SQLBind(tally.numerator), SQLBind(tally.denominator))
+                }
+                try await insert.run()
+            }
+            try await sql.raw(
+                "UPDATE compliance_snapshots SET finished_at = \(bind: Date()), seconds = \(bind: seconds) WHERE id = \(bind: id)"
+            ).run()
+            // Earlier finished snapshots are no longer read (their figures go with them).
+            try await sql.raw(
+                """
+                DELETE FROM compliance_snapshots WHERE id <> \(bind: id) AND finished_at IS NOT NULL
+                  AND as_of <= \(bind: asOf)
+                """
+            ).run()
+        }
+        return Snapshot(id: id, asOf: asOf, seconds: seconds, counts: counts)
+    }
+
+    /// The figures for the current window: the latest snapshot, or a new one when there is none yet (a new
+    /// installation, or the first view of a new month).
+    static func current(
+        _ window: DashboardService.Window, refreshMinutes: Int, on db: any Database
+    ) async throws -> Snapshot {
+        if let snapshot = try await latest(months: window.months, on: db) { return snapshot }
+        if let made = try await make(
+            months: window.months, asOf: window.asOf, slot: slot(window.asOf, minutes: refreshMinutes), by: "page",
+            on: db)
+        {
+            return made
+        }
+        // Another node is making it now: wait a while for it rather than scan the tables twice, then work the
+        // figures out for this page alone (a node that died part-way leaves its slot claimed until the next).
+        for _ in 0..<60 {
+            try await Task.sleep(for: .milliseconds(500))
+            if let snapshot = try await latest(months: window.months, on: db) { return snapshot }
+        }
+        let started = Date()
+        let counts = try await ComplianceQuery.load(months: window.months, asOf: window.asOf, on: db)
+        return Snapshot(id: UUID(), asOf: window.asOf, seconds: Date().timeIntervalSince(started), counts: counts)
+    }
+
+    /// The background step: a new snapshot when the latest is `refreshMinutes` old.
+    static func refreshIfDue(refreshMinutes: Int, node: String, on db: any Database) async throws -> Bool {
+        let window = DashboardService.Window.current()
+        if let latest = try await latest(months: window.months, on: db),
+            latest.asOf > Date().addingTimeInterval(-Double(refreshMinutes) * 60)
+        {
+            return false
+        }
+        return try await make(
+            months: window.months, asOf: window.asOf, slot: slot(window.asOf, minutes: refreshMinutes), by: node,
+            on: db) != nil
+    }
+
+    /// Minutes between snapshots (`DASHBOARD_REFRESH_MINUTES`, default 10).
+    static var refreshMinutes: Int {
+        Environment.get("DASHBOARD_REFRESH_MINUTES").flatMap(Int.init).map { max($0, 1) } ?? 10
+    }
+
+    static func slot(_ at: Date, minutes: Int) -> Int64 {
+        Int64(at.timeIntervalSince1970 / (Double(max(minutes, 1)) * 60))
+    }
+}

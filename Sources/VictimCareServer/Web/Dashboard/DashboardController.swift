@@ -1,0 +1,483 @@
+import Fluent
+import Vapor
+import VictimCareDomain
+
+/// The compliance dashboard: the force or one unit on every metric, each metric month by month with the league
+/// of units, the victims behind a figure, and each metric by protected characteristic. Every table on these pages
+/// downloads as CSV with `?csv=` and the table's id: the same rows as the screen, built once.
+struct DashboardController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let dashboard = routes.grouped("dashboard")
+        dashboard.get(use: overview)
+        dashboard.get("definitions", use: definitions)
+        dashboard.get("metrics", ":metric", use: metric)
+        dashboard.post("metrics", ":metric", "target", use: setTarget)
+        dashboard.get("metrics", ":metric", "victims", use: victims)
+        dashboard.get("metrics", ":metric", "fairness", use: fairness)
+    }
+
+    struct Query: Content {
+        var unit: String?
+        var month: String?
+        var part: String?
+        var csv: String?
+    }
+
+    struct Context: Encodable {
+        var chrome: Chrome
+        var heading: String
+        var caption: String
+        var intro: [String]
+        var units: [SelectOption]
+        var unitCode: String
+        var action: String
+        var chart: String?
+        var chartLegend: [String]
+        var tables: [ReportTable]
+        var metric: MetricView?
+        var target: TargetForm?
+        var links: [Link]
+    }
+
+    struct Link: Encodable {
+        var href: String
+        var label: String
+    }
+
+    struct MetricView: Encodable {
+        var id: String
+        var title: String
+        var definition: String
+        var numerator: String
+        var denominator: String
+        var period: String
+    }
+
+    struct TargetForm: Encodable {
+        var action: String
+        var unitCode: String
+        var value: String
+    }
+
+    // MARK: - Pages
+
+    @Sendable func overview(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let q = try req.query.decode(Query.self)
+        let (units, unit) = try await scope(req, q, context)
+        var window = DashboardService.Window.current()
+        let counts = try await DashboardService.counts(&window, context: context, on: req.db)
+        let targets = try await DashboardService.targets(unit: unit?.id, on: req.db)
+        let figures = DashboardService.figures(counts, window: window, unit: unit?.id, targets: targets)
+        let code = unit?.code ?? ""
+        var tables: [ReportTable] = []
+        for section in Self.sections {
+            let id =
+                "section-"
+                + section.lowercased().replacingOccurrences(of: " ", with: "-").replacingOccurrences(
+                    of: "'", with: "")
+            tables.append(
+                ReportTable(
+                    id: id, caption: section,
+                    headings: [
+                        "Metric", "Latest 12 months", "People counted", "95% interval", "12 months before", "Change",
+                        "Target", "Status",
+                    ],
+                    rows: figures.filter { $0.metric.section == section }.map { f in
+                        [
+                            .init(text: f.metric.title, href: Self.metricHref(f.metric, code), header: true),
+                            .init(text: Format.percent(f.current.rate)),
+                            .init(
+                                text: Format.count(f.current),
+                                href: unit != nil && f.metric.drillable
+                                    ? Self.victimsHref(f.metric, code, month: nil, part: .missed) : nil),
+                            .init(text: Format.interval(f.current.interval)),
+                            .init(text: f.previous.map { Format.percent($0.rate) } ?? "Not monthly"),
+                            .init(text: Format.change(f.change, higherIsBetter: f.metric.higherIsBetter)),
+                            .init(text: Format.percent(f.target)),
+                            .init(
+                                text: f.rag?.label ?? (f.target == nil ? "No target set" : "Nothing to count"),
+                                status: f.rag?.rawValue),
+                        ]
+                    },
+                    csvHref: Self.csvHref(req, id)))
+        }
+        try await AuditLog.record(
+            .view, "dashboard", unit?.id, summary: "compliance dashboard \(unit?.code ?? "force")", context: context,
+            on: req.db)
+        if let csv = q.csv { return try Self.csv(tables, csv, name: "dashboard-\(code.isEmpty ? "force" : code)") }
+        let latest = window.latest
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: "Compliance dashboard", section: "dashboard"),
+                heading: "Victims' Code compliance: \(unit?.name ?? "the whole force")",
+                caption:
+                    "\(latest.first!.label) to \(latest.last!.label), against the 12 months before. As at \(London.formatReadable(window.asOf)).",
+                intro: [
+                    "Each figure is a share of the people counted: follow a metric's name for its definition, its months and every unit's figure.",
+                    unit == nil
+                        ? "Choose a command unit to see its targets and the victims behind its figures."
+                        : "Follow the number of people counted to see the victims behind a figure.",
+                ], units: units, unitCode: code, action: "/dashboard", chart: nil, chartLegend: [], tables: tables,
+                metric: nil, target: nil,
+                links: [Link(href: "/dashboard/definitions", label: "How each metric is defined")]))
+    }
+
+    @Sendable func definitions(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        try AccessGuard.require(.viewComplianceDashboard, context)
+        let q = try req.query.decode(Query.self)
+        let table = ReportTable(
+            id: "definitions", caption: "Metric definitions",
+            headings: ["Metric", "Section", "Definition", "Numerator", "Denominator", "Period", "Better when"],
+            rows: MetricCatalogue.all.map { m in
+                [
+                    .init(text: m.title, href: "/dashboard/metrics/\(m.id)", header: true), .init(text: m.section),
+                    .init(text: m.definition), .init(text: m.numerator), .init(text: m.denominator),
+                    .init(text: m.periodText), .init(text: m.higherIsBetter ? "Higher" : "Lower"),
+                ]
+            }, csvHref: Self.csvHref(req, "definitions"))
+        if let csv = q.csv { return try Self.csv([table], csv, name: "metric-definitions") }
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: "Metric definitions", section: "dashboard"),
+                heading: "How each metric is defined", caption: "",
+                intro: [
+                    "Rates are shown with a 95% Wilson score interval. Deadlines come from the Victims' Code rules table and are counted in England and Wales working days.",
+                    "Breakdowns by characteristic hide any group of fewer than \(Disclosure.threshold) people and any count from 1 to \(Disclosure.threshold - 1); where that would leave one hidden group that could be worked out from the total, the next smallest group is hidden too.",
+                ], units: [], unitCode: "", action: "", chart: nil, chartLegend: [], tables: [table], metric: nil,
+                target: nil, links: [Link(href: "/dashboard", label: "Back to the dashboard")]))
+    }
+
+    @Sendable func metric(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let q = try req.query.decode(Query.self)
+        let metric = try MetricCatalogue.find(req.parameters.get("metric") ?? "")
+        let (units, unit) = try await scope(req, q, context)
+        var window = DashboardService.Window.current()
+        let counts = try await DashboardService.counts(&window, context: context, on: req.db)
+        let code = unit?.code ?? ""
+        let place = unit?.name ?? "The force"
+        let series = DashboardService.series(counts, window: window, metric: metric, unit: unit?.id)
+        var tables: [ReportTable] = []
+        var chart: String?
+        if metric.source.monthly {
+            tables.append(
+                ReportTable(
+                    id: "months", caption: "\(metric.title), month by month",
+                    headings: [
+                        "Month", "\(place): people counted", "\(place): rate", "Whole force: rate",
+                        "Same month a year before", "Change on a year before",
+                    ],
+                    rows: series.reversed().map { row in
+                        [
+                            .init(text: row.month.label, header: true),
+                            .init(
+                                text: Format.count(row.tally),
+                                href: unit != nil && metric.drillable && row.tally.denominator > 0
+                                    ? Self.victimsHref(metric, code, month: row.month, part: .missed) : nil),
+                            .init(text: Format.percent(row.tally.rate)), .init(text: Format.percent(row.force.rate)),
+                            .init(text: row.yearBefore.map { Format.percent($0.rate) } ?? "Not shown"),
+                            .init(
+                                text: row.yearBefore.map { before in
+                                    Format.change(
+                                        row.tally.rate.flatMap { now in before.rate.map { now - $0 } },
+                                        higherIsBetter: metric.higherIsBetter)
+                                } ?? "Not shown"),
+                        ]
+                    }, csvHref: Self.csvHref(req, "months")))
+            var lines = [ChartSVG.Series(name: place, values: series.map(\.tally.rate))]
+            if unit != nil { lines.append(ChartSVG.Series(name: "Whole force", values: series.map(\.force.rate))) }
+            chart = ChartSVG.lines(
+                id: "chart", title: "\(metric.title): \(place), month by month",
+                description:
+                    "Line chart of the monthly rate from \(window.months.first!.label) to \(window.months.last!.label)"
+                    + (unit != nil ? ", with the whole force for comparison" : "")
+                    + ". The same figures are in the table below.",
+                labels: window.months.map(\.label), series: lines)
+        }
+        let league = try await DashboardService.league(counts, window: window, metric: metric, on: req.db)
+        tables.append(
+            ReportTable(
+                id: "league", caption: "Command units on \(metric.title.lowercased()), latest 12 months",
+                headings: ["Rank", "Command unit", "People counted", "Rate", "95% interval", "Target", "Status"],
+                rows: league.map { row in
+                    [
+                        .init(text: row.rank.map(String.init) ?? "–"),
+                        .init(text: row.unit.name, href: Self.metricHref(metric, row.unit.code), header: true),
+                        .init(
+                            text: Format.count(row.tally),
+                            href: metric.drillable && Self.mayDrill(context, row.unit.id!) && row.tally.denominator > 0
+                                ? Self.victimsHref(metric, row.unit.code, month: nil, part: .missed) : nil),
+                        .init(text: Format.percent(row.tally.rate)), .init(text: Format.interval(row.tally.interval)),
+                        .init(text: Format.percent(row.target)),
+                        .init(
+                            text: row.rag?.label ?? (row.target == nil ? "No target set" : "Nothing to count"),
+                            status: row.rag?.rawValue),
+                    ]
+                }, csvHref: Self.csvHref(req, "league")))
+        try await AuditLog.record(
+            .view, "dashboard", unit?.id, summary: "metric \(metric.id) \(unit?.code ?? "force")", context: context,
+            on: req.db)
+        if let csv = q.csv { return try Self.csv(tables, csv, name: "\(metric.id)-\(code.isEmpty ? "force" : code)") }
+        var target: TargetForm?
+        if let unit, AccessPolicy.grants(context.actor, .setUnitTargets),
+            context.actor.role.reach == .force || context.actor.commandUnitID == unit.id
+        {
+            let current = try await DashboardService.targets(unit: unit.id, on: req.db)[metric.id]
+            target = TargetForm(
+                action: "/dashboard/metrics/\(metric.id)/target", unitCode: unit.code,
+                value: current.map { Format.number($0 * 100) } ?? "")
+        }
+        var links = [Link(href: "/dashboard" + (code.isEmpty ? "" : "?unit=\(code)"), label: "Back to the dashboard")]
+        links.append(
+            Link(
+                href: "/dashboard/metrics/\(metric.id)/fairness" + (code.isEmpty ? "" : "?unit=\(code)"),
+                label: "This metric by sex, age, ethnic group, disability and language need"))
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: metric.title, section: "dashboard"),
+                heading: metric.title, caption: "\(place). As at \(London.formatReadable(window.asOf)).", intro: [],
+                units: units, unitCode: code, action: "/dashboard/metrics/\(metric.id)", chart: chart,
+                chartLegend: [], tables: tables, metric: Self.view(metric), target: target, links: links))
+    }
+
+    struct TargetBody: Content {
+        var unit: String?
+        var target: String?
+    }
+
+    @Sendable func setTarget(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let body = try req.content.decode(TargetBody.self)
+        let metric = try MetricCatalogue.find(req.parameters.get("metric") ?? "")
+        guard let unit = try await OrganisationService.unit(codeOrID: body.unit ?? "", on: req.db) else {
+            throw Abort(.badRequest, reason: "Choose a command unit")
+        }
+        do {
+            try await DashboardService.setTarget(
+                unit: unit.id!, metric: metric.id, target: body.target, context: context, on: req.db)
+            req.flash("Target saved.")
+        } catch DomainError.invalid(let errors) {
+            req.flash(errors.map(\.message).joined(separator: ". "))
+        }
+        return req.redirect(to: "/dashboard/metrics/\(metric.id)?unit=\(unit.code)#target-heading")
+    }
+
+    @Sendable func victims(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let q = try req.query.decode(Query.self)
+        let metric = try MetricCatalogue.find(req.parameters.get("metric") ?? "")
+        guard let unit = try await OrganisationService.unit(codeOrID: q.unit ?? "", on: req.db) else {
+            throw Abort(.badRequest, reason: "Choose a command unit")
+        }
+        let window = DashboardService.Window.current()
+        var months = window.latest
+        if let raw = q.month {
+            guard let month = YearMonth(raw), window.months.contains(month) else {
+                throw Abort(.badRequest, reason: "The month must be one of the last 24, like 2026-03")
+            }
+            months = [month]
+        }
+        guard let part = DrillDown.Part(rawValue: q.part ?? "missed") else {
+            throw Abort(.badRequest, reason: "Part must be missed or counted")
+        }
+        let lines = try await DrillDown.victims(
+            metric: metric, unit: unit.id!, months: months, part: part, asOf: window.asOf, context: context,
+            on: req.db)
+        let period = months.count == 1 ? months[0].label : "\(months.first!.label) to \(months.last!.label)"
+        let table = ReportTable(
+            id: "victims", caption: "\(part.label): \(metric.title.lowercased()), \(unit.name), \(period)",
+            headings: ["Crime", "Victim", "What", "Due", "State"],
+            rows: lines.map { l in
+                [
+                    .init(text: l.crimeReference, header: true),
+                    .init(text: l.victimName, href: "/victims/\(l.victimID.uuidString.lowercased())"),
+                    .init(text: l.what), .init(text: l.due.isEmpty ? "" : Display.date(l.due)), .init(text: l.state),
+                ]
+            }, csvHref: Self.csvHref(req, "victims"))
+        if let csv = q.csv { return try Self.csv([table], csv, name: "\(metric.id)-\(unit.code)-victims") }
+        let other: DrillDown.Part = part == .missed ? .counted : .missed
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: "Victims behind a figure", section: "dashboard"),
+                heading: "Victims behind the figure", caption: "\(metric.title). \(unit.name), \(period).",
+                intro: [
+                    lines.count == DrillDown.pageSize
+                        ? "The first \(DrillDown.pageSize) are shown; the CSV has the same rows."
+                        : "\(lines.count) listed.",
+                    "Opening a victim's record is recorded in the audit log, as everywhere else.",
+                ], units: [], unitCode: unit.code, action: "", chart: nil, chartLegend: [], tables: [table],
+                metric: Self.view(metric), target: nil,
+                links: [
+                    Link(
+                        href: Self.victimsHref(
+                            metric, unit.code, month: months.count == 1 ? months[0] : nil, part: other),
+                        label: "Show those \(other == .counted ? "counted" : "missed") instead"),
+                    Link(href: Self.metricHref(metric, unit.code), label: "Back to \(metric.title.lowercased())"),
+                ]))
+    }
+
+    @Sendable func fairness(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let q = try req.query.decode(Query.self)
+        let metric = try MetricCatalogue.find(req.parameters.get("metric") ?? "")
+        let (units, unit) = try await scope(req, q, context)
+        let window = DashboardService.Window.current()
+        let breakdowns = try await Fairness.breakdowns(
+            metric: metric, unit: unit?.id, window: window, context: context, on: req.db)
+        let tables = breakdowns.map { b in
+            ReportTable(
+                id: "by-\(b.dimension.rawValue)", caption: "\(metric.title) by \(b.dimension.label.lowercased())",
+                headings: [
+                    "Group", "People counted", "Rate", "95% interval", "Rate ratio", "Ratio's 95% interval",
+                    "Differs significantly",
+                ],
+                rows: b.groups.map { g in
+                    if g.suppressed {
+                        return [
+                            .init(text: g.name, header: true), .init(text: "Fewer than \(Disclosure.threshold)"),
+                            .init(text: "Suppressed"), .init(text: "Suppressed"), .init(text: "Suppressed"),
+                            .init(text: "Suppressed"), .init(text: "Suppressed"),
+                        ]
+                    }
+                    return [
+                        .init(text: g.name, header: true), .init(text: Format.count(g.tally)),
+                        .init(text: Format.percent(g.tally.rate)), .init(text: Format.interval(g.tally.interval)),
+                        .init(
+                            text: g.reference
+                                ? "1 (reference)" : g.ratio.map { Format.ratio($0.ratio) } ?? "Not estimable"),
+                        .init(
+                            text: g.reference
+                                ? "–"
+                                : g.ratio.map { "\(Format.ratio($0.interval.low))–\(Format.ratio($0.interval.high))" }
+                                    ?? "–"),
+                        .init(
+                            text: g.reference
+                                ? "Reference group"
+                                : g.ratio.map { $0.significant ? ($0.ratio > 1 ? "Yes, higher" : "Yes, lower") : "No" }
+                                    ?? "–"),
+                    ]
+                }, csvHref: Self.csvHref(req, "by-\(b.dimension.rawValue)"))
+        }
+        try await AuditLog.record(
+            .view, "dashboard", unit?.id, summary: "fairness \(metric.id) \(unit?.code ?? "force")", context: context,
+            on: req.db)
+        let code = unit?.code ?? ""
+        if let csv = q.csv {
+            return try Self.csv(tables, csv, name: "\(metric.id)-fairness-\(code.isEmpty ? "force" : code)")
+        }
+        let latest = window.latest
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: "\(metric.title) by characteristic", section: "dashboard"),
+                heading: "\(metric.title) by characteristic",
+                caption: "\(unit?.name ?? "The whole force"), \(latest.first!.label) to \(latest.last!.label).",
+                intro: [
+                    "Each group's rate is compared with the reference group (the largest group whose characteristic is stated) as a rate ratio with Katz's 95% interval; where the interval does not include 1 the difference is significant at the 5% level.",
+                    "Groups of fewer than \(Disclosure.threshold) people, and counts from 1 to \(Disclosure.threshold - 1), are suppressed so that no one can be identified.",
+                ], units: units, unitCode: code, action: "/dashboard/metrics/\(metric.id)/fairness", chart: nil,
+                chartLegend: [], tables: tables, metric: Self.view(metric), target: nil,
+                links: [Link(href: Self.metricHref(metric, code), label: "Back to \(metric.title.lowercased())")]))
+    }
+
+    // MARK: - Helpers
+
+    static let sections = ["At reporting", "Support", "Updates", "Right to Review", "Contact", "Satisfaction"]
+
+    /// The unit asked for, else the viewer's own, else the force; and the unit choices.
+    private func scope(_ req: Request, _ q: Query, _ context: AccessContext) async throws -> (
+        [SelectOption], CommandUnit?
+    ) {
+        try AccessGuard.require(.viewComplianceDashboard, context)
+        let all = try await OrganisationService.units(on: req.db)
+        var unit: CommandUnit?
+        if let code = q.unit {
+            if !code.isEmpty {
+                guard let found = all.first(where: { $0.code == code.uppercased() }) else {
+                    throw Abort(.badRequest, reason: "There is no command unit \(code)")
+                }
+                unit = found
+            }
+        } else if let own = context.actor.commandUnitID {
+            unit = all.first { $0.id == own }
+        }
+        let options =
+            [SelectOption(value: "", label: "The whole force", selected: unit == nil)]
+            + all.map { SelectOption(value: $0.code, label: $0.name, selected: $0.id == unit?.id) }
+        return (options, unit)
+    }
+
+    static func mayDrill(_ context: AccessContext, _ unit: UUID) -> Bool {
+        context.actor.role.reach == .force || context.actor.commandUnitID == unit
+    }
+
+    static func metricHref(_ metric: Metric, _ code: String) -> String {
+        "/dashboard/metrics/\(metric.id)?unit=\(code)"
+    }
+
+    static func victimsHref(_ metric: Metric, _ code: String, month: YearMonth?, part: DrillDown.Part) -> String {
+        "/dashboard/metrics/\(metric.id)/victims?unit=\(code)" + (month.map { "&month=\($0)" } ?? "")
+            + "&part=\(part.rawValue)"
+    }
+
+    static func csvHref(_ req: Request, _ table: String) -> String {
+        var components = URLComponents(string: req.url.string) ?? URLComponents()
+        var items = (components.queryItems ?? []).filter { $0.name != "csv" }
+        items.append(URLQueryItem(name: "csv", value: table))
+        components.queryItems = items
+        return components.string ?? req.url.path
+    }
+
+    static func view(_ m: Metric) -> MetricView {
+        MetricView(
+            id: m.id, title: m.title, definition: m.definition, numerator: m.numerator, denominator: m.denominator,
+            period: m.periodText)
+    }
+
+    static func csv(_ tables: [ReportTable], _ id: String, name: String) throws -> Response {
+        guard let table = tables.first(where: { $0.id == id }) else {
+            throw Abort(.notFound, reason: "There is no table \(id) on this page")
+        }
+        let response = Response(status: .ok, body: .init(string: table.csv))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: "attachment; filename=\"\(name)-\(table.id).csv\"")
+        return response
+    }
+}
+
+/// How the dashboard writes its numbers, the same on the page and in the CSV.
+enum Format {
+    static func percent(_ share: Double?) -> String {
+        guard let share else { return "–" }
+        return String(format: "%.1f%%", share * 100)
+    }
+
+    static func number(_ x: Double) -> String {
+        x.rounded() == x ? String(Int(x)) : String(format: "%.1f", x)
+    }
+
+    static func count(_ t: Tally) -> String { "\(t.numerator) of \(t.denominator)" }
+
+    static func interval(_ i: Statistics.Interval?) -> String {
+        guard let i else { return "–" }
+        return "\(percent(i.low)) to \(percent(i.high))"
+    }
+
+    static func ratio(_ r: Double) -> String { String(format: "%.2f", r) }
+
+    /// In words, so a screen reader and a spreadsheet read it the same: "3.2 points better".
+    static func change(_ change: Double?, higherIsBetter: Bool) -> String {
+        guard let change else { return "–" }
+        let points = abs(change * 100)
+        if points < 0.05 { return "No change" }
+        let better = (change > 0) == higherIsBetter
+        return String(format: "%.1f points %@", points, better ? "better" : "worse")
+    }
+}
