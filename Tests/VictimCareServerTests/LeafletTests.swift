@@ -13,7 +13,7 @@ import VaporTesting
             #expect(arabic.headers.first(name: .contentLanguage) == "ar")
             let page = arabic.body.string
             #expect(page.contains("<html lang=\"ar\" dir=\"rtl\">"))
-            #expect(page.contains("حقوقك بصفتك ضحية جريمة") && page.contains("ar-2026.11.1"))
+            #expect(page.contains("حقوقك بصفتك ضحية جريمة") && page.contains("ar-2026.11.2"))
             #expect(page.components(separatedBy: "<li><strong>").count - 1 == 12, "the twelve rights")
             for code in ["en", "cy", "pl", "ro", "ar", "ur", "bn", "so", "pt", "es", "tr", "fr"] {
                 #expect(page.contains("hreflang=\"\(code)\""), "a link to \(code)")

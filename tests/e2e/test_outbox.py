@@ -74,7 +74,7 @@ def test_confirmation_and_leaflet_by_smtp():
             assert '<html lang="cy" dir="ltr">' in html.get_content()
             assert "Annwyl Gwen," in plain.get_content()
             assert "12. Cwyno." in plain.get_content()
-            assert "cy-2026.11.1" in plain.get_content(), "the translation's version travels with it"
+            assert "cy-2026.11.2" in plain.get_content(), "the translation's version travels with it"
             parsed.append(msg)
         subjects = sorted(m["Subject"] for m in parsed)
         assert subjects == sorted([f"Eich adroddiad trosedd {reference}", "Eich hawliau fel dioddefwr trosedd"])

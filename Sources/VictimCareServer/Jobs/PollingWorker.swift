@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Logging
 import Vapor
+import VictimCareDomain
 
 /// A loop on every node: runs `step` until it reports nothing left, then waits `interval` and polls again.
 /// Errors are logged by type and the loop carries on; shutting down cancels it.
@@ -85,6 +86,19 @@ extension PollingWorker {
         PollingWorker(name: "dashboard", interval: .seconds(60)) { app, _ in
             _ = try await ComplianceSnapshots.refreshIfDue(
                 refreshMinutes: refreshMinutes, node: ProcessInfo.processInfo.hostName, on: app.db)
+            return false
+        }
+    }
+
+    /// The survey's weekly sample: whichever node first finds this week's not yet taken takes it.
+    static func survey(perStratum: Int) -> PollingWorker {
+        PollingWorker(name: "survey", interval: .seconds(3600)) { app, _ in
+            let week = SurveyService.weekOf(London.date(of: Date()))
+            guard try await SurveyWave.query(on: app.db).filter(\.$weekOf == week.description).first() == nil else {
+                return false
+            }
+            _ = try await SurveyService.sample(
+                weekOf: week, perStratum: perStratum, links: app.config.links, context: .system, on: app.db)
             return false
         }
     }

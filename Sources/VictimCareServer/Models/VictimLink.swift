@@ -59,7 +59,7 @@ final class FeedbackInvitation: Model, @unchecked Sendable {
 
     enum Source: String, Sendable {
         case contact, statement
-        /// The 6–12 week satisfaction survey; `source_id` is the survey wave.
+        /// The 6–12 week satisfaction survey; `source_id` is the invitation's own.
         case survey
     }
 

@@ -87,7 +87,8 @@ enum CommunicationsReport {
             counts[officer]?.opened = try row.decode(column: "opened", as: Int.self)
         }
 
-        // Feedback invitations in the period with their answers and the victim's age and ethnic group.
+        // Feedback invitations in the period (not the survey's, which is about the whole case) with their answers
+        // and the victim's age and ethnic group.
         struct Invitation {
             var officer: String
             var teamID: UUID?
@@ -102,7 +103,8 @@ enum CommunicationsReport {
                    r.understood_next, p.date_of_birth, p.ethnicity
             FROM feedback_invitations i JOIN victims v ON v.id = i.victim_id JOIN persons p ON p.id = v.person_id
             LEFT JOIN feedback_responses r ON r.invitation_id = i.id
-            WHERE i.command_unit_id = \(bind: period.unitID) AND i.created_at >= \(bind: period.from)
+            WHERE i.source <> \(bind: FeedbackInvitation.Source.survey.rawValue)
+              AND i.command_unit_id = \(bind: period.unitID) AND i.created_at >= \(bind: period.from)
               AND i.created_at < \(bind: period.to)
             """
         ).all() {

@@ -112,13 +112,15 @@ struct MessageComposer: Sendable {
             let officer = try await carried?.link.invitationID.asyncFlatMap {
                 try await FeedbackInvitation.find($0, on: db)
             }
-            let subject = text.t("feedback.subject")
+            // The 6–12 week survey asks about the whole case, not one officer's contact.
+            let survey = officer?.sourceCode == FeedbackInvitation.Source.survey.rawValue
+            let subject = text.t(survey ? "survey.subject" : "feedback.subject")
             let context = ShortContext(
                 lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", subject: subject,
                 greeting: text.t("greeting", ["name": person.givenName]),
                 paragraphs: [
                     text.t(
-                        "feedback.invite",
+                        survey ? "survey.invite" : "feedback.invite",
                         ["officer": officer?.officerName ?? "", "days": String(links.feedbackDays)])
                 ], link: carriedURL, linkText: text.t("feedback.button"), footer: text.t("footer"),
                 version: text.version)

@@ -10,6 +10,10 @@ struct DashboardController: RouteCollection {
         let dashboard = routes.grouped("dashboard")
         dashboard.get(use: overview)
         dashboard.get("definitions", use: definitions)
+        dashboard.get("survey", use: survey)
+        dashboard.post("survey", "waves", use: sampleSurvey)
+        dashboard.get("workload", use: workload)
+        dashboard.post("workload", "staffing", use: recordStaffing)
         dashboard.get("metrics", ":metric", use: metric)
         dashboard.post("metrics", ":metric", "target", use: setTarget)
         dashboard.get("metrics", ":metric", "victims", use: victims)
@@ -37,6 +41,20 @@ struct DashboardController: RouteCollection {
         var metric: MetricView?
         var target: TargetForm?
         var links: [Link]
+        var surveyForm: SurveyForm? = nil
+        var staffingForm: StaffingForm? = nil
+    }
+
+    struct StaffingForm: Encodable {
+        var unitCode: String
+        var teams: [SelectOption]
+        var month: String
+    }
+
+    struct SurveyForm: Encodable {
+        var perStratum: String
+        var week: String
+        var taken: Bool
     }
 
     struct Link: Encodable {
@@ -121,7 +139,11 @@ struct DashboardController: RouteCollection {
                         : "Follow the number of people counted to see the victims behind a figure.",
                 ], units: units, unitCode: code, action: "/dashboard", chart: nil, chartLegend: [], tables: tables,
                 metric: nil, target: nil,
-                links: [Link(href: "/dashboard/definitions", label: "How each metric is defined")]))
+                links: [
+                    Link(href: "/dashboard/definitions", label: "How each metric is defined"),
+                    Link(href: "/dashboard/survey", label: "The satisfaction survey: response rates and margins of error"),
+                    Link(href: "/dashboard/workload" + (code.isEmpty ? "" : "?unit=\(code)"), label: "Workload against staffing"),
+                ]))
     }
 
     @Sendable func definitions(req: Request) async throws -> Response {
@@ -384,6 +406,195 @@ struct DashboardController: RouteCollection {
                 ], units: units, unitCode: code, action: "/dashboard/metrics/\(metric.id)/fairness", chart: nil,
                 chartLegend: [], tables: tables, metric: Self.view(metric), target: nil,
                 links: [Link(href: Self.metricHref(metric, code), label: "Back to \(metric.title.lowercased())")]))
+    }
+
+    @Sendable func survey(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let q = try req.query.decode(Query.self)
+        let window = DashboardService.Window.current()
+        let (units, force) = try await SurveyService.results(months: window.latest, context: context, on: req.db)
+        func line(_ r: SurveyService.UnitResult, header: Bool) -> [ReportTable.Cell] {
+            let p = r.overall.rate
+            return [
+                .init(text: r.name, header: true), .init(text: String(r.invited)), .init(text: String(r.answered)),
+                .init(text: Format.percent(Statistics.rate(r.answered, r.invited))),
+                .init(text: "\(Format.percent(r.overall.rate)) (\(Format.count(r.overall)))"),
+                .init(
+                    text: Statistics.marginOfError(n: r.answered, p: p ?? 0.5).map { "± " + Format.percent($0) } ?? "–"),
+                .init(text: "\(Format.percent(r.informed.rate)) (\(Format.count(r.informed)))"),
+                .init(text: "\(Format.percent(r.fair.rate)) (\(Format.count(r.fair)))"),
+            ]
+        }
+        let latest = window.latest
+        var tables = [
+            ReportTable(
+                id: "results", caption: "Survey results, \(latest.first!.label) to \(latest.last!.label)",
+                headings: [
+                    "Command unit", "Invited", "Answered", "Response rate", "Satisfied overall",
+                    "Margin of error (95%)", "Kept informed", "Treated fairly",
+                ],
+                rows: units.map { line($0, header: false) } + [line(force, header: true)],
+                csvHref: Self.csvHref(req, "results"))
+        ]
+        let waves = try await SurveyService.waves(on: req.db)
+        tables.append(
+            ReportTable(
+                id: "waves", caption: "Weekly samples",
+                headings: ["Week of", "Per stratum", "Eligible", "Invited", "Taken by"],
+                rows: waves.map { w in
+                    [
+                        .init(text: Display.date(w.weekOf), header: true), .init(text: String(w.perStratum)),
+                        .init(text: String(w.eligible)), .init(text: String(w.invited)), .init(text: w.createdByName),
+                    ]
+                }, csvHref: Self.csvHref(req, "waves")))
+        if let csv = q.csv { return try Self.csv(tables, csv, name: "survey") }
+        let week = SurveyService.weekOf(London.date(of: Date()))
+        var form: SurveyForm?
+        if AccessPolicy.grants(context.actor, .manageSurvey) {
+            form = SurveyForm(
+                perStratum: String(max(SurveyService.perStratum, 1)), week: Display.date(week.description),
+                taken: waves.contains { $0.weekOf == week.description })
+        }
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: "Satisfaction survey", section: "dashboard"),
+                heading: "Satisfaction survey", caption: "",
+                intro: [
+                    "Each week the same number of victims is sampled at random from every command unit and offence group, from crimes reported 6 to 12 weeks before. Nobody is sampled who opted out of messages, has no contact the safety gate allows, is under 16 or of unknown age, or was surveyed in the last 12 months.",
+                    "Satisfied overall means 4 or 5 out of 5. The margin of error is half the width of the 95% interval for the share satisfied, from the number who answered.",
+                ], units: [], unitCode: "", action: "", chart: nil, chartLegend: [], tables: tables, metric: nil,
+                target: nil, links: [Link(href: "/dashboard", label: "Back to the dashboard")], surveyForm: form))
+    }
+
+    struct SampleBody: Content {
+        var perStratum: String?
+    }
+
+    @Sendable func sampleSurvey(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let body = try req.content.decode(SampleBody.self)
+        guard let size = body.perStratum.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+            req.flash("Enter how many people to sample from each stratum, from 1 to 500")
+            return req.redirect(to: "/dashboard/survey#sample-heading")
+        }
+        do {
+            let wave = try await SurveyService.sample(
+                weekOf: SurveyService.weekOf(London.date(of: Date())), perStratum: size, links: req.config.links,
+                context: context, on: req.db)
+            req.flash(
+                wave.map { "\($0.invited) invited of \($0.eligible) eligible." }
+                    ?? "This week's sample has already been taken.")
+        } catch DomainError.invalid(let errors) {
+            req.flash(errors.map(\.message).joined(separator: ". "))
+        }
+        return req.redirect(to: "/dashboard/survey")
+    }
+
+    @Sendable func workload(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let q = try req.query.decode(Query.self)
+        let (options, chosen) = try await scope(req, q, context)
+        guard let unit = chosen else {
+            return try await req.render(
+                "Dashboard/page",
+                Context(
+                    chrome: Chrome(req, title: "Workload against staffing", section: "dashboard"),
+                    heading: "Workload against staffing", caption: "",
+                    intro: ["Choose a command unit."], units: options, unitCode: "", action: "/dashboard/workload",
+                    chart: nil, chartLegend: [], tables: [], metric: nil, target: nil, links: []))
+        }
+        let window = DashboardService.Window.current()
+        let report = try await WorkloadService.report(
+            unit: unit.id!, months: window.latest, asOf: window.asOf, context: context, on: req.db)
+        func perOfficer(_ n: Int, _ fte: Double?) -> String {
+            guard let fte, fte > 0 else { return "–" }
+            return String(format: "%.1f", Double(n) / fte)
+        }
+        let teamLabel = { (t: Team) in t.kind == "csu" ? "\(t.name) (community safety unit)" : t.name }
+        var tables = [
+            ReportTable(
+                id: "teams", caption: "Teams now",
+                headings: [
+                    "Team", "Accounts in the team", "Officers recorded this month", "Open cases", "Open obligations",
+                    "Overdue obligations", "Open cases per officer", "Overdue per officer",
+                ],
+                rows: report.teams.map { t in
+                    [
+                        .init(text: teamLabel(t.team), header: true), .init(text: String(t.accounts)),
+                        .init(text: t.staffing.map(Format.number) ?? "Not recorded"), .init(text: String(t.openCases)),
+                        .init(text: String(t.openObligations)), .init(text: String(t.overdue)),
+                        .init(text: perOfficer(t.openCases, t.staffing)), .init(text: perOfficer(t.overdue, t.staffing)),
+                    ]
+                }, csvHref: Self.csvHref(req, "teams")),
+            ReportTable(
+                id: "months", caption: "Teams month by month",
+                headings: [
+                    "Team", "Month", "Officers recorded", "Cases open at the month's end", "Obligations due",
+                    "Not met on time", "Open cases per officer",
+                ],
+                rows: report.months.map { m in
+                    [
+                        .init(text: teamLabel(m.team), header: true), .init(text: m.month.label),
+                        .init(text: m.staffing.map(Format.number) ?? "Not recorded"), .init(text: String(m.openCases)),
+                        .init(text: String(m.due)), .init(text: String(m.missed)),
+                        .init(text: perOfficer(m.openCases, m.staffing)),
+                    ]
+                }, csvHref: Self.csvHref(req, "months")),
+            ReportTable(
+                id: "officers", caption: "Officers now",
+                headings: ["Officer", "Team", "Open cases", "Open obligations", "Overdue obligations"],
+                rows: report.officers.map { o in
+                    [
+                        .init(text: o.name, header: true), .init(text: o.team), .init(text: String(o.openCases)),
+                        .init(text: String(o.openObligations)), .init(text: String(o.overdue)),
+                    ]
+                }, csvHref: Self.csvHref(req, "officers")),
+        ]
+        tables = tables.filter { !$0.rows.isEmpty || $0.id == "teams" }
+        if let csv = q.csv { return try Self.csv(tables, csv, name: "workload-\(unit.code)") }
+        var form: StaffingForm?
+        if AccessPolicy.grants(context.actor, .recordStaffing), Self.mayDrill(context, unit.id!) {
+            form = StaffingForm(
+                unitCode: unit.code,
+                teams: report.teams.map { SelectOption(value: $0.team.id!.uuidString, label: teamLabel($0.team), selected: false) },
+                month: window.months.last!.description)
+        }
+        return try await req.render(
+            "Dashboard/page",
+            Context(
+                chrome: Chrome(req, title: "Workload against staffing", section: "dashboard"),
+                heading: "Workload against staffing: \(unit.name)", caption: "As at \(London.formatReadable(window.asOf)).",
+                intro: [
+                    "Cases and obligations count against the team the officer in the case belongs to now. Officers recorded are full-time equivalents entered by the unit's lead; per-officer figures use them.",
+                ], units: options.filter { !$0.value.isEmpty }, unitCode: unit.code, action: "/dashboard/workload", chart: nil,
+                chartLegend: [], tables: tables, metric: nil, target: nil,
+                links: [Link(href: "/dashboard?unit=\(unit.code)", label: "Back to the dashboard")], staffingForm: form))
+    }
+
+    struct StaffingBody: Content {
+        var unit: String?
+        var team: String?
+        var month: String?
+        var officers: String?
+        var note: String?
+    }
+
+    @Sendable func recordStaffing(req: Request) async throws -> Response {
+        let context = try req.accessContext()
+        let body = try req.content.decode(StaffingBody.self)
+        guard let teamID = body.team.flatMap(UUID.init(uuidString:)) else {
+            throw Abort(.badRequest, reason: "Choose a team")
+        }
+        do {
+            try await WorkloadService.recordStaffing(
+                team: teamID, month: body.month, officers: body.officers, note: body.note, context: context,
+                on: req.db)
+            req.flash("Staffing recorded.")
+        } catch DomainError.invalid(let errors) {
+            req.flash(errors.map(\.message).joined(separator: ". "))
+        }
+        return req.redirect(to: "/dashboard/workload?unit=\(body.unit ?? "")#staffing-heading")
     }
 
     // MARK: - Helpers

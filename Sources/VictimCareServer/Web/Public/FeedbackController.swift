@@ -112,12 +112,14 @@ struct FeedbackController: RouteCollection {
         let context = Context(
             lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr",
             title: (errors.isEmpty ? "" : text.t("error.prefix") + " ") + text.t("form.title"),
-            intro: text.t(
-                "form.intro",
-                [
-                    "officer": invitation.officerName,
-                    "date": Display.date(London.date(of: invitation.createdAt).description),
-                ]),
+            intro: invitation.sourceCode == FeedbackInvitation.Source.survey.rawValue
+                ? text.t("survey.intro")
+                : text.t(
+                    "form.intro",
+                    [
+                        "officer": invitation.officerName,
+                        "date": Display.date(London.date(of: invitation.createdAt).description),
+                    ]),
             errorSummary: text.t("error.summary"), errors: translated,
             questions: [
                 question(
