@@ -23,7 +23,9 @@ func configure(_ app: Application, config: AppConfig) async throws {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.dashboard(refreshMinutes: ComplianceSnapshots.refreshMinutes))
-        if SurveyService.perStratum > 0 { app.lifecycle.use(PollingWorker.survey(perStratum: SurveyService.perStratum)) }
+        if SurveyService.perStratum > 0 {
+            app.lifecycle.use(PollingWorker.survey(perStratum: SurveyService.perStratum))
+        }
         if config.referrals.exportHours > 0 {
             app.lifecycle.use(
                 PollingWorker.referrals(every: Double(config.referrals.exportHours) * 3600, config.referrals.export))

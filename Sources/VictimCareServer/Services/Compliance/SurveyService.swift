@@ -129,7 +129,8 @@ enum SurveyService {
         try await wave.save(on: db)
         try await AuditLog.record(
             .create, "survey_wave", wave.id,
-            summary: "survey week of \(week): \(invited) invited of \(byPerson.count) eligible in \(strata.count) strata",
+            summary:
+                "survey week of \(week): \(invited) invited of \(byPerson.count) eligible in \(strata.count) strata",
             context: context, on: db)
         return wave
     }
@@ -159,11 +160,14 @@ enum SurveyService {
     {
         try AccessGuard.require(.viewComplianceDashboard, context)
         guard let sql = db as? any SQLDatabase, let first = months.first, let last = months.last else {
-            return ([], UnitResult(name: "", invited: 0, answered: 0, overall: .init(), informed: .init(), fair: .init()))
+            return (
+                [], UnitResult(name: "", invited: 0, answered: 0, overall: .init(), informed: .init(), fair: .init())
+            )
         }
         let names = Dictionary(
             try await OrganisationService.units(on: db).map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var force = UnitResult(name: "The whole force", invited: 0, answered: 0, overall: .init(), informed: .init(), fair: .init())
+        var force = UnitResult(
+            name: "The whole force", invited: 0, answered: 0, overall: .init(), informed: .init(), fair: .init())
         var units: [UnitResult] = []
         for row in try await sql.raw(
             """

@@ -112,7 +112,8 @@ enum WorkloadService {
                 GROUP BY 1
                 """
             ).all() {
-                cases["\(try row.decode(column: "team", as: UUID.self))|\(month)"] = try row.decode(column: "n", as: Int.self)
+                cases["\(try row.decode(column: "team", as: UUID.self))|\(month)"] = try row.decode(
+                    column: "n", as: Int.self)
             }
         }
         var due: [String: (Int, Int)] = [:]
@@ -128,7 +129,8 @@ enum WorkloadService {
             GROUP BY 1, 2
             """
         ).all() {
-            let key = "\(try row.decode(column: "team", as: UUID.self))|\(try row.decode(column: "month", as: String.self))"
+            let key =
+                "\(try row.decode(column: "team", as: UUID.self))|\(try row.decode(column: "month", as: String.self))"
             due[key] = (try row.decode(column: "due", as: Int.self), try row.decode(column: "missed", as: Int.self))
         }
         var rows: [TeamMonth] = []
@@ -141,7 +143,8 @@ enum WorkloadService {
                         due: due[key]?.0 ?? 0, missed: due[key]?.1 ?? 0))
             }
         }
-        try await AuditLog.record(.view, "workload", unit, summary: "workload against staffing", context: context, on: db)
+        try await AuditLog.record(
+            .view, "workload", unit, summary: "workload against staffing", context: context, on: db)
         return Report(
             teams: teamsNow, months: rows,
             officers: officers.values.sorted { ($0.team, $0.name) < ($1.team, $1.name) })

@@ -141,8 +141,12 @@ struct DashboardController: RouteCollection {
                 metric: nil, target: nil,
                 links: [
                     Link(href: "/dashboard/definitions", label: "How each metric is defined"),
-                    Link(href: "/dashboard/survey", label: "The satisfaction survey: response rates and margins of error"),
-                    Link(href: "/dashboard/workload" + (code.isEmpty ? "" : "?unit=\(code)"), label: "Workload against staffing"),
+                    Link(
+                        href: "/dashboard/survey", label: "The satisfaction survey: response rates and margins of error"
+                    ),
+                    Link(
+                        href: "/dashboard/workload" + (code.isEmpty ? "" : "?unit=\(code)"),
+                        label: "Workload against staffing"),
                 ]))
     }
 
@@ -524,7 +528,8 @@ struct DashboardController: RouteCollection {
                         .init(text: teamLabel(t.team), header: true), .init(text: String(t.accounts)),
                         .init(text: t.staffing.map(Format.number) ?? "Not recorded"), .init(text: String(t.openCases)),
                         .init(text: String(t.openObligations)), .init(text: String(t.overdue)),
-                        .init(text: perOfficer(t.openCases, t.staffing)), .init(text: perOfficer(t.overdue, t.staffing)),
+                        .init(text: perOfficer(t.openCases, t.staffing)),
+                        .init(text: perOfficer(t.overdue, t.staffing)),
                     ]
                 }, csvHref: Self.csvHref(req, "teams")),
             ReportTable(
@@ -557,19 +562,24 @@ struct DashboardController: RouteCollection {
         if AccessPolicy.grants(context.actor, .recordStaffing), Self.mayDrill(context, unit.id!) {
             form = StaffingForm(
                 unitCode: unit.code,
-                teams: report.teams.map { SelectOption(value: $0.team.id!.uuidString, label: teamLabel($0.team), selected: false) },
+                teams: report.teams.map {
+                    SelectOption(value: $0.team.id!.uuidString, label: teamLabel($0.team), selected: false)
+                },
                 month: window.months.last!.description)
         }
         return try await req.render(
             "Dashboard/page",
             Context(
                 chrome: Chrome(req, title: "Workload against staffing", section: "dashboard"),
-                heading: "Workload against staffing: \(unit.name)", caption: "As at \(London.formatReadable(window.asOf)).",
+                heading: "Workload against staffing: \(unit.name)",
+                caption: "As at \(London.formatReadable(window.asOf)).",
                 intro: [
-                    "Cases and obligations count against the team the officer in the case belongs to now. Officers recorded are full-time equivalents entered by the unit's lead; per-officer figures use them.",
-                ], units: options.filter { !$0.value.isEmpty }, unitCode: unit.code, action: "/dashboard/workload", chart: nil,
+                    "Cases and obligations count against the team the officer in the case belongs to now. Officers recorded are full-time equivalents entered by the unit's lead; per-officer figures use them."
+                ], units: options.filter { !$0.value.isEmpty }, unitCode: unit.code, action: "/dashboard/workload",
+                chart: nil,
                 chartLegend: [], tables: tables, metric: nil, target: nil,
-                links: [Link(href: "/dashboard?unit=\(unit.code)", label: "Back to the dashboard")], staffingForm: form))
+                links: [Link(href: "/dashboard?unit=\(unit.code)", label: "Back to the dashboard")], staffingForm: form)
+        )
     }
 
     struct StaffingBody: Content {

@@ -1,0 +1,191 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import VictimCareDomain
+
+@testable import VictimCareServer
+
+/// The survey's sample rules, workload against staffing, and who may see and change what on the dashboard.
+@Suite struct SurveyWorkloadTests {
+    static func sql(_ app: Application) -> any SQLDatabase { app.db as! any SQLDatabase }
+
+    static func daysAgo(_ days: Int) -> String { Instant.format(Date().addingTimeInterval(-Double(days) * 86_400)) }
+
+    @Test func theSampleKeepsEveryRuleAndTakesTheSameNumberFromEachStratum() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let db = Self.sql(app)
+            var n = 0
+            func victim(_ unit: CommandUnit? = nil, days: Int = 50, dob: String? = "1985-04-12") async throws -> UUID {
+                n += 1
+                let created = try await world.crime(
+                    String(format: "SN/%07d/26", n), unit: unit, victim: ("V\(n)", "Test"), reported: Self.daysAgo(days)
+                )
+                try await db.raw(
+                    "UPDATE persons SET date_of_birth = \(bind: dob) WHERE id = \(bind: created.victims[0].personID)"
+                ).run()
+                try await db.raw(
+                    "UPDATE contact_points SET safe = \(bind: true) WHERE person_id = \(bind: created.victims[0].personID)"
+                ).run()
+                return created.victims[0].victimID
+            }
+            // Three in SN and one in CE reported 50 days (7 weeks) ago: eligible.
+            let sn = [try await victim(), try await victim(), try await victim()]
+            let ce = try await victim(world.ce)
+            // Not eligible: too recent (3 weeks), too old (13 weeks), under 16, age unknown, opted out.
+            let recent = try await victim(days: 21)
+            let old = try await victim(days: 91)
+            let child = try await victim(
+                dob: Instant.format(Date().addingTimeInterval(-15 * 365 * 86_400)).prefix(10).description)
+            let unknown = try await victim(dob: nil)
+            let optedOut = try await victim()
+            try await db.raw(
+                "UPDATE persons SET messages_opt_out = \(bind: true) WHERE id = (SELECT person_id FROM victims WHERE id = \(bind: optedOut))"
+            ).run()
+            // No safe channel: eligible by date, passed over.
+            let unsafe = try await victim()
+            try await db.raw(
+                "UPDATE contact_points SET safe = \(bind: false) WHERE person_id = (SELECT person_id FROM victims WHERE id = \(bind: unsafe))"
+            ).run()
+            let analyst = try await world.user("analyst", .forceAnalyst)
+            let week = SurveyService.weekOf(London.date(of: Date()))
+            // Two per stratum: two of SN's three (and never the unsafe one), CE's one.
+            let wave = try #require(
+                try await SurveyService.sample(
+                    weekOf: week, perStratum: 2, links: .init(), context: world.context(analyst), on: app.db))
+            #expect(wave.eligible == 5 && wave.invited == 3)
+            let invited = try await FeedbackInvitation.query(on: app.db).filter(\.$sourceCode == "survey").all()
+            let ids = Set(invited.map(\.$victim.id))
+            #expect(ids.count == 3 && ids.contains(ce) && ids.subtracting(Set(sn)).count == 1)
+            for excluded in [recent, old, child, unknown, optedOut, unsafe] { #expect(!ids.contains(excluded)) }
+            // Each invitation is a message in the outbox, asked for by the system.
+            let messages = try await OutboundMessage.query(on: app.db).filter(\.$purpose == "feedback")
+                .filter(\.$victim.$id ~~ Array(ids)).all()
+            #expect(messages.count == 3 && messages.allSatisfy { $0.statusCode == "queued" })
+            // Once a week: the same week again takes nothing.
+            #expect(
+                try await SurveyService.sample(
+                    weekOf: week, perStratum: 2, links: .init(), context: world.context(analyst), on: app.db) == nil)
+            // Next week, those surveyed are left out for 12 months: only SN's third victim is left to invite.
+            let next = try #require(
+                try await SurveyService.sample(
+                    weekOf: week.adding(days: 7), perStratum: 2, links: .init(), context: world.context(analyst),
+                    on: app.db))
+            #expect(next.eligible == 2 && next.invited == 1)
+            // Bad sizes and the wrong role are refused.
+            await #expect(throws: DomainError.self) {
+                try await SurveyService.sample(
+                    weekOf: week.adding(days: 14), perStratum: 0, links: .init(), context: world.context(analyst),
+                    on: app.db)
+            }
+            let officer = try await world.user("pc.survey", .officer)
+            await #expect(throws: DomainError.self) {
+                try await SurveyService.sample(
+                    weekOf: week.adding(days: 14), perStratum: 2, links: .init(), context: world.context(officer),
+                    on: app.db)
+            }
+            // The answers page shows the response rate: none answered yet.
+            let results = try await SurveyService.results(
+                months: DashboardService.Window.current().latest, context: world.context(analyst), on: app.db)
+            #expect(results.force.invited == 4 && results.force.answered == 0)
+        }
+    }
+
+    @Test func workloadCountsTheTeamsCasesBesideTheStaffingItsLeadRecords() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let team = Team()
+            team.$commandUnit.id = world.sn.id!
+            team.name = "Community Safety Unit"
+            team.kind = "csu"
+            try await team.create(on: app.db)
+            let officer = try await world.user("pc.csu", .officer)
+            officer.$team.id = team.id
+            try await officer.save(on: app.db)
+            for i in 1...3 {
+                try await world.crime(String(format: "SN/%07d/26", i), reported: Self.daysAgo(5), officer: officer)
+            }
+            let lead = try await world.user("lead.sn", .commandUnitLead)
+            let month = YearMonth(London.date(of: Date()))
+            try await WorkloadService.recordStaffing(
+                team: team.id!, month: month.description, officers: "1.5", note: nil, context: world.context(lead),
+                on: app.db)
+            // Again for the same month: replaced, not added.
+            try await WorkloadService.recordStaffing(
+                team: team.id!, month: month.description, officers: "2", note: "one on leave",
+                context: world.context(lead),
+                on: app.db)
+            #expect(try await TeamStaffing.query(on: app.db).count() == 1)
+            let report = try await WorkloadService.report(
+                unit: world.sn.id!, months: DashboardService.Window.current().latest, asOf: Date(),
+                context: world.context(lead), on: app.db)
+            let now = try #require(report.teams.first { $0.team.id == team.id })
+            #expect(now.openCases == 3 && now.staffing == 2 && now.accounts == 1 && now.openObligations > 0)
+            let thisMonth = try #require(report.months.first { $0.team.id == team.id && $0.month == month })
+            #expect(thisMonth.openCases == 3 && thisMonth.staffing == 2)
+            // Bad input is refused field by field; another unit's lead may not record for this team or see it.
+            do {
+                try await WorkloadService.recordStaffing(
+                    team: team.id!, month: "March", officers: "-1", note: nil, context: world.context(lead), on: app.db)
+                Issue.record("bad staffing was accepted")
+            } catch DomainError.invalid(let errors) {
+                #expect(Set(errors.map(\.field)) == ["month", "officers"])
+            }
+            let otherLead = try await world.user("lead.ce", .commandUnitLead, unit: world.ce)
+            await #expect(throws: DomainError.self) {
+                try await WorkloadService.recordStaffing(
+                    team: team.id!, month: month.description, officers: "3", note: nil,
+                    context: world.context(otherLead), on: app.db)
+            }
+            await #expect(throws: DomainError.self) {
+                try await WorkloadService.report(
+                    unit: world.sn.id!, months: [month], asOf: Date(), context: world.context(otherLead), on: app.db)
+            }
+        }
+    }
+
+    @Test func theDashboardIsForThoseWhoLeadAndTheVictimsBehindAFigureStayInScope() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            try await world.crime("SN/0000001/26")
+            try await world.user("pc.plain", .officer)
+            try await world.user("lead.sn", .commandUnitLead)
+            var officer = Browser(app)
+            try await officer.signIn("pc.plain")
+            #expect(try await officer.get("/dashboard").status == .forbidden)
+            var lead = Browser(app)
+            try await lead.signIn("lead.sn")
+            let page = try await lead.get("/dashboard")
+            #expect(page.status == .ok && page.body.string.contains("South"))
+            // Every unit's figures, but the victims only for their own unit.
+            #expect(try await lead.get("/dashboard/metrics/needs-assessment?unit=CE").status == .ok)
+            #expect(try await lead.get("/dashboard/metrics/needs-assessment/victims?unit=SN&part=missed").status == .ok)
+            #expect(try await lead.get("/dashboard/metrics/needs-assessment/victims?unit=CE").status == .forbidden)
+            // Not traced back to victims: feedback answers.
+            #expect(try await lead.get("/dashboard/metrics/feedback-satisfied/victims?unit=SN").status == .forbidden)
+            // Bad input: a clear 4xx.
+            #expect(try await lead.get("/dashboard/metrics/no-such-metric").status == .notFound)
+            #expect(try await lead.get("/dashboard?unit=ZZ").status == .badRequest)
+            #expect(
+                try await lead.get("/dashboard/metrics/updates/victims?unit=SN&month=1999-01").status == .badRequest)
+            #expect(try await lead.get("/dashboard?csv=no-such-table").status == .notFound)
+            // Their own unit's target; not another unit's.
+            _ = try await lead.get("/dashboard/metrics/needs-assessment?unit=SN")
+            _ = try await lead.post("/dashboard/metrics/needs-assessment/target", [("unit", "SN"), ("target", "90")])
+            #expect(try await MetricTarget.query(on: app.db).first()?.target == 0.9)
+            _ = try await lead.post("/dashboard/metrics/needs-assessment/target", [("unit", "SN"), ("target", "150")])
+            #expect(try await MetricTarget.query(on: app.db).first()?.target == 0.9)
+            let refused = try await lead.post(
+                "/dashboard/metrics/needs-assessment/target", [("unit", "CE"), ("target", "50")])
+            let targets = try await MetricTarget.query(on: app.db).count()
+            #expect(refused.status == .forbidden && targets == 1)
+            // The target shows with its status in words.
+            let detail = try await lead.get("/dashboard/metrics/needs-assessment?unit=SN")
+            #expect(detail.body.string.contains("90.0%") && detail.body.string.contains("Off target"))
+            #expect(try await world.auditCount("view", "dashboard_victims", world.sn.id) == 1)
+        }
+    }
+}
