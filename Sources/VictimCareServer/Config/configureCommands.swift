@@ -7,6 +7,7 @@ func configureCommands(_ app: Application) {
     app.asyncCommands.use(RevokeTokenCommand(), as: "revoke-token")
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
     app.asyncCommands.use(RecomputeCommand(), as: "recompute")
+    app.asyncCommands.use(DashboardRefreshCommand(), as: "dashboard-refresh")
     app.asyncCommands.use(ReferralsCommand(), as: "referrals")
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.lifecycle.use(AdministratorOnServe())
