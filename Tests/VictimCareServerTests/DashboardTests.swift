@@ -185,6 +185,30 @@ import VictimCareDomain
                 series.count == 24 && series[22].month == Self.nov25
                     && series[22].yearBefore == Tally(numerator: 1, denominator: 1))
             #expect(series[22].force == Tally(numerator: 2, denominator: 4) && series[10].yearBefore == nil)
+
+            // The victims behind November's needs-assessment figure for SN: B (late) and C (overdue) missed, A counted.
+            let lead = try await world.user("lead.sn", .commandUnitLead)
+            let r6 = try MetricCatalogue.find("needs-assessment")
+            let missed = try await DrillDown.victims(
+                metric: r6, unit: world.sn.id!, months: [Self.nov25], part: .missed, asOf: Self.asOf,
+                context: world.context(lead), on: app.db)
+            #expect(missed.map(\.victimName).sorted() == ["Ben Test", "Cal Test"])
+            let counted = try await DrillDown.victims(
+                metric: r6, unit: world.sn.id!, months: [Self.nov25], part: .counted, asOf: Self.asOf,
+                context: world.context(lead), on: app.db)
+            #expect(counted.map(\.victimName) == ["Ava Test"] && counted[0].due == "2025-11-03")
+            // A metric of one trigger (its filter bound as parameters) lists nobody here: no R9 is left.
+            #expect(
+                try await DrillDown.victims(
+                    metric: try MetricCatalogue.find("update-suspect-arrested"), unit: world.sn.id!,
+                    months: Self.window,
+                    part: .missed, asOf: Self.asOf, context: world.context(lead), on: app.db
+                ).isEmpty)
+            await #expect(throws: DomainError.self) {
+                try await DrillDown.victims(
+                    metric: r6, unit: world.ce.id!, months: [Self.nov25], part: .missed, asOf: Self.asOf,
+                    context: world.context(lead), on: app.db)
+            }
         }
     }
 

@@ -188,4 +188,101 @@ import VictimCareDomain
             #expect(try await world.auditCount("view", "dashboard_victims", world.sn.id) == 1)
         }
     }
+
+    @Test func aTrialAllocatesNewEligibleVictimsAtRandomAndComparesTheArms() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let analyst = try await world.user("analyst", .forceAnalyst)
+            let group = try #require(try await Offence.query(on: app.db).filter(\.$code == "049/00").first()).group
+            // Bad input is refused field by field.
+            do {
+                _ = try await TrialService.create(
+                    .init(
+                        name: "", practice: "Call back", offenceGroup: "No such group", unit: "ZZ", practiceShare: "0",
+                        usualShare: "x"),
+                    context: world.context(analyst), on: app.db)
+                Issue.record("a bad trial was accepted")
+            } catch DomainError.invalid(let errors) {
+                #expect(Set(errors.map(\.field)) == ["name", "offenceGroup", "unit", "practiceShare", "usualShare"])
+            }
+            let trial = try await TrialService.create(
+                .init(
+                    name: "Call-back", practice: "A call-back within 2 working days", offenceGroup: group, unit: "SN",
+                    practiceShare: "1", usualShare: "1"), context: world.context(analyst), on: app.db)
+            var eligible: [UUID] = []
+            for i in 1...30 {
+                eligible.append(
+                    try await world.crime(String(format: "SN/%07d/26", i), victim: ("V\(i)", "Test")).victims[0]
+                        .victimID)
+            }
+            // Another unit, and another offence group: not in the trial.
+            let elsewhere = try await world.crime("CE/0000099/26", unit: world.ce).victims[0].victimID
+            let otherGroup = try #require(try await Offence.query(on: app.db).filter(\.$group != group).first())
+            let otherOffence = try await world.crime("SN/0000098/26", offence: otherGroup.code).victims[0].victimID
+            let allocations = try await TrialAllocation.query(on: app.db).all()
+            #expect(Set(allocations.map(\.$victim.id)) == Set(eligible))
+            #expect(!allocations.contains { [elsewhere, otherOffence].contains($0.$victim.id) })
+            let practice = allocations.filter { $0.arm == "practice" }.map(\.$victim.id)
+            let usual = allocations.filter { $0.arm == "usual" }.map(\.$victim.id)
+            #expect(!practice.isEmpty && !usual.isEmpty)
+            // The practice arm all satisfied and none withdrew; usual care all dissatisfied and all withdrew.
+            let officer = try await world.user("pc.trial", .officer)
+            for (victims, score) in [(practice, 5), (usual, 2)] {
+                for victim in victims {
+                    let invitation = FeedbackInvitation()
+                    invitation.$victim.id = victim
+                    invitation.sourceCode = "contact"
+                    invitation.sourceID = UUID()
+                    invitation.officerName = "PC Trial"
+                    invitation.commandUnitID = world.sn.id!
+                    invitation.channelCode = "qr"
+                    invitation.createdAt = Date()
+                    invitation.expiresAt = Date().addingTimeInterval(86_400)
+                    try await invitation.create(on: app.db)
+                    let response = FeedbackResponse()
+                    response.$invitation.id = invitation.id!
+                    response.submittedAt = Date()
+                    response.satisfaction = score
+                    response.fairAndRespectful = "yes"
+                    response.keptInformed = "yes"
+                    response.understoodNext = "yes"
+                    response.language = "en"
+                    try await response.create(on: app.db)
+                }
+            }
+            for victim in usual {
+                _ = try await VictimService.recordAction(
+                    victimID: victim, kind: "withdrew_support", context: world.context(officer), on: app.db)
+            }
+            let report = try await TrialService.report(trial, context: world.context(analyst), on: app.db)
+            #expect(report.arms[0].allocated == practice.count && report.arms[1].allocated == usual.count)
+            #expect(report.arms[0].satisfaction == Tally(numerator: practice.count, denominator: practice.count))
+            #expect(report.arms[1].satisfaction == Tally(numerator: 0, denominator: usual.count))
+            #expect(report.arms[1].withdrawals == Tally(numerator: usual.count, denominator: usual.count))
+            #expect(report.satisfactionDifference?.difference == 1 && report.withdrawalDifference?.difference == -1)
+            // The ratio decides the arm: 3 to 1, draws 0–2 are the practice and 3 usual care.
+            let ratio = try await TrialService.create(
+                .init(
+                    name: "Three to one", practice: "Visit", offenceGroup: nil, unit: nil, practiceShare: "3",
+                    usualShare: "1"),
+                context: world.context(analyst), on: app.db)
+            try await TrialService.close(trial.id!, context: world.context(analyst), on: app.db)
+            let crime = try #require(try await Crime.query(on: app.db).first())
+            for (draw, arm) in [(2, "practice"), (3, "usual")] {
+                let victim = try await world.crime("SN/00001\(draw)0/26").victims[0].victimID
+                try await TrialAllocation.query(on: app.db).filter(\.$victim.$id == victim).delete()
+                try await TrialService.allocate(victimID: victim, crime: crime, on: app.db, random: { _ in draw })
+                let made = try await TrialAllocation.query(on: app.db).filter(\.$victim.$id == victim).all()
+                #expect(made.count == 1 && made[0].arm == arm && made[0].$trial.id == ratio.id)
+            }
+            // The closed trial took nobody new; an officer may not start one.
+            #expect(try await TrialAllocation.query(on: app.db).filter(\.$trial.$id == trial.id!).count() == 30)
+            await #expect(throws: DomainError.self) {
+                _ = try await TrialService.create(
+                    .init(
+                        name: "No", practice: "No", offenceGroup: nil, unit: nil, practiceShare: "1", usualShare: "1"),
+                    context: world.context(officer), on: app.db)
+            }
+        }
+    }
 }

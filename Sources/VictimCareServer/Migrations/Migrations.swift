@@ -30,5 +30,6 @@ enum Migrations {
         CreateSelfReferrals(),
         AddRecomputedAtToReferralBatches(),
         CreateDashboard(),
+        CreateTrials(),
     ]
 }

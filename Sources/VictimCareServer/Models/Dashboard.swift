@@ -44,3 +44,35 @@ final class SurveyWave: Model, @unchecked Sendable {
 
     init() {}
 }
+
+/// A randomised trial of a care practice.
+final class Trial: Model, @unchecked Sendable {
+    static let schema = "trials"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "practice") var practice: String
+    @OptionalField(key: "offence_group") var offenceGroup: String?
+    @OptionalField(key: "command_unit_id") var commandUnitID: UUID?
+    @Field(key: "practice_share") var practiceShare: Int
+    @Field(key: "usual_share") var usualShare: Int
+    @Field(key: "status") var status: String
+    @Field(key: "created_by_name") var createdByName: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "closed_at") var closedAt: Date?
+
+    init() {}
+}
+
+/// Which arm of a trial one victim was given.
+final class TrialAllocation: Model, @unchecked Sendable {
+    static let schema = "trial_allocations"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "trial_id") var trial: Trial
+    @Parent(key: "victim_id") var victim: Victim
+    @Field(key: "arm") var arm: String
+    @Field(key: "allocated_at") var allocatedAt: Date
+
+    init() {}
+}

@@ -213,6 +213,12 @@ enum ComplianceQuery {
         return list
     }
 
+    /// ` AND o.trigger IN (…)` when a metric counts only some triggers of its rules.
+    static func triggerFilter(_ triggers: Set<String>?) -> SQLQueryString {
+        guard let triggers else { return "" }
+        return " AND o.trigger IN (\(binds(triggers)))"
+    }
+
     /// `CASE WHEN column < (start of month 2) THEN 'YYYY-MM' ...`: the London month of a stored instant, the same
     /// on SQLite (seconds as a number) and PostgreSQL (timestamptz), with the month starts bound as parameters.
     static func monthCase(_ column: String, _ months: [YearMonth]) -> SQLQueryString {

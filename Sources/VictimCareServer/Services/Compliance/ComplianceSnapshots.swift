@@ -106,27 +106,38 @@ enum ComplianceSnapshots {
         return Snapshot(id: id, asOf: asOf, seconds: seconds, counts: counts)
     }
 
-    /// The figures for the current window: the latest snapshot, or a new one when there is none yet (a new
-    /// installation, or the first view of a new month).
+    /// The figures to show now: the latest snapshot for the current window; else, just after the 1st of a month
+    /// while the new window is being worked out, the latest of the month before (the page says its date); else,
+    /// on a new installation, one made now. Nil when another node is making the very first one.
     static func current(
         _ window: DashboardService.Window, refreshMinutes: Int, on db: any Database
-    ) async throws -> Snapshot {
+    ) async throws -> Snapshot? {
         if let snapshot = try await latest(months: window.months, on: db) { return snapshot }
-        if let made = try await make(
+        if let earlier = try await latestOfAnyWindow(on: db) { return earlier }
+        return try await make(
             months: window.months, asOf: window.asOf, slot: slot(window.asOf, minutes: refreshMinutes), by: "page",
             on: db)
-        {
-            return made
+    }
+
+    /// The most recent finished snapshot, whatever its window.
+    static func latestOfAnyWindow(on db: any Database) async throws -> Snapshot? {
+        guard let sql = db as? any SQLDatabase,
+            let row = try await sql.raw(
+                """
+                SELECT first_month, last_month FROM compliance_snapshots WHERE finished_at IS NOT NULL
+                ORDER BY as_of DESC LIMIT 1
+                """
+            ).first(),
+            let first = YearMonth(try row.decode(column: "first_month", as: String.self)),
+            let last = YearMonth(try row.decode(column: "last_month", as: String.self)), first <= last
+        else { return nil }
+        var months: [YearMonth] = []
+        var month = first
+        while month <= last {
+            months.append(month)
+            month = month.adding(months: 1)
         }
-        // Another node is making it now: wait a while for it rather than scan the tables twice, then work the
-        // figures out for this page alone (a node that died part-way leaves its slot claimed until the next).
-        for _ in 0..<60 {
-            try await Task.sleep(for: .milliseconds(500))
-            if let snapshot = try await latest(months: window.months, on: db) { return snapshot }
-        }
-        let started = Date()
-        let counts = try await ComplianceQuery.load(months: window.months, asOf: window.asOf, on: db)
-        return Snapshot(id: UUID(), asOf: window.asOf, seconds: Date().timeIntervalSince(started), counts: counts)
+        return try await latest(months: months, on: db)
     }
 
     /// The background step: a new snapshot when the latest is `refreshMinutes` old.

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import Vapor
 import VictimCareDomain
 
 /// Red, amber or green against a unit's target, always said in words as well.
@@ -64,8 +65,16 @@ enum DashboardService {
         -> ComplianceCounts
     {
         try AccessGuard.require(.viewComplianceDashboard, context)
-        let snapshot = try await ComplianceSnapshots.current(
-            window, refreshMinutes: ComplianceSnapshots.refreshMinutes, on: db)
+        guard
+            let snapshot = try await ComplianceSnapshots.current(
+                window, refreshMinutes: ComplianceSnapshots.refreshMinutes, on: db)
+        else {
+            throw Abort(
+                .serviceUnavailable, headers: ["Retry-After": "60"],
+                reason: "The dashboard's first figures are being worked out. Try again in a minute.")
+        }
+        // The page shows the snapshot's months and moment, whatever the clock says now.
+        window.months = snapshot.counts.months
         window.asOf = snapshot.asOf
         return snapshot.counts
     }

@@ -53,7 +53,7 @@ enum DrillDown {
                      o.code AS what, o.due_date AS due, o.state AS state
                     FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
                       JOIN crimes c ON c.id = o.crime_id
-                    WHERE c.command_unit_id = \(bind: unit) AND o.code IN (\(ComplianceQuery.binds(codes)))\(triggers.map { " AND o.trigger IN (\(ComplianceQuery.binds($0)))" } ?? "")
+                    WHERE c.command_unit_id = \(bind: unit) AND o.code IN (\(ComplianceQuery.binds(codes)))\(ComplianceQuery.triggerFilter(triggers))
                       AND o.due_date >= \(bind: first.firstDay.description)
                       AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
                       AND (o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)))

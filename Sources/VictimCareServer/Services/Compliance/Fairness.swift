@@ -126,7 +126,7 @@ enum Fairness {
                 SELECT CASE WHEN o.state = 'met' AND o.met_at <= o.due_at THEN 1 ELSE 0 END AS counted, \(people)
                 FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
                   JOIN crimes c ON c.id = o.crime_id
-                WHERE o.code IN (\(ComplianceQuery.binds(codes)))\(triggers.map { " AND o.trigger IN (\(ComplianceQuery.binds($0)))" } ?? "")
+                WHERE o.code IN (\(ComplianceQuery.binds(codes)))\(ComplianceQuery.triggerFilter(triggers))
                   AND o.due_date >= \(bind: first.firstDay.description)
                   AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
                   AND (o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)))\(unitFilter)

@@ -194,6 +194,8 @@ enum VictimActionKind: String, CaseIterable, Sendable {
     case familyLiaisonOfficer = "family_liaison_officer"
     case interpreterArranged = "interpreter_arranged"
     case interviewerChoiceOffered = "interviewer_choice_offered"
+    /// The victim no longer supports the investigation or prosecution (meets no duty; trials count it).
+    case withdrewSupport = "withdrew_support"
 
     var label: String {
         switch self {
@@ -205,6 +207,7 @@ enum VictimActionKind: String, CaseIterable, Sendable {
         case .familyLiaisonOfficer: "Family Liaison Officer assigned"
         case .interpreterArranged: "Interpreter arranged"
         case .interviewerChoiceOffered: "Choice of interviewer's gender offered"
+        case .withdrewSupport: "Victim no longer supports the investigation"
         }
     }
 }

@@ -56,7 +56,11 @@ enum VictimService {
         try await EnhancedRightsStore.apply(
             decision, to: linkID, previous: nil, previousGrounds: nil, at: crime.reportedAt, on: db)
         try await ObligationService.recompute([linkID], on: db)
-        if announce { try await CommunicationsService.victimRecorded(victimID: linkID, on: db) }
+        if announce {
+            try await CommunicationsService.victimRecorded(victimID: linkID, on: db)
+            // A new victim (not one loaded from history) joins any open trial they are eligible for.
+            try await TrialService.allocate(victimID: linkID, crime: crime, on: db)
+        }
     }
 
     /// Reassesses enhanced rights and recomputes obligations for every victim of a crime (after the crime changed).

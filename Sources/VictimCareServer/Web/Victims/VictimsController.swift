@@ -170,6 +170,13 @@ struct VictimsController: RouteCollection {
         if d.victim.suspectMaySeeMessages || assessment?.suspectHasAccessToContactPoints == true {
             details.append(.init(label: "Safety", value: "A suspect may see or hear messages sent to this victim"))
         }
+        // A trial's allocation tells the officer which care to give.
+        for (trial, arm) in try await TrialService.allocations(victimID: id, on: req.db) {
+            details.append(
+                .init(
+                    label: "Trial: \(trial.name)",
+                    value: arm == .practice ? "The practice: \(trial.practice)" : "Usual care (not the practice)"))
+        }
         let canRecord = AccessPolicy.grants(context.actor, .recordContact)
         let reviewLines = d.reviews.map { r in
             Context.ReviewLine(
