@@ -543,7 +543,7 @@ struct DashboardController: RouteCollection {
                     ]
                 }, csvHref: Self.csvHref(req, "teams")),
             ReportTable(
-                id: "months", caption: "Teams month by month",
+                id: "team-months", caption: "Teams month by month",
                 headings: [
                     "Team", "Month", "Officers recorded", "Cases open at the month's end", "Obligations due",
                     "Not met on time", "Open cases per officer",
@@ -555,16 +555,16 @@ struct DashboardController: RouteCollection {
                         .init(text: String(m.due)), .init(text: String(m.missed)),
                         .init(text: perOfficer(m.openCases, m.staffing)),
                     ]
-                }, csvHref: Self.csvHref(req, "months")),
+                }, csvHref: Self.csvHref(req, "team-months")),
             ReportTable(
-                id: "officers", caption: "Officers now",
+                id: "by-officer", caption: "Officers now",
                 headings: ["Officer", "Team", "Open cases", "Open obligations", "Overdue obligations"],
                 rows: report.officers.map { o in
                     [
                         .init(text: o.name, header: true), .init(text: o.team), .init(text: String(o.openCases)),
                         .init(text: String(o.openObligations)), .init(text: String(o.overdue)),
                     ]
-                }, csvHref: Self.csvHref(req, "officers")),
+                }, csvHref: Self.csvHref(req, "by-officer")),
         ]
         tables = tables.filter { !$0.rows.isEmpty || $0.id == "teams" }
         if let csv = q.csv { return try Self.csv(tables, csv, name: "workload-\(unit.code)") }
