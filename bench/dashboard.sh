@@ -5,6 +5,7 @@
 # breakdown by characteristic.
 #   CRIMES=860000 bench/dashboard.sh          loads a fresh force of that size on each database (slow: ~15/21 min)
 #   SQLITE_DB=path PG_URL=url bench/dashboard.sh   measures databases already loaded (either may be left out)
+#   RUNS=1 ...                                     one timed run of each pass instead of the median of three
 source "$(dirname "$0")/lib.sh"
 need_pip
 OUT="$RESULTS/dashboard-$(date +%Y%m%d-%H%M%S).txt"
@@ -14,14 +15,15 @@ BIN=$(build_release victimcare)
 WORK=$(mktemp -d /tmp/victimcare-bench.XXXXXX)
 trap cleanup EXIT
 BENCH_PASSWORD="bench dashboard passphrase"
+RUNS=${RUNS:-3}   # timed runs of the aggregate pass and of the hand-written statement; the median is reported
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-hand_sql() { # label: the statement three times, the median in seconds
+hand_sql() { # label: the statement $RUNS times, the median in seconds
     local label=$1 dialect=sqlite t
     [ -n "${DATABASE_URL:-}" ] && dialect=postgres
     python3 "$ROOT/bench/dashboard_sql.py" "$dialect" > "$WORK/dashboard.sql"
-    for _ in 1 2 3; do
+    for _ in $(seq "$RUNS"); do
         if [ "$dialect" = sqlite ]; then
             # The same page cache the application's commands use (256 MB).
             t=$( (echo "PRAGMA cache_size=-262144;"; echo ".timer on"; echo ".output /dev/null"; cat "$WORK/dashboard.sql") \
@@ -35,9 +37,9 @@ hand_sql() { # label: the statement three times, the median in seconds
     echo "$label hand_written_sql_s=$(cat "$WORK/hand.s")"
 }
 
-app_pass() { # label: dashboard-refresh three times, the median in seconds, and its peak memory
+app_pass() { # label: dashboard-refresh $RUNS times, the median in seconds, and its peak memory
     local label=$1
-    for _ in 1 2 3; do
+    for _ in $(seq "$RUNS"); do
         measure "$WORK/refresh.time" "$BIN" dashboard-refresh > "$WORK/refresh.out"
         awk '{for (i = 1; i <= NF; i++) if ($i == "s.") print $(i - 1)}' "$WORK/refresh.out"
     done | median > "$WORK/app.s"
