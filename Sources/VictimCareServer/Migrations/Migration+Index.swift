@@ -11,6 +11,11 @@ extension Database {
         try await builder.run()
     }
 
+    func dropIndex(_ name: String) async throws {
+        guard let sql = self as? any SQLDatabase else { return }
+        try await sql.drop(index: name).run()
+    }
+
     var isPostgres: Bool {
         (self as? any SQLDatabase)?.dialect.name == "postgresql"
     }

@@ -31,5 +31,6 @@ enum Migrations {
         AddRecomputedAtToReferralBatches(),
         CreateDashboard(),
         CreateTrials(),
+        AddDashboardIndexes(),
     ]
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 import VictimCareDomain
@@ -31,6 +32,10 @@ enum ComplianceSnapshots {
             ).first()
         else { return nil }
         let id = try row.decode(column: "id", as: UUID.self)
+        let asOf = try row.decode(column: "as_of", as: Date.self)
+        let seconds = try row.decode(column: "seconds", as: Double?.self) ?? 0
+        // A snapshot never changes once finished: each node keeps the latest it has read.
+        if let cached = cache.withLockedValue({ $0 }), cached.id == id { return cached }
         var counts = ComplianceCounts(months: months)
         for figure in try await sql.raw(
             """
@@ -46,10 +51,12 @@ enum ComplianceSnapshots {
                     numerator: try figure.decode(column: "numerator", as: Int.self),
                     denominator: try figure.decode(column: "denominator", as: Int.self)))
         }
-        return Snapshot(
-            id: id, asOf: try row.decode(column: "as_of", as: Date.self),
-            seconds: try row.decode(column: "seconds", as: Double?.self) ?? 0, counts: counts)
+        let snapshot = Snapshot(id: id, asOf: asOf, seconds: seconds, counts: counts)
+        cache.withLockedValue { $0 = snapshot }
+        return snapshot
     }
+
+    private static let cache = NIOLockedValueBox<Snapshot?>(nil)
 
     /// Computes and stores a snapshot unless another node has claimed `slot` (nil then). Older snapshots go.
     @discardableResult

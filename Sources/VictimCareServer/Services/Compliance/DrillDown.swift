@@ -58,7 +58,7 @@ enum DrillDown {
                       AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
                       AND (o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)))
                       AND (CASE WHEN o.state = 'met' AND o.met_at <= o.due_at THEN 1 ELSE 0 END) = \(bind: want)
-                    ORDER BY o.due_date, c.reference
+                    ORDER BY o.due_date
                     """
         case .overdueNow:
             query =
@@ -69,7 +69,7 @@ enum DrillDown {
                       JOIN crimes c ON c.id = o.crime_id
                     WHERE c.command_unit_id = \(bind: unit) AND o.state = 'open'
                       AND (CASE WHEN o.due_at < \(bind: asOf) THEN 1 ELSE 0 END) = \(bind: want)
-                    ORDER BY o.due_date, c.reference
+                    ORDER BY o.due_at
                     """
         case .victims(let measure):
             query =
@@ -79,7 +79,7 @@ enum DrillDown {
                     FROM victims v JOIN persons p ON p.id = v.person_id JOIN crimes c ON c.id = v.crime_id
                     WHERE c.command_unit_id = \(bind: unit) AND c.reported_at >= \(bind: from) AND c.reported_at < \(bind: to)
                       AND (\(Fairness.victimMeasure(measure))) = \(bind: want)
-                    ORDER BY c.reported_at, c.reference
+                    ORDER BY c.reported_at
                     """
         case .contacts:
             query =
@@ -91,7 +91,7 @@ enum DrillDown {
                     WHERE c.command_unit_id = \(bind: unit) AND k.method IN ('phone', 'in_person', 'video')
                       AND k.at >= \(bind: from) AND k.at < \(bind: to)
                       AND (CASE WHEN k.successful THEN 1 ELSE 0 END) = \(bind: want)
-                    ORDER BY k.at, c.reference
+                    ORDER BY k.at
                     """
         case .feedback, .survey:
             return []
