@@ -287,4 +287,27 @@ import VictimCareDomain
             #expect(sex.groups.allSatisfy { !$0.suppressed } && sex.referenceName == "Female")
         }
     }
+
+    @Test func ageAtReportingUsesTheLondonDateOfTheReport() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let db = Self.sql(app)
+            // 23:30 UTC on 15 July 2026 is 00:30 BST on 16 July: whoever was born on 16 July 2008 is 18 that day
+            // (by the UTC date they would still be 17); born on 17 July 2008, 17.
+            for (n, sex, dob) in [(1, "female", "2008-07-16"), (2, "male", "2008-07-17")] {
+                let created = try await world.crime(
+                    "SN/000000\(n)/26", victim: ("V\(n)", "Test"), reported: "2026-07-15T23:30:00Z")
+                try await db.raw(
+                    "UPDATE persons SET sex = \(bind: sex), date_of_birth = \(bind: dob) WHERE id = \(bind: created.victims[0].personID)"
+                ).run()
+            }
+            let months = YearMonth.window(endingWith: YearMonth(year: 2026, month: 11), count: 12)
+            let rows = try await Fairness.combinations(
+                metric: try MetricCatalogue.find("enhanced-identified"), unit: nil, months: months, asOf: Date(), on: db
+            )
+            #expect(rows.first { $0.sex == "female" }?.age == 18 && rows.first { $0.sex == "male" }?.age == 17)
+            #expect(AgeBand.of(age: 18) == .from18to24 && AgeBand.of(age: 17) == .under18)
+            #expect(rows.map(\.people).reduce(0, +) == 2)
+        }
+    }
 }

@@ -5,7 +5,7 @@
 public enum LondonClock {
     /// Seconds since 1970 at which summer time starts and ends in `year`.
     @inline(__always)
-    static func summerTime(in year: Int) -> (start: Int, end: Int) {
+    public static func summerTime(in year: Int) -> (start: Int, end: Int) {
         let start = lastSunday(month: 3, year: year).dayNumber * 86_400 + 3600
         let end = lastSunday(month: 10, year: year).dayNumber * 86_400 + 3600
         return (start, end)

@@ -222,8 +222,10 @@ enum AgeBand: String, CaseIterable, Sendable {
 
     static func of(dateOfBirth: LocalDate?, on day: LocalDate) -> AgeBand {
         guard let dob = dateOfBirth else { return .notRecorded }
-        var age = day.year - dob.year
-        if (day.month, day.day) < (dob.month, dob.day) { age -= 1 }
+        return of(age: dob.age(on: day))
+    }
+
+    static func of(age: Int) -> AgeBand {
         switch age {
         case ..<18: return .under18
         case 18...24: return .from18to24

@@ -44,35 +44,41 @@ enum DrillDown {
         let select: SQLQueryString = """
             SELECT v.id AS victim_id, c.reference, p.given_name, p.family_name,
             """
-        let query: SQLQueryString
+        var queries: [SQLQueryString] = []
         switch metric.source {
         case .obligations(let codes, let triggers):
-            query =
-                select
-                    + """
-                     o.code AS what, o.due_date AS due, o.state AS state
-                    FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
-                      JOIN crimes c ON c.id = o.crime_id
-                    WHERE c.command_unit_id = \(bind: unit) AND o.code IN (\(ComplianceQuery.binds(codes)))\(ComplianceQuery.triggerFilter(triggers))
-                      AND o.due_date >= \(bind: first.firstDay.description)
-                      AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
-                      AND (o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)))
-                      AND (CASE WHEN o.state = 'met' AND o.met_at <= o.due_at THEN 1 ELSE 0 END) = \(bind: want)
-                    ORDER BY o.due_date
-                    """
+            // One rule at a time, so each is an ordered walk of the (code, due date) index that stops at a page;
+            // the pages are merged by deadline below.
+            for code in codes.sorted() {
+                queries.append(
+                    select
+                        + """
+                         o.code AS what, o.due_date AS due, o.state AS state
+                        FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
+                          JOIN crimes c ON c.id = o.crime_id
+                        WHERE o.code = \(bind: code)\(ComplianceQuery.triggerFilter(triggers))
+                          AND o.due_date >= \(bind: first.firstDay.description)
+                          AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
+                          AND c.command_unit_id = \(bind: unit)
+                          AND (o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)))
+                          AND (CASE WHEN o.state = 'met' AND o.met_at <= o.due_at THEN 1 ELSE 0 END) = \(bind: want)
+                        ORDER BY o.due_date
+                        """)
+            }
         case .overdueNow:
-            query =
+            let due: SQLQueryString =
+                part == .counted ? "o.due_at < \(bind: asOf)" : "o.due_at >= \(bind: asOf)"
+            queries.append(
                 select
                     + """
                      o.code AS what, o.due_date AS due, o.state AS state
                     FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
                       JOIN crimes c ON c.id = o.crime_id
-                    WHERE c.command_unit_id = \(bind: unit) AND o.state = 'open'
-                      AND (CASE WHEN o.due_at < \(bind: asOf) THEN 1 ELSE 0 END) = \(bind: want)
+                    WHERE o.state = 'open' AND \(due) AND c.command_unit_id = \(bind: unit)
                     ORDER BY o.due_at
-                    """
+                    """)
         case .victims(let measure):
-            query =
+            queries.append(
                 select
                     + """
                      '' AS what, '' AS due, '' AS state
@@ -80,9 +86,9 @@ enum DrillDown {
                     WHERE c.command_unit_id = \(bind: unit) AND c.reported_at >= \(bind: from) AND c.reported_at < \(bind: to)
                       AND (\(Fairness.victimMeasure(measure))) = \(bind: want)
                     ORDER BY c.reported_at
-                    """
+                    """)
         case .contacts:
-            query =
+            queries.append(
                 select
                     + """
                      k.outcome AS what, '' AS due, k.method AS state
@@ -92,21 +98,28 @@ enum DrillDown {
                       AND k.at >= \(bind: from) AND k.at < \(bind: to)
                       AND (CASE WHEN k.successful THEN 1 ELSE 0 END) = \(bind: want)
                     ORDER BY k.at
-                    """
+                    """)
         case .feedback, .survey:
             return []
         }
         var lines: [Line] = []
-        for row in try await sql.raw(query + " LIMIT \(unsafeRaw: String(pageSize))").all() {
-            lines.append(
-                Line(
-                    victimID: try row.decode(column: "victim_id", as: UUID.self),
-                    crimeReference: try row.decode(column: "reference", as: String.self),
-                    victimName:
-                        "\(try row.decode(column: "given_name", as: String.self)) \(try row.decode(column: "family_name", as: String.self))",
-                    what: try row.decode(column: "what", as: String.self),
-                    due: try row.decode(column: "due", as: String.self),
-                    state: try row.decode(column: "state", as: String.self)))
+        for query in queries {
+            for row in try await sql.raw(query + " LIMIT \(unsafeRaw: String(pageSize))").all() {
+                lines.append(
+                    Line(
+                        victimID: try row.decode(column: "victim_id", as: UUID.self),
+                        crimeReference: try row.decode(column: "reference", as: String.self),
+                        victimName:
+                            "\(try row.decode(column: "given_name", as: String.self)) \(try row.decode(column: "family_name", as: String.self))",
+                        what: try row.decode(column: "what", as: String.self),
+                        due: try row.decode(column: "due", as: String.self),
+                        state: try row.decode(column: "state", as: String.self)))
+            }
+        }
+        if queries.count > 1 {
+            lines = Array(
+                lines.enumerated().sorted { ($0.element.due, $0.offset) < ($1.element.due, $1.offset) }.map(\.element)
+                    .prefix(pageSize))
         }
         try await AuditLog.record(
             .view, "dashboard_victims", unit,

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
 import SQLKit
 import VictimCareDomain
 
@@ -45,14 +44,16 @@ enum Fairness {
     ) async throws -> [Breakdown] {
         try AccessGuard.require(.viewComplianceDashboard, context)
         guard let sql = db as? any SQLDatabase else { return [] }
-        // Rows arrive one at a time from the driver; only the sums by group are kept.
-        let box = NIOLockedValueBox<[Dimension: [String: Tally]]>([:])
-        try await rows(metric: metric, unit: unit, months: window.latest, asOf: window.asOf, on: sql) { row in
-            let reported = London.date(of: row.reportedAt)
+        // The database sums people by every combination of the five characteristics (a few thousand rows at
+        // most, with the age band worked out from the date of birth and the London date of the report); the
+        // breakdowns are the margins of those sums.
+        var tallies: [Dimension: [String: Tally]] = [:]
+        for row in try await combinations(metric: metric, unit: unit, months: window.latest, asOf: window.asOf, on: sql)
+        {
             let groups: [Dimension: String] = [
                 .sex: row.sex.flatMap(Sex.init(rawValue:)).map { $0 == .notStated ? "Not stated" : $0.label }
                     ?? "Not recorded",
-                .age: AgeBand.of(dateOfBirth: row.dateOfBirth.flatMap(LocalDate.init), on: reported).label,
+                .age: row.age.map(AgeBand.of(age:))?.label ?? AgeBand.notRecorded.label,
                 .ethnicity: row.ethnicity.flatMap(Ethnicity.init(rawValue:))?.group?.label ?? "Not stated",
                 .disability: row.disability.flatMap(Disability.init(rawValue:)).map { d in
                     switch d.isDisabled {
@@ -62,17 +63,14 @@ enum Fairness {
                     }
                 } ?? "Not stated",
                 .language: row.interpreterNeeded
-                    ? "Needs an interpreter" : (row.language == "en" ? "English" : "Prefers another language"),
+                    ? "Needs an interpreter" : (row.english ? "English" : "Prefers another language"),
             ]
-            let one = Tally(numerator: row.counted ? 1 : 0, denominator: 1)
-            box.withLockedValue { tallies in
-                for (dimension, name) in groups {
-                    tallies[dimension, default: [:]][name, default: Tally()] =
-                        tallies[dimension, default: [:]][name, default: Tally()] + one
-                }
+            let add = Tally(numerator: row.counted ? row.people : 0, denominator: row.people)
+            for (dimension, name) in groups {
+                tallies[dimension, default: [:]][name, default: Tally()] =
+                    tallies[dimension, default: [:]][name, default: Tally()] + add
             }
         }
-        let tallies = box.withLockedValue { $0 }
         return Dimension.allCases.map { dimension in
             let named = (tallies[dimension] ?? [:]).sorted { $0.key < $1.key }
             let hidden = Disclosure.suppressed(
@@ -96,27 +94,32 @@ enum Fairness {
         }
     }
 
-    struct Row {
+    struct Combination {
         var counted: Bool
         var sex: String?
         var ethnicity: String?
         var disability: String?
-        var dateOfBirth: String?
-        var language: String
+        var english: Bool
         var interpreterNeeded: Bool
-        var reportedAt: Date
+        /// Whole years at the (London) date of the report; nil when the date of birth is not recorded.
+        var age: Int?
+        var people: Int
     }
 
-    /// One row per person counted in the metric's denominator, with whether they are in its numerator.
-    private static func rows(
-        metric: Metric, unit: UUID?, months: [YearMonth], asOf: Date, on sql: any SQLDatabase,
-        _ each: @escaping @Sendable (Row) -> Void
-    ) async throws {
-        guard let first = months.first, let last = months.last else { return }
+    /// The people in the metric's denominator summed by whether they are in its numerator and by every
+    /// combination of characteristics and age at reporting.
+    static func combinations(
+        metric: Metric, unit: UUID?, months: [YearMonth], asOf: Date, on sql: any SQLDatabase
+    ) async throws -> [Combination] {
+        guard let first = months.first, let last = months.last else { return [] }
         let from = first.start
         let to = last.adding(months: 1).start
+        let (year, monthDay) = londonYearAndMonthDay(
+            "c.reported_at", years: (first.year - 1)...(last.year + 1), on: sql)
         let people: SQLQueryString = """
-            p.sex, p.ethnicity, p.disability, p.date_of_birth, p.language, v.interpreter_needed, c.reported_at
+            p.sex, p.ethnicity, p.disability, p.date_of_birth AS dob,
+            CASE WHEN p.language = 'en' THEN 1 ELSE 0 END AS english,
+            CASE WHEN v.interpreter_needed THEN 1 ELSE 0 END AS interp, \(year) AS ry, \(monthDay) AS rmd
             """
         let unitFilter: SQLQueryString = unit.map { " AND c.command_unit_id = \(bind: $0)" } ?? ""
         let query: SQLQueryString
@@ -171,21 +174,52 @@ enum Fairness {
                 WHERE \(sourceFilter) AND r.submitted_at >= \(bind: from) AND r.submitted_at < \(bind: to)\(inUnit)
                 """
         }
-        try await sql.raw(query).run { row in
-            guard
-                let counted = try? row.decode(column: "counted", as: Int.self),
-                let reported = try? row.decode(column: "reported_at", as: Date.self)
-            else { return }
-            each(
-                Row(
-                    counted: counted == 1, sex: try? row.decode(column: "sex", as: String?.self),
-                    ethnicity: try? row.decode(column: "ethnicity", as: String?.self),
-                    disability: try? row.decode(column: "disability", as: String?.self),
-                    dateOfBirth: try? row.decode(column: "date_of_birth", as: String?.self),
-                    language: (try? row.decode(column: "language", as: String.self)) ?? "en",
-                    interpreterNeeded: (try? row.decode(column: "interpreter_needed", as: Bool.self)) ?? false,
-                    reportedAt: reported))
+        let grouped: SQLQueryString =
+            """
+            SELECT counted, sex, ethnicity, disability, english, interp, age, COUNT(*) AS people FROM (
+              SELECT counted, sex, ethnicity, disability, english, interp,
+                CASE WHEN dob IS NULL OR dob = '' THEN -1
+                     ELSE CAST(ry AS INTEGER) - CAST(SUBSTR(dob, 1, 4) AS INTEGER)
+                          - CASE WHEN rmd < SUBSTR(dob, 6, 5) THEN 1 ELSE 0 END END AS age
+              FROM (
+            """ + query
+                + """
+                  ) AS rows
+                ) AS aged
+                GROUP BY 1, 2, 3, 4, 5, 6, 7
+                """
+        return try await sql.raw(grouped).all().map { row in
+            let age = try row.decode(column: "age", as: Int.self)
+            return Combination(
+                counted: try row.decode(column: "counted", as: Int.self) == 1,
+                sex: try row.decode(column: "sex", as: String?.self),
+                ethnicity: try row.decode(column: "ethnicity", as: String?.self),
+                disability: try row.decode(column: "disability", as: String?.self),
+                english: try row.decode(column: "english", as: Int.self) == 1,
+                interpreterNeeded: try row.decode(column: "interp", as: Int.self) == 1,
+                age: age < 0 ? nil : age, people: try row.decode(column: "people", as: Int.self))
         }
+    }
+
+    /// The year and `MM-DD` of a stored instant in London, in SQL: PostgreSQL converts the time zone itself;
+    /// SQLite keeps seconds since 1970, so an hour is added inside each summer-time period (bound as numbers).
+    static func londonYearAndMonthDay(_ column: String, years: ClosedRange<Int>, on sql: any SQLDatabase)
+        -> (SQLQueryString, SQLQueryString)
+    {
+        if sql.dialect.name == "postgresql" {
+            return (
+                "TO_CHAR(\(unsafeRaw: column) AT TIME ZONE 'Europe/London', 'YYYY')",
+                "TO_CHAR(\(unsafeRaw: column) AT TIME ZONE 'Europe/London', 'MM-DD')"
+            )
+        }
+        var shifted: SQLQueryString = "(\(unsafeRaw: column) + CASE"
+        for year in years {
+            let summer = LondonClock.summerTime(in: year)
+            shifted +=
+                " WHEN \(unsafeRaw: column) >= \(bind: summer.start) AND \(unsafeRaw: column) < \(bind: summer.end) THEN 3600"
+        }
+        shifted += " ELSE 0 END)"
+        return ("STRFTIME('%Y', \(shifted), 'unixepoch')", "STRFTIME('%m-%d', \(shifted), 'unixepoch')")
     }
 
     /// The numerator of a victim-based metric as a 1/0 column.
