@@ -35,15 +35,14 @@ struct DashboardController: RouteCollection {
         var heading: String
         var caption: String
         var intro: [String]
-        var units: [SelectOption]
-        var unitCode: String
-        var action: String
-        var chart: String?
-        var chartLegend: [String]
+        var units: [SelectOption] = []
+        var unitCode = ""
+        var action = ""
+        var chart: String? = nil
         var tables: [ReportTable]
-        var metric: MetricView?
-        var target: TargetForm?
-        var links: [Link]
+        var metric: MetricView? = nil
+        var target: TargetForm? = nil
+        var links: [Link] = []
         var surveyForm: SurveyForm? = nil
         var staffingForm: StaffingForm? = nil
         var trialForm: TrialForm? = nil
@@ -147,7 +146,7 @@ struct DashboardController: RouteCollection {
                     unit == nil
                         ? "Choose a command unit to see its targets and the victims behind its figures."
                         : "Follow the number of people counted to see the victims behind a figure.",
-                ], units: units, unitCode: code, action: "/dashboard", chart: nil, chartLegend: [], tables: tables,
+                ], units: units, unitCode: code, action: "/dashboard", chart: nil, tables: tables,
                 metric: nil, target: nil,
                 links: [
                     Link(href: "/dashboard/definitions", label: "How each metric is defined"),
@@ -183,8 +182,7 @@ struct DashboardController: RouteCollection {
                 intro: [
                     "Rates are shown with a 95% Wilson score interval. Deadlines come from the Victims' Code rules table and are counted in England and Wales working days.",
                     "Breakdowns by characteristic hide any group of fewer than \(Disclosure.threshold) people and any count from 1 to \(Disclosure.threshold - 1); where that would leave one hidden group that could be worked out from the total, the next smallest group is hidden too.",
-                ], units: [], unitCode: "", action: "", chart: nil, chartLegend: [], tables: [table], metric: nil,
-                target: nil, links: [Link(href: "/dashboard", label: "Back to the dashboard")]))
+                ], tables: [table], links: [Link(href: "/dashboard", label: "Back to the dashboard")]))
     }
 
     @Sendable func metric(req: Request) async throws -> Response {
@@ -278,7 +276,7 @@ struct DashboardController: RouteCollection {
                 chrome: Chrome(req, title: metric.title, section: "dashboard"),
                 heading: metric.title, caption: "\(place). As at \(London.formatReadable(window.asOf)).", intro: [],
                 units: units, unitCode: code, action: "/dashboard/metrics/\(metric.id)", chart: chart,
-                chartLegend: [], tables: tables, metric: Self.view(metric), target: target, links: links))
+                tables: tables, metric: Self.view(metric), target: target, links: links))
     }
 
     struct TargetBody: Content {
@@ -347,7 +345,7 @@ struct DashboardController: RouteCollection {
                         ? "The first \(DrillDown.pageSize) are shown; the CSV has the same rows."
                         : "\(lines.count) listed.",
                     "Opening a victim's record is recorded in the audit log, as everywhere else.",
-                ], units: [], unitCode: unit.code, action: "", chart: nil, chartLegend: [], tables: [table],
+                ], units: [], unitCode: unit.code, action: "", chart: nil, tables: [table],
                 metric: Self.view(metric), target: nil,
                 links: [
                     Link(
@@ -418,7 +416,7 @@ struct DashboardController: RouteCollection {
                     "Each group's rate is compared with the reference group (the largest group whose characteristic is stated) as a rate ratio with Katz's 95% interval; where the interval does not include 1 the difference is significant at the 5% level.",
                     "Groups of fewer than \(Disclosure.threshold) people, and counts from 1 to \(Disclosure.threshold - 1), are suppressed so that no one can be identified.",
                 ], units: units, unitCode: code, action: "/dashboard/metrics/\(metric.id)/fairness", chart: nil,
-                chartLegend: [], tables: tables, metric: Self.view(metric), target: nil,
+                tables: tables, metric: Self.view(metric), target: nil,
                 links: [Link(href: Self.metricHref(metric, code), label: "Back to \(metric.title.lowercased())")]))
     }
 
@@ -477,8 +475,7 @@ struct DashboardController: RouteCollection {
                 intro: [
                     "Each week the same number of victims is sampled at random from every command unit and offence group, from crimes reported 6 to 12 weeks before. Nobody is sampled who opted out of messages, has no contact the safety gate allows, is under 16 or of unknown age, or was surveyed in the last 12 months.",
                     "Satisfied overall means 4 or 5 out of 5. The margin of error is half the width of the 95% interval for the share satisfied, from the number who answered.",
-                ], units: [], unitCode: "", action: "", chart: nil, chartLegend: [], tables: tables, metric: nil,
-                target: nil, links: [Link(href: "/dashboard", label: "Back to the dashboard")], surveyForm: form))
+                ], tables: tables, links: [Link(href: "/dashboard", label: "Back to the dashboard")], surveyForm: form))
     }
 
     struct SampleBody: Content {
@@ -516,7 +513,7 @@ struct DashboardController: RouteCollection {
                     chrome: Chrome(req, title: "Workload against staffing", section: "dashboard"),
                     heading: "Workload against staffing", caption: "",
                     intro: ["Choose a command unit."], units: options, unitCode: "", action: "/dashboard/workload",
-                    chart: nil, chartLegend: [], tables: [], metric: nil, target: nil, links: []))
+                    chart: nil, tables: [], metric: nil, target: nil, links: []))
         }
         let window = DashboardService.Window.current()
         let report = try await WorkloadService.report(
@@ -587,7 +584,7 @@ struct DashboardController: RouteCollection {
                     "Cases and obligations count against the team the officer in the case belongs to now. Officers recorded are full-time equivalents entered by the unit's lead; per-officer figures use them."
                 ], units: options.filter { !$0.value.isEmpty }, unitCode: unit.code, action: "/dashboard/workload",
                 chart: nil,
-                chartLegend: [], tables: tables, metric: nil, target: nil,
+                tables: tables, metric: nil, target: nil,
                 links: [Link(href: "/dashboard?unit=\(unit.code)", label: "Back to the dashboard")], staffingForm: form)
         )
     }
@@ -674,8 +671,7 @@ struct DashboardController: RouteCollection {
                 intro: [
                     "Each new victim who fits a running trial is allocated at random, in the trial's ratio, to the practice or to usual care; the allocation shows on the victim's page. Satisfaction counts each allocated victim's latest answer to feedback or the survey; withdrawals count victims recorded as no longer supporting the investigation.",
                     "Differences are in percentage points with a 95% normal-approximation interval; a difference is significant when its interval does not include 0.",
-                ], units: [], unitCode: "", action: "", chart: nil, chartLegend: [], tables: tables, metric: nil,
-                target: nil, links: [Link(href: "/dashboard", label: "Back to the dashboard")], trialForm: form))
+                ], tables: tables, links: [Link(href: "/dashboard", label: "Back to the dashboard")], trialForm: form))
     }
 
     struct TrialBody: Content {
