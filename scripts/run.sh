@@ -15,10 +15,14 @@ BIN="$(swift build -c release --show-bin-path)/victimcare"
 say "Migrating the database"
 "$BIN" migrate
 
-if [ "${VICTIMCARE_DEMO:-1}" != 0 ]; then
-    say "Loading the demo force (only the first time)"
-    "$BIN" demo-data
-    [ -f data/demo-password.txt ] && say "Demo accounts (demo.officer, demo.supervisor, demo.admin, ...) use the password in data/demo-password.txt"
+# Demo data only into the embedded database, and only while it is empty (demo-data refuses anything else);
+# a database named by DATABASE_URL is never given demo accounts by this script.
+if [ -z "${DATABASE_URL:-}" ] && [ "${VICTIMCARE_DEMO:-1}" != 0 ]; then
+    say "Loading the demo force (only into an empty database)"
+    "$BIN" demo-data || say "Demo data not loaded (the reason is above); serving the database as it is"
+    if [ -f data/demo-password.txt ]; then
+        say "Demo accounts (demo.officer, demo.supervisor, demo.admin, ...) use the password in data/demo-password.txt"
+    fi
 fi
 
 say "Serving on http://${HOST:-127.0.0.1}:${PORT:-8080}"

@@ -26,10 +26,53 @@ struct AccessPolicyTests {
 
     @Test(arguments: [Role.officer, .supervisor, .commandUnitLead])
     func unitRolesNeedAReasonElsewhere(_ role: Role) {
+        let elsewhere = Self.actor(role, unit: Self.east)
+        #expect(AccessPolicy.decide(elsewhere, .viewCrime, on: Self.southCrime) == .reasonRequired)
+        #expect(AccessPolicy.decide(elsewhere, .viewPerson, on: Self.southCrime) == .reasonRequired)
+        // A reason given to read does not open changes: each change states its own.
+        #expect(AccessPolicy.decide(elsewhere, .editCrime, on: Self.southCrime) == .reasonRequiredEachTime)
+        #expect(AccessPolicy.decide(elsewhere, .editPerson, on: Self.southCrime) == .reasonRequiredEachTime)
+        #expect(AccessPolicy.decide(elsewhere, .recordContact, on: Self.southCrime) == .reasonRequiredEachTime)
+    }
+
+    @Test func onlyTheOwningUnitWaivesOrMovesACrime() {
+        #expect(AccessPolicy.decide(Self.actor(.supervisor), .waiveObligation, on: Self.southCrime) == .allowed)
         #expect(
-            AccessPolicy.decide(Self.actor(role, unit: Self.east), .viewCrime, on: Self.southCrime) == .reasonRequired)
+            AccessPolicy.decide(Self.actor(.supervisor, unit: Self.east), .waiveObligation, on: Self.southCrime)
+                == .denied)
+        #expect(AccessPolicy.decide(Self.actor(.supervisor), .moveCrime, on: Self.southCrime) == .allowed)
         #expect(
-            AccessPolicy.decide(Self.actor(role, unit: Self.east), .editCrime, on: Self.southCrime) == .reasonRequired)
+            AccessPolicy.decide(Self.actor(.commandUnitLead, unit: Self.east), .moveCrime, on: Self.southCrime)
+                == .denied)
+        #expect(AccessPolicy.decide(Self.actor(.officer), .moveCrime, on: Self.southCrime) == .denied)
+        #expect(AccessPolicy.decide(Self.actor(.administrator), .moveCrime, on: Self.southCrime) == .allowed)
+    }
+
+    @Test func aRecordNoUnitOwnsIsOutsideEveryUnit() {
+        // A person the desk recorded before any crime: not open to every officer in the force.
+        #expect(AccessPolicy.decide(Self.actor(.officer), .viewPerson, on: .unowned) == .reasonRequired)
+        #expect(AccessPolicy.decide(Self.actor(.officer), .editPerson, on: .unowned) == .reasonRequiredEachTime)
+        #expect(AccessPolicy.decide(Self.actor(.victimCareDesk), .editPerson, on: .unowned) == .allowed)
+    }
+
+    @Test func everyPermissionSaysWhatItNeedsOutsideTheUnit() {
+        for permission in Permission.allCases {
+            #expect(permission.onlyReads == (permission.outsideOwnUnit == .withReason))
+        }
+        #expect(
+            Permission.allCases.filter(\.onlyReads).allSatisfy { $0.rawValue.hasPrefix("view") || $0 == .searchPeople })
+    }
+
+    @Test func listsReachOneFormulaForEveryRole() {
+        #expect(AccessPolicy.listingReach(Self.actor(.officer), .viewOwnWorklist) == .oneUnit(Self.south))
+        #expect(AccessPolicy.listingReach(Self.actor(.supervisor), .viewComplianceDashboard) == .oneUnit(Self.south))
+        #expect(AccessPolicy.listingReach(Self.actor(.forceAnalyst), .viewComplianceDashboard) == .everyUnit)
+        #expect(AccessPolicy.listingReach(Self.actor(.administrator), .viewComplianceDashboard) == .everyUnit)
+        #expect(AccessPolicy.listingReach(Self.actor(.prosecutor), .viewCrime) == .sharedOnly)
+        #expect(AccessPolicy.listingReach(Self.actor(.supportPartner), .viewComplianceDashboard) == .nothing)
+        #expect(!ListingReach.sharedOnly.includes(unit: Self.south))
+        #expect(ListingReach.oneUnit(Self.south).includes(unit: Self.south))
+        #expect(!ListingReach.oneUnit(Self.south).includes(unit: Self.east))
     }
 
     @Test func sharedRolesSeeOnlyWhatIsShared() {

@@ -30,13 +30,38 @@ import VictimCareDomain
     }
 
     @Test func cookieIsSecureBehindATrustedTLSProxy() async throws {
-        try await withTestApp({ $0.trustForwardedHeaders = true }) { app in
+        try await withTestApp({ $0.trustedProxies = .loopback }) { app in
             try await World(app).user("pc.hart", .officer)
-            var browser = Browser(app)
-            browser.headers.add(name: "X-Forwarded-Proto", value: "https")
-            let response = try await browser.signIn("pc.hart")
-            let cookie = response.headers[.setCookie].first { $0.hasPrefix("vc_session=") } ?? ""
-            #expect(cookie.contains("Secure"))
+            try await LiveServer.run(app) { live in
+                let page = try await live.get("/sign-in")
+                let form = page.headers.setCookie?["vc_form"]?.string ?? ""
+                let response = try await live.postForm(
+                    "/sign-in", [("username", "pc.hart"), ("password", World.password), ("_csrf", form)],
+                    headers: ["X-Forwarded-Proto": "https", "Cookie": "vc_form=\(form)"])
+                let cookie = response.headers[.setCookie].first { $0.hasPrefix("vc_session=") } ?? ""
+                #expect(response.status == .seeOther)
+                #expect(cookie.contains("Secure"))
+            }
+        }
+    }
+
+    @Test func forwardedHeadersFromAnUntrustedPeerAreIgnored() async throws {
+        try await withTestApp { app in
+            try await World(app).user("pc.hart", .officer)
+            try await LiveServer.run(app) { live in
+                let page = try await live.get("/sign-in")
+                let form = page.headers.setCookie?["vc_form"]?.string ?? ""
+                let response = try await live.postForm(
+                    "/sign-in", [("username", "pc.hart"), ("password", World.password), ("_csrf", form)],
+                    headers: [
+                        "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9", "Cookie": "vc_form=\(form)",
+                    ])
+                let cookie = response.headers[.setCookie].first { $0.hasPrefix("vc_session=") } ?? ""
+                #expect(response.status == .seeOther)
+                #expect(!cookie.isEmpty && !cookie.contains("Secure"))
+                let entry = try await AuditEntry.query(on: app.db).filter(\.$action == "sign_in").first()
+                #expect(entry?.ip == "127.0.0.1")
+            }
         }
     }
 

@@ -28,7 +28,7 @@ def two_nodes():
     first = make_service(tmp, database_url)
     second = make_service(tmp, database_url)
     first.cli("migrate")
-    first.cli("demo-data", "--crimes", "50", "--seed", "5")
+    first.cli("demo-data", "--crimes", "50", "--seed", "5", "--i-understand-this-is-not-live")
     first.cli("create-user", "--username", "pc.nodes", "--name", "PC Nodes", "--role", "officer", "--unit", "SN", "--password", PASSWORD)
     token = first.cli("create-token", "--name", "nodes", "--role", "administrator", "--quiet").stdout.strip()
     first.start()

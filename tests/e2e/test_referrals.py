@@ -49,7 +49,7 @@ def test_export_killed_at_any_moment_loses_nobody_and_sends_nobody_twice(databas
             pytest.skip("needs the sqlite3 command")
         svc = make_service(tmp)
     svc.cli("migrate")
-    svc.cli("demo-data", "--crimes", "3000", "--seed", "7")
+    svc.cli("demo-data", "--crimes", "3000", "--seed", "7", "--i-understand-this-is-not-live")
     rng = random.Random(11)
     kills = 0
     left_open = 0

@@ -3,9 +3,13 @@ public enum Permission: String, Sendable, CaseIterable {
     case viewCrime
     case createCrime
     case editCrime
+    /// Move a crime to another command unit: decided on the unit that owns it now.
+    case moveCrime
     case viewPerson
     case createPerson
     case editPerson
+    /// Search people force-wide (one POLE record per person); matches outside the unit show little.
+    case searchPeople
     case viewProtectedCharacteristics
     case editProtectedCharacteristics
     case manageUsers
@@ -19,6 +23,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case recordVictimAction
     case waiveObligation
     case manageReview
+    /// "My victims": the victims of the crimes the user is the officer in the case of.
+    case viewOwnWorklist
     case viewTeamWorklist
     case viewUnitWorklist
     case viewDeskWorklist
@@ -47,4 +53,30 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageSurvey
     /// Randomised trials of a care practice.
     case manageTrials
+
+    /// What a role that works in one command unit needs to do this on another unit's record.
+    public var outsideOwnUnit: OutsideOwnUnit {
+        switch self {
+        case .viewCrime, .viewPerson, .viewProtectedCharacteristics, .viewOrganisation, .searchPeople:
+            .withReason
+        case .moveCrime, .waiveObligation, .setUnitTargets, .recordStaffing, .viewOwnWorklist, .viewTeamWorklist,
+            .viewUnitWorklist, .viewDeskWorklist, .viewCommunicationsReports, .viewComplianceDashboard:
+            .never
+        default:
+            .withReasonEachTime
+        }
+    }
+
+    /// Whether the permission only reads.
+    public var onlyReads: Bool { outsideOwnUnit == .withReason }
+}
+
+/// What opens another command unit's record to a role that works in one unit (2026-11-30, issue 12).
+public enum OutsideOwnUnit: Sendable, Equatable {
+    /// A stated reason, audited, opens it for reading for a while.
+    case withReason
+    /// A reason stated with every change, audited with the change.
+    case withReasonEachTime
+    /// Only the owning unit (or a force-wide role) may.
+    case never
 }

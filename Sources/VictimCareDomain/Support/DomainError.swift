@@ -18,6 +18,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case forbidden(String)
     /// The record belongs to another command unit: allowed once the actor states why.
     case reasonRequired(recordType: String, recordID: UUID)
+    /// A change to another command unit's record: allowed only with a reason stated with the change itself.
+    case reasonRequiredEachTime(recordType: String, recordID: UUID)
     case conflict(field: String, message: String)
     case rateLimited(retryAfterSeconds: Int)
 

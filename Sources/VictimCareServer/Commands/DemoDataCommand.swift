@@ -16,6 +16,10 @@ struct DemoDataCommand: AsyncCommand {
             name: "password", help: "Password for every demo account (default: VICTIMCARE_DEMO_PASSWORD, or generated)")
         var password: String?
         @Option(name: "batch", help: "Crimes per transaction (default 2000)") var batch: Int?
+        @Flag(
+            name: "i-understand-this-is-not-live",
+            help: "Load into a database named by DATABASE_URL (a PostgreSQL server) that holds nothing else")
+        var notLive: Bool
     }
 
     var help: String {
@@ -28,10 +32,15 @@ struct DemoDataCommand: AsyncCommand {
         let db = app.databases.database(logger: app.logger, on: app.eventLoopGroup.next())!
         let total = signature.crimes ?? 2000
         guard total >= 0 else { throw CommandFailure("--crimes must be zero or more") }
-        if try await User.query(on: db).filter(\.$username == "demo.officer").count() > 0 {
+        if try await InstanceFacts.isDemo(on: db) {
             context.console.print("Demo data is already loaded; nothing to do.")
             return
         }
+        try await Self.refuseUnlessEmpty(
+            db, databaseURLSet: Environment.get("DATABASE_URL").map { !$0.isEmpty } ?? false,
+            told: signature.notLive)
+        try await InstanceFacts.setOnce(
+            InstanceFacts.demoKey, "demo-data, seed \(signature.seed ?? 20_221_014)", on: db)
         var asOf = Date()
         if let raw = signature.asOf {
             guard let day = LocalDate(raw) else { throw CommandFailure("--as-of must be a date like 2026-11-01") }
@@ -99,6 +108,27 @@ struct DemoDataCommand: AsyncCommand {
         if signature.password == nil, Environment.get("VICTIMCARE_DEMO_PASSWORD") == nil {
             context.console.print("Demo password: \(password)")
             try Self.remember(password, app: app)
+        }
+    }
+
+    /// Demo data goes only into a database that holds nothing else (at most the first administrator, who has
+    /// not yet been used), and never into one named by `DATABASE_URL` unless the operator says it is not live
+    /// (2026-11-30, issue 12: `make run` once loaded demo accounts into whatever database it was given).
+    static func refuseUnlessEmpty(_ db: any Database, databaseURLSet: Bool, told: Bool) async throws {
+        if databaseURLSet, !told {
+            throw CommandFailure(
+                "DATABASE_URL is set. Demo data goes only into a throwaway database: run again with --i-understand-this-is-not-live if this database is not live and holds nothing else."
+            )
+        }
+        let crimes = try await Crime.query(on: db).count()
+        let people = try await Person.query(on: db).count()
+        let users = try await User.query(on: db).all()
+        let onlyFirstAdministrator =
+            users.isEmpty || (users.count == 1 && users[0].role == .administrator && users[0].lastSignInAt == nil)
+        guard crimes == 0, people == 0, onlyFirstAdministrator else {
+            throw CommandFailure(
+                "This database already holds records (\(crimes) crimes, \(people) people, \(users.count) users). Demo data is loaded only into an empty database, so real records and made-up ones never mix."
+            )
         }
     }
 

@@ -16,7 +16,9 @@ struct AppConfig: Sendable {
     var logFormat: String
     /// `nil`: decide per request (Secure when the request arrived over TLS, directly or through a proxy).
     var secureCookies: Bool?
-    var trustForwardedHeaders: Bool
+    /// Reverse proxies whose forwarding headers are believed (`TRUSTED_PROXIES`; `TRUST_PROXY=true` alone
+    /// means a proxy on this machine).
+    var trustedProxies: TrustedProxies
     var postgresPoolSize: Int
     var sessionHours: Int
     var signInMaxFailures: Int
@@ -63,7 +65,8 @@ struct AppConfig: Sendable {
             logLevel: env["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info,
             logFormat: env["LOG_FORMAT"] ?? "json",
             secureCookies: bool("SESSION_COOKIE_SECURE"),
-            trustForwardedHeaders: bool("TRUST_PROXY") ?? false,
+            trustedProxies: env["TRUSTED_PROXIES"].flatMap { TrustedProxies(parsing: $0) }
+                ?? (bool("TRUST_PROXY") == true ? .loopback : .none),
             postgresPoolSize: int("DB_POOL_SIZE", 8),
             sessionHours: int("SESSION_HOURS", 10),
             signInMaxFailures: int("SIGN_IN_MAX_FAILURES", 5),

@@ -11,6 +11,19 @@ func configureCommands(_ app: Application) {
     app.asyncCommands.use(ReferralsCommand(), as: "referrals")
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.lifecycle.use(AdministratorOnServe())
+    app.lifecycle.use(InstanceFactsOnBoot())
+}
+
+/// Reads the shared signing key and the demo flag once the database is there (a database not yet migrated
+/// leaves the process key in place; `migrate` then `serve` is the order every script uses).
+struct InstanceFactsOnBoot: LifecycleHandler {
+    func didBootAsync(_ app: Application) async throws {
+        do {
+            try await app.loadInstanceFacts()
+        } catch {
+            app.logger.warning("instance facts not loaded", metadata: ["error_type": "\(type(of: error))"])
+        }
+    }
 }
 
 /// `serve` creates the first administrator too, so a fresh database can always be signed in to.

@@ -42,6 +42,12 @@ struct AppErrorMiddleware: AsyncMiddleware {
                     detail:
                         "This \(type) belongs to another command unit. Say why you need it in the X-Access-Reason header (at least 10 characters); the reason is audited."
                 )
+            case .reasonRequiredEachTime(let type, _):
+                return Mapped(
+                    status: .forbidden, type: "reason-required-each-time", title: "A reason is needed for this change",
+                    detail:
+                        "This \(type) belongs to another command unit. Each change to it needs its own reason (at least 10 characters), sent with the change (X-Access-Reason, or the form's reason box); a reason given to read it does not cover changes."
+                )
             case .conflict(let field, let message):
                 return Mapped(
                     status: .conflict, type: "conflict", title: "Already exists", detail: message,

@@ -15,22 +15,23 @@ struct SecureCookieMiddleware: AsyncMiddleware {
 }
 
 extension Request {
-    /// Whether the client's connection was TLS. Behind a proxy, only believed when `TRUST_PROXY` is set.
+    /// Whether the request came through a proxy listed in `TRUSTED_PROXIES`.
+    var fromTrustedProxy: Bool {
+        guard let peer = remoteAddress?.ipAddress else { return false }
+        return config.trustedProxies.contains(peer)
+    }
+
+    /// Whether the client's connection was TLS: directly, or as a trusted proxy says.
     var arrivedOverTLS: Bool {
         if url.scheme == "https" { return true }
-        if config.trustForwardedHeaders, headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https" {
-            return true
-        }
+        if fromTrustedProxy, headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https" { return true }
         return false
     }
 
-    /// The client's address for the audit trail and throttling.
+    /// The client's address for the audit trail and throttling; `X-Forwarded-For` counts only as far as the
+    /// trusted proxies wrote it.
     var clientIP: String {
-        if config.trustForwardedHeaders,
-            let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first
-        {
-            return forwarded.trimmingCharacters(in: .whitespaces)
-        }
-        return remoteAddress?.ipAddress ?? "unknown"
+        config.trustedProxies.client(peer: remoteAddress?.ipAddress, forwardedFor: headers[.xForwardedFor])
+            ?? "unknown"
     }
 }

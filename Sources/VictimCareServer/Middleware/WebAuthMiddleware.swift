@@ -4,16 +4,21 @@ import Vapor
 extension User: Authenticatable {}
 extension APIToken: Authenticatable {}
 
-/// Restores the signed-in user from the session. Sessions end after `SESSION_HOURS`, when the account is
-/// deactivated, or at sign-out.
+/// Restores the signed-in user from the session. Sessions end after `SESSION_HOURS`, at sign-out, and as soon
+/// as the user's session version moves on (deactivation, a new password, a new role or unit). A request
+/// without a session cookie does not touch the session, so nothing is stored for it.
 struct WebSessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let raw = request.session.data["uid"], let id = UUID(uuidString: raw),
-            let since = request.session.data["since"].flatMap(Double.init),
-            Date().timeIntervalSince1970 - since < Double(request.config.sessionHours) * 3600,
-            let user = try await User.find(id, on: request.db), user.active
-        {
-            request.auth.login(user)
+        if request.cookies["vc_session"] != nil, let raw = request.session.data["uid"], let id = UUID(uuidString: raw) {
+            let since = request.session.data["since"].flatMap(Double.init) ?? 0
+            let version = request.session.data["ver"].flatMap(Int.init) ?? 0
+            if Date().timeIntervalSince1970 - since < Double(request.config.sessionHours) * 3600,
+                let user = try await User.find(id, on: request.db), user.active, user.sessionVersion == version
+            {
+                request.auth.login(user)
+            } else {
+                request.session.destroy()
+            }
         }
         return try await next.respond(to: request)
     }

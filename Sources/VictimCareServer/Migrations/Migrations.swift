@@ -32,5 +32,6 @@ enum Migrations {
         CreateDashboard(),
         CreateTrials(),
         AddDashboardIndexes(),
+        CreateTrustRecords(),
     ]
 }

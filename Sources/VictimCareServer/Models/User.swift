@@ -21,6 +21,11 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @OptionalField(key: "last_sign_in_at") var lastSignInAt: Date?
     @Field(key: "active") var active: Bool
+    /// Moves on whenever what the user's sessions were granted on changes (password, role, unit, active);
+    /// a session started under another version is refused.
+    @Field(key: "session_version") var sessionVersion: Int
+    /// Locks so far since the last successful sign-in; each lasts twice as long as the one before.
+    @Field(key: "lock_count") var lockCount: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -44,6 +49,8 @@ final class User: Model, @unchecked Sendable {
         self.mustChangePassword = mustChangePassword
         self.failedSignIns = 0
         self.active = true
+        self.sessionVersion = 0
+        self.lockCount = 0
     }
 
     var role: Role { Role(rawValue: roleCode) ?? .officer }

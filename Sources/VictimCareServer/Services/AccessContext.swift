@@ -6,9 +6,9 @@ import VictimCareDomain
 struct AccessContext: Sendable {
     var actor: Actor
     var ip: String?
-    /// A reason stated with this very request (the API's `X-Access-Reason` header, the web's reason form).
+    /// A reason stated with this very request (the API's `X-Access-Reason` header, the web's reason field).
     var reason: String?
-    /// Records opened with a stated reason earlier in this session; no need to ask again.
+    /// Records opened for reading with a stated reason earlier in this session; no need to ask again to read.
     var grantedRecords: Set<UUID>
 
     init(actor: Actor, ip: String? = nil, reason: String? = nil, grantedRecords: Set<UUID> = []) {
@@ -19,4 +19,10 @@ struct AccessContext: Sendable {
     }
 
     static let system = AccessContext(actor: .system)
+
+    /// The reason stated with this request, when it says enough to be audited (10 characters or more).
+    var statedReason: String? {
+        guard let text = reason?.trimmingCharacters(in: .whitespacesAndNewlines), text.count >= 10 else { return nil }
+        return text
+    }
 }

@@ -8,6 +8,7 @@ enum AuditLog {
     enum Action: String, CaseIterable, Sendable {
         case create, update, delete, view
         case viewWithReason = "view_with_reason"
+        case changeWithReason = "change_with_reason"
         case refused
         case signIn = "sign_in"
         case signInFailed = "sign_in_failed"

@@ -71,6 +71,10 @@ enum UserService {
         let active = v.flag(draft.active, "active", "active") ?? user.active
         if user.id == context.actor.id, !active { v.fail("active", "You cannot deactivate your own account") }
         try v.check()
+        // A new role, unit or team, or deactivation, ends the sessions that were granted on the old ones.
+        let reachChanged =
+            user.roleCode != fields.role.rawValue || user.$commandUnit.id != fields.unitID
+            || user.$team.id != fields.teamID || user.active != active
         user.displayName = fields.displayName
         user.roleCode = fields.role.rawValue
         user.$commandUnit.id = fields.unitID
@@ -81,9 +85,11 @@ enum UserService {
         user.active = active
         try await db.transaction { tx in
             try await user.save(on: tx)
+            if reachChanged { try await SessionService.endSessions(of: user, on: tx) }
             try await AuditLog.record(
-                .update, "user", id, summary: "role \(fields.role.rawValue), active \(active)", context: context, on: tx
-            )
+                .update, "user", id,
+                summary: "role \(fields.role.rawValue), active \(active)" + (reachChanged ? "; sessions ended" : ""),
+                context: context, on: tx)
         }
         return user
     }
@@ -99,9 +105,12 @@ enum UserService {
         user.mustChangePassword = true
         user.lockedUntil = nil
         user.failedSignIns = 0
+        user.lockCount = 0
         try await db.transaction { tx in
             try await user.save(on: tx)
-            try await AuditLog.record(.update, "user", id, summary: "password reset", context: context, on: tx)
+            try await SessionService.endSessions(of: user, on: tx)
+            try await AuditLog.record(
+                .update, "user", id, summary: "password reset; sessions ended", context: context, on: tx)
         }
         return password
     }

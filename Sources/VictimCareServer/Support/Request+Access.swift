@@ -2,11 +2,15 @@ import Vapor
 import VictimCareDomain
 
 extension Request {
-    /// The signed-in user or API token as an actor, with the client's address, any reason given in the
-    /// `X-Access-Reason` header (API), and the records this session has opened with a reason (web).
+    /// The signed-in user or API token as an actor, with the client's address, any reason given with this
+    /// request (the API's `X-Access-Reason` header, a web form's `accessReason` field), and the records this
+    /// session has opened for reading with a reason (web).
     func accessContext() throws -> AccessContext {
         if let user = auth.get(User.self) {
-            return AccessContext(actor: user.actor, ip: clientIP, reason: nil, grantedRecords: accessGrants)
+            let reason =
+                [.GET, .HEAD].contains(method)
+                ? nil : (try? content.get(String.self, at: "accessReason")).map { String($0.prefix(1000)) }
+            return AccessContext(actor: user.actor, ip: clientIP, reason: reason, grantedRecords: accessGrants)
         }
         if let token = auth.get(APIToken.self) {
             let reason = headers.first(name: "X-Access-Reason").map { String($0.prefix(1000)) }

@@ -440,7 +440,7 @@ struct CrimeImport: Sendable {
         case .conflict(let field, let message): return "\(columnName(field)): \(message)"
         case .notFound(let what): return "The \(what) this row refers to no longer exists"
         case .forbidden(let message): return message
-        case .reasonRequired: return "Not allowed"
+        case .reasonRequired, .reasonRequiredEachTime: return "Not allowed"
         case .rateLimited: return "Too many requests"
         }
     }

@@ -92,8 +92,6 @@ struct AccessController: RouteCollection {
     }
 
     private func safeNext(_ next: String?, type: String, id: UUID) -> String {
-        let fallback = type == "crime" ? "/crimes/\(id)" : "/people/\(id)"
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.count < 300 else { return fallback }
-        return next
+        LocalPath.parse(next, or: type == "crime" ? "/crimes/\(id)" : "/people/\(id)")
     }
 }

@@ -45,6 +45,7 @@ struct AuthController: RouteCollection {
             do {
                 let user = try await AuthService.signIn(
                     username: username, password: form.password ?? "", ip: req.clientIP,
+                    knownDevice: DeviceCookie.vouches(for: username, in: req),
                     limits: .init(
                         maxFailures: config.signInMaxFailures, lockoutMinutes: config.signInLockoutMinutes,
                         ipLimit: config.signInIPLimit, ipWindowMinutes: config.signInIPWindowMinutes),
@@ -57,9 +58,12 @@ struct AuthController: RouteCollection {
                 req.session.data = SessionData()
                 req.session.data["csrf"] = Secrets.randomToken()
                 req.session.data["uid"] = user.id?.uuidString
+                req.session.data["ver"] = String(user.sessionVersion)
                 req.session.data["since"] = String(Int(Date().timeIntervalSince1970))
                 req.auth.login(user)
-                return req.redirect(to: user.mustChangePassword ? "/account/password" : safeNext(form.next))
+                let response = req.redirect(to: user.mustChangePassword ? "/account/password" : safeNext(form.next))
+                DeviceCookie.remember(user.username, request: req, on: response)
+                return response
             } catch let failure as AuthService.Failure {
                 switch failure {
                 case .invalidCredentials:
@@ -125,7 +129,8 @@ struct AuthController: RouteCollection {
             try await AuthService.changePassword(
                 user: user, current: form.current, new: form.new, confirm: form.confirm,
                 hasher: req.application.passwordHasher,
-                ip: req.clientIP, on: req.db)
+                ip: req.clientIP, keeping: req.session.id, on: req.db)
+            req.session.data["ver"] = String(user.sessionVersion)
         } catch DomainError.invalid(let errors) {
             return try await req.render(
                 "Auth/password",
@@ -140,9 +145,6 @@ struct AuthController: RouteCollection {
 
     /// Only local paths, so the sign-in page cannot be used to send someone to another site.
     private func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 300 else {
-            return "/"
-        }
-        return next
+        LocalPath.parse(next, or: "/")
     }
 }

@@ -26,6 +26,8 @@ struct Chrome: Encodable {
     /// The same errors by field, for the message beside each field.
     var fieldErrors: [String: String]
     var section: String
+    /// The database holds the synthetic demo force: every page says so.
+    var demo: Bool
 
     init(_ request: Request, title: String, section: String = "", errors: [FieldError] = []) {
         self.title = errors.isEmpty ? title : "Error: \(title)"
@@ -33,7 +35,8 @@ struct Chrome: Encodable {
         self.user = user.map { Badge(name: $0.displayName, role: $0.role.label, unit: nil) }
         self.isAdmin = user?.role == .administrator
         self.nav = user.map { Self.navigation(for: $0.role) } ?? []
-        self.csrf = request.hasSession ? request.csrfToken : ""
+        self.csrf = request.storage[CSRFMiddleware.Active.self] == true ? request.csrfToken : ""
+        self.demo = request.application.isDemo
         self.flash = request.takeFlash()
         self.errors = errors
         self.fieldErrors = Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })

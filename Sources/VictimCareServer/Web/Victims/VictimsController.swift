@@ -528,7 +528,6 @@ struct VictimsController: RouteCollection {
     }
 
     private func safeReturn(_ path: String?, fallback: String) -> String {
-        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), path.count < 200 else { return fallback }
-        return path
+        LocalPath.parse(path, or: fallback)
     }
 }
