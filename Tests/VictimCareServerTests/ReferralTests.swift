@@ -291,19 +291,22 @@ import VictimCareDomain
         try await fake.stop()
     }
 
-    static func selfReferral(_ overrides: [(String, String)] = [], shownSecondsAgo: Int = 30) -> [(String, String)] {
+    static func selfReferral(_ app: Application, _ overrides: [(String, String)] = [], shownSecondsAgo: Int = 30)
+        -> [(String, String)]
+    {
         var fields: [String: String] = [
             "givenName": "Zara", "familyName": "Idowu", "phone": "07700 900777", "preferredContact": "sms",
             "preferredTimes": "Weekdays after 6pm", "language": "en", "offenceGroup": "violence",
             "reportedToPolice": "yes", "crimeReference": "", "safeToContact": "yes", "consent": "yes", "website": "",
-            "shownAt": String(Int(Date().timeIntervalSince1970) - shownSecondsAgo),
+            "shownAt": SelfReferralService.ShownAt.make(
+                at: Date().addingTimeInterval(-Double(shownSecondsAgo)), key: app.signingKey),
         ]
         for (key, value) in overrides { fields[key] = value }
         return fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    @Test func victimsReferThemselvesWithoutLearningAnythingAndRobotsAreTurnedAway() async throws {
-        try await withTestApp({ $0.referrals.selfReferralsPerHour = 4 }) { app in
+    @Test func victimsReferThemselvesWithoutLearningAnythingAndDoubtfulOnesAreKeptForReview() async throws {
+        try await withTestApp({ $0.referrals.selfReferralsPerHour = 6 }) { app in
             let world = try await World(app)
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             try await world.crime("SN/0000041/26", officer: officer)
@@ -313,32 +316,41 @@ import VictimCareDomain
             #expect(form.headers.first(name: .cacheControl) == "no-store")
             // A known crime reference and an unknown one get the very same answer.
             let known = try await visitor.post(
-                "/support/refer", Self.selfReferral([("crimeReference", "SN/0000041/26")]), withCSRF: false)
+                "/support/refer", Self.selfReferral(app, [("crimeReference", "SN/0000041/26")]), withCSRF: false)
             let unknown = try await visitor.post(
-                "/support/refer", Self.selfReferral([("crimeReference", "SN/9999999/26")]), withCSRF: false)
+                "/support/refer", Self.selfReferral(app, [("crimeReference", "SN/9999999/26")]), withCSRF: false)
             #expect(known.status == .ok && known.body.string.contains("Thank you"))
             #expect(known.body.string == unknown.body.string)
             #expect(try await SelfReferral.query(on: app.db).count() == 2)
-            // The hidden field filled in, or the form sent at once: thanked alike, nothing kept.
+            // The hidden field filled in, the form sent at once, or a time the client wrote itself: thanked
+            // alike, and kept for the service to check rather than thrown away.
             let trapped = try await visitor.post(
-                "/support/refer", Self.selfReferral([("website", "http://spam.example")]), withCSRF: false)
-            let hasty = try await visitor.post("/support/refer", Self.selfReferral(shownSecondsAgo: 0), withCSRF: false)
+                "/support/refer", Self.selfReferral(app, [("website", "http://spam.example")]), withCSRF: false)
+            let hasty = try await visitor.post(
+                "/support/refer", Self.selfReferral(app, shownSecondsAgo: 0), withCSRF: false)
+            let forged = try await visitor.post(
+                "/support/refer",
+                Self.selfReferral(app, [("shownAt", String(Int(Date().timeIntervalSince1970) - 60))]),
+                withCSRF: false)
             #expect(trapped.body.string == known.body.string && hasty.body.string == known.body.string)
-            #expect(try await SelfReferral.query(on: app.db).count() == 2)
+            #expect(forged.body.string == known.body.string)
+            #expect(try await SelfReferral.query(on: app.db).count() == 5)
+            let held = try await SelfReferral.query(on: app.db).filter(\.$heldReason != nil).all()
+            #expect(held.count == 3)
             // A person's mistakes are shown against their fields, with what they typed kept.
             let bad = try await visitor.post(
                 "/support/refer",
-                Self.selfReferral([("phone", ""), ("preferredContact", "email"), ("consent", "")]), withCSRF: false)
+                Self.selfReferral(app, [("phone", ""), ("preferredContact", "email"), ("consent", "")]),
+                withCSRF: false)
             #expect(bad.status == .unprocessableEntity)
             #expect(bad.body.string.contains("Give a phone number or an email address"))
             #expect(bad.body.string.contains("Agree to your details going to the support service"))
             #expect(bad.body.string.contains("value=\"Zara\""))
             // A flood from one address is slowed.
-            _ = try await visitor.post("/support/refer", Self.selfReferral(), withCSRF: false)
-            _ = try await visitor.post("/support/refer", Self.selfReferral(), withCSRF: false)
-            let flood = try await visitor.post("/support/refer", Self.selfReferral(), withCSRF: false)
+            _ = try await visitor.post("/support/refer", Self.selfReferral(app), withCSRF: false)
+            let flood = try await visitor.post("/support/refer", Self.selfReferral(app), withCSRF: false)
             #expect(flood.status == .tooManyRequests && flood.headers.first(name: .retryAfter) == "3600")
-            #expect(try await SelfReferral.query(on: app.db).count() == 4)
+            #expect(try await SelfReferral.query(on: app.db).count() == 6)
 
             // The support service sees them with the contact details and records what happened; officers cannot.
             _ = try await world.user("vs.partner", .supportPartner)
@@ -347,7 +359,8 @@ import VictimCareDomain
             let list = try await partner.get("/referrals")
             #expect(list.body.string.contains("Zara Idowu") && list.body.string.contains("07700 900777"))
             #expect(list.body.string.contains("Text message, Weekdays after 6pm"))
-            let id = try #require(try await SelfReferral.query(on: app.db).first()?.id)
+            #expect(list.body.string.contains("may be automated"))
+            let id = try #require(try await SelfReferral.query(on: app.db).filter(\.$heldReason == nil).first()?.id)
             try await partner.post("/self-referrals/\(id)/status", [("status", "contacted")])
             #expect(try await SelfReferral.find(id, on: app.db)?.status == .contacted)
             try await partner.post("/self-referrals/\(id)/status", [("status", "received")])
@@ -356,6 +369,27 @@ import VictimCareDomain
             try await officerBrowser.signIn("pc.hart")
             #expect(try await officerBrowser.get("/referrals").status == .forbidden)
             #expect(try await world.auditCount("view", "self_referral", nil) >= 1)
+        }
+    }
+}
+
+extension ReferralTests {
+    /// Issue 13: a victim who corrects a mistake and sends again at once is not taken for a robot, because the
+    /// timing runs from the form's first showing, carried (signed) through the re-showing.
+    @Test func aCorrectedSelfReferralSentAtOnceIsAccepted() async throws {
+        try await withTestApp { app in
+            var visitor = Browser(app)
+            try await visitor.get("/support/refer")
+            let first = Self.selfReferral(app, [("consent", "")], shownSecondsAgo: 20)
+            let shown = try #require(first.first { $0.0 == "shownAt" }?.1)
+            let mistake = try await visitor.post("/support/refer", first, withCSRF: false)
+            #expect(mistake.status == .unprocessableEntity)
+            #expect(mistake.body.string.contains("value=\"\(shown)\""), "the first showing's time is kept")
+            let corrected = first.map { $0.0 == "consent" ? ("consent", "yes") : $0 }
+            let sent = try await visitor.post("/support/refer", corrected, withCSRF: false)
+            #expect(sent.status == .ok && sent.body.string.contains("Thank you"))
+            let kept = try #require(try await SelfReferral.query(on: app.db).first())
+            #expect(kept.heldReason == nil)
         }
     }
 }

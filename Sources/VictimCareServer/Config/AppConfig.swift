@@ -97,7 +97,8 @@ struct AppConfig: Sendable {
                 sessionMinutes: int("CASE_SESSION_MINUTES", 30),
                 codeMinutes: int("CASE_CODE_MINUTES", 10),
                 maxAttempts: int("CASE_MAX_ATTEMPTS", 5),
-                lockMinutes: int("CASE_LOCK_MINUTES", 15)),
+                lockMinutes: int("CASE_LOCK_MINUTES", 15),
+                maxAttemptsPerAddress: int("CASE_ADDRESS_ATTEMPTS", 20)),
             referrals: ReferralConfig(
                 export: .init(
                     directory: env["REFERRAL_DIRECTORY"] ?? "data/referrals",
@@ -142,6 +143,8 @@ struct LinkSettings: Sendable {
     /// Wrong dates of birth or codes before the link locks for `lockMinutes`.
     var maxAttempts = 5
     var lockMinutes = 15
+    /// Wrong answers from one address, across every link, within `lockMinutes` before it is asked to wait.
+    var maxAttemptsPerAddress = 20
 
     func lifetime(_ purpose: VictimLink.Purpose) -> TimeInterval {
         switch purpose {

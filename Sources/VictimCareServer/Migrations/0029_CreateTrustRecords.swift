@@ -42,6 +42,10 @@ struct CreateTrustRecords: AsyncMigration {
         try await db.schema("api_tokens")
             .field("expires_at", .datetime)
             .update()
+        // A self-referral that looks automated is kept for the service to check, never thrown away.
+        try await db.schema("self_referrals")
+            .field("held_reason", .string)
+            .update()
         // Sessions move to `web_sessions`; the old store goes with whatever it held (everyone signs in again).
         try await db.schema("_fluent_sessions").delete()
         // Tokens issued before expiry existed get the default lifetime from today, not an instant cut-off.
@@ -53,6 +57,7 @@ struct CreateTrustRecords: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await SessionRecord.migration.prepare(on: db).get()
+        try await db.schema("self_referrals").deleteField("held_reason").update()
         try await db.schema("api_tokens").deleteField("expires_at").update()
         try await db.schema("victim_links").deleteField("lock_count").update()
         try await db.schema("users").deleteField("lock_count").update()

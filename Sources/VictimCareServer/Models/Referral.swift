@@ -109,6 +109,9 @@ final class SelfReferral: Model, @unchecked Sendable {
     @OptionalField(key: "status_by_name") var statusByName: String?
     @OptionalField(key: "note") var note: String?
     @Field(key: "source_hash") var sourceHash: String
+    /// Why it looked automated (a hidden field filled in, sent too fast, an unsigned form): kept for the
+    /// service to check before acting on it.
+    @OptionalField(key: "held_reason") var heldReason: String?
 
     init() {}
 

@@ -41,6 +41,8 @@ final class VictimLink: Model, @unchecked Sendable {
     @OptionalField(key: "first_opened_at") var firstOpenedAt: Date?
     @Field(key: "open_count") var openCount: Int
     @Field(key: "failed_attempts") var failedAttempts: Int
+    /// Locks so far since the last right answer; each lasts twice as long as the one before.
+    @Field(key: "lock_count") var lockCount: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @OptionalField(key: "code_hash") var codeHash: String?
     @OptionalField(key: "code_expires_at") var codeExpiresAt: Date?
@@ -105,6 +107,8 @@ final class CaseRequest: Model, @unchecked Sendable {
         case contactPreference = "contact_preference"
         case optOut = "opt_out"
         case optIn = "opt_in"
+        /// Not the victim's own request: their case link locked again and again.
+        case linkLocked = "link_locked"
 
         var label: String {
             switch self {
@@ -112,6 +116,7 @@ final class CaseRequest: Model, @unchecked Sendable {
             case .contactPreference: "Changed how to be contacted"
             case .optOut: "Opted out of messages"
             case .optIn: "Opted back in to messages"
+            case .linkLocked: "Case page link locked repeatedly"
             }
         }
     }

@@ -46,6 +46,7 @@ func withTestApp(
         adjust(&config)
         try await configure(app, config: config)
         try await app.autoMigrate()
+        try await app.loadInstanceFacts()
         try await test(app)
     } catch {
         try? await app.asyncShutdown()

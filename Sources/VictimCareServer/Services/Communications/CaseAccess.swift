@@ -1,5 +1,7 @@
 import Fluent
 import Foundation
+import SQLKit
+import Vapor
 import VictimCareDomain
 
 /// The victim's own case page ("track my crime"). A case link alone shows nothing: the victim also gives their
@@ -16,17 +18,20 @@ enum CaseAccess {
         case code(String?)
     }
 
-    /// Checks the second factor; on success returns a new session for the case page.
+    /// Checks the second factor; on success returns a new session for the case page. Every answer is counted
+    /// before it is checked, in one statement per counter (the link's and the address's), so answers sent at
+    /// once are each counted; a right answer takes its count back (2026-11-30, issue 12).
     static func verify(
-        _ link: VictimLink, _ factor: Factor, settings: LinkSettings, ip: String?, on db: any Database
+        _ link: VictimLink, _ factor: Factor, settings: LinkSettings, ip: String?, on db: any Database,
+        now: Date = Date()
     ) async throws -> VictimLinkService.Issued {
-        let now = Date()
         try refuseIfLocked(link, now: now)
+        let linkID = try link.requireID()
         let victim = try await VictimService.find(link.$victim.id, on: db)
         let person = try await PersonService.find(victim.$person.id, on: db)
-        let right: Bool
         let field: String
         let message: String
+        let check: () -> Bool
         switch factor {
         case .dateOfBirth(let raw):
             field = "dobDay"
@@ -36,34 +41,44 @@ enum CaseAccess {
             guard let recorded = person.dateOfBirth.flatMap(LocalDate.init) else {
                 throw DomainError.invalid(field, "We do not have your date of birth; ask for a code instead")
             }
-            right = given == recorded
+            check = { given == recorded }
             message = "That date of birth does not match our records"
         case .code(let raw):
             field = "code"
             let code = (raw ?? "").filter(\.isNumber)
             guard code.count == 6 else { throw DomainError.invalid(field, "Enter the 6-digit code we sent you") }
-            right =
-                link.codeHash == codeHash(code, linkID: link.id!) && (link.codeExpiresAt.map { $0 > now } ?? false)
+            let (hash, expires) = (link.codeHash, link.codeExpiresAt)
+            check = { hash == codeHash(code, linkID: linkID) && (expires.map { $0 > now } ?? false) }
             message = "That code is wrong or has expired; ask for a new one"
         }
-        guard right else {
-            link.failedAttempts += 1
-            if link.failedAttempts >= settings.maxAttempts {
-                link.failedAttempts = 0
-                link.lockedUntil = now.addingTimeInterval(Double(settings.lockMinutes) * 60)
-            }
-            try await link.save(on: db)
+        let window = RateLimiter.Window.minutes(settings.lockMinutes)
+        let addressKey = "case-page:\(ip ?? "unknown")"
+        if try await RateLimiter.hit(addressKey, window: window, now: now, on: db) > settings.maxAttemptsPerAddress {
+            throw DomainError.rateLimited(retryAfterSeconds: window.seconds)
+        }
+        guard let attempt = try await reserveAttempt(linkID, now: now, on: db) else {
+            try await RateLimiter.undo(addressKey, window: window, now: now, on: db)
+            throw DomainError.rateLimited(retryAfterSeconds: try await lockedSeconds(linkID, now: now, on: db))
+        }
+        if attempt.number > settings.maxAttempts {
+            try await lock(link, after: attempt, settings: settings, now: now, on: db)
+            throw DomainError.rateLimited(retryAfterSeconds: try await lockedSeconds(linkID, now: now, on: db))
+        }
+        guard check() else {
             try await AuditLog.recordVictim(
                 .signInFailed, "victim", victim.id, summary: "case page: second factor wrong", ip: ip, on: db)
-            try refuseIfLocked(link, now: now)
+            if attempt.number >= settings.maxAttempts {
+                try await lock(link, after: attempt, settings: settings, now: now, on: db)
+                throw DomainError.rateLimited(retryAfterSeconds: try await lockedSeconds(linkID, now: now, on: db))
+            }
             throw DomainError.invalid(field, message)
         }
+        try await RateLimiter.undo(addressKey, window: window, now: now, on: db)
         return try await db.transaction { tx in
-            link.failedAttempts = 0
-            link.lockedUntil = nil
-            link.codeHash = nil
-            link.codeExpiresAt = nil
-            try await link.save(on: tx)
+            guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError) }
+            try await sql.update("victim_links").set("failed_attempts", to: 0).set("lock_count", to: 0)
+                .set("locked_until", to: SQLLiteral.null).set("code_hash", to: SQLLiteral.null)
+                .set("code_expires_at", to: SQLLiteral.null).where("id", .equal, linkID).run()
             try await VictimLinkService.recordOpen(link, on: tx)
             try await AuditLog.recordVictim(
                 .signIn, "victim", victim.id, summary: "case page opened", ip: ip, on: tx)
@@ -73,15 +88,65 @@ enum CaseAccess {
         }
     }
 
+    private struct Attempt: Decodable {
+        var number: Int
+        var lockCount: Int
+
+        enum CodingKeys: String, CodingKey {
+            case number = "failed_attempts"
+            case lockCount = "lock_count"
+        }
+    }
+
+    /// Adds one to the link's wrong answers unless it is locked; `nil` when it is.
+    private static func reserveAttempt(_ id: UUID, now: Date, on db: any Database) async throws -> Attempt? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        return try await sql.raw(
+            """
+            UPDATE victim_links SET failed_attempts = failed_attempts + 1
+            WHERE id = \(bind: id) AND (locked_until IS NULL OR locked_until <= \(bind: now))
+            RETURNING failed_attempts, lock_count
+            """
+        ).first(decoding: Attempt.self)
+    }
+
+    /// Locks the link, each lock twice as long as the one before; from the second lock on, the officer in the
+    /// case is told (someone may be guessing, or the victim may need help getting in).
+    private static func lock(
+        _ link: VictimLink, after attempt: Attempt, settings: LinkSettings, now: Date, on db: any Database
+    ) async throws {
+        guard let sql = db as? any SQLDatabase, let id = link.id else { return }
+        let minutes = settings.lockMinutes * (1 << min(attempt.lockCount, 6))
+        struct Locked: Decodable { var lock_count: Int }
+        let locked = try await sql.raw(
+            """
+            UPDATE victim_links SET locked_until = \(bind: now.addingTimeInterval(Double(minutes) * 60)),
+                failed_attempts = 0, lock_count = lock_count + 1
+            WHERE id = \(bind: id) AND (locked_until IS NULL OR locked_until <= \(bind: now))
+            RETURNING lock_count
+            """
+        ).first(decoding: Locked.self)
+        guard let count = locked?.lock_count, count >= 2 else { return }
+        try await record(
+            .linkLocked, victimID: link.$victim.id,
+            detail: "Their case page link has locked \(count) times after wrong answers (now for \(minutes) minutes). "
+                + "Someone may be guessing, or they may need help getting in.",
+            ip: nil, on: db)
+    }
+
+    private static func lockedSeconds(_ id: UUID, now: Date, on db: any Database) async throws -> Int {
+        guard let until = try await VictimLink.find(id, on: db)?.lockedUntil, until > now else { return 60 }
+        return max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+    }
+
     /// Sends a one-time code by the victim's preferred channel if it is a safe email or phone; at most three
     /// in fifteen minutes. Returns the channel used, or explains why none can be.
     static func sendCode(_ link: VictimLink, ip: String?, on db: any Database) async throws -> MessageChannel {
         let now = Date()
         try refuseIfLocked(link, now: now)
-        let recent = try await OutboundMessage.query(on: db).filter(\.$linkID == link.id)
-            .filter(\.$purpose == MessagePurpose.oneTimeCode.rawValue)
-            .filter(\.$createdAt > now.addingTimeInterval(-900)).count()
-        guard recent < 3 else { throw DomainError.rateLimited(retryAfterSeconds: 900) }
+        // Counted before anything is sent, in one statement, so requests sent at once cannot each pass.
+        let asked = try await RateLimiter.hit("case-code:\(try link.requireID())", window: .minutes(15), now: now, on: db)
+        guard asked <= 3 else { throw DomainError.rateLimited(retryAfterSeconds: 900) }
         let victim = try await VictimService.find(link.$victim.id, on: db)
         let person = try await PersonService.find(victim.$person.id, on: db)
         let preferred = ContactMethod.code(person.preferredContact)

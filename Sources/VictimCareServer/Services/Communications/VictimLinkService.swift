@@ -51,6 +51,7 @@ enum VictimLinkService {
         link.parentID = parentID
         link.openCount = 0
         link.failedAttempts = 0
+        link.lockCount = 0
         if let invitation {
             link.officerID = invitation.officerID
             link.teamID = invitation.teamID

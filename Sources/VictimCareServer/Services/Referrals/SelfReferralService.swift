@@ -1,10 +1,13 @@
+import Crypto
 import Fluent
 import Foundation
 import VictimCareDomain
 
 /// The third route: a victim refers themselves from a public page. Nothing is looked up — not a person, not a
-/// crime reference — so the page says the same whatever is typed and discloses nothing. Spam is kept out by a
-/// field people never see, a minimum time to fill the form in, and a limit per sender per hour.
+/// crime reference — so the page says the same whatever is typed and discloses nothing. A field people never
+/// see, a minimum time from the form's first showing (signed by the server) and a limit per sender per hour
+/// tell robots apart; what looks automated is kept for the service to check, never dropped, because a victim
+/// who asked for help must not be lost to a spam rule (2026-11-30, issues 12 and 13).
 enum SelfReferralService {
     struct Form: Sendable {
         var givenName: String?
@@ -21,14 +24,33 @@ enum SelfReferralService {
         var consent: String?
         /// The hidden field: people leave it empty, form-filling robots do not.
         var website: String?
-        /// When the form was shown (seconds since 1970, written into the page).
+        /// When the form was first shown, signed by the server (``ShownAt``).
         var shownAt: String?
     }
 
-    enum Outcome: Sendable {
+    enum Outcome: Sendable, Equatable {
         case accepted(UUID)
-        /// Looked like a robot: thanked the same way, and nothing kept.
-        case discarded
+        /// Looked like a robot: thanked the same way, and kept for the service to check.
+        case held(UUID, reason: String)
+    }
+
+    /// The time the form was first shown, signed so a client cannot write its own; the page carries it through
+    /// every re-showing after a mistake, so correcting a form is never taken for a robot's speed.
+    enum ShownAt {
+        static func make(at now: Date = Date(), key: SymmetricKey) -> String {
+            let seconds = String(Int(now.timeIntervalSince1970))
+            return seconds + "." + key.sign("self-referral-shown:" + seconds)
+        }
+
+        /// The signed time, or nil if the token is missing or not the server's.
+        static func read(_ token: String?, key: SymmetricKey) -> Date? {
+            guard let token, token.count < 100 else { return nil }
+            let parts = token.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let seconds = TimeInterval(parts[0]),
+                key.verify("self-referral-shown:" + parts[0], signature: parts[1])
+            else { return nil }
+            return Date(timeIntervalSince1970: seconds)
+        }
     }
 
     static let offenceGroups: [(value: String, label: String)] = [
@@ -45,13 +67,18 @@ enum SelfReferralService {
     /// Faster than this from showing the form to sending it is not a person.
     static let minimumSeconds: TimeInterval = 3
 
+    /// Why a submission looks automated, if it does.
+    static func doubt(_ f: Form, key: SymmetricKey, now: Date) -> String? {
+        if let trap = f.website, !trap.isEmpty { return "the hidden field was filled in" }
+        guard let shown = ShownAt.read(f.shownAt, key: key) else { return "the form did not come from this site" }
+        if now.timeIntervalSince(shown) < minimumSeconds { return "sent within seconds of the form first showing" }
+        return nil
+    }
+
     static func submit(
-        _ f: Form, ip: String, perHour: Int, now: Date = Date(), on db: any Database
+        _ f: Form, ip: String, perHour: Int, key: SymmetricKey, now: Date = Date(), on db: any Database
     ) async throws -> Outcome {
-        if let trap = f.website, !trap.isEmpty { return .discarded }
-        guard let shown = f.shownAt.flatMap(TimeInterval.init), now.timeIntervalSince1970 - shown >= minimumSeconds,
-            now.timeIntervalSince1970 - shown < 86_400
-        else { return .discarded }
+        let held = doubt(f, key: key, now: now)
         var v = Validator()
         let given = v.required(f.givenName, "givenName", "your first name", max: 100)
         let family = v.required(f.familyName, "familyName", "your last name", max: 100)
@@ -104,9 +131,10 @@ enum SelfReferralService {
         if f.consent != "yes" { v.fail("consent", "Agree to your details going to the support service") }
         try v.check()
         let source = Secrets.sha256Hex("self-referral:" + ip)
-        let recent = try await SelfReferral.query(on: db).filter(\.$sourceHash == source)
-            .filter(\.$createdAt > now.addingTimeInterval(-3600)).count()
-        if recent >= perHour { throw DomainError.rateLimited(retryAfterSeconds: 3600) }
+        // Counted in one statement, so a burst from one address cannot each read "under the limit".
+        if try await RateLimiter.hit("self-referral:\(source)", window: .minutes(60), now: now, on: db) > perHour {
+            throw DomainError.rateLimited(retryAfterSeconds: 3600)
+        }
         let referral = SelfReferral()
         referral.createdAt = now
         referral.givenName = given
@@ -121,12 +149,16 @@ enum SelfReferralService {
         referral.crimeReference = reference
         referral.statusCode = Referral.Status.sent.rawValue
         referral.sourceHash = source
+        referral.heldReason = held
         try await db.transaction { tx in
             try await referral.create(on: tx)
             try await AuditLog.recordVictim(
-                .create, "self_referral", referral.id, summary: "self-referral from the public page", ip: nil, on: tx)
+                .create, "self_referral", referral.id,
+                summary: "self-referral from the public page" + (held.map { "; held for review: \($0)" } ?? ""),
+                ip: nil, on: tx)
         }
-        return .accepted(try referral.requireID())
+        let id = try referral.requireID()
+        return held.map { .held(id, reason: $0) } ?? .accepted(id)
     }
 
     /// The support service's list, newest first.

@@ -36,7 +36,7 @@ struct SelfReferralController: RouteCollection {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        try await page(req, values: ["language": "en"], errors: [], status: .ok)
+        try await page(req, values: ["language": "en"], errors: [], shownAt: nil, status: .ok)
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
@@ -55,18 +55,20 @@ struct SelfReferralController: RouteCollection {
                     offenceGroup: f.offenceGroup, reportedToPolice: f.reportedToPolice,
                     crimeReference: f.crimeReference, safeToContact: f.safeToContact, consent: f.consent,
                     website: f.website, shownAt: f.shownAt),
-                ip: req.clientIP, perHour: req.config.referrals.selfReferralsPerHour, on: req.db)
+                ip: req.clientIP, perHour: req.config.referrals.selfReferralsPerHour, key: req.application.signingKey,
+                on: req.db)
         } catch DomainError.invalid(let errors) {
-            return try await page(req, values: values, errors: errors, status: .unprocessableEntity)
+            return try await page(
+                req, values: values, errors: errors, shownAt: f.shownAt, status: .unprocessableEntity)
         } catch DomainError.rateLimited(let seconds) {
             let response = try await page(
-                req, values: values, errors: [], status: .tooManyRequests,
+                req, values: values, errors: [], shownAt: f.shownAt, status: .tooManyRequests,
                 notice: "Several referrals have come from this connection in the last hour. Please try again later, "
                     + "or call Victim Support free on 08 08 16 89 111. In an emergency call 999.")
             response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
             return response
         }
-        // Accepted or quietly discarded: the same thanks either way.
+        // Accepted or held for the service to check: the same thanks either way.
         let context = Context(
             title: "Thank you", errors: [], fieldErrors: [:], values: [:], shownAt: "", groups: [], reported: [],
             methods: [], languages: [], thanked: true, notice: nil)
@@ -75,16 +77,22 @@ struct SelfReferralController: RouteCollection {
         return response
     }
 
+    /// The form; `shownAt` is the first showing's signed time, kept through every re-showing.
     private func page(
-        _ req: Request, values: [String: String], errors: [FieldError], status: HTTPStatus, notice: String? = nil
+        _ req: Request, values: [String: String], errors: [FieldError], shownAt: String?, status: HTTPStatus,
+        notice: String? = nil
     ) async throws -> Response {
+        let key = req.application.signingKey
+        let firstShown =
+            SelfReferralService.ShownAt.read(shownAt, key: key) != nil
+            ? shownAt! : SelfReferralService.ShownAt.make(key: key)
         func choices(_ options: [(value: String, label: String)], _ key: String) -> [Choice] {
             options.map { Choice(value: $0.value, label: $0.label, selected: values[key] == $0.value) }
         }
         let context = Context(
             title: errors.isEmpty ? "Ask for support" : "Error: Ask for support", errors: errors,
             fieldErrors: Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { a, _ in a }),
-            values: values, shownAt: String(Int(Date().timeIntervalSince1970)),
+            values: values, shownAt: firstShown,
             groups: choices(SelfReferralService.offenceGroups, "offenceGroup"),
             reported: choices(SelfReferralService.reportedAnswers, "reportedToPolice"),
             methods: choices(SelfReferralService.contactMethods, "preferredContact"),

@@ -88,7 +88,7 @@ struct ReferralsController: RouteCollection {
                 about: groups[r.offenceGroup] ?? r.offenceGroup,
                 told: (told[r.reportedToPolice] ?? r.reportedToPolice)
                     + (r.crimeReference.map { " (reference \($0))" } ?? ""),
-                status: r.status.label,
+                status: r.status.label + (r.heldReason.map { ". Check before acting: may be automated (\($0))" } ?? ""),
                 next: [Referral.Status.received, .contacted, .accepted, .declined, .closed].map {
                     SelectOption(value: $0.rawValue, label: $0.rawValue.capitalized, selected: false)
                 }, closed: [.declined, .closed].contains(r.status))
