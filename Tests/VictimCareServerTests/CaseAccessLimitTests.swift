@@ -77,15 +77,17 @@ import VictimCareDomain
             var locks: [Int] = []
             for _ in 0..<3 {
                 for _ in 0..<settings.maxAttempts {
-                    guard case .valid(let link) = try await VictimLinkService.find(
-                        secret: secret, purposes: [.track], on: app.db)
+                    guard
+                        case .valid(let link) = try await VictimLinkService.find(
+                            secret: secret, purposes: [.track], on: app.db)
                     else { Issue.record("link not found"); return }
                     _ = try? await CaseAccess.verify(
                         link, .dateOfBirth("1990-01-01"), settings: settings, ip: "192.0.2.\(locks.count)", on: app.db,
                         now: now)
                 }
-                guard case .valid(let link) = try await VictimLinkService.find(
-                    secret: secret, purposes: [.track], on: app.db)
+                guard
+                    case .valid(let link) = try await VictimLinkService.find(
+                        secret: secret, purposes: [.track], on: app.db)
                 else { Issue.record("link not found"); return }
                 let until = try #require(link.lockedUntil)
                 locks.append(Int((until.timeIntervalSince(now) / 60).rounded()))

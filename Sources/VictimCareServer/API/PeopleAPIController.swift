@@ -18,11 +18,7 @@ struct PeopleAPIController: RouteCollection {
         let dob = try req.query.get(String?.self, at: "date_of_birth")
         let rows = try await PersonService.search(
             name: name, dateOfBirth: dob, context: try req.accessContext(), on: req.db)
-        return PersonPageDTO(
-            items: rows.map {
-                PersonMatchDTO(
-                    id: $0.id, given_name: $0.given_name, family_name: $0.family_name, date_of_birth: $0.date_of_birth)
-            })
+        return PersonPageDTO(items: rows.map(PersonMatchDTO.init))
     }
 
     @Sendable func create(req: Request) async throws -> Response {

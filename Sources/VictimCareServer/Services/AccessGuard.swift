@@ -36,6 +36,22 @@ enum AccessGuard {
         }
     }
 
+    /// For a page holding a form that changes a record: shown when the actor may read the record (a reason
+    /// opens it) and may make the change at all. Returns whether the change will need a reason of its own.
+    static func checkForm(
+        _ change: Permission, reading read: Permission, _ recordType: String, _ recordID: UUID, scope: RecordScope,
+        context: AccessContext, on db: any Database
+    ) async throws -> Bool {
+        let decision = AccessPolicy.decide(context.actor, change, on: scope)
+        if decision == .denied {
+            try await AuditLog.record(
+                .refused, recordType, recordID, summary: change.rawValue, context: context, on: db)
+            throw DomainError.forbidden("Your role does not allow this.")
+        }
+        try await check(read, recordType, recordID, scope: scope, context: context, on: db)
+        return decision == .reasonRequiredEachTime
+    }
+
     /// Throws unless the actor's role allows `permission` at all (lists, creation, administration).
     static func require(_ permission: Permission, _ context: AccessContext) throws {
         guard AccessPolicy.grants(context.actor, permission) else {

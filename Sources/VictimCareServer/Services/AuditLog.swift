@@ -14,6 +14,7 @@ enum AuditLog {
         case signInFailed = "sign_in_failed"
         case signOut = "sign_out"
         case export
+        case search
     }
 
     /// Records one event. `summary` names fields and ids, never personal values.
@@ -34,6 +35,42 @@ enum AuditLog {
         entry.ip = context.ip
         entry.reason = context.reason.map { String($0.prefix(1000)) }
         try await entry.create(on: db)
+    }
+
+    /// Records that each of `ids` was shown (a list, a search result, a page naming them), one row per record
+    /// in one statement, so "who has seen this person" finds every response that named them. The services that
+    /// load people for display call this, not the handlers (2026-11-30, issue 12).
+    static func recordViews(
+        _ recordType: String, _ ids: [UUID], summary: String, context: AccessContext, on db: any Database
+    ) async throws {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty, let sql = db as? any SQLDatabase else { return }
+        let now = Date()
+        let text = String(summary.prefix(1000))
+        let reason = context.reason.map { String($0.prefix(1000)) }
+        for chunk in stride(from: 0, to: unique.count, by: 500).map({ Array(unique[$0..<min($0 + 500, unique.count)]) })
+        {
+            var insert = sql.insert(into: "audit_entries").columns(
+                "id", "at", "actor_id", "actor_kind", "actor_name", "actor_role", "action", "record_type", "record_id",
+                "summary", "ip", "reason")
+            for id in chunk {
+                insert = insert.values(
+                    SQLBind(UUID()), SQLBind(now), SQLBind(context.actor.id), SQLBind(context.actor.kind.rawValue),
+                    SQLBind(context.actor.name), SQLBind(context.actor.role.rawValue), SQLBind(Action.view.rawValue),
+                    SQLBind(recordType), SQLBind(id), SQLBind(text), SQLBind(context.ip), SQLBind(reason))
+            }
+            try await insert.run()
+        }
+    }
+
+    /// Records a search: what was asked and how many records came back (each shown record is audited as a
+    /// view with ``recordViews``).
+    static func recordSearch(
+        _ recordType: String, terms: String, results: Int, context: AccessContext, on db: any Database
+    ) async throws {
+        try await record(
+            .search, recordType, nil, summary: "terms: \(terms.prefix(300)); \(results) shown", context: context, on: db
+        )
     }
 
     /// Records something a victim did on their own pages (no account: the link they hold is their identity).

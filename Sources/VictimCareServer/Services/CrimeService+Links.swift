@@ -24,6 +24,13 @@ extension CrimeService {
         try v.check()
         if let personID {
             _ = try await PersonService.find(personID, on: db)
+            // Linking puts the person in this crime's unit: allowed only on the person as they were, so an
+            // officer cannot take over another unit's victim (and their contact points) by linking them
+            // (2026-11-30, issue 12).
+            try await AccessGuard.check(
+                .editPerson, "person", personID,
+                scope: try await PersonService.scope(of: personID, context: context, on: db),
+                context: context, on: db)
             let exists = try await CrimePerson.query(on: db)
                 .filter(\.$crime.$id == crimeID).filter(\.$person.$id == personID).filter(\.$roleCode == role!.rawValue)
                 .count()

@@ -163,10 +163,9 @@ enum CrimeService {
         try await AccessGuard.check(.editCrime, "crime", id, scope: scope(of: crime), context: context, on: db)
         let checked = try await check(draft, existingID: id, on: db)
         if checked.unit.id != crime.$commandUnit.id {
-            // Moving a crime to another unit needs the right to record crimes there too.
-            try await AccessGuard.check(
-                .createCrime, "crime", id, scope: RecordScope(commandUnitIDs: [checked.unit.id!]), context: context,
-                on: db)
+            // Moving a crime hands it (and its people) to another unit: decided on the crime as it is now, by
+            // its own unit's supervisor or lead, or an administrator (2026-11-30, issue 12).
+            try await AccessGuard.check(.moveCrime, "crime", id, scope: scope(of: crime), context: context, on: db)
         }
         return try await db.transaction { tx in
             let before = snapshot(crime)

@@ -12,6 +12,8 @@ extension PersonService {
         var events: [Event]
         /// `nil` when the actor may not read self-declared characteristics.
         var characteristics: Characteristics?
+        /// The units that hold the person, against which changes are checked.
+        var scope: RecordScope
 
         struct Event: Sendable, Decodable {
             var link_id: UUID
@@ -33,9 +35,8 @@ extension PersonService {
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
         let person = try await find(id, on: db)
-        try await AccessGuard.check(
-            .viewPerson, "person", id, scope: try await scope(of: id, context: context, on: db), context: context,
-            on: db)
+        let scope = try await scope(of: id, context: context, on: db)
+        try await AccessGuard.check(.viewPerson, "person", id, scope: scope, context: context, on: db)
         try await AuditLog.record(.view, "person", id, context: context, on: db)
         let aliases = try await PersonAlias.query(on: db).filter(\.$person.$id == id).sort(\.$createdAt).all()
         let points = try await ContactPoint.query(on: db).filter(\.$person.$id == id).sort(\.$createdAt).all()
@@ -53,7 +54,20 @@ extension PersonService {
         let characteristics =
             AccessPolicy.grants(context.actor, .viewProtectedCharacteristics) ? person.characteristics : nil
         return Detail(
-            person: person, aliases: aliases, contactPoints: points, events: events, characteristics: characteristics)
+            person: person, aliases: aliases, contactPoints: points, events: events, characteristics: characteristics,
+            scope: scope)
+    }
+
+    /// A person's details for their edit form, audited as a view; `outsideUnit`: each change needs a reason.
+    static func loadForEdit(_ id: UUID, context: AccessContext, on db: any Database) async throws
+        -> (person: Person, outsideUnit: Bool)
+    {
+        let person = try await find(id, on: db)
+        let outside = try await AccessGuard.checkForm(
+            .editPerson, reading: .viewPerson, "person", id, scope: try await scope(of: id, context: context, on: db),
+            context: context, on: db)
+        try await AuditLog.record(.view, "person", id, summary: "edit form", context: context, on: db)
+        return (person, outside)
     }
 
     /// Adds a phone, email or address, marked safe or not safe, with a note (e.g. "suspect knows this number").
@@ -151,21 +165,32 @@ extension PersonService {
         return alias
     }
 
-    struct SearchRow: Sendable, Decodable {
+    /// One person found by a search. Outside the actor's reach it is a match only (name, year of birth, the
+    /// units that hold them) until a reason opens the record (2026-11-30, issue 12).
+    struct Match: Sendable {
+        var id: UUID
+        var givenName: String
+        var familyName: String
+        /// The full date only within reach.
+        var dateOfBirth: String?
+        var yearOfBirth: Int?
+        var unitCodes: [String]
+        var withinReach: Bool
+    }
+
+    private struct SearchRow: Decodable {
         var id: UUID
         var given_name: String
         var family_name: String
         var date_of_birth: String?
     }
 
-    /// People by name (and date of birth), to find an existing person before creating a duplicate.
+    /// People by name (and date of birth), force-wide: one POLE record per person, found before a duplicate
+    /// is made. Every search is audited with its terms, and every person it shows as a view.
     static func search(name: String?, dateOfBirth: String?, context: AccessContext, on db: any Database) async throws
-        -> [SearchRow]
+        -> [Match]
     {
-        try AccessGuard.require(.viewPerson, context)
-        guard context.actor.role.reach != .sharedOnly else {
-            throw DomainError.forbidden("Your role sees only what is shared with you.")
-        }
+        try AccessGuard.require(.searchPeople, context)
         var v = Validator()
         let text = v.required(name, "name", "a name to search for", max: 200)
         let dob = v.date(dateOfBirth, "dateOfBirth", "date of birth")
@@ -181,6 +206,53 @@ extension PersonService {
         }
         if let dob { query = "\(query) AND p.date_of_birth = \(bind: dob.description)" }
         query = "\(query) ORDER BY p.family_name_key, p.given_name_key LIMIT 50"
-        return try await sql.raw(query).all(decoding: SearchRow.self)
+        let rows = try await sql.raw(query).all(decoding: SearchRow.self)
+        let units = try await unitsOf(rows.map(\.id), on: db)
+        let matches = rows.map { row in
+            let held = units[row.id] ?? []
+            let decision = AccessPolicy.decide(
+                context.actor, .viewPerson, on: RecordScope(commandUnitIDs: Set(held.map(\.id))))
+            let within = decision == .allowed || context.grantedRecords.contains(row.id)
+            return Match(
+                id: row.id, givenName: row.given_name, familyName: row.family_name,
+                dateOfBirth: within ? row.date_of_birth : nil,
+                yearOfBirth: row.date_of_birth.flatMap(LocalDate.init)?.year,
+                unitCodes: Array(Set(held.map(\.code))).sorted(), withinReach: within)
+        }
+        let terms = [text, dob?.description].compactMap { $0 }.joined(separator: ", ")
+        try await AuditLog.recordSearch("person", terms: terms, results: matches.count, context: context, on: db)
+        try await AuditLog.recordViews(
+            "person", matches.filter(\.withinReach).map(\.id), summary: "person search result", context: context, on: db
+        )
+        try await AuditLog.recordViews(
+            "person", matches.filter { !$0.withinReach }.map(\.id), summary: "person search match only (name, year)",
+            context: context, on: db)
+        return matches
+    }
+
+    struct UnitRef: Sendable, Decodable {
+        var id: UUID
+        var code: String
+    }
+
+    /// The units that hold each person: their crimes' units and the unit that recorded them.
+    static func unitsOf(_ ids: [UUID], on db: any Database) async throws -> [UUID: [UnitRef]] {
+        guard !ids.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        struct Row: Decodable {
+            var person_id: UUID
+            var id: UUID
+            var code: String
+        }
+        let binds = ids as [any Encodable & Sendable]
+        let rows = try await sql.raw(
+            """
+            SELECT cp.person_id AS person_id, u.id AS id, u.code AS code
+            FROM crime_persons cp JOIN crimes c ON c.id = cp.crime_id JOIN command_units u ON u.id = c.command_unit_id
+            WHERE cp.person_id IN (\(binds: binds))
+            UNION SELECT p.id AS person_id, u.id AS id, u.code AS code
+            FROM persons p JOIN command_units u ON u.id = p.home_command_unit_id WHERE p.id IN (\(binds: binds))
+            """
+        ).all(decoding: Row.self)
+        return Dictionary(grouping: rows, by: \.person_id).mapValues { $0.map { UnitRef(id: $0.id, code: $0.code) } }
     }
 }

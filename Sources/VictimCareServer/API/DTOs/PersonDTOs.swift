@@ -155,7 +155,22 @@ struct PersonMatchDTO: Content {
     var id: UUID
     var given_name: String
     var family_name: String
+    /// Only for people within the caller's reach; `year_of_birth` otherwise.
     var date_of_birth: String?
+    var year_of_birth: Int?
+    var command_units: [String]
+    /// Outside the caller's command unit: read the person with `X-Access-Reason`.
+    var match_only: Bool
+
+    init(_ m: PersonService.Match) {
+        id = m.id
+        given_name = m.givenName
+        family_name = m.familyName
+        date_of_birth = m.dateOfBirth
+        year_of_birth = m.yearOfBirth
+        command_units = m.unitCodes
+        match_only = !m.withinReach
+    }
 }
 
 struct PersonPageDTO: Content {

@@ -145,7 +145,8 @@ enum CaseAccess {
         let now = Date()
         try refuseIfLocked(link, now: now)
         // Counted before anything is sent, in one statement, so requests sent at once cannot each pass.
-        let asked = try await RateLimiter.hit("case-code:\(try link.requireID())", window: .minutes(15), now: now, on: db)
+        let asked = try await RateLimiter.hit(
+            "case-code:\(try link.requireID())", window: .minutes(15), now: now, on: db)
         guard asked <= 3 else { throw DomainError.rateLimited(retryAfterSeconds: 900) }
         let victim = try await VictimService.find(link.$victim.id, on: db)
         let person = try await PersonService.find(victim.$person.id, on: db)

@@ -184,4 +184,36 @@ enum NeedsAssessmentService {
             \.$completedAt, .descending
         ).first()
     }
+
+    /// What the needs-assessment form shows: the victim, the person and the last answers; audited as a view of
+    /// the person, since the form shows their needs and safety notes.
+    struct ForForm: Sendable {
+        var victim: Victim
+        var person: Person
+        var crime: Crime
+        var last: NeedsAssessment?
+        /// What the crime and the victim's record decide without the form (shown beside the questions).
+        var automatic: EnhancedRightsDecision
+        var outsideUnit: Bool
+    }
+
+    static func loadForm(victimID: UUID, context: AccessContext, on db: any Database) async throws -> ForForm {
+        let victim = try await VictimService.find(victimID, on: db)
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        var scope = CrimeService.scope(of: crime)
+        scope.sharedWithActor = try await SharingService.isShared(
+            personID: victim.$person.id, with: context.actor, on: db)
+        let outside = try await AccessGuard.checkForm(
+            .completeAssessment, reading: .viewPerson, "crime", crime.id!, scope: scope, context: context, on: db)
+        try await AuditLog.recordViews(
+            "person", [victim.$person.id], summary: "needs assessment form, victim \(victimID)", context: context,
+            on: db)
+        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        return ForForm(
+            victim: victim, person: try await PersonService.find(victim.$person.id, on: db), crime: crime,
+            last: try await latest(victimID: victimID, on: db)?.answers,
+            automatic: EnhancedRights.assess(
+                try await input(victimID: victimID, assessment: nil, on: db), policy: policy),
+            outsideUnit: outside)
+    }
 }

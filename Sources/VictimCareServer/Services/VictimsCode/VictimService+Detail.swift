@@ -27,12 +27,18 @@ extension VictimService {
         var links: [VictimLink]
         var referrals: [Referral]
         var consents: [ReferralConsentRecord]
+        /// The trials the victim is allocated in, and the arm.
+        var trials: [(Trial, TrialService.Arm)]
+        /// The crime's units (and any sharing) against which changes are checked.
+        var scope: RecordScope
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
         let victim = try await find(id, on: db)
-        try await checkAccess(.viewPerson, victim, context: context, on: db)
+        let scope = try await checkAccess(.viewPerson, victim, context: context, on: db)
         try await AuditLog.record(.view, "victim", id, context: context, on: db)
+        try await AuditLog.recordViews(
+            "person", [victim.$person.id], summary: "victim page \(id)", context: context, on: db)
         let person = try await PersonService.find(victim.$person.id, on: db)
         let crime = try await CrimeService.find(victim.$crime.id, on: db)
         let latest = try await NeedsAssessmentService.latest(victimID: id, on: db)
@@ -58,7 +64,8 @@ extension VictimService {
                 .sort(\.$createdAt, .descending).limit(20).all(),
             referrals: try await ReferralService.referrals(victimID: id, on: db),
             consents: try await ReferralConsentRecord.query(on: db).filter(\.$victim.$id == id)
-                .sort(\.$recordedAt, .descending).limit(10).all())
+                .sort(\.$recordedAt, .descending).limit(10).all(),
+            trials: try await TrialService.allocations(victimID: id, on: db), scope: scope)
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.

@@ -11,15 +11,18 @@ enum VictimService {
         return victim
     }
 
-    /// Checks `permission` against the victim's crime (a reason given for the crime covers its victims).
+    /// Checks `permission` against the victim's crime (a reason given to read the crime covers its victims);
+    /// returns the scope it was checked on.
+    @discardableResult
     static func checkAccess(_ permission: Permission, _ victim: Victim, context: AccessContext, on db: any Database)
-        async throws
+        async throws -> RecordScope
     {
         let crime = try await CrimeService.find(victim.$crime.id, on: db)
         var scope = CrimeService.scope(of: crime)
         scope.sharedWithActor = try await SharingService.isShared(
             personID: victim.$person.id, with: context.actor, on: db)
         try await AccessGuard.check(permission, "crime", crime.id!, scope: scope, context: context, on: db)
+        return scope
     }
 
     /// Marks these victims' facts changed. First statement of any transaction that changes them: on

@@ -21,8 +21,14 @@ struct CrimeLinksController: RouteCollection {
         struct Match: Encodable {
             var id: UUID
             var name: String
-            var dateOfBirth: String
+            var born: String
+            var units: String
+            /// Held only by other units: linking them opens their record to this crime's unit, so it needs a
+            /// reason with the link (audited).
+            var matchOnly: Bool
         }
+        /// Another unit's crime: each change needs its own reason.
+        var outsideUnit = false
         var chrome: Chrome
         var crimeID: UUID
         var reference: String
@@ -77,9 +83,8 @@ struct CrimeLinksController: RouteCollection {
                     name: query.name, dateOfBirth: query.dateOfBirth, context: context, on: req.db
                 )
                 .map {
-                    .init(
-                        id: $0.id, name: "\($0.given_name) \($0.family_name)",
-                        dateOfBirth: Display.date($0.date_of_birth))
+                    let row = PeopleController.row($0)
+                    return .init(id: row.id, name: row.name, born: row.born, units: row.units, matchOnly: row.matchOnly)
                 }
             } catch DomainError.invalid(let problems) {
                 errors = problems
@@ -137,24 +142,25 @@ struct CrimeLinksController: RouteCollection {
         _ req: Request, crime: Crime, values: [String: String], matches: [PersonContext.Match], searched: Bool,
         errors: [FieldError], status: HTTPResponseStatus
     ) async throws -> Response {
-        try await req.render(
-            "Crimes/linkPerson",
-            PersonContext(
-                chrome: Chrome(
-                    req, title: "Add a person to crime \(crime.reference)", section: "crimes", errors: errors),
-                crimeID: crime.id!, reference: crime.reference, values: values,
-                roles: PersonRole.options(selected: values["role"]),
-                matches: matches, searched: searched,
-                contactMethods: ContactMethod.options(selected: values["preferredContact"]),
-                languages: Language.all.map {
-                    SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["language"])
-                }),
-            status: status)
+        var context = PersonContext(
+            chrome: Chrome(
+                req, title: "Add a person to crime \(crime.reference)", section: "crimes", errors: errors),
+            crimeID: crime.id!, reference: crime.reference, values: values,
+            roles: PersonRole.options(selected: values["role"]),
+            matches: matches, searched: searched,
+            contactMethods: ContactMethod.options(selected: values["preferredContact"]),
+            languages: Language.all.map {
+                SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["language"])
+            })
+        context.outsideUnit = try Self.outsideUnit(req, crime)
+        return try await req.render("Crimes/linkPerson", context, status: status)
     }
 
     // MARK: property
 
     struct PropertyContext: Encodable {
+        /// Another unit's crime: each change needs its own reason.
+        var outsideUnit = false
         var chrome: Chrome
         var crimeID: UUID
         var reference: String
@@ -193,20 +199,21 @@ struct CrimeLinksController: RouteCollection {
     private func renderProperty(
         _ req: Request, crime: Crime, values: [String: String], errors: [FieldError], status: HTTPResponseStatus
     ) async throws -> Response {
-        try await req.render(
-            "Crimes/property",
-            PropertyContext(
-                chrome: Chrome(
-                    req, title: "Add property to crime \(crime.reference)", section: "crimes", errors: errors),
-                crimeID: crime.id!, reference: crime.reference, values: values,
-                roles: PropertyRole.options(selected: values["role"]),
-                statuses: CustodyStatus.options(selected: values["custodyStatus"])),
-            status: status)
+        var context = PropertyContext(
+            chrome: Chrome(
+                req, title: "Add property to crime \(crime.reference)", section: "crimes", errors: errors),
+            crimeID: crime.id!, reference: crime.reference, values: values,
+            roles: PropertyRole.options(selected: values["role"]),
+            statuses: CustodyStatus.options(selected: values["custodyStatus"]))
+        context.outsideUnit = try Self.outsideUnit(req, crime)
+        return try await req.render("Crimes/property", context, status: status)
     }
 
     // MARK: places
 
     struct PlaceContext: Encodable {
+        /// Another unit's crime: each change needs its own reason.
+        var outsideUnit = false
         var chrome: Chrome
         var crimeID: UUID
         var reference: String
@@ -242,20 +249,21 @@ struct CrimeLinksController: RouteCollection {
     private func renderPlace(
         _ req: Request, crime: Crime, values: [String: String], errors: [FieldError], status: HTTPResponseStatus
     ) async throws -> Response {
-        try await req.render(
-            "Crimes/place",
-            PlaceContext(
-                chrome: Chrome(
-                    req, title: "Add a place to crime \(crime.reference)", section: "crimes", errors: errors),
-                crimeID: crime.id!, reference: crime.reference, values: values,
-                roles: LocationRole.options(selected: values["role"])),
-            status: status)
+        var context = PlaceContext(
+            chrome: Chrome(
+                req, title: "Add a place to crime \(crime.reference)", section: "crimes", errors: errors),
+            crimeID: crime.id!, reference: crime.reference, values: values,
+            roles: LocationRole.options(selected: values["role"]))
+        context.outsideUnit = try Self.outsideUnit(req, crime)
+        return try await req.render("Crimes/place", context, status: status)
+    }
+
+    static func outsideUnit(_ req: Request, _ crime: Crime) throws -> Bool {
+        AccessPolicy.decide(try req.accessContext().actor, .editCrime, on: CrimeService.scope(of: crime))
+            == .reasonRequiredEachTime
     }
 
     private func editableCrime(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Crime {
-        let crime = try await CrimeService.find(id, on: db)
-        try await AccessGuard.check(
-            .editCrime, "crime", id, scope: CrimeService.scope(of: crime), context: context, on: db)
-        return crime
+        try await CrimeService.loadForEdit(id, context: context, on: db).crime
     }
 }

@@ -92,6 +92,8 @@ struct CrimesController: RouteCollection {
     // MARK: show
 
     struct ShowContext: Encodable {
+        /// Another unit's crime (opened with a reason): each change needs its own reason.
+        var outsideUnit = false
         struct PersonLine: Encodable {
             var linkID: UUID
             var personID: UUID
@@ -194,7 +196,7 @@ struct CrimesController: RouteCollection {
                 address: $0.location.address, postcode: $0.location.postcode ?? "",
                 role: LocationRole(rawValue: $0.link.roleCode)?.label ?? $0.link.roleCode)
         }
-        let events = try await CaseEvent.query(on: req.db).filter(\.$crime.$id == c.id!).all()
+        let events = d.events
         let statusLines = d.history.map { change in
             (
                 change.at,
@@ -213,15 +215,15 @@ struct CrimesController: RouteCollection {
             )
         }
         let timeline = (statusLines + eventLines).sorted { $0.0 > $1.0 }.map(\.1)
-        let counts = try await VictimService.openCounts(crimeID: c.id!, on: req.db)
+        let counts = d.openCounts
         let names = Dictionary(d.people.map { ($0.link.id!, $0.person.fullName) }, uniquingKeysWith: { a, _ in a })
-        let victims = try await VictimService.victims(ofCrime: c.id!, on: req.db).map { v in
+        let victims = d.victims.map { v in
             ShowContext.VictimLine(
                 id: v.id!, name: names[v.id!] ?? "Victim",
                 rights: v.enhanced ? "Enhanced: " + v.grounds.map(\.label).joined(separator: ", ") : "Standard",
                 open: counts[v.id!]?.open ?? 0, overdue: counts[v.id!]?.overdue ?? 0)
         }
-        return ShowContext(
+        var page = ShowContext(
             chrome: Chrome(req, title: "Crime \(c.reference)", section: "crimes", errors: errors), id: c.id!,
             reference: c.reference,
             offence: c.offenceDescription, offenceCode: c.offenceCode, occurred: occurred,
@@ -236,11 +238,15 @@ struct CrimesController: RouteCollection {
                 != .denied,
             eventTypes: CaseEventType.options(selected: nil as String?), eventValues: ["at": London.formatLocal(Date())]
         )
+        page.outsideUnit =
+            AccessPolicy.decide(context.actor, .editCrime, on: CrimeService.scope(of: c)) == .reasonRequiredEachTime
+        return page
     }
 
     // MARK: new, create, edit, update
 
     struct FormContext: Encodable {
+        var outsideUnit = false
         var chrome: Chrome
         var action: String
         var isNew: Bool
@@ -295,11 +301,8 @@ struct CrimesController: RouteCollection {
     @Sendable func edit(req: Request) async throws -> Response {
         let id = try req.uuid("crimeID")
         let context = try req.accessContext()
-        let crime = try await CrimeService.find(id, on: req.db)
-        try await AccessGuard.check(
-            .editCrime, "crime", id, scope: CrimeService.scope(of: crime), context: context, on: req.db)
-        let unit = try await CommandUnit.find(crime.$commandUnit.id, on: req.db)
-        let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: req.db) }
+        let loaded = try await CrimeService.loadForEdit(id, context: context, on: req.db)
+        let (crime, unit, officer) = (loaded.crime, loaded.unit, loaded.officer)
         let values: [String: String] = [
             "reference": crime.reference, "offenceCode": crime.offenceCode,
             "occurredFrom": London.formatLocal(crime.occurredFrom),
@@ -374,26 +377,30 @@ struct CrimesController: RouteCollection {
             SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["victimLanguage"])
         }
         let title = crimeID == nil ? "Record a crime" : "Change crime \(values["reference"] ?? "")"
-        return try await req.render(
-            "Crimes/form",
-            FormContext(
-                chrome: Chrome(req, title: title, section: "crimes", errors: errors),
-                action: crimeID.map { "/crimes/\($0)" } ?? "/crimes", isNew: crimeID == nil, values: values,
-                offenceGroups: groups,
-                channels: ReportingChannel.options(selected: values["channel"]),
-                flags: CrimeFlag.options(selected: flags),
-                units: units.map {
-                    SelectOption(
-                        value: $0.code, label: "\($0.code) - \($0.name)", selected: $0.code == values["commandUnit"])
-                },
-                officers: officers.map {
-                    SelectOption(
-                        value: $0.username, label: "\($0.rank.map { $0 + " " } ?? "")\($0.displayName)",
-                        selected: $0.username == values["officerInCase"])
-                },
-                contactMethods: ContactMethod.options(selected: values["victimPreferredContact"]), languages: languages,
-                crimeID: crimeID),
-            status: status)
+        var page = FormContext(
+            chrome: Chrome(req, title: title, section: "crimes", errors: errors),
+            action: crimeID.map { "/crimes/\($0)" } ?? "/crimes", isNew: crimeID == nil, values: values,
+            offenceGroups: groups,
+            channels: ReportingChannel.options(selected: values["channel"]),
+            flags: CrimeFlag.options(selected: flags),
+            units: units.map {
+                SelectOption(
+                    value: $0.code, label: "\($0.code) - \($0.name)", selected: $0.code == values["commandUnit"])
+            },
+            officers: officers.map {
+                SelectOption(
+                    value: $0.username, label: "\($0.rank.map { $0 + " " } ?? "")\($0.displayName)",
+                    selected: $0.username == values["officerInCase"])
+            },
+            contactMethods: ContactMethod.options(selected: values["victimPreferredContact"]), languages: languages,
+            crimeID: crimeID)
+        if let crimeID {
+            let crime = try await CrimeService.find(crimeID, on: req.db)
+            page.outsideUnit =
+                AccessPolicy.decide(try req.accessContext().actor, .editCrime, on: CrimeService.scope(of: crime))
+                == .reasonRequiredEachTime
+        }
+        return try await req.render("Crimes/form", page, status: status)
     }
 }
 

@@ -21,7 +21,10 @@ struct PeopleController: RouteCollection {
         struct Row: Encodable {
             var id: UUID
             var name: String
-            var dateOfBirth: String
+            var born: String
+            var units: String
+            /// Outside the user's reach: a match only, opened with a reason.
+            var matchOnly: Bool
         }
         var chrome: Chrome
         var values: [String: String]
@@ -40,11 +43,7 @@ struct PeopleController: RouteCollection {
         if searched {
             do {
                 rows = try await PersonService.search(name: name, dateOfBirth: dob, context: context, on: req.db)
-                    .map {
-                        .init(
-                            id: $0.id, name: "\($0.given_name) \($0.family_name)",
-                            dateOfBirth: Display.date($0.date_of_birth))
-                    }
+                    .map(Self.row)
             } catch DomainError.invalid(let problems) {
                 errors = problems
             }
@@ -59,9 +58,18 @@ struct PeopleController: RouteCollection {
             status: errors.isEmpty ? .ok : .unprocessableEntity)
     }
 
+    static func row(_ m: PersonService.Match) -> SearchContext.Row {
+        .init(
+            id: m.id, name: "\(m.givenName) \(m.familyName)",
+            born: m.dateOfBirth.map(Display.date) ?? m.yearOfBirth.map(String.init) ?? "not known",
+            units: m.unitCodes.isEmpty ? "no unit" : m.unitCodes.joined(separator: ", "), matchOnly: !m.withinReach)
+    }
+
     // MARK: show
 
     struct ShowContext: Encodable {
+        /// Another unit's person (opened with a reason): each change needs its own reason.
+        var outsideUnit = false
         struct Point: Encodable {
             var id: UUID
             var kind: String
@@ -142,25 +150,25 @@ struct PeopleController: RouteCollection {
                     context.actor, .viewCrime, on: RecordScope(commandUnitIDs: [e.command_unit_id])) == .reasonRequired)
         }
         let recent = d.victimEvents(withinDays: 365).count
-        let scope = try await PersonService.scope(of: id, context: context, on: req.db)
-        return try await req.render(
-            "People/show",
-            ShowContext(
-                chrome: Chrome(req, title: p.fullName, section: "people", errors: errors), id: id, name: p.fullName,
-                aliases: d.aliases.map { "\($0.givenName) \($0.familyName)" }, details: details,
-                characteristics: characteristics,
-                points: d.contactPoints.map {
-                    .init(id: $0.id!, kind: $0.kind.label, value: $0.value, safe: $0.safe, note: $0.note ?? "")
-                },
-                events: events, victimCount12Months: recent, repeatVictim: recent >= 2,
-                canEdit: AccessPolicy.decide(context.actor, .editPerson, on: scope) != .denied,
-                kinds: ContactPointKind.options(selected: values["kind"]), values: values),
-            status: status)
+        let scope = d.scope
+        var page = ShowContext(
+            chrome: Chrome(req, title: p.fullName, section: "people", errors: errors), id: id, name: p.fullName,
+            aliases: d.aliases.map { "\($0.givenName) \($0.familyName)" }, details: details,
+            characteristics: characteristics,
+            points: d.contactPoints.map {
+                .init(id: $0.id!, kind: $0.kind.label, value: $0.value, safe: $0.safe, note: $0.note ?? "")
+            },
+            events: events, victimCount12Months: recent, repeatVictim: recent >= 2,
+            canEdit: AccessPolicy.decide(context.actor, .editPerson, on: scope) != .denied,
+            kinds: ContactPointKind.options(selected: values["kind"]), values: values)
+        page.outsideUnit = AccessPolicy.decide(context.actor, .editPerson, on: scope) == .reasonRequiredEachTime
+        return try await req.render("People/show", page, status: status)
     }
 
     // MARK: new, create, edit, update
 
     struct FormContext: Encodable {
+        var outsideUnit = false
         var chrome: Chrome
         var action: String
         var values: [String: String]
@@ -195,10 +203,7 @@ struct PeopleController: RouteCollection {
     @Sendable func edit(req: Request) async throws -> Response {
         let id = try req.uuid("personID")
         let context = try req.accessContext()
-        let person = try await PersonService.find(id, on: req.db)
-        try await AccessGuard.check(
-            .editPerson, "person", id, scope: try await PersonService.scope(of: id, context: context, on: req.db),
-            context: context, on: req.db)
+        let (person, _) = try await PersonService.loadForEdit(id, context: context, on: req.db)
         var values = PersonForm.values(of: person)
         if !AccessPolicy.grants(context.actor, .viewProtectedCharacteristics) {
             for key in ["sex", "ethnicity", "disability", "religion", "sexualOrientation"] { values[key] = "" }
@@ -225,22 +230,27 @@ struct PeopleController: RouteCollection {
         let context = try req.accessContext()
         let title =
             personID == nil ? "Add a person" : "Change \(values["givenName"] ?? "") \(values["familyName"] ?? "")"
-        return try await req.render(
-            "People/form",
-            FormContext(
-                chrome: Chrome(req, title: title, section: "people", errors: errors),
-                action: personID.map { "/people/\($0)" } ?? "/people", values: values,
-                contactMethods: ContactMethod.options(selected: values["preferredContact"]),
-                languages: Language.all.map {
-                    SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["language"])
-                },
-                canRecordCharacteristics: AccessPolicy.grants(context.actor, .editProtectedCharacteristics),
-                sexes: Sex.options(selected: values["sex"]),
-                ethnicities: Ethnicity.options(selected: values["ethnicity"]),
-                disabilities: Disability.options(selected: values["disability"]),
-                religions: Religion.options(selected: values["religion"]),
-                orientations: SexualOrientation.options(selected: values["sexualOrientation"]), personID: personID),
-            status: status)
+        var page = FormContext(
+            chrome: Chrome(req, title: title, section: "people", errors: errors),
+            action: personID.map { "/people/\($0)" } ?? "/people", values: values,
+            contactMethods: ContactMethod.options(selected: values["preferredContact"]),
+            languages: Language.all.map {
+                SelectOption(value: $0.code, label: $0.englishName, selected: $0.code == values["language"])
+            },
+            canRecordCharacteristics: AccessPolicy.grants(context.actor, .editProtectedCharacteristics),
+            sexes: Sex.options(selected: values["sex"]),
+            ethnicities: Ethnicity.options(selected: values["ethnicity"]),
+            disabilities: Disability.options(selected: values["disability"]),
+            religions: Religion.options(selected: values["religion"]),
+            orientations: SexualOrientation.options(selected: values["sexualOrientation"]), personID: personID)
+        if let personID {
+            page.outsideUnit =
+                AccessPolicy.decide(
+                    context.actor, .editPerson,
+                    on: try await PersonService.scope(of: personID, context: context, on: req.db))
+                == .reasonRequiredEachTime
+        }
+        return try await req.render("People/form", page, status: status)
     }
 
     // MARK: contact points and aliases

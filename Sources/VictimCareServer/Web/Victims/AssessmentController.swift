@@ -21,6 +21,7 @@ struct AssessmentController: RouteCollection {
         var methods: [SelectOption]
         var consents: [SelectOption]
         var automatic: [String]
+        var outsideUnit: Bool
     }
 
     struct Form: Content {
@@ -69,10 +70,8 @@ struct AssessmentController: RouteCollection {
     @Sendable func form(req: Request) async throws -> Response {
         let id = try req.uuid("victimID")
         let context = try req.accessContext()
-        let victim = try await VictimService.find(id, on: req.db)
-        try await VictimService.checkAccess(.completeAssessment, victim, context: context, on: req.db)
-        let person = try await PersonService.find(victim.$person.id, on: req.db)
-        let last = try await NeedsAssessmentService.latest(victimID: id, on: req.db)?.answers
+        let loaded = try await NeedsAssessmentService.loadForm(victimID: id, context: context, on: req.db)
+        let (victim, person, last) = (loaded.victim, loaded.person, loaded.last)
         func yesNo(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "" }
         let values: [String: String] = [
             "language": last?.language ?? person.language,
@@ -88,8 +87,8 @@ struct AssessmentController: RouteCollection {
             "intimidated": yesNo(last?.intimidated),
         ]
         return try await render(
-            req, victim: victim, person: person, values: values,
-            vulnerability: Set((last?.vulnerability ?? []).map(\.rawValue)), errors: [], status: .ok)
+            req, loaded, values: values, vulnerability: Set((last?.vulnerability ?? []).map(\.rawValue)), errors: [],
+            status: .ok)
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
@@ -104,22 +103,19 @@ struct AssessmentController: RouteCollection {
                     : "Needs assessment saved. Standard rights.")
             return req.redirect(to: "/victims/\(id)")
         } catch DomainError.invalid(let errors) {
-            let victim = try await VictimService.find(id, on: req.db)
-            let person = try await PersonService.find(victim.$person.id, on: req.db)
+            let loaded = try await NeedsAssessmentService.loadForm(
+                victimID: id, context: try req.accessContext(), on: req.db)
             return try await render(
-                req, victim: victim, person: person, values: form.values, vulnerability: Set(form.vulnerability ?? []),
-                errors: errors, status: .unprocessableEntity)
+                req, loaded, values: form.values, vulnerability: Set(form.vulnerability ?? []), errors: errors,
+                status: .unprocessableEntity)
         }
     }
 
     private func render(
-        _ req: Request, victim: Victim, person: Person, values: [String: String], vulnerability: Set<String>,
-        errors: [FieldError], status: HTTPResponseStatus
+        _ req: Request, _ loaded: NeedsAssessmentService.ForForm, values: [String: String],
+        vulnerability: Set<String>, errors: [FieldError], status: HTTPResponseStatus
     ) async throws -> Response {
-        let crime = try await CrimeService.find(victim.$crime.id, on: req.db)
-        let input = try await NeedsAssessmentService.input(victimID: victim.id!, assessment: nil, on: req.db)
-        let automatic = EnhancedRights.assess(
-            input, policy: try await VictimsCodeConfig.current(on: req.db).currentPolicy)
+        let (victim, person, crime, automatic) = (loaded.victim, loaded.person, loaded.crime, loaded.automatic)
         return try await req.render(
             "Victims/assessment",
             Context(
@@ -136,7 +132,7 @@ struct AssessmentController: RouteCollection {
                 consents: ReferralConsent.options(selected: values["referralConsent"]),
                 automatic: automatic.groundList.flatMap { ground in
                     automatic.grounds[ground]!.map { "\(ground.label): \($0)" }
-                } + automatic.suggestions),
+                } + automatic.suggestions, outsideUnit: loaded.outsideUnit),
             status: status)
     }
 }
