@@ -185,7 +185,10 @@ import VictimCareDomain
             // The target shows with its status in words.
             let detail = try await lead.get("/dashboard/metrics/needs-assessment?unit=SN")
             #expect(detail.body.string.contains("90.0%") && detail.body.string.contains("Off target"))
-            #expect(try await world.auditCount("view", "dashboard_victims", world.sn.id) == 1)
+            // Each victim listed behind a figure is audited as seen, by the service that listed them.
+            let seen = try await AuditEntry.query(on: app.db).filter(\.$action == "view")
+                .filter(\.$recordType == "person").all().filter { $0.summary.hasPrefix("behind dashboard figure") }
+            #expect(!seen.isEmpty && seen.allSatisfy { $0.summary.contains("unit \(world.sn.id!)") })
         }
     }
 

@@ -33,13 +33,32 @@ extension CrimeService {
         var victimNames: [UUID: [String]]
         var page: Int
         var hasNextPage: Bool
+        /// The people those names belong to (audited as seen).
+        var namedPeople: [UUID] = []
     }
 
     static let pageSize = 25
 
     /// Finds crimes by reference prefix, person name (family name, optionally with given name), postcode prefix,
     /// reporting date range and unit. Results list crimes force-wide; opening one outside the unit needs a reason.
+    /// Every search is audited with its terms, and every victim it names as a view of that person.
     static func search(_ terms: SearchTerms, context: AccessContext, on db: any Database) async throws -> SearchResult {
+        let result = try await rows(terms, context: context, on: db)
+        let described = [
+            terms.reference.map { "reference \($0)" }, terms.name.map { "name \($0)" },
+            terms.postcode.map { "postcode \($0)" }, terms.from.map { "from \($0)" }, terms.to.map { "to \($0)" },
+            terms.commandUnit.map { "unit \($0)" }, terms.officerInCase.map { "officer in case \($0)" },
+            "page \(terms.page)",
+        ].compactMap { $0 }.joined(separator: ", ")
+        try await AuditLog.recordSearch("crime", terms: described, results: result.rows.count, context: context, on: db)
+        try await AuditLog.recordViews(
+            "person", result.namedPeople, summary: "victim named in crime search results", context: context, on: db)
+        return result
+    }
+
+    private static func rows(_ terms: SearchTerms, context: AccessContext, on db: any Database) async throws
+        -> SearchResult
+    {
         try AccessGuard.require(.viewCrime, context)
         guard context.actor.role.reach != .sharedOnly else {
             throw DomainError.forbidden("Your role sees only what is shared with you.")
@@ -142,9 +161,10 @@ extension CrimeService {
             AccessPolicy.decide(context.actor, .viewCrime, on: RecordScope(commandUnitIDs: [$0.command_unit_id]))
                 == .allowed
         }
+        let named = try await victimNames(of: visible.map(\.id), on: sql)
         return SearchResult(
-            rows: page, victimNames: try await victimNames(of: visible.map(\.id), on: sql), page: number,
-            hasNextPage: hasNext)
+            rows: page, victimNames: named.mapValues { $0.map(\.name) }, page: number, hasNextPage: hasNext,
+            namedPeople: named.values.flatMap { $0.map(\.person) })
     }
 
     /// Crimes with a person of this name (or an alias of it), newest first: the ids for one page, plus one more
@@ -241,15 +261,19 @@ extension CrimeService {
         return "\u{10FFFF}"
     }
 
-    private static func victimNames(of crimeIDs: [UUID], on sql: any SQLDatabase) async throws -> [UUID: [String]] {
+    private static func victimNames(of crimeIDs: [UUID], on sql: any SQLDatabase) async throws
+        -> [UUID: [(person: UUID, name: String)]]
+    {
         guard !crimeIDs.isEmpty else { return [:] }
         struct Row: Decodable {
             var crime_id: UUID
+            var person_id: UUID
             var given_name: String
             var family_name: String
         }
         let rows = try await sql.select()
             .column(SQLColumn("crime_id", table: "cp"))
+            .column(SQLColumn("person_id", table: "cp"))
             .column(SQLColumn("given_name", table: "p"))
             .column(SQLColumn("family_name", table: "p"))
             .from(SQLAlias(SQLIdentifier("crime_persons"), as: SQLIdentifier("cp")))
@@ -260,6 +284,8 @@ extension CrimeService {
             .where(SQLColumn("crime_id", table: "cp"), .in, SQLBind.group(crimeIDs))
             .where(SQLColumn("role", table: "cp"), .equal, SQLBind(PersonRole.victim.rawValue))
             .all(decoding: Row.self)
-        return Dictionary(grouping: rows, by: \.crime_id).mapValues { $0.map { "\($0.given_name) \($0.family_name)" } }
+        return Dictionary(grouping: rows, by: \.crime_id).mapValues {
+            $0.map { (person: $0.person_id, name: "\($0.given_name) \($0.family_name)") }
+        }
     }
 }

@@ -46,12 +46,18 @@ enum CommunicationsReport {
 
     /// The unit a reader may see: their own, unless their role reaches across the force.
     static func scope(requested: UUID?, context: AccessContext) throws -> UUID {
-        try AccessGuard.require(.viewCommunicationsReports, context)
-        if context.actor.role.reach == .force, let requested { return requested }
-        guard let own = context.actor.commandUnitID ?? requested else {
-            throw DomainError.invalid("unit", "Choose a command unit")
+        switch try AccessGuard.listingReach(.viewCommunicationsReports, context) {
+        case .everyUnit:
+            guard let requested else { throw DomainError.invalid("unit", "Choose a command unit") }
+            return requested
+        case .oneUnit(let own):
+            if let requested, requested != own {
+                throw DomainError.forbidden("You can see the report for your own command unit only.")
+            }
+            return own
+        case .sharedOnly, .nothing:
+            throw DomainError.forbidden("Your role does not allow this.")
         }
-        return own
     }
 
     static func build(_ period: Period, context: AccessContext, on db: any Database) async throws -> Report {

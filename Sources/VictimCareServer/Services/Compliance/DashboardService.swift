@@ -163,10 +163,7 @@ enum DashboardService {
     static func setTarget(
         unit: UUID, metric metricID: String, target raw: String?, context: AccessContext, on db: any Database
     ) async throws {
-        try AccessGuard.require(.setUnitTargets, context)
-        if context.actor.role.reach == .commandUnit, context.actor.commandUnitID != unit {
-            throw DomainError.forbidden("You can set targets only for your own command unit.")
-        }
+        try AccessGuard.requireListing(.setUnitTargets, unit: unit, context)
         let metric = try MetricCatalogue.find(metricID)
         let text = (raw ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "")
         let value: Double?

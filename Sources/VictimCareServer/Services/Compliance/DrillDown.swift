@@ -15,6 +15,7 @@ enum DrillDown {
 
     struct Line: Sendable {
         var victimID: UUID
+        var personID: UUID
         var crimeReference: String
         var victimName: String
         var what: String
@@ -28,12 +29,9 @@ enum DrillDown {
         metric: Metric, unit: UUID, months: [YearMonth], part: Part, asOf: Date, context: AccessContext,
         on db: any Database
     ) async throws -> [Line] {
-        try AccessGuard.require(.viewComplianceDashboard, context)
+        try AccessGuard.requireListing(.viewComplianceDashboard, unit: unit, context)
         guard metric.drillable else {
             throw DomainError.forbidden("Answers to feedback and the survey are not traced back to victims.")
-        }
-        if context.actor.role.reach != .force, context.actor.commandUnitID != unit {
-            throw DomainError.forbidden("You can list the victims behind figures for your own command unit only.")
         }
         guard let sql = db as? any SQLDatabase, let first = months.first, let last = months.last else {
             return []
@@ -42,7 +40,7 @@ enum DrillDown {
         let to = last.adding(months: 1).start
         let want = part == .counted ? 1 : 0
         let select: SQLQueryString = """
-            SELECT v.id AS victim_id, c.reference, p.given_name, p.family_name,
+            SELECT v.id AS victim_id, p.id AS person_id, c.reference, p.given_name, p.family_name,
             """
         var queries: [SQLQueryString] = []
         switch metric.source {
@@ -108,6 +106,7 @@ enum DrillDown {
                 lines.append(
                     Line(
                         victimID: try row.decode(column: "victim_id", as: UUID.self),
+                        personID: try row.decode(column: "person_id", as: UUID.self),
                         crimeReference: try row.decode(column: "reference", as: String.self),
                         victimName:
                             "\(try row.decode(column: "given_name", as: String.self)) \(try row.decode(column: "family_name", as: String.self))",
@@ -121,9 +120,9 @@ enum DrillDown {
                 lines.enumerated().sorted { ($0.element.due, $0.offset) < ($1.element.due, $1.offset) }.map(\.element)
                     .prefix(pageSize))
         }
-        try await AuditLog.record(
-            .view, "dashboard_victims", unit,
-            summary: "victims behind \(metric.id) (\(part.rawValue)) \(first)–\(last): \(lines.count) listed",
+        try await AuditLog.recordViews(
+            "person", lines.map(\.personID),
+            summary: "behind dashboard figure \(metric.id) (\(part.rawValue)) \(first)–\(last), unit \(unit)",
             context: context, on: db)
         return lines
     }

@@ -43,10 +43,7 @@ enum WorkloadService {
     }
 
     static func checkScope(_ unit: UUID, _ context: AccessContext) throws {
-        try AccessGuard.require(.viewComplianceDashboard, context)
-        if context.actor.role.reach != .force, context.actor.commandUnitID != unit {
-            throw DomainError.forbidden("You can see workload for your own command unit only.")
-        }
+        try AccessGuard.requireListing(.viewComplianceDashboard, unit: unit, context)
     }
 
     static func report(unit: UUID, months: [YearMonth], asOf: Date, context: AccessContext, on db: any Database)
@@ -157,9 +154,7 @@ enum WorkloadService {
     ) async throws {
         try AccessGuard.require(.recordStaffing, context)
         guard let team = try await Team.find(teamID, on: db) else { throw DomainError.notFound("team") }
-        if context.actor.role.reach != .force, context.actor.commandUnitID != team.$commandUnit.id {
-            throw DomainError.forbidden("You can record staffing for your own command unit's teams only.")
-        }
+        try AccessGuard.requireListing(.recordStaffing, unit: team.$commandUnit.id, context)
         var errors: [FieldError] = []
         let month = raw.flatMap { YearMonth($0.trimmingCharacters(in: .whitespaces)) }
         if month == nil { errors.append(.init(field: "month", message: "Enter the month like 2026-03")) }

@@ -46,7 +46,9 @@ struct CommunicationsReportController: RouteCollection {
         if to < from { v.fail("to", "The end date must be on or after the start date") }
         let allUnits = try await OrganisationService.units(on: req.db)
         let requested = q.unit.flatMap { code in allUnits.first { $0.code == code || $0.id?.uuidString == code }?.id }
-        let unitID = try CommunicationsReport.scope(requested: requested ?? allUnits.first?.id, context: context)
+        let everyUnit = AccessPolicy.listingReach(context.actor, .viewCommunicationsReports) == .everyUnit
+        let unitID = try CommunicationsReport.scope(
+            requested: requested ?? (everyUnit ? allUnits.first?.id : nil), context: context)
         let errors = v.errors
         var tables: [Table] = []
         if errors.isEmpty {
@@ -88,7 +90,8 @@ struct CommunicationsReportController: RouteCollection {
         let ctx = Context(
             chrome: Chrome(req, title: "Leaflets and feedback", section: "reports", errors: errors),
             units: allUnits.map { SelectOption(value: $0.code, label: $0.name, selected: $0.id == unitID) },
-            canChooseUnit: context.actor.role.reach == .force, from: from.description, to: to.description,
+            canChooseUnit: AccessPolicy.listingReach(context.actor, .viewCommunicationsReports) == .everyUnit,
+            from: from.description, to: to.description,
             unitName: allUnits.first { $0.id == unitID }?.name ?? "", tables: tables)
         return try await req.render("Reports/communications", ctx, status: errors.isEmpty ? .ok : .badRequest)
     }

@@ -84,8 +84,7 @@ struct WorklistsController: RouteCollection {
     }
 
     @Sendable func mine(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        let buckets = try await WorklistService.officer(user, on: req.db)
+        let buckets = try await WorklistService.mine(context: try req.accessContext(), on: req.db)
         let chrome = Chrome(req, title: "My victims", section: "worklist")
         let options = WorklistHTML.Options(
             showOfficer: false, quickContact: true, csrf: chrome.csrf, returnTo: "/worklist",
@@ -107,13 +106,7 @@ struct WorklistsController: RouteCollection {
 
     @Sendable func team(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let context = try req.accessContext()
-        try AccessGuard.require(.viewTeamWorklist, context)
-        guard let unitID = user.$commandUnit.id else {
-            throw DomainError.forbidden("Your account has no command unit.")
-        }
-        let (buckets, loads) = try await WorklistService.group(
-            teamID: user.$team.id, unitID: unitID, context: context, on: req.db)
+        let (buckets, loads) = try await WorklistService.team(context: try req.accessContext(), on: req.db)
         let teamName = try await user.$team.id.asyncFlatMap { try await Team.find($0, on: req.db) }?.name
         return try await req.render(
             "Worklists/index",
@@ -129,14 +122,11 @@ struct WorklistsController: RouteCollection {
     }
 
     @Sendable func unit(req: Request) async throws -> Response {
-        let user = try req.requireUser()
         let context = try req.accessContext()
-        try AccessGuard.require(.viewUnitWorklist, context)
-        guard let unitID = user.$commandUnit.id, let unit = try await CommandUnit.find(unitID, on: req.db) else {
+        let (buckets, loads) = try await WorklistService.unit(context: context, on: req.db)
+        guard let unitID = context.actor.commandUnitID, let unit = try await CommandUnit.find(unitID, on: req.db) else {
             throw DomainError.forbidden("Your account has no command unit.")
         }
-        let (buckets, loads) = try await WorklistService.group(
-            teamID: nil, unitID: unitID, context: context, on: req.db)
         return try await req.render(
             "Worklists/index",
             Context(
@@ -160,14 +150,24 @@ struct WorklistsController: RouteCollection {
             var outcome: String
             var counted: String
             var by: String
+            var notes: String
             var victimID: UUID?
         }
         struct Match: Encodable {
-            var victimID: UUID
-            var name: String
+            /// "Fatima Begum, victim in SN/1234567/26"
+            var matched: String
             var reference: String
             var status: String
             var officer: String
+            var victims: [MatchVictim]
+            /// A suspect's or witness's match: no call can be logged from it.
+            var noCall: Bool
+        }
+        struct MatchVictim: Encodable {
+            /// Unique on the page (a victim can come up through two matches).
+            var key: String
+            var victimID: UUID
+            var name: String
             var nextDue: String
         }
         var chrome: Chrome
@@ -189,39 +189,26 @@ struct WorklistsController: RouteCollection {
         async throws -> Response
     {
         let context = try req.accessContext()
-        try AccessGuard.require(.viewDeskWorklist, context)
-        let buckets = try await WorklistService.desk(on: req.db)
+        let buckets = try await WorklistService.desk(context: context, on: req.db)
         let query = (try? req.query.get(String.self, at: "q")) ?? values["q"] ?? ""
-        var matches: [DeskContext.Match] = []
-        if !query.trimmingCharacters(in: .whitespaces).isEmpty {
-            let byReference = Normalise.crimeReference(query) != nil && query.contains(where: \.isNumber)
-            let result = try await CrimeService.search(
-                byReference ? .init(reference: query) : .init(name: query), context: context, on: req.db)
-            for row in result.rows.prefix(10) {
-                let victims = try await Victim.query(on: req.db).filter(\.$crime.$id == row.id).with(\.$person).all()
-                let crime = try await CrimeService.find(row.id, on: req.db)
-                let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: req.db) }
-                for v in victims {
-                    let next = try await ObligationRecord.query(on: req.db).filter(\.$victim.$id == v.id!).filter(
-                        \.$state == "open"
-                    ).sort(\.$dueAt).first()
-                    matches.append(
-                        .init(
-                            victimID: v.id!, name: v.person.fullName, reference: row.reference,
-                            status: CrimeStatus(rawValue: row.status)?.label ?? row.status,
-                            officer: officer?.displayName ?? "Not allocated",
-                            nextDue: next.map { "\($0.code) by \(Display.date($0.dueDate))" } ?? "Nothing owed now"))
-                }
-            }
+        let matches = try await DeskService.search(query, context: context, on: req.db).enumerated().map { n, m in
+            DeskContext.Match(
+                matched: "\(m.name), \(m.role.label.lowercased()) in \(m.reference)", reference: m.reference,
+                status: m.status, officer: m.officer ?? "Not allocated",
+                victims: m.victims.map {
+                    .init(
+                        key: "\(n)-\($0.victimID)", victimID: $0.victimID, name: $0.name,
+                        nextDue: $0.nextDue ?? "Nothing owed now")
+                }, noCall: m.victims.isEmpty)
         }
-        let calls = try await DeskService.recent(on: req.db).map { c in
+        let calls = try await DeskService.recent(context: context, on: req.db).map { c in
             DeskContext.Call(
                 at: Display.time(c.at), direction: c.direction == "inbound" ? "In" : "Out",
                 caller: c.caller.capitalized,
                 reason: DeskService.Reason(rawValue: c.reason)?.label ?? c.reason,
                 outcome: DeskService.Outcome(rawValue: c.outcome)?.label ?? c.outcome,
                 counted: c.contact.map { $0.successful ? "Successful contact" : "Attempt" } ?? "No contact",
-                by: c.byName, victimID: c.$victim.id)
+                by: c.byName, notes: c.notes ?? "", victimID: c.$victim.id)
         }
         return try await req.render(
             "Worklists/desk",
