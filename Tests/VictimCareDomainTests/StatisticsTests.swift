@@ -70,5 +70,8 @@ struct StatisticsTests {
             ]) == [true, true, false])
         // Exactly ten is shown.
         #expect(Disclosure.suppressed([C(numerator: 10, denominator: 10)]) == [false])
+        // 45 of 50 tells that 5 were missed: the complement is a small count too.
+        #expect(Disclosure.suppressed([C(numerator: 45, denominator: 50)]) == [true])
+        #expect(Disclosure.suppressed([C(numerator: 40, denominator: 50)]) == [false])
     }
 }

@@ -237,11 +237,11 @@ import VictimCareDomain
         try await withTestApp { app in
             let world = try await World(app)
             let db = Self.sql(app)
-            // 20 White (10 enhanced), 15 Asian (12), 3 Black (1), 4 Mixed (0): reported 20 days ago.
+            // 30 White (15 enhanced), 25 Asian (15), 3 Black (1), 4 Mixed (0): reported 20 days ago.
             let reported = Instant.format(Date().addingTimeInterval(-20 * 86_400))
             var n = 0
             for (ethnicity, count, enhanced) in [
-                ("white_british", 20, 10), ("indian", 15, 12), ("african", 3, 1), ("white_asian", 4, 0),
+                ("white_british", 30, 15), ("indian", 25, 15), ("african", 3, 1), ("white_asian", 4, 0),
             ] {
                 for i in 0..<count {
                     n += 1
@@ -266,23 +266,23 @@ import VictimCareDomain
             let white = try group("White")
             let asian = try group("Asian")
             #expect(ethnic.referenceName?.hasPrefix("White") == true)
-            #expect(white.tally == Tally(numerator: 10, denominator: 20) && white.reference && !white.suppressed)
-            #expect(asian.tally == Tally(numerator: 12, denominator: 15) && !asian.suppressed)
-            // 0.8 / 0.5 = 1.6; Katz's interval from SciPy: 0.96459 to 2.65399 — includes 1, not significant.
+            #expect(white.tally == Tally(numerator: 15, denominator: 30) && white.reference && !white.suppressed)
+            #expect(asian.tally == Tally(numerator: 15, denominator: 25) && !asian.suppressed)
+            // 0.6 / 0.5 = 1.2; Katz's interval from SciPy: 0.74247 to 1.93947 — includes 1, not significant.
             let ratio = try #require(asian.ratio)
-            #expect(abs(ratio.ratio - 1.6) < 1e-9 && !ratio.significant)
-            #expect(abs(ratio.interval.low - 0.964585) < 1e-5 && abs(ratio.interval.high - 2.653990) < 1e-5)
+            #expect(abs(ratio.ratio - 1.2) < 1e-9 && !ratio.significant)
+            #expect(abs(ratio.interval.low - 0.742472) < 1e-5 && abs(ratio.interval.high - 1.939466) < 1e-5)
             // Three and four people: both suppressed; two hidden cannot be worked out from the total, so no more.
             let black = try group("Black")
             let mixed = try group("Mixed")
             #expect(black.suppressed && mixed.suppressed && black.ratio == nil)
             #expect(ethnic.groups.filter(\.suppressed).count == 2)
-            // Sex, alternating: 22 female (12 enhanced) and 20 male (11), both shown, female the reference.
+            // Sex, alternating: 32 female (17 enhanced) and 30 male (14), both shown, female the reference.
             let sex = try #require(breakdowns.first { $0.dimension == .sex })
             #expect(sex.groups.map(\.name) == ["Female", "Male"])
             #expect(
                 sex.groups.map(\.tally) == [
-                    Tally(numerator: 12, denominator: 22), Tally(numerator: 11, denominator: 20),
+                    Tally(numerator: 17, denominator: 32), Tally(numerator: 14, denominator: 30),
                 ])
             #expect(sex.groups.allSatisfy { !$0.suppressed } && sex.referenceName == "Female")
         }

@@ -6,7 +6,7 @@ import VaporTesting
 
 @Suite struct OpsControllerTests {
     @Test func healthReadinessAndMetrics() async throws {
-        try await withTestApp { app in
+        try await withTestApp({ $0.metricsToken = "metrics-token-for-tests" }) { app in
             try await app.testing().test(.GET, "/healthz") { res in
                 #expect(res.status == .ok)
                 #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
@@ -15,9 +15,30 @@ import VaporTesting
                 #expect(res.status == .ok)
             }
             try await app.testing().test(.GET, "/metrics") { res in
+                #expect(res.status == .unauthorized, "metrics are not for anyone who asks")
+            }
+            try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer wrong"]) { res in
+                #expect(res.status == .unauthorized)
+            }
+            try await app.testing().test(
+                .GET, "/metrics", headers: ["Authorization": "Bearer metrics-token-for-tests"]
+            ) { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("http_requests_total"))
                 #expect(res.body.string.contains("path=\"/healthz\""))
+            }
+        }
+    }
+
+    @Test func errorPagesCarryTheSecurityHeadersToo() async throws {
+        try await withTestApp { app in
+            for path in ["/no/such/page", "/api/v1/nothing", "/crimes/not-a-uuid"] {
+                let res = try await app.testing().sendRequest(.GET, path)
+                #expect(
+                    res.headers.first(name: "Content-Security-Policy")?.contains("default-src 'self'") == true,
+                    "\(path)")
+                #expect(res.headers.first(name: "X-Frame-Options") == "DENY")
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
             }
         }
     }

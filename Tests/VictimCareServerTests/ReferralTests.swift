@@ -90,6 +90,11 @@ import VictimCareDomain
             let csv = try String(
                 contentsOfFile: try #require(first[0].files.first { $0.hasSuffix(".csv") }), encoding: .utf8)
             #expect(csv.hasPrefix(ReferralRecord.csvHeader + "\n") && csv.split(separator: "\n").count == 4)
+            // Victims' details: readable by the service's own user only.
+            for file in first[0].files {
+                let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+                #expect(mode == 0o600, "\(file)")
+            }
             #expect(!jsonl.contains("SN/000000") && !csv.contains("SN/000000"), "no crime reference")
             #expect(!jsonl.contains("Ann4"), "the victim who declined is not sent")
             let lines = jsonl.split(separator: "\n").map {

@@ -94,9 +94,12 @@ public enum Disclosure {
             self.denominator = denominator
         }
 
-        /// Suppressed on its own account: too few people, or a count small enough to point at someone.
+        /// Suppressed on its own account: too few people, or a count small enough to point at someone: the
+        /// count itself, or its complement (45 of 50 tells that 5 were missed; 2026-11-30, issue 12).
         public var primary: Bool {
-            denominator < Disclosure.threshold || (numerator > 0 && numerator < Disclosure.threshold)
+            let missed = denominator - numerator
+            return denominator < Disclosure.threshold || (numerator > 0 && numerator < Disclosure.threshold)
+                || (missed > 0 && missed < Disclosure.threshold)
         }
     }
 

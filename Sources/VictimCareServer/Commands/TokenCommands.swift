@@ -9,6 +9,7 @@ struct CreateTokenCommand: AsyncCommand {
         @Option(name: "name", help: "What the token is for, e.g. cris-bridge") var name: String?
         @Option(name: "role", help: "The role the token acts as") var role: String?
         @Option(name: "unit", help: "Command unit code, for unit-scoped roles") var unit: String?
+        @Option(name: "days", help: "How many days the token lasts (default API_TOKEN_DAYS, 90)") var days: String?
         @Flag(name: "quiet", short: "q", help: "Print only the token") var quiet: Bool
     }
 
@@ -18,7 +19,8 @@ struct CreateTokenCommand: AsyncCommand {
         let app = context.application
         do {
             let issued = try await TokenService.issue(
-                name: signature.name, role: signature.role, commandUnit: signature.unit, context: .system, on: app.db)
+                name: signature.name, role: signature.role, commandUnit: signature.unit, days: signature.days,
+                defaultDays: app.config.apiTokenDays, context: .system, on: app.db)
             if signature.quiet {
                 context.console.print(issued.secret)
             } else {

@@ -26,6 +26,10 @@ struct AppConfig: Sendable {
     var signInIPLimit: Int
     var signInIPWindowMinutes: Int
     var accessGrantMinutes: Int
+    /// The bearer token `/metrics` asks for (`METRICS_TOKEN`); none set, none served.
+    var metricsToken: String? = nil
+    /// How long a new API token lasts, in days (`API_TOKEN_DAYS`).
+    var apiTokenDays = 90
     var adminUsername: String
     var adminPassword: String?
     var messaging = MessagingConfig()
@@ -74,6 +78,8 @@ struct AppConfig: Sendable {
             signInIPLimit: int("SIGN_IN_IP_LIMIT", 30),
             signInIPWindowMinutes: int("SIGN_IN_IP_WINDOW_MINUTES", 10),
             accessGrantMinutes: int("ACCESS_REASON_MINUTES", 60),
+            metricsToken: env["METRICS_TOKEN"].flatMap { $0.count >= 16 ? $0 : nil },
+            apiTokenDays: int("API_TOKEN_DAYS", 90),
             adminUsername: env["VICTIMCARE_ADMIN_USERNAME"] ?? "admin",
             adminPassword: env["VICTIMCARE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
             messaging: MessagingConfig(

@@ -18,6 +18,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         for (name, value) in headers where !response.headers.contains(name: name) {
             response.headers.replaceOrAdd(name: name, value: value)
         }
+        // Over TLS, browsers are told to use nothing else for a year (never sent over plain HTTP, where a
+        // man in the middle could strip it).
+        if request.arrivedOverTLS {
+            response.headers.replaceOrAdd(
+                name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        }
         if !request.url.path.hasPrefix("/css/"), !response.headers.contains(name: .cacheControl) {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }

@@ -17,6 +17,8 @@ final class APIToken: Model, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @OptionalField(key: "revoked_at") var revokedAt: Date?
     @OptionalField(key: "last_used_at") var lastUsedAt: Date?
+    /// After this the token is refused; a new one is issued instead (`API_TOKEN_DAYS`, `--days`).
+    @OptionalField(key: "expires_at") var expiresAt: Date?
 
     init() {}
 

@@ -13,7 +13,8 @@ enum TokenService {
     }
 
     static func issue(
-        name rawName: String?, role rawRole: String?, commandUnit: String?, context: AccessContext, on db: any Database
+        name rawName: String?, role rawRole: String?, commandUnit: String?, days rawDays: String? = nil,
+        defaultDays: Int = 90, context: AccessContext, on db: any Database
     ) async throws -> Issued {
         try AccessGuard.require(.manageTokens, context)
         var v = Validator()
@@ -30,11 +31,16 @@ enum TokenService {
         if let role, role.needsCommandUnit, unitID == nil {
             v.fail("commandUnit", "A token acting as \(role.label.lowercased()) needs a command unit")
         }
+        var days = defaultDays
+        if let raw = v.optional(rawDays, "days", "how many days the token lasts", max: 4) {
+            if let n = Int(raw), (1...730).contains(n) { days = n } else { v.fail("days", "Days must be 1 to 730") }
+        }
         try v.check()
         let secret = prefix + Secrets.randomToken(bytes: 32)
         let token = APIToken(
             name: name, tokenHash: Secrets.sha256Hex(secret), tokenPrefix: String(secret.prefix(10)), role: role!,
             commandUnitID: unitID, createdByID: context.actor.id)
+        token.expiresAt = Date().addingTimeInterval(Double(days) * 86_400)
         try await db.transaction { tx in
             try await token.create(on: tx)
             try await AuditLog.record(
@@ -63,7 +69,7 @@ enum TokenService {
     static func authenticate(_ secret: String, on db: any Database) async throws -> APIToken? {
         guard secret.hasPrefix(prefix), secret.count < 200 else { return nil }
         guard let token = try await APIToken.query(on: db).filter(\.$tokenHash == Secrets.sha256Hex(secret)).first(),
-            token.revokedAt == nil
+            token.revokedAt == nil, (token.expiresAt ?? .distantPast) > Date()
         else { return nil }
         // Note use at most once a minute, so a busy integration does not turn every read into a write.
         let now = Date()

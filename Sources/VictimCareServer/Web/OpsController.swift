@@ -28,8 +28,18 @@ struct OpsController: RouteCollection {
         }
     }
 
+    /// Prometheus metrics, for the scraper holding `METRICS_TOKEN` only: route timings and pool use tell an
+    /// outsider how the force works (2026-11-30, issue 12). With no token set, nobody is served.
     @Sendable func metrics(req: Request) -> Response {
-        Response(
+        guard let expected = req.config.metricsToken, let sent = req.headers.bearerAuthorization?.token,
+            Secrets.constantTimeEquals(sent, expected)
+        else {
+            return Response(
+                status: .unauthorized,
+                headers: ["WWW-Authenticate": "Bearer", "Content-Type": "text/plain; charset=utf-8"],
+                body: "Send the metrics token (METRICS_TOKEN) as Authorization: Bearer <token>.\n")
+        }
+        return Response(
             status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(string: Observability.render()))
     }

@@ -112,7 +112,8 @@ struct ReferralExport: Sendable {
         }
         let stamp = Self.stamp(batch.createdAt)
         let base = "victimcare-referrals-\(stamp)-\(batchID.uuidString.lowercased())"
-        try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: settings.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let csvPath = settings.directory + "/" + base + ".csv"
         let jsonPath = settings.directory + "/" + base + ".jsonl"
         let csv = try AtomicFile(csvPath)
@@ -237,8 +238,9 @@ final class AtomicFile {
         self.path = path
         let url = URL(fileURLWithPath: path)
         temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".part").path
-        FileManager.default.createFile(atPath: temporary, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: temporary) else {
+        // Victims' details: readable by the service's own user only (2026-11-30, issue 12).
+        FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard chmod(temporary, 0o600) == 0, let handle = FileHandle(forWritingAtPath: temporary) else {
             throw DomainError.notFound("a writable file at \(temporary)")
         }
         try handle.truncate(atOffset: 0)

@@ -200,6 +200,23 @@ enum ReferralService {
         return try await query.all()
     }
 
+    /// The support service's list: referrals sent to it with the victim's name, each person audited as seen.
+    static func partnerList(status: Referral.Status?, context: AccessContext, on db: any Database) async throws
+        -> [(referral: Referral, personID: UUID?, name: String)]
+    {
+        let referrals = try await sent(status: status, context: context, on: db)
+        let victims = try await Victim.query(on: db).filter(\.$id ~~ referrals.map { $0.$victim.id }).with(\.$person)
+            .all()
+        let byVictim = Dictionary(victims.map { ($0.id!, $0.person) }, uniquingKeysWith: { a, _ in a })
+        let lines = referrals.map { r in
+            (referral: r, personID: byVictim[r.$victim.id]?.id, name: byVictim[r.$victim.id]?.fullName ?? "")
+        }
+        try await AuditLog.recordViews(
+            "person", lines.compactMap(\.personID), summary: "support service's referral list", context: context, on: db
+        )
+        return lines
+    }
+
     /// The support service records what happened next. Only forward along the way a referral goes, except
     /// that declined and closed end it.
     static func updateStatus(

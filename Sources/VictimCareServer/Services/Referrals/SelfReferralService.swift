@@ -164,7 +164,10 @@ enum SelfReferralService {
     /// The support service's list, newest first.
     static func list(context: AccessContext, on db: any Database) async throws -> [SelfReferral] {
         try AccessGuard.require(.manageReferrals, context)
-        return try await SelfReferral.query(on: db).sort(\.$createdAt, .descending).limit(200).all()
+        let list = try await SelfReferral.query(on: db).sort(\.$createdAt, .descending).limit(200).all()
+        try await AuditLog.recordViews(
+            "self_referral", list.compactMap(\.id), summary: "support service's list", context: context, on: db)
+        return list
     }
 
     static func updateStatus(

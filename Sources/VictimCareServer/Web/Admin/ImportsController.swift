@@ -133,7 +133,8 @@ struct ImportsController: RouteCollection {
             req.headers.contentType?.subType == "form-data"
         else { throw Abort(.unsupportedMediaType, reason: "Send the file from the upload form") }
         let directory = req.config.importDirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let runFileID = UUID()
         let path = "\(directory)/upload-\(runFileID.uuidString.lowercased()).csv"
         let receiver = try UploadReceiver(
@@ -200,7 +201,8 @@ final class UploadReceiver: @unchecked Sendable {
     private(set) var refusal: (any Error)?
 
     init(path: String, expectedToken: String, maxBytes: Int) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            chmod(path, 0o600) == 0,
             let handle = FileHandle(forWritingAtPath: path)
         else { throw Abort(.internalServerError, reason: "The upload could not be stored") }
         self.handle = handle

@@ -20,6 +20,9 @@ struct TokensController: RouteCollection {
             var unit: String
             var created: String
             var lastUsed: String
+            var expires: String
+            /// "Revoked", "Expired", or empty while it works.
+            var state: String
             var revoked: Bool
         }
         var chrome: Chrome
@@ -34,6 +37,7 @@ struct TokensController: RouteCollection {
         var name: String?
         var role: String?
         var commandUnit: String?
+        var days: String?
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -44,11 +48,14 @@ struct TokensController: RouteCollection {
         let form = try req.content.decode(TokenForm.self)
         do {
             let issued = try await TokenService.issue(
-                name: form.name, role: form.role, commandUnit: form.commandUnit, context: try req.accessContext(),
-                on: req.db)
+                name: form.name, role: form.role, commandUnit: form.commandUnit, days: form.days,
+                defaultDays: req.config.apiTokenDays, context: try req.accessContext(), on: req.db)
             return try await render(req, values: [:], secret: issued.secret, errors: [], status: .created)
         } catch DomainError.invalid(let errors) {
-            let values = ["name": form.name ?? "", "role": form.role ?? "", "commandUnit": form.commandUnit ?? ""]
+            let values = [
+                "name": form.name ?? "", "role": form.role ?? "", "commandUnit": form.commandUnit ?? "",
+                "days": form.days ?? "",
+            ]
             return try await render(req, values: values, secret: nil, errors: errors, status: .unprocessableEntity)
         }
     }
@@ -73,7 +80,10 @@ struct TokensController: RouteCollection {
                         id: $0.id!, name: $0.name, prefix: $0.tokenPrefix, role: $0.role.label,
                         unit: $0.commandUnit?.code ?? "Force-wide",
                         created: Display.time($0.createdAt), lastUsed: $0.lastUsedAt.map(Display.time) ?? "Never",
-                        revoked: $0.revokedAt != nil)
+                        expires: $0.expiresAt.map(Display.time) ?? "Never",
+                        state: $0.revokedAt != nil
+                            ? "Revoked" : (($0.expiresAt ?? .distantPast) <= Date() ? "Expired" : ""),
+                        revoked: $0.revokedAt != nil || ($0.expiresAt ?? .distantPast) <= Date())
                 },
                 roles: Role.allCases.map {
                     SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values["role"])

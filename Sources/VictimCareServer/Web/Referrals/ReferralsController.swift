@@ -47,18 +47,12 @@ struct ReferralsController: RouteCollection {
     @Sendable func index(req: Request) async throws -> Response {
         let context = try req.accessContext()
         let filter = (try? req.query.get(String.self, at: "status")).flatMap(Referral.Status.init(rawValue:))
-        let referrals = try await ReferralService.sent(status: filter, context: context, on: req.db)
-        let victims = try await Victim.query(on: req.db).filter(\.$id ~~ referrals.map { $0.$victim.id }).all()
-        let people = try await Person.query(on: req.db).filter(\.$id ~~ victims.map { $0.$person.id }).all()
-        let personOf = Dictionary(victims.map { ($0.id!, $0.$person.id) }, uniquingKeysWith: { a, _ in a })
-        let names = Dictionary(people.map { ($0.id!, $0.fullName) }, uniquingKeysWith: { a, _ in a })
-        try await AuditLog.record(
-            .view, "referral", nil, summary: "support service list (\(referrals.count) referrals)", context: context,
-            on: req.db)
+        let referrals = try await ReferralService.partnerList(status: filter, context: context, on: req.db)
         let now = Date()
-        let lines = referrals.map { r in
-            Line(
-                id: r.id!, name: personOf[r.$victim.id].flatMap { names[$0] } ?? "",
+        let lines = referrals.map { line in
+            let r = line.referral
+            return Line(
+                id: r.id!, name: line.name,
                 sent: r.sentAt.map(Display.time) ?? "", status: r.status.label,
                 flagged: ReferralService.unacknowledged(r, hours: req.config.referrals.acknowledgeHours, now: now),
                 next: [Referral.Status.received, .contacted, .accepted, .declined, .closed].map {
@@ -70,11 +64,6 @@ struct ReferralsController: RouteCollection {
         }
         let selfReferrals = try await SelfReferralService.list(context: context, on: req.db)
             .filter { filter == nil || $0.status == filter }
-        if !selfReferrals.isEmpty {
-            try await AuditLog.record(
-                .view, "self_referral", nil, summary: "support service list (\(selfReferrals.count) self-referrals)",
-                context: context, on: req.db)
-        }
         let groups = Dictionary(uniqueKeysWithValues: SelfReferralService.offenceGroups.map { ($0.value, $0.label) })
         let told = Dictionary(uniqueKeysWithValues: SelfReferralService.reportedAnswers.map { ($0.value, $0.label) })
         let methods = Dictionary(uniqueKeysWithValues: SelfReferralService.contactMethods.map { ($0.value, $0.label) })

@@ -113,8 +113,10 @@ struct CommunicationsReportController: RouteCollection {
     }
 
     static func feedback(_ r: CommunicationsReport.FeedbackRow) -> Line {
-        if small(r.responses) {
-            return Line(name: r.name, cells: ["\(r.invitations)", "Fewer than 5", "–", "–", "–", "–", "–"])
+        // Fewer than five answers, or fewer than five who did not answer (the rest of the row gives it away).
+        if small(r.responses) || small(r.invitations - r.responses) {
+            return Line(
+                name: r.name, cells: ["\(r.invitations)", "Not shown (small numbers)", "–", "–", "–", "–", "–"])
         }
         let mean = r.responses == 0 ? "–" : String(format: "%.1f", Double(r.satisfactionTotal) / Double(r.responses))
         return Line(
@@ -128,6 +130,9 @@ struct CommunicationsReportController: RouteCollection {
 
     static func response(_ r: CommunicationsReport.FeedbackRow) -> Line {
         if small(r.invitations) { return Line(name: r.name, cells: ["Fewer than 5", "–", "–"]) }
+        if small(r.responses) || small(r.invitations - r.responses) {
+            return Line(name: r.name, cells: ["\(r.invitations)", "Not shown (small numbers)", "–"])
+        }
         return Line(
             name: r.name, cells: ["\(r.invitations)", "\(r.responses)", percent(r.responses, of: r.invitations)])
     }
