@@ -89,6 +89,8 @@ public enum AccessPolicy {
         switch permission {
         case .viewCrime:
             return frontLine.union([.victimCareDesk, .forceAnalyst, .witnessCareUnit, .prosecutor, .administrator])
+        case .searchCrimes:
+            return frontLine.union([.victimCareDesk, .forceAnalyst, .witnessCareUnit, .administrator])
         case .createCrime, .editCrime:
             return frontLine.union([.administrator])
         case .moveCrime:

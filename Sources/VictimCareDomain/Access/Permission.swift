@@ -1,6 +1,8 @@
 /// Things an actor can ask to do. The policy maps each to the roles that may.
 public enum Permission: String, Sendable, CaseIterable {
     case viewCrime
+    /// Search crimes force-wide (the rows; victims' names only where the crime is within reach).
+    case searchCrimes
     case createCrime
     case editCrime
     /// Move a crime to another command unit: decided on the unit that owns it now.
@@ -57,7 +59,7 @@ public enum Permission: String, Sendable, CaseIterable {
     /// What a role that works in one command unit needs to do this on another unit's record.
     public var outsideOwnUnit: OutsideOwnUnit {
         switch self {
-        case .viewCrime, .viewPerson, .viewProtectedCharacteristics, .viewOrganisation, .searchPeople:
+        case .viewCrime, .viewPerson, .viewProtectedCharacteristics, .viewOrganisation, .searchPeople, .searchCrimes:
             .withReason
         case .moveCrime, .waiveObligation, .setUnitTargets, .recordStaffing, .viewOwnWorklist, .viewTeamWorklist,
             .viewUnitWorklist, .viewDeskWorklist, .viewCommunicationsReports, .viewComplianceDashboard:

@@ -6,13 +6,15 @@ import VictimCareDomain
 struct CrimesAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let crimes = routes.grouped("crimes")
-        crimes.get(use: index)
-        crimes.post(use: create)
-        crimes.get(":crimeID", use: show)
-        crimes.patch(":crimeID", use: update)
-        crimes.get(":crimeID", "people", use: people)
-        crimes.post(":crimeID", "people", use: link)
-        crimes.delete(":crimeID", "people", ":linkID", use: unlink)
+        crimes.get(use: index).access(.role(.searchCrimes))
+        crimes.post(use: create).access(.role(.createCrime))
+        crimes.get(":crimeID", use: show).access(.record(.viewCrime, .crime("crimeID")))
+        crimes.patch(":crimeID", use: update).access(.record(.editCrime, .crime("crimeID")))
+        crimes.get(":crimeID", "people", use: people).access(.record(.viewCrime, .crime("crimeID")))
+        crimes.post(":crimeID", "people", use: link).access(
+            .record(.editCrime, .crime("crimeID")),
+            also: [.init(permission: .editPerson, record: .bodyPerson("person_id"))])
+        crimes.delete(":crimeID", "people", ":linkID", use: unlink).access(.record(.editCrime, .crime("crimeID")))
     }
 
     struct SearchQuery: Content {

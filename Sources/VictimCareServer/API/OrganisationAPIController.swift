@@ -5,8 +5,8 @@ import VictimCareDomain
 /// Reference data an integration needs: command units and offences.
 struct OrganisationAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("command-units", use: units)
-        routes.get("offences", use: offences)
+        routes.get("command-units", use: units).access(.role(.viewOrganisation))
+        routes.get("offences", use: offences).access(.role(.viewOrganisation))
     }
 
     @Sendable func units(req: Request) async throws -> [CommandUnitDTO] {

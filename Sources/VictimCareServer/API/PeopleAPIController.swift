@@ -6,11 +6,12 @@ import VictimCareDomain
 struct PeopleAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let people = routes.grouped("people")
-        people.get(use: index)
-        people.post(use: create)
-        people.get(":personID", use: show)
-        people.patch(":personID", use: update)
-        people.post(":personID", "contact-points", use: addContactPoint)
+        people.get(use: index).access(.role(.searchPeople))
+        people.post(use: create).access(.role(.createPerson))
+        people.get(":personID", use: show).access(.record(.viewPerson, .person("personID")))
+        people.patch(":personID", use: update).access(.record(.editPerson, .person("personID")))
+        people.post(":personID", "contact-points", use: addContactPoint).access(
+            .record(.editPerson, .person("personID")))
     }
 
     @Sendable func index(req: Request) async throws -> PersonPageDTO {

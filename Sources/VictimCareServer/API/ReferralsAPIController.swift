@@ -5,8 +5,8 @@ import VictimCareDomain
 /// The support service's API: the referrals sent to it, and what happened next.
 struct ReferralsAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("referrals", use: index)
-        routes.post("referrals", ":referralID", "status", use: update)
+        routes.get("referrals", use: index).access(.role(.manageReferrals))
+        routes.post("referrals", ":referralID", "status", use: update).access(.role(.manageReferrals))
     }
 
     /// Ids in lower case, as in the batch files.

@@ -7,11 +7,11 @@ import VictimCareDomain
 struct VictimsAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let victims = routes.grouped("victims", ":victimID")
-        victims.get(use: show)
-        victims.get("obligations", use: obligations)
-        victims.post("contacts", use: contact)
-        victims.post("actions", use: action)
-        routes.post("crimes", ":crimeID", "events", use: event)
+        victims.get(use: show).access(.record(.viewPerson, .victim("victimID")))
+        victims.get("obligations", use: obligations).access(.record(.viewPerson, .victim("victimID")))
+        victims.post("contacts", use: contact).access(.record(.recordContact, .victim("victimID")))
+        victims.post("actions", use: action).access(.record(.recordVictimAction, .victim("victimID")))
+        routes.post("crimes", ":crimeID", "events", use: event).access(.record(.recordCaseEvent, .crime("crimeID")))
     }
 
     @Sendable func show(req: Request) async throws -> VictimDTO {

@@ -22,6 +22,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
+        app.lifecycle.use(PollingWorker.housekeeping(interval: .seconds(900)))
         app.lifecycle.use(PollingWorker.dashboard(refreshMinutes: ComplianceSnapshots.refreshMinutes))
         if SurveyService.perStratum > 0 {
             app.lifecycle.use(PollingWorker.survey(perStratum: SurveyService.perStratum))

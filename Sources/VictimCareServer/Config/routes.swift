@@ -15,7 +15,7 @@ func routes(_ app: Application) throws {
     try web.register(collection: auth)
     let signedIn = web.grouped(RequireSignedIn())
     auth.bootSignedIn(routes: signedIn)
-    signedIn.get(use: HomeController().index)
+    signedIn.get(use: HomeController().index).access(.signedIn)
     try signedIn.register(collection: CrimesController())
     try signedIn.register(collection: CrimeLinksController())
     try signedIn.register(collection: PeopleController())

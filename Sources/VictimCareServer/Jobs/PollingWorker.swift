@@ -47,6 +47,15 @@ struct PollingWorker: LifecycleHandler {
 }
 
 extension PollingWorker {
+    /// Expired sessions and spent rate counters go, on every node (deleting what has expired is idempotent).
+    static func housekeeping(interval: Duration) -> PollingWorker {
+        PollingWorker(name: "housekeeping", interval: interval) { app, _ in
+            try await SessionService.purge(on: app.db)
+            try await RateLimiter.purge(on: app.db)
+            return false
+        }
+    }
+
     /// Queued recompute jobs: whichever node claims one runs it.
     static func recompute(interval: Duration) -> PollingWorker {
         PollingWorker(name: "recompute", interval: interval) { app, logger in

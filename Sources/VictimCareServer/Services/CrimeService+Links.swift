@@ -11,6 +11,15 @@ extension CrimeService {
     ) async throws -> CrimePerson {
         let crime = try await find(crimeID, on: db)
         try await AccessGuard.check(.editCrime, "crime", crimeID, scope: scope(of: crime), context: context, on: db)
+        if let personID {
+            _ = try await PersonService.find(personID, on: db)
+            // Linking puts the person in this crime's unit: allowed only on the person as they were, so an
+            // officer cannot take over another unit's victim (and their contact points) by linking them
+            // (2026-11-30, issue 12).
+            try await AccessGuard.check(
+                .editPerson, "person", personID,
+                scope: try await PersonService.scope(of: personID, context: context, on: db), context: context, on: db)
+        }
         var v = Validator()
         let role = v.requiredCode(rawRole, "role", "the person's role", as: PersonRole.self)
         var checked: PersonService.Checked?
@@ -23,14 +32,6 @@ extension CrimeService {
         }
         try v.check()
         if let personID {
-            _ = try await PersonService.find(personID, on: db)
-            // Linking puts the person in this crime's unit: allowed only on the person as they were, so an
-            // officer cannot take over another unit's victim (and their contact points) by linking them
-            // (2026-11-30, issue 12).
-            try await AccessGuard.check(
-                .editPerson, "person", personID,
-                scope: try await PersonService.scope(of: personID, context: context, on: db),
-                context: context, on: db)
             let exists = try await CrimePerson.query(on: db)
                 .filter(\.$crime.$id == crimeID).filter(\.$person.$id == personID).filter(\.$roleCode == role!.rawValue)
                 .count()

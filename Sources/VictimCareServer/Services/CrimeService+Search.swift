@@ -59,10 +59,7 @@ extension CrimeService {
     private static func rows(_ terms: SearchTerms, context: AccessContext, on db: any Database) async throws
         -> SearchResult
     {
-        try AccessGuard.require(.viewCrime, context)
-        guard context.actor.role.reach != .sharedOnly else {
-            throw DomainError.forbidden("Your role sees only what is shared with you.")
-        }
+        try AccessGuard.require(.searchCrimes, context)
         var v = Validator()
         let reference = v.optional(terms.reference, "reference", "the reference", max: 32).map { $0.uppercased() }
         let name = v.optional(terms.name, "name", "the name", max: 200)

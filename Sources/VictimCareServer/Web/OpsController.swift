@@ -5,10 +5,10 @@ import Vapor
 /// Liveness, readiness, metrics and the API description. None of these need a session.
 struct OpsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("healthz", use: healthz)
-        routes.get("readyz", use: readyz)
-        routes.get("metrics", use: metrics)
-        routes.get("api", "v1", "openapi.json", use: openAPI)
+        routes.get("healthz", use: healthz).access(.open("liveness for the load balancer"))
+        routes.get("readyz", use: readyz).access(.open("readiness for the load balancer"))
+        routes.get("metrics", use: metrics).access(.open("the metrics token is checked by the handler"))
+        routes.get("api", "v1", "openapi.json", use: openAPI).access(.open("the API's public description"))
     }
 
     @Sendable func healthz(req: Request) -> Response {

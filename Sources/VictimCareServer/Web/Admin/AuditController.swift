@@ -5,8 +5,8 @@ import VictimCareDomain
 /// The audit trail for administrators: filter it, read it, download it as CSV. There is no way to change it.
 struct AuditController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("admin", "audit", use: index)
-        routes.get("admin", "audit.csv", use: export)
+        routes.get("admin", "audit", use: index).access(.role(.viewAudit))
+        routes.get("admin", "audit.csv", use: export).access(.role(.viewAudit))
     }
 
     struct Query: Content {

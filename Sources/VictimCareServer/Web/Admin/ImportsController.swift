@@ -12,12 +12,12 @@ struct ImportsController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         let imports = routes.grouped("admin", "imports")
-        imports.get(use: index)
+        imports.get(use: index).access(.role(.importRecords))
         // The body streams: the CSRF token is checked here, from the form's first part.
-        imports.on(.POST, body: .stream, use: upload)
-        imports.get(":runID", use: show)
-        imports.get(":runID", "progress", use: progress)
-        imports.get(":runID", "problems.csv", use: problemsCSV)
+        imports.on(.POST, body: .stream, use: upload).access(.role(.importRecords))
+        imports.get(":runID", use: show).access(.role(.importRecords))
+        imports.get(":runID", "progress", use: progress).access(.role(.importRecords))
+        imports.get(":runID", "problems.csv", use: problemsCSV).access(.role(.importRecords))
     }
 
     struct RunLine: Encodable {

@@ -7,8 +7,8 @@ import VictimCareDomain
 struct OutboxController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let outbox = routes.grouped("admin", "outbox")
-        outbox.get(use: index)
-        outbox.post(":messageID", "retry", use: retry)
+        outbox.get(use: index).access(.role(.manageOutbox))
+        outbox.post(":messageID", "retry", use: retry).access(.role(.manageOutbox))
     }
 
     struct Context: Encodable {

@@ -6,9 +6,9 @@ import VictimCareDomain
 struct TokensController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let tokens = routes.grouped("admin", "tokens")
-        tokens.get(use: index)
-        tokens.post(use: create)
-        tokens.post(":tokenID", "revoke", use: revoke)
+        tokens.get(use: index).access(.role(.manageTokens))
+        tokens.post(use: create).access(.role(.manageTokens))
+        tokens.post(":tokenID", "revoke", use: revoke).access(.role(.manageTokens))
     }
 
     struct Context: Encodable {

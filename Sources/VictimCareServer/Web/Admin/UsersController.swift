@@ -6,12 +6,12 @@ import VictimCareDomain
 struct UsersController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let users = routes.grouped("admin", "users")
-        users.get(use: index)
-        users.get("new", use: new)
-        users.post(use: create)
-        users.get(":userID", use: edit)
-        users.post(":userID", use: update)
-        users.post(":userID", "reset-password", use: resetPassword)
+        users.get(use: index).access(.role(.manageUsers))
+        users.get("new", use: new).access(.role(.manageUsers))
+        users.post(use: create).access(.role(.manageUsers))
+        users.get(":userID", use: edit).access(.role(.manageUsers))
+        users.post(":userID", use: update).access(.role(.manageUsers))
+        users.post(":userID", "reset-password", use: resetPassword).access(.role(.manageUsers))
     }
 
     struct IndexContext: Encodable {

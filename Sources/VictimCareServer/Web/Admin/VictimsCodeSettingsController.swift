@@ -7,11 +7,11 @@ import VictimCareDomain
 struct VictimsCodeSettingsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let settings = routes.grouped("admin", "victims-code")
-        settings.get(use: index)
-        settings.post("policy", use: savePolicy)
-        settings.post("calendar", use: addOverride)
-        settings.post("callback", use: addCallBack)
-        settings.post("recompute", use: recompute)
+        settings.get(use: index).access(.role(.manageVictimsCodeSettings))
+        settings.post("policy", use: savePolicy).access(.role(.manageVictimsCodeSettings))
+        settings.post("calendar", use: addOverride).access(.role(.manageVictimsCodeSettings))
+        settings.post("callback", use: addCallBack).access(.role(.manageVictimsCodeSettings))
+        settings.post("recompute", use: recompute).access(.role(.manageVictimsCodeSettings))
     }
 
     struct Context: Encodable {

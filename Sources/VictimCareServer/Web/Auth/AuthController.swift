@@ -5,14 +5,14 @@ import VictimCareDomain
 /// Sign in, sign out, and changing one's own password.
 struct AuthController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("sign-in", use: signInPage)
-        routes.post("sign-in", use: signIn)
-        routes.post("sign-out", use: signOut)
+        routes.get("sign-in", use: signInPage).access(.open("signing in"))
+        routes.post("sign-in", use: signIn).access(.open("signing in"))
+        routes.post("sign-out", use: signOut).access(.open("signing out ends whatever session the browser holds"))
     }
 
     func bootSignedIn(routes: any RoutesBuilder) {
-        routes.get("account", "password", use: passwordPage)
-        routes.post("account", "password", use: changePassword)
+        routes.get("account", "password", use: passwordPage).access(.signedIn)
+        routes.post("account", "password", use: changePassword).access(.signedIn)
     }
 
     struct SignInContext: Encodable {

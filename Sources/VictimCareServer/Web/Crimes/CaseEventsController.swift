@@ -5,7 +5,7 @@ import VictimCareDomain
 /// Recording case events from the crime's page.
 struct CaseEventsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("crimes", ":crimeID", "events", use: create)
+        routes.post("crimes", ":crimeID", "events", use: create).access(.record(.recordCaseEvent, .crime("crimeID")))
     }
 
     struct Form: Content {

@@ -6,13 +6,17 @@ import VictimCareDomain
 struct CrimeLinksController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let crime = routes.grouped("crimes", ":crimeID")
-        crime.get("people", "new", use: newPerson)
-        crime.post("people", use: linkPerson)
-        crime.post("people", ":linkID", "delete", use: unlinkPerson)
-        crime.get("property", "new", use: newProperty)
-        crime.post("property", use: addProperty)
-        crime.get("places", "new", use: newPlace)
-        crime.post("places", use: addPlace)
+        crime.get("people", "new", use: newPerson).access(
+            .form(change: .editCrime, read: .viewCrime, .crime("crimeID")))
+        crime.post("people", use: linkPerson).access(
+            .record(.editCrime, .crime("crimeID")),
+            also: [.init(permission: .editPerson, record: .bodyPerson("personID"))])
+        crime.post("people", ":linkID", "delete", use: unlinkPerson).access(.record(.editCrime, .crime("crimeID")))
+        crime.get("property", "new", use: newProperty).access(
+            .form(change: .editCrime, read: .viewCrime, .crime("crimeID")))
+        crime.post("property", use: addProperty).access(.record(.editCrime, .crime("crimeID")))
+        crime.get("places", "new", use: newPlace).access(.form(change: .editCrime, read: .viewCrime, .crime("crimeID")))
+        crime.post("places", use: addPlace).access(.record(.editCrime, .crime("crimeID")))
     }
 
     // MARK: people

@@ -6,13 +6,13 @@ import VictimCareDomain
 struct CrimesController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let crimes = routes.grouped("crimes")
-        crimes.get(use: index)
-        crimes.get("new", use: new)
-        crimes.post(use: create)
-        crimes.get(":crimeID", use: show)
-        crimes.get(":crimeID", "edit", use: edit)
-        crimes.post(":crimeID", use: update)
-        crimes.post(":crimeID", "status", use: changeStatus)
+        crimes.get(use: index).access(.role(.searchCrimes))
+        crimes.get("new", use: new).access(.role(.createCrime))
+        crimes.post(use: create).access(.role(.createCrime))
+        crimes.get(":crimeID", use: show).access(.record(.viewCrime, .crime("crimeID")))
+        crimes.get(":crimeID", "edit", use: edit).access(.form(change: .editCrime, read: .viewCrime, .crime("crimeID")))
+        crimes.post(":crimeID", use: update).access(.record(.editCrime, .crime("crimeID")))
+        crimes.post(":crimeID", "status", use: changeStatus).access(.record(.editCrime, .crime("crimeID")))
     }
 
     // MARK: search
@@ -42,6 +42,7 @@ struct CrimesController: RouteCollection {
     @Sendable func index(req: Request) async throws -> Response {
         let query = (try? req.query.decode(SearchQuery.self)) ?? SearchQuery()
         let context = try req.accessContext()
+        try AccessGuard.require(.searchCrimes, context)
         let searched = [query.reference, query.name, query.postcode, query.from, query.to, query.commandUnit]
             .contains { !($0 ?? "").isEmpty }
         let values: [String: String] = [

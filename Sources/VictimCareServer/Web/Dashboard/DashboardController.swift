@@ -8,19 +8,20 @@ import VictimCareDomain
 struct DashboardController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let dashboard = routes.grouped("dashboard")
-        dashboard.get(use: overview)
-        dashboard.get("definitions", use: definitions)
-        dashboard.get("survey", use: survey)
-        dashboard.post("survey", "waves", use: sampleSurvey)
-        dashboard.get("trials", use: trials)
-        dashboard.post("trials", use: createTrial)
-        dashboard.post("trials", ":trialID", "close", use: closeTrial)
-        dashboard.get("workload", use: workload)
-        dashboard.post("workload", "staffing", use: recordStaffing)
-        dashboard.get("metrics", ":metric", use: metric)
-        dashboard.post("metrics", ":metric", "target", use: setTarget)
-        dashboard.get("metrics", ":metric", "victims", use: victims)
-        dashboard.get("metrics", ":metric", "fairness", use: fairness)
+        dashboard.get(use: overview).access(.role(.viewComplianceDashboard))
+        dashboard.get("definitions", use: definitions).access(.role(.viewComplianceDashboard))
+        dashboard.get("survey", use: survey).access(.role(.viewComplianceDashboard))
+        dashboard.post("survey", "waves", use: sampleSurvey).access(.role(.manageSurvey))
+        dashboard.get("trials", use: trials).access(.role(.viewComplianceDashboard))
+        dashboard.post("trials", use: createTrial).access(.role(.manageTrials))
+        dashboard.post("trials", ":trialID", "close", use: closeTrial).access(.role(.manageTrials))
+        dashboard.get("workload", use: workload).access(.unitList(.viewComplianceDashboard, .unit("unit")))
+        dashboard.post("workload", "staffing", use: recordStaffing).access(.unitList(.recordStaffing, .team("team")))
+        dashboard.get("metrics", ":metric", use: metric).access(.role(.viewComplianceDashboard))
+        dashboard.post("metrics", ":metric", "target", use: setTarget).access(.unitList(.setUnitTargets, .unit("unit")))
+        dashboard.get("metrics", ":metric", "victims", use: victims).access(
+            .unitList(.viewComplianceDashboard, .unit("unit")))
+        dashboard.get("metrics", ":metric", "fairness", use: fairness).access(.role(.viewComplianceDashboard))
     }
 
     struct Query: Content {

@@ -6,15 +6,18 @@ import VictimCareDomain
 struct PeopleController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let people = routes.grouped("people")
-        people.get(use: index)
-        people.get("new", use: new)
-        people.post(use: create)
-        people.get(":personID", use: show)
-        people.get(":personID", "edit", use: edit)
-        people.post(":personID", use: update)
-        people.post(":personID", "contact-points", use: addContactPoint)
-        people.post(":personID", "contact-points", ":pointID", use: setSafety)
-        people.post(":personID", "aliases", use: addAlias)
+        people.get(use: index).access(.role(.searchPeople))
+        people.get("new", use: new).access(.role(.createPerson))
+        people.post(use: create).access(.role(.createPerson))
+        people.get(":personID", use: show).access(.record(.viewPerson, .person("personID")))
+        people.get(":personID", "edit", use: edit).access(
+            .form(change: .editPerson, read: .viewPerson, .person("personID")))
+        people.post(":personID", use: update).access(.record(.editPerson, .person("personID")))
+        people.post(":personID", "contact-points", use: addContactPoint).access(
+            .record(.editPerson, .person("personID")))
+        people.post(":personID", "contact-points", ":pointID", use: setSafety).access(
+            .record(.editPerson, .person("personID")))
+        people.post(":personID", "aliases", use: addAlias).access(.record(.editPerson, .person("personID")))
     }
 
     struct SearchContext: Encodable {
@@ -37,6 +40,7 @@ struct PeopleController: RouteCollection {
         let name = try? req.query.get(String.self, at: "name")
         let dob = try? req.query.get(String.self, at: "dateOfBirth")
         let context = try req.accessContext()
+        try AccessGuard.require(.searchPeople, context)
         var rows: [SearchContext.Row] = []
         var errors: [FieldError] = []
         let searched = !(name ?? "").isEmpty

@@ -11,13 +11,13 @@ struct CaseController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         let page = routes.grouped("track", ":secret")
-        page.get(use: show)
-        page.post("verify", use: verify)
-        page.post("code", use: sendCode)
-        page.post("call-back", use: callBack)
-        page.post("contact", use: contact)
-        page.post("messages", use: messages)
-        page.post("sign-out", use: signOut)
+        page.get(use: show).access(.open("the victim's own case link, then their date of birth or a code"))
+        page.post("verify", use: verify).access(.open("the victim's own case link"))
+        page.post("code", use: sendCode).access(.open("the victim's own case link"))
+        page.post("call-back", use: callBack).access(.open("the victim's case page session"))
+        page.post("contact", use: contact).access(.open("the victim's case page session"))
+        page.post("messages", use: messages).access(.open("the victim's case page session"))
+        page.post("sign-out", use: signOut).access(.open("the victim's case page session"))
     }
 
     struct Row: Encodable {

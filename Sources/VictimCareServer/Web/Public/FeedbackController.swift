@@ -6,8 +6,8 @@ import VictimCareDomain
 /// response per invitation, expiring. Reached only by the link or QR code the victim was given.
 struct FeedbackController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("f", ":secret", use: show)
-        routes.post("f", ":secret", use: submit)
+        routes.get("f", ":secret", use: show).access(.open("the victim's own feedback link"))
+        routes.post("f", ":secret", use: submit).access(.open("the victim's own feedback link"))
     }
 
     struct Option: Encodable {

@@ -25,8 +25,8 @@ struct LeafletController: RouteCollection {
     let cache = PageCache()
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("leaflet", use: show)
-        routes.get("l", ":secret", use: personal)
+        routes.get("leaflet", use: show).access(.open("the public leaflet"))
+        routes.get("l", ":secret", use: personal).access(.open("the victim's own leaflet link"))
     }
 
     struct Personal: Encodable {

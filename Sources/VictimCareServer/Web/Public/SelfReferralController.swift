@@ -6,8 +6,8 @@ import VictimCareDomain
 /// same thanks — nothing is looked up, so the page tells no one whether a person or a crime is known.
 struct SelfReferralController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("support", "refer", use: show)
-        routes.post("support", "refer", use: submit)
+        routes.get("support", "refer", use: show).access(.open("a victim asks for support"))
+        routes.post("support", "refer", use: submit).access(.open("a victim asks for support"))
     }
 
     struct Choice: Encodable {

@@ -6,11 +6,11 @@ import VictimCareDomain
 /// batches of the daily transfer with a way to send one again.
 struct ReferralsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("referrals", use: index)
-        routes.post("referrals", ":referralID", "status", use: updateStatus)
-        routes.post("self-referrals", ":referralID", "status", use: updateSelfStatus)
-        routes.get("admin", "referral-batches", use: batches)
-        routes.post("admin", "referral-batches", ":batchID", "resend", use: resend)
+        routes.get("referrals", use: index).access(.role(.manageReferrals))
+        routes.post("referrals", ":referralID", "status", use: updateStatus).access(.role(.manageReferrals))
+        routes.post("self-referrals", ":referralID", "status", use: updateSelfStatus).access(.role(.manageReferrals))
+        routes.get("admin", "referral-batches", use: batches).access(.role(.manageOutbox))
+        routes.post("admin", "referral-batches", ":batchID", "resend", use: resend).access(.role(.manageOutbox))
     }
 
     struct Line: Encodable {

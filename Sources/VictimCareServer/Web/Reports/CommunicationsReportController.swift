@@ -5,7 +5,7 @@ import VictimCareDomain
 /// Leaflet provision and feedback results for a command unit over a period.
 struct CommunicationsReportController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("reports", "communications", use: show)
+        routes.get("reports", "communications", use: show).access(.role(.viewCommunicationsReports))
     }
 
     struct Line: Encodable {

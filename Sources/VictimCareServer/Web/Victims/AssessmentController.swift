@@ -5,8 +5,10 @@ import VictimCareDomain
 /// The Victim Needs Assessment form: the standard question set, pre-filled from the last assessment.
 struct AssessmentController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("victims", ":victimID", "assessment", use: form)
-        routes.post("victims", ":victimID", "assessment", use: submit)
+        routes.get("victims", ":victimID", "assessment", use: form).access(
+            .form(change: .completeAssessment, read: .viewPerson, .victim("victimID")))
+        routes.post("victims", ":victimID", "assessment", use: submit).access(
+            .record(.completeAssessment, .victim("victimID")))
     }
 
     struct Context: Encodable {

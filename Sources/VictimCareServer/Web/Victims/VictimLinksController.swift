@@ -9,9 +9,11 @@ import VictimCareQR
 struct VictimLinksController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let victim = routes.grouped("victims", ":victimID")
-        victim.post("qr", ":purpose", use: showCode)
-        victim.post("feedback", ":invitationID", "qr", use: showFeedbackCode)
-        victim.post("requests", ":requestID", "acknowledge", use: acknowledge)
+        victim.post("qr", ":purpose", use: showCode).access(.record(.messageVictim, .victim("victimID")))
+        victim.post("feedback", ":invitationID", "qr", use: showFeedbackCode).access(
+            .record(.recordContact, .victim("victimID")))
+        victim.post("requests", ":requestID", "acknowledge", use: acknowledge).access(
+            .record(.recordContact, .victim("victimID")))
     }
 
     struct Context: Encodable {

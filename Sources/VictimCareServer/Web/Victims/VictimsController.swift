@@ -6,17 +6,19 @@ import VictimCareDomain
 struct VictimsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let victim = routes.grouped("victims", ":victimID")
-        victim.get(use: show)
-        victim.post("contacts", use: recordContact)
-        victim.post("actions", use: recordAction)
-        victim.post("statement", use: recordStatement)
-        victim.post("waivers", use: waive)
-        victim.post("reviews", use: requestReview)
-        victim.post("messaging-safe", use: clearMessaging)
-        victim.post("referral-consent", use: changeConsent)
-        victim.post("referral-at-charge", use: referAtCharge)
-        routes.post("reviews", ":reviewID", "acknowledge", use: acknowledgeReview)
-        routes.post("reviews", ":reviewID", "complete", use: completeReview)
+        victim.get(use: show).access(.record(.viewPerson, .victim("victimID")))
+        victim.post("contacts", use: recordContact).access(.record(.recordContact, .victim("victimID")))
+        victim.post("actions", use: recordAction).access(.record(.recordVictimAction, .victim("victimID")))
+        victim.post("statement", use: recordStatement).access(.record(.recordVictimAction, .victim("victimID")))
+        victim.post("waivers", use: waive).access(.record(.waiveObligation, .victim("victimID")))
+        victim.post("reviews", use: requestReview).access(.record(.recordVictimAction, .victim("victimID")))
+        victim.post("messaging-safe", use: clearMessaging).access(.record(.clearMessaging, .victim("victimID")))
+        victim.post("referral-consent", use: changeConsent).access(.record(.recordVictimAction, .victim("victimID")))
+        victim.post("referral-at-charge", use: referAtCharge).access(.record(.referAtCharge, .victim("victimID")))
+        routes.post("reviews", ":reviewID", "acknowledge", use: acknowledgeReview).access(
+            .record(.manageReview, .review("reviewID")))
+        routes.post("reviews", ":reviewID", "complete", use: completeReview).access(
+            .record(.manageReview, .review("reviewID")))
     }
 
     @Sendable func show(req: Request) async throws -> Response {

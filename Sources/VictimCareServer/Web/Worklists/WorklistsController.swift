@@ -5,11 +5,12 @@ import VictimCareDomain
 /// An officer's "my victims", a supervisor's team, a command unit, and the Victim Focus Desk.
 struct WorklistsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("worklist", use: mine)
-        routes.get("worklist", "team", use: team)
-        routes.get("worklist", "unit", use: unit)
-        routes.get("desk", use: desk)
-        routes.post("desk", "calls", use: recordCall)
+        routes.get("worklist", use: mine).access(.role(.viewOwnWorklist))
+        routes.get("worklist", "team", use: team).access(.ownUnitList(.viewTeamWorklist))
+        routes.get("worklist", "unit", use: unit).access(.ownUnitList(.viewUnitWorklist))
+        routes.get("desk", use: desk).access(.role(.viewDeskWorklist))
+        routes.post("desk", "calls", use: recordCall).access(
+            .role(.viewDeskWorklist), also: [.init(permission: .recordContact, record: .bodyVictim("victimID"))])
     }
 
     struct Line: Encodable {
@@ -235,6 +236,8 @@ struct WorklistsController: RouteCollection {
     }
 
     @Sendable func recordCall(req: Request) async throws -> Response {
+        // The desk's call log is the desk's: checked before anything in the form is read.
+        try AccessGuard.require(.viewDeskWorklist, try req.accessContext())
         let form = try req.content.decode(CallForm.self)
         guard let raw = form.victimID, let victimID = UUID(uuidString: raw) else {
             return try await renderDesk(
