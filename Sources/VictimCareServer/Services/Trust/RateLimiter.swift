@@ -46,7 +46,7 @@ enum RateLimiter {
             ? try await sql.raw("SELECT count FROM rate_counters WHERE key = \(bind: previous)").first(
                 decoding: Row.self)?
                 .count ?? 0 : 0
-        return (row?.count ?? 0) + Int((Double(before) * weight).rounded(.down))
+        return (row?.count ?? 0) + Int((Double(before) * weight).rounded(.up))
     }
 
     /// Takes back one attempt (an attempt counted before the check turned out not to count: a right answer).
