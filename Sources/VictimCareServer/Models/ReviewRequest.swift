@@ -22,37 +22,3 @@ final class ReviewRequest: Model, @unchecked Sendable {
 
     init() {}
 }
-
-/// A supervisor's decision that a duty is not owed in this case, with the reason.
-final class ObligationWaiver: Model, @unchecked Sendable {
-    static let schema = "obligation_waivers"
-
-    @ID(key: .id) var id: UUID?
-    @Parent(key: "victim_id") var victim: Victim
-    @Field(key: "obligation_key") var obligationKey: String
-    @Field(key: "reason") var reason: String
-    @OptionalField(key: "by_user_id") var byUserID: UUID?
-    @Field(key: "by_name") var byName: String
-    @Field(key: "at") var at: Date
-
-    init() {}
-}
-
-/// A call the Victim Focus Desk took or made, linked to the contact it produced.
-final class DeskCall: Model, @unchecked Sendable {
-    static let schema = "desk_calls"
-
-    @ID(key: .id) var id: UUID?
-    @OptionalParent(key: "victim_id") var victim: Victim?
-    @Field(key: "direction") var direction: String
-    @Field(key: "at") var at: Date
-    @Field(key: "caller") var caller: String
-    @Field(key: "reason") var reason: String
-    @Field(key: "outcome") var outcome: String
-    @OptionalField(key: "notes") var notes: String?
-    @OptionalParent(key: "contact_id") var contact: Contact?
-    @OptionalField(key: "by_user_id") var byUserID: UUID?
-    @Field(key: "by_name") var byName: String
-
-    init() {}
-}

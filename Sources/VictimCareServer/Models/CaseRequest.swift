@@ -1,0 +1,38 @@
+import Fluent
+import Foundation
+
+/// Something a victim asked for on their case page; the officer sees it and acknowledges it.
+final class CaseRequest: Model, @unchecked Sendable {
+    static let schema = "victim_requests"
+
+    enum Kind: String, Sendable {
+        case callBack = "call_back"
+        case contactPreference = "contact_preference"
+        case optOut = "opt_out"
+        case optIn = "opt_in"
+        /// Not the victim's own request: their case link locked again and again.
+        case linkLocked = "link_locked"
+
+        var label: String {
+            switch self {
+            case .callBack: "Asked for a call back"
+            case .contactPreference: "Changed how to be contacted"
+            case .optOut: "Opted out of messages"
+            case .optIn: "Opted back in to messages"
+            case .linkLocked: "Case page link locked repeatedly"
+            }
+        }
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "victim_id") var victim: Victim
+    @Field(key: "kind") var kindCode: String
+    @Field(key: "detail") var detail: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "acknowledged_at") var acknowledgedAt: Date?
+    @OptionalField(key: "acknowledged_by_name") var acknowledgedByName: String?
+
+    init() {}
+
+    var kind: Kind? { Kind(rawValue: kindCode) }
+}
