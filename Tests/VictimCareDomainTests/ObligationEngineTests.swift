@@ -225,13 +225,29 @@ struct ContactRuleTests {
     static func attempt(
         _ outcome: ContactOutcome, method: ContactMethod = .phone, preferred: ContactMethod? = .phone,
         identity: Bool = true, welfare: Bool = true, safe: Bool = true, pointSafe: Bool? = true,
-        representative: Bool = false
+        representative: Bool = false, pointKind: ContactPointKind?? = .none, inbound: Bool = false
     ) -> ContactRule.Decision {
-        ContactRule.decide(
+        let kind = pointKind ?? method.contactPointKind
+        return ContactRule.decide(
             ContactAttempt(
                 method: method, outcome: outcome, identityVerified: identity, welfareChecked: welfare,
-                safeToSpeak: safe,
-                preferredMethod: preferred, contactPointSafe: pointSafe, hasAgreedRepresentative: representative))
+                safeToSpeak: safe, preferredMethod: preferred, contactPointSafe: kind == nil ? nil : pointSafe,
+                hasAgreedRepresentative: representative, contactPointKind: kind, inbound: inbound))
+    }
+
+    /// Issue 13: a phone call with no number is not a successful contact; method and contact point agree.
+    @Test func theMethodAndTheContactPointMustAgree() {
+        let noNumber = Self.attempt(.spokeToVictim, method: .phone, pointKind: .some(nil))
+        #expect(!noNumber.successful && noNumber.reasons.first?.contains("choose the number you called") == true)
+        #expect(Self.attempt(.spokeToVictim, method: .phone, pointKind: .some(nil), inbound: true).successful)
+        #expect(
+            !Self.attempt(.writtenUpdateSent, method: .email, preferred: .email, pointKind: .phone)
+                .meetsUpdateObligations)
+        #expect(!Self.attempt(.spokeToVictim, method: .inPerson, preferred: .inPerson, pointKind: .phone).successful)
+        #expect(Self.attempt(.spokeToVictim, method: .inPerson, preferred: .inPerson).successful)
+        #expect(Self.attempt(.spokeToVictim, method: .video, preferred: .video).successful)
+        #expect(ContactMethod.letter.mismatch(with: .address, inbound: false) == nil)
+        #expect(ContactMethod.sms.mismatch(with: nil, inbound: true) != nil, "a text we sent needs the number")
     }
 
     @Test func speakingWithIdentityWelfareAndSafetyIsSuccessful() {
@@ -268,7 +284,7 @@ struct ContactRuleTests {
     }
 
     @Test func warnsAboutThePreferredMethodAndUnsafeContactPoints() {
-        let decision = Self.attempt(.spokeToVictim, method: .video, preferred: .phone, pointSafe: false)
+        let decision = Self.attempt(.spokeToVictim, method: .phone, preferred: .video, pointSafe: false)
         #expect(decision.warnings.count == 2)
         #expect(decision.successful, "a warning is not a failure")
         // Guidance on what already happened is a reason; only the two choices made before contact are warnings.

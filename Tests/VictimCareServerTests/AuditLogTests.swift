@@ -40,7 +40,8 @@ import VictimCareDomain
             let csv = try await admin.get("/admin/audit.csv?recordID=\(crime.id!)")
             #expect(csv.headers.contentType?.subType == "csv")
             let lines = csv.body.string.split(separator: "\r\n")
-            #expect(lines.first == "at,actor,actor_role,action,record_type,record_id,summary,ip,reason")
+            // A byte-order mark first, so Excel reads it as UTF-8.
+            #expect(lines.first == "\u{FEFF}at,actor,actor_role,action,record_type,record_id,summary,ip,reason")
             #expect(lines.contains { $0.contains(",Pc.Hart,officer,view,crime,\(crime.id!),") })
             #expect(try await admin.get("/admin/audit?recordID=nonsense").status == .unprocessableEntity)
         }

@@ -21,7 +21,8 @@ import VictimCareDomain
             #expect(cookie.contains("HttpOnly"))
             #expect(cookie.contains("SameSite=Lax"))
             #expect(!cookie.contains("Secure"))
-            #expect(try await browser.get("/").status == .ok)
+            #expect(try await browser.get("/").location == "/worklist", "an officer's day starts at their victims")
+            #expect(try await browser.get("/worklist").status == .ok)
             try await browser.post("/sign-out", [])
             let after = try await browser.get("/")
             #expect(after.status == .seeOther)
@@ -121,7 +122,7 @@ import VictimCareDomain
             let changed = try await browser.post(
                 "/account/password",
                 [("current", oneTime), ("new", "a much longer passphrase"), ("confirm", "a much longer passphrase")])
-            #expect(changed.location == "/")
+            #expect(changed.location == "/account")
             #expect(try await browser.get("/crimes").status == .ok)
         }
     }

@@ -190,23 +190,26 @@ import VictimCareDomain
             let lead = try await world.user("lead.sn", .commandUnitLead)
             let r6 = try MetricCatalogue.find("needs-assessment")
             let missed = try await DrillDown.victims(
-                metric: r6, unit: world.sn.id!, months: [Self.nov25], part: .missed, asOf: Self.asOf,
+                metric: r6, unit: world.sn.id!, months: [Self.nov25], part: .missed, asOf: Self.asOf, page: nil,
                 context: world.context(lead), on: app.db)
-            #expect(missed.map(\.victimName).sorted() == ["Ben Test", "Cal Test"])
+            #expect(missed.lines.map(\.victimName).sorted() == ["Ben Test", "Cal Test"])
+            // The late one says when it was met; the missed list is never a row "met" with no date.
+            #expect(missed.lines.contains { $0.victimName == "Ben Test" && $0.state.hasPrefix("Met late, on ") })
+            #expect(missed.counted == 1 && missed.missed == 2)
             let counted = try await DrillDown.victims(
-                metric: r6, unit: world.sn.id!, months: [Self.nov25], part: .counted, asOf: Self.asOf,
+                metric: r6, unit: world.sn.id!, months: [Self.nov25], part: .counted, asOf: Self.asOf, page: nil,
                 context: world.context(lead), on: app.db)
-            #expect(counted.map(\.victimName) == ["Ava Test"] && counted[0].due == "2025-11-03")
+            #expect(counted.lines.map(\.victimName) == ["Ava Test"] && counted.lines[0].due == "2025-11-03")
             // A metric of one trigger (its filter bound as parameters) lists nobody here: no R9 is left.
             #expect(
                 try await DrillDown.victims(
                     metric: try MetricCatalogue.find("update-suspect-arrested"), unit: world.sn.id!,
-                    months: Self.window,
-                    part: .missed, asOf: Self.asOf, context: world.context(lead), on: app.db
-                ).isEmpty)
+                    months: Self.window, part: .missed, asOf: Self.asOf, page: 1, context: world.context(lead),
+                    on: app.db
+                ).lines.isEmpty)
             await #expect(throws: DomainError.self) {
                 try await DrillDown.victims(
-                    metric: r6, unit: world.ce.id!, months: [Self.nov25], part: .missed, asOf: Self.asOf,
+                    metric: r6, unit: world.ce.id!, months: [Self.nov25], part: .missed, asOf: Self.asOf, page: 1,
                     context: world.context(lead), on: app.db)
             }
         }
@@ -308,6 +311,56 @@ import VictimCareDomain
             #expect(rows.first { $0.sex == "female" }?.age == 18 && rows.first { $0.sex == "male" }?.age == 17)
             #expect(AgeBand.of(age: 18) == .from18to24 && AgeBand.of(age: 17) == .under18)
             #expect(rows.map(\.people).reduce(0, +) == 2)
+        }
+    }
+}
+
+/// Issue 13: the victims behind every figure are exactly the ones it counts.
+@Suite struct DrillDownExactTests {
+    @Test func everyDrillDownHoldsExactlyTheRowsItsFigureCounts() async throws {
+        try await withTestApp { app in
+            // setup: a demo force of 400 crimes, with its obligations worked out
+            let seed: UInt64 = 13
+            var random = DemoRandom(seed: seed)
+            var ids = SequentialIDs(seed: seed)
+            let force = try await DemoForce.create(passwordHash: "x", random: &random, ids: &ids, on: app.db)
+            let asOf = Date()
+            var generator = DemoCrimes(
+                force: force, profiles: DemoCrimes.profiles(from: try await Offence.query(on: app.db).all()),
+                asOf: asOf, random: random, ids: ids)
+            var tables = DemoCrimes.Tables()
+            generator.generate(400, into: &tables)
+            try await tables.flush(on: app.db)
+            try await DemoDataCommand.computeObligations(on: app.db, lanes: [])
+            let world = try await World(app)
+            let analyst = try await world.user("analyst.exact", .forceAnalyst)
+            let window = DashboardService.Window.current(asOf: asOf)
+            let counts = try await ComplianceQuery.load(months: window.months, asOf: asOf, on: app.db)
+            // act, check: every drillable metric, every unit, the latest 12 months and each month of them
+            var compared = 0
+            for metric in MetricCatalogue.all where metric.drillable {
+                // Three units and the latest three months on their own keep the test quick on PostgreSQL too.
+                for unit in try await CommandUnit.query(on: app.db).sort(\.$code).range(0..<3).all() {
+                    for months in [window.latest] + window.latest.suffix(3).map({ [$0] }) {
+                        let tally = counts.tally(metric, units: [unit.id!], months: months)
+                        let page = try await DrillDown.victims(
+                            metric: metric, unit: unit.id!, months: months, part: .counted, asOf: asOf, page: nil,
+                            context: world.context(analyst), on: app.db)
+                        let missed = try await DrillDown.victims(
+                            metric: metric, unit: unit.id!, months: months, part: .missed, asOf: asOf, page: nil,
+                            context: world.context(analyst), on: app.db)
+                        #expect(
+                            page.lines.count == tally.numerator
+                                && missed.lines.count == tally.denominator - tally.numerator,
+                            "\(metric.id) \(unit.code) \(months.first!)-\(months.last!): \(tally) vs \(page.lines.count)+\(missed.lines.count)"
+                        )
+                        #expect(page.counted == tally.numerator && page.missed == tally.denominator - tally.numerator)
+                        #expect(!missed.lines.contains { $0.state == "met" || $0.state.isEmpty })
+                        compared += tally.denominator
+                    }
+                }
+            }
+            #expect(compared > 300, "the comparison covered real figures")
         }
     }
 }

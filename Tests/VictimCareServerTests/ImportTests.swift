@@ -272,7 +272,7 @@ import VictimCareDomain
                 json?["created"] as? Int == 7 && json?["rejected"] as? Int == 1 && json?["running"] as? Bool == false)
             let csv = try await admin.get(location + "/problems.csv")
             #expect(csv.headers.contentType?.subType == "csv")
-            #expect(csv.body.string == "line,reason\r\n9,command_unit: Command unit ZZ does not exist\r\n")
+            #expect(csv.body.string == "\u{FEFF}line,reason\r\n9,command_unit: Command unit ZZ does not exist\r\n")
             // The uploaded file is removed once read, and the upload is in the audit trail.
             let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: app.config.importDirectory)) ?? []
             #expect(leftovers.isEmpty)

@@ -129,12 +129,13 @@ final class CapturingProvider: MessageProvider, @unchecked Sendable {
             person.language = "cy"
             try await person.save(on: app.db)
             let context = world.context(officer)
+            let phone = try await world.phone(ofVictim: victimID)
             func contact(_ outcome: ContactOutcome) async throws {
                 _ = try await ContactService.record(
                     victimID: victimID,
                     .init(
                         at: Instant.format(Date().addingTimeInterval(-60)), method: "phone", outcome: outcome.rawValue,
-                        identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes"),
+                        identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes", contactPointID: phone),
                     requireConfirmation: false, confirmed: true, context: context, on: app.db)
             }
             try await contact(.voicemailLeft)
@@ -257,7 +258,7 @@ final class CapturingProvider: MessageProvider, @unchecked Sendable {
             let page = try await victim.get(track)
             let html = page.body.string
             #expect(html.contains("Your case SN/0000005/26") && html.contains("PC Pc.Hart"))
-            #expect(html.contains("Next update due"))
+            #expect(html.contains("When you will next hear from us"))
             #expect(try await world.auditCount("view", "victim", victimID) >= 1)
             let csrf = try #require(
                 html.range(of: #"name="_csrf" value="[0-9a-f]{32}""#, options: .regularExpression).map {
@@ -355,7 +356,8 @@ final class CapturingProvider: MessageProvider, @unchecked Sendable {
                     .init(
                         at: Instant.format(Date().addingTimeInterval(-60)), method: "phone",
                         outcome: ContactOutcome.spokeToVictim.rawValue, identityVerified: "yes", welfareChecked: "yes",
-                        safeToSpeak: "yes"),
+                        safeToSpeak: "yes",
+                        contactPointID: try await world.phone(ofVictim: created.victims[0].victimID)),
                     requireConfirmation: false, confirmed: true, context: world.context(officer), on: app.db)
             }
             let provider = CapturingProvider()

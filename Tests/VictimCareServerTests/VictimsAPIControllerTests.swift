@@ -80,9 +80,9 @@ import VictimCareDomain
             let owedVulnerable = try await obligations(app, headers, vulnerable.victims[0].id)
             #expect(owedVulnerable["R7:crime_recorded"]?.status == "not_applicable")
             #expect(owedVulnerable["R19:enhanced_identified"] != nil)
-            #expect(
-                owedVulnerable["R6:crime_recorded"]?.status == "met",
-                "needs sent by the records system are an assessment")
+            // Needs sent by the records system are an assessment, but a partial one is a draft: R6 stays owed
+            // until its required questions are answered (2026-11-30, issue 13).
+            #expect(owedVulnerable["R6:crime_recorded"]?.status != "met", "a partial assessment does not meet R6")
             let abuse = try await createCrime(app, headers, flags: #"["domestic_abuse"]"#)
             #expect(abuse.victims[0].enhanced, "domestic abuse is a most serious crime")
         }
@@ -107,8 +107,9 @@ import VictimCareDomain
             #expect(r9.due_date == WorkingDayCalendar().adding(workingDays: 5, to: arrestDay).description)
 
             struct Result: Decodable { var successful: Bool; var reasons: [String] }
+            let phone = try await World(app).phone(ofVictim: victim)
             let voicemail =
-                #"{"at": "\#(Self.recent(0))", "method": "phone", "outcome": "voicemail_left", "identity_verified": false, "welfare_checked": false, "safe_to_speak": false}"#
+                #"{"at": "\#(Self.recent(0))", "method": "phone", "contact_point_id": "\#(phone)", "outcome": "voicemail_left", "identity_verified": false, "welfare_checked": false, "safe_to_speak": false}"#
             try await app.testing().test(
                 .POST, "/api/v1/victims/\(victim)/contacts", headers: headers, body: Self.json(voicemail)
             ) { res in
@@ -120,7 +121,7 @@ import VictimCareDomain
             owed = try await obligations(app, headers, victim)
             #expect(owed["R9:suspect_arrested"]?.status == "due")
             let spoke =
-                #"{"at": "\#(Self.recent(0))", "method": "phone", "outcome": "spoke_to_victim", "identity_verified": true, "welfare_checked": true, "safe_to_speak": true}"#
+                #"{"at": "\#(Self.recent(0))", "method": "phone", "contact_point_id": "\#(phone)", "outcome": "spoke_to_victim", "identity_verified": true, "welfare_checked": true, "safe_to_speak": true}"#
             try await app.testing().test(
                 .POST, "/api/v1/victims/\(victim)/contacts", headers: headers, body: Self.json(spoke)
             ) { res in

@@ -126,8 +126,8 @@ import VictimCareDomain
                     victimID: victim,
                     .init(
                         at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
-                        identityVerified: "yes",
-                        welfareChecked: "yes", safeToSpeak: "yes"),
+                        identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
+                        contactPointID: try await world.phone(ofVictim: victim)),
                     requireConfirmation: false, confirmed: true, context: .system, on: app.db)
             }
             #expect(try await job?.state == "done")

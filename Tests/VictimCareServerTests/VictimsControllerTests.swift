@@ -28,6 +28,7 @@ import VictimCareDomain
                 "/victims/\(victim)/contacts",
                 [
                     ("at", Self.nowLocal(minusHours: 1)), ("method", "phone"), ("outcome", "voicemail_left"),
+                    ("contactPointID", try await world.phone(ofVictim: victim)),
                 ])
             #expect(voicemail.status == .seeOther)
             var page = try await browser.get("/victims/\(victim)").body.string
@@ -42,6 +43,7 @@ import VictimCareDomain
                 [
                     ("at", Self.nowLocal()), ("method", "phone"), ("outcome", "spoke_to_victim"),
                     ("identityVerified", "yes"), ("welfareChecked", "yes"), ("safeToSpeak", "yes"),
+                    ("contactPointID", try await world.phone(ofVictim: victim)),
                 ])
             page = try await browser.get("/victims/\(victim)").body.string
             #expect(page.contains("Successful contact recorded."))

@@ -54,7 +54,7 @@ import VictimCareDomain
                 ("pc.hart", "/crimes?name=Qureshi", [victim.personID]),
                 ("pc.hart", "/crimes/\(crimeID)/people/new?name=Vowles&role=witness", [suspect]),
                 ("pc.hart", "/worklist", [victim.personID]),
-                ("pc.hart", "/", [victim.personID]),
+                ("pc.hart", "/cases", [victim.personID]),
                 ("lead.ray", "/worklist/unit", [victim.personID]),
                 ("lead.ray", "/worklist/team", [victim.personID]),
                 ("lead.ray", "/dashboard/metrics/needs-assessment/victims?unit=SN&part=missed", [victim.personID]),

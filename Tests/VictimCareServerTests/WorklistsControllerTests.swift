@@ -12,7 +12,9 @@ import VictimCareDomain
         let line = WorklistsController.Line(
             victimID: UUID(), crimeID: UUID(), reference: "SN/1/26\"><x>", name: "<script>alert('x')</script> & Co",
             enhanced: true, officer: "PC <O'Neil>", preferred: "Phone", preferredCode: "phone\"",
-            duties: [.init(code: "R<7>", due: "Mon 1 Dec")], firstDue: "Mon 1 Dec")
+            duties: [.init(code: "R<7>", due: "Mon 1 Dec")], firstDue: "Mon 1 Dec",
+            points: [.init(value: "id\"", label: "07700 <900123>", selected: false)], needsPointButHasNone: false,
+            lastNote: "Wants a call <back> from \"the officer\"")
         let html = WorklistHTML.items(
             [line],
             .init(
@@ -23,6 +25,8 @@ import VictimCareDomain
         #expect(html.contains("Officer: PC &lt;O&#39;Neil&gt;."))
         #expect(html.contains("value=\"tok&quot;en\"") && html.contains("value=\"phone&quot;\""))
         #expect(html.contains("Enhanced rights"))
+        #expect(html.contains("Last note:</span> Wants a call &lt;back&gt; from &quot;the officer&quot;"))
+        #expect(html.contains("07700 &lt;900123&gt;") && html.contains("value=\"id&quot;\""))
         let plain = WorklistHTML.items(
             [line], .init(showOfficer: false, quickContact: false, csrf: "", returnTo: "", outcomes: []))
         #expect(!plain.contains("<form") && !plain.contains("Officer:"))
@@ -55,8 +59,8 @@ import VictimCareDomain
                 "/victims/\(old.victims[0].victimID)/contacts",
                 [
                     ("method", "phone"), ("outcome", "spoke_to_victim"), ("identityVerified", "yes"),
-                    ("welfareChecked", "yes"),
-                    ("safeToSpeak", "yes"), ("returnTo", "/worklist"),
+                    ("welfareChecked", "yes"), ("safeToSpeak", "yes"), ("returnTo", "/worklist"),
+                    ("contactPointID", try await world.phone(ofVictim: old.victims[0].victimID)),
                 ])
             #expect(response.location == "/worklist")
             #expect(

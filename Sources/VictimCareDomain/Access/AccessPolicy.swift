@@ -84,7 +84,7 @@ public enum AccessPolicy {
         }
     }
 
-    static func roles(for permission: Permission) -> Set<Role> {
+    public static func roles(for permission: Permission) -> Set<Role> {
         let frontLine: Set<Role> = [.officer, .supervisor, .commandUnitLead]
         switch permission {
         case .viewCrime:

@@ -33,6 +33,21 @@ public enum Role: String, Labelled {
         }
     }
 
+    /// Where the role's day starts: its own work, not somebody else's (2026-11-30, issue 13).
+    public var home: String {
+        switch self {
+        case .officer: "/worklist"
+        case .supervisor: "/worklist/team"
+        case .commandUnitLead: "/worklist/unit"
+        case .victimCareDesk: "/desk"
+        case .forceAnalyst: "/dashboard"
+        case .witnessCareUnit: "/witness-care"
+        case .supportPartner: "/referrals"
+        case .prosecutor: "/shared"
+        case .administrator: "/admin"
+        }
+    }
+
     /// Roles whose members belong to a command unit.
     public var needsCommandUnit: Bool { reach == .commandUnit }
 

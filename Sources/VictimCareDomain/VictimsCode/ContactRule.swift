@@ -34,11 +34,18 @@ public struct ContactAttempt: Sendable, Equatable {
     public var contactPointSafe: Bool?
     /// Whether the victim has a previously agreed representative (a parent, guardian or spokesperson).
     public var hasAgreedRepresentative: Bool
+    /// The kind of contact point used (`nil`: none), which must suit the method: a call needs a number.
+    public var contactPointKind: ContactPointKind?
+    /// The victim contacted us (an inbound call may come from a number we do not know).
+    public var inbound: Bool
 
     public init(
         method: ContactMethod, outcome: ContactOutcome, identityVerified: Bool, welfareChecked: Bool, safeToSpeak: Bool,
-        preferredMethod: ContactMethod?, contactPointSafe: Bool?, hasAgreedRepresentative: Bool
+        preferredMethod: ContactMethod?, contactPointSafe: Bool?, hasAgreedRepresentative: Bool,
+        contactPointKind: ContactPointKind?, inbound: Bool = false
     ) {
+        self.contactPointKind = contactPointKind
+        self.inbound = inbound
         self.method = method
         self.outcome = outcome
         self.identityVerified = identityVerified
@@ -79,6 +86,12 @@ public enum ContactRule {
         }
         if a.contactPointSafe == false {
             warnings.append("The contact point used is not marked safe: a suspect may see or hear it.")
+        }
+        // A phone call with no number, an email to a phone number: what was recorded cannot have happened, so it
+        // meets nothing (2026-11-30, issue 13). The services refuse such a record; this is the rule's own backstop.
+        if let mismatch = a.method.mismatch(with: a.contactPointKind, inbound: a.inbound) {
+            reasons.append("The method and the contact point do not agree: \(mismatch.lowercased()).")
+            return Decision(successful: false, countsAsWrittenUpdate: false, reasons: reasons, warnings: warnings)
         }
         switch a.outcome {
         case .voicemailLeft:

@@ -30,6 +30,47 @@ public enum VulnerabilityFactor: String, Labelled {
     }
 }
 
+/// A question the needs assessment must have an answer to before it is complete (and meets R6). A question left
+/// unanswered is not an answer of "no" (2026-11-30, issue 13).
+public enum NeedsQuestion: String, Codable, Sendable, CaseIterable {
+    case interpreter
+    case feelsSafe = "feels_safe"
+    case suspectAccess = "suspect_access"
+    case supportWanted = "support_wanted"
+    case referralConsent = "referral_consent"
+    case bereaved
+    case persistentlyTargeted = "persistently_targeted"
+    case intimidated
+
+    /// The question as a list of what is missing reads it.
+    public var label: String {
+        switch self {
+        case .interpreter: "whether they need an interpreter"
+        case .feelsSafe: "whether they feel safe"
+        case .suspectAccess: "whether a suspect may see their messages"
+        case .supportWanted: "whether they want support"
+        case .referralConsent: "their answer about a referral to support"
+        case .bereaved: "whether they are a bereaved relative"
+        case .persistentlyTargeted: "whether they are persistently targeted"
+        case .intimidated: "whether they are intimidated"
+        }
+    }
+
+    /// The form field that asks it.
+    public var field: String {
+        switch self {
+        case .interpreter: "interpreterNeeded"
+        case .feelsSafe: "feelsSafe"
+        case .suspectAccess: "suspectHasAccess"
+        case .supportWanted: "supportWanted"
+        case .referralConsent: "referralConsent"
+        case .bereaved: "bereaved"
+        case .persistentlyTargeted: "persistentlyTargeted"
+        case .intimidated: "intimidated"
+        }
+    }
+}
+
 /// The Victim Needs Assessment: the standard question set asked at reporting and whenever needs change.
 /// Each completed assessment is kept; the newest decides what is owed.
 public struct NeedsAssessment: Codable, Sendable, Equatable {
@@ -55,6 +96,12 @@ public struct NeedsAssessment: Codable, Sendable, Equatable {
     public var vulnerability: Set<VulnerabilityFactor>
     /// Fear or distress about testifying is likely to reduce the quality of their evidence (s.17).
     public var intimidated: Bool
+    /// The required questions left unanswered: a draft, kept and acted on, that does not complete the
+    /// assessment. `nil` for assessments recorded before drafts existed, which were complete.
+    public var unanswered: [NeedsQuestion]?
+
+    /// Every required question has an answer.
+    public var isComplete: Bool { (unanswered ?? []).isEmpty }
 
     public init(
         questionSetVersion: String = NeedsAssessment.currentVersion, language: String = "en",

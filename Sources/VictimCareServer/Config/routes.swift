@@ -14,8 +14,8 @@ func routes(_ app: Application) throws {
     let auth = AuthController()
     try web.register(collection: auth)
     let signedIn = web.grouped(RequireSignedIn())
-    auth.bootSignedIn(routes: signedIn)
-    signedIn.get(use: HomeController().index).access(.signedIn)
+    try signedIn.register(collection: HomeController())
+    try signedIn.register(collection: AccountController())
     try signedIn.register(collection: CrimesController())
     try signedIn.register(collection: CrimeLinksController())
     try signedIn.register(collection: PeopleController())
@@ -34,6 +34,8 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: CaseEventsController())
     try signedIn.register(collection: WorklistsController())
     try signedIn.register(collection: VictimsCodeSettingsController())
+    try signedIn.register(collection: AdminController())
+    try signedIn.register(collection: WitnessCareController())
 
     // The JSON API for integrations: bearer tokens only, no cookies.
     let api = app.grouped("api", "v1").grouped(BearerTokenAuthenticator())

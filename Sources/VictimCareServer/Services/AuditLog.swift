@@ -1,11 +1,12 @@
 import Fluent
+import FluentSQL
 import Foundation
 import SQLKit
 import VictimCareDomain
 
 /// Writes and reads the append-only audit trail. Nothing here (or anywhere) updates or deletes an entry.
 enum AuditLog {
-    enum Action: String, CaseIterable, Sendable {
+    enum Action: String, CaseIterable, Sendable, Labelled {
         case create, update, delete, view
         case viewWithReason = "view_with_reason"
         case changeWithReason = "change_with_reason"
@@ -15,6 +16,44 @@ enum AuditLog {
         case signOut = "sign_out"
         case export
         case search
+
+        var label: String {
+            switch self {
+            case .create: "Created"
+            case .update: "Changed"
+            case .delete: "Removed"
+            case .view: "Viewed"
+            case .viewWithReason: "Opened outside own unit, with a reason"
+            case .changeWithReason: "Changed outside own unit, with a reason"
+            case .refused: "Refused"
+            case .signIn: "Signed in"
+            case .signInFailed: "Sign-in failed"
+            case .signOut: "Signed out"
+            case .export: "Exported"
+            case .search: "Searched"
+            }
+        }
+    }
+
+    /// Words for a record type, and the page a record of it opens (none for most).
+    static func describe(recordType: String, id: UUID?) -> (label: String, href: String?) {
+        let label =
+            [
+                "person": "Person", "crime": "Crime", "victim": "Victim", "contact": "Contact", "user": "User",
+                "api_token": "API token", "crime_person": "Person's link to a crime", "self_referral": "Self-referral",
+                "referral": "Referral", "needs_assessment": "Needs assessment", "message": "Message",
+                "contact_point": "Contact point", "desk_call": "Desk call", "victim_request": "Victim's request",
+            ][recordType] ?? recordType.replacingOccurrences(of: "_", with: " ").capitalized
+        guard let id else { return (label, nil) }
+        let path: String? =
+            switch recordType {
+            case "person": "/people/\(id)"
+            case "crime": "/crimes/\(id)"
+            case "victim", "needs_assessment": "/victims/\(id)"
+            case "user": "/admin/users/\(id)"
+            default: nil
+            }
+        return (label, path)
     }
 
     /// Records one event. `summary` names fields and ids, never personal values.
@@ -101,7 +140,12 @@ enum AuditLog {
 
     static func query(_ filter: Filter, on db: any Database) -> QueryBuilder<AuditEntry> {
         let query = AuditEntry.query(on: db).sort(\.$at, .descending)
-        if let name = filter.actorName, !name.isEmpty { query.filter(\.$actorName == name) }
+        // Part of a name, in any case: administrators do not know the exact display name.
+        if let name = filter.actorName?.trimmingCharacters(in: .whitespaces).lowercased(), !name.isEmpty {
+            let pattern =
+                "%" + name.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            query.filter(.sql(unsafeRaw: "LOWER(actor_name)"), .custom("LIKE"), .bind(pattern))
+        }
         if let action = filter.action, !action.isEmpty { query.filter(\.$action == action) }
         if let type = filter.recordType, !type.isEmpty { query.filter(\.$recordType == type) }
         if let id = filter.recordID { query.filter(\.$recordID == id) }

@@ -71,9 +71,15 @@ enum CrimeService {
         if let from = occurredFrom, let to = occurredTo, to < from {
             v.fail(f.occurredTo, "When it ended must be after when it started")
         }
-        if let from = occurredFrom, let reported = reportedAt, reported < from {
+        // Each impossibility on the field that holds it: a future "when it happened" is that field's error,
+        // not the report time's (2026-11-30, issue 13).
+        let soon = Date().addingTimeInterval(300)
+        if let from = occurredFrom, from > soon {
+            v.fail(f.occurredFrom, "When it happened cannot be in the future")
+        } else if let from = occurredFrom, let reported = reportedAt, reported < from {
             v.fail(f.reportedAt, "When it was reported must be after when it happened")
         }
+        if let to = occurredTo, to > soon { v.fail(f.occurredTo, "When it ended cannot be in the future") }
         if let reported = reportedAt, reported > Date().addingTimeInterval(300) {
             v.fail(f.reportedAt, "When it was reported cannot be in the future")
         }

@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQL
 import Foundation
 import VictimCareDomain
 
@@ -22,9 +23,37 @@ enum UserService {
         var oneTimePassword: String?
     }
 
-    static func list(context: AccessContext, on db: any Database) async throws -> [User] {
+    struct Filter: Sendable {
+        /// Part of a username or a name, any case.
+        var text: String?
+        var role: Role?
+        var unitID: UUID?
+        var lockedOnly = false
+        var page = 1
+    }
+
+    static let pageSize = 50
+
+    /// A page of accounts matching the filter, and whether there are more (a force has hundreds).
+    static func list(_ filter: Filter = Filter(), context: AccessContext, on db: any Database) async throws
+        -> (users: [User], hasMore: Bool)
+    {
         try AccessGuard.require(.manageUsers, context)
-        return try await User.query(on: db).with(\.$commandUnit).sort(\.$username).all()
+        let query = User.query(on: db).with(\.$commandUnit).sort(\.$username)
+        if let text = filter.text?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty {
+            let pattern =
+                "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            query.group(.or) { group in
+                group.filter(\.$username, .custom("LIKE"), pattern)
+                group.filter(.sql(unsafeRaw: "LOWER(display_name)"), .custom("LIKE"), .bind(pattern))
+            }
+        }
+        if let role = filter.role { query.filter(\.$roleCode == role.rawValue) }
+        if let unit = filter.unitID { query.filter(\.$commandUnit.$id == unit) }
+        if filter.lockedOnly { query.filter(\.$lockedUntil > Date()) }
+        let page = max(1, filter.page)
+        let users = try await query.range(((page - 1) * pageSize)..<(page * pageSize + 1)).all()
+        return (Array(users.prefix(pageSize)), users.count > pageSize)
     }
 
     /// Creates an account. With no password given, a one-time password is generated and must be changed.

@@ -1,4 +1,5 @@
 import Foundation
+import Vapor
 
 /// RFC 4180 fields for every CSV VictimCare writes (audit, referral batches, import reports), with a guard
 /// against spreadsheet formula injection: a leading =, +, -, @, tab or carriage return gets an apostrophe.
@@ -14,4 +15,10 @@ enum CSV {
     }
 
     static func line(_ values: [String]) -> String { values.map(field).joined(separator: ",") }
+
+    /// A UTF-8 byte-order mark, written first so Excel (what commanders open CSVs in) reads names in other
+    /// scripts and accents as written rather than as garbage (2026-11-30, issue 13).
+    static let byteOrderMark = "\u{FEFF}"
+
+    static let mediaType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
 }

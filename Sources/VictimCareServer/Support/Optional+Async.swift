@@ -11,3 +11,8 @@ extension Optional {
         return try await fallback()
     }
 }
+
+extension String {
+    /// `nil` for an empty string (a blank optional field).
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

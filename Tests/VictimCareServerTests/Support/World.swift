@@ -67,6 +67,21 @@ struct World {
             draft, victims: [VictimDraft(person: person)], context: .system, on: app.db)
     }
 
+    /// The id of a person's phone number, for a contact that used it.
+    func phone(of personID: UUID) async throws -> String {
+        guard
+            let point = try await ContactPoint.query(on: app.db).filter(\.$person.$id == personID)
+                .filter(\.$kindCode == "phone").first()
+        else { throw Abort(.notFound) }
+        return point.id!.uuidString
+    }
+
+    /// The phone number of a victim's person.
+    func phone(ofVictim victimID: UUID) async throws -> String {
+        guard let victim = try await Victim.find(victimID, on: app.db) else { throw Abort(.notFound) }
+        return try await phone(of: victim.$person.id)
+    }
+
     func auditCount(_ action: String, _ type: String, _ id: UUID?) async throws -> Int {
         var query = AuditEntry.query(on: app.db).filter(\.$action == action).filter(\.$recordType == type)
         if let id { query = query.filter(\.$recordID == id) }

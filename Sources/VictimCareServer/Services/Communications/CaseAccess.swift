@@ -36,20 +36,20 @@ enum CaseAccess {
         case .dateOfBirth(let raw):
             field = "dobDay"
             guard let raw, let given = LocalDate(raw) else {
-                throw DomainError.invalid(field, "Enter your date of birth, for example 27 3 1985")
+                throw DomainError.invalid(field, "case.error.dob_format")
             }
             guard let recorded = person.dateOfBirth.flatMap(LocalDate.init) else {
-                throw DomainError.invalid(field, "We do not have your date of birth; ask for a code instead")
+                throw DomainError.invalid(field, "case.error.no_dob")
             }
             check = { given == recorded }
-            message = "That date of birth does not match our records"
+            message = "case.error.dob_wrong"
         case .code(let raw):
             field = "code"
             let code = (raw ?? "").filter(\.isNumber)
-            guard code.count == 6 else { throw DomainError.invalid(field, "Enter the 6-digit code we sent you") }
+            guard code.count == 6 else { throw DomainError.invalid(field, "case.error.code_format") }
             let (hash, expires) = (link.codeHash, link.codeExpiresAt)
             check = { hash == codeHash(code, linkID: linkID) && (expires.map { $0 > now } ?? false) }
-            message = "That code is wrong or has expired; ask for a new one"
+            message = "case.error.code_wrong"
         }
         let window = RateLimiter.Window.minutes(settings.lockMinutes)
         let addressKey = "case-page:\(ip ?? "unknown")"
@@ -167,9 +167,7 @@ enum CaseAccess {
                 on: db)
             return channel
         }
-        throw DomainError.conflict(
-            field: "code",
-            message: "We cannot send you a code safely. Use your date of birth, or call 101 and ask for your officer")
+        throw DomainError.conflict(field: "code", message: "case.error.no_safe_way")
     }
 
     /// The session a case page cookie holds, if it is still good.
@@ -190,19 +188,20 @@ enum CaseAccess {
     // MARK: what the victim asks for
 
     static func requestCallBack(victimID: UUID, when raw: String?, ip: String?, on db: any Database) async throws {
-        var v = Validator()
-        let when = v.optional(raw, "callBackTimes", "when to call", max: 200)
-        try v.check()
+        let when = raw?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        if (when?.count ?? 0) > 200 { throw DomainError.invalid("callBackTimes", "case.error.times") }
         try await record(.callBack, victimID: victimID, detail: when ?? "Any time", ip: ip, on: db)
     }
 
     static func changeContact(
         victimID: UUID, method raw: String?, times rawTimes: String?, ip: String?, on db: any Database
     ) async throws {
+        // The victim's page shows these messages in the victim's language: they are catalogue keys.
         var v = Validator()
-        let method = v.requiredCode(raw, "preferredContact", "how you want us to contact you", as: ContactMethod.self)
-        let times = v.optional(rawTimes, "preferredTimes", "the best times", max: 200)
-        if method == .video { v.fail("preferredContact", "Choose phone, email, text message, letter or in person") }
+        let method = ContactMethod.code(raw)
+        if method == nil || method == .video { v.fail("preferredContact", "case.error.method") }
+        let times = rawTimes?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        if (times?.count ?? 0) > 200 { v.fail("preferredTimes", "case.error.times") }
         try v.check()
         let victim = try await VictimService.find(victimID, on: db)
         let person = try await PersonService.find(victim.$person.id, on: db)
@@ -255,6 +254,30 @@ enum CaseAccess {
         try await request.save(on: db)
         try await AuditLog.record(
             .update, "victim_request", requestID, summary: "acknowledged", context: context, on: db)
+    }
+
+    /// What the victim's case page shows: loaded by this service, which the page audits as the victim's own view.
+    struct Page: Sendable {
+        var victim: Victim
+        var person: Person
+        /// Only once signed in: nothing of the case shows on the link alone.
+        var crime: Crime?
+        var officer: User?
+        var unit: CommandUnit?
+        var obligations: [ObligationRecord]
+    }
+
+    static func page(_ link: VictimLink, signedIn: Bool, on db: any Database) async throws -> Page {
+        let victim = try await VictimService.find(link.$victim.id, on: db)
+        let person = try await PersonService.find(victim.$person.id, on: db)
+        guard signedIn else { return Page(victim: victim, person: person, obligations: []) }
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        return Page(
+            victim: victim, person: person, crime: crime,
+            officer: try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) },
+            unit: try await CommandUnit.find(crime.$commandUnit.id, on: db),
+            obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == victim.id!).sort(\.$dueAt)
+                .all())
     }
 
     static func requests(victimID: UUID, on db: any Database) async throws -> [CaseRequest] {

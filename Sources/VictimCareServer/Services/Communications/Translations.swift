@@ -40,6 +40,13 @@ struct Translations: Sendable {
     }
 }
 
+/// The "Exit this page" control's words.
+struct ExitWords: Encodable, Sendable {
+    var label: String
+    var hint: String
+    var hidden: String
+}
+
 /// The leaflet's and the written confirmation's words in one language.
 struct LeafletText: Sendable {
     struct Right: Encodable, Sendable {
@@ -61,6 +68,21 @@ struct LeafletText: Sendable {
     }
 
     var version: String { translations.version(language.code) }
+
+    /// The words of the "Exit this page" control, in this language.
+    var exit: ExitWords {
+        ExitWords(label: t("common.exit"), hint: t("common.exit_hint"), hidden: t("common.exit_hidden"))
+    }
+
+    /// Every key under `prefix` (e.g. `case.`), for a page's template: the prefix dropped, dots as underscores
+    /// (`case.dob.heading` is `t.dob_heading` in Leaf).
+    func words(_ prefix: String) -> [String: String] {
+        var words: [String: String] = [:]
+        for key in (translations.catalogues[Translations.fallback] ?? [:]).keys where key.hasPrefix(prefix) {
+            words[String(key.dropFirst(prefix.count)).replacingOccurrences(of: ".", with: "_")] = t(key)
+        }
+        return words
+    }
     var rights: [Right] {
         (1...12).map { Right(number: $0, title: t("right.\($0).title"), text: t("right.\($0).text")) }
     }

@@ -76,9 +76,8 @@ enum ComplianceQuery {
         for row in try await sql.raw(
             """
             SELECT c.command_unit_id AS unit, SUBSTR(o.due_date, 1, 7) AS month, o.code, o.trigger,
-                   SUM(CASE WHEN o.state = 'met' AND o.met_at <= o.due_at THEN 1 ELSE 0 END) AS on_time,
-                   SUM(CASE WHEN o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)) THEN 1 ELSE 0 END)
-                     AS decided
+                   SUM(\(ComplianceQuery.onTime(asOf: asOf))) AS on_time,
+                   SUM(CASE WHEN \(ComplianceQuery.decided(asOf: asOf)) THEN 1 ELSE 0 END) AS decided
             FROM obligations o JOIN crimes c ON c.id = o.crime_id
             WHERE o.due_date >= \(bind: first.firstDay.description) AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
             GROUP BY 1, 2, 3, 4
@@ -193,7 +192,7 @@ enum ComplianceQuery {
             SELECT c.command_unit_id AS unit, COUNT(*) AS open,
                    SUM(CASE WHEN o.due_at < \(bind: asOf) THEN 1 ELSE 0 END) AS overdue
             FROM obligations o JOIN crimes c ON c.id = o.crime_id
-            WHERE o.state = 'open'
+            WHERE \(ComplianceQuery.openAt(asOf: asOf))
             GROUP BY 1
             """
         ).all() {
@@ -214,6 +213,23 @@ enum ComplianceQuery {
     }
 
     /// ` AND o.trigger IN (…)` when a metric counts only some triggers of its rules.
+    /// An obligation met on time, as at `asOf`: `1` or `0`. The figures and the victims behind them use these
+    /// same three rules, so a list holds exactly the rows a figure counts.
+    static func onTime(asOf: Date) -> SQLQueryString {
+        "(CASE WHEN o.state = 'met' AND o.met_at <= o.due_at AND o.met_at <= \(bind: asOf) THEN 1 ELSE 0 END)"
+    }
+
+    /// An obligation decided as at `asOf`: met by then, or past its deadline (open then, met or not since).
+    static func decided(asOf: Date) -> SQLQueryString {
+        "((o.state = 'met' AND o.met_at <= \(bind: asOf)) OR (o.due_at < \(bind: asOf) AND "
+            + "(o.state = 'open' OR (o.state = 'met' AND o.met_at > \(bind: asOf)))))"
+    }
+
+    /// An obligation still open at `asOf`.
+    static func openAt(asOf: Date) -> SQLQueryString {
+        "(o.state = 'open' OR (o.state = 'met' AND o.met_at > \(bind: asOf)))"
+    }
+
     static func triggerFilter(_ triggers: Set<String>?) -> SQLQueryString {
         guard let triggers else { return "" }
         return " AND o.trigger IN (\(binds(triggers)))"

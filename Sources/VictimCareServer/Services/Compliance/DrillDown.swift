@@ -4,8 +4,9 @@ import SQLKit
 import VictimCareDomain
 
 /// The victims behind a figure: those counted in its numerator, or those in its denominator but not its numerator
-/// (the misses a commander wants to see), for one unit and one month or the latest 12. Only within the viewer's
-/// scope: a unit's own staff see their unit, force-wide roles any unit. Each listing is audited.
+/// (the misses a commander wants to see), for one unit and one month or the latest 12. Exactly the rows the figure
+/// counts, as at the same moment: an obligation met after that moment was still open then (2026-11-30, issue 13).
+/// Only within the viewer's reach; each person listed is audited.
 enum DrillDown {
     enum Part: String, Sendable, CaseIterable {
         case missed, counted
@@ -20,110 +21,162 @@ enum DrillDown {
         var victimName: String
         var what: String
         var due: String
+        /// In words: "Met on time", "Met late, on 3 March 2026", "Not met (overdue)".
         var state: String
+    }
+
+    struct Page: Sendable {
+        var lines: [Line]
+        /// How many rows each part holds in all: the figure's numerator, and denominator less numerator.
+        var counted: Int
+        var missed: Int
+        var page: Int
+        var hasMore: Bool
     }
 
     static let pageSize = 200
 
+    /// One page of the part asked for (`page` nil: every row, for the CSV), with both parts' totals.
     static func victims(
-        metric: Metric, unit: UUID, months: [YearMonth], part: Part, asOf: Date, context: AccessContext,
-        on db: any Database
-    ) async throws -> [Line] {
+        metric: Metric, unit: UUID, months: [YearMonth], part: Part, asOf: Date, page: Int?,
+        context: AccessContext, on db: any Database
+    ) async throws -> Page {
         try AccessGuard.requireListing(.viewComplianceDashboard, unit: unit, context)
         guard metric.drillable else {
             throw DomainError.forbidden("Answers to feedback and the survey are not traced back to victims.")
         }
-        guard let sql = db as? any SQLDatabase, let first = months.first, let last = months.last else {
-            return []
+        guard let sql = db as? any SQLDatabase,
+            let query = Query(metric: metric, unit: unit, months: months, asOf: asOf)
+        else { return Page(lines: [], counted: 0, missed: 0, page: 1, hasMore: false) }
+        struct Totals: Decodable {
+            var counted: Int?
+            var missed: Int?
         }
-        let from = first.start
-        let to = last.adding(months: 1).start
+        let totals = try await sql.raw(
+            "SELECT SUM(\(query.countedCase)) AS counted, SUM(1 - \(query.countedCase)) AS missed FROM \(query.from) WHERE \(query.inDenominator)"
+        ).first(decoding: Totals.self)
         let want = part == .counted ? 1 : 0
-        let select: SQLQueryString = """
-            SELECT v.id AS victim_id, p.id AS person_id, c.reference, p.given_name, p.family_name,
+        var select: SQLQueryString = """
+            SELECT v.id AS victim_id, p.id AS person_id, c.reference, p.given_name, p.family_name, \(query.columns),
+                   \(query.countedCase) AS counted
+            FROM \(query.from) WHERE \(query.inDenominator) AND \(query.countedCase) = \(bind: want)
+            ORDER BY \(query.order), v.id
             """
-        var queries: [SQLQueryString] = []
-        switch metric.source {
-        case .obligations(let codes, let triggers):
-            // One rule at a time, so each is an ordered walk of the (code, due date) index that stops at a page;
-            // the pages are merged by deadline below.
-            for code in codes.sorted() {
-                queries.append(
-                    select
-                        + """
-                         o.code AS what, o.due_date AS due, o.state AS state
-                        FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
-                          JOIN crimes c ON c.id = o.crime_id
-                        WHERE o.code = \(bind: code)\(ComplianceQuery.triggerFilter(triggers))
-                          AND o.due_date >= \(bind: first.firstDay.description)
-                          AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
-                          AND c.command_unit_id = \(bind: unit)
-                          AND (o.state = 'met' OR (o.state = 'open' AND o.due_at < \(bind: asOf)))
-                          AND (CASE WHEN o.state = 'met' AND o.met_at <= o.due_at THEN 1 ELSE 0 END) = \(bind: want)
-                        ORDER BY o.due_date
-                        """)
-            }
-        case .overdueNow:
-            let due: SQLQueryString =
-                part == .counted ? "o.due_at < \(bind: asOf)" : "o.due_at >= \(bind: asOf)"
-            queries.append(
+        let number = max(1, page ?? 1)
+        if page != nil {
+            select =
                 select
-                    + """
-                     o.code AS what, o.due_date AS due, o.state AS state
-                    FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
-                      JOIN crimes c ON c.id = o.crime_id
-                    WHERE o.state = 'open' AND \(due) AND c.command_unit_id = \(bind: unit)
-                    ORDER BY o.due_at
-                    """)
-        case .victims(let measure):
-            queries.append(
-                select
-                    + """
-                     '' AS what, '' AS due, '' AS state
-                    FROM victims v JOIN persons p ON p.id = v.person_id JOIN crimes c ON c.id = v.crime_id
-                    WHERE c.command_unit_id = \(bind: unit) AND c.reported_at >= \(bind: from) AND c.reported_at < \(bind: to)
-                      AND (\(Fairness.victimMeasure(measure))) = \(bind: want)
-                    ORDER BY c.reported_at
-                    """)
-        case .contacts:
-            queries.append(
-                select
-                    + """
-                     k.outcome AS what, '' AS due, k.method AS state
-                    FROM contacts k JOIN victims v ON v.id = k.victim_id JOIN persons p ON p.id = v.person_id
-                      JOIN crimes c ON c.id = v.crime_id
-                    WHERE c.command_unit_id = \(bind: unit) AND k.method IN ('phone', 'in_person', 'video')
-                      AND k.at >= \(bind: from) AND k.at < \(bind: to)
-                      AND (CASE WHEN k.successful THEN 1 ELSE 0 END) = \(bind: want)
-                    ORDER BY k.at
-                    """)
-        case .feedback, .survey:
-            return []
+                + " LIMIT \(unsafeRaw: String(pageSize + 1)) OFFSET \(unsafeRaw: String((number - 1) * pageSize))"
         }
         var lines: [Line] = []
-        for query in queries {
-            for row in try await sql.raw(query + " LIMIT \(unsafeRaw: String(pageSize))").all() {
-                lines.append(
-                    Line(
-                        victimID: try row.decode(column: "victim_id", as: UUID.self),
-                        personID: try row.decode(column: "person_id", as: UUID.self),
-                        crimeReference: try row.decode(column: "reference", as: String.self),
-                        victimName:
-                            "\(try row.decode(column: "given_name", as: String.self)) \(try row.decode(column: "family_name", as: String.self))",
-                        what: try row.decode(column: "what", as: String.self),
-                        due: try row.decode(column: "due", as: String.self),
-                        state: try row.decode(column: "state", as: String.self)))
-            }
+        for row in try await sql.raw(select).all() {
+            lines.append(
+                Line(
+                    victimID: try row.decode(column: "victim_id", as: UUID.self),
+                    personID: try row.decode(column: "person_id", as: UUID.self),
+                    crimeReference: try row.decode(column: "reference", as: String.self),
+                    victimName:
+                        "\(try row.decode(column: "given_name", as: String.self)) \(try row.decode(column: "family_name", as: String.self))",
+                    what: try row.decode(column: "what", as: String.self),
+                    due: try row.decode(column: "due", as: String.self),
+                    state: query.describe(
+                        counted: want == 1, state: try row.decode(column: "state", as: String.self),
+                        metAt: try row.decode(column: "met_at", as: Date?.self), asOf: asOf)))
         }
-        if queries.count > 1 {
-            lines = Array(
-                lines.enumerated().sorted { ($0.element.due, $0.offset) < ($1.element.due, $1.offset) }.map(\.element)
-                    .prefix(pageSize))
-        }
+        let hasMore = page != nil && lines.count > pageSize
+        if hasMore { lines.removeLast() }
         try await AuditLog.recordViews(
             "person", lines.map(\.personID),
-            summary: "behind dashboard figure \(metric.id) (\(part.rawValue)) \(first)–\(last), unit \(unit)",
+            summary:
+                "behind dashboard figure \(metric.id) (\(part.rawValue)) \(months.first!)–\(months.last!), unit \(unit)",
             context: context, on: db)
-        return lines
+        return Page(
+            lines: lines, counted: totals?.counted ?? 0, missed: totals?.missed ?? 0, page: number, hasMore: hasMore)
+    }
+
+    /// The rows a metric counts, as SQL: where they come from, which are in the denominator, and which of those
+    /// the numerator counts (the same rules as ``ComplianceCounts``).
+    struct Query {
+        var from: SQLQueryString
+        var inDenominator: SQLQueryString
+        var countedCase: SQLQueryString
+        var columns: SQLQueryString
+        var order: SQLQueryString
+        var kind: Kind
+
+        enum Kind { case obligation, overdueNow, victim, contact }
+
+        init?(metric: Metric, unit: UUID, months: [YearMonth], asOf: Date) {
+            guard let first = months.first, let last = months.last else { return nil }
+            let start = first.start
+            let end = last.adding(months: 1).start
+            switch metric.source {
+            case .obligations(let codes, let triggers):
+                kind = .obligation
+                from = """
+                    obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
+                    JOIN crimes c ON c.id = o.crime_id
+                    """
+                inDenominator = """
+                    o.code IN (\(ComplianceQuery.binds(codes)))\(ComplianceQuery.triggerFilter(triggers))
+                    AND o.due_date >= \(bind: first.firstDay.description)
+                    AND o.due_date < \(bind: last.adding(months: 1).firstDay.description)
+                    AND c.command_unit_id = \(bind: unit) AND \(ComplianceQuery.decided(asOf: asOf))
+                    """
+                countedCase = ComplianceQuery.onTime(asOf: asOf)
+                columns = "o.code AS what, o.due_date AS due, o.state AS state, o.met_at AS met_at"
+                order = "o.due_date, o.code"
+            case .overdueNow:
+                kind = .overdueNow
+                from = """
+                    obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
+                    JOIN crimes c ON c.id = o.crime_id
+                    """
+                inDenominator = "c.command_unit_id = \(bind: unit) AND \(ComplianceQuery.openAt(asOf: asOf))"
+                countedCase = "(CASE WHEN o.due_at < \(bind: asOf) THEN 1 ELSE 0 END)"
+                columns = "o.code AS what, o.due_date AS due, o.state AS state, o.met_at AS met_at"
+                order = "o.due_at, o.code"
+            case .victims(let measure):
+                kind = .victim
+                from = "victims v JOIN persons p ON p.id = v.person_id JOIN crimes c ON c.id = v.crime_id"
+                inDenominator = """
+                    c.command_unit_id = \(bind: unit) AND c.reported_at >= \(bind: start) AND c.reported_at < \(bind: end)
+                    """
+                countedCase = "(\(Fairness.victimMeasure(measure)))"
+                columns = "'' AS what, '' AS due, '' AS state, c.reported_at AS met_at"
+                order = "c.reported_at"
+            case .contacts:
+                kind = .contact
+                from = """
+                    contacts k JOIN victims v ON v.id = k.victim_id JOIN persons p ON p.id = v.person_id
+                    JOIN crimes c ON c.id = v.crime_id
+                    """
+                inDenominator = """
+                    c.command_unit_id = \(bind: unit) AND k.method IN ('phone', 'in_person', 'video')
+                    AND k.at >= \(bind: start) AND k.at < \(bind: end)
+                    """
+                countedCase = "(CASE WHEN k.successful THEN 1 ELSE 0 END)"
+                columns = "k.outcome AS what, '' AS due, k.method AS state, k.at AS met_at"
+                order = "k.at"
+            case .feedback, .survey:
+                return nil
+            }
+        }
+
+        /// What a row's state says, in words.
+        func describe(counted: Bool, state: String, metAt: Date?, asOf: Date) -> String {
+            switch kind {
+            case .obligation:
+                if counted { return "Met on time, \(Display.time(metAt))" }
+                if state == "met", let metAt, metAt <= asOf { return "Met late, on \(Display.time(metAt))" }
+                return "Not met by the deadline" + (state == "met" ? " (met since, \(Display.time(metAt)))" : "")
+            case .overdueNow:
+                return counted ? "Open, past its deadline" : "Open, not yet due"
+            case .victim:
+                return "Reported \(Display.time(metAt))"
+            case .contact:
+                return "\(ContactMethod(rawValue: state)?.label ?? state), \(Display.time(metAt))"
+            }
+        }
     }
 }

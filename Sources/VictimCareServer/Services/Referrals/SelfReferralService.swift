@@ -79,56 +79,64 @@ enum SelfReferralService {
         _ f: Form, ip: String, perHour: Int, key: SymmetricKey, now: Date = Date(), on db: any Database
     ) async throws -> Outcome {
         let held = doubt(f, key: key, now: now)
+        // The page shows these in the victim's language: each message is a catalogue key (`refer.error.*`).
         var v = Validator()
-        let given = v.required(f.givenName, "givenName", "your first name", max: 100)
-        let family = v.required(f.familyName, "familyName", "your last name", max: 100)
+        func text(_ raw: String?, _ field: String, max: Int, required key: String? = nil) -> String? {
+            let value = raw?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if value.isEmpty {
+                if let key { v.fail(field, key) }
+                return nil
+            }
+            if value.count > max { v.fail(field, "refer.error.too_long") }
+            return value
+        }
+        let given = text(f.givenName, "givenName", max: 100, required: "refer.error.given_name") ?? ""
+        let family = text(f.familyName, "familyName", max: 100, required: "refer.error.family_name") ?? ""
         var phone: String?
-        if let raw = v.optional(f.phone, "phone", "your phone number", max: 32) {
+        if let raw = text(f.phone, "phone", max: 32) {
             phone = Normalise.phone(raw)
-            if phone == nil { v.fail("phone", "Enter a phone number like 07700 900123") }
+            if phone == nil { v.fail("phone", "refer.error.phone") }
         }
         var email: String?
-        if let raw = v.optional(f.email, "email", "your email address", max: 254) {
+        if let raw = text(f.email, "email", max: 254) {
             email = Normalise.email(raw)
-            if email == nil { v.fail("email", "Enter an email address like name@example.com") }
+            if email == nil { v.fail("email", "refer.error.email") }
         }
         if f.phone?.trimmingCharacters(in: .whitespaces).isEmpty ?? true,
             f.email?.trimmingCharacters(in: .whitespaces).isEmpty ?? true
         {
-            v.fail("phone", "Give a phone number or an email address so the service can reach you")
+            v.fail("phone", "refer.error.reach")
         }
-        let method = v.required(f.preferredContact, "preferredContact", "how they should contact you", max: 10)
+        let method = text(f.preferredContact, "preferredContact", max: 10, required: "refer.error.method") ?? ""
         if !method.isEmpty {
             if !contactMethods.contains(where: { $0.value == method }) {
-                v.fail("preferredContact", "Choose how they should contact you")
+                v.fail("preferredContact", "refer.error.method")
             } else if method == "email", f.email?.isEmpty ?? true {
-                v.fail("preferredContact", "Give an email address to be contacted by email")
+                v.fail("preferredContact", "refer.error.method_email")
             } else if method != "email", f.phone?.isEmpty ?? true {
-                v.fail("preferredContact", "Give a phone number to be called or texted")
+                v.fail("preferredContact", "refer.error.method_phone")
             }
         }
-        let times = v.optional(f.preferredTimes, "preferredTimes", "when it is safe to contact you", max: 200)
+        let times = text(f.preferredTimes, "preferredTimes", max: 200)
         var language = "en"
-        if let raw = v.optional(f.language, "language", "your language", max: 10) {
+        if let raw = text(f.language, "language", max: 10) {
             if let known = Language.named(raw) {
                 language = known.code
             } else {
-                v.fail("language", "Choose a language")
+                v.fail("language", "refer.error.language")
             }
         }
-        let group = v.required(f.offenceGroup, "offenceGroup", "what it was about", max: 20)
+        let group = text(f.offenceGroup, "offenceGroup", max: 20, required: "refer.error.about") ?? ""
         if !group.isEmpty, !offenceGroups.contains(where: { $0.value == group }) {
-            v.fail("offenceGroup", "Choose what it was about")
+            v.fail("offenceGroup", "refer.error.about")
         }
-        let reported = v.required(f.reportedToPolice, "reportedToPolice", "whether you told the police", max: 10)
+        let reported = text(f.reportedToPolice, "reportedToPolice", max: 10, required: "refer.error.told") ?? ""
         if !reported.isEmpty, !reportedAnswers.contains(where: { $0.value == reported }) {
-            v.fail("reportedToPolice", "Choose whether you told the police")
+            v.fail("reportedToPolice", "refer.error.told")
         }
-        let reference = v.optional(f.crimeReference, "crimeReference", "the crime reference", max: 32)
-        if f.safeToContact != "yes" {
-            v.fail("safeToContact", "Confirm it is safe for the service to contact you this way")
-        }
-        if f.consent != "yes" { v.fail("consent", "Agree to your details going to the support service") }
+        let reference = text(f.crimeReference, "crimeReference", max: 32)
+        if f.safeToContact != "yes" { v.fail("safeToContact", "refer.error.safe") }
+        if f.consent != "yes" { v.fail("consent", "refer.error.consent") }
         try v.check()
         let source = Secrets.sha256Hex("self-referral:" + ip)
         // Counted in one statement, so a burst from one address cannot each read "under the limit".

@@ -15,6 +15,10 @@ enum ContactService {
         var direction: String?
         var notes: String?
         var timeStyle: Validator.TimeStyle = .withOffset
+        /// The API names fields in snake_case; the web form in camelCase (its errors link to its own fields).
+        var snakeCase = true
+
+        func field(_ camel: String, _ snake: String) -> String { snakeCase ? snake : camel }
     }
 
     /// The attempt uses a method the victim did not choose, or a contact point not marked safe: the person
@@ -41,23 +45,29 @@ enum ContactService {
         if let at, at > Date().addingTimeInterval(300) { v.fail("at", "When it happened cannot be in the future") }
         let method = v.requiredCode(d.method, "method", "how you made contact", as: ContactMethod.self)
         let outcome = v.requiredCode(d.outcome, "outcome", "what happened", as: ContactOutcome.self)
-        let identity = v.flag(d.identityVerified, "identity_verified", "identity verified") ?? false
-        let welfare = v.flag(d.welfareChecked, "welfare_checked", "welfare checked") ?? false
-        let safe = v.flag(d.safeToSpeak, "safe_to_speak", "safe to speak") ?? false
+        let identity =
+            v.flag(d.identityVerified, d.field("identityVerified", "identity_verified"), "identity verified") ?? false
+        let welfare = v.flag(d.welfareChecked, d.field("welfareChecked", "welfare_checked"), "welfare checked") ?? false
+        let safe = v.flag(d.safeToSpeak, d.field("safeToSpeak", "safe_to_speak"), "safe to speak") ?? false
         let direction = v.optional(d.direction, "direction", "direction", max: 10) ?? "outbound"
         if !["outbound", "inbound"].contains(direction) {
             v.fail("direction", "Direction must be outbound or inbound")
         }
         let notes = v.optional(d.notes, "notes", "the notes", max: 2000)
         var point: ContactPoint?
-        if let raw = v.optional(d.contactPointID, "contact_point_id", "the contact point", max: 40) {
+        let pointField = d.field("contactPointID", "contact_point_id")
+        if let raw = v.optional(d.contactPointID, pointField, "the contact point", max: 40) {
             if let id = UUID(uuidString: raw), let found = try await ContactPoint.find(id, on: db),
                 found.$person.id == person.id
             {
                 point = found
             } else {
-                v.fail("contact_point_id", "That contact point is not one of this victim's")
+                v.fail(pointField, "That contact point is not one of this victim's")
             }
+        }
+        // Method and contact point agree: a call needs the number called, a visit none (2026-11-30, issue 13).
+        if let method, v.isValid, let mismatch = method.mismatch(with: point?.kind, inbound: direction == "inbound") {
+            v.fail(pointField, mismatch)
         }
         try v.check()
         let representative =
@@ -69,7 +79,8 @@ enum ContactService {
             ContactAttempt(
                 method: method!, outcome: outcome!, identityVerified: identity, welfareChecked: welfare,
                 safeToSpeak: safe,
-                preferredMethod: preferred, contactPointSafe: point?.safe, hasAgreedRepresentative: representative))
+                preferredMethod: preferred, contactPointSafe: point?.safe, hasAgreedRepresentative: representative,
+                contactPointKind: point?.kind, inbound: direction == "inbound"))
         if requireConfirmation, !confirmed, !decision.warnings.isEmpty {
             throw NeedsConfirmation(warnings: decision.warnings)
         }

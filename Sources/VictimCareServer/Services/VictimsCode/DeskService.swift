@@ -51,6 +51,8 @@ enum DeskService {
         var identityVerified: String?
         var welfareChecked: String?
         var safeToSpeak: String?
+        /// The number the desk called (a call the victim made may come from a number not known).
+        var contactPointID: String?
     }
 
     /// Logs a call about a victim. If the desk spoke to the victim or their representative, the call is also
@@ -83,8 +85,9 @@ enum DeskService {
                         outcome: caller == "victim"
                             ? ContactOutcome.spokeToVictim.rawValue : ContactOutcome.spokeToRepresentative.rawValue,
                         identityVerified: d.identityVerified, welfareChecked: d.welfareChecked,
-                        safeToSpeak: d.safeToSpeak, direction: direction,
-                        notes: notes.map { "Victim Focus Desk call: \($0)" } ?? "Victim Focus Desk call"),
+                        safeToSpeak: d.safeToSpeak, contactPointID: d.contactPointID, direction: direction,
+                        notes: notes.map { "Victim Focus Desk call: \($0)" } ?? "Victim Focus Desk call",
+                        snakeCase: false),
                     requireConfirmation: false, confirmed: true, context: context, on: tx)
                 contactID = recorded.contact.id
             }
@@ -132,6 +135,8 @@ enum DeskService {
         var personID: UUID
         var name: String
         var nextDue: String?
+        /// Their phone numbers, for a call the desk makes.
+        var phones: [(id: UUID, number: String, safe: Bool)] = []
     }
 
     /// Finds who a caller may be: by crime reference (the crime's victims) or by name (each person of that name
@@ -177,6 +182,8 @@ enum DeskService {
         let victims =
             crimes.isEmpty ? [] : try await Victim.query(on: db).filter(\.$crime.$id ~~ crimes).with(\.$person).all()
         let nextDue = try await nextDuties(victims.compactMap(\.id), on: db)
+        let phones = try await ContactPoint.query(on: db).filter(\.$person.$id ~~ victims.map { $0.$person.id })
+            .filter(\.$kindCode == ContactPointKind.phone.rawValue).all()
         var matches: [Match] = []
         for row in rows {
             guard let role = PersonRole(rawValue: row.role) else { continue }
@@ -191,10 +198,12 @@ enum DeskService {
                     personID: row.person_id, name: "\(row.given_name) \(row.family_name)", role: role,
                     crimeID: row.crime_id, reference: row.reference,
                     status: CrimeStatus(rawValue: row.status)?.label ?? row.status, officer: row.officer,
-                    victims: speaksFor.map {
+                    victims: speaksFor.map { v in
                         MatchedVictim(
-                            victimID: $0.id!, personID: $0.$person.id, name: $0.person.fullName,
-                            nextDue: nextDue[$0.id!])
+                            victimID: v.id!, personID: v.$person.id, name: v.person.fullName, nextDue: nextDue[v.id!],
+                            phones: phones.filter { $0.$person.id == v.$person.id }.map {
+                                (id: $0.id!, number: $0.value, safe: $0.safe)
+                            })
                     }))
         }
         try await AuditLog.recordSearch(

@@ -57,24 +57,32 @@ enum NeedsAssessmentService {
                 v.fail("agreedUpdateDays", "Updates must be every 1 to 90 days")
             }
         }
-        let assessment = NeedsAssessment(
+        let interpreter = v.flag(d.interpreterNeeded, "interpreterNeeded", "needs an interpreter")
+        let feelsSafe = v.flag(d.feelsSafe, "feelsSafe", "feels safe")
+        let suspectAccess = v.flag(d.suspectHasAccess, "suspectHasAccess", "suspect may see messages")
+        let supportWanted = v.flag(d.supportWanted, "supportWanted", "wants support")
+        let consent = v.code(d.referralConsent, "referralConsent", "referral answer", as: ReferralConsent.self)
+        let bereaved = v.flag(d.bereaved, "bereaved", "bereaved relative")
+        let targeted = v.flag(d.persistentlyTargeted, "persistentlyTargeted", "persistently targeted")
+        let intimidated = v.flag(d.intimidated, "intimidated", "intimidated")
+        let answers: [(NeedsQuestion, Bool)] = [
+            (.interpreter, interpreter != nil), (.feelsSafe, feelsSafe != nil), (.suspectAccess, suspectAccess != nil),
+            (.supportWanted, supportWanted != nil), (.referralConsent, consent != nil && consent != .notAsked),
+            (.bereaved, bereaved != nil), (.persistentlyTargeted, targeted != nil), (.intimidated, intimidated != nil),
+        ]
+        var assessment = NeedsAssessment(
             language: language,
-            interpreterNeeded: v.flag(d.interpreterNeeded, "interpreterNeeded", "needs an interpreter") ?? false,
+            interpreterNeeded: interpreter ?? false,
             communicationNeeds: v.optional(
                 d.communicationNeeds, "communicationNeeds", "the communication needs", max: 1000),
             accessNeeds: v.optional(d.accessNeeds, "accessNeeds", "the access needs", max: 1000),
-            feelsSafe: v.flag(d.feelsSafe, "feelsSafe", "feels safe"),
-            suspectHasAccessToContactPoints: v.flag(d.suspectHasAccess, "suspectHasAccess", "suspect may see messages")
-                ?? false,
+            feelsSafe: feelsSafe,
+            suspectHasAccessToContactPoints: suspectAccess ?? false,
             safetyNotes: v.optional(d.safetyNotes, "safetyNotes", "the safety notes", max: 1000),
-            supportWanted: v.flag(d.supportWanted, "supportWanted", "wants support"),
-            referralConsent: v.code(d.referralConsent, "referralConsent", "referral answer", as: ReferralConsent.self)
-                ?? .notAsked,
-            bereavedRelative: v.flag(d.bereaved, "bereaved", "bereaved relative") ?? false,
-            persistentlyTargeted: v.flag(d.persistentlyTargeted, "persistentlyTargeted", "persistently targeted")
-                ?? false,
-            vulnerability: vulnerability,
-            intimidated: v.flag(d.intimidated, "intimidated", "intimidated") ?? false)
+            supportWanted: supportWanted, referralConsent: consent ?? .notAsked,
+            bereavedRelative: bereaved ?? false, persistentlyTargeted: targeted ?? false,
+            vulnerability: vulnerability, intimidated: intimidated ?? false)
+        assessment.unanswered = answers.filter { !$0.1 }.map(\.0)
         return Checked(
             assessment: assessment,
             preferredContact: v.code(d.preferredContact, "preferredContact", "contact method", as: ContactMethod.self),
@@ -84,8 +92,9 @@ enum NeedsAssessmentService {
 
     /// Completes an assessment for a victim: keeps it, updates the person's contact preferences, decides
     /// enhanced rights afresh and recomputes obligations.
+    /// A draft (required questions unanswered) is kept and acted on the same way, but leaves R6 open.
     static func complete(victimID: UUID, _ draft: Draft, context: AccessContext, on db: any Database) async throws
-        -> EnhancedRightsDecision
+        -> (decision: EnhancedRightsDecision, unanswered: [NeedsQuestion])
     {
         let victim = try await VictimService.find(victimID, on: db)
         try await VictimService.checkAccess(.completeAssessment, victim, context: context, on: db)
@@ -117,7 +126,7 @@ enum NeedsAssessmentService {
                 .create, "needs_assessment", victimID, summary: "enhanced \(decision.enhanced)", context: context,
                 on: tx)
             try await ObligationService.recompute([victimID], on: tx)
-            return decision
+            return (decision, checked.assessment.unanswered ?? [])
         }
     }
 
@@ -141,7 +150,8 @@ enum NeedsAssessmentService {
         victim.bereaved = a.bereavedRelative
         victim.interpreterNeeded = a.interpreterNeeded
         victim.suspectMaySeeMessages = a.suspectHasAccessToContactPoints
-        if victim.vnaCompletedAt == nil { victim.vnaCompletedAt = at }
+        // Only a complete assessment meets R6; a draft is kept and its answers act, but the duty stays open.
+        if a.isComplete, victim.vnaCompletedAt == nil { victim.vnaCompletedAt = at }
         if a.referralConsent != .notAsked, victim.explicitConsentAt == nil { victim.explicitConsentAt = at }
         try await victim.save(on: db)
         // Consent asked in the assessment: the referral follows it (made, or withdrawn before it goes).

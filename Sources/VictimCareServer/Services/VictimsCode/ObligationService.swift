@@ -206,7 +206,7 @@ enum ObligationService {
             try await ObligationRecord.query(on: db).filter(\.$victim.$id == victimID).filter(\.$key == key).first()
                 != nil
         else {
-            throw DomainError.notFound("obligation")
+            throw DomainError.invalid("key", "That duty is not one this victim is owed; reload the page")
         }
         try await db.transaction { tx in
             try await VictimService.bumpFacts([victimID], on: tx)

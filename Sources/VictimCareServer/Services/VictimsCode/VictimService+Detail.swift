@@ -31,6 +31,8 @@ extension VictimService {
         var trials: [(Trial, TrialService.Arm)]
         /// The crime's units (and any sharing) against which changes are checked.
         var scope: RecordScope
+        /// Calls the Victim Focus Desk took or made about this victim, newest first.
+        var deskCalls: [DeskCall]
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
@@ -65,7 +67,9 @@ extension VictimService {
             referrals: try await ReferralService.referrals(victimID: id, on: db),
             consents: try await ReferralConsentRecord.query(on: db).filter(\.$victim.$id == id)
                 .sort(\.$recordedAt, .descending).limit(10).all(),
-            trials: try await TrialService.allocations(victimID: id, on: db), scope: scope)
+            trials: try await TrialService.allocations(victimID: id, on: db), scope: scope,
+            deskCalls: try await DeskCall.query(on: db).filter(\.$victim.$id == id).sort(\.$at, .descending).limit(50)
+                .all())
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.

@@ -33,9 +33,20 @@ enum WorklistService {
         var officerID: UUID?
         var officer: String?
         var personID: UUID
+        /// The victim's phone numbers, emails and addresses, for the quick form's "number used".
+        var points: [Point] = []
+        /// The latest note on a contact or a desk call ("wants a call back from the officer in the case").
+        var lastNote: String?
         /// Open duties, earliest first.
         var duties: [(code: String, key: String, dueAt: Date, dueDate: String)]
         var firstDue: Date { duties[0].dueAt }
+    }
+
+    struct Point: Sendable {
+        var id: UUID
+        var kind: ContactPointKind
+        var value: String
+        var safe: Bool
     }
 
     struct Buckets: Sendable {
@@ -45,6 +56,13 @@ enum WorklistService {
         var later: [VictimLine] = []
         var total: Int { overdue.count + dueToday.count + dueThisWeek.count + later.count }
         var all: [VictimLine] { overdue + dueToday + dueThisWeek + later }
+
+        mutating func update(_ change: (inout VictimLine) -> Void) {
+            for i in overdue.indices { change(&overdue[i]) }
+            for i in dueToday.indices { change(&dueToday[i]) }
+            for i in dueThisWeek.indices { change(&dueThisWeek[i]) }
+            for i in later.indices { change(&later[i]) }
+        }
     }
 
     static func bucket(_ rows: [Row], now: Date = Date()) -> Buckets {
@@ -103,13 +121,59 @@ enum WorklistService {
         }
     }
 
-    /// The victims a list shows, audited as seen by `context`'s actor (one row per person).
+    /// The victims a list shows, with their contact points and latest note, audited as seen by `context`'s
+    /// actor (one row per person).
     private static func audited(_ buckets: Buckets, _ list: String, context: AccessContext, on db: any Database)
         async throws -> Buckets
     {
-        try await AuditLog.recordViews(
-            "person", buckets.all.map(\.personID), summary: "listed on \(list)", context: context, on: db)
-        return buckets
+        let people = buckets.all.map(\.personID)
+        try await AuditLog.recordViews("person", people, summary: "listed on \(list)", context: context, on: db)
+        var enriched = buckets
+        let points = try await pointsOf(people, on: db)
+        let notes = try await latestNotes(buckets.all.map(\.victimID), on: db)
+        enriched.update { line in
+            line.points = points[line.personID] ?? []
+            line.lastNote = notes[line.victimID]
+        }
+        return enriched
+    }
+
+    private static func pointsOf(_ people: [UUID], on db: any Database) async throws -> [UUID: [Point]] {
+        guard !people.isEmpty else { return [:] }
+        var found: [UUID: [Point]] = [:]
+        for chunk in stride(from: 0, to: people.count, by: 500).map({ Array(people[$0..<min($0 + 500, people.count)]) })
+        {
+            for p in try await ContactPoint.query(on: db).filter(\.$person.$id ~~ chunk).sort(\.$createdAt).all() {
+                found[p.$person.id, default: []].append(Point(id: p.id!, kind: p.kind, value: p.value, safe: p.safe))
+            }
+        }
+        return found
+    }
+
+    /// Each victim's latest note on a contact or a desk call.
+    static func latestNotes(_ victims: [UUID], on db: any Database) async throws -> [UUID: String] {
+        guard !victims.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        struct Row: Decodable {
+            var victim_id: UUID
+            var notes: String
+            var at: Date
+        }
+        var latest: [UUID: (String, Date)] = [:]
+        for chunk in stride(from: 0, to: victims.count, by: 500).map({
+            Array(victims[$0..<min($0 + 500, victims.count)])
+        }) {
+            let binds = chunk as [any Encodable & Sendable]
+            let rows = try await sql.raw(
+                """
+                SELECT victim_id, notes, at FROM contacts WHERE victim_id IN (\(binds: binds)) AND notes IS NOT NULL
+                UNION ALL SELECT victim_id, notes, at FROM desk_calls WHERE victim_id IN (\(binds: binds)) AND notes IS NOT NULL
+                """
+            ).all(decoding: Row.self)
+            for r in rows where r.at > (latest[r.victim_id]?.1 ?? .distantPast) {
+                latest[r.victim_id] = (r.notes, r.at)
+            }
+        }
+        return latest.mapValues(\.0)
     }
 
     /// "My victims": the victims of the crimes the actor is the officer in the case of.

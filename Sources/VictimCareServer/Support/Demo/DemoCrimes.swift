@@ -530,7 +530,7 @@ struct DemoCrimes {
                 ContactAttempt(
                     method: method, outcome: outcome, identityVerified: successful, welfareChecked: successful,
                     safeToSpeak: successful, preferredMethod: person.preferred, contactPointSafe: point?.1,
-                    hasAgreedRepresentative: false))
+                    hasAgreedRepresentative: false, contactPointKind: point == nil ? nil : method.contactPointKind))
             decisions[key] = decision
         }
         t.contacts.add([

@@ -27,6 +27,7 @@ struct AuditController: RouteCollection {
             var action: String
             var recordType: String
             var recordID: String
+            var recordHref: String?
             var summary: String
             var ip: String
             var reason: String
@@ -56,10 +57,12 @@ struct AuditController: RouteCollection {
             ).all()
             hasNext = entries.count > Self.pageSize
             rows = entries.prefix(Self.pageSize).map {
-                .init(
+                let record = AuditLog.describe(recordType: $0.recordType, id: $0.recordID)
+                return .init(
                     at: Display.time($0.at), actor: $0.actorName,
                     role: Role(rawValue: $0.actorRole)?.label ?? $0.actorRole,
-                    action: $0.action, recordType: $0.recordType, recordID: $0.recordID?.uuidString ?? "",
+                    action: AuditLog.Action(rawValue: $0.action)?.label ?? $0.action, recordType: record.label,
+                    recordID: $0.recordID?.uuidString.lowercased() ?? "", recordHref: record.href,
                     summary: $0.summary,
                     ip: $0.ip ?? "", reason: $0.reason ?? "")
             }
@@ -85,7 +88,7 @@ struct AuditController: RouteCollection {
                 chrome: Chrome(req, title: "Audit trail", section: "admin", errors: errors), values: values,
                 actions: [SelectOption(value: "", label: "Any action", selected: values["action"] == "")]
                     + AuditLog.Action.allCases.map {
-                        SelectOption(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == values["action"])
+                        SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values["action"])
                     },
                 rows: rows, csvLink: link("/admin/audit.csv"),
                 nextPage: hasNext ? link("/admin/audit", [URLQueryItem(name: "page", value: String(page + 1))]) : nil,
@@ -107,7 +110,9 @@ struct AuditController: RouteCollection {
             body: .init(asyncStream: { writer in
                 do {
                     try await writer.writeBuffer(
-                        ByteBuffer(string: "at,actor,actor_role,action,record_type,record_id,summary,ip,reason\r\n"))
+                        ByteBuffer(
+                            string: CSV.byteOrderMark
+                                + "at,actor,actor_role,action,record_type,record_id,summary,ip,reason\r\n"))
                     var offset = 0
                     while true {
                         let batch = try await AuditLog.query(filter, on: db).range(offset..<(offset + 1000)).all()
@@ -129,7 +134,7 @@ struct AuditController: RouteCollection {
                     try? await writer.write(.error(error))
                 }
             }))
-        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.contentType = CSV.mediaType
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"audit.csv\"")
         return response
     }

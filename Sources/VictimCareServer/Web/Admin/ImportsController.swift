@@ -114,12 +114,12 @@ struct ImportsController: RouteCollection {
         let context = try req.accessContext()
         let run = try await ImportRuns.find(try req.uuid("runID"), context: context, on: req.db)
         let problems = try await ImportRuns.problems(run.id, limit: nil, context: context, on: req.db)
-        var text = "line,reason\r\n"
+        var text = CSV.byteOrderMark + "line,reason\r\n"
         for problem in problems {
             text += CSV.line([String(problem.line), problem.reason]) + "\r\n"
         }
         let response = Response(status: .ok, body: .init(string: text))
-        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.contentType = CSV.mediaType
         response.headers.contentDisposition = .init(.attachment, filename: "import-\(run.id)-problems.csv")
         return response
     }

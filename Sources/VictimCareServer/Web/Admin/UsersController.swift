@@ -27,6 +27,19 @@ struct UsersController: RouteCollection {
         var rows: [Row]
         var oneTimePassword: String?
         var oneTimeUser: String?
+        var values: [String: String]
+        var roles: [SelectOption]
+        var units: [SelectOption]
+        var nextPage: String?
+        var previousPage: String?
+    }
+
+    struct ListQuery: Content {
+        var q: String?
+        var role: String?
+        var unit: String?
+        var locked: String?
+        var page: Int?
     }
 
     @Sendable func index(req: Request) async throws -> Response {
@@ -34,7 +47,20 @@ struct UsersController: RouteCollection {
     }
 
     private func renderIndex(_ req: Request, oneTime: (String, String)?) async throws -> Response {
-        let users = try await UserService.list(context: try req.accessContext(), on: req.db)
+        let q = (try? req.query.decode(ListQuery.self)) ?? ListQuery()
+        let allUnits = try await OrganisationService.units(on: req.db)
+        let filter = UserService.Filter(
+            text: q.q, role: q.role.flatMap(Role.init(rawValue:)),
+            unitID: allUnits.first { $0.code == q.unit }?.id, lockedOnly: q.locked == "yes", page: q.page ?? 1)
+        let (users, hasMore) = try await UserService.list(filter, context: try req.accessContext(), on: req.db)
+        func link(_ page: Int) -> String {
+            var components = URLComponents()
+            components.path = "/admin/users"
+            components.queryItems = [
+                ("q", q.q), ("role", q.role), ("unit", q.unit), ("locked", q.locked), ("page", String(page)),
+            ].compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
+            return components.string ?? "/admin/users"
+        }
         let now = Date()
         let rows = users.map { u in
             IndexContext.Row(
@@ -46,7 +72,16 @@ struct UsersController: RouteCollection {
             "Admin/users",
             IndexContext(
                 chrome: Chrome(req, title: "Users", section: "admin"), rows: rows, oneTimePassword: oneTime?.1,
-                oneTimeUser: oneTime?.0))
+                oneTimeUser: oneTime?.0,
+                values: ["q": q.q ?? "", "locked": q.locked ?? ""],
+                roles: Role.allCases.map {
+                    SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == q.role)
+                },
+                units: allUnits.map {
+                    SelectOption(value: $0.code, label: "\($0.code) - \($0.name)", selected: $0.code == q.unit)
+                },
+                nextPage: hasMore ? link(filter.page + 1) : nil,
+                previousPage: filter.page > 1 ? link(filter.page - 1) : nil))
     }
 
     struct FormContext: Encodable {

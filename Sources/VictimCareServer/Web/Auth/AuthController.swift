@@ -2,17 +2,12 @@ import Fluent
 import Vapor
 import VictimCareDomain
 
-/// Sign in, sign out, and changing one's own password.
+/// Sign in and sign out.
 struct AuthController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("sign-in", use: signInPage).access(.open("signing in"))
         routes.post("sign-in", use: signIn).access(.open("signing in"))
         routes.post("sign-out", use: signOut).access(.open("signing out ends whatever session the browser holds"))
-    }
-
-    func bootSignedIn(routes: any RoutesBuilder) {
-        routes.get("account", "password", use: passwordPage).access(.signedIn)
-        routes.post("account", "password", use: changePassword).access(.signedIn)
     }
 
     struct SignInContext: Encodable {
@@ -102,45 +97,6 @@ struct AuthController: RouteCollection {
         req.auth.logout(User.self)
         req.session.destroy()
         return req.redirect(to: "/sign-in")
-    }
-
-    struct PasswordContext: Encodable {
-        var chrome: Chrome
-        var mustChange: Bool
-    }
-
-    struct PasswordForm: Content {
-        var current: String?
-        var new: String?
-        var confirm: String?
-    }
-
-    @Sendable func passwordPage(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        return try await req.render(
-            "Auth/password",
-            PasswordContext(chrome: Chrome(req, title: "Change your password"), mustChange: user.mustChangePassword))
-    }
-
-    @Sendable func changePassword(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        let form = try req.content.decode(PasswordForm.self)
-        do {
-            try await AuthService.changePassword(
-                user: user, current: form.current, new: form.new, confirm: form.confirm,
-                hasher: req.application.passwordHasher,
-                ip: req.clientIP, keeping: req.session.id, on: req.db)
-            req.session.data["ver"] = String(user.sessionVersion)
-        } catch DomainError.invalid(let errors) {
-            return try await req.render(
-                "Auth/password",
-                PasswordContext(
-                    chrome: Chrome(req, title: "Change your password", errors: errors),
-                    mustChange: user.mustChangePassword),
-                status: .unprocessableEntity)
-        }
-        req.flash("Your password has been changed.")
-        return req.redirect(to: "/")
     }
 
     /// Only local paths, so the sign-in page cannot be used to send someone to another site.

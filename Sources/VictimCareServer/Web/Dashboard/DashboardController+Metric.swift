@@ -130,7 +130,9 @@ extension DashboardController {
         guard let unit = try await OrganisationService.unit(codeOrID: q.unit ?? "", on: req.db) else {
             throw Abort(.badRequest, reason: "Choose a command unit")
         }
-        let window = DashboardService.Window.current()
+        // The figure's own moment and months: the list holds exactly the rows the figure counted.
+        var window = DashboardService.Window.current()
+        _ = try await DashboardService.counts(&window, context: context, on: req.db)
         var months = window.latest
         if let raw = q.month {
             guard let month = YearMonth(raw), window.months.contains(month) else {
@@ -141,14 +143,14 @@ extension DashboardController {
         guard let part = DrillDown.Part(rawValue: q.part ?? "missed") else {
             throw Abort(.badRequest, reason: "Part must be missed or counted")
         }
-        let lines = try await DrillDown.victims(
-            metric: metric, unit: unit.id!, months: months, part: part, asOf: window.asOf, context: context,
-            on: req.db)
+        let found = try await DrillDown.victims(
+            metric: metric, unit: unit.id!, months: months, part: part, asOf: window.asOf,
+            page: q.csv == nil ? max(1, q.page ?? 1) : nil, context: context, on: req.db)
         let period = months.count == 1 ? months[0].label : "\(months.first!.label) to \(months.last!.label)"
         let table = ReportTable(
             id: "victims", caption: "\(part.label): \(metric.title.lowercased()), \(unit.name), \(period)",
             headings: ["Crime", "Victim", "What", "Due", "State"],
-            rows: lines.map { l in
+            rows: found.lines.map { l in
                 [
                     .init(text: l.crimeReference, header: true),
                     .init(text: l.victimName, href: "/victims/\(l.victimID.uuidString.lowercased())"),
@@ -157,25 +159,31 @@ extension DashboardController {
             }, csvHref: Self.csvHref(req, "victims"))
         if let csv = q.csv { return try Self.csv([table], csv, name: "\(metric.id)-\(unit.code)-victims") }
         let other: DrillDown.Part = part == .missed ? .counted : .missed
+        let total = part == .missed ? found.missed : found.counted
+        let first = (found.page - 1) * DrillDown.pageSize
+        var links = [
+            Link(
+                href: Self.victimsHref(metric, unit.code, month: months.count == 1 ? months[0] : nil, part: other),
+                label: "Show those \(other == .counted ? "counted" : "missed") instead"),
+            Link(href: Self.metricHref(metric, unit.code), label: "Back to \(metric.title.lowercased())"),
+        ]
+        let here = Self.victimsHref(metric, unit.code, month: months.count == 1 ? months[0] : nil, part: part)
+        if found.page > 1 { links.insert(Link(href: here + "&page=\(found.page - 1)", label: "Previous page"), at: 0) }
+        if found.hasMore { links.insert(Link(href: here + "&page=\(found.page + 1)", label: "Next page"), at: 0) }
         return try await req.render(
             "Dashboard/page",
             Context(
                 chrome: Chrome(req, title: "Victims behind a figure", section: "dashboard"),
                 heading: "Victims behind the figure", caption: "\(metric.title). \(unit.name), \(period).",
                 intro: [
-                    lines.count == DrillDown.pageSize
-                        ? "The first \(DrillDown.pageSize) are shown; the CSV has the same rows."
-                        : "\(lines.count) listed.",
+                    "The figure: \(found.counted) of \(found.counted + found.missed) counted, as at "
+                        + "\(Display.time(window.asOf)). \(total) \(part == .missed ? "missed" : "counted") in all"
+                        + (total > found.lines.count
+                            ? "; \(first + 1) to \(first + found.lines.count) shown here, every one in the CSV."
+                            : "."),
                     "Opening a victim's record is recorded in the audit log, as everywhere else.",
                 ], units: [], unitCode: unit.code, action: "", chart: nil, tables: [table],
-                metric: Self.view(metric), target: nil,
-                links: [
-                    Link(
-                        href: Self.victimsHref(
-                            metric, unit.code, month: months.count == 1 ? months[0] : nil, part: other),
-                        label: "Show those \(other == .counted ? "counted" : "missed") instead"),
-                    Link(href: Self.metricHref(metric, unit.code), label: "Back to \(metric.title.lowercased())"),
-                ]))
+                metric: Self.view(metric), target: nil, links: links))
     }
 
     @Sendable func fairness(req: Request) async throws -> Response {

@@ -29,6 +29,7 @@ struct DashboardController: RouteCollection {
         var month: String?
         var part: String?
         var csv: String?
+        var page: Int?
     }
 
     struct Context: Encodable {
@@ -145,8 +146,8 @@ struct DashboardController: RouteCollection {
         guard let table = tables.first(where: { $0.id == id }) else {
             throw Abort(.notFound, reason: "There is no table \(id) on this page")
         }
-        let response = Response(status: .ok, body: .init(string: table.csv))
-        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        let response = Response(status: .ok, body: .init(string: CSV.byteOrderMark + table.csv))
+        response.headers.contentType = CSV.mediaType
         response.headers.replaceOrAdd(
             name: .contentDisposition, value: "attachment; filename=\"\(name)-\(table.id).csv\"")
         return response

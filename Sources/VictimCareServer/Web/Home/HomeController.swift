@@ -2,8 +2,14 @@ import Fluent
 import Vapor
 import VictimCareDomain
 
-/// The first page after signing in: the user's own cases.
-struct HomeController {
+/// `/` sends each role to its own work (``Role/home``); `/cases` lists the user's own cases.
+struct HomeController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(use: index).access(.signedIn)
+        routes.get("cases", use: cases).access(.role(.searchCrimes))
+        routes.get("shared", use: shared).access(.signedIn)
+    }
+
     struct Context: Encodable {
         var chrome: Chrome
         var name: String
@@ -12,18 +18,33 @@ struct HomeController {
     }
 
     @Sendable func index(req: Request) async throws -> Response {
+        req.redirect(to: try req.requireUser().role.home)
+    }
+
+    @Sendable func cases(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let context = try req.accessContext()
-        var rows: [CrimeRow] = []
-        if AccessPolicy.grants(context.actor, .viewCrime), context.actor.role.reach != .sharedOnly {
-            let result = try await CrimeService.search(.init(officerInCase: user.id), context: context, on: req.db)
-            rows = CrimeRow.rows(result, actor: context.actor)
-        }
+        try AccessGuard.require(.searchCrimes, context)
+        let result = try await CrimeService.search(.init(officerInCase: user.id), context: context, on: req.db)
         return try await req.render(
             "Home/index",
             Context(
-                chrome: Chrome(req, title: "My cases", section: "home"), name: user.displayName, rows: rows,
+                chrome: Chrome(req, title: "My cases", section: "cases"), name: user.displayName,
+                rows: CrimeRow.rows(result, actor: context.actor),
                 canCreate: AccessPolicy.grants(context.actor, .createCrime)))
+    }
+
+    struct SharedContext: Encodable {
+        var chrome: Chrome
+        var role: String
+    }
+
+    /// What has been shared with a prosecutor (recordings, from issue 15); for other roles, where their work is.
+    @Sendable func shared(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        return try await req.render(
+            "Home/shared",
+            SharedContext(chrome: Chrome(req, title: "Shared with you", section: "shared"), role: user.role.label))
     }
 }
 

@@ -35,6 +35,7 @@ struct CaseController: RouteCollection {
         var lang: String
         var dir: String
         var title: String
+        var heading: String
         var basePath: String
         var notice: String?
         var errors: [FieldError]
@@ -50,6 +51,9 @@ struct CaseController: RouteCollection {
         var canUseDateOfBirth: Bool
         var locked: Bool
         var version: String
+        /// The page's words in the victim's language (`case.*` keys; see ``LeafletText/words(_:)``).
+        var t: [String: String]
+        var exit: ExitWords
     }
 
     struct Form: Content {
@@ -71,8 +75,9 @@ struct CaseController: RouteCollection {
         let secret = req.parameters.get("secret") ?? ""
         switch try await VictimLinkService.find(secret: secret, purposes: [.track], on: req.db) {
         case .valid(let link): return (link, secret)
-        case .expired: throw Abort(.gone, reason: "This link has expired. Ask your officer for a new one, or call 101")
-        case .unknown: throw Abort(.notFound, reason: "This link is not valid")
+        case .expired: throw Abort(.gone, reason: "This link has expired. Ask your officer for a new one, or call 101.")
+        case .unknown:
+            throw Abort(.notFound, reason: "This link does not work. Check you copied all of it, or call 101.")
         }
     }
 
@@ -125,9 +130,7 @@ struct CaseController: RouteCollection {
         } catch DomainError.rateLimited(let seconds) {
             return try await render(
                 req, link: link, secret: secret, notice: nil,
-                errors: [
-                    .init(field: "dobDay", message: "Too many tries. Try again in \(max(1, seconds / 60)) minutes")
-                ],
+                errors: [.init(field: "dobDay", message: "case.error.too_many|\(max(1, seconds / 60))")],
                 values: values, status: .tooManyRequests)
         }
     }
@@ -136,10 +139,7 @@ struct CaseController: RouteCollection {
         let (link, secret) = try await link(req)
         do {
             let channel = try await CaseAccess.sendCode(link, ip: req.clientIP, on: req.db)
-            let notice =
-                channel == .sms
-                ? "We are sending a code by text message to the number you gave us. It can take a minute."
-                : "We are sending a code by email to the address you gave us. It can take a minute."
+            let notice = channel == .sms ? "case.done.code_sms" : "case.done.code_email"
             return try await render(
                 req, link: link, secret: secret, notice: notice, errors: [], values: [:], status: .ok)
         } catch DomainError.conflict(_, let message) {
@@ -149,9 +149,7 @@ struct CaseController: RouteCollection {
         } catch DomainError.rateLimited {
             return try await render(
                 req, link: link, secret: secret, notice: nil,
-                errors: [
-                    .init(field: "code", message: "We have sent several codes already. Wait 15 minutes, then ask again")
-                ],
+                errors: [.init(field: "code", message: "case.error.codes_sent")],
                 values: [:], status: .tooManyRequests)
         }
     }
@@ -168,7 +166,14 @@ struct CaseController: RouteCollection {
         }
         let form = try req.content.decode(Form.self)
         guard form._csrf == csrf(sessionSecret) else {
-            throw Abort(.forbidden, reason: "The form has expired; reload the page")
+            // The victim's answer is not lost behind an error page: the page comes back with it, saying so.
+            return try await render(
+                req, link: link, secret: secret, notice: nil,
+                errors: [.init(field: "main", message: "case.error.expired")],
+                values: [
+                    "callBackTimes": form.callBackTimes ?? "", "preferredTimes": form.preferredTimes ?? "",
+                    "preferredContact": form.preferredContact ?? "",
+                ], status: .forbidden)
         }
         do {
             try await action(link.$victim.id, form)
@@ -186,14 +191,14 @@ struct CaseController: RouteCollection {
 
     @Sendable func callBack(req: Request) async throws -> Response {
         let ip = req.clientIP
-        return try await change(req, "Thank you. We have asked your officer to call you back.") { victimID, form in
+        return try await change(req, "case.done.call_back") { victimID, form in
             try await CaseAccess.requestCallBack(victimID: victimID, when: form.callBackTimes, ip: ip, on: req.db)
         }
     }
 
     @Sendable func contact(req: Request) async throws -> Response {
         let ip = req.clientIP
-        return try await change(req, "Thank you. We will contact you that way from now on.") { victimID, form in
+        return try await change(req, "case.done.contact") { victimID, form in
             try await CaseAccess.changeContact(
                 victimID: victimID, method: form.preferredContact, times: form.preferredTimes, ip: ip, on: req.db)
         }
@@ -204,9 +209,7 @@ struct CaseController: RouteCollection {
         let optOut = (try? req.content.decode(Form.self))?.optOut == "yes"
         return try await change(
             req,
-            optOut
-                ? "We will not send you emails or text messages. Your officer can still call you."
-                : "We will send you emails and text messages again."
+            optOut ? "case.done.stopped" : "case.done.restarted"
         ) { victimID, _ in
             try await CaseAccess.setOptOut(victimID: victimID, optOut, ip: ip, on: req.db)
         }
@@ -232,72 +235,83 @@ struct CaseController: RouteCollection {
         _ req: Request, link: VictimLink, secret: String, notice: String?, errors: [FieldError],
         values: [String: String], status: HTTPResponseStatus
     ) async throws -> Response {
-        let victim = try await VictimService.find(link.$victim.id, on: req.db)
-        let person = try await PersonService.find(victim.$person.id, on: req.db)
-        let text = LeafletText(req.application.translations, person.language)
+        let page = try await CaseAccess.page(link, signedIn: try await session(req, for: link) != nil, on: req.db)
+        let text = LeafletText(req.application.translations, page.person.language)
+        /// A message is a catalogue key (with `|` and the minutes for "too many tries"), said in their language.
+        func say(_ message: String) -> String {
+            let parts = message.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts[0].hasPrefix("case.") else { return message }
+            return text.t(parts[0], parts.count > 1 ? ["minutes": parts[1]] : [:])
+        }
+        var words = text.words("case.")
+        words["error_summary"] = text.t("error.summary")
         var context = Context(
             lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr",
-            title: (errors.isEmpty ? "" : "Error: ") + "Your case", basePath: "/track/\(secret)", notice: notice,
-            errors: errors, values: values, signedIn: false, csrf: "", summary: [], duties: [], rights: [],
-            methods: [], optedOut: person.messagesOptOut, canUseDateOfBirth: person.dateOfBirth != nil,
-            locked: (link.lockedUntil ?? .distantPast) > Date(), version: text.version)
-        if let (_, sessionSecret) = try await session(req, for: link) {
+            title: (errors.isEmpty ? "" : text.t("error.prefix") + " ") + text.t("case.title"),
+            heading: text.t("case.title"), basePath: "/track/\(secret)", notice: notice.map(say),
+            errors: errors.map { FieldError(field: $0.field, message: say($0.message)) }, values: values,
+            signedIn: false, csrf: "", summary: [], duties: [], rights: [], methods: [],
+            optedOut: page.person.messagesOptOut, canUseDateOfBirth: page.person.dateOfBirth != nil,
+            locked: (link.lockedUntil ?? .distantPast) > Date(), version: text.version, t: words, exit: text.exit)
+        if let (_, sessionSecret) = try await session(req, for: link), let crime = page.crime {
             try await AuditLog.recordVictim(
-                .view, "victim", victim.id, summary: "case page", ip: req.clientIP, on: req.db)
-            let crime = try await CrimeService.find(victim.$crime.id, on: req.db)
-            let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: req.db) }
-            let unit = try await CommandUnit.find(crime.$commandUnit.id, on: req.db)
-            let policy = try await VictimsCodeConfig.current(on: req.db).currentPolicy
-            let duties = Dictionary(policy.rules.map { ($0.code, $0.duty) }, uniquingKeysWith: { first, _ in first })
-            let obligations = try await ObligationRecord.query(on: req.db).filter(\.$victim.$id == victim.id!)
-                .sort(\.$dueAt).all()
+                .view, "victim", page.victim.id, summary: "case page", ip: req.clientIP, on: req.db)
             let now = Date()
-            let open = obligations.filter { $0.state == "open" }
-            let referral = obligations.first { $0.code == "R7" }
+            func duty(_ code: String) -> String {
+                let key =
+                    code.hasPrefix("VRR1")
+                    ? "duty.review_ack" : code.hasPrefix("VRR2") ? "duty.review_done" : "duty.\(code)"
+                return text.translations.catalogues[Translations.fallback]?[key] != nil
+                    ? text.t(key) : text.t("duty.other")
+            }
+            func method(_ code: String?) -> String? { ContactMethod.code(code).map { text.t("method.\($0.rawValue)") } }
+            let open = page.obligations.filter { $0.state == "open" }
+            let referred = page.obligations.first { $0.code == "R7" }.map { $0.status(now: now) == .met } ?? false
             context.signedIn = true
             context.csrf = csrf(sessionSecret)
-            context.title = "Your case \(crime.reference)"
+            context.heading = text.t("case.title_reference", ["reference": crime.reference])
+            context.title = (errors.isEmpty ? "" : text.t("error.prefix") + " ") + context.heading
             context.summary = [
-                .init(label: "Crime reference", value: crime.reference),
-                .init(label: "What was reported", value: crime.offenceDescription),
-                .init(label: "Where the case is", value: crime.status.label),
+                .init(label: text.t("case.summary.reference"), value: crime.reference),
+                .init(label: text.t("case.summary.offence"), value: crime.offenceDescription),
+                .init(label: text.t("case.summary.status"), value: text.t("case.status.\(crime.statusCode)")),
                 .init(
-                    label: "Your officer",
-                    value: officer.map { o in
-                        ["\(o.rank.map { $0 + " " } ?? "")\(o.displayName)", unit?.name].compactMap { $0 }
+                    label: text.t("case.summary.officer"),
+                    value: page.officer.map { o in
+                        ["\(o.rank.map { $0 + " " } ?? "")\(o.displayName)", page.unit?.name].compactMap { $0 }
                             .joined(separator: ", ")
-                    } ?? "Not yet allocated"),
+                    } ?? text.t("case.officer.none")),
                 .init(
-                    label: "Next update due",
-                    value: open.first.map { "By \(Display.date($0.dueDate)): \(duties[$0.code] ?? $0.code)" }
-                        ?? "Nothing is due from us at the moment"),
+                    label: text.t("case.summary.next"),
+                    value: open.first.map {
+                        text.t("case.next.by", ["date": Display.date($0.dueDate), "duty": duty($0.code)])
+                    } ?? text.t("case.next.none")),
                 .init(
-                    label: "Support referral",
-                    value: victim.referralConsent.label
-                        + (referral.map { $0.status(now: now) == .met ? ", referral made" : "" } ?? "")),
+                    label: text.t("case.summary.referral"),
+                    value: referred
+                        ? text.t("case.referral.made") : text.t("case.referral.\(page.victim.referralConsentCode)")),
                 .init(
-                    label: "How we contact you",
+                    label: text.t("case.summary.contact"),
                     value: [
-                        ContactMethod.code(person.preferredContact)?.label ?? "Not chosen yet", person.preferredTimes,
+                        method(page.person.preferredContact) ?? text.t("case.method.none"), page.person.preferredTimes,
                     ]
                     .compactMap { $0 }.joined(separator: ", ")),
             ]
-            context.duties = obligations.filter { $0.state != "not_applicable" }.map { o in
+            context.duties = page.obligations.filter { $0.state != "not_applicable" }.map { o in
                 let status: String =
                     switch o.status(now: now) {
-                    case .met: "Done"
-                    case .overdue: "Late"
-                    case .due: "Due"
-                    case .waived: "Not needed"
-                    case .notApplicable: "Not needed"
+                    case .met: text.t("case.duty.done")
+                    case .overdue: text.t("case.duty.late")
+                    case .due: text.t("case.duty.due")
+                    case .waived, .notApplicable: text.t("case.duty.not_needed")
                     }
-                return Duty(what: duties[o.code] ?? o.code, due: Display.date(o.dueDate), status: status)
+                return Duty(what: duty(o.code), due: Display.date(o.dueDate), status: status)
             }
             context.rights = text.rights
             context.methods = [ContactMethod.phone, .email, .sms, .letter, .inPerson].map {
                 SelectOption(
-                    value: $0.rawValue, label: $0.label,
-                    selected: $0.rawValue == (values["preferredContact"] ?? person.preferredContact))
+                    value: $0.rawValue, label: text.t("method.\($0.rawValue)"),
+                    selected: $0.rawValue == (values["preferredContact"] ?? page.person.preferredContact))
             }
         } else {
             try await VictimLinkService.recordOpen(link, on: req.db)

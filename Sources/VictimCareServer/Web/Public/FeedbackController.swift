@@ -41,6 +41,7 @@ struct FeedbackController: RouteCollection {
         var languages: [LeafletController.Context.LanguageLink]
         var versionLabel: String
         var version: String
+        var exit: ExitWords
         /// Set instead of the form: thanks, already answered, or expired.
         var outcome: String?
         var outcomeText: String?
@@ -132,7 +133,8 @@ struct FeedbackController: RouteCollection {
             commentError: error("comment"), comment: form.comment ?? "", submit: text.t("form.submit"),
             basePath: req.url.path, languagesHeading: text.t("languages.heading"),
             languages: LeafletController.languages(req, current: text.language),
-            versionLabel: text.t("version.label"), version: text.version, outcome: nil, outcomeText: nil)
+            versionLabel: text.t("version.label"), version: text.version, exit: text.exit, outcome: nil,
+            outcomeText: nil)
         return try await req.render("Public/feedback", context, status: status)
     }
 
@@ -145,7 +147,7 @@ struct FeedbackController: RouteCollection {
             commentError: nil, comment: "", submit: "", basePath: req.url.path,
             languagesHeading: text.t("languages.heading"),
             languages: LeafletController.languages(req, current: text.language), versionLabel: text.t("version.label"),
-            version: text.version, outcome: key, outcomeText: text.t("\(key).text"))
+            version: text.version, exit: text.exit, outcome: key, outcomeText: text.t("\(key).text"))
         return try await req.render("Public/feedback", context, status: status)
     }
 }

@@ -64,6 +64,7 @@ struct LeafletController: RouteCollection {
         var languages: [LanguageLink]
         var versionLabel: String
         var version: String
+        var exit: ExitWords
         var basePath: String
         var personal: Personal?
     }
@@ -122,7 +123,8 @@ struct LeafletController: RouteCollection {
             feedbackHeading: text.t("feedback.heading"),
             feedbackText: text.t("feedback.text"), complaintHeading: text.t("complaint.heading"),
             complaint: text.t("complaint"), languagesHeading: text.t("languages.heading"), languages: languages,
-            versionLabel: text.t("version.label"), version: text.version, basePath: basePath, personal: personal)
+            versionLabel: text.t("version.label"), version: text.version, exit: text.exit, basePath: basePath,
+            personal: personal)
         let response = try await req.view.render("Public/leaflet", context).encodeResponse(for: req)
         response.headers.replaceOrAdd(name: .contentLanguage, value: text.language.code)
         response.headers.replaceOrAdd(name: .vary, value: "Accept-Language")

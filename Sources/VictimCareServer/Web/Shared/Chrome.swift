@@ -16,7 +16,10 @@ struct Chrome: Encodable {
         var section: String
     }
 
+    /// The browser's title: "Error: " first when the page comes back with errors (GOV.UK pattern).
     var title: String
+    /// The page's heading, never prefixed.
+    var heading: String
     var user: Badge?
     var isAdmin: Bool
     var nav: [NavItem]
@@ -31,6 +34,7 @@ struct Chrome: Encodable {
 
     init(_ request: Request, title: String, section: String = "", errors: [FieldError] = []) {
         self.title = errors.isEmpty ? title : "Error: \(title)"
+        self.heading = title
         let user = request.currentUser
         self.user = user.map { Badge(name: $0.displayName, role: $0.role.label, unit: nil) }
         self.isAdmin = user?.role == .administrator
@@ -55,23 +59,31 @@ extension Chrome {
             items.append(.init(href: "/worklist/team", label: "Team", section: "team"))
         }
         if role == .commandUnitLead { items.append(.init(href: "/worklist/unit", label: "Unit", section: "unit")) }
+        if [.victimCareDesk, .administrator].contains(role) {
+            items.append(.init(href: "/desk", label: "Desk", section: "desk"))
+        }
+        if [.witnessCareUnit, .administrator].contains(role) {
+            items.append(.init(href: "/witness-care", label: "Charged cases", section: "witness-care"))
+        }
         if [.supportPartner, .administrator].contains(role) {
             items.append(.init(href: "/referrals", label: "Referrals", section: "referrals"))
         }
+        if role == .prosecutor { items.append(.init(href: "/shared", label: "Shared with you", section: "shared")) }
         if [.supervisor, .commandUnitLead, .forceAnalyst, .administrator].contains(role) {
             items.append(.init(href: "/dashboard", label: "Dashboard", section: "dashboard"))
             items.append(.init(href: "/reports/communications", label: "Leaflets and feedback", section: "reports"))
         }
-        if [.victimCareDesk, .administrator].contains(role) {
-            items.append(.init(href: "/desk", label: "Desk", section: "desk"))
-        }
-        if role.reach != .sharedOnly {
-            items.append(.init(href: "/", label: "My cases", section: "home"))
+        if AccessPolicy.roles(for: .searchCrimes).contains(role) {
+            if [.officer, .supervisor, .commandUnitLead].contains(role) {
+                items.append(.init(href: "/cases", label: "My cases", section: "cases"))
+            }
             items.append(.init(href: "/crimes", label: "Crimes", section: "crimes"))
+        }
+        if AccessPolicy.roles(for: .searchPeople).contains(role) {
             items.append(.init(href: "/people", label: "People", section: "people"))
         }
         if role == .administrator {
-            items.append(.init(href: "/admin/users", label: "Administration", section: "admin"))
+            items.append(.init(href: "/admin", label: "Administration", section: "admin"))
         }
         return items
     }

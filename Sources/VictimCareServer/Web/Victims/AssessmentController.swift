@@ -24,6 +24,8 @@ struct AssessmentController: RouteCollection {
         var consents: [SelectOption]
         var automatic: [String]
         var outsideUnit: Bool
+        /// The last assessment was a draft: the questions it left unanswered, linked to their fields.
+        var stillToAnswer: [SelectOption] = []
     }
 
     struct Form: Content {
@@ -74,19 +76,29 @@ struct AssessmentController: RouteCollection {
         let context = try req.accessContext()
         let loaded = try await NeedsAssessmentService.loadForm(victimID: id, context: context, on: req.db)
         let (victim, person, last) = (loaded.victim, loaded.person, loaded.last)
-        func yesNo(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "" }
+        // A question the last assessment left unanswered, or never asked, starts blank: "not asked" is not "no"
+        // (an Arabic speaker's interpreter question is not pre-set to no; 2026-11-30, issue 13).
+        let open = Set(last?.unanswered ?? (last == nil ? NeedsQuestion.allCases : []))
+        func answer(_ question: NeedsQuestion, _ value: Bool?) -> String {
+            guard !open.contains(question), let value else { return "" }
+            return value ? "yes" : "no"
+        }
         let values: [String: String] = [
             "language": last?.language ?? person.language,
-            "interpreterNeeded": yesNo(last?.interpreterNeeded ?? person.interpreterNeeded),
+            "interpreterNeeded": last == nil && person.interpreterNeeded
+                ? "yes" : answer(.interpreter, last?.interpreterNeeded),
             "communicationNeeds": last?.communicationNeeds ?? person.communicationNeeds ?? "",
             "accessNeeds": last?.accessNeeds ?? person.accessNeeds ?? "",
             "preferredContact": person.preferredContact ?? "", "preferredTimes": person.preferredTimes ?? "",
-            "agreedUpdateDays": victim.agreedUpdateDays.map(String.init) ?? "", "feelsSafe": yesNo(last?.feelsSafe),
-            "suspectHasAccess": yesNo(last?.suspectHasAccessToContactPoints), "safetyNotes": last?.safetyNotes ?? "",
-            "supportWanted": yesNo(last?.supportWanted),
+            "agreedUpdateDays": victim.agreedUpdateDays.map(String.init) ?? "",
+            "feelsSafe": answer(.feelsSafe, last?.feelsSafe),
+            "suspectHasAccess": answer(.suspectAccess, last?.suspectHasAccessToContactPoints),
+            "safetyNotes": last?.safetyNotes ?? "",
+            "supportWanted": answer(.supportWanted, last?.supportWanted),
             "referralConsent": last?.referralConsent.rawValue ?? victim.referralConsentCode,
-            "bereaved": yesNo(last?.bereavedRelative), "persistentlyTargeted": yesNo(last?.persistentlyTargeted),
-            "intimidated": yesNo(last?.intimidated),
+            "bereaved": answer(.bereaved, last?.bereavedRelative),
+            "persistentlyTargeted": answer(.persistentlyTargeted, last?.persistentlyTargeted),
+            "intimidated": answer(.intimidated, last?.intimidated),
         ]
         return try await render(
             req, loaded, values: values, vulnerability: Set((last?.vulnerability ?? []).map(\.rawValue)), errors: [],
@@ -97,12 +109,17 @@ struct AssessmentController: RouteCollection {
         let id = try req.uuid("victimID")
         let form = try req.content.decode(Form.self)
         do {
-            let decision = try await NeedsAssessmentService.complete(
+            let (decision, unanswered) = try await NeedsAssessmentService.complete(
                 victimID: id, form.draft, context: try req.accessContext(), on: req.db)
-            req.flash(
+            let rights =
                 decision.enhanced
-                    ? "Needs assessment saved. Enhanced rights: \(decision.groundList.map(\.label).joined(separator: ", "))."
-                    : "Needs assessment saved. Standard rights.")
+                ? "Enhanced rights: \(decision.groundList.map(\.label).joined(separator: ", "))."
+                : "Standard rights."
+            req.flash(
+                unanswered.isEmpty
+                    ? "Needs assessment completed. \(rights)"
+                    : "Saved as a draft: the needs assessment is not complete until you answer "
+                        + "\(unanswered.map(\.label).joined(separator: "; ")). \(rights)")
             return req.redirect(to: "/victims/\(id)")
         } catch DomainError.invalid(let errors) {
             let loaded = try await NeedsAssessmentService.loadForm(
@@ -134,7 +151,10 @@ struct AssessmentController: RouteCollection {
                 consents: ReferralConsent.options(selected: values["referralConsent"]),
                 automatic: automatic.groundList.flatMap { ground in
                     automatic.grounds[ground]!.map { "\(ground.label): \($0)" }
-                } + automatic.suggestions, outsideUnit: loaded.outsideUnit),
+                } + automatic.suggestions, outsideUnit: loaded.outsideUnit,
+                stillToAnswer: (loaded.last?.unanswered ?? []).map {
+                    SelectOption(value: $0.field, label: $0.label, selected: false)
+                }),
             status: status)
     }
 }

@@ -71,6 +71,7 @@ struct ContactLine: Encodable {
     var reasons: [String]
     var warnings: [String]
     var by: String
+    var notes: String
 
     init(_ c: Contact) {
         at = Display.time(c.at)
@@ -81,5 +82,6 @@ struct ContactLine: Encodable {
         reasons = c.reasons.split(separator: "\n").map(String.init)
         warnings = c.warnings.split(separator: "\n").map(String.init)
         by = c.byName
+        notes = c.notes ?? ""
     }
 }

@@ -14,6 +14,16 @@ enum VictimPage {
             var at: String
             var what: String
             var by: String
+            var note: String = ""
+        }
+        struct DeskCallLine: Encodable {
+            var at: String
+            var direction: String
+            var caller: String
+            var reason: String
+            var outcome: String
+            var by: String
+            var notes: String
         }
         struct MessageLine: Encodable {
             var at: String
@@ -83,6 +93,7 @@ enum VictimPage {
         var canReferAtCharge: Bool
         /// Opened from another unit with a reason: each change needs its own reason, so every form asks.
         var outsideUnit: Bool
+        var deskCalls: [DeskCallLine]
     }
 
     struct ReferralLine: Encodable {
@@ -143,8 +154,13 @@ enum VictimPage {
             .init(label: "Support referral", value: d.victim.referralConsent.label),
             .init(
                 label: "Needs assessment",
-                value: d.assessment.map { "Completed \(Display.time($0.completedAt)) by \($0.completedByName)" }
-                    ?? "Not completed"),
+                value: d.assessment.map { record in
+                    let unanswered = record.answers?.unanswered ?? []
+                    return unanswered.isEmpty
+                        ? "Completed \(Display.time(record.completedAt)) by \(record.completedByName)"
+                        : "Draft saved \(Display.time(record.completedAt)) by \(record.completedByName); still to answer "
+                            + unanswered.map(\.label).joined(separator: "; ")
+                } ?? "Not completed"),
             .init(
                 label: "Victim Personal Statement",
                 value: StatementStatus(rawValue: d.victim.vpsStatus ?? "")?.label ?? "Not offered yet"),
@@ -199,7 +215,7 @@ enum VictimPage {
                     at: Display.time($0.at),
                     what: (VictimActionKind(rawValue: $0.kind)?.label
                         ?? $0.kind.replacingOccurrences(of: "_", with: " ").capitalized)
-                        + ($0.method.map { " (\($0))" } ?? ""), by: $0.byName)
+                        + ($0.method.map { " (\($0))" } ?? ""), by: $0.byName, note: $0.note ?? "")
             },
             reviews: reviewLines, reviewEligible: eligibility.0, reviewIneligibleReason: eligibility.1,
             canRecord: canRecord,
@@ -269,7 +285,14 @@ enum VictimPage {
             canReferAtCharge: AccessPolicy.grants(context.actor, .referAtCharge)
                 && d.events.contains { $0.typeCode == CaseEventType.charged.rawValue }
                 && !d.referrals.contains { ![.ready, .withdrawn].contains($0.status) },
-            outsideUnit: AccessPolicy.decide(context.actor, .recordContact, on: d.scope) == .reasonRequiredEachTime)
+            outsideUnit: AccessPolicy.decide(context.actor, .recordContact, on: d.scope) == .reasonRequiredEachTime,
+            deskCalls: d.deskCalls.map { c in
+                Context.DeskCallLine(
+                    at: Display.time(c.at), direction: c.direction == "inbound" ? "They called" : "The desk called",
+                    caller: c.caller.capitalized, reason: DeskService.Reason(rawValue: c.reason)?.label ?? c.reason,
+                    outcome: DeskService.Outcome(rawValue: c.outcome)?.label ?? c.outcome, by: c.byName,
+                    notes: c.notes ?? "")
+            })
         return ctx
     }
 

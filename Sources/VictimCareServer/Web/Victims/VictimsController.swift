@@ -126,7 +126,8 @@ struct VictimsController: RouteCollection {
         let draft = ContactService.Draft(
             at: at, method: form.method, outcome: form.outcome, identityVerified: form.identityVerified ?? "no",
             welfareChecked: form.welfareChecked ?? "no", safeToSpeak: form.safeToSpeak ?? "no",
-            contactPointID: form.contactPointID, direction: form.direction, notes: form.notes, timeStyle: .londonLocal)
+            contactPointID: form.contactPointID, direction: form.direction, notes: form.notes, timeStyle: .londonLocal,
+            snakeCase: false)
         do {
             let recorded = try await ContactService.record(
                 victimID: id, draft, requireConfirmation: true, confirmed: form.confirmWarnings == "yes",
@@ -211,9 +212,15 @@ struct VictimsController: RouteCollection {
             try await ObligationService.waive(
                 victimID: id, key: form.key, reason: form.reason, context: try req.accessContext(), on: req.db)
         } catch DomainError.invalid(let errors) {
+            // The error belongs to the duty whose panel was sent: the summary links to that panel's reason,
+            // which opens again with what was typed (2026-11-30, issue 13).
+            let key = form.key ?? ""
+            let code = key.split(separator: ":").first.map(String.init) ?? key
+            let message = "\(code): " + errors.map(\.message).joined(separator: "; ")
             return try await render(
-                req, id: id, values: ["waiveKey": form.key ?? "", "reason": form.reason ?? ""], warnings: [],
-                errors: errors, status: .unprocessableEntity)
+                req, id: id, values: ["waiveKey": key, "reason": form.reason ?? "", "waiveError": message],
+                warnings: [], errors: [FieldError(field: "reason-\(key)", message: message)],
+                status: .unprocessableEntity)
         }
         req.flash("Obligation waived.")
         return req.redirect(to: "/victims/\(id)")

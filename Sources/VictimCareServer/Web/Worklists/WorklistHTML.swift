@@ -48,7 +48,20 @@ enum WorklistHTML {
                 html += "<span class=\"tag\">\(escape(duty.code)) by \(escape(duty.due))</span> "
             }
             html += "</p>\n"
-            if o.quickContact {
+            if !line.lastNote.isEmpty {
+                html += "<p class=\"note\"><span class=\"note-label\">Last note:</span> \(escape(line.lastNote))</p>\n"
+            }
+            if o.quickContact, line.needsPointButHasNone {
+                html += "<p class=\"meta\">No \(escape(line.preferred.lowercased())) number or address is recorded: "
+                html += "<a href=\"/victims/\(id)#contact-heading\">record the call on their page</a>.</p>\n"
+            } else if o.quickContact {
+                let pointSelect =
+                    line.points.isEmpty
+                    ? ""
+                    : "<label for=\"point-\(id)\">Number or address used</label>\n<select id=\"point-\(id)\" name=\"contactPointID\">"
+                        + line.points.map { "<option value=\"\(escape($0.value))\">\(escape($0.label))</option>" }
+                        .joined()
+                        + "</select>\n"
                 html += """
                     <details>
                     <summary>Record a call to \(name)</summary>
@@ -56,7 +69,7 @@ enum WorklistHTML {
                     <input type="hidden" name="_csrf" value="\(csrf)">
                     <input type="hidden" name="returnTo" value="\(returnTo)">
                     <input type="hidden" name="method" value="\(escape(line.preferredCode))">
-                    <label for="outcome-\(id)">What happened</label>
+                    \(pointSelect)<label for="outcome-\(id)">What happened</label>
                     <select id="outcome-\(id)" name="outcome">\(optionsHTML)</select>
                     <div class="choices">
                     <div class="choice"><input type="checkbox" id="identity-\(id)" name="identityVerified" value="yes"><label for="identity-\(id)">Identity verified</label></div>

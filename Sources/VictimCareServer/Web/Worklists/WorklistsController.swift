@@ -28,6 +28,11 @@ struct WorklistsController: RouteCollection {
         var preferredCode: String
         var duties: [Duty]
         var firstDue: String
+        /// The points the preferred method can use: (id, label).
+        var points: [SelectOption]
+        /// The preferred method needs a number or address and none is recorded: no quick form.
+        var needsPointButHasNone: Bool
+        var lastNote: String
     }
 
     struct Section: Encodable {
@@ -68,7 +73,14 @@ struct WorklistsController: RouteCollection {
                 preferred: v.preferredContact?.label ?? "Not recorded",
                 preferredCode: v.preferredContact?.rawValue ?? "phone",
                 duties: v.duties.map { .init(code: $0.code, due: Display.date($0.dueDate)) },
-                firstDue: Display.date(v.duties[0].dueDate))
+                firstDue: Display.date(v.duties[0].dueDate),
+                points: v.points.filter { $0.kind == (v.preferredContact ?? .phone).contactPointKind }.map {
+                    SelectOption(
+                        value: $0.id.uuidString, label: $0.value + ($0.safe ? "" : " (NOT SAFE)"), selected: false)
+                },
+                needsPointButHasNone: (v.preferredContact ?? .phone).contactPointKind != nil
+                    && !v.points.contains { $0.kind == (v.preferredContact ?? .phone).contactPointKind },
+                lastNote: v.lastNote ?? "")
         }
     }
 
@@ -86,6 +98,7 @@ struct WorklistsController: RouteCollection {
 
     @Sendable func mine(req: Request) async throws -> Response {
         let buckets = try await WorklistService.mine(context: try req.accessContext(), on: req.db)
+        if let csv = try await Self.csv(req, buckets, name: "my-victims") { return csv }
         let chrome = Chrome(req, title: "My victims", section: "worklist")
         let options = WorklistHTML.Options(
             showOfficer: false, quickContact: true, csrf: chrome.csrf, returnTo: "/worklist",
@@ -101,6 +114,35 @@ struct WorklistsController: RouteCollection {
         )
     }
 
+    /// `?csv=1`: the list as CSV (the victims in it were audited as seen when it was loaded; the download is
+    /// audited as an export too).
+    static func csv(_ req: Request, _ buckets: WorklistService.Buckets, name: String) async throws -> Response? {
+        guard (try? req.query.get(String.self, at: "csv")) != nil else { return nil }
+        try await AuditLog.record(
+            .export, "worklist", nil, summary: "\(name) as CSV, \(buckets.total) victims",
+            context: try req.accessContext(),
+            on: req.db)
+        var text = CSV.byteOrderMark + CSV.line(["when", "victim", "crime", "prefers", "officer", "owed", "last note"])
+        for (when, lines) in [
+            ("overdue", buckets.overdue), ("due today", buckets.dueToday), ("this week", buckets.dueThisWeek),
+            ("later", buckets.later),
+        ] {
+            for line in lines {
+                text +=
+                    "\r\n"
+                    + CSV.line([
+                        when, line.name, line.reference, line.preferredContact?.label ?? "", line.officer ?? "",
+                        line.duties.map { "\($0.code) by \(Display.date($0.dueDate))" }.joined(separator: "; "),
+                        line.lastNote ?? "",
+                    ])
+            }
+        }
+        let response = Response(status: .ok, body: .init(string: text + "\r\n"))
+        response.headers.contentType = CSV.mediaType
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name).csv\"")
+        return response
+    }
+
     static func readOnly(_ returnTo: String) -> WorklistHTML.Options {
         .init(showOfficer: true, quickContact: false, csrf: "", returnTo: returnTo, outcomes: [])
     }
@@ -108,6 +150,7 @@ struct WorklistsController: RouteCollection {
     @Sendable func team(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let (buckets, loads) = try await WorklistService.team(context: try req.accessContext(), on: req.db)
+        if let csv = try await Self.csv(req, buckets, name: "team") { return csv }
         let teamName = try await user.$team.id.asyncFlatMap { try await Team.find($0, on: req.db) }?.name
         return try await req.render(
             "Worklists/index",
@@ -125,6 +168,7 @@ struct WorklistsController: RouteCollection {
     @Sendable func unit(req: Request) async throws -> Response {
         let context = try req.accessContext()
         let (buckets, loads) = try await WorklistService.unit(context: context, on: req.db)
+        if let csv = try await Self.csv(req, buckets, name: "unit") { return csv }
         guard let unitID = context.actor.commandUnitID, let unit = try await CommandUnit.find(unitID, on: req.db) else {
             throw DomainError.forbidden("Your account has no command unit.")
         }
@@ -170,6 +214,7 @@ struct WorklistsController: RouteCollection {
             var victimID: UUID
             var name: String
             var nextDue: String
+            var phones: [SelectOption]
         }
         var chrome: Chrome
         var sections: [Section]
@@ -199,7 +244,12 @@ struct WorklistsController: RouteCollection {
                 victims: m.victims.map {
                     .init(
                         key: "\(n)-\($0.victimID)", victimID: $0.victimID, name: $0.name,
-                        nextDue: $0.nextDue ?? "Nothing owed now")
+                        nextDue: $0.nextDue ?? "Nothing owed now",
+                        phones: $0.phones.map {
+                            SelectOption(
+                                value: $0.id.uuidString, label: $0.number + ($0.safe ? "" : " (NOT SAFE)"),
+                                selected: false)
+                        })
                 }, noCall: m.victims.isEmpty)
         }
         let calls = try await DeskService.recent(context: context, on: req.db).map { c in
@@ -232,6 +282,8 @@ struct WorklistsController: RouteCollection {
         var identityVerified: String?
         var welfareChecked: String?
         var safeToSpeak: String?
+        var contactPointID: String?
+        var formKey: String?
         var q: String?
     }
 
@@ -252,13 +304,21 @@ struct WorklistsController: RouteCollection {
                     direction: form.direction, caller: form.caller, reason: form.reason, outcome: form.outcome,
                     notes: form.notes,
                     identityVerified: form.identityVerified ?? "no", welfareChecked: form.welfareChecked ?? "no",
-                    safeToSpeak: form.safeToSpeak ?? "no"),
+                    safeToSpeak: form.safeToSpeak ?? "no", contactPointID: form.contactPointID),
                 context: try req.accessContext(), on: req.db)
             req.flash(
                 call.$contact.id == nil ? "Call logged." : "Call logged, and recorded as a contact with the victim.")
         } catch DomainError.invalid(let errors) {
-            let values = ["q": form.q ?? "", "reason": form.reason ?? "", "outcome": form.outcome ?? ""]
-            return try await renderDesk(req, values: values, errors: errors, status: .unprocessableEntity)
+            let values = [
+                "q": form.q ?? "", "reason": form.reason ?? "", "outcome": form.outcome ?? "",
+                "victimID": raw, "notes": form.notes ?? "", "formKey": form.formKey ?? "",
+            ]
+            // The errors name the fields of the form that was sent: the one for this victim (its ids end in the
+            // victim's id), so the summary's links reach them and that form opens again with what was typed.
+            return try await renderDesk(
+                req, values: values,
+                errors: errors.map { FieldError(field: "\($0.field)-\(form.formKey ?? raw)", message: $0.message) },
+                status: .unprocessableEntity)
         }
         return req.redirect(to: "/desk")
     }
