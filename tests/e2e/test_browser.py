@@ -16,6 +16,10 @@ def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(servic
     driver.get(service.url + "/sign-in")
     assert_accessible(driver)
     sign_in(driver, service, "pc.browser")
+    # An officer's day starts with the victims they owe something to (issue 13).
+    assert driver.find_element(By.TAG_NAME, "h1").text == "My victims"
+    assert_accessible(driver)
+    follow(driver, By.LINK_TEXT, "My cases")
     assert driver.find_element(By.TAG_NAME, "h1").text == "My cases"
     assert_accessible(driver)
 
@@ -77,8 +81,9 @@ def test_officer_records_finds_and_opens_a_crime_and_admin_sees_the_audit(servic
     driver.get(service.url + f"/admin/audit?recordID={crime_id}")
     rows = driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
     actions = {(row.find_elements(By.TAG_NAME, "td")[1].text.split("\n")[0], row.find_elements(By.TAG_NAME, "td")[2].text) for row in rows}
-    assert ("PC Browser", "create") in actions
-    assert ("PC Browser", "view") in actions
+    # Actions in words, not codes (issue 13).
+    assert ("PC Browser", "Created") in actions
+    assert ("PC Browser", "Viewed") in actions
     assert_accessible(driver)
     person_id = person_url.rsplit("/", 1)[1]
     driver.get(service.url + f"/admin/audit?recordID={person_id}&action=view")

@@ -6,13 +6,21 @@ import datetime
 import random
 import subprocess
 import tempfile
+import json
+import pathlib
 import urllib.parse
 
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from a11y import assert_accessible
 from browser import follow, sign_in, submit
+
+
+def words(code):
+    path = pathlib.Path(__file__).resolve().parents[2] / "Resources" / "Translations" / f"{code}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def iso(dt):
@@ -46,6 +54,8 @@ def test_qr_codes_open_the_leaflet_feedback_and_case_pages_on_a_phone(service, d
     driver.get(service.url + f"/victims/{victim_id}")
     # A call where the officer spoke to her: it invites her to rate it.
     driver.find_element(By.CSS_SELECTOR, "label[for=outcome]").click()
+    # The number called: a call with no number is not a contact (issue 13).
+    Select(driver.find_element(By.ID, "contactPointID")).select_by_index(1)
     for box in ("identityVerified", "welfareChecked", "safeToSpeak"):
         driver.find_element(By.CSS_SELECTOR, f"label[for={box}]").click()
     submit(driver, "form[action$='/contacts'] button[type=submit]")
@@ -109,5 +119,7 @@ def test_qr_codes_open_the_leaflet_feedback_and_case_pages_on_a_phone(service, d
     assert_accessible(driver)
     driver.find_element(By.ID, "callBackTimes").send_keys("Weekdays after 6pm")
     submit(driver, "form[action$='/call-back'] button[type=submit]")
-    assert "call you back" in driver.find_element(By.CSS_SELECTOR, ".notice").text
+    # Her own language throughout: the case page, its notices and its headings.
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ar"
+    assert words("ar")["case.done.call_back"] in driver.find_element(By.CSS_SELECTOR, ".notice").text
     assert_accessible(driver)

@@ -57,7 +57,7 @@ def test_an_administrator_uploads_an_extract_and_reads_the_report(service, drive
     cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
     csv = requests.get(href, cookies=cookies)
     assert csv.status_code == 200
-    assert csv.text == "line,reason\r\n9,offence_code: Offence code 999/99 is not a known offence\r\n"
+    assert csv.text == "\ufeffline,reason\r\n9,offence_code: Offence code 999/99 is not a known offence\r\n"
 
     # The imported crime is a real record, found by its reference.
     driver.get(service.url + f"/crimes?reference=I{tag}/1002/26")

@@ -49,9 +49,11 @@ def test_a_session_from_one_node_works_on_the_other(two_nodes):
     signed_in = browser.post(first.url + "/sign-in", data={"_csrf": csrf(page.text), "username": "pc.nodes", "password": PASSWORD, "next": "/"}, allow_redirects=False)
     assert signed_in.status_code == 303
     cookie = browser.cookies.get("vc_session")
-    other = requests.get(second.url + "/", cookies={"vc_session": cookie}, allow_redirects=False)
+    home = requests.get(second.url + "/", cookies={"vc_session": cookie}, allow_redirects=False)
+    assert home.status_code == 303  # to the officer's own home page
+    other = requests.get(second.url + home.headers["Location"], cookies={"vc_session": cookie}, allow_redirects=False)
     assert other.status_code == 200
-    assert "My cases" in other.text
+    assert "My victims" in other.text
     # A form rendered by one node posts to the other.
     form = requests.get(second.url + "/people/new", cookies={"vc_session": cookie})
     created = requests.post(first.url + "/people", cookies={"vc_session": cookie}, allow_redirects=False,

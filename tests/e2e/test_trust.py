@@ -19,12 +19,12 @@ from conftest import PASSWORD, make_service
 NEUTRAL = "https://www.bbc.co.uk/weather"
 
 
-@pytest.mark.parametrize("path", ["/support/refer", "/leaflet?lang=cy"])
-def test_exit_this_page_by_button_at_phone_width(service, driver, path):
+@pytest.mark.parametrize("path,label", [("/support/refer", "Exit this page"), ("/leaflet?lang=cy", "Gadewch y dudalen hon")])
+def test_exit_this_page_by_button_at_phone_width(service, driver, path, label):
     driver.set_window_size(375, 812)
     driver.get(service.url + path)
     button = driver.find_element(By.ID, "exit-this-page")
-    assert button.is_displayed() and "Exit this page" in button.text
+    assert button.is_displayed() and label in button.text
     assert_accessible(driver)
     button.click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.startswith(NEUTRAL))

@@ -53,8 +53,8 @@ enum PersonService {
             ?? false
         let communication = v.optional(
             d.communicationNeeds, d.name("communicationNeeds", "communication_needs"), "the communication needs",
-            max: 1000)
-        let access = v.optional(d.accessNeeds, d.name("accessNeeds", "access_needs"), "the access needs", max: 1000)
+            max: 4000)
+        let access = v.optional(d.accessNeeds, d.name("accessNeeds", "access_needs"), "the access needs", max: 4000)
         var characteristics: Characteristics?
         if AccessPolicy.grants(context.actor, .editProtectedCharacteristics) {
             characteristics = Characteristics(

@@ -74,11 +74,11 @@ enum NeedsAssessmentService {
             language: language,
             interpreterNeeded: interpreter ?? false,
             communicationNeeds: v.optional(
-                d.communicationNeeds, "communicationNeeds", "the communication needs", max: 1000),
-            accessNeeds: v.optional(d.accessNeeds, "accessNeeds", "the access needs", max: 1000),
+                d.communicationNeeds, "communicationNeeds", "the communication needs", max: 4000),
+            accessNeeds: v.optional(d.accessNeeds, "accessNeeds", "the access needs", max: 4000),
             feelsSafe: feelsSafe,
             suspectHasAccessToContactPoints: suspectAccess ?? false,
-            safetyNotes: v.optional(d.safetyNotes, "safetyNotes", "the safety notes", max: 1000),
+            safetyNotes: v.optional(d.safetyNotes, "safetyNotes", "the safety notes", max: 4000),
             supportWanted: supportWanted, referralConsent: consent ?? .notAsked,
             bereavedRelative: bereaved ?? false, persistentlyTargeted: targeted ?? false,
             vulnerability: vulnerability, intimidated: intimidated ?? false)

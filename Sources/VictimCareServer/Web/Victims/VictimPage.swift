@@ -139,6 +139,11 @@ enum VictimPage {
         var values = given
         if values["method"] == nil { values["method"] = p.preferredContact ?? "phone" }
         if values["at"] == nil { values["at"] = London.formatLocal(now) }
+        // The form starts on the point the preferred method uses (a safe one first): the number to call.
+        if values["contactPointID"] == nil, let kind = ContactMethod.code(values["method"])?.contactPointKind {
+            let matching = d.contactPoints.filter { $0.kind == kind }
+            values["contactPointID"] = (matching.first { $0.safe } ?? matching.first)?.id?.uuidString
+        }
         let obligations = d.obligations.map { ObligationLine($0, duty: d.duties[$0.code] ?? $0.code, now: now) }
         let assessment = d.assessment?.answers
         var details: [Context.Item] = [
