@@ -13,8 +13,21 @@ need_pip
 say "Building (debug, with tests)"
 swift build --build-tests
 
+# Each suite's whole output goes to a file; on failure every failed expectation is printed, not only the tail.
+swift_tests() {
+    local log="$ROOT/.build/test-$1.log"
+    if swift test --skip-build --parallel >"$log" 2>&1; then
+        grep -E "^✔ Test run|^Test Suite 'All tests'|Executed [0-9]+ tests" "$log" | tail -n 3
+    else
+        grep -E "^✘|Expectation failed|recorded an issue|error:" "$log" | cut -c1-600 | head -n 150
+        tail -n 5 "$log"
+        echo "Full output: $log"
+        return 1
+    fi
+}
+
 say "Swift tests on SQLite"
-swift test --skip-build --parallel 2>&1 | tail -n 25
+swift_tests sqlite
 
 say "Starting a throwaway PostgreSQL server"
 eval "$("$ROOT/scripts/pg-start.sh")"
@@ -22,7 +35,7 @@ trap '"$ROOT/scripts/pg-stop.sh" "$PG_DIR"' EXIT
 export TEST_DATABASE_URL
 
 say "Swift tests on PostgreSQL ($TEST_DATABASE_URL)"
-swift test --skip-build --parallel 2>&1 | tail -n 25
+swift_tests postgres
 
 say "End-to-end tests: browser, accessibility, several nodes, command line"
 export VICTIMCARE_BIN="$(swift build --show-bin-path)/victimcare"

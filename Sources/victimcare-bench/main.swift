@@ -30,12 +30,13 @@ func facts(_ count: Int) -> [VictimFacts] {
     return (0..<count).map { i in
         let recorded = now - Double.random(in: 0...(548 * 86_400), using: &g)
         let enhanced = Double.random(in: 0...1, using: &g) < 0.25
+        let yes = i % 3 == 0 ? ReferralConsent.no : .yes
         var f = VictimFacts(
             recordedAt: recorded,
-            closedAt: Double.random(in: 0...1, using: &g) < 0.5
-                ? recorded + Double.random(in: 86_400...(200 * 86_400), using: &g) : nil,
+            pauses: Double.random(in: 0...1, using: &g) < 0.5
+                ? VictimFacts.closed(at: recorded + Double.random(in: 86_400...(200 * 86_400), using: &g)) : [],
             flags: enhanced ? [.domesticAbuse] : [], callBack: i % 20 == 0 ? .required : .notTelephoneUnit,
-            enhancedHistory: [(recorded, enhanced)], referralConsent: i % 3 == 0 ? .no : .yes)
+            enhancedHistory: [(recorded, enhanced)], referralConsent: yes, consentHistory: [(recorded + 600, yes)])
         var t = recorded
         for _ in 0..<Int.random(in: 0...3, using: &g) {
             t += Double.random(in: 3600...(20 * 86_400), using: &g)

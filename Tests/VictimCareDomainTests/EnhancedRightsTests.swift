@@ -7,13 +7,15 @@ struct EnhancedRightsTests {
     static func assess(
         mostSerious: Bool = false, flags: Set<CrimeFlag> = [], occurred: String = "2025-06-01",
         reported: String = "2025-06-02",
-        dob: String? = "1980-01-01", assessment: NeedsAssessment? = nil, victimisations: Int = 1
+        dob: String? = "1980-01-01", assessment: NeedsAssessment? = nil, victimisations: Int = 1,
+        assessedOn: String? = nil, exceptions: [EnhancedGround: String] = [:]
     ) -> EnhancedRightsDecision {
         EnhancedRights.assess(
             EnhancedRightsInput(
                 offenceIsMostSerious: mostSerious, flags: flags, occurredOn: LocalDate(occurred)!,
                 reportedOn: LocalDate(reported)!,
-                dateOfBirth: dob.flatMap(LocalDate.init), assessment: assessment, recentVictimisations: victimisations),
+                dateOfBirth: dob.flatMap(LocalDate.init), assessment: assessment, recentVictimisations: victimisations,
+                assessedOn: assessedOn.flatMap(LocalDate.init), groundExceptions: exceptions),
             policy: .standard)
     }
 
@@ -43,6 +45,12 @@ struct EnhancedRightsTests {
             Self.assess(flags: [.domesticAbuse], occurred: "2022-05-01", reported: "2022-05-18").grounds[.intimidated]
                 == nil)
         #expect(Self.assess(flags: [.domesticAbuse], reported: "2022-05-18").enhanced, "still a most serious crime")
+        // Issue 14: the rule applies to decisions from 19 May 2022, whenever the crime was reported.
+        #expect(
+            Self.assess(
+                flags: [.domesticAbuse], occurred: "2022-05-01", reported: "2022-05-18", assessedOn: "2025-06-02"
+            )
+            .grounds[.intimidated] != nil)
     }
 
     @Test func sexualOffenceComplainantsGetSection28() {
@@ -53,11 +61,10 @@ struct EnhancedRightsTests {
         #expect(knife.section17 && !knife.section28)
     }
 
-    @Test func persistentTargetingIsSuggestedNotDecided() {
+    @Test func repeatVictimisationIsSuggestedNotDecided() {
         let repeated = Self.assess(victimisations: 3)
         #expect(!repeated.enhanced)
         #expect(repeated.suggestions.count == 1)
-        #expect(Self.assess(flags: [.harassmentOrStalking]).suggestions.count == 1)
         let recorded = Self.assess(assessment: NeedsAssessment(persistentlyTargeted: true), victimisations: 3)
         #expect(recorded.groundList == [.persistentlyTargeted])
         #expect(recorded.suggestions.isEmpty)
@@ -76,7 +83,9 @@ struct RightToReviewTests {
         ([.decisionNotToProsecute], false),
         ([.suspectInterviewed, .decisionNotToProsecute, .charged], false),
         ([.suspectInterviewed, .decisionNotToProsecute, .outOfCourtDisposal], false),
-        ([.suspectInterviewed, .releasedNFA], false),
+        // Issue 14: released with no further action after an interview is a decision not to charge.
+        ([.suspectInterviewed, .releasedNFA], true),
+        ([.releasedNFA, .suspectInterviewed], false),
     ])
     func eligibility(_ events: [CaseEventType], _ eligible: Bool) {
         #expect((RightToReview.eligibility(events: events) == .eligible) == eligible)

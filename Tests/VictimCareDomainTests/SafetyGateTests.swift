@@ -5,12 +5,12 @@ import Testing
 @Suite struct SafetyGateTests {
     static func facts(
         _ channel: MessageChannel = .email, owner: String? = "p1", kind: ContactPointKind? = .email, safe: Bool = true,
-        optedOut: Bool = false, domesticAbuse: Bool = false, suspectMaySee: Bool = false, cleared: Bool = false,
-        body: String = ""
+        optedOut: Bool = false, domesticAbuse: Bool = false, risk: String? = nil, suspectMaySee: Bool? = false,
+        cleared: Bool = false, body: String = ""
     ) -> SafetyGate.Facts {
         SafetyGate.Facts(
             channel: channel, contactPointOwner: owner, victimPerson: "p1", contactPointKind: kind,
-            contactPointSafe: safe, optedOut: optedOut, domesticAbuse: domesticAbuse,
+            contactPointSafe: safe, optedOut: optedOut, suspectRisk: domesticAbuse ? "Domestic abuse" : risk,
             suspectMaySeeMessages: suspectMaySee,
             clearedAsSafe: cleared, body: body,
             sensitiveWords: ["Theft from a motor vehicle", "SN/1234567/26", "Ada", "Lovelace", "Al"])
@@ -37,6 +37,19 @@ import Testing
         ("domestic abuse, suspect has no access", facts(domesticAbuse: true), .send),
         ("held, but not safe anyway", facts(safe: false, domesticAbuse: true, suspectMaySee: true), .refuse),
         ("a letter to an address", facts(.letter, kind: .address), .send),
+        // Issue 14: not only domestic abuse.
+        ("stalking, suspect may see messages", facts(risk: "Harassment or stalking", suspectMaySee: true), .hold),
+        ("any crime, suspect may see messages", facts(suspectMaySee: true), .hold),
+        ("domestic abuse, nobody asked yet", facts(domesticAbuse: true, suspectMaySee: nil), .hold),
+        (
+            "a suspect the victim knows, nobody asked", facts(risk: "The victim knows the suspect", suspectMaySee: nil),
+            .hold
+        ),
+        ("a burglary, nobody asked", facts(suspectMaySee: nil), .send),
+        (
+            "domestic abuse, nobody asked, recorded as safe",
+            facts(domesticAbuse: true, suspectMaySee: nil, cleared: true), .send
+        ),
     ])
     func decides(_ name: String, _ facts: SafetyGate.Facts, _ expected: Expect) {
         let got: Expect =

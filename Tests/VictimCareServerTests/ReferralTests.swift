@@ -186,9 +186,10 @@ import VictimCareDomain
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             let partner = try await world.user("vs.partner", .supportPartner)
             let sent = try await world.crime("SN/0000041/26", officer: officer).victims[0].victimID
-            let waiting = try await world.crime("SN/0000042/26", officer: officer).victims[0].victimID
             try await Self.consent(world, sent, "yes", by: officer)
             _ = try await Self.export(app, Self.directory()).run(byName: "test", on: app.db)
+            // Recorded after the transfer: referred unless they opt out, waiting for the next one.
+            let waiting = try await world.crime("SN/0000042/26", officer: officer).victims[0].victimID
             try await Self.consent(world, waiting, "yes", by: officer)
             let visible = try await ReferralService.sent(status: nil, context: world.context(partner), on: app.db)
             #expect(visible.count == 1 && visible[0].$victim.id == sent, "only what was sent to the service")

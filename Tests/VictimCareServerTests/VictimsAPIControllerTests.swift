@@ -70,8 +70,8 @@ import VictimCareDomain
             let owed = try await obligations(app, headers, standard.victims[0].id)
             #expect(
                 Set(owed.keys) == [
-                    "R4:crime_recorded", "R5:crime_recorded", "R6:crime_recorded", "R7:crime_recorded",
-                    "R16:crime_recorded", "R15:update_interval",
+                    "R2:crime_reported", "R4:crime_recorded", "R5:crime_recorded", "R6:crime_recorded",
+                    "R7:crime_recorded", "R16:crime_recorded", "R15:update_interval",
                 ])
             #expect(owed["R7:crime_recorded"]?.status == "due" || owed["R7:crime_recorded"]?.status == "overdue")
             let vulnerable = try await createCrime(

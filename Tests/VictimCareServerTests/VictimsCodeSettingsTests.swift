@@ -97,11 +97,11 @@ import VictimCareDomain
             let world = try await World(app)
             for n in 1...5 { try await world.crime("SN/000000\(n)/26") }
             let ids = try await Victim.query(on: app.db).all().compactMap(\.id)
-            #expect(try await RecomputeService.recomputeBatch(ids, on: app.db) == 0)
+            #expect(try await RecomputeService.recomputeBatch(ids, on: app.db).rows == 0)
             try await (app.db as! any SQLDatabase).raw("DELETE FROM obligations WHERE code = 'R4'").run()
             // Rows changed behind the application's back are not noticed by fingerprint, only when verifying.
-            #expect(try await RecomputeService.recomputeBatch(ids, on: app.db) == 0)
-            #expect(try await RecomputeService.recomputeBatch(ids, verify: true, on: app.db) == 5)
+            #expect(try await RecomputeService.recomputeBatch(ids, on: app.db).rows == 0)
+            #expect(try await RecomputeService.recomputeBatch(ids, verify: true, on: app.db).rows == 5)
             #expect(try await ObligationRecord.query(on: app.db).filter(\.$code == "R4").count() == 5)
         }
     }
@@ -132,7 +132,7 @@ import VictimCareDomain
             }
             #expect(try await job?.state == "done")
             // Whatever the interleaving, what is stored is what the facts say.
-            #expect(try await RecomputeService.recomputeBatch(victims, verify: true, on: app.db) == 0)
+            #expect(try await RecomputeService.recomputeBatch(victims, verify: true, on: app.db).rows == 0)
             #expect(
                 try await ObligationRecord.query(on: app.db).filter(\.$code == "R9").filter(\.$state == "met").count()
                     == 24)

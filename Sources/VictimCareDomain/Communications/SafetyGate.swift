@@ -26,8 +26,8 @@ public enum MessageChannel: String, Labelled {
 
 /// The one check every outbound message passes before anything is sent: the contact point belongs to the
 /// victim, is marked safe and the victim has not opted out; an SMS never names the offence or the victim;
-/// and where the crime is domestic abuse and the suspect may see the victim's messages, nothing goes until an
-/// officer has recorded that it is safe.
+/// and where the suspect may see the victim's messages (or nobody has asked, on a crime where they are likely
+/// to), nothing goes until an officer has recorded that it is safe.
 public enum SafetyGate {
     public struct Facts: Sendable {
         public var channel: MessageChannel
@@ -37,8 +37,11 @@ public enum SafetyGate {
         public var contactPointKind: ContactPointKind?
         public var contactPointSafe: Bool
         public var optedOut: Bool
-        public var domesticAbuse: Bool
-        public var suspectMaySeeMessages: Bool
+        /// Why a suspect is likely to see the victim's messages (domestic abuse, stalking, a suspect the victim
+        /// knows), or nil.
+        public var suspectRisk: String?
+        /// The needs assessment's answer: the suspect may see the messages; nil when not asked.
+        public var suspectMaySeeMessages: Bool?
         public var clearedAsSafe: Bool
         public var body: String
         /// Words an SMS must not contain: the offence, the victim's names, the crime reference.
@@ -46,8 +49,8 @@ public enum SafetyGate {
 
         public init(
             channel: MessageChannel, contactPointOwner: String?, victimPerson: String,
-            contactPointKind: ContactPointKind?, contactPointSafe: Bool, optedOut: Bool, domesticAbuse: Bool,
-            suspectMaySeeMessages: Bool, clearedAsSafe: Bool, body: String, sensitiveWords: [String]
+            contactPointKind: ContactPointKind?, contactPointSafe: Bool, optedOut: Bool, suspectRisk: String?,
+            suspectMaySeeMessages: Bool?, clearedAsSafe: Bool, body: String, sensitiveWords: [String]
         ) {
             self.channel = channel
             self.contactPointOwner = contactPointOwner
@@ -55,7 +58,7 @@ public enum SafetyGate {
             self.contactPointKind = contactPointKind
             self.contactPointSafe = contactPointSafe
             self.optedOut = optedOut
-            self.domesticAbuse = domesticAbuse
+            self.suspectRisk = suspectRisk
             self.suspectMaySeeMessages = suspectMaySeeMessages
             self.clearedAsSafe = clearedAsSafe
             self.body = body
@@ -84,9 +87,16 @@ public enum SafetyGate {
         if f.channel == .sms, let word = leaked(f.body, f.sensitiveWords) {
             return .refuse("A text message must not name the offence or the victim (it contained \"\(word)\")")
         }
-        if f.domesticAbuse && f.suspectMaySeeMessages && !f.clearedAsSafe {
-            return .hold(
-                "Domestic abuse: the suspect may see the victim's messages; an officer must record that it is safe")
+        // Any crime, not only domestic abuse (2026-11-30, issue 14).
+        if !f.clearedAsSafe {
+            if f.suspectMaySeeMessages == true {
+                return .hold("The suspect may see the victim's messages; an officer must record that it is safe")
+            }
+            if f.suspectMaySeeMessages == nil, let risk = f.suspectRisk {
+                return .hold(
+                    "\(risk): nobody has asked whether the suspect can see the victim's messages; an officer must record that it is safe"
+                )
+            }
         }
         return .send
     }
@@ -119,5 +129,33 @@ public enum SafetyGate {
     /// A one-time code for the victim's case page: the code and how long it lasts, nothing else.
     public static func smsCodeBody(code: String, minutes: Int) -> String {
         "Your code from the police is \(code). It works for \(minutes) minutes. Do not share it."
+    }
+}
+
+/// Whether a suspect is likely to see or hear what is sent to a victim, and so whether a new contact point is
+/// safe until someone says otherwise (2026-11-30, issue 14: only domestic abuse counted).
+public enum ContactSafety {
+    /// Why a suspect is likely to see the victim's messages, or nil.
+    public static func suspectRisk(flags: Set<CrimeFlag>, suspectKnown: Bool, policy: VictimsCodePolicy) -> String? {
+        if let flag = flags.sorted().first(where: { policy.suspectRiskFlags.contains($0) }) { return flag.label }
+        if suspectKnown { return "The victim knows the suspect" }
+        return nil
+    }
+
+    /// A contact point typed for a victim of such a crime is not safe until an officer marks it so.
+    public static func safeByDefault(flags: Set<CrimeFlag>, suspectKnown: Bool, policy: VictimsCodePolicy) -> Bool {
+        suspectRisk(flags: flags, suspectKnown: suspectKnown, policy: policy) == nil
+    }
+}
+
+/// Referral to the support service: every victim unless they opt out, except where the Code asks for explicit
+/// consent first (R7a), where only a yes refers (2026-11-30, issue 14: referral was opt-in for everyone).
+public enum ReferralPolicy {
+    public static func shouldRefer(consent: ReferralConsent, explicitConsentNeeded: Bool) -> Bool {
+        switch consent {
+        case .yes: true
+        case .no: false
+        case .notAsked: !explicitConsentNeeded
+        }
     }
 }

@@ -1,5 +1,6 @@
-/// The bank holidays of England and Wales, computed for any year from the standing rules, with the one-off
-/// changes made by proclamation since 2000. Future one-offs are added by an administrator as calendar
+/// The bank holidays of England and Wales, computed for any year from the standing rules (today's pattern
+/// since 1978; earlier years are worked out by the same rules), with the one-off changes made by proclamation
+/// since then. Future one-offs are added by an administrator as calendar
 /// overrides, not here.
 public enum BankHolidays {
     public struct Holiday: Sendable, Hashable {
@@ -9,6 +10,9 @@ public enum BankHolidays {
 
     /// One-off changes: holidays moved or added by proclamation.
     static let moved: [Int: (remove: [String], add: [(String, String)])] = [
+        1981: ([], [("1981-07-29", "Royal wedding")]),
+        1995: (["1995-05-01"], [("1995-05-08", "Early May bank holiday (VE day)")]),
+        1999: ([], [("1999-12-31", "Millennium holiday")]),
         2002: (["2002-05-27"], [("2002-06-03", "Spring bank holiday"), ("2002-06-04", "Golden Jubilee bank holiday")]),
         2011: ([], [("2011-04-29", "Royal wedding")]),
         2012: (

@@ -15,6 +15,14 @@ public enum CaseEventType: String, Labelled {
     case decisionNotToProsecute = "decision_not_to_prosecute"
     case propertyReadyForReturn = "property_ready_for_return"
     case caseClosed = "case_closed"
+    /// A closed case is investigated again (a new line of enquiry, a later arrest).
+    case caseReopened = "case_reopened"
+    /// After charge the Witness Care Unit takes over keeping the victim updated: the police's regular
+    /// update (R15) stops until the case comes back (2026-11-30, issue 14: the hand-over is explicit, a charge
+    /// alone stops nothing).
+    case witnessCareHandover = "witness_care_handover"
+    /// The Witness Care Unit hands the victim back to the investigating team; the regular update resumes.
+    case witnessCareHandback = "witness_care_handback"
 
     public var label: String {
         switch self {
@@ -30,6 +38,9 @@ public enum CaseEventType: String, Labelled {
         case .decisionNotToProsecute: "Decision not to prosecute"
         case .propertyReadyForReturn: "Property ready to return"
         case .caseClosed: "Case closed"
+        case .caseReopened: "Case reopened"
+        case .witnessCareHandover: "Handed over to the Witness Care Unit"
+        case .witnessCareHandback: "Handed back by the Witness Care Unit"
         }
     }
 
@@ -39,26 +50,98 @@ public enum CaseEventType: String, Labelled {
         case .charged: .suspectCharged
         case .caseClosed, .decisionNotToInvestigate: .closed
         case .decisionNotToProsecute, .outOfCourtDisposal, .releasedNFA: nil
-        case .suspectArrested, .suspectInterviewed, .bail, .releasedUnderInvestigation, .bailConditionsChanged:
+        case .suspectArrested, .suspectInterviewed, .bail, .releasedUnderInvestigation, .bailConditionsChanged,
+            .caseReopened:
             .underInvestigation
-        case .propertyReadyForReturn: nil
+        case .propertyReadyForReturn, .witnessCareHandover, .witnessCareHandback: nil
         }
     }
 }
 
-/// Police ranks in order, for rules such as "the reviewer must be Detective Inspector or above".
-public enum Rank {
-    /// Each rank's level; detective and uniformed ranks of the same level share it.
-    static let levels: [String: Int] = [
-        "pc": 1, "dc": 1, "ps": 2, "ds": 2, "insp": 3, "inspector": 3, "di": 3, "ci": 4, "dci": 4, "chief inspector": 4,
-        "supt": 5, "det supt": 5, "superintendent": 5, "ch supt": 6, "det ch supt": 6, "chief superintendent": 6,
-        "cdr": 7, "commander": 7, "dac": 8, "ac": 9, "commissioner": 10,
-    ]
+/// Police ranks in order, for rules such as "the reviewer must be Detective Inspector or above". Detective and
+/// uniformed ranks of the same level are one rank; acting and temporary ranks count as the rank held
+/// (2026-11-30, issue 14: ranks were matched as exact strings, so "Detective Inspector" and "A/DI" failed).
+public enum Rank: Int, Comparable, CaseIterable, Sendable {
+    case constable = 1
+    case sergeant
+    case inspector
+    case chiefInspector
+    case superintendent
+    case chiefSuperintendent
+    /// Commander (Metropolitan Police) or Assistant Chief Constable.
+    case commander
+    /// Deputy Assistant Commissioner or Deputy Chief Constable.
+    case deputy
+    /// Assistant Commissioner or Chief Constable.
+    case chief
+    case deputyCommissioner
+    case commissioner
 
-    public static func level(_ rank: String?) -> Int {
-        guard let rank else { return 0 }
-        return levels[rank.lowercased().trimmingCharacters(in: .whitespaces)] ?? 0
+    public static func < (a: Rank, b: Rank) -> Bool { a.rawValue < b.rawValue }
+
+    public var label: String {
+        switch self {
+        case .constable: "Constable"
+        case .sergeant: "Sergeant"
+        case .inspector: "Inspector"
+        case .chiefInspector: "Chief Inspector"
+        case .superintendent: "Superintendent"
+        case .chiefSuperintendent: "Chief Superintendent"
+        case .commander: "Commander / Assistant Chief Constable"
+        case .deputy: "Deputy Assistant Commissioner / Deputy Chief Constable"
+        case .chief: "Assistant Commissioner / Chief Constable"
+        case .deputyCommissioner: "Deputy Commissioner"
+        case .commissioner: "Commissioner"
+        }
     }
 
-    public static func isInspectorOrAbove(_ rank: String?) -> Bool { level(rank) >= 3 }
+    /// Every way the rank is written, after the acting or detective prefix is taken off, in lower case.
+    static let names: [String: Rank] = {
+        let table: [(Rank, [String])] = [
+            (.constable, ["pc", "c", "constable", "police constable", "wpc", "dc", "det con"]),
+            (.sergeant, ["ps", "s", "sgt", "sergeant", "police sergeant", "ds", "det sgt"]),
+            (.inspector, ["i", "insp", "inspector", "di", "det insp"]),
+            (.chiefInspector, ["ci", "ch insp", "chief insp", "chief inspector", "dci", "det ch insp"]),
+            (.superintendent, ["supt", "superintendent", "dsupt", "det supt"]),
+            (
+                .chiefSuperintendent,
+                ["ch supt", "chief supt", "csupt", "chief superintendent", "det ch supt", "dcs"]
+            ),
+            (.commander, ["cdr", "cmdr", "commander", "acc", "assistant chief constable"]),
+            (.deputy, ["dac", "deputy assistant commissioner", "dcc", "deputy chief constable"]),
+            (.chief, ["ac", "assistant commissioner", "cc", "chief constable"]),
+            (.deputyCommissioner, ["dep commr", "deputy commissioner"]),
+            (.commissioner, ["commr", "commissioner"]),
+        ]
+        var names: [String: Rank] = [:]
+        for (rank, list) in table { for name in list { names[name] = rank } }
+        return names
+    }()
+
+    /// The rank a free-text entry names ("A/DI", "T/Det Supt", "Acting Inspector", "Detective Chief
+    /// Inspector"), or nil when it names none.
+    public init?(parsing raw: String?) {
+        guard var text = raw?.lowercased() else { return nil }
+        text = text.replacingOccurrences(of: ".", with: " ").replacingOccurrences(of: "/", with: "/ ")
+        var words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "-" }).map(String.init)
+        // Acting and temporary ranks count as the rank held.
+        while let first = words.first, ["a/", "t/", "acting", "temporary", "temp", "act"].contains(first) {
+            words.removeFirst()
+        }
+        guard !words.isEmpty else { return nil }
+        // "Detective Inspector" is an Inspector; "Det Supt" and "DSupt" are in the table as written.
+        if let first = words.first, ["detective", "det", "d", "d/"].contains(first), words.count > 1 {
+            let rest = words.dropFirst().joined(separator: " ")
+            if let rank = Rank.names[rest] {
+                self = rank
+                return
+            }
+        }
+        guard let rank = Rank.names[words.joined(separator: " ")] else { return nil }
+        self = rank
+    }
+
+    public static func isInspectorOrAbove(_ rank: String?) -> Bool {
+        (Rank(parsing: rank) ?? .constable) >= .inspector
+    }
 }

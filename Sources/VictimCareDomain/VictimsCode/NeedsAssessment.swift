@@ -18,6 +18,9 @@ public enum VulnerabilityFactor: String, Labelled {
     case mentalDisorder = "mental_disorder"
     case impairedIntelligence = "impaired_intelligence"
     case physicalDisability = "physical_disability"
+    /// Vulnerable under section 16 as another system assessed it, without saying which condition.
+    case section16 = "section_16"
+    /// Not a section 16 ground: recorded, and the officer is asked to consider section 17.
     case other
 
     public var label: String {
@@ -25,6 +28,7 @@ public enum VulnerabilityFactor: String, Labelled {
         case .mentalDisorder: "A mental disorder (Mental Health Act 1983)"
         case .impairedIntelligence: "A significant impairment of intelligence and social functioning"
         case .physicalDisability: "A physical disability or disorder"
+        case .section16: "Vulnerable under section 16 (assessed in the records system)"
         case .other: "Vulnerable for another reason the officer recorded"
         }
     }
@@ -86,6 +90,9 @@ public struct NeedsAssessment: Codable, Sendable, Equatable {
     public var feelsSafe: Bool?
     /// The suspect may see or hear messages sent to the victim's phone or email.
     public var suspectHasAccessToContactPoints: Bool
+    /// The victim knows the suspect (a partner or former partner, family, household, neighbour, colleague);
+    /// nil when not asked. Messages to such a victim wait until someone asks whether the suspect sees them.
+    public var suspectKnown: Bool?
     public var safetyNotes: String?
     // Support
     public var supportWanted: Bool?

@@ -17,11 +17,14 @@ public struct VictimFacts: Sendable {
         public var at: Double
         /// What did it, for the officer: "phone call, 3 Mar 14:05", "referral batch 12".
         public var label: String
+        /// The language it was given in (the leaflet), when that matters and is known.
+        public var language: String?
 
-        public init(kind: Fulfilment, at: Double, label: String) {
+        public init(kind: Fulfilment, at: Double, label: String, language: String? = nil) {
             self.kind = kind
             self.at = at
             self.label = label
+            self.language = language
         }
     }
 
@@ -46,15 +49,51 @@ public struct VictimFacts: Sendable {
         case notRoutine(reason: String)
     }
 
+    /// A time when the regular update (R15) is not the investigating team's: the case was closed, or the
+    /// Witness Care Unit had taken over after charge. `to` is nil while it lasts.
+    public struct Pause: Sendable, Equatable {
+        public enum Why: String, Sendable {
+            case closed
+            case witnessCare = "witness_care"
+        }
+
+        public var from: Double
+        public var to: Double?
+        public var why: Why
+
+        public init(from: Double, to: Double?, why: Why) {
+            self.from = from
+            self.to = to
+            self.why = why
+        }
+    }
+
+    /// When the report reached the police.
     public var recordedAt: Double
-    public var closedAt: Double?
+    /// When this person became a victim of the crime: the report, or later when they were linked to it
+    /// (2026-11-30, issue 14). The report-time duties run from here. Nil: at the report.
+    public var becameVictimAt: Double?
+    /// When the crime recording decision was made (R2).
+    public var recordingDecisionAt: Double?
+    /// The times the regular update is not owed, any order (they may overlap).
+    public var pauses: [Pause]
     public var flags: Set<CrimeFlag>
     public var callBack: CallBack
-    /// Changes in enhanced status, oldest first; the first entry is at (or before) `recordedAt`.
+    /// Changes in enhanced status, oldest first; the first entry is at (or before) the victim's start.
     public var enhancedHistory: [(at: Double, enhanced: Bool)]
     public var bereaved: Bool
+    /// When the needs assessment first recorded the victim as bereaved (nil: from the start).
+    public var bereavedSince: Double?
     public var interpreterNeeded: Bool
+    /// When the needs assessment first recorded the need for an interpreter (nil: from the start).
+    public var interpreterNeededSince: Double?
+    /// The victim's language (a code such as "pl"); the leaflet counts only in it.
+    public var language: String
+    /// The current answer about a referral.
     public var referralConsent: ReferralConsent
+    /// Every answer about a referral with its time, oldest first (R7 after explicit consent).
+    public var consentHistory: [(at: Double, consent: ReferralConsent)]
+    public var basis: VictimBasis
     /// The update interval agreed with this victim, if it differs from the policy's.
     public var agreedUpdateDays: Int?
     public var events: [Event]
@@ -65,20 +104,29 @@ public struct VictimFacts: Sendable {
     public var waivers: [String: String]
 
     public init(
-        recordedAt: Double, closedAt: Double? = nil, flags: Set<CrimeFlag> = [], callBack: CallBack = .notTelephoneUnit,
-        enhancedHistory: [(at: Double, enhanced: Bool)] = [], bereaved: Bool = false, interpreterNeeded: Bool = false,
-        referralConsent: ReferralConsent = .notAsked, agreedUpdateDays: Int? = nil, events: [Event] = [],
-        done: [Done] = [],
+        recordedAt: Double, becameVictimAt: Double? = nil, recordingDecisionAt: Double? = nil, pauses: [Pause] = [],
+        flags: Set<CrimeFlag> = [], callBack: CallBack = .notTelephoneUnit,
+        enhancedHistory: [(at: Double, enhanced: Bool)] = [], bereaved: Bool = false, bereavedSince: Double? = nil,
+        interpreterNeeded: Bool = false, interpreterNeededSince: Double? = nil, language: String = "en",
+        referralConsent: ReferralConsent = .notAsked, consentHistory: [(at: Double, consent: ReferralConsent)] = [],
+        basis: VictimBasis = .direct, agreedUpdateDays: Int? = nil, events: [Event] = [], done: [Done] = [],
         reviews: [Review] = [], waivers: [String: String] = [:]
     ) {
         self.recordedAt = recordedAt
-        self.closedAt = closedAt
+        self.becameVictimAt = becameVictimAt
+        self.recordingDecisionAt = recordingDecisionAt
+        self.pauses = pauses
         self.flags = flags
         self.callBack = callBack
         self.enhancedHistory = enhancedHistory
         self.bereaved = bereaved
+        self.bereavedSince = bereavedSince
         self.interpreterNeeded = interpreterNeeded
+        self.interpreterNeededSince = interpreterNeededSince
+        self.language = language
         self.referralConsent = referralConsent
+        self.consentHistory = consentHistory
+        self.basis = basis
         self.agreedUpdateDays = agreedUpdateDays
         self.events = events
         self.done = done
@@ -86,11 +134,17 @@ public struct VictimFacts: Sendable {
         self.waivers = waivers
     }
 
+    /// When the report-time duties start for this victim.
+    public var start: Double { max(recordedAt, becameVictimAt ?? recordedAt) }
+
     func enhanced(at t: Double) -> Bool {
         var value = enhancedHistory.first?.enhanced ?? false
         for change in enhancedHistory where change.at <= t { value = change.enhanced }
         return value
     }
+
+    /// The closed case as most records have it: closed at `at` and not reopened.
+    public static func closed(at: Double) -> [Pause] { [Pause(from: at, to: nil, why: .closed)] }
 }
 
 /// What is owed to a victim, by when, and whether it was done.
@@ -120,6 +174,24 @@ public struct Obligation: Sendable, Equatable {
     /// Why it does not apply, or why it was waived.
     public var reason: String?
 
+    public init(
+        code: String, key: String, trigger: ObligationTrigger, right: Int, duty: String, triggeredAt: Double,
+        dueDate: LocalDate, dueAt: Double, state: State, metAt: Double?, metBy: String?, reason: String?
+    ) {
+        self.code = code
+        self.key = key
+        self.trigger = trigger
+        self.right = right
+        self.duty = duty
+        self.triggeredAt = triggeredAt
+        self.dueDate = dueDate
+        self.dueAt = dueAt
+        self.state = state
+        self.metAt = metAt
+        self.metBy = metBy
+        self.reason = reason
+    }
+
     public func status(now: Double) -> Status {
         switch state {
         case .met: .met
@@ -131,6 +203,22 @@ public struct Obligation: Sendable, Equatable {
 
     /// Met, but after its deadline.
     public var metLate: Bool { state == .met && (metAt ?? 0) > dueAt }
+
+    /// Whether the duty has arisen by `now`: the reason for a missed update (R15W) is owed only once the
+    /// update's deadline has passed, though the engine works it out ahead.
+    public func arisen(now: Double) -> Bool { triggeredAt <= now }
+
+    /// A duty met by keeping the victim updated (R8 to R15, R20).
+    public var isUpdate: Bool {
+        trigger != .crimeRecorded && trigger != .crimeReported && trigger != .enhancedIdentified
+            && trigger != .reviewRequested && trigger != .updateMissed
+    }
+
+    /// An update that is overdue with no attempt to reach the victim since it fell due: the officer is asked to
+    /// try, and to record the attempt whatever its outcome (2026-11-30, issue 14).
+    public func needsAttempt(attempts: [Double], now: Double) -> Bool {
+        isUpdate && state == .open && now > dueAt && !attempts.contains { $0 > dueAt }
+    }
 }
 
 /// Turns a victim's facts into obligations by the rules table. Pure and deterministic: the same facts,
@@ -159,28 +247,43 @@ public struct ObligationEngine: Sendable {
 
     public func obligations(for facts: VictimFacts) -> [Obligation] {
         var result: [Obligation] = []
-        result.reserveCapacity(12)
-        let recordedDay = LondonClock.localDate(epochSeconds: facts.recordedAt)
-        let recordedPolicy = policy(on: recordedDay)
+        result.reserveCapacity(14)
+        let start = facts.start
+        let startPolicy = policy(on: LondonClock.localDate(epochSeconds: start))
 
-        for rule in recordedPolicy.rules where rule.trigger == .crimeRecorded {
+        // R2 runs from the report itself, whenever this person became a victim.
+        let reportPolicy = policy(on: LondonClock.localDate(epochSeconds: facts.recordedAt))
+        for rule in reportPolicy.rules where rule.trigger == .crimeReported {
             raise(
-                rule, key: "\(rule.code):crime", at: facts.recordedAt, facts: facts, policy: recordedPolicy,
+                rule, key: "\(rule.code):crime", at: facts.recordedAt, facts: facts, policy: reportPolicy,
                 anyTime: true, into: &result)
         }
-        if let first = facts.enhancedHistory.first(where: { $0.enhanced }) {
-            let at = max(first.at, facts.recordedAt)
+        for rule in startPolicy.rules where rule.trigger == .crimeRecorded {
+            raise(
+                rule, key: "\(rule.code):crime", at: start, facts: facts, policy: startPolicy, anyTime: true,
+                into: &result)
+        }
+        // R19 each time the victim becomes entitled to enhanced rights (2026-11-30, issue 14: only the first).
+        var was = false
+        var transitions = 0
+        for change in facts.enhancedHistory {
+            defer { was = change.enhanced }
+            guard change.enhanced, !was else { continue }
+            transitions += 1
+            let at = max(change.at, start)
             let p = policy(on: LondonClock.localDate(epochSeconds: at))
             for rule in p.rules where rule.trigger == .enhancedIdentified {
-                raise(
-                    rule, key: "\(rule.code):enhanced", at: at, facts: facts, policy: p, anyTime: false, into: &result)
+                let key = transitions == 1 ? "\(rule.code):enhanced" : "\(rule.code):enhanced:\(Int64(at.rounded()))"
+                raise(rule, key: key, at: at, facts: facts, policy: p, anyTime: false, into: &result)
             }
         }
         for event in facts.events {
-            let p = policy(on: LondonClock.localDate(epochSeconds: event.at))
+            // An event before the person became a victim is owed to them from then.
+            let at = max(event.at, start)
+            let p = policy(on: LondonClock.localDate(epochSeconds: at))
             for rule in p.rules where rule.trigger == event.trigger {
                 raise(
-                    rule, key: "\(rule.code):\(event.key)", at: event.at, facts: facts, policy: p, anyTime: false,
+                    rule, key: "\(rule.code):\(event.key)", at: at, facts: facts, policy: p, anyTime: false,
                     into: &result)
             }
         }
@@ -202,53 +305,120 @@ public struct ObligationEngine: Sendable {
         return result
     }
 
-    /// R15: one update obligation after another while the case is open, each due an interval after the
-    /// previous update (or the report); any update resets the clock.
+    /// The stretches of time the regular update is owed: from the victim's start, less every pause.
+    static func owedIntervals(start: Double, pauses: [VictimFacts.Pause]) -> [(from: Double, to: Double?)] {
+        var intervals: [(from: Double, to: Double?)] = []
+        var cursor = start
+        for pause in pauses.sorted(by: { $0.from < $1.from }) {
+            if let to = pause.to, to <= cursor { continue }
+            if pause.from > cursor { intervals.append((cursor, pause.from)) }
+            guard let to = pause.to else { return intervals }
+            cursor = max(cursor, to)
+        }
+        intervals.append((cursor, nil))
+        return intervals
+    }
+
+    /// R15: while the investigating team owes updates, one update obligation after another, each due an
+    /// interval after the previous update (or the start of the stretch); any update resets the clock. A pause
+    /// (the case closed, or with the Witness Care Unit) ends the chain; reopening starts a new one. A link met
+    /// before the pause is kept; one unmet and due after the pause began is not owed; one already overdue when
+    /// the pause began stays owed (2026-11-30, issue 14). Each link missed also owes the victim the reason (R15W).
     private func updateChain(facts: VictimFacts, into result: inout [Obligation]) {
         let updates = facts.done.filter { $0.kind == .update || $0.kind == .successfulContact }.sorted { $0.at < $1.at }
-        var last = facts.recordedAt
+        let start = facts.start
         var index = 0
-        var n = 0
-        while n < 500 {
-            n += 1
-            let p = policy(on: LondonClock.localDate(epochSeconds: last))
-            guard let rule = p.rules.first(where: { $0.trigger == .updateInterval }) else { return }
-            let days = facts.agreedUpdateDays ?? p.updateIntervalDays
-            var obligation = make(rule, key: "\(rule.code):\(n)", at: last, enhanced: false, limit: .calendarDays(days))
-            if let closed = facts.closedAt, closed <= obligation.dueAt {
-                // The case closed before this update fell due: nothing more is owed under the interval.
-                return
-            }
-            while index < updates.count, updates[index].at <= last { index += 1 }
-            if index < updates.count {
-                obligation.state = .met
-                obligation.metAt = updates[index].at
-                obligation.metBy = updates[index].label
-                result.append(finish(obligation, facts: facts))
-                last = updates[index].at
-            } else {
-                result.append(finish(obligation, facts: facts))
-                return
+        for interval in Self.owedIntervals(start: start, pauses: facts.pauses) {
+            // Keys stay stable: the first stretch keeps R15:n, a stretch after a reopening is keyed by its start.
+            let prefix = interval.from == start ? "R15" : "R15:\(Int64(interval.from.rounded()))"
+            var last = interval.from
+            var n = 0
+            while n < 500 {
+                n += 1
+                let p = policy(on: LondonClock.localDate(epochSeconds: last))
+                guard let rule = p.rules.first(where: { $0.trigger == .updateInterval }) else { return }
+                let days = facts.agreedUpdateDays ?? p.updateIntervalDays
+                var obligation = make(
+                    rule, key: "\(prefix):\(n)", at: last, enhanced: false, limit: .calendarDays(days))
+                while index < updates.count, updates[index].at <= last { index += 1 }
+                let next = index < updates.count ? updates[index] : nil
+                if let end = interval.to, obligation.dueAt >= end, next.map({ $0.at > end }) ?? true {
+                    // The pause began before this update fell due, and nothing met it first: not owed.
+                    break
+                }
+                if let next {
+                    obligation.state = .met
+                    obligation.metAt = next.at
+                    obligation.metBy = next.label
+                }
+                let link = finish(obligation, facts: facts)
+                result.append(link)
+                missedUpdate(link, facts: facts, into: &result)
+                guard let next, interval.to.map({ next.at <= $0 }) ?? true else { break }
+                last = next.at
             }
         }
     }
 
+    /// R15W: an update link not given by its deadline owes the victim the reason, from the deadline.
+    private func missedUpdate(_ link: Obligation, facts: VictimFacts, into result: inout [Obligation]) {
+        guard link.state == .open || link.metLate else { return }
+        let p = policy(on: LondonClock.localDate(epochSeconds: link.dueAt))
+        for rule in p.rules where rule.trigger == .updateMissed {
+            var obligation = make(rule, key: "\(rule.code):\(link.key)", at: link.dueAt, enhanced: false)
+            // Telling the victim in advance that the update will be late counts too.
+            let best = facts.done.filter { d in
+                d.at >= link.triggeredAt && rule.metBy.contains(d.kind)
+                    && (d.kind != .successfulContact || d.at > link.dueAt)
+            }.min { $0.at < $1.at }
+            if let best {
+                obligation.state = .met
+                obligation.metAt = best.at
+                obligation.metBy = best.label
+            }
+            result.append(finish(obligation, facts: facts))
+        }
+    }
+
     private func raise(
-        _ rule: ObligationRule, key: String, at: Double, facts: VictimFacts, policy: VictimsCodePolicy, anyTime: Bool,
-        into result: inout [Obligation]
+        _ rule: ObligationRule, key: String, at triggerAt: Double, facts: VictimFacts, policy: VictimsCodePolicy,
+        anyTime: Bool, into result: inout [Obligation]
     ) {
+        var at = triggerAt
+        var earliest = anyTime ? -Double.infinity : at
         var notApplicable: String?
+        let bereaved = facts.bereaved || !facts.flags.isDisjoint(with: policy.bereavedFlags)
         for condition in rule.appliesTo {
             switch condition {
             case .everyone: continue
             case .enhancedOnly: if !facts.enhanced(at: at) { return }
             case .explicitConsentCrimes:
-                if facts.flags.isDisjoint(with: policy.explicitConsentFlags) && !facts.bereaved { return }
+                if !policy.needsExplicitConsent(flags: facts.flags, bereaved: facts.bereaved) { return }
             case .sexualOrDomesticAbuse:
                 if !facts.flags.contains(.sexualOffence) && !facts.flags.contains(.domesticAbuse) { return }
-            case .bereaved: if !facts.bereaved { return }
-            case .interpreterNeeded: if !facts.interpreterNeeded { return }
+            case .bereaved:
+                if !bereaved { return }
+                // Bereavement found by a later assessment is owed from then.
+                if facts.flags.isDisjoint(with: policy.bereavedFlags), let since = facts.bereavedSince {
+                    at = max(at, since)
+                }
+            case .interpreterNeeded:
+                if !facts.interpreterNeeded { return }
+                if let since = facts.interpreterNeededSince { at = max(at, since) }
             case .referralNotDeclined:
+                if policy.needsExplicitConsent(flags: facts.flags, bereaved: facts.bereaved) {
+                    // R7a first: the referral is owed from the victim's yes, and only one made after it counts.
+                    guard let yes = facts.consentHistory.first(where: { $0.consent == .yes }) else {
+                        if facts.referralConsent == .no {
+                            notApplicable = "The victim did not consent to a referral"
+                        } else {
+                            return
+                        }
+                        break
+                    }
+                    at = max(at, yes.at)
+                    earliest = yes.at
+                }
                 if facts.referralConsent == .no { notApplicable = "The victim declined a referral" }
             case .telephoneUnitCallBack:
                 switch facts.callBack {
@@ -256,27 +426,32 @@ public struct ObligationEngine: Sendable {
                 case .required: break
                 case .notRoutine(let reason): notApplicable = reason
                 }
+            case .individual: if facts.basis == .business { return }
+            case .business: if facts.basis != .business { return }
             }
         }
         var obligation = make(rule, key: key, at: at, enhanced: facts.enhanced(at: at))
-        if let notApplicable {
-            obligation.state = .notApplicable
-            obligation.reason = notApplicable
-            result.append(obligation)
-            return
-        }
-        let earliest = anyTime ? -Double.infinity : at
         var best: VictimFacts.Done?
         for done in facts.done where done.at >= earliest {
             // A successful contact is also an update; a written update is not a successful contact.
-            let fits =
+            var fits =
                 rule.metBy.contains(done.kind) || (done.kind == .successfulContact && rule.metBy.contains(.update))
+            // The leaflet counts only in the victim's language (2026-11-30, issue 14); one given in a
+            // language nobody recorded counts only for a victim whose language is English.
+            if done.kind == .informationLeaflet, (done.language ?? "en") != facts.language { fits = false }
             if fits, best == nil || done.at < best!.at { best = done }
         }
+        // A duty met stays met whatever happens later (2026-11-30, issue 14: a referral made and then declined
+        // used to turn into "does not apply").
         if let best {
             obligation.state = .met
             obligation.metAt = best.at
             obligation.metBy = best.label
+        } else if let notApplicable {
+            obligation.state = .notApplicable
+            obligation.reason = notApplicable
+            result.append(obligation)
+            return
         }
         result.append(finish(obligation, facts: facts))
     }
@@ -286,13 +461,17 @@ public struct ObligationEngine: Sendable {
     {
         let day = LondonClock.localDate(epochSeconds: at)
         let due: LocalDate
+        var dueAt: Double?
         switch limit ?? (enhanced ? rule.enhanced : rule.standard) {
         case .workingDays(let n): due = calendar.adding(workingDays: n, to: day)
         case .calendarDays(let n): due = day.adding(days: n)
+        case .hours(let n):
+            dueAt = at + Double(n) * 3600
+            due = LondonClock.localDate(epochSeconds: dueAt!)
         }
         return Obligation(
             code: rule.code, key: key, trigger: rule.trigger, right: rule.right, duty: rule.duty, triggeredAt: at,
-            dueDate: due, dueAt: LondonClock.endOfDay(due), state: .open, metAt: nil, metBy: nil, reason: nil)
+            dueDate: due, dueAt: dueAt ?? LondonClock.endOfDay(due), state: .open, metAt: nil, metBy: nil, reason: nil)
     }
 
     private func finish(_ obligation: Obligation, facts: VictimFacts) -> Obligation {

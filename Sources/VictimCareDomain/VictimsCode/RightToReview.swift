@@ -7,17 +7,52 @@ public enum RightToReview {
         case notEligible(String)
     }
 
-    /// Eligible when a suspect was interviewed under caution and the police decided not to prosecute, and no
-    /// charge or out-of-court disposal followed.
-    public static func eligibility(events: [CaseEventType]) -> Eligibility {
-        let set = Set(events)
-        if set.contains(.charged) { return .notEligible("A suspect was charged") }
-        if set.contains(.outOfCourtDisposal) { return .notEligible("The suspect was given an out-of-court disposal") }
-        guard set.contains(.decisionNotToProsecute) else {
-            return .notEligible("There is no decision not to prosecute to review")
+    /// A case event as eligibility reads it: what happened, when, and its id.
+    public struct Event: Sendable, Equatable {
+        public var type: CaseEventType
+        public var at: Double
+        public var id: String
+
+        public init(_ type: CaseEventType, at: Double, id: String = "") {
+            self.type = type
+            self.at = at
+            self.id = id
         }
-        guard set.contains(.suspectInterviewed) else { return .notEligible("No suspect was interviewed under caution") }
-        return .eligible
+    }
+
+    /// Eligible when a suspect was interviewed under caution and afterwards the police decided not to
+    /// prosecute or released them with no further action, with no charge or out-of-court disposal, and the
+    /// victim had not withdrawn their support before that decision. The decision to review is the latest such
+    /// event (2026-11-30, issue 14: a release with no further action needed a separate decision event, and a
+    /// victim who withdrew support was eligible).
+    public static func decide(events: [Event], withdrewSupportAt: Double?) -> (
+        eligibility: Eligibility, decision: Event?
+    ) {
+        let ordered = events.sorted { $0.at < $1.at }
+        if ordered.contains(where: { $0.type == .charged }) { return (.notEligible("A suspect was charged"), nil) }
+        if ordered.contains(where: { $0.type == .outOfCourtDisposal }) {
+            return (.notEligible("The suspect was given an out-of-court disposal"), nil)
+        }
+        guard let interview = ordered.first(where: { $0.type == .suspectInterviewed }) else {
+            return (.notEligible("No suspect was interviewed under caution"), nil)
+        }
+        guard
+            let decision = ordered.last(where: {
+                ($0.type == .decisionNotToProsecute || $0.type == .releasedNFA) && $0.at >= interview.at
+            })
+        else {
+            return (.notEligible("There is no decision not to prosecute or release without charge to review"), nil)
+        }
+        if let withdrew = withdrewSupportAt, withdrew <= decision.at {
+            return (.notEligible("The victim withdrew their support before the decision"), nil)
+        }
+        return (.eligible, decision)
+    }
+
+    /// Eligibility from event types alone, in the order given (each a second after the one before).
+    public static func eligibility(events: [CaseEventType], withdrewSupport: Bool = false) -> Eligibility {
+        let timed = events.enumerated().map { Event($0.element, at: Double($0.offset + 1)) }
+        return decide(events: timed, withdrewSupportAt: withdrewSupport ? 0 : nil).eligibility
     }
 
     /// A request more than the policy's months after the victim was told needs a recorded reason.

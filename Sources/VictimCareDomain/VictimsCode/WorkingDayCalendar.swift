@@ -21,8 +21,13 @@ public struct WorkingDayCalendar: Sendable {
     /// One flag per day from 1 January of `firstYear`: true for a working day.
     private let working: [Bool]
     private let names: [Int: String]
+    private let overrides: [Int: Override]
 
-    public init(years: ClosedRange<Int> = 2000...2040, overrides: [Override] = []) {
+    /// The years held in a table; any other year is worked out when asked, by the same rules. From 1978 (the
+    /// first year of today's pattern of bank holidays) to 2199 (the end of the London clock's table).
+    public static let tableYears = 1978...2199
+
+    public init(years: ClosedRange<Int> = WorkingDayCalendar.tableYears, overrides: [Override] = []) {
         firstYear = years.lowerBound
         lastYear = years.upperBound
         baseDay = LocalDate(year: years.lowerBound, month: 1, day: 1)!.dayNumber
@@ -41,6 +46,7 @@ public struct WorkingDayCalendar: Sendable {
         }
         working = flags
         self.names = names
+        self.overrides = Dictionary(overrides.map { ($0.date.dayNumber, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     public func isWorkingDay(_ date: LocalDate) -> Bool {
@@ -50,15 +56,26 @@ public struct WorkingDayCalendar: Sendable {
     @inline(__always)
     func isWorkingDay(dayNumber: Int) -> Bool {
         let index = dayNumber - baseDay
-        guard index >= 0, index < working.count else {
-            // Outside the table: weekdays only, so a far-future deadline is never earlier than it should be.
-            return LocalDate(dayNumber: dayNumber).weekday <= 5
-        }
+        guard index >= 0, index < working.count else { return workedOut(dayNumber) }
         return working[index]
     }
 
+    /// A day outside the table, by the same rules: bank holidays count there too (2026-11-30, issue 14: days
+    /// outside the table were weekdays only, which made deadlines over a holiday a day early).
+    private func workedOut(_ dayNumber: Int) -> Bool {
+        let date = LocalDate(dayNumber: dayNumber)
+        if let o = overrides[dayNumber] { return !o.holiday && date.weekday <= 5 }
+        guard date.weekday <= 5 else { return false }
+        return !BankHolidays.holidays(in: date.year).contains { $0.date == date }
+    }
+
     /// The holiday's name, if `date` is a bank holiday (or an added non-working day).
-    public func holidayName(_ date: LocalDate) -> String? { names[date.dayNumber] }
+    public func holidayName(_ date: LocalDate) -> String? {
+        let index = date.dayNumber - baseDay
+        if index >= 0, index < working.count { return names[date.dayNumber] }
+        if let o = overrides[date.dayNumber] { return o.holiday ? o.name : nil }
+        return BankHolidays.holidays(in: date.year).first { $0.date == date }?.name
+    }
 
     /// The `n`-th working day after `date` (n = 0 gives `date` itself).
     @inline(__always)

@@ -96,11 +96,12 @@ struct CrimesAPIController: RouteCollection {
         let body = try req.content.decode(LinkRequest.self)
         let link = try await CrimeService.linkPerson(
             crimeID: crimeID, personID: body.person_id, draft: body.person?.draft(prefix: "person."), role: body.role,
-            context: try req.accessContext(), on: req.db)
+            basis: body.victim_basis, businessContact: body.business_contact, context: try req.accessContext(),
+            on: req.db)
         let person = try await PersonService.find(link.$person.id, on: req.db)
         return try await LinkDTO(
             id: link.id!, person_id: person.id!, role: link.roleCode, given_name: person.givenName,
-            family_name: person.familyName
+            family_name: person.familyName, victim_id: link.roleCode == PersonRole.victim.rawValue ? link.id : nil
         )
         .encodeResponse(status: .created, for: req)
     }

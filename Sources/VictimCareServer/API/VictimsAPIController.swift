@@ -46,7 +46,7 @@ struct VictimsAPIController: RouteCollection {
         let body = try req.content.decode(VictimActionRequest.self)
         let action = try await VictimService.recordAction(
             victimID: try req.uuid("victimID"), kind: body.kind, at: body.at, method: body.method, note: body.note,
-            context: try req.accessContext(), on: req.db)
+            language: body.language, context: try req.accessContext(), on: req.db)
         return try await VictimActionDTO(id: action.id!, kind: action.kind, at: Instant.format(action.at))
             .encodeResponse(status: .created, for: req)
     }

@@ -142,7 +142,7 @@ struct DemoDataCommand: AsyncCommand {
         var after: UUID?
         var done = 0
         var batch = 0
-        var inFlight: [(Int, Task<Int, any Error>)] = []
+        var inFlight: [(Int, Task<ObligationService.Changes, any Error>)] = []
         while true {
             var query = sql.select().column("id").from("victims").where("computed_version", .equal, 0).orderBy("id")
                 .limit(2000)

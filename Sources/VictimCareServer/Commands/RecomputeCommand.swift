@@ -30,7 +30,7 @@ struct RecomputeCommand: AsyncCommand {
         progress.finish()
         context.console.print(
             String(
-                format: "Recomputed %d victims (%d obligations changed) in %.1f s.", done.done, done.changed,
-                Date().timeIntervalSince(started)))
+                format: "Recomputed %d victims: %d had obligations changed (%d obligations) in %.1f s.", done.done,
+                done.victimsChanged, done.changed, Date().timeIntervalSince(started)))
     }
 }

@@ -33,5 +33,6 @@ enum Migrations {
         CreateTrials(),
         AddDashboardIndexes(),
         CreateTrustRecords(),
+        AddVictimsCodeFacts(),
     ]
 }

@@ -13,6 +13,8 @@ final class Crime: Model, @unchecked Sendable {
     @Field(key: "occurred_from") var occurredFrom: Date
     @OptionalField(key: "occurred_to") var occurredTo: Date?
     @Field(key: "reported_at") var reportedAt: Date
+    /// The crime recording decision (R2: within 24 hours of the report); for a crime recorded here, its creation.
+    @OptionalField(key: "recording_decision_at") var recordingDecisionAt: Date?
     @Field(key: "channel") var channelCode: String
     @Field(key: "flags") var flagsCode: String
     @Parent(key: "command_unit_id") var commandUnit: CommandUnit

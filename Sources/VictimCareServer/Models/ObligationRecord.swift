@@ -30,4 +30,16 @@ final class ObligationRecord: Model, @unchecked Sendable {
         case .open: now > dueAt ? .overdue : .due
         }
     }
+
+    /// The obligation as the domain sees it (duty and right are the rules table's, not stored).
+    var domain: Obligation {
+        Obligation(
+            code: code, key: key, trigger: ObligationTrigger(rawValue: trigger) ?? .crimeRecorded, right: 0, duty: "",
+            triggeredAt: triggeredAt.timeIntervalSince1970, dueDate: LocalDate(dueDate) ?? London.date(of: dueAt),
+            dueAt: dueAt.timeIntervalSince1970, state: Obligation.State(rawValue: state) ?? .open,
+            metAt: metAt?.timeIntervalSince1970, metBy: metBy, reason: reason)
+    }
+
+    /// Whether the duty has arisen by `now` (the reason for a missed update is worked out ahead of time).
+    func arisen(now: Date = Date()) -> Bool { triggeredAt <= now }
 }

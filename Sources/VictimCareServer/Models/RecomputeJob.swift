@@ -11,7 +11,10 @@ final class RecomputeJob: Model, @unchecked Sendable {
     @Field(key: "state") var state: String
     @Field(key: "total") var total: Int
     @Field(key: "done") var done: Int
+    /// Obligation rows replaced or added.
     @Field(key: "changed") var changed: Int
+    /// Victims whose obligations changed.
+    @Field(key: "victims_changed") var victimsChanged: Int
     @Field(key: "requested_by_name") var requestedByName: String
     @Field(key: "requested_at") var requestedAt: Date
     @OptionalField(key: "started_at") var startedAt: Date?

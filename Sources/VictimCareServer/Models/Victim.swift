@@ -27,6 +27,19 @@ final class Victim: Model, @unchecked Sendable {
     @OptionalField(key: "agreed_update_days") var agreedUpdateDays: Int?
     @OptionalField(key: "vna_completed_at") var vnaCompletedAt: Date?
     @OptionalField(key: "vps_status") var vpsStatus: String?
+    /// When the person became a victim of the crime: the report, or later when linked (issue 14).
+    @OptionalField(key: "became_victim_at") var becameVictimAt: Date?
+    /// When an assessment first recorded them as bereaved, or as needing an interpreter (nil: from the start).
+    @OptionalField(key: "bereaved_since") var bereavedSince: Date?
+    @OptionalField(key: "interpreter_needed_since") var interpreterNeededSince: Date?
+    /// Why they are owed the Code (``VictimBasis``).
+    @Field(key: "basis") var basisCode: String
+    /// A business's named point of contact (name and role).
+    @OptionalField(key: "business_contact") var businessContact: String?
+    /// The victim knows the suspect (a partner, family, household, neighbour, colleague).
+    @Field(key: "suspect_known") var suspectKnown: Bool
+    /// The needs assessment asked whether a suspect may see their messages (otherwise the answer is unknown).
+    @Field(key: "suspect_access_asked") var suspectAccessAsked: Bool
     /// Bumped by every change to the facts; recomputation records the version it used.
     @Field(key: "facts_version") var factsVersion: Int
     @Field(key: "computed_version") var computedVersion: Int
@@ -48,11 +61,17 @@ final class Victim: Model, @unchecked Sendable {
         self.bereaved = false
         self.interpreterNeeded = false
         self.suspectMaySeeMessages = false
+        self.basisCode = VictimBasis.direct.rawValue
+        self.suspectKnown = false
+        self.suspectAccessAsked = false
         self.factsVersion = 1
         self.computedVersion = 0
     }
 
     var referralConsent: ReferralConsent { ReferralConsent(rawValue: referralConsentCode) ?? .notAsked }
+    var basis: VictimBasis { VictimBasis(rawValue: basisCode) ?? .direct }
+    /// The needs assessment's answer about the suspect seeing messages, nil when nobody asked.
+    var suspectMaySee: Bool? { suspectAccessAsked || suspectMaySeeMessages ? suspectMaySeeMessages : nil }
 
     var grounds: [EnhancedGround] {
         groundsCode.split(separator: ",").compactMap { EnhancedGround(rawValue: String($0)) }.sorted()

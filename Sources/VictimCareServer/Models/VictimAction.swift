@@ -14,11 +14,17 @@ final class VictimAction: Model, @unchecked Sendable {
     @OptionalField(key: "note") var note: String?
     @OptionalField(key: "by_user_id") var byUserID: UUID?
     @Field(key: "by_name") var byName: String
+    /// The language it was given in (the information leaflet).
+    @OptionalField(key: "language") var language: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
 
-    init(victimID: UUID, kind: String, at: Date, method: String?, note: String?, byUserID: UUID?, byName: String) {
+    init(
+        victimID: UUID, kind: String, at: Date, method: String?, note: String?, byUserID: UUID?, byName: String,
+        language: String? = nil
+    ) {
+        self.language = language
         self.$victim.id = victimID
         self.kind = kind
         self.at = at

@@ -15,6 +15,8 @@ struct CrimeDraft: Sendable {
     var commandUnit: String?
     var officerInCase: String?
     var summary: String?
+    /// When the crime recording decision was made (R2); a crime recorded here was decided when created.
+    var recordingDecisionAt: String?
     var timeStyle: Validator.TimeStyle = .withOffset
     /// Field names as the caller knows them (`offence_code` for the API, `offenceCode` for a form).
     var fieldNames: FieldNames = .api

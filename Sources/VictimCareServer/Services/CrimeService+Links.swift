@@ -5,9 +5,14 @@ import VictimCareDomain
 extension CrimeService {
     /// Links an existing person, or a new one described by `draft`, to a crime in a role; a victim can come
     /// with the needs already assessed (an import).
+    /// A victim linked well after the crime was recorded here became one then, and is owed the report-time
+    /// duties from then; one linked while the crime was being recorded, or loaded from history, from the report.
+    static let sameRecordingSeconds: TimeInterval = 3600
+
     static func linkPerson(
         crimeID: UUID, personID: UUID?, draft: PersonDraft?, role rawRole: String?, needs: NeedsAssessment? = nil,
-        announce: Bool = true, context: AccessContext, on db: any Database
+        basis rawBasis: String? = nil, businessContact rawContact: String? = nil, announce: Bool = true,
+        context: AccessContext, on db: any Database
     ) async throws -> CrimePerson {
         let crime = try await find(crimeID, on: db)
         try await AccessGuard.check(.editCrime, "crime", crimeID, scope: scope(of: crime), context: context, on: db)
@@ -22,6 +27,32 @@ extension CrimeService {
         }
         var v = Validator()
         let role = v.requiredCode(rawRole, "role", "the person's role", as: PersonRole.self)
+        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        let now = Date()
+        let becameVictimAt =
+            announce && now.timeIntervalSince(crime.createdAt ?? crime.reportedAt) > Self.sameRecordingSeconds
+            ? now : crime.reportedAt
+        var basis = VictimBasis.direct
+        if let raw = rawBasis?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+            if let known = VictimBasis(rawValue: raw) {
+                basis = known
+            } else {
+                v.fail("basis", "Choose why they are a victim")
+            }
+        }
+        let businessContact = v.optional(rawContact, "businessContact", "the business's named contact", max: 200)
+        if role == .victim {
+            if let problem = basis.problem(
+                flags: crime.flags, on: London.date(of: max(becameVictimAt, crime.reportedAt)), policy: policy)
+            {
+                v.fail("basis", problem)
+            }
+            if basis == .business, businessContact == nil {
+                v.fail("businessContact", "Name the business's point of contact: the Code's services go through them")
+            }
+        } else if basis != .direct {
+            v.fail("basis", "Only a victim has a reason for being one; choose the role Victim")
+        }
         var checked: PersonService.Checked?
         if personID == nil {
             if let draft {
@@ -41,11 +72,13 @@ extension CrimeService {
             }
         }
         let newPerson = checked
+        let victimBasis = basis
         return try await db.transaction { tx in
             let person: Person
             if let checked = newPerson {
                 person = try await PersonService.insert(
-                    checked, homeUnitID: crime.$commandUnit.id, safeByDefault: !crime.flags.contains(.domesticAbuse),
+                    checked, homeUnitID: crime.$commandUnit.id,
+                    safeByDefault: ContactSafety.safeByDefault(flags: crime.flags, suspectKnown: false, policy: policy),
                     context: context, on: tx)
             } else {
                 person = try await PersonService.find(personID!, on: tx)
@@ -58,9 +91,9 @@ extension CrimeService {
             if role == .victim {
                 try await VictimService.create(
                     linkID: try link.requireID(), crime: crime, personID: try person.requireID(), needs: needs,
-                    announce: announce,
-                    context: context,
-                    on: tx)
+                    announce: announce, becameVictimAt: becameVictimAt, basis: victimBasis,
+                    businessContact: businessContact,
+                    context: context, on: tx)
             } else if role == .representative || role == .parentOrGuardian {
                 // An agreed representative changes which contacts count for the crime's victims.
                 try await VictimService.recomputeCrime(crimeID, reassess: false, on: tx)

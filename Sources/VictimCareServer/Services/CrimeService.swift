@@ -17,6 +17,7 @@ enum CrimeService {
         var unit: CommandUnit
         var officerInCaseID: UUID?
         var summary: String?
+        var recordingDecisionAt: Date?
     }
 
     /// Checks every field of a draft against the rules and the reference data, collecting all problems.
@@ -83,6 +84,14 @@ enum CrimeService {
         if let reported = reportedAt, reported > Date().addingTimeInterval(300) {
             v.fail(f.reportedAt, "When it was reported cannot be in the future")
         }
+        let decidedAt = v.time(
+            draft.recordingDecisionAt, "recording_decision_at", "when the crime recording decision was made",
+            style: draft.timeStyle)
+        if let decidedAt, decidedAt > soon {
+            v.fail("recording_decision_at", "The recording decision cannot be in the future")
+        } else if let decidedAt, let reported = reportedAt, decidedAt < reported {
+            v.fail("recording_decision_at", "The recording decision must be after the report")
+        }
         if let reference {
             let clash = try await Crime.query(on: db).filter(\.$reference == reference).first()
             if let clash, clash.id != existingID {
@@ -93,7 +102,8 @@ enum CrimeService {
         return Checked(
             reference: reference!, offence: offence!, offenceDescription: description ?? offence!.description,
             occurredFrom: occurredFrom!, occurredTo: occurredTo, reportedAt: reportedAt!, channel: channel!,
-            flags: flags.union(offence!.flags), unit: unit!, officerInCaseID: officerID, summary: summary)
+            flags: flags.union(offence!.flags), unit: unit!, officerInCaseID: officerID, summary: summary,
+            recordingDecisionAt: decidedAt)
     }
 
     /// Records a new crime, with any victims given, in one transaction.
@@ -117,6 +127,7 @@ enum CrimeService {
                 let crime = Crime()
                 apply(checked, to: crime)
                 crime.statusCode = CrimeStatus.recorded.rawValue
+                crime.recordingDecisionAt = checked.recordingDecisionAt ?? Date()
                 try await crime.create(on: tx)
                 let crimeID = try crime.requireID()
                 try await CrimeStatusChange(
@@ -128,7 +139,10 @@ enum CrimeService {
                 var victimIDs: [CreatedCrime.Victim] = []
                 for (person, assessment) in zip(people, needs) {
                     let created = try await PersonService.insert(
-                        person, homeUnitID: checked.unit.id, safeByDefault: !checked.flags.contains(.domesticAbuse),
+                        person, homeUnitID: checked.unit.id,
+                        safeByDefault: ContactSafety.safeByDefault(
+                            flags: checked.flags, suspectKnown: false,
+                            policy: try await VictimsCodeConfig.current(on: tx).currentPolicy),
                         context: context, on: tx)
                     let link = CrimePerson(crime: crime, person: created, role: .victim)
                     try await link.create(on: tx)
@@ -188,8 +202,9 @@ enum CrimeService {
                 .run()
             }
             // What the crime is, and when, decide enhanced rights and deadlines.
-            if !Set(changed).isDisjoint(with: ["offence_code", "flags", "occurred_from", "reported_at", "command_unit"])
-            {
+            if !Set(changed).isDisjoint(with: [
+                "offence_code", "flags", "occurred_from", "reported_at", "command_unit", "recording_decision_at",
+            ]) {
                 try await VictimService.recomputeCrime(id, reassess: true, on: tx)
             }
             return crime
@@ -243,6 +258,7 @@ enum CrimeService {
         crime.$commandUnit.id = c.unit.id!
         crime.$officerInCase.id = c.officerInCaseID
         crime.summary = c.summary
+        if let decided = c.recordingDecisionAt { crime.recordingDecisionAt = decided }
     }
 
     private static func snapshot(_ crime: Crime) -> [String: String] {
@@ -253,6 +269,7 @@ enum CrimeService {
             "reported_at": "\(crime.reportedAt.timeIntervalSince1970)", "channel": crime.channelCode,
             "flags": crime.flagsCode, "command_unit": crime.$commandUnit.id.uuidString,
             "officer_in_case": crime.$officerInCase.id?.uuidString ?? "", "summary": crime.summary ?? "",
+            "recording_decision_at": "\(crime.recordingDecisionAt?.timeIntervalSince1970 ?? 0)",
         ]
     }
 }

@@ -187,8 +187,20 @@ enum UserService {
         }
         return Common(
             displayName: name, role: role ?? .officer, unitID: unitID, teamID: teamID,
-            rank: v.optional(d.rank, "rank", "the rank", max: 60),
+            rank: checkedRank(d.rank, &v),
             collar: v.optional(d.collarNumber, "collarNumber", "the collar number", max: 20),
             email: email)
+    }
+}
+
+extension UserService {
+    /// A rank as typed ("A/DI", "Det Ch Supt"), kept as typed when it names a rank, refused when it names none:
+    /// the Right to Review's reviewer rule reads it (2026-11-30, issue 14).
+    static func checkedRank(_ raw: String?, _ v: inout Validator) -> String? {
+        guard let rank = v.optional(raw, "rank", "the rank", max: 60) else { return nil }
+        if Rank(parsing: rank) == nil {
+            v.fail("rank", "\(rank) is not a police rank VictimCare knows (for example PC, DS, DI, A/DI, Supt, ACC)")
+        }
+        return rank
     }
 }

@@ -43,6 +43,9 @@ func withTestApp(
         var config = AppConfig.fromEnvironment([:])
         config.database = try await TestDatabase.make(on: app)
         config.logLevel = .warning
+        // Many tests run at once, each with its own app: a small pool each keeps PostgreSQL within its
+        // connection limit (8 per event loop each ran out of connections when enough tests ran together).
+        config.postgresPoolSize = 2
         adjust(&config)
         try await configure(app, config: config)
         try await app.autoMigrate()

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 import VictimCareDomain
@@ -17,6 +18,7 @@ struct CrimeRequest: Content {
     var channel: String?
     var officer_in_case: String?
     var summary: String?
+    var recording_decision_at: String?
     var victims: [VictimRequest]?
 
     var draft: CrimeDraft {
@@ -24,7 +26,7 @@ struct CrimeRequest: Content {
             reference: reference, offenceCode: offence_code, offenceDescription: offence, occurredFrom: occurred_at,
             occurredTo: occurred_to, reportedAt: reported_at, channel: channel, flags: flags ?? [],
             commandUnit: command_unit,
-            officerInCase: officer_in_case, summary: summary)
+            officerInCase: officer_in_case, summary: summary, recordingDecisionAt: recording_decision_at)
     }
 
     /// This request laid over an existing crime: what is sent changes, what is left out stays.
@@ -37,7 +39,7 @@ struct CrimeRequest: Content {
             reportedAt: reported_at ?? Instant.format(c.reportedAt), channel: channel ?? c.channelCode,
             flags: flags ?? c.flags.map(\.rawValue), commandUnit: command_unit ?? unitCode,
             officerInCase: officer_in_case ?? officer,
-            summary: summary ?? c.summary)
+            summary: summary ?? c.summary, recordingDecisionAt: recording_decision_at)
     }
 }
 
@@ -66,7 +68,7 @@ struct NeedsRequest: Content {
         return NeedsAssessmentService.Draft(
             language: language, referralConsent: referral_consent?.rawValue, bereaved: yesNo(bereaved),
             persistentlyTargeted: yesNo(persistently_targeted),
-            vulnerability: vulnerable == true ? [VulnerabilityFactor.other.rawValue] : [],
+            vulnerability: vulnerable == true ? [VulnerabilityFactor.section16.rawValue] : [],
             intimidated: yesNo(intimidated))
     }
 }
@@ -94,6 +96,18 @@ struct LinkDTO: Content {
     var role: String
     var given_name: String
     var family_name: String
+    /// For a victim link: the victim's id (the same as the link's), for `/api/v1/victims/{id}/...`.
+    var victim_id: UUID?
+}
+
+/// A victim of the crime, however and whenever they were linked (issue 14: a records system could not learn
+/// the id of a victim linked after the crime was created).
+struct CrimeVictimDTO: Content {
+    var id: UUID
+    var person_id: UUID
+    var enhanced: Bool
+    var basis: String
+    var became_victim_at: String
 }
 
 struct PropertyDTO: Content {
@@ -140,7 +154,9 @@ struct CrimeDTO: Content {
     var status: String
     var officer_in_case: String?
     var summary: String?
+    var recording_decision_at: String?
     var people: [LinkDTO]
+    var victims: [CrimeVictimDTO]
     var property: [PropertyDTO]
     var locations: [LocationDTO]
     var status_history: [StatusChangeDTO]
@@ -160,10 +176,17 @@ struct CrimeDTO: Content {
         status = c.statusCode
         officer_in_case = d.officer?.username
         summary = c.summary
+        recording_decision_at = c.recordingDecisionAt.map(Instant.format)
         people = d.people.map {
             LinkDTO(
                 id: $0.link.id!, person_id: $0.person.id!, role: $0.link.roleCode, given_name: $0.person.givenName,
-                family_name: $0.person.familyName)
+                family_name: $0.person.familyName,
+                victim_id: $0.link.roleCode == PersonRole.victim.rawValue ? $0.link.id : nil)
+        }
+        victims = d.victims.map {
+            CrimeVictimDTO(
+                id: $0.id!, person_id: $0.$person.id, enhanced: $0.enhanced, basis: $0.basisCode,
+                became_victim_at: Instant.format($0.becameVictimAt ?? c.reportedAt))
         }
         property = d.property.map {
             PropertyDTO(
@@ -201,4 +224,8 @@ struct LinkRequest: Content {
     var role: String?
     var person_id: UUID?
     var person: PersonRequest?
+    /// For a victim: why they are one (``VictimBasis``); `direct` when left out.
+    var victim_basis: String?
+    /// For a business victim: the named point of contact.
+    var business_contact: String?
 }

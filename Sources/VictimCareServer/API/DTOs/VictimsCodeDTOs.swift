@@ -73,6 +73,8 @@ struct VictimActionRequest: Content {
     var at: String?
     var method: String?
     var note: String?
+    /// For the information leaflet: the language it was given in (the person's language when left out).
+    var language: String?
 }
 
 struct VictimActionDTO: Content {

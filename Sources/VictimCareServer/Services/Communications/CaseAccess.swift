@@ -276,7 +276,8 @@ enum CaseAccess {
             victim: victim, person: person, crime: crime,
             officer: try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) },
             unit: try await CommandUnit.find(crime.$commandUnit.id, on: db),
-            obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == victim.id!).sort(\.$dueAt)
+            obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == victim.id!)
+                .filter(\.$triggeredAt <= Date()).sort(\.$dueAt)
                 .all())
     }
 

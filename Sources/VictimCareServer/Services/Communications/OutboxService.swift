@@ -178,14 +178,20 @@ enum OutboxService {
             try await victim.save(on: tx)
             try await AuditLog.record(
                 .update, "victim", victimID, summary: "messaging recorded as safe", context: context, on: tx)
-            for message in try await OutboundMessage.query(on: tx).filter(\.$victim.$id == victimID)
-                .filter(\.$statusCode == OutboundMessage.Status.held.rawValue).all()
-            {
-                let target = try await GateFacts.load(victimID: victimID, channel: message.channel, on: tx)
-                apply(SafetyGate.check(target.facts(body: "")), to: message)
-                message.nextAttemptAt = Date()
-                try await message.save(on: tx)
-            }
+            try await recheckHeld(victimID: victimID, on: tx)
+        }
+    }
+
+    /// Held messages checked again after what held them changed (messaging cleared, or the needs assessment
+    /// answered that the suspect cannot see the victim's messages).
+    static func recheckHeld(victimID: UUID, on db: any Database) async throws {
+        for message in try await OutboundMessage.query(on: db).filter(\.$victim.$id == victimID)
+            .filter(\.$statusCode == OutboundMessage.Status.held.rawValue).all()
+        {
+            let target = try await GateFacts.load(victimID: victimID, channel: message.channel, on: db)
+            apply(SafetyGate.check(target.facts(body: "")), to: message)
+            message.nextAttemptAt = Date()
+            try await message.save(on: db)
         }
     }
 
@@ -359,7 +365,7 @@ enum OutboxService {
                 victimID: message.$victim.id, kind: kind.rawValue, at: message.sentAt ?? Date(),
                 method: message.channelCode,
                 note: "Sent by the outbox (message \(message.id!.uuidString.lowercased()))", byUserID: nil,
-                byName: "VictimCare outbox"
+                byName: "VictimCare outbox", language: kind == .informationLeaflet ? message.language : nil
             ).create(on: db)
         }
         try await ObligationService.recompute(victims, on: db)
@@ -407,8 +413,10 @@ struct GateFacts: Sendable {
     var recipient: String?
     var language: String
     var optedOut: Bool
-    var domesticAbuse: Bool
-    var suspectMaySeeMessages: Bool
+    /// Why a suspect is likely to see the victim's messages (the crime, or a suspect the victim knows).
+    var suspectRisk: String?
+    /// The needs assessment's answer; nil when nobody asked.
+    var suspectMaySeeMessages: Bool?
     var cleared: Bool
     var sensitiveWords: [String]
     var channel: MessageChannel
@@ -427,11 +435,14 @@ struct GateFacts: Sendable {
         let points = try await ContactPoint.query(on: db).filter(\.$person.$id == person.id!)
             .filter(\.$kindCode == channel.contactPointKind.rawValue).sort(\.$createdAt).all()
         let point = points.first(where: \.safe) ?? points.first
+        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
         return GateFacts(
             crimeID: crime.id!, personID: person.id!, contactPointOwner: point?.$person.id, contactPointID: point?.id,
             contactPointKind: point?.kind, contactPointSafe: point?.safe ?? false, recipient: point?.value,
             language: Language.named(person.language)?.code ?? "en", optedOut: person.messagesOptOut,
-            domesticAbuse: crime.flags.contains(.domesticAbuse), suspectMaySeeMessages: victim.suspectMaySeeMessages,
+            suspectRisk: ContactSafety.suspectRisk(
+                flags: crime.flags, suspectKnown: victim.suspectKnown, policy: policy),
+            suspectMaySeeMessages: victim.suspectMaySee,
             cleared: victim.messagingClearedAt != nil,
             sensitiveWords: [crime.offenceDescription, crime.reference, person.givenName, person.familyName],
             channel: channel, victim: victim, person: person, crime: crime)
@@ -441,7 +452,7 @@ struct GateFacts: Sendable {
         SafetyGate.Facts(
             channel: channel, contactPointOwner: contactPointOwner?.uuidString, victimPerson: personID.uuidString,
             contactPointKind: contactPointKind, contactPointSafe: contactPointSafe, optedOut: optedOut,
-            domesticAbuse: domesticAbuse, suspectMaySeeMessages: suspectMaySeeMessages, clearedAsSafe: cleared,
+            suspectRisk: suspectRisk, suspectMaySeeMessages: suspectMaySeeMessages, clearedAsSafe: cleared,
             body: body, sensitiveWords: sensitiveWords)
     }
 }

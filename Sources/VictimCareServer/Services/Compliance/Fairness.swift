@@ -139,7 +139,7 @@ enum Fairness {
                 SELECT CASE WHEN o.due_at < \(bind: asOf) THEN 1 ELSE 0 END AS counted, \(people)
                 FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN persons p ON p.id = v.person_id
                   JOIN crimes c ON c.id = o.crime_id
-                WHERE o.state = 'open'\(unitFilter)
+                WHERE o.state = 'open' AND o.triggered_at <= \(bind: asOf)\(unitFilter)
                 """
         case .victims(let measure):
             query = """

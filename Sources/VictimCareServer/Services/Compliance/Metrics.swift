@@ -97,6 +97,10 @@ enum MetricCatalogue {
                 numerator: "Victims with enhanced rights", denominator: "Victims of crimes reported in the month",
                 source: .victims(.enhanced)),
             onTime(
+                "recording-decision", "At reporting", "Crime recording decision within 24 hours", codes: ["R2"],
+                duty: "The crime recording decision made (National Crime Recording Standard)",
+                deadline: "within 24 hours of the report"),
+            onTime(
                 "confirmation", "At reporting", "Written confirmation on time", codes: ["R4"],
                 duty: "Written confirmation of the crime given (offence, reference, officer's details)",
                 deadline: "within 1 working day"),
@@ -131,6 +135,10 @@ enum MetricCatalogue {
                 "vps-offered", "Support", "Victim Personal Statement offered", codes: ["R16"],
                 duty: "The Victim Personal Statement explained and offered",
                 deadline: "within 5 working days (1 for enhanced-rights victims)"),
+            onTime(
+                "business-statement", "Support", "Impact Statement for Business offered", codes: ["R18"],
+                duty: "A business victim's named contact offered the Impact Statement for Business",
+                deadline: "within 5 working days"),
         ]
         list.append(
             onTime(
@@ -149,6 +157,11 @@ enum MetricCatalogue {
                     deadline: code == "R15"
                         ? "by the agreed interval" : "within 5 working days (1 for enhanced-rights victims)"))
         }
+        list.append(
+            onTime(
+                "update-missed-explained", "Updates", "Missed updates explained", codes: ["R15W"],
+                duty: "The victim told why an agreed regular update could not be given",
+                deadline: "within 1 working day of the missed update"))
         list += [
             onTime(
                 "review-acknowledged", "Right to Review", "Right to Review acknowledged on time", codes: ["VRR1"],

@@ -68,7 +68,7 @@ enum WorkloadService {
             SELECT u.id, u.display_name, u.rank, u.team_id,
               (SELECT COUNT(*) FROM crimes c WHERE c.officer_in_case_id = u.id AND c.status <> \(bind: closed)) AS cases,
               (SELECT COUNT(*) FROM obligations o JOIN crimes c ON c.id = o.crime_id
-                 WHERE c.officer_in_case_id = u.id AND o.state = 'open') AS open,
+                 WHERE c.officer_in_case_id = u.id AND o.state = 'open' AND o.triggered_at <= \(bind: asOf)) AS open,
               (SELECT COUNT(*) FROM obligations o JOIN crimes c ON c.id = o.crime_id
                  WHERE c.officer_in_case_id = u.id AND o.state = 'open' AND o.due_at < \(bind: asOf)) AS overdue
             FROM users u WHERE u.command_unit_id = \(bind: unit) AND u.team_id IS NOT NULL

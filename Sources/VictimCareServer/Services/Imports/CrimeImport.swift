@@ -508,7 +508,7 @@ struct ImportRow: Sendable {
             referralConsent: self["referral_consent"], bereaved: self["bereaved"],
             persistentlyTargeted: self["persistently_targeted"],
             vulnerability: self["vulnerable"].map { ["yes", "true", "y", "1"].contains($0.lowercased()) } == true
-                ? [VulnerabilityFactor.other.rawValue] : [],
+                ? [VulnerabilityFactor.section16.rawValue] : [],
             intimidated: self["intimidated"])
     }
 }

@@ -3,10 +3,42 @@ import Foundation
 import SQLKit
 import VictimCareDomain
 
-/// Referral consent and the referrals it makes. A victim who wants support (with explicit consent where the
-/// crime needs it) gets one referral waiting for the daily transfer; declining before it goes withdraws it.
-/// Every change of consent is kept with who recorded it, when and how.
+/// Referral consent and the referrals it makes. Every victim is referred unless they opt out; a victim of a
+/// crime where the Code asks for explicit consent first (sexual offences, domestic abuse, bereaved relatives:
+/// R7a) only after a yes (2026-11-30, issue 14: referral was opt-in for everyone). A referral waits for the
+/// daily transfer; declining before it goes withdraws it. Every change of consent is kept with who recorded
+/// it, when and how.
 enum ReferralService {
+    /// Victims who became victims before this moment were never told they would be referred unless they said
+    /// no, so they are referred only on a yes (set by migration 0030).
+    static func optOutFrom(on db: any Database) async throws -> Date? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        struct Row: Decodable { var value: String }
+        let row = try await sql.select().column("value").from("settings")
+            .where("key", .equal, "referral_opt_out_from").first(decoding: Row.self)
+        return row.flatMap { ISO8601DateFormatter().date(from: $0.value) }
+    }
+
+    /// A victim recorded more than this long after they became one was loaded from history: not referred
+    /// without a yes.
+    static let historyDays = 28.0
+
+    /// Whether this victim is referred now: per the Code's rule, for victims recorded from the day opting out
+    /// began, and not loaded from history.
+    static func shouldRefer(_ victim: Victim, on db: any Database) async throws -> Bool {
+        let crime = try await CrimeService.find(victim.$crime.id, on: db)
+        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        let explicit = policy.needsExplicitConsent(flags: crime.flags, bereaved: victim.bereaved)
+        if victim.referralConsent == .notAsked {
+            let recorded = victim.createdAt ?? Date()
+            let became = victim.becameVictimAt ?? crime.reportedAt
+            guard let from = try await optOutFrom(on: db), recorded >= from,
+                recorded.timeIntervalSince(became) <= historyDays * 86_400
+            else { return false }
+        }
+        return ReferralPolicy.shouldRefer(consent: victim.referralConsent, explicitConsentNeeded: explicit)
+    }
+
     /// Brings a victim's referral in line with their consent; runs in the transaction that changed it.
     static func sync(victimID: UUID, method: String, byName: String, on db: any Database) async throws {
         let victim = try await VictimService.find(victimID, on: db)
@@ -24,8 +56,7 @@ enum ReferralService {
         }
         // Any route counts as referred: one sent at charge by the Witness Care Unit is not sent again.
         let existing = try await Referral.query(on: db).filter(\.$victim.$id == victimID).all()
-        switch consent {
-        case .yes:
+        if try await shouldRefer(victim, on: db) {
             guard !existing.contains(where: { $0.status != .withdrawn }) else { return }
             let referral = Referral()
             referral.$victim.id = victimID
@@ -33,7 +64,7 @@ enum ReferralService {
             referral.statusCode = Referral.Status.ready.rawValue
             referral.createdAt = Date()
             try await referral.create(on: db)
-        case .no, .notAsked:
+        } else {
             // Only one still waiting can be withdrawn; once sent, the support service is told by its own status.
             for referral in existing
             where referral.route == .transfer && referral.status == .ready && referral.batchID == nil {

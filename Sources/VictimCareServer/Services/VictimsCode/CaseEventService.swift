@@ -30,13 +30,22 @@ enum CaseEventService {
             event.recordedByName = context.actor.name
             event.source = source
             try await event.create(on: tx)
-            if let status = type!.resultingStatus, status != crime.status {
-                crime.statusCode = status.rawValue
-                try await crime.save(on: tx)
-                try await CrimeStatusChange(
-                    crimeID: crimeID, status: status.rawValue, at: at!, byUserID: context.actor.id,
-                    byName: context.actor.name, note: type!.label
-                ).create(on: tx)
+            if let status = type!.resultingStatus {
+                // An event entered late, dated before a later change, joins the history where it happened; the
+                // crime's status is the latest change by time, so a late-entered arrest does not reopen a case
+                // closed after it (2026-11-30, issue 14).
+                let later = try await CrimeStatusChange.query(on: tx).filter(\.$crime.$id == crimeID)
+                    .filter(\.$at > at!).count()
+                if status != crime.status || later > 0 {
+                    try await CrimeStatusChange(
+                        crimeID: crimeID, status: status.rawValue, at: at!, byUserID: context.actor.id,
+                        byName: context.actor.name, note: type!.label
+                    ).create(on: tx)
+                }
+                if later == 0, status != crime.status {
+                    crime.statusCode = status.rawValue
+                    try await crime.save(on: tx)
+                }
             }
             try await AuditLog.record(
                 .create, "case_event", event.id, summary: "\(type!.rawValue) on crime \(crimeID)", context: context,

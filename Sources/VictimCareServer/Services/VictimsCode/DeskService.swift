@@ -217,7 +217,7 @@ enum DeskService {
     private static func nextDuties(_ victimIDs: [UUID], on db: any Database) async throws -> [UUID: String] {
         guard !victimIDs.isEmpty else { return [:] }
         let open = try await ObligationRecord.query(on: db).filter(\.$victim.$id ~~ victimIDs)
-            .filter(\.$state == "open").sort(\.$dueAt).all()
+            .filter(\.$state == "open").filter(\.$triggeredAt <= Date()).sort(\.$dueAt).all()
         var next: [UUID: String] = [:]
         for o in open where next[o.$victim.id] == nil {
             next[o.$victim.id] = "\(o.code) by \(Display.date(o.dueDate))"

@@ -16,6 +16,7 @@ enum NeedsAssessmentService {
         var agreedUpdateDays: String?
         var feelsSafe: String?
         var suspectHasAccess: String?
+        var suspectKnown: String?
         var safetyNotes: String?
         var supportWanted: String?
         var referralConsent: String?
@@ -60,6 +61,7 @@ enum NeedsAssessmentService {
         let interpreter = v.flag(d.interpreterNeeded, "interpreterNeeded", "needs an interpreter")
         let feelsSafe = v.flag(d.feelsSafe, "feelsSafe", "feels safe")
         let suspectAccess = v.flag(d.suspectHasAccess, "suspectHasAccess", "suspect may see messages")
+        let suspectKnown = v.flag(d.suspectKnown, "suspectKnown", "knows the suspect")
         let supportWanted = v.flag(d.supportWanted, "supportWanted", "wants support")
         let consent = v.code(d.referralConsent, "referralConsent", "referral answer", as: ReferralConsent.self)
         let bereaved = v.flag(d.bereaved, "bereaved", "bereaved relative")
@@ -83,6 +85,7 @@ enum NeedsAssessmentService {
             bereavedRelative: bereaved ?? false, persistentlyTargeted: targeted ?? false,
             vulnerability: vulnerability, intimidated: intimidated ?? false)
         assessment.unanswered = answers.filter { !$0.1 }.map(\.0)
+        assessment.suspectKnown = suspectKnown
         return Checked(
             assessment: assessment,
             preferredContact: v.code(d.preferredContact, "preferredContact", "contact method", as: ContactMethod.self),
@@ -126,6 +129,8 @@ enum NeedsAssessmentService {
                 .create, "needs_assessment", victimID, summary: "enhanced \(decision.enhanced)", context: context,
                 on: tx)
             try await ObligationService.recompute([victimID], on: tx)
+            // Messages held until someone asked whether the suspect sees them go, if the answer allows.
+            try await OutboxService.recheckHeld(victimID: victimID, on: tx)
             return (decision, checked.assessment.unanswered ?? [])
         }
     }
@@ -147,9 +152,16 @@ enum NeedsAssessmentService {
         try await record.create(on: db)
         let victim = try await VictimService.find(victimID, on: db)
         victim.referralConsentCode = a.referralConsent.rawValue
+        // A need found by a later assessment is owed from then (2026-11-30, issue 14).
+        if a.bereavedRelative, !victim.bereaved { victim.bereavedSince = at }
+        if !a.bereavedRelative { victim.bereavedSince = nil }
         victim.bereaved = a.bereavedRelative
+        if a.interpreterNeeded, !victim.interpreterNeeded { victim.interpreterNeededSince = at }
+        if !a.interpreterNeeded { victim.interpreterNeededSince = nil }
         victim.interpreterNeeded = a.interpreterNeeded
         victim.suspectMaySeeMessages = a.suspectHasAccessToContactPoints
+        victim.suspectAccessAsked = !(a.unanswered ?? []).contains(.suspectAccess)
+        if let known = a.suspectKnown { victim.suspectKnown = known }
         // Only a complete assessment meets R6; a draft is kept and its answers act, but the duty stays open.
         if a.isComplete, victim.vnaCompletedAt == nil { victim.vnaCompletedAt = at }
         if a.referralConsent != .notAsked, victim.explicitConsentAt == nil { victim.explicitConsentAt = at }
@@ -175,6 +187,7 @@ enum NeedsAssessmentService {
         let person = try await PersonService.find(victim.$person.id, on: db)
         let offence = try await Offence.query(on: db).filter(\.$code == crime.offenceCode).first()
         let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        let exceptions = try await EnhancedGroundException.query(on: db).filter(\.$victim.$id == victimID).all()
         let since = crime.reportedAt.addingTimeInterval(-Double(policy.persistentlyTargetedWindowDays) * 86_400)
         let recent = try await CrimePerson.query(on: db)
             .join(Crime.self, on: \CrimePerson.$crime.$id == \Crime.$id)
@@ -185,7 +198,10 @@ enum NeedsAssessmentService {
             offenceIsMostSerious: offence?.mostSerious ?? false, flags: crime.flags,
             occurredOn: London.date(of: crime.occurredFrom),
             reportedOn: London.date(of: crime.reportedAt), dateOfBirth: person.dateOfBirth.flatMap(LocalDate.init),
-            assessment: assessment, recentVictimisations: max(recent, 1))
+            assessment: assessment, recentVictimisations: max(recent, 1), assessedOn: London.date(of: Date()),
+            groundExceptions: Dictionary(
+                exceptions.compactMap { e in e.ground.map { ($0, e.reason) } }, uniquingKeysWith: { a, _ in a }),
+            business: victim.basis == .business)
     }
 
     /// The newest assessment's answers, if any.

@@ -44,6 +44,8 @@ enum ObligationService {
             var factsVersion: Int
             /// A new enhanced-rights decision to record, when it differs from the stored one.
             var decision: EnhancedRightsDecision?
+            /// The enhanced history worked out afresh, when it differs from the stored one (reassessing only).
+            var history: [(at: Double, decision: EnhancedRightsDecision)]?
             var previousEnhanced: Bool
             var previousGrounds: String
             /// New obligations and their fingerprint, when they differ from what is stored.
@@ -52,7 +54,17 @@ enum ObligationService {
             var markComputed: Bool
         }
         var victims: [Victim]
-        var isEmpty: Bool { victims.allSatisfy { $0.decision == nil && $0.obligations == nil && !$0.markComputed } }
+        var isEmpty: Bool {
+            victims.allSatisfy { $0.decision == nil && $0.history == nil && $0.obligations == nil && !$0.markComputed }
+        }
+    }
+
+    /// What a recompute changed.
+    struct Changes: Sendable {
+        /// Obligation rows replaced, added or removed.
+        var rows = 0
+        /// Victims with at least one obligation changed.
+        var victims = 0
     }
 
     /// Recomputes enhanced rights (when `reassess`) and obligations for these victims; returns how many
@@ -64,7 +76,7 @@ enum ObligationService {
         async throws -> Int
     {
         let plan = try await self.plan(victimIDs, reassess: reassess, verify: verify, on: db)
-        return try await apply(plan, on: db)
+        return try await apply(plan, on: db).rows
     }
 
     /// Reads the facts and works out what would change. Writes nothing, so batches can plan in parallel.
@@ -76,13 +88,21 @@ enum ObligationService {
         var plan = Plan(victims: [])
         for var victim in try await loader.load(victimIDs, withAssessments: reassess) {
             var decision: EnhancedRightsDecision?
+            var history: [(at: Double, decision: EnhancedRightsDecision)]?
             if reassess {
-                let fresh = EnhancedRights.assess(victim.assessmentInput, policy: config.currentPolicy)
+                // The history is worked out from the facts, not stamped now: a change to the rules (stalking is
+                // persistently targeted) applies from when the facts held (2026-11-30, issue 14).
+                let timeline = EnhancedRights.timeline(
+                    victim.assessmentInput, start: victim.facts.start, assessments: victim.assessments,
+                    policy: config.currentPolicy)
+                let fresh = timeline.last!.decision
                 if fresh.enhanced != victim.enhanced || Victim.encode(fresh.groundList) != victim.grounds {
                     decision = fresh
-                    if fresh.enhanced != victim.enhanced {
-                        victim.facts.enhancedHistory.append((now.timeIntervalSince1970, fresh.enhanced))
-                    }
+                }
+                let derived = EnhancedRights.history(timeline)
+                if !Self.sameHistory(derived, victim.facts.enhancedHistory) {
+                    history = timeline
+                    victim.facts.enhancedHistory = derived
                 }
             }
             let obligations = config.engine.obligations(for: victim.facts)
@@ -91,6 +111,7 @@ enum ObligationService {
             plan.victims.append(
                 .init(
                     id: victim.victimID, crimeID: victim.crimeID, factsVersion: victim.factsVersion, decision: decision,
+                    history: history,
                     previousEnhanced: victim.enhanced, previousGrounds: victim.grounds,
                     obligations: changed ? obligations : nil,
                     fingerprint: fingerprint, markComputed: victim.computedVersion != victim.factsVersion))
@@ -98,15 +119,32 @@ enum ObligationService {
         return plan
     }
 
-    /// Writes a plan. Returns how many obligation rows changed.
-    static func apply(_ plan: Plan, on db: any Database) async throws -> Int {
-        guard !plan.isEmpty, let sql = db as? any SQLDatabase else { return 0 }
+    /// Whether two enhanced histories say the same (times to the millisecond).
+    static func sameHistory(_ a: [(at: Double, enhanced: Bool)], _ b: [(at: Double, enhanced: Bool)]) -> Bool {
+        // A stored history may repeat a status; compare the changes only.
+        func changes(_ h: [(at: Double, enhanced: Bool)]) -> [(at: Double, enhanced: Bool)] {
+            var result: [(at: Double, enhanced: Bool)] = []
+            for entry in h where result.last?.enhanced != entry.enhanced { result.append(entry) }
+            return result
+        }
+        let x = changes(a)
+        let y = changes(b)
+        return x.count == y.count
+            && zip(x, y).allSatisfy { $0.enhanced == $1.enhanced && abs($0.at - $1.at) < 0.002 }
+    }
+
+    /// Writes a plan. Returns how many obligation rows, and how many victims, changed.
+    static func apply(_ plan: Plan, on db: any Database) async throws -> Changes {
+        guard !plan.isEmpty, let sql = db as? any SQLDatabase else { return Changes() }
         let now = Date()
         for victim in plan.victims {
             if let decision = victim.decision {
                 try await EnhancedRightsStore.apply(
                     decision, to: victim.id, previous: victim.previousEnhanced, previousGrounds: victim.previousGrounds,
-                    at: now, on: db)
+                    at: now, recordChange: victim.history == nil, on: db)
+            }
+            if let history = victim.history {
+                try await EnhancedRightsStore.replaceHistory(history, of: victim.id, on: db)
             }
         }
         let changedVictims = plan.victims.filter { $0.obligations != nil }
@@ -134,9 +172,9 @@ enum ObligationService {
 
     /// Replaces stored obligations that differ from the computed ones. Unchanged rows are left alone.
     static func store(_ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], on sql: any SQLDatabase)
-        async throws -> Int
+        async throws -> Changes
     {
-        guard !computed.isEmpty else { return 0 }
+        guard !computed.isEmpty else { return Changes() }
         let stored = try await FastRows.query(
             """
             SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
@@ -152,7 +190,10 @@ enum ObligationService {
                 "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at",
                 "triggered_at", "state", "met_at", "met_by", "reason",
             ])
+        var victimsChanged = 0
         for (victimID, crimeID, obligations) in computed {
+            let before = deletions.count + inserts.rowCount
+            defer { if deletions.count + inserts.rowCount > before { victimsChanged += 1 } }
             var old = existing[victimID] ?? [:]
             for o in obligations {
                 if let row = old.removeValue(forKey: o.key), same(row, o) {
@@ -175,7 +216,7 @@ enum ObligationService {
         }
         var pending = inserts
         try await pending.flush(on: sql)
-        return changed
+        return Changes(rows: changed, victims: victimsChanged)
     }
 
     private static func same(_ row: StoredRow, _ o: Obligation) -> Bool {
@@ -228,7 +269,7 @@ enum ObligationService {
 enum EnhancedRightsStore {
     static func apply(
         _ decision: EnhancedRightsDecision, to victimID: UUID, previous: Bool?, previousGrounds: String?, at: Date,
-        on db: any Database
+        recordChange: Bool = true, on db: any Database
     ) async throws {
         let grounds = Victim.encode(decision.groundList)
         guard previous != decision.enhanced || previousGrounds != grounds else { return }
@@ -239,9 +280,25 @@ enum EnhancedRightsStore {
                 "section28", to: decision.section28
             )
             .where("id", .equal, victimID).run()
-        if previous != decision.enhanced {
+        if recordChange, previous != decision.enhanced {
             try await EnhancedChange(victimID: victimID, at: at, enhanced: decision.enhanced, grounds: grounds).create(
                 on: db)
+        }
+    }
+
+    /// Replaces the stored history with one worked out from the facts (each change in status, with its grounds).
+    static func replaceHistory(
+        _ timeline: [(at: Double, decision: EnhancedRightsDecision)], of victimID: UUID, on db: any Database
+    ) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.delete(from: "enhanced_changes").where("victim_id", .equal, victimID).run()
+        var last: Bool?
+        for entry in timeline where entry.decision.enhanced != last {
+            last = entry.decision.enhanced
+            try await EnhancedChange(
+                victimID: victimID, at: Date(timeIntervalSince1970: entry.at), enhanced: entry.decision.enhanced,
+                grounds: Victim.encode(entry.decision.groundList)
+            ).create(on: db)
         }
     }
 }

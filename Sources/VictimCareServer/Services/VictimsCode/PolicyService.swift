@@ -24,7 +24,9 @@ enum PolicyService {
         if rawFrom?.isEmpty ?? true { v.fail("effectiveFrom", "Enter the date the change takes effect") }
         let note = v.required(rawNote, "note", "what changed and why", max: 500)
         let config = try await VictimsCodeConfig.current(on: db)
-        var policy = config.engine.policy(on: from ?? London.date(of: Date()))
+        let day = from ?? London.date(of: Date())
+        let policy = config.engine.policy(on: day)
+        var changes = PolicyAdjustments()
         func number(_ raw: String?, _ field: String, _ label: String, _ range: ClosedRange<Int>) -> Int? {
             guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             guard let n = Int(raw), range.contains(n) else {
@@ -34,14 +36,14 @@ enum PolicyService {
             return n
         }
         if let days = number(updateIntervalDays, "updateIntervalDays", "The update interval", 1...365) {
-            policy.updateIntervalDays = days
+            changes.updateIntervalDays = days
         }
         if let n = number(persistentThreshold, "persistentThreshold", "The number of crimes", 2...50) {
-            policy.persistentlyTargetedThreshold = n
+            changes.persistentlyTargetedThreshold = n
         }
         for change in limits {
             guard
-                let index = policy.rules.firstIndex(where: {
+                let rule = policy.rules.first(where: {
                     $0.code == change.code && $0.trigger.rawValue == change.trigger
                 })
             else {
@@ -49,17 +51,20 @@ enum PolicyService {
                 continue
             }
             let field = "\(change.code)-\(change.trigger)"
-            if let n = number(change.standard, "\(field)-standard", "\(change.code)'s limit", 0...60) {
-                policy.rules[index].standard = policy.rules[index].standard.with(n)
-            }
-            if let n = number(change.enhanced, "\(field)-enhanced", "\(change.code)'s enhanced limit", 0...60) {
-                policy.rules[index].enhanced = policy.rules[index].enhanced.with(n)
+            let range = rule.standard.unit == "hours" ? 1...168 : 0...60
+            let standard = number(change.standard, "\(field)-standard", "\(change.code)'s limit", range)
+            let enhanced = number(change.enhanced, "\(field)-enhanced", "\(change.code)'s enhanced limit", range)
+            if standard != nil || enhanced != nil {
+                changes.limits.append(
+                    .init(code: rule.code, trigger: rule.trigger, standard: standard, enhanced: enhanced))
             }
         }
+        // A version holds every change in force from its date: those of the version before it, and these.
+        let adjustments = config.adjustments(on: day).merging(changes)
         try v.check()
         let version = PolicyVersion()
         version.effectiveFrom = from!.description
-        version.policyJSON = String(decoding: try JSONEncoder().encode(policy), as: UTF8.self)
+        version.policyJSON = String(decoding: try JSONEncoder().encode(adjustments), as: UTF8.self)
         version.note = note
         version.createdByName = context.actor.name
         version.createdAt = Date()
@@ -137,29 +142,6 @@ enum PolicyService {
                 context: context, on: tx)
             try await RecomputeService.enqueue(
                 reason: "Call-back policy for \(code) from \(from!)", context: context, on: tx)
-        }
-    }
-}
-
-extension DeadlineLimit {
-    /// The same kind of limit with a new number.
-    func with(_ n: Int) -> DeadlineLimit {
-        switch self {
-        case .workingDays: .workingDays(n)
-        case .calendarDays: .calendarDays(n)
-        }
-    }
-
-    var number: Int {
-        switch self {
-        case .workingDays(let n), .calendarDays(let n): n
-        }
-    }
-
-    var unit: String {
-        switch self {
-        case .workingDays: "working days"
-        case .calendarDays: "days"
         }
     }
 }

@@ -19,6 +19,7 @@ enum RecomputeService {
         job.total = try await Victim.query(on: db).count()
         job.done = 0
         job.changed = 0
+        job.victimsChanged = 0
         job.requestedByName = context.actor.name
         job.requestedAt = Date()
         try await job.create(on: db)
@@ -46,7 +47,7 @@ enum RecomputeService {
             try await sql.raw(
                 """
                 UPDATE recompute_jobs SET state = 'running', claimed_by = \(bind: token), started_at = \(bind: now),
-                    heartbeat_at = \(bind: now), done = 0, changed = 0
+                    heartbeat_at = \(bind: now), done = 0, changed = 0, victims_changed = 0
                 WHERE id = \(bind: job.id!) AND (state = 'queued' OR (state = 'running' AND heartbeat_at < \(bind: stale)))
                 """
             ).run()
@@ -82,15 +83,18 @@ enum RecomputeService {
         logger.info("recompute started", metadata: ["job": "\(job.id!)", "victims": "\(job.total)"])
         var after: UUID?
         var done = 0
-        var changed = 0
-        var inFlight: [(Int, Task<Int, any Error>)] = []
+        var changed = ObligationService.Changes()
+        var inFlight: [(Int, Task<ObligationService.Changes, any Error>)] = []
         var batch = 0
         func finishOldest() async throws {
             let (count, task) = inFlight.removeFirst()
-            changed += try await task.value
+            let batchChanges = try await task.value
+            changed.rows += batchChanges.rows
+            changed.victims += batchChanges.victims
             done += count
             job.done = done
-            job.changed = changed
+            job.changed = changed.rows
+            job.victimsChanged = changed.victims
             job.heartbeatAt = Date()
             try await job.save(on: db)
             progress?(done, job.total)
@@ -112,22 +116,28 @@ enum RecomputeService {
         job.total = max(job.total, done)
         try await job.save(on: db)
         logger.info(
-            "recompute finished", metadata: ["job": "\(job.id!)", "victims": "\(done)", "changed": "\(changed)"])
+            "recompute finished",
+            metadata: [
+                "job": "\(job.id!)", "victims": "\(done)", "changed": "\(changed.rows)",
+                "victims_changed": "\(changed.victims)",
+            ])
     }
 
     /// One batch: its plan is worked out outside any transaction (so lanes read in parallel); the writes go in
     /// a short transaction that first checks no victim's facts changed since they were read (PostgreSQL also
     /// locks them). A victim whose facts did change is skipped: the transaction that changed them recomputed
     /// them from the newer facts, with the configuration in force.
-    static func recomputeBatch(_ ids: [UUID], verify: Bool = false, on db: any Database) async throws -> Int {
+    static func recomputeBatch(_ ids: [UUID], verify: Bool = false, on db: any Database) async throws
+        -> ObligationService.Changes
+    {
         var attempt = 0
         while true {
             attempt += 1
             let plan = try await ObligationService.plan(ids, reassess: true, verify: verify, on: db)
-            if plan.isEmpty { return 0 }
+            if plan.isEmpty { return ObligationService.Changes() }
             do {
-                return try await db.transaction { tx -> Int in
-                    guard let sql = tx as? any SQLDatabase else { return 0 }
+                return try await db.transaction { tx -> ObligationService.Changes in
+                    guard let sql = tx as? any SQLDatabase else { return ObligationService.Changes() }
                     let ids = plan.victims.map(\.id) as [any Encodable & Sendable]
                     let lock: SQLQueryString = tx.isPostgres ? " FOR UPDATE" : ""
                     struct Version: Decodable {

@@ -4,9 +4,21 @@ import VictimCareDomain
 
 /// The Victims' Right to Review: requests, acknowledgement and outcome, with the reviewer rules enforced.
 enum ReviewService {
-    static func eligibility(crimeID: UUID, on db: any Database) async throws -> RightToReview.Eligibility {
-        let events = try await CaseEvent.query(on: db).filter(\.$crime.$id == crimeID).all().compactMap(\.type)
-        return RightToReview.eligibility(events: events)
+    /// Whether this victim may ask for a review, and the decision it would review: the case's events in time
+    /// order and whether the victim withdrew their support (2026-11-30, issue 14).
+    static func eligibility(victimID: UUID, on db: any Database) async throws -> (
+        eligibility: RightToReview.Eligibility, decision: CaseEvent?
+    ) {
+        let victim = try await VictimService.find(victimID, on: db)
+        let events = try await CaseEvent.query(on: db).filter(\.$crime.$id == victim.$crime.id).all()
+        let withdrew = try await VictimAction.query(on: db).filter(\.$victim.$id == victimID)
+            .filter(\.$kind == VictimActionKind.withdrewSupport.rawValue).sort(\.$at).first()?.at
+        let decided = RightToReview.decide(
+            events: events.compactMap { e in
+                e.type.map { RightToReview.Event($0, at: e.at.timeIntervalSince1970, id: e.id!.uuidString) }
+            },
+            withdrewSupportAt: withdrew?.timeIntervalSince1970)
+        return (decided.eligibility, decided.decision.flatMap { d in events.first { $0.id?.uuidString == d.id } })
     }
 
     static func request(
@@ -15,13 +27,13 @@ enum ReviewService {
     ) async throws -> ReviewRequest {
         let victim = try await VictimService.find(victimID, on: db)
         try await VictimService.checkAccess(.recordVictimAction, victim, context: context, on: db)
-        if case .notEligible(let why) = try await eligibility(crimeID: victim.$crime.id, on: db) {
+        let checked = try await eligibility(victimID: victimID, on: db)
+        if case .notEligible(let why) = checked.eligibility {
             throw DomainError.invalid("review", "Not eligible for a review: \(why)")
         }
-        guard
-            let decision = try await CaseEvent.query(on: db).filter(\.$crime.$id == victim.$crime.id)
-                .filter(\.$typeCode == CaseEventType.decisionNotToProsecute.rawValue).sort(\.$at, .descending).first()
-        else { throw DomainError.invalid("review", "There is no decision not to prosecute") }
+        guard let decision = checked.decision else {
+            throw DomainError.invalid("review", "There is no decision to review")
+        }
         var v = Validator()
         let told = v.date(rawTold, "toldOn", "the date they were told") ?? London.date(of: decision.at)
         let requested = v.date(rawRequested, "requestedOn", "the date they asked") ?? London.date(of: Date())

@@ -33,6 +33,12 @@ extension VictimService {
         var scope: RecordScope
         /// Calls the Victim Focus Desk took or made about this victim, newest first.
         var deskCalls: [DeskCall]
+        /// Automatic grounds a supervisor recorded as not holding.
+        var exceptions: [EnhancedGroundException] = []
+        /// Contact attempts of any outcome, for the prompt to try when an update is overdue.
+        var attempts: [Date] = []
+        /// Whether the crime makes some ground automatic that a supervisor could set aside.
+        var exceptableGround: EnhancedGround?
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
@@ -49,13 +55,15 @@ extension VictimService {
         let policy = config.currentPolicy
         return Detail(
             victim: victim, person: person, crime: crime,
-            obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == id).sort(\.$dueAt).all(),
+            // Only duties that have arisen: the reason for a missed update is worked out ahead of its time.
+            obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == id)
+                .filter(\.$triggeredAt <= Date()).sort(\.$dueAt).all(),
             contacts: try await Contact.query(on: db).filter(\.$victim.$id == id).sort(\.$at, .descending).all(),
             actions: try await VictimAction.query(on: db).filter(\.$victim.$id == id).sort(\.$at, .descending).all(),
             assessment: latest, decision: EnhancedRights.assess(input, policy: policy),
             contactPoints: try await ContactPoint.query(on: db).filter(\.$person.$id == person.id!).all(),
             reviews: try await ReviewRequest.query(on: db).filter(\.$victim.$id == id).sort(\.$requestedAt).all(),
-            reviewEligibility: try await ReviewService.eligibility(crimeID: crime.id!, on: db),
+            reviewEligibility: try await ReviewService.eligibility(victimID: id, on: db).eligibility,
             events: try await CaseEvent.query(on: db).filter(\.$crime.$id == crime.id!).sort(\.$at).all(),
             duties: Dictionary(policy.rules.map { ($0.code, $0.duty) }, uniquingKeysWith: { first, _ in first }),
             messages: try await OutboxService.messages(victimID: id, on: db),
@@ -69,7 +77,12 @@ extension VictimService {
                 .sort(\.$recordedAt, .descending).limit(10).all(),
             trials: try await TrialService.allocations(victimID: id, on: db), scope: scope,
             deskCalls: try await DeskCall.query(on: db).filter(\.$victim.$id == id).sort(\.$at, .descending).limit(50)
-                .all())
+                .all(),
+            exceptions: try await EnhancedGroundException.query(on: db).filter(\.$victim.$id == id).all(),
+            attempts: try await Contact.query(on: db).filter(\.$victim.$id == id).all().map(\.at),
+            exceptableGround: crime.flags.isDisjoint(with: policy.persistentlyTargetedFlags)
+                || victim.basis == .business
+                ? nil : .persistentlyTargeted)
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.
@@ -80,6 +93,7 @@ extension VictimService {
     /// Open and overdue counts per victim of a crime.
     static func openCounts(crimeID: UUID, on db: any Database) async throws -> [UUID: (open: Int, overdue: Int)] {
         let open = try await ObligationRecord.query(on: db).filter(\.$crimeID == crimeID).filter(\.$state == "open")
+            .filter(\.$triggeredAt <= Date())
             .all()
         let now = Date()
         var counts: [UUID: (open: Int, overdue: Int)] = [:]

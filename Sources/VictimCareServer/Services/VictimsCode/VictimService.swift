@@ -37,27 +37,32 @@ enum VictimService {
     /// Creates the Victims' Code record for a new victim link, decides enhanced rights from the crime (and the
     /// needs given, if any), and works out what is owed. Call inside the transaction that created the link.
     /// `announce` false: a crime loaded from history, whose victim is not sent a confirmation and leaflet now.
+    /// `becameVictimAt`: when the person became a victim of the crime — the report for a victim recorded with
+    /// the crime, now for one linked later (2026-11-30, issue 14: late victims were owed everything from the
+    /// report, overdue the moment they existed).
     static func create(
         linkID: UUID, crime: Crime, personID: UUID, needs: NeedsAssessment?, announce: Bool = true,
+        becameVictimAt: Date? = nil, basis: VictimBasis = .direct, businessContact: String? = nil,
         context: AccessContext, on db: any Database
     ) async throws {
+        let start = max(crime.reportedAt, becameVictimAt ?? crime.reportedAt)
         let victim = Victim(linkID: linkID, crimeID: crime.id!, personID: personID)
-        if let needs {
-            victim.referralConsentCode = needs.referralConsent.rawValue
-            victim.bereaved = needs.bereavedRelative
-            victim.interpreterNeeded = needs.interpreterNeeded
-            victim.suspectMaySeeMessages = needs.suspectHasAccessToContactPoints
-            if needs.referralConsent != .notAsked { victim.explicitConsentAt = crime.reportedAt }
-        }
+        victim.becameVictimAt = start
+        victim.basisCode = basis.rawValue
+        victim.businessContact = businessContact
         try await victim.create(on: db)
         if let needs {
-            try await NeedsAssessmentService.store(
-                needs, victimID: linkID, at: crime.reportedAt, context: context, on: db)
+            try await NeedsAssessmentService.store(needs, victimID: linkID, at: start, context: context, on: db)
         }
-        // The first entry of the enhanced history stands at the report, so duties raised then use it.
+        // The first entry of the enhanced history stands at the victim's start, so duties raised then use it.
         let decision = try await NeedsAssessmentService.decide(victimID: linkID, assessment: needs, on: db)
         try await EnhancedRightsStore.apply(
-            decision, to: linkID, previous: nil, previousGrounds: nil, at: crime.reportedAt, on: db)
+            decision, to: linkID, previous: nil, previousGrounds: nil, at: start, on: db)
+        // Referred unless they opt out (a victim of a crime needing explicit consent only after a yes).
+        if needs == nil, announce {
+            try await ReferralService.sync(
+                victimID: linkID, method: "Recorded as a victim", byName: context.actor.name, on: db)
+        }
         try await ObligationService.recompute([linkID], on: db)
         if announce {
             try await CommunicationsService.victimRecorded(victimID: linkID, on: db)
@@ -70,6 +75,12 @@ enum VictimService {
     static func recomputeCrime(_ crimeID: UUID, reassess: Bool, on db: any Database) async throws {
         let ids = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).all().compactMap(\.id)
         try await bumpFacts(ids, on: db)
+        if reassess {
+            // A crime that became one needing explicit consent withdraws a referral still waiting without it.
+            for id in ids {
+                try await ReferralService.sync(victimID: id, method: "Crime changed", byName: "VictimCare", on: db)
+            }
+        }
         try await ObligationService.recompute(ids, reassess: reassess, on: db)
     }
 
@@ -84,7 +95,7 @@ enum VictimService {
     /// Records something done for the victim that meets a duty (written confirmation, the leaflet, a VPS offer...).
     static func recordAction(
         victimID: UUID, kind rawKind: String?, at rawAt: String? = nil, method rawMethod: String? = nil,
-        note rawNote: String? = nil,
+        note rawNote: String? = nil, language rawLanguage: String? = nil,
         timeStyle: Validator.TimeStyle = .withOffset, context: AccessContext, on db: any Database
     ) async throws -> VictimAction {
         let victim = try await find(victimID, on: db)
@@ -96,12 +107,38 @@ enum VictimService {
         if at > Date().addingTimeInterval(300) { v.fail("at", "When it was done cannot be in the future") }
         let method = v.optional(rawMethod, "method", "how", max: 40)
         let note = v.optional(rawNote, "note", "the note", max: 1000)
+        // The leaflet counts only in the victim's language: say which one was given (their own by default).
+        var language: String?
+        if kind == .informationLeaflet {
+            let person = try await PersonService.find(victim.$person.id, on: db)
+            if let raw = v.optional(rawLanguage, "language", "the leaflet's language", max: 10) {
+                if let known = Language.named(raw) {
+                    language = known.code
+                } else {
+                    v.fail("language", "\(raw) is not a language VictimCare knows")
+                }
+            } else {
+                language = Language.named(person.language)?.code ?? "en"
+            }
+        }
+        // A referral for a crime that needs explicit consent first (R7a) is made only after a yes
+        // (2026-11-30, issue 14: recording one met R7 without consent).
+        if kind == .referral, victim.referralConsent != .yes {
+            let crime = try await CrimeService.find(victim.$crime.id, on: db)
+            let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+            if policy.needsExplicitConsent(flags: crime.flags, bereaved: victim.bereaved) {
+                v.fail("kind", "This victim must consent before a referral: record their yes first")
+            } else if victim.referralConsent == .no {
+                v.fail("kind", "This victim declined a referral: record a change of mind first")
+            }
+        }
         try v.check()
+        let leafletLanguage = language
         return try await db.transaction { tx in
             try await bumpFacts([victimID], on: tx)
             let action = VictimAction(
                 victimID: victimID, kind: kind!.rawValue, at: at, method: method, note: note,
-                byUserID: context.actor.id, byName: context.actor.name)
+                byUserID: context.actor.id, byName: context.actor.name, language: leafletLanguage)
             try await action.create(on: tx)
             try await AuditLog.record(
                 .create, "victim_action", action.id, summary: "\(kind!.rawValue) for victim \(victimID)",

@@ -11,6 +11,13 @@ struct VictimsCodeConfig: Sendable {
     let engine: ObligationEngine
     let callBack: CallBackPolicy
     let version: String
+    /// The administrators' changes in force from each date, oldest first (applied to the code's rules table).
+    let adjustments: [(from: LocalDate, adjustments: PolicyAdjustments)]
+
+    /// The changes in force on a date (none before the first saved version).
+    func adjustments(on date: LocalDate) -> PolicyAdjustments {
+        adjustments.last(where: { $0.from <= date })?.adjustments ?? PolicyAdjustments()
+    }
 
     var currentPolicy: VictimsCodePolicy { engine.policy(on: London.date(of: Date())) }
 
@@ -32,16 +39,21 @@ struct VictimsCodeConfig: Sendable {
     }
 
     private static func load(on db: any Database, version: String) async throws -> VictimsCodeConfig {
-        let decoder = JSONDecoder()
         var policies: [(from: LocalDate, policy: VictimsCodePolicy)] = [
             (LocalDate(year: 2000, month: 1, day: 1)!, .standard)
         ]
+        var adjustments: [(from: LocalDate, adjustments: PolicyAdjustments)] = []
         for record in try await PolicyVersion.query(on: db).sort(\.$effectiveFrom).sort(\.$createdAt).all() {
-            guard let from = LocalDate(record.effectiveFrom),
-                let policy = try? decoder.decode(VictimsCodePolicy.self, from: Data(record.policyJSON.utf8))
-            else { continue }
+            // A version that cannot be read would silently give the wrong deadlines: fail loudly instead
+            // (2026-11-30, issue 14: such versions were skipped without a word).
+            guard let from = LocalDate(record.effectiveFrom) else {
+                throw DomainError.invalid("policy", "Policy version \(record.id?.uuidString ?? "") has no valid date")
+            }
+            let changes = try PolicyVersion.adjustments(from: record.policyJSON)
             policies.removeAll { $0.from == from }
-            policies.append((from, policy))
+            policies.append((from, changes.applied(to: .standard)))
+            adjustments.removeAll { $0.from == from }
+            adjustments.append((from, changes))
         }
         let overrides = try await CalendarOverrideRecord.query(on: db).all().compactMap { record in
             LocalDate(record.date).map {
@@ -56,8 +68,8 @@ struct VictimsCodeConfig: Sendable {
         }
         return VictimsCodeConfig(
             engine: ObligationEngine(
-                calendar: WorkingDayCalendar(years: 2000...2045, overrides: overrides), policies: policies),
-            callBack: CallBackPolicy(entries: callBack), version: version)
+                calendar: WorkingDayCalendar(overrides: overrides), policies: policies),
+            callBack: CallBackPolicy(entries: callBack), version: version, adjustments: adjustments)
     }
 
     /// Marks the configuration changed, so every node reloads it.

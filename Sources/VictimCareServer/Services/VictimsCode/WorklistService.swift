@@ -21,6 +21,7 @@ enum WorklistService {
         var officer_id: UUID?
         var officer_name: String?
         var person_id: UUID
+        var trigger: String = ""
     }
 
     struct VictimLine: Sendable {
@@ -37,8 +38,12 @@ enum WorklistService {
         var points: [Point] = []
         /// The latest note on a contact or a desk call ("wants a call back from the officer in the case").
         var lastNote: String?
+        /// The latest attempt to reach them, of any outcome.
+        var lastAttempt: Date?
+        /// An update is overdue and nobody has tried to reach them since it fell due (issue 14's prompt).
+        var needsAttempt = false
         /// Open duties, earliest first.
-        var duties: [(code: String, key: String, dueAt: Date, dueDate: String)]
+        var duties: [(code: String, key: String, dueAt: Date, dueDate: String, isUpdate: Bool)]
         var firstDue: Date { duties[0].dueAt }
     }
 
@@ -77,7 +82,15 @@ enum WorklistService {
                     preferredContact: ContactMethod.code(r.preferred_contact), enhanced: r.enhanced,
                     officerID: r.officer_id, officer: r.officer_name, personID: r.person_id, duties: [])
             }
-            lines[r.victim_id]!.duties.append((r.code, r.obligation_key, r.due_at, r.due_date))
+            let isUpdate =
+                ObligationTrigger(rawValue: r.trigger).map {
+                    Obligation(
+                        code: r.code, key: r.obligation_key, trigger: $0, right: 0, duty: "", triggeredAt: 0,
+                        dueDate: LocalDate(r.due_date) ?? London.date(of: r.due_at), dueAt: 0, state: .open, metAt: nil,
+                        metBy: nil, reason: nil
+                    ).isUpdate
+                } ?? false
+            lines[r.victim_id]!.duties.append((r.code, r.obligation_key, r.due_at, r.due_date, isUpdate))
         }
         let today = London.date(of: now)
         let endToday = London.endOfDay(today)
@@ -103,12 +116,12 @@ enum WorklistService {
         let rows = try await FastRows.query(
             """
             SELECT o.victim_id, o.code, o.obligation_key, o.due_at, o.due_date, c.id, c.reference,
-                   p.given_name, p.family_name, p.preferred_contact, v.enhanced, u.id, u.display_name, p.id
+                   p.given_name, p.family_name, p.preferred_contact, v.enhanced, u.id, u.display_name, p.id, o.trigger
             FROM obligations o JOIN victims v ON v.id = o.victim_id JOIN crimes c ON c.id = v.crime_id
             JOIN persons p ON p.id = v.person_id LEFT JOIN users u ON u.id = c.officer_in_case_id
-            WHERE o.state = 'open' AND \(condition)
+            WHERE o.state = 'open' AND \(condition) AND o.triggered_at <= ?
             ORDER BY o.due_at LIMIT \(limit)
-            """, binds, on: sql)
+            """, binds + [.date(Date())], on: sql)
         return rows.compactMap { r in
             guard let victim = r.uuid(0), let dueAt = r.date(3), let crime = r.uuid(5), let person = r.uuid(13) else {
                 return nil
@@ -117,7 +130,8 @@ enum WorklistService {
                 victim_id: victim, code: r.string(1) ?? "", obligation_key: r.string(2) ?? "", due_at: dueAt,
                 due_date: r.string(4) ?? "", crime_id: crime, reference: r.string(6) ?? "",
                 given_name: r.string(7) ?? "", family_name: r.string(8) ?? "", preferred_contact: r.string(9),
-                enhanced: r.bool(10), officer_id: r.uuid(11), officer_name: r.string(12), person_id: person)
+                enhanced: r.bool(10), officer_id: r.uuid(11), officer_name: r.string(12), person_id: person,
+                trigger: r.string(14) ?? "")
         }
     }
 
@@ -131,9 +145,15 @@ enum WorklistService {
         var enriched = buckets
         let points = try await pointsOf(people, on: db)
         let notes = try await latestNotes(buckets.all.map(\.victimID), on: db)
+        let attempts = try await latestAttempts(buckets.all.map(\.victimID), on: db)
+        let now = Date()
         enriched.update { line in
             line.points = points[line.personID] ?? []
             line.lastNote = notes[line.victimID]
+            line.lastAttempt = attempts[line.victimID]
+            // The earliest overdue update duty, and no attempt since it fell due.
+            let overdueUpdate = line.duties.first { $0.dueAt < now && $0.isUpdate }
+            if let due = overdueUpdate?.dueAt { line.needsAttempt = (line.lastAttempt ?? .distantPast) <= due }
         }
         return enriched
     }
@@ -148,6 +168,23 @@ enum WorklistService {
             }
         }
         return found
+    }
+
+    /// Each victim's latest contact attempt, whatever its outcome.
+    static func latestAttempts(_ victims: [UUID], on db: any Database) async throws -> [UUID: Date] {
+        guard !victims.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        var latest: [UUID: Date] = [:]
+        for chunk in stride(from: 0, to: victims.count, by: 500).map({
+            Array(victims[$0..<min($0 + 500, victims.count)])
+        }) {
+            for row in try await FastRows.query(
+                "SELECT victim_id, MAX(at) FROM contacts WHERE victim_id IN (\(chunk.map { _ in "?" }.joined(separator: ", "))) GROUP BY victim_id",
+                chunk.map(SQLCell.uuid), on: sql)
+            {
+                if let id = row.uuid(0), let at = row.date(1) { latest[id] = at }
+            }
+        }
+        return latest
     }
 
     /// Each victim's latest note on a contact or a desk call.

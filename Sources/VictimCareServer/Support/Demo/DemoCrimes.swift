@@ -109,7 +109,7 @@ struct DemoCrimes {
             [
                 "id", "reference", "offence_code", "offence_description", "occurred_from", "occurred_to",
                 "reported_at", "channel", "flags", "command_unit_id", "officer_in_case_id", "status", "summary",
-                "created_at", "updated_at",
+                "created_at", "updated_at", "recording_decision_at",
             ])
         var statusChanges = BulkInsert(
             "crime_status_changes", ["id", "crime_id", "status", "at", "by_user_id", "by_name", "note"])
@@ -133,6 +133,7 @@ struct DemoCrimes {
                 "referral_consent", "explicit_consent_at", "bereaved", "interpreter_needed", "suspect_may_see_messages",
                 "agreed_update_days",
                 "vna_completed_at", "vps_status", "facts_version", "computed_version", "created_at", "updated_at",
+                "became_victim_at", "suspect_known", "suspect_access_asked",
             ])
         var assessments = BulkInsert(
             "needs_assessments",
@@ -153,7 +154,7 @@ struct DemoCrimes {
             ])
         var actions = BulkInsert(
             "victim_actions",
-            ["id", "victim_id", "kind", "at", "method", "note", "by_user_id", "by_name", "created_at"])
+            ["id", "victim_id", "kind", "at", "method", "note", "by_user_id", "by_name", "created_at", "language"])
         var referrals = BulkInsert(
             "referrals",
             [
@@ -224,6 +225,8 @@ struct DemoCrimes {
         t.crimes.add([
             crimeID, reference, profile.code, profile.description, occurred, occurredTo, reported, channel.rawValue,
             CrimeFlags.encode(flags), unit.id, officer, status.rawValue, String?.none, reported, reported,
+            // Most crimes are recorded within hours of the report; a few miss the 24 hours (R2).
+            reported.addingTimeInterval(Double(random.chance(0.04) ? random.int(25...60) : random.int(0...8)) * 3600),
         ])
         t.statusChanges.add([
             ids.next(), crimeID, CrimeStatus.recorded.rawValue, reported, UUID?.none, "records system", String?.none,
@@ -436,7 +439,10 @@ struct DemoCrimes {
         // Things done for the victim.
         func act(_ kind: VictimActionKind, _ chance: Double, hours: ClosedRange<Int>, method: String? = nil) {
             guard random.chance(chance), let at = soon(reported, hours: hours) else { return }
-            t.actions.add([ids.next(), id, kind.rawValue, at, method, String?.none, officer, by, at])
+            // The leaflet is usually in the victim's language; sometimes, as in life, only in English.
+            let language: String? =
+                kind == .informationLeaflet ? (random.chance(0.85) ? person.language : "en") : nil
+            t.actions.add([ids.next(), id, kind.rawValue, at, method, String?.none, officer, by, at, language])
         }
         act(.writtenConfirmation, diligence + 0.05, hours: 0...30, method: person.email?.1 == true ? "email" : "letter")
         act(
@@ -475,7 +481,8 @@ struct DemoCrimes {
             consent.rawValue, consent != .notAsked ? assessedAt : nil, assessment?.bereavedRelative ?? false,
             person.interpreter,
             assessment?.suspectHasAccessToContactPoints ?? false, Int?.none, assessedAt, statement, 1, 0, reported,
-            reported,
+            reported, reported, flags.contains(.domesticAbuse) || flags.contains(.harassmentOrStalking),
+            assessment != nil,
         ])
 
         // Contacts: after each event, and regular updates while the case is open.

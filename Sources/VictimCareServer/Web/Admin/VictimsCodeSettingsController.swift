@@ -115,7 +115,8 @@ struct VictimsCodeSettingsController: RouteCollection {
                 jobs: jobs.map {
                     .init(
                         reason: $0.reason, state: $0.state,
-                        progress: "\($0.done) of \($0.total) victims, \($0.changed) changes",
+                        progress:
+                            "\($0.done) of \($0.total) victims; \($0.victimsChanged) with changed duties (\($0.changed) obligations)",
                         percent: $0.total == 0 ? 100 : min(100, $0.done * 100 / $0.total),
                         requested: Display.time($0.requestedAt),
                         finished: $0.finishedAt.map(Display.time) ?? "")

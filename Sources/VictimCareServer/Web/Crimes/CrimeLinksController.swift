@@ -42,6 +42,9 @@ struct CrimeLinksController: RouteCollection {
         var searched: Bool
         var contactMethods: [SelectOption]
         var languages: [SelectOption]
+        var bases: [SelectOption] = VictimBasis.allCases.map {
+            SelectOption(value: $0.rawValue, label: $0.label, selected: false)
+        }
     }
 
     struct PersonQuery: Content {
@@ -62,9 +65,12 @@ struct CrimeLinksController: RouteCollection {
         var emailSafe: String?
         var preferredContact: String?
         var language: String?
+        var basis: String?
+        var businessContact: String?
 
         var values: [String: String] {
             [
+                "basis": basis ?? "", "businessContact": businessContact ?? "",
                 "role": role ?? "", "givenName": givenName ?? "", "familyName": familyName ?? "",
                 "dateOfBirth": dateOfBirth ?? "",
                 "phone": phone ?? "", "phoneSafe": phoneSafe ?? "", "email": email ?? "", "emailSafe": emailSafe ?? "",
@@ -118,7 +124,8 @@ struct CrimeLinksController: RouteCollection {
             : nil
         do {
             _ = try await CrimeService.linkPerson(
-                crimeID: crimeID, personID: personID, draft: draft, role: form.role, context: context, on: req.db)
+                crimeID: crimeID, personID: personID, draft: draft, role: form.role, basis: form.basis,
+                businessContact: form.businessContact, context: context, on: req.db)
         } catch DomainError.invalid(let errors) {
             let crime = try await CrimeService.find(crimeID, on: req.db)
             return try await renderPerson(

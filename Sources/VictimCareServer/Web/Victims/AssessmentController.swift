@@ -38,6 +38,7 @@ struct AssessmentController: RouteCollection {
         var agreedUpdateDays: String?
         var feelsSafe: String?
         var suspectHasAccess: String?
+        var suspectKnown: String?
         var safetyNotes: String?
         var supportWanted: String?
         var referralConsent: String?
@@ -52,8 +53,8 @@ struct AssessmentController: RouteCollection {
                 accessNeeds: accessNeeds,
                 preferredContact: preferredContact, preferredTimes: preferredTimes, agreedUpdateDays: agreedUpdateDays,
                 feelsSafe: feelsSafe,
-                suspectHasAccess: suspectHasAccess, safetyNotes: safetyNotes, supportWanted: supportWanted,
-                referralConsent: referralConsent,
+                suspectHasAccess: suspectHasAccess, suspectKnown: suspectKnown, safetyNotes: safetyNotes,
+                supportWanted: supportWanted, referralConsent: referralConsent,
                 bereaved: bereaved, persistentlyTargeted: persistentlyTargeted, vulnerability: vulnerability ?? [],
                 intimidated: intimidated)
         }
@@ -64,7 +65,8 @@ struct AssessmentController: RouteCollection {
                 "accessNeeds": accessNeeds,
                 "preferredContact": preferredContact, "preferredTimes": preferredTimes,
                 "agreedUpdateDays": agreedUpdateDays, "feelsSafe": feelsSafe,
-                "suspectHasAccess": suspectHasAccess, "safetyNotes": safetyNotes, "supportWanted": supportWanted,
+                "suspectHasAccess": suspectHasAccess, "suspectKnown": suspectKnown, "safetyNotes": safetyNotes,
+                "supportWanted": supportWanted,
                 "referralConsent": referralConsent,
                 "bereaved": bereaved, "persistentlyTargeted": persistentlyTargeted, "intimidated": intimidated,
             ].mapValues { $0 ?? "" }
@@ -93,6 +95,7 @@ struct AssessmentController: RouteCollection {
             "agreedUpdateDays": victim.agreedUpdateDays.map(String.init) ?? "",
             "feelsSafe": answer(.feelsSafe, last?.feelsSafe),
             "suspectHasAccess": answer(.suspectAccess, last?.suspectHasAccessToContactPoints),
+            "suspectKnown": (last?.suspectKnown).map { $0 ? "yes" : "no" } ?? "",
             "safetyNotes": last?.safetyNotes ?? "",
             "supportWanted": answer(.supportWanted, last?.supportWanted),
             "referralConsent": last?.referralConsent.rawValue ?? victim.referralConsentCode,

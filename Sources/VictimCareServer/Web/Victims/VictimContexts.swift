@@ -6,7 +6,9 @@ import VictimCareDomain
 enum VictimsCodeText {
     static func trigger(_ raw: String) -> String {
         switch raw {
-        case "crime_recorded": "Crime recorded"
+        case "crime_reported": "Crime reported"
+        case "crime_recorded": "Became a victim of the crime"
+        case "update_missed": "A regular update was missed"
         case "update_interval": "Regular update"
         case "enhanced_identified": "Enhanced rights identified"
         case "review_requested": "Review requested"
@@ -40,8 +42,14 @@ struct ObligationLine: Encodable {
     var statusTag: String
     var detail: String
     var open: Bool
+    /// Overdue with no attempt to reach the victim since it fell due: the officer is asked to try.
+    var prompt: String = ""
 
-    init(_ o: ObligationRecord, duty: String, now: Date) {
+    init(_ o: ObligationRecord, duty: String, now: Date, attempts: [Date] = []) {
+        if o.domain.needsAttempt(attempts: attempts.map(\.timeIntervalSince1970), now: now.timeIntervalSince1970) {
+            prompt =
+                "Overdue, and nobody has tried to reach them since: try now, and record the attempt whatever happens."
+        }
         let (text, tag) = VictimsCodeText.status(o, now: now)
         code = o.code
         key = o.key

@@ -52,6 +52,11 @@ enum VictimPage {
         var enhanced: Bool
         var grounds: [Item]
         var suggestions: [String]
+        /// Automatic grounds a supervisor set aside, with why and by whom.
+        var exceptions: [Item]
+        /// The ground a supervisor may set aside on this page (its code), or empty.
+        var exceptableGround: String
+        var exceptableLabel: String
         var section16: Bool
         var section17: Bool
         var section28: Bool
@@ -73,6 +78,8 @@ enum VictimPage {
         var outcomes: [SelectOption]
         var points: [SelectOption]
         var actionKinds: [SelectOption]
+        /// Languages for the leaflet's record, the victim's own first and chosen.
+        var leafletLanguages: [SelectOption]
         var statementStatuses: [SelectOption]
         var warnings: [String]
         var values: [String: String]
@@ -144,7 +151,10 @@ enum VictimPage {
             let matching = d.contactPoints.filter { $0.kind == kind }
             values["contactPointID"] = (matching.first { $0.safe } ?? matching.first)?.id?.uuidString
         }
-        let obligations = d.obligations.map { ObligationLine($0, duty: d.duties[$0.code] ?? $0.code, now: now) }
+        // The reason for a missed update is owed only once the update's deadline has passed.
+        let obligations = d.obligations.filter { $0.arisen(now: now) }.map {
+            ObligationLine($0, duty: d.duties[$0.code] ?? $0.code, now: now, attempts: d.attempts)
+        }
         let assessment = d.assessment?.answers
         var details: [Context.Item] = [
             .init(
@@ -208,7 +218,16 @@ enum VictimPage {
             grounds: d.decision.groundList.map {
                 .init(label: $0.label, value: d.decision.grounds[$0]!.joined(separator: "; "))
             },
-            suggestions: d.decision.suggestions, section16: d.decision.section16, section17: d.decision.section17,
+            suggestions: d.decision.suggestions,
+            exceptions: d.exceptions.map {
+                .init(
+                    label: $0.ground?.label ?? $0.groundCode,
+                    value: "does not apply: \($0.reason) (\($0.byName), \(Display.time($0.at)))")
+            },
+            exceptableGround: AccessPolicy.decide(context.actor, .waiveObligation, on: d.scope) != .denied
+                && d.exceptions.isEmpty ? d.exceptableGround?.rawValue ?? "" : "",
+            exceptableLabel: d.exceptableGround?.label.lowercased() ?? "",
+            section16: d.decision.section16, section17: d.decision.section17,
             section28: d.decision.section28, considerVideoInterview: d.decision.considerVideoInterview,
             details: details,
             assessed: d.assessment != nil, obligations: obligations,
@@ -235,6 +254,11 @@ enum VictimPage {
             },
             actionKinds: VictimActionKind.allCases.map {
                 SelectOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == values["kind"])
+            },
+            leafletLanguages: Language.all.map {
+                SelectOption(
+                    value: $0.code, label: $0.englishName,
+                    selected: $0.code == (values["language"] ?? Language.named(p.language)?.code ?? "en"))
             },
             statementStatuses: StatementStatus.options(selected: values["vpsStatus"]), warnings: warnings,
             values: values, messages: messageLines, anyHeld: messageLines.contains(where: \.held),

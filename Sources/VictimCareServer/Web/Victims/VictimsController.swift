@@ -11,6 +11,9 @@ struct VictimsController: RouteCollection {
         victim.post("actions", use: recordAction).access(.record(.recordVictimAction, .victim("victimID")))
         victim.post("statement", use: recordStatement).access(.record(.recordVictimAction, .victim("victimID")))
         victim.post("waivers", use: waive).access(.record(.waiveObligation, .victim("victimID")))
+        victim.post("ground-exceptions", use: recordException).access(.record(.waiveObligation, .victim("victimID")))
+        victim.post("ground-exceptions", "remove", use: removeException).access(
+            .record(.waiveObligation, .victim("victimID")))
         victim.post("reviews", use: requestReview).access(.record(.recordVictimAction, .victim("victimID")))
         victim.post("messaging-safe", use: clearMessaging).access(.record(.clearMessaging, .victim("victimID")))
         victim.post("referral-consent", use: changeConsent).access(.record(.recordVictimAction, .victim("victimID")))
@@ -160,6 +163,7 @@ struct VictimsController: RouteCollection {
         var kind: String?
         var method: String?
         var note: String?
+        var language: String?
         var returnTo: String?
     }
 
@@ -168,8 +172,8 @@ struct VictimsController: RouteCollection {
         let form = try req.content.decode(ActionForm.self)
         do {
             let action = try await VictimService.recordAction(
-                victimID: id, kind: form.kind, method: form.method, note: form.note, context: try req.accessContext(),
-                on: req.db)
+                victimID: id, kind: form.kind, method: form.method, note: form.note, language: form.language,
+                context: try req.accessContext(), on: req.db)
             req.flash("Recorded: \(VictimActionKind(rawValue: action.kind)?.label ?? action.kind).")
         } catch DomainError.invalid(let errors) {
             return try await render(
@@ -223,6 +227,36 @@ struct VictimsController: RouteCollection {
                 status: .unprocessableEntity)
         }
         req.flash("Obligation waived.")
+        return req.redirect(to: "/victims/\(id)")
+    }
+
+    struct ExceptionForm: Content {
+        var ground: String?
+        var exceptionReason: String?
+    }
+
+    @Sendable func recordException(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ExceptionForm.self)
+        do {
+            try await GroundExceptionService.record(
+                victimID: id, ground: form.ground, reason: form.exceptionReason, context: try req.accessContext(),
+                on: req.db)
+        } catch DomainError.invalid(let errors) {
+            return try await render(
+                req, id: id, values: ["exceptionReason": form.exceptionReason ?? ""], warnings: [], errors: errors,
+                status: .unprocessableEntity)
+        }
+        req.flash("Recorded: the ground does not apply. Enhanced rights and duties worked out again.")
+        return req.redirect(to: "/victims/\(id)")
+    }
+
+    @Sendable func removeException(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(ExceptionForm.self)
+        try await GroundExceptionService.remove(
+            victimID: id, ground: form.ground, context: try req.accessContext(), on: req.db)
+        req.flash("The exception is removed. Enhanced rights and duties worked out again.")
         return req.redirect(to: "/victims/\(id)")
     }
 

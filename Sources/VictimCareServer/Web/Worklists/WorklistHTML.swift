@@ -48,6 +48,9 @@ enum WorklistHTML {
                 html += "<span class=\"tag\">\(escape(duty.code)) by \(escape(duty.due))</span> "
             }
             html += "</p>\n"
+            if !line.attemptPrompt.isEmpty {
+                html += "<p class=\"prompt\"><strong>\(escape(line.attemptPrompt))</strong></p>\n"
+            }
             if !line.lastNote.isEmpty {
                 html += "<p class=\"note\"><span class=\"note-label\">Last note:</span> \(escape(line.lastNote))</p>\n"
             }

@@ -33,6 +33,8 @@ struct WorklistsController: RouteCollection {
         /// The preferred method needs a number or address and none is recorded: no quick form.
         var needsPointButHasNone: Bool
         var lastNote: String
+        /// An update is overdue and nobody has tried to reach them since: the prompt to try (issue 14).
+        var attemptPrompt: String = ""
     }
 
     struct Section: Encodable {
@@ -80,7 +82,11 @@ struct WorklistsController: RouteCollection {
                 },
                 needsPointButHasNone: (v.preferredContact ?? .phone).contactPointKind != nil
                     && !v.points.contains { $0.kind == (v.preferredContact ?? .phone).contactPointKind },
-                lastNote: v.lastNote ?? "")
+                lastNote: v.lastNote ?? "",
+                attemptPrompt: v.needsAttempt
+                    ? "An update is overdue and nobody has tried to reach them since"
+                        + (v.lastAttempt.map { " (last attempt \(Display.time($0)))" } ?? "")
+                        + ": try now and record the attempt, whatever happens." : "")
         }
     }
 
