@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 BIN=${VICTIMCARE_BIN:-$(swift build --show-bin-path)/victimcare}
 WORK=$(mktemp -d /tmp/victimcare-fuzz.XXXXXX)
-export VICTIMCARE_SQLITE_PATH="$WORK/fuzz.sqlite" BCRYPT_COST=4 LOG_LEVEL=warning
+export VICTIMCARE_SQLITE_PATH="$WORK/fuzz.sqlite" EVIDENCE_DIRECTORY="$WORK/evidence" BCRYPT_COST=4 LOG_LEVEL=warning
 export VICTIMCARE_ADMIN_PASSWORD="fuzz admin passphrase" VICTIMCARE_DEMO_PASSWORD="fuzz demo passphrase"
 unset DATABASE_URL
 "$BIN" migrate >/dev/null

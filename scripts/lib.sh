@@ -24,7 +24,7 @@ for line in open(sys.argv[1]):
     line = line.split("#")[0].strip()
     if not line: continue
     name, _, version = line.partition("==")
-    if md.version(name) != version: sys.exit(1)
+    if md.version(name.split("[")[0]) != version: sys.exit(1)
 PY
     then
         say "Installing Python test tools"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 say "Checking tools"
-need_apt chromium chromium-driver libqrencode-dev zbar-tools
+need_apt chromium chromium-driver libqrencode-dev zbar-tools ffmpeg
 pg_bin >/dev/null
 need_pip
 
@@ -26,12 +26,24 @@ swift_tests() {
     fi
 }
 
+# A real S3-speaking server for the evidence store's tests (moto's, from PyPI).
+say "Starting an S3 server (moto)"
+S3_PORT=$(free_port)
+moto_server -H 127.0.0.1 -p "$S3_PORT" >"$ROOT/.build/moto.log" 2>&1 &
+MOTO_PID=$!
+PG_DIR=""
+trap 'kill $MOTO_PID 2>/dev/null; [ -n "$PG_DIR" ] && "$ROOT/scripts/pg-stop.sh" "$PG_DIR"' EXIT
+for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$S3_PORT/" >/dev/null && break
+    sleep 0.2
+done
+export TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+
 say "Swift tests on SQLite"
 swift_tests sqlite
 
 say "Starting a throwaway PostgreSQL server"
 eval "$("$ROOT/scripts/pg-start.sh")"
-trap '"$ROOT/scripts/pg-stop.sh" "$PG_DIR"' EXIT
 export TEST_DATABASE_URL
 
 say "Swift tests on PostgreSQL ($TEST_DATABASE_URL)"

@@ -72,6 +72,7 @@ def make_service(tmp, database_url=None):
         "LOG_FORMAT": "json", "LOG_LEVEL": "info", "BCRYPT_COST": "4", "HOST": "127.0.0.1",
         "VICTIMCARE_ADMIN_PASSWORD": ADMIN_PASSWORD, "VICTIMCARE_DEMO_PASSWORD": PASSWORD,
         "REFERRAL_DIRECTORY": str(tmp / "referrals"), "REFERRAL_EMAIL": "referrals@support.example",
+        "EVIDENCE_DIRECTORY": str(tmp / "evidence"),
         # The weekly survey sample would add invitations to the outbox other tests count; test_dashboard takes one.
         "SURVEY_PER_STRATUM": "0",
     })

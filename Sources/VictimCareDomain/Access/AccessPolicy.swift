@@ -150,6 +150,12 @@ public enum AccessPolicy {
             return [.supervisor, .commandUnitLead, .administrator]
         case .manageSurvey, .manageTrials:
             return [.forceAnalyst, .administrator]
+        case .viewEvidence:
+            return frontLine.union([.prosecutor, .administrator])
+        case .shareEvidence:
+            return frontLine.union([.administrator])
+        case .manageEvidenceRetention:
+            return [.commandUnitLead, .administrator]
         }
     }
 }

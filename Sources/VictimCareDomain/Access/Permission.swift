@@ -55,14 +55,23 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageSurvey
     /// Randomised trials of a care practice.
     case manageTrials
+    // Interviews and their recordings (issue 15)
+    /// Watch an interview's recordings (prosecutors: only what was shared with them, while the share lasts).
+    case viewEvidence
+    /// Share an interview's recordings with a named prosecutor, or revoke a share.
+    case shareEvidence
+    /// Decide an evidence item's retention: review it, or delete it with a reason (a tombstone stays).
+    case manageEvidenceRetention
 
     /// What a role that works in one command unit needs to do this on another unit's record.
     public var outsideOwnUnit: OutsideOwnUnit {
         switch self {
-        case .viewCrime, .viewPerson, .viewProtectedCharacteristics, .viewOrganisation, .searchPeople, .searchCrimes:
+        case .viewCrime, .viewPerson, .viewProtectedCharacteristics, .viewOrganisation, .searchPeople, .searchCrimes,
+            .viewEvidence:
             .withReason
         case .moveCrime, .waiveObligation, .setUnitTargets, .recordStaffing, .viewOwnWorklist, .viewTeamWorklist,
-            .viewUnitWorklist, .viewDeskWorklist, .viewCommunicationsReports, .viewComplianceDashboard:
+            .viewUnitWorklist, .viewDeskWorklist, .viewCommunicationsReports, .viewComplianceDashboard,
+            .manageEvidenceRetention:
             .never
         default:
             .withReasonEachTime

@@ -41,6 +41,7 @@ struct AppConfig: Sendable {
     var importDirectory = "data/imports"
     /// The largest file the upload page takes, in MiB (`IMPORT_MAX_MB`).
     var importMaxMegabytes = 512
+    var evidence = EvidenceConfig()
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
@@ -116,9 +117,57 @@ struct AppConfig: Sendable {
                 selfReferralsPerHour: int("SELF_REFERRAL_HOURLY", 5)),
             importSource: env["IMPORT_SOURCE"].flatMap { $0.isEmpty ? nil : $0 } ?? "records",
             importDirectory: env["IMPORT_DIRECTORY"] ?? "data/imports",
-            importMaxMegabytes: int("IMPORT_MAX_MB", 512)
+            importMaxMegabytes: int("IMPORT_MAX_MB", 512),
+            evidence: EvidenceConfig(
+                directory: env["EVIDENCE_DIRECTORY"] ?? "data/evidence",
+                maxMegabytes: int("EVIDENCE_MAX_MB", 8191),
+                uploadHours: int("EVIDENCE_UPLOAD_HOURS", 72),
+                lockSeconds: int("EVIDENCE_LOCK_SECONDS", 20),
+                segmentSize: int("EVIDENCE_SEGMENT_KIB", 1024) * 1024,
+                verifyHours: int("EVIDENCE_VERIFY_HOURS", 24),
+                shareDays: int("EVIDENCE_SHARE_DAYS", 28),
+                s3: env["EVIDENCE_S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) }.map {
+                    EvidenceConfig.S3(
+                        endpoint: $0, bucket: env["EVIDENCE_S3_BUCKET"] ?? "victimcare-evidence",
+                        region: env["EVIDENCE_S3_REGION"] ?? "us-east-1",
+                        accessKey: env["EVIDENCE_S3_ACCESS_KEY"] ?? "",
+                        secretKey: env["EVIDENCE_S3_SECRET_KEY"] ?? "")
+                })
         )
     }
+}
+
+/// Interview recordings: where their encrypted bytes live and how uploads behave (issue 15).
+struct EvidenceConfig: Sendable {
+    /// The filesystem store's directory (`EVIDENCE_DIRECTORY`); several nodes share one (a network mount).
+    var directory = "data/evidence"
+    /// The largest recording taken, in MiB (`EVIDENCE_MAX_MB`); at most 8 GiB, the largest a plain tar
+    /// member (the evidence bundle) holds.
+    var maxMegabytes = 8191
+    /// How long an unfinished upload is kept (`EVIDENCE_UPLOAD_HOURS`); then it expires and its bytes go.
+    var uploadHours = 72
+    /// How long a writer holds an upload without sending a byte (`EVIDENCE_LOCK_SECONDS`): after a node is
+    /// killed mid-upload, the client resumes once this has passed.
+    var lockSeconds = 20
+    /// Plaintext bytes per encrypted segment (`EVIDENCE_SEGMENT_KIB`): the unit of range reads.
+    var segmentSize = 1 << 20
+    /// How often every item is re-hashed and every custody chain checked (`EVIDENCE_VERIFY_HOURS`; 0: never).
+    var verifyHours = 24
+    /// How long a share with a prosecutor lasts unless the sharer says otherwise (`EVIDENCE_SHARE_DAYS`).
+    var shareDays = 28
+    /// An S3-compatible store instead of the directory (`EVIDENCE_S3_ENDPOINT`, `_BUCKET`, `_REGION`,
+    /// `_ACCESS_KEY`, `_SECRET_KEY`).
+    var s3: S3? = nil
+
+    struct S3: Sendable {
+        var endpoint: URL
+        var bucket: String
+        var region: String
+        var accessKey: String
+        var secretKey: String
+    }
+
+    var maxBytes: Int64 { Int64(maxMegabytes) * 1024 * 1024 }
 }
 
 /// Where messages to victims go and how hard the outbox tries.

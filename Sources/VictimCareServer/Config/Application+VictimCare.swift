@@ -15,3 +15,39 @@ extension Application {
 extension Request {
     var config: AppConfig { application.config }
 }
+
+extension Application {
+    private struct VaultKey: StorageKey {
+        typealias Value = EvidenceVault
+    }
+
+    /// The evidence store, cipher and keys, made on first use from the configuration (the master key from
+    /// the environment or, on a single machine, the key file beside the store).
+    var evidenceVault: EvidenceVault {
+        get throws {
+            if let vault = storage[VaultKey.self] { return vault }
+            let settings = config.evidence
+            let (keys, fromFile) = try EvidenceKeys.load(
+                environment: ProcessInfo.processInfo.environment, directory: settings.directory)
+            if fromFile {
+                logger.warning(
+                    "Evidence is encrypted with a key kept in \(settings.directory)/master.key; set EVIDENCE_MASTER_KEY in production."
+                )
+            }
+            let store: any EvidenceStore =
+                settings.s3.map {
+                    S3EvidenceStore(
+                        s3: S3Client(
+                            endpoint: $0.endpoint, bucket: $0.bucket,
+                            signer: SigV4(accessKey: $0.accessKey, secretKey: $0.secretKey, region: $0.region)))
+                } ?? FileEvidenceStore(root: settings.directory, threadPool: threadPool)
+            let vault = EvidenceVault(store: store, keys: keys, hashers: EvidenceVault.HasherCache())
+            storage[VaultKey.self] = vault
+            return vault
+        }
+    }
+}
+
+extension Request {
+    var evidenceVault: EvidenceVault { get throws { try application.evidenceVault } }
+}

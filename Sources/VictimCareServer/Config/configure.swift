@@ -18,12 +18,18 @@ func configure(_ app: Application, config: AppConfig) async throws {
     try configureTranslations(app)
     try configureMessaging(app, config)
     _ = Observability.bootstrap
+    // The evidence keys are read (or, on a single machine, made) now: a bad key stops the start, not an upload.
+    _ = try app.evidenceVault
     app.startImportWorkers()
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.housekeeping(interval: .seconds(900)))
         app.lifecycle.use(PollingWorker.dashboard(refreshMinutes: ComplianceSnapshots.refreshMinutes))
+        app.lifecycle.use(PollingWorker.evidenceMedia(config.evidence))
+        if config.evidence.verifyHours > 0 {
+            app.lifecycle.use(PollingWorker.evidenceVerification(hours: config.evidence.verifyHours))
+        }
         if SurveyService.perStratum > 0 {
             app.lifecycle.use(PollingWorker.survey(perStratum: SurveyService.perStratum))
         }

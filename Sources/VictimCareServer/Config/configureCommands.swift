@@ -10,6 +10,7 @@ func configureCommands(_ app: Application) {
     app.asyncCommands.use(DashboardRefreshCommand(), as: "dashboard-refresh")
     app.asyncCommands.use(ReferralsCommand(), as: "referrals")
     app.asyncCommands.use(ImportCommand(), as: "import")
+    app.asyncCommands.use(EvidenceCommand(), as: "evidence")
     app.lifecycle.use(AdministratorOnServe())
     app.lifecycle.use(InstanceFactsOnBoot())
 }

@@ -36,6 +36,13 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: VictimsCodeSettingsController())
     try signedIn.register(collection: AdminController())
     try signedIn.register(collection: WitnessCareController())
+    try signedIn.register(collection: InterviewsController())
+
+    // tus uploads of interview recordings: an API token (kits) or a session with the form token in a header;
+    // bodies stream straight to the evidence store.
+    let uploads = app.grouped(
+        SecureCookieMiddleware(), app.sessions.middleware, WebSessionAuthenticator(), TusAuthMiddleware())
+    try uploads.register(collection: TusController())
 
     // The JSON API for integrations: bearer tokens only, no cookies.
     let api = app.grouped("api", "v1").grouped(BearerTokenAuthenticator())
@@ -44,4 +51,5 @@ func routes(_ app: Application) throws {
     try api.register(collection: OrganisationAPIController())
     try api.register(collection: VictimsAPIController())
     try api.register(collection: ReferralsAPIController())
+    try api.register(collection: InterviewsAPIController())
 }

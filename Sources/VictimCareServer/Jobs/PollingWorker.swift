@@ -52,7 +52,25 @@ extension PollingWorker {
         PollingWorker(name: "housekeeping", interval: interval) { app, _ in
             try await SessionService.purge(on: app.db)
             try await RateLimiter.purge(on: app.db)
+            _ = try await UploadService.expireAbandoned(vault: try app.evidenceVault, on: app.db)
             return false
+        }
+    }
+
+    /// Recordings probed and given a playable rendition and poster, one at a time on whichever node claims it.
+    static func evidenceMedia(_ settings: EvidenceConfig) -> PollingWorker {
+        PollingWorker(name: "evidence-media", interval: .seconds(3)) { app, logger in
+            try await MediaService.runNext(settings: settings, vault: try app.evidenceVault, logger: logger, on: app.db)
+        }
+    }
+
+    /// Recordings re-hashed and chains checked continuously: each pass takes the items not verified within
+    /// `hours`, a few at a time; a failure is logged as critical and counted for alerting.
+    static func evidenceVerification(hours: Int) -> PollingWorker {
+        PollingWorker(name: "evidence-verify", interval: .seconds(600)) { app, logger in
+            let summary = try await EvidenceVerification.run(
+                all: false, hours: hours, limit: 20, vault: try app.evidenceVault, logger: logger, on: app.db)
+            return summary.checked == 20
         }
     }
 

@@ -34,5 +34,6 @@ enum Migrations {
         AddDashboardIndexes(),
         CreateTrustRecords(),
         AddVictimsCodeFacts(),
+        CreateInterviewEvidence(),
     ]
 }

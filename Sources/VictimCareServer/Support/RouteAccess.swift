@@ -24,6 +24,12 @@ struct RouteAccess: Sendable {
         case team(String)
         /// The record named by `:recordType` and `:recordID` (the page that asks for a reason).
         case typed
+        /// An interview: decided on its crime's unit, or for a prosecutor on a live share of it (issue 15).
+        case interview(String)
+        /// A recording: decided as its interview.
+        case evidence(String)
+        /// A tus upload (a recording still arriving): decided as a change to its crime.
+        case upload(String)
     }
 
     enum Gate: Sendable, Equatable {

@@ -69,6 +69,7 @@ extension AccessMatrixTests {
             self.fixture = fixture
             self.role = role
             user = try await fixture.world.user("matrix.actor", role)
+            if role == .prosecutor { try await fixture.share(with: user, on: app.db) }
             token = try await fixture.world.token(role)
             browser = Browser(app)
             #expect(try await browser.signIn("matrix.actor").status == .seeOther)
@@ -123,13 +124,18 @@ extension AccessMatrixTests {
 
         // MARK: what the policy says
 
-        func decide(_ permission: Permission, _ record: RouteAccess.Record, _ variant: MatrixFixture.Variant)
-            -> AccessDecision
-        {
+        func decide(
+            _ permission: Permission, _ record: RouteAccess.Record, _ variant: MatrixFixture.Variant, api: Bool = false
+        ) -> AccessDecision {
             switch record {
             case .unit, .team:
                 return AccessPolicy.listingReach(actor, permission).includes(unit: fixture.records[variant]!.unit.id!)
                     ? .allowed : .denied
+            case .interview, .evidence, .upload:
+                // Interviews are shared with a named prosecutor (the web user), never with a token.
+                var scope = fixture.scope(variant, for: actor, interview: true)
+                if api { scope.sharedWithActor = false }
+                return AccessPolicy.decide(actor, permission, on: scope)
             default:
                 return AccessPolicy.decide(actor, permission, on: fixture.scope(variant, for: actor))
             }
@@ -142,7 +148,7 @@ extension AccessMatrixTests {
             switch access.gate {
             case .open, .signedIn: checks = [.allowed]
             case .role(let p): checks = [AccessPolicy.grants(actor, p) ? .allowed : .denied]
-            case .record(let p, let r): checks = [decide(p, r, c.variant)]
+            case .record(let p, let r): checks = [decide(p, r, c.variant, api: isAPI(c.route))]
             case .form(let change, let read, let r):
                 checks = [decide(change, r, c.variant) == .denied ? .denied : .allowed, decide(read, r, c.variant)]
             case .unitList(let p, let r):
@@ -194,6 +200,9 @@ extension AccessMatrixTests {
             case "purpose": return "leaflet"
             case "metric": return "needs-assessment"
             case "secret": return String(repeating: "A", count: 43)
+            case "interviewID": return r.interview.uuidString
+            case "itemID": return r.item.uuidString
+            case "uploadID": return r.upload.uuidString
             default: return UUID().uuidString
             }
         }
@@ -252,6 +261,9 @@ extension AccessMatrixTests {
                 let response = try await app.testing().sendRequest(c.route.method, target, headers: headers, body: body)
                 return classifyAPI(response)
             }
+            if c.route.path.first?.description == "uploads" {
+                return try await sendTus(c, path: path, reason: reason)
+            }
             if c.route.method == .GET {
                 let query = fields.isEmpty ? "" : "?" + fields.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
                 return classifyWeb(try await browser.get(path + query))
@@ -261,6 +273,31 @@ extension AccessMatrixTests {
                 return classifyWeb(try await browser.upload(path, fields: form, file: nil))
             }
             return classifyWeb(try await browser.post(path, form))
+        }
+
+        /// A tus request as the recording page sends it: the session, the form token in a header, the reason in
+        /// `X-Access-Reason`.
+        func sendTus(_ c: Case, path: String, reason: Bool) async throws -> Observed {
+            var headers: HTTPHeaders = ["Tus-Resumable": "1.0.0", "X-CSRF-Token": browser.csrf ?? ""]
+            if let cookie = browser.cookie { headers.add(name: .cookie, value: cookie) }
+            if reason { headers.add(name: "X-Access-Reason", value: AccessMatrixTests.reason) }
+            var body: ByteBuffer?
+            if c.route.method == .PATCH {
+                headers.add(name: .contentType, value: "application/offset+octet-stream")
+                headers.add(name: "Upload-Offset", value: "0")
+                body = ByteBuffer(bytes: [])
+            }
+            let response = try await app.testing().sendRequest(c.route.method, path, headers: headers, body: body)
+            switch response.status {
+            case .unauthorized: return .signedOut
+            case .forbidden:
+                switch response.headers.first(name: "X-Refusal") {
+                case "reason-required-each-time": return .reasonRequiredEachTime
+                case "reason-required": return .reasonRequired
+                default: return .denied
+                }
+            default: return .allowed
+            }
         }
 
         /// Opens each record of a variant for reading with a reason, as the web's reason page does.

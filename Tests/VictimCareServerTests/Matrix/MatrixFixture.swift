@@ -24,6 +24,11 @@ struct MatrixFixture {
         var review: UUID
         var request: UUID
         var invitation: UUID
+        /// An interview of the victim with one complete recording, and an upload still arriving (issue 15).
+        var interview: UUID
+        var item: UUID
+        var upload: UUID
+        var share: UUID?
     }
 
     let world: World
@@ -79,18 +84,53 @@ struct MatrixFixture {
                 referral.sentAt = Date()
                 try await referral.create(on: app.db)
             }
+            let victimLink = try #require(
+                try await CrimePerson.query(on: app.db).filter(\.$crime.$id == crimeID)
+                    .filter(\.$person.$id == victim.personID).first())
+            let interview = try await InterviewService.create(
+                crimeID: crimeID, linkID: victimLink.id!.uuidString,
+                InterviewDraft(kind: "victim_account", place: "home", interviewers: "PC Matrix", consent: true),
+                context: .system, on: app.db)
+            let vault = try app.evidenceVault
+            func newUpload(length: Int64) async throws -> EvidenceItem {
+                try await UploadService.create(
+                    .init(
+                        length: length, deferLength: false,
+                        metadata: ["interview": interview.id!.uuidString, "filetype": "video/webm"]),
+                    source: "kit", context: .system, settings: app.config.evidence, vault: vault, on: app.db)
+            }
+            let complete = try await newUpload(length: 4)
+            _ = try await UploadService.patch(
+                complete.id!, .init(offset: 0, contentLength: 4, checksum: nil, length: nil),
+                body: NoBytesThen(ByteBuffer(bytes: [1, 2, 3, 4])), context: .system, settings: app.config.evidence,
+                vault: vault, on: app.db)
+            let arriving = try await newUpload(length: 1000)
             records[variant] = Records(
                 unit: unit, team: team, crime: crimeID, victim: victim.victimID, person: victim.personID,
                 link: try link.requireID(), point: try point.requireID(), review: try review.requireID(),
-                request: try request.requireID(), invitation: try invitation.requireID())
+                request: try request.requireID(), invitation: try invitation.requireID(), interview: interview.id!,
+                item: complete.id!, upload: arriving.id!)
         }
         return MatrixFixture(world: world, records: records)
     }
 
-    /// The scope of a variant's records, as `actor` sees it (shared only with support partners).
-    func scope(_ variant: Variant, for actor: Actor) -> RecordScope {
+    /// The scope of a variant's records, as `actor` sees it: the shared variant's person is shared with
+    /// support partners (a referral sent), its interview with the prosecutor acting in the matrix.
+    func scope(_ variant: Variant, for actor: Actor, interview: Bool = false) -> RecordScope {
         RecordScope(
             commandUnitIDs: [records[variant]!.unit.id!],
-            sharedWithActor: variant == .shared && actor.role == .supportPartner)
+            sharedWithActor: variant == .shared && actor.role == (interview ? .prosecutor : .supportPartner))
+    }
+
+    /// Shares the shared variant's interview with this prosecutor.
+    func share(with user: User, on db: any Database) async throws {
+        let share = EvidenceShare()
+        share.$interview.id = records[.shared]!.interview
+        share.$user.id = try user.requireID()
+        share.mayDownload = true
+        share.expiresAt = Date().addingTimeInterval(86_400)
+        share.byName = "matrix"
+        share.createdAt = Date()
+        try await share.create(on: db)
     }
 }

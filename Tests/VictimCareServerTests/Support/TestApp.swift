@@ -46,6 +46,8 @@ func withTestApp(
         // Many tests run at once, each with its own app: a small pool each keeps PostgreSQL within its
         // connection limit (8 per event loop each ran out of connections when enough tests ran together).
         config.postgresPoolSize = 2
+        // Each app's recordings (and its master key file) in a directory of its own.
+        config.evidence.directory = NSTemporaryDirectory() + "vc-evidence-\(UUID().uuidString)"
         adjust(&config)
         try await configure(app, config: config)
         try await app.autoMigrate()

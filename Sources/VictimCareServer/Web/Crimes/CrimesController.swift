@@ -95,6 +95,16 @@ struct CrimesController: RouteCollection {
     struct ShowContext: Encodable {
         /// Another unit's crime (opened with a reason): each change needs its own reason.
         var outsideUnit = false
+        /// Interviews and their complete recordings (for those who may watch them).
+        var interviews: [InterviewLine] = []
+        var canViewInterviews = false
+        struct InterviewLine: Encodable {
+            var id: UUID
+            var kind: String
+            var person: String
+            var when: String
+            var recordings: Int
+        }
         struct PersonLine: Encodable {
             var linkID: UUID
             var personID: UUID
@@ -241,6 +251,19 @@ struct CrimesController: RouteCollection {
         )
         page.outsideUnit =
             AccessPolicy.decide(context.actor, .editCrime, on: CrimeService.scope(of: c)) == .reasonRequiredEachTime
+        page.canViewInterviews =
+            AccessPolicy.decide(context.actor, .viewEvidence, on: CrimeService.scope(of: c)) != .denied
+        if page.canViewInterviews {
+            let interviewees = Dictionary(
+                d.people.map { ($0.link.id!, $0.person.fullName) }, uniquingKeysWith: { a, _ in a })
+            page.interviews = try await InterviewService.list(crimeID: c.id!, on: req.db).map { interview, items in
+                ShowContext.InterviewLine(
+                    id: interview.id!, kind: InterviewKind(rawValue: interview.kindCode)?.label ?? interview.kindCode,
+                    person: interviewees[interview.$link.id] ?? "",
+                    when: Display.time(interview.startedAt ?? interview.createdAt),
+                    recordings: items.count)
+            }
+        }
         return page
     }
 

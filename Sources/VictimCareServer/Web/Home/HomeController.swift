@@ -35,16 +35,32 @@ struct HomeController: RouteCollection {
     }
 
     struct SharedContext: Encodable {
+        struct Row: Encodable {
+            var interviewID: UUID
+            var reference: String
+            var kind: String
+            var until: String
+            var mode: String
+        }
+
         var chrome: Chrome
         var role: String
+        var rows: [Row] = []
     }
 
     /// What has been shared with a prosecutor (recordings, from issue 15); for other roles, where their work is.
     @Sendable func shared(req: Request) async throws -> Response {
         let user = try req.requireUser()
+        let rows = try await InterviewService.sharedWith(try req.accessContext(), on: req.db).map {
+            SharedContext.Row(
+                interviewID: $0.interview.id!, reference: $0.crimeReference,
+                kind: InterviewKind(rawValue: $0.interview.kindCode)?.label ?? $0.interview.kindCode,
+                until: Display.time($0.share.expiresAt), mode: $0.share.mayDownload ? "View and download" : "View only")
+        }
         return try await req.render(
             "Home/shared",
-            SharedContext(chrome: Chrome(req, title: "Shared with you", section: "shared"), role: user.role.label))
+            SharedContext(
+                chrome: Chrome(req, title: "Shared with you", section: "shared"), role: user.role.label, rows: rows))
     }
 }
 

@@ -1,0 +1,155 @@
+import Crypto
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// The chain of custody of each evidence item: every upload, view, playback, download, share, export,
+/// verification and retention decision, each entry hashed with the one before it.
+///
+/// An entry's hash is the SHA-256, in lower-case hex, of these fields joined by a line feed (no final one):
+/// the previous entry's hash (64 zeros for the first), the item id (lower-case), the sequence number, the
+/// time in milliseconds since 1970 UTC, the action, the actor's id (empty for none), name and role, and the
+/// detail. `docs/evidence-bundle.md` shows the same computation with `printf` and `sha256sum`.
+enum CustodyLog {
+    enum Action: String, Sendable, CaseIterable {
+        case uploadStarted = "upload-started"
+        case uploaded
+        case uploadTerminated = "upload-terminated"
+        case uploadExpired = "upload-expired"
+        case viewed
+        case played
+        case downloaded
+        case shared
+        case shareRevoked = "share-revoked"
+        case exported
+        case verified
+        case verificationFailed = "verification-failed"
+        case keyRewrapped = "key-rewrapped"
+        case retentionReviewed = "retention-reviewed"
+        case deleted
+        case probed
+        case renditionMade = "rendition-made"
+
+        var label: String {
+            switch self {
+            case .uploadStarted: "Upload started"
+            case .uploaded: "Upload completed"
+            case .uploadTerminated: "Upload abandoned"
+            case .uploadExpired: "Upload expired"
+            case .viewed: "Viewed"
+            case .played: "Played"
+            case .downloaded: "Downloaded"
+            case .shared: "Shared"
+            case .shareRevoked: "Share revoked"
+            case .exported: "Exported"
+            case .verified: "Verified"
+            case .verificationFailed: "Verification failed"
+            case .keyRewrapped: "Key rewrapped"
+            case .retentionReviewed: "Retention reviewed"
+            case .deleted: "Deleted"
+            case .probed: "Media read (ffprobe)"
+            case .renditionMade: "Playable copy made"
+            }
+        }
+    }
+
+    static let genesis = String(repeating: "0", count: 64)
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The exact text an entry's hash is taken over.
+    static func text(
+        previous: String, item: UUID, seq: Int, at: Date, action: String, actorID: UUID?, actorName: String,
+        actorRole: String, detail: String
+    ) -> String {
+        [
+            previous, item.uuidString.lowercased(), String(seq), String(milliseconds(at)), action,
+            actorID?.uuidString.lowercased() ?? "", actorName, actorRole, detail,
+        ].joined(separator: "\n")
+    }
+
+    static func text(of entry: CustodyEntry) -> String {
+        text(
+            previous: entry.previousHash, item: entry.itemID, seq: entry.seq, at: entry.at, action: entry.action,
+            actorID: entry.actorID, actorName: entry.actorName, actorRole: entry.actorRole, detail: entry.detail)
+    }
+
+    static func hash(
+        previous: String, item: UUID, seq: Int, at: Date, action: String, actorID: UUID?, actorName: String,
+        actorRole: String, detail: String
+    ) -> String {
+        let text = text(
+            previous: previous, item: item, seq: seq, at: at, action: action, actorID: actorID, actorName: actorName,
+            actorRole: actorRole, detail: detail)
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func hash(of entry: CustodyEntry) -> String {
+        hash(
+            previous: entry.previousHash, item: entry.itemID, seq: entry.seq, at: entry.at, action: entry.action,
+            actorID: entry.actorID, actorName: entry.actorName, actorRole: entry.actorRole, detail: entry.detail)
+    }
+
+    /// Appends an entry. Two writers at once cannot fork the chain: (item, seq) is unique, and the loser
+    /// reads the new last entry and tries again.
+    @discardableResult
+    static func append(
+        _ action: Action, item: UUID, detail: String = "", actor: Actor, on db: any Database
+    ) async throws -> CustodyEntry {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let last = try await CustodyEntry.query(on: db).filter(\.$itemID == item).sort(\.$seq, .descending)
+                .first()
+            let entry = CustodyEntry()
+            entry.itemID = item
+            entry.seq = (last?.seq ?? 0) + 1
+            entry.at = Date(timeIntervalSince1970: Double(milliseconds(Date())) / 1000)
+            entry.action = action.rawValue
+            entry.actorID = actor.id
+            entry.actorName = String(actor.name.prefix(200))
+            entry.actorRole = actor.role.rawValue
+            entry.detail = String(detail.prefix(2000))
+            entry.previousHash = last?.hash ?? genesis
+            entry.hash = hash(of: entry)
+            do {
+                try await entry.create(on: db)
+                return entry
+            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 20 {
+                try await Task.sleep(nanoseconds: UInt64.random(in: 1_000_000...20_000_000))
+            }
+        }
+    }
+
+    /// Appends the same entry to each item (a share of an interview reaches every recording of it).
+    static func append(_ action: Action, items: [UUID], detail: String, actor: Actor, on db: any Database) async throws
+    {
+        for item in items { try await append(action, item: item, detail: detail, actor: actor, on: db) }
+    }
+
+    static func entries(_ item: UUID, on db: any Database) async throws -> [CustodyEntry] {
+        try await CustodyEntry.query(on: db).filter(\.$itemID == item).sort(\.$seq).all()
+    }
+
+    /// What is wrong with an item's chain, entry by entry: a gap in the numbering, an entry whose previous
+    /// hash is not its predecessor's, an entry whose fields no longer give its hash.
+    static func check(_ entries: [CustodyEntry]) -> [String] {
+        var problems: [String] = []
+        var previous = genesis
+        for (offset, entry) in entries.enumerated() {
+            if entry.seq != offset + 1 {
+                problems.append("custody: entry \(offset + 1) is missing (found \(entry.seq) in its place)")
+            }
+            if entry.previousHash != previous {
+                problems.append("custody: entry \(entry.seq) (\(entry.action)) does not follow entry \(entry.seq - 1)")
+            }
+            if hash(of: entry) != entry.hash {
+                problems.append("custody: entry \(entry.seq) (\(entry.action)) was changed after it was written")
+            }
+            previous = entry.hash
+        }
+        return problems
+    }
+}
