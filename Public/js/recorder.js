@@ -34,6 +34,7 @@
       if (last && queuedFrom === recorded) {
         finished = true;
         say("Recording finished and uploaded: " + window.TusUpload.formatBytes(recorded) + ". Go back to the interview to see it.");
+        localStorage.removeItem(key);
         root.dataset.done = "true";
       }
     }
@@ -47,6 +48,31 @@
     });
   }
 
+  // A recording whose page closed (a crashed tab, a flat battery) before it finished: what reached the
+  // server is kept, and can be finished as it stands so it is not lost when unfinished uploads expire.
+  var key = "recording:" + root.dataset.interview;
+  var earlier = localStorage.getItem(key);
+  var finishEarlier = document.getElementById("finish-earlier");
+  if (earlier && finishEarlier) {
+    var probe = new window.TusUpload({ csrf: root.dataset.csrf, url: earlier, onStatus: say });
+    probe.where().then(function (offset) {
+      if (offset > 0) {
+        finishEarlier.hidden = false;
+        finishEarlier.querySelector("span").textContent = window.TusUpload.formatBytes(offset);
+        finishEarlier.querySelector("button").addEventListener("click", async function () {
+          try {
+            await probe.send(new Blob([]), offset, offset, function () {});
+            localStorage.removeItem(key);
+            finishEarlier.hidden = true;
+            say("The earlier recording is finished at " + window.TusUpload.formatBytes(offset) + " and kept.");
+          } catch (e) { say(e.message); }
+        });
+      } else {
+        localStorage.removeItem(key);
+      }
+    }).catch(function () { localStorage.removeItem(key); });
+  }
+
   startButton.addEventListener("click", async function () {
     startButton.disabled = true;
     try {
@@ -56,6 +82,7 @@
       var type = ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"].find(function (t) { return window.MediaRecorder && MediaRecorder.isTypeSupported(t); }) || "video/webm";
       upload = new window.TusUpload({ csrf: root.dataset.csrf, onStatus: say });
       await upload.create({ interview: root.dataset.interview, filename: "interview-" + new Date().toISOString().replace(/[:.]/g, "-") + ".webm", filetype: type.split(";")[0], source: "browser" }, null);
+      localStorage.setItem(key, upload.url);
       var recorder = new MediaRecorder(stream, { mimeType: type });
       recorder.ondataavailable = function (event) {
         if (event.data && event.data.size > 0) {

@@ -120,7 +120,7 @@ struct AppConfig: Sendable {
             importMaxMegabytes: int("IMPORT_MAX_MB", 512),
             evidence: EvidenceConfig(
                 directory: env["EVIDENCE_DIRECTORY"] ?? "data/evidence",
-                maxMegabytes: int("EVIDENCE_MAX_MB", 8191),
+                maxMegabytes: min(max(int("EVIDENCE_MAX_MB", 8191), 1), 8191),
                 uploadHours: int("EVIDENCE_UPLOAD_HOURS", 72),
                 lockSeconds: int("EVIDENCE_LOCK_SECONDS", 20),
                 segmentSize: int("EVIDENCE_SEGMENT_KIB", 1024) * 1024,

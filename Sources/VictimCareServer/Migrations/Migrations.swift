@@ -35,5 +35,6 @@ enum Migrations {
         CreateTrustRecords(),
         AddVictimsCodeFacts(),
         CreateInterviewEvidence(),
+        AddCustodyHead(),
     ]
 }

@@ -53,6 +53,9 @@ final class EvidenceItem: Model, @unchecked Sendable {
     @OptionalField(key: "media_info") var mediaInfo: String?
     @OptionalField(key: "duration_seconds") var durationSeconds: Double?
     @OptionalField(key: "media_error") var mediaError: String?
+    /// The sequence number and hash of the last entry written to this item's chain of custody.
+    @Field(key: "custody_seq") var custodySeq: Int
+    @Field(key: "custody_head") var custodyHead: String
 
     init() {}
 

@@ -117,6 +117,18 @@ import VictimCareDomain
             #expect(
                 try await f.patch(id, offset: 40_000, Array(repeating: 1, count: 60_001)).status == .payloadTooLarge)
             #expect(try await f.head(id).headers.first(name: "Upload-Offset") == "40000")
+            // A declared length that would overflow: 413, not a crash.
+            do {
+                _ = try await UploadService.patch(
+                    id, .init(offset: 40_000, contentLength: Int64.max, checksum: nil, length: nil), body: NoBytes(),
+                    context: f.world.context(f.officer), settings: app.config.evidence, vault: try app.evidenceVault,
+                    on: app.db)
+                Issue.record("an impossible Content-Length was taken")
+            } catch let error as UploadService.TusError {
+                #expect(error.status == .payloadTooLarge)
+            }
+            // An empty file is not a recording.
+            #expect(try await f.create(length: 0).0.status == .badRequest)
             // Wrong content type: 415.
             var headers = f.tusHeaders([("Content-Type", "application/json"), ("Upload-Offset", "40000")])
             #expect(

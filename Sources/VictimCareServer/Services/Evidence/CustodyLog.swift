@@ -57,6 +57,10 @@ enum CustodyLog {
 
     static let genesis = String(repeating: "0", count: 64)
 
+    static func flat(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// The exact text an entry's hash is taken over.
@@ -109,13 +113,23 @@ enum CustodyLog {
             entry.at = Date(timeIntervalSince1970: Double(milliseconds(Date())) / 1000)
             entry.action = action.rawValue
             entry.actorID = actor.id
-            entry.actorName = String(actor.name.prefix(200))
+            // One line per field in the hashed text: a line break inside a field would let text move between
+            // fields without changing the hash.
+            entry.actorName = flat(String(actor.name.prefix(200)))
             entry.actorRole = actor.role.rawValue
-            entry.detail = String(detail.prefix(2000))
+            entry.detail = flat(String(detail.prefix(2000)))
             entry.previousHash = last?.hash ?? genesis
             entry.hash = hash(of: entry)
             do {
                 try await entry.create(on: db)
+                if let sql = db as? any SQLDatabase {
+                    try await sql.raw(
+                        """
+                        UPDATE evidence_items SET custody_seq = \(bind: entry.seq), custody_head = \(bind: entry.hash)
+                        WHERE id = \(bind: item) AND custody_seq < \(bind: entry.seq)
+                        """
+                    ).run()
+                }
                 return entry
             } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 20 {
                 try await Task.sleep(nanoseconds: UInt64.random(in: 1_000_000...20_000_000))
@@ -135,8 +149,17 @@ enum CustodyLog {
 
     /// What is wrong with an item's chain, entry by entry: a gap in the numbering, an entry whose previous
     /// hash is not its predecessor's, an entry whose fields no longer give its hash.
-    static func check(_ entries: [CustodyEntry]) -> [String] {
+    static func check(_ entries: [CustodyEntry], head: (seq: Int, hash: String)? = nil) -> [String] {
         var problems: [String] = []
+        if let head, head.seq > 0 {
+            if (entries.last?.seq ?? 0) < head.seq {
+                problems.append(
+                    "custody: entries after \(entries.last?.seq ?? 0) are missing (the last written was entry \(head.seq))"
+                )
+            } else if let last = entries.first(where: { $0.seq == head.seq }), last.hash != head.hash {
+                problems.append("custody: entry \(head.seq) is not the one written as the chain's last")
+            }
+        }
         var previous = genesis
         for (offset, entry) in entries.enumerated() {
             if entry.seq != offset + 1 {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Glibc
 
 /// The master keys that wrap each evidence item's data key. The current key (`EVIDENCE_MASTER_KEY`, 32 bytes
 /// in base64) wraps new items; earlier keys (`EVIDENCE_PREVIOUS_MASTER_KEYS`, comma-separated) still unwrap
@@ -46,17 +47,25 @@ struct EvidenceKeys: Sendable {
             return (EvidenceKeys(current: try masterKey(base64: current), previous: previous), false)
         }
         let path = directory + "/master.key"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            return (EvidenceKeys(current: try masterKey(base64: text), previous: previous), true)
-        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
-        guard
-            FileManager.default.createFile(
-                atPath: path, contents: Data(fresh.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw KeyError.invalid("cannot write \(path)") }
-        // Another process may have made it first: read back whatever is there.
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // Made only if absent (O_EXCL): two nodes starting together on a fresh directory end with one key.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+            let written = fresh.withCString { write(fd, $0, strlen($0)) }
+            fsync(fd)
+            close(fd)
+            guard written == fresh.utf8.count else { throw KeyError.invalid("cannot write \(path)") }
+        } else if errno != EEXIST {
+            throw KeyError.invalid("cannot create \(path) (errno \(errno))")
+        }
+        // Whatever is there now; an error reading it stops the start rather than making a new key.
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw KeyError.invalid("cannot read \(path): \(error)")
+        }
         return (EvidenceKeys(current: try masterKey(base64: text), previous: previous), true)
     }
 

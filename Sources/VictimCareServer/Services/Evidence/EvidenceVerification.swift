@@ -25,7 +25,8 @@ enum EvidenceVerification {
     {
         var problems: [String] = []
         if item.state == .complete, let media = await vault.verify(item) { problems.append(media) }
-        problems += CustodyLog.check(try await CustodyLog.entries(item.id!, on: db))
+        problems += CustodyLog.check(
+            try await CustodyLog.entries(item.id!, on: db), head: (item.custodySeq, item.custodyHead))
         if problems.isEmpty {
             try await CustodyLog.append(
                 .verified, item: item.id!,

@@ -26,8 +26,10 @@ enum InterviewService {
         var scope = CrimeService.scope(of: interview.crime)
         var share: EvidenceShare?
         if context.actor.role.reach == .sharedOnly, let user = context.actor.id {
-            share = try await EvidenceShare.query(on: db).filter(\.$interview.$id == id).filter(\.$user.$id == user)
-                .filter(\.$revokedAt == nil).filter(\.$expiresAt > Date()).first()
+            // The most restrictive live share decides (normally there is one: a new share revokes the last).
+            let live = try await EvidenceShare.query(on: db).filter(\.$interview.$id == id)
+                .filter(\.$user.$id == user).filter(\.$revokedAt == nil).filter(\.$expiresAt > Date()).all()
+            share = live.first { !$0.mayDownload } ?? live.first
             scope.sharedWithActor = share != nil
         }
         return Loaded(interview: interview, crime: interview.crime, scope: scope, share: share)
@@ -287,12 +289,21 @@ enum InterviewService {
         try await check(.shareEvidence, loaded, context: context, on: db)
         var v = Validator()
         let username = v.required(rawUser, "username", "the prosecutor's username", max: 100)
-        let days = rawDays.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? settings.shareDays
-        if !(1...365).contains(days) { v.fail("days", "Share for between 1 and 365 days") }
+        let typedDays = rawDays?.trimmingCharacters(in: .whitespaces) ?? ""
+        let days = typedDays.isEmpty ? settings.shareDays : (Int(typedDays) ?? 0)
+        if !(1...365).contains(days) { v.fail("days", "Enter a whole number of days from 1 to 365") }
         try v.check()
         guard let user = try await User.query(on: db).filter(\.$username == username.lowercased()).first(),
             user.active, user.role == .prosecutor
         else { throw DomainError.invalid("username", "No active prosecutor has that username.") }
+        // A new share replaces any earlier live one with the same person (so narrowing a share narrows it).
+        let earlier = try await EvidenceShare.query(on: db).filter(\.$interview.$id == interviewID)
+            .filter(\.$user.$id == user.id!).filter(\.$revokedAt == nil).all()
+        for old in earlier {
+            old.revokedAt = Date()
+            old.revokedByName = context.actor.name + " (replaced by a new share)"
+            try await old.save(on: db)
+        }
         let share = EvidenceShare()
         share.$interview.id = interviewID
         share.$user.id = user.id!

@@ -30,7 +30,7 @@ enum MediaService {
     static func claimNext(on db: any Database) async throws -> EvidenceItem? {
         guard let sql = db as? any SQLDatabase else { return nil }
         let now = Date()
-        let stale = now.addingTimeInterval(-15 * 60)
+        let stale = now.addingTimeInterval(-60 * 60)
         struct Row: Decodable { var id: UUID }
         let rows = try await sql.raw(
             """
@@ -115,10 +115,23 @@ enum MediaService {
             json: text)
     }
 
-    /// A private working directory for one job; the decrypted copy lives only while ffmpeg reads it.
+    /// A private working directory for one job on this machine's own temporary space (never the shared
+    /// evidence mount); the decrypted copy lives only while ffmpeg reads it. Directories left by a killed
+    /// process are swept by the next job.
     static func workDirectory(_ settings: EvidenceConfig) throws -> URL {
-        let url = URL(fileURLWithPath: settings.directory).appendingPathComponent("work")
-            .appendingPathComponent(UUID().uuidString)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("victimcare-media")
+        if let old = try? FileManager.default.contentsOfDirectory(
+            at: root, includingPropertiesForKeys: [.contentModificationDateKey])
+        {
+            for dir in old {
+                let modified = (try? dir.resourceValues(forKeys: [.contentModificationDateKey]))?
+                    .contentModificationDate
+                if let modified, modified < Date().addingTimeInterval(-2 * 3600) {
+                    try? FileManager.default.removeItem(at: dir)
+                }
+            }
+        }
+        let url = root.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(
             at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return url
@@ -194,6 +207,8 @@ enum MediaService {
         let base = work.appendingPathComponent("rendition").path
         let (arguments, type) = renditionArguments(probe, input: input, output: base)
         let (status, _, errors) = try await run(ffmpeg, arguments)
+        // Deleted at review meanwhile: nothing is made from it.
+        guard try await EvidenceItem.find(item.id!, on: db)?.state == .complete else { return }
         if status == 0, let output = arguments.last {
             let rendition = try await ingest(
                 path: output, from: item, kind: "rendition", type: type, settings: settings, vault: vault, on: db)
@@ -250,6 +265,8 @@ enum MediaService {
         item.uploadedByName = "system"
         item.createdAt = Date()
         item.kind = kind
+        item.custodySeq = 0
+        item.custodyHead = CustodyLog.genesis
         item.derivedFrom = original.id
         item.mediaState = "done"
         try await item.create(on: db)

@@ -59,6 +59,14 @@ enum RetentionService {
         if let blocker = try await blocker(item, crime: crime, on: db) {
             throw DomainError.conflict(field: "reason", message: "This recording cannot be deleted now. \(blocker)")
         }
+        let review = reviewDate(item, group: try await group(crime: crime, on: db))
+        if London.date(of: Date()) < review, context.actor.role != .administrator {
+            throw DomainError.conflict(
+                field: "reason",
+                message:
+                    "Its retention review is not due until \(London.formatReadable(review)). Before then only an administrator may delete it (a court order, a recording made in error), giving the reason."
+            )
+        }
         let derived = try await EvidenceItem.query(on: db).filter(\.$derivedFrom == itemID).all()
         for target in [item] + derived {
             target.stateCode = EvidenceItem.State.deleted.rawValue

@@ -34,7 +34,12 @@ struct S3Client: Sendable {
         let payloadHash = body.map { SigV4.sha256Hex($0) } ?? SigV4.emptyPayloadHash
         let now = Date()
         var host = endpoint.host ?? "localhost"
-        if let port = endpoint.port { host += ":\(port)" }
+        // The Host header leaves out a scheme's default port; the signature must be over the same value.
+        if let port = endpoint.port, !(port == 80 && endpoint.scheme == "http"),
+            !(port == 443 && endpoint.scheme == "https")
+        {
+            host += ":\(port)"
+        }
         let signedHeaders =
             [
                 ("host", host), ("x-amz-date", SigV4.amzDate(now)), ("x-amz-content-sha256", payloadHash),

@@ -88,7 +88,11 @@ enum UploadService {
         }
         let interview = try await interviewForChange(interviewID, context: context, on: db)
         if let length = creation.length {
-            guard length >= 0 else { throw TusError(status: .badRequest, message: "Upload-Length must be a number.") }
+            guard length > 0 else {
+                throw TusError(
+                    status: .badRequest, message: "An empty file is not a recording: Upload-Length must be more than 0."
+                )
+            }
             if length > settings.maxBytes {
                 throw TusError(
                     status: .payloadTooLarge, message: "Recordings up to \(settings.maxMegabytes) MiB are taken.")
@@ -124,6 +128,8 @@ enum UploadService {
         item.uploadedByName = context.actor.name
         item.createdAt = Date()
         item.kind = "original"
+        item.custodySeq = 0
+        item.custodyHead = CustodyLog.genesis
         item.mediaState = "pending"
         item.expiresAt = Date().addingTimeInterval(Double(settings.uploadHours) * 3600)
         try await item.create(on: db)
@@ -241,7 +247,7 @@ enum UploadService {
             length = declared
         }
         let limit = length ?? settings.maxBytes
-        if let contentLength = patch.contentLength, item.received + contentLength > limit {
+        if let contentLength = patch.contentLength, contentLength < 0 || contentLength > limit - item.received {
             throw TusError(status: .payloadTooLarge, message: "This chunk would go past the upload's length.")
         }
         let token = Secrets.randomToken(bytes: 12)
@@ -266,6 +272,10 @@ enum UploadService {
             throw TusError(status: .serviceUnavailable, message: "The evidence store is not available: try again.")
         }
         defer { session.close() }
+        // Re-hashing a moved upload can take a while: hold the upload again before taking bytes.
+        guard try await renew(id, token: token, seconds: settings.lockSeconds, on: db) else {
+            throw TusError(status: .locked, message: "This upload was taken over by another request.")
+        }
         var sha1 = Insecure.SHA1()
         var sha256 = SHA256()
         var lastRenewal = Date()
@@ -303,6 +313,11 @@ enum UploadService {
         }
         let newOffset: Int64
         var digest: String?
+        // Still ours before the tail is replaced or the upload sealed (a writer that stalled past its hold
+        // must not overwrite the next one's tail).
+        guard try await renew(id, token: token, seconds: settings.lockSeconds, on: db) else {
+            throw TusError(status: .locked, message: "This upload was taken over by another request.")
+        }
         do {
             if let length, session.offset == length {
                 digest = try await session.finish()
@@ -321,7 +336,7 @@ enum UploadService {
             UPDATE evidence_items SET received = \(bind: newOffset), length = \(bind: length),
               state = \(bind: digest == nil ? "uploading" : "complete"), sha256 = \(bind: digest),
               completed_at = \(bind: digest == nil ? nil : Date()), lock_token = NULL, lock_until = NULL
-            WHERE id = \(bind: id) AND lock_token = \(bind: token) RETURNING id
+            WHERE id = \(bind: id) AND lock_token = \(bind: token) AND state = 'uploading' RETURNING id
             """
         ).all()
         unlocked = true
@@ -352,13 +367,28 @@ enum UploadService {
         case .uploading:
             break
         }
-        item.stateCode = EvidenceItem.State.terminated.rawValue
-        try await item.save(on: db)
+        // Ended only if nobody is writing it now; a writer that comes back finds it ended.
+        guard try await end(id, as: .terminated, on: db) else {
+            throw TusError(status: .locked, message: "The upload is being written; try again shortly.")
+        }
         try await vault.store.delete(id)
         try await vault.store.writeTail(id, nil)
         vault.hashers.forget(id)
         try await CustodyLog.append(
             .uploadTerminated, item: id, detail: "abandoned at \(item.received) bytes", actor: context.actor, on: db)
+    }
+
+    /// Marks an unfinished upload ended, unless a writer holds it now.
+    static func end(_ id: UUID, as state: EvidenceItem.State, on db: any Database) async throws -> Bool {
+        guard let sql = db as? any SQLDatabase else { return false }
+        let rows = try await sql.raw(
+            """
+            UPDATE evidence_items SET state = \(bind: state.rawValue)
+            WHERE id = \(bind: id) AND state = 'uploading' AND (lock_token IS NULL OR lock_until < \(bind: Date()))
+            RETURNING id
+            """
+        ).all()
+        return !rows.isEmpty
     }
 
     /// Ends uploads left unfinished past their expiry, removing their bytes (housekeeping).
@@ -367,8 +397,7 @@ enum UploadService {
             .filter(\.$stateCode == EvidenceItem.State.uploading.rawValue)
             .filter(\.$expiresAt < Date()).limit(1000).all()
         for item in stale {
-            item.stateCode = EvidenceItem.State.expired.rawValue
-            try await item.save(on: db)
+            guard try await end(item.id!, as: .expired, on: db) else { continue }
             try await vault.store.delete(item.id!)
             try await CustodyLog.append(
                 .uploadExpired, item: item.id!, detail: "unfinished at \(item.received) bytes", actor: .system, on: db)

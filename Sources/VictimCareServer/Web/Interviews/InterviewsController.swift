@@ -442,13 +442,26 @@ struct InterviewsController: RouteCollection {
         try await serve(req, download: true)
     }
 
+    /// The most one response gives someone shared a recording to watch only.
+    static let viewOnlyChunk: Int64 = 2 * 1024 * 1024
+
     /// The recording's bytes, whole or a single range (`Range: bytes=a-b`, `a-`, `-n`), decrypted one segment
     /// at a time. A playback from the start, and every download, enters the chain of custody.
     private func serve(_ req: Request, download: Bool) async throws -> Response {
         let context = try req.accessContext()
-        let (item, _) = try await InterviewService.itemForPlayback(
+        let (item, loaded) = try await InterviewService.itemForPlayback(
             try req.uuid("itemID"), download: download, context: context, on: req.db)
         let length = item.length ?? item.received
+        // Shared to watch only: the playable copy, streamed a few MiB a request, never the file whole.
+        let viewOnly = loaded.share.map { !$0.mayDownload } ?? false
+        if viewOnly, item.kind == "original",
+            try await EvidenceItem.query(on: req.db).filter(\.$derivedFrom == item.id!)
+                .filter(\.$kind == "rendition").filter(\.$stateCode == EvidenceItem.State.complete.rawValue)
+                .count() > 0
+        {
+            throw Abort(
+                .forbidden, reason: "This recording was shared with you to watch: open it from the interview's page.")
+        }
         var range: ClosedRange<Int64>? = nil
         if let header = req.headers.first(name: .range) {
             guard let parsed = MediaRange.parse(header, length: length) else {
@@ -457,14 +470,31 @@ struct InterviewsController: RouteCollection {
                     headers: ["Content-Range": "bytes */\(length)", "Accept-Ranges": "bytes"])
             }
             range = parsed
+        } else if viewOnly {
+            throw Abort(.forbidden, reason: "This recording was shared with you to watch: it plays in the page.")
+        }
+        if viewOnly, let whole = range, whole.upperBound - whole.lowerBound >= Self.viewOnlyChunk {
+            range = whole.lowerBound...(whole.lowerBound + Self.viewOnlyChunk - 1)
         }
         let span = range ?? (length == 0 ? nil : 0...(length - 1))
+        // Every read is on the original's chain: a download each time, a playback once per viewer per 10 minutes
+        // (a player asks for many ranges).
+        let original = item.derivedFrom ?? item.id!
         if download {
             try await CustodyLog.append(
-                .downloaded, item: item.id!, detail: "whole file", actor: context.actor, on: req.db)
+                .downloaded, item: original,
+                detail: item.kind == "original" ? "whole file" : "\(item.kind), whole file",
+                actor: context.actor, on: req.db)
             try await AuditLog.record(.export, "evidence", item.id, context: context, on: req.db)
-        } else if span?.lowerBound ?? 0 == 0 {
-            try await CustodyLog.append(.played, item: item.id!, detail: "", actor: context.actor, on: req.db)
+        } else {
+            let recent = try await CustodyEntry.query(on: req.db).filter(\.$itemID == original)
+                .filter(\.$action == CustodyLog.Action.played.rawValue).filter(\.$actorID == context.actor.id)
+                .filter(\.$at > Date().addingTimeInterval(-600)).count()
+            if recent == 0 {
+                try await CustodyLog.append(
+                    .played, item: original, detail: item.kind == "original" ? "" : item.kind, actor: context.actor,
+                    on: req.db)
+            }
         }
         var headers: HTTPHeaders = [
             "Content-Type": item.contentType, "Accept-Ranges": "bytes", "Cache-Control": "no-store",
