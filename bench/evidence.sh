@@ -16,7 +16,8 @@ BIN=$(build_release victimcare)
 WORK=$(mktemp -d /var/tmp/victimcare-bench.XXXXXX)
 trap cleanup EXIT
 use_sqlite
-export EVIDENCE_DIRECTORY="$WORK/evidence" EVIDENCE_LOCK_SECONDS=2 EVIDENCE_MAX_MB=8191 EVIDENCE_VERIFY_HOURS=0
+# Media processing off: the bench's recordings are random bytes, and ffmpeg would compete for the cores.
+export EVIDENCE_DIRECTORY="$WORK/evidence" EVIDENCE_LOCK_SECONDS=2 EVIDENCE_MAX_MB=8191 EVIDENCE_VERIFY_HOURS=0 EVIDENCE_MEDIA=0
 EVIDENCE_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
 export EVIDENCE_MASTER_KEY
 "$BIN" migrate >/dev/null

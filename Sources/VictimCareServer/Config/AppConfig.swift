@@ -126,6 +126,7 @@ struct AppConfig: Sendable {
                 segmentSize: int("EVIDENCE_SEGMENT_KIB", 1024) * 1024,
                 verifyHours: int("EVIDENCE_VERIFY_HOURS", 24),
                 shareDays: int("EVIDENCE_SHARE_DAYS", 28),
+                processMedia: bool("EVIDENCE_MEDIA") ?? true,
                 s3: env["EVIDENCE_S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) }.map {
                     EvidenceConfig.S3(
                         endpoint: $0, bucket: env["EVIDENCE_S3_BUCKET"] ?? "victimcare-evidence",
@@ -155,6 +156,9 @@ struct EvidenceConfig: Sendable {
     var verifyHours = 24
     /// How long a share with a prosecutor lasts unless the sharer says otherwise (`EVIDENCE_SHARE_DAYS`).
     var shareDays = 28
+    /// Whether this node probes recordings and makes playable copies (`EVIDENCE_MEDIA`, default on; a node
+    /// can be kept for serving alone).
+    var processMedia = true
     /// An S3-compatible store instead of the directory (`EVIDENCE_S3_ENDPOINT`, `_BUCKET`, `_REGION`,
     /// `_ACCESS_KEY`, `_SECRET_KEY`).
     var s3: S3? = nil
