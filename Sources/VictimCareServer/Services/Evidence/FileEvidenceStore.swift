@@ -104,9 +104,9 @@ final class FileEvidenceStore: EvidenceStore {
 
         func wholeRecords() async throws -> Int {
             try await threadPool.runIfActive {
-                var info = stat()
-                try FileEvidenceStore.check(fstat(self.fd, &info), "fstat")
-                return Int(info.st_size) / self.recordSize
+                let end = lseek(self.fd, 0, SEEK_END)
+                if end < 0 { throw IOError(operation: "seek", code: errno) }
+                return Int(end) / self.recordSize
             }
         }
 
@@ -201,9 +201,10 @@ final class FileEvidenceStore: EvidenceStore {
     func size(_ item: UUID) async throws -> Int64 {
         let path = segmentPath(item)
         return try await threadPool.runIfActive {
-            var info = stat()
-            if stat(path, &info) != 0 { return errno == ENOENT ? 0 : -1 }
-            return Int64(info.st_size)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { return errno == ENOENT ? 0 : -1 }
+            defer { close(fd) }
+            return Int64(lseek(fd, 0, SEEK_END))
         }
     }
 
