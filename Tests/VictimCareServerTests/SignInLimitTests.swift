@@ -55,6 +55,41 @@ import VictimCareDomain
         }
     }
 
+    /// A stolen session cannot be used to guess the password behind it: 50 wrong current passwords sent at
+    /// once to the change-password form check at most five, and then even the right one waits.
+    @Test func fiftyGuessesAtTheCurrentPasswordAtOnceCheckAtMostFive() async throws {
+        try await withTestApp { app in
+            _ = try await World(app).user("pc.guess", .officer)
+            var browser = Browser(app)
+            #expect(try await browser.signIn("pc.guess").status == .seeOther)
+            try await browser.get("/account/password")
+            let cookie = browser.cookie ?? ""
+            let token = browser.csrf ?? ""
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for attempt in 0..<50 {
+                    group.addTask {
+                        var headers = HTTPHeaders()
+                        headers.replaceOrAdd(name: .cookie, value: cookie)
+                        headers.contentType = .urlEncodedForm
+                        let body =
+                            "current=guess\(attempt)&new=\(Browser.encode("a brand new passphrase"))"
+                            + "&confirm=\(Browser.encode("a brand new passphrase"))&_csrf=\(token)"
+                        return try await app.testing().sendRequest(
+                            .POST, "/account/password", headers: headers, body: ByteBuffer(string: body)
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unprocessableEntity }.count <= 5, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 45)
+            let right = try await browser.post(
+                "/account/password",
+                [("current", World.password), ("new", "a brand new passphrase"), ("confirm", "a brand new passphrase")])
+            #expect(right.status == .tooManyRequests)
+        }
+    }
+
     @Test func eachLockLastsLongerThanTheOneBefore() async throws {
         try await withTestApp({ $0.signInMaxFailures = 2 }) { app in
             let user = try await World(app).user("pc.hart", .officer)

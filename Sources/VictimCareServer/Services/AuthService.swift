@@ -125,7 +125,7 @@ enum AuthService {
     /// Changes one's own password, checking the current one first. Ends the user's other sessions.
     static func changePassword(
         user: User, current: String?, new: String?, confirm: String?, hasher: PasswordHasher, ip: String?,
-        keeping session: SessionID? = nil, on db: any Database
+        keeping session: SessionID? = nil, attempts: (limit: Int, minutes: Int) = (5, 15), on db: any Database
     ) async throws {
         var v = Validator()
         let currentPassword = current ?? ""
@@ -137,9 +137,17 @@ enum AuthService {
             v.fail("new", "Choose a password different from the current one")
         }
         try v.check()
+        // Someone holding a signed-in session must not be able to guess the password behind it: guesses are
+        // counted atomically per account before checking, and a right one is taken back.
+        let key = "password-change:\(user.id?.uuidString ?? user.username)"
+        let window = RateLimiter.Window.minutes(attempts.minutes)
+        if try await RateLimiter.hit(key, window: window, on: db) > attempts.limit {
+            throw DomainError.rateLimited(retryAfterSeconds: attempts.minutes * 60)
+        }
         guard try await hasher.verify(currentPassword, against: user.passwordHash) else {
             throw DomainError.invalid("current", "Your current password is not right")
         }
+        try await RateLimiter.undo(key, window: window, on: db)
         user.passwordHash = try await hasher.hash(newPassword)
         user.mustChangePassword = false
         try await db.transaction { tx in

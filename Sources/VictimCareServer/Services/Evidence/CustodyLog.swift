@@ -87,7 +87,7 @@ enum CustodyLog {
         let text = text(
             previous: previous, item: item, seq: seq, at: at, action: action, actorID: actorID, actorName: actorName,
             actorRole: actorRole, detail: detail)
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Secrets.sha256Hex(text)
     }
 
     static func hash(of entry: CustodyEntry) -> String {

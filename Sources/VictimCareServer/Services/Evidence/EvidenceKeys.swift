@@ -34,7 +34,7 @@ struct EvidenceKeys: Sendable {
         guard let data = Data(base64Encoded: base64.trimmingCharacters(in: .whitespacesAndNewlines)),
             data.count == 32
         else { throw KeyError.invalid("expected 32 bytes in base64") }
-        let id = SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let id = Secrets.hex(SHA256.hash(data: data).prefix(8))
         return MasterKey(id: id, key: SymmetricKey(data: data))
     }
 

@@ -140,7 +140,7 @@ struct EvidenceVault: Sendable {
             try await writer.sync()
             try await vault.store.seal(item, records: records, recordSize: layout.recordSize)
             vault.hashers.forget(item)
-            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return Secrets.hex(hasher.finalize())
         }
 
         func close() { writer.close() }
@@ -275,7 +275,7 @@ struct EvidenceVault: Sendable {
                 }
                 plain.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             }
-            let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let actual = Secrets.hex(hasher.finalize())
             return actual == expected ? nil : "media: SHA-256 is \(actual), recorded \(expected)"
         } catch {
             return "media: \(error)"

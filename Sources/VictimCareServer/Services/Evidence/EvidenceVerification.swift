@@ -1,7 +1,9 @@
 import Fluent
+import FluentSQL
 import Foundation
 import Logging
 import Metrics
+import SQLKit
 import VictimCareDomain
 
 /// Re-hashes evidence and checks every chain of custody: `victimcare evidence verify [--all]` and the
@@ -40,15 +42,23 @@ enum EvidenceVerification {
     }
 
     /// Items whose last verification is older than `hours` (or never), oldest first; every item with `all`.
+    /// The database picks them, so the scheduled job on every node reads only what it will check.
     static func due(all: Bool, hours: Int, limit: Int?, on db: any Database) async throws -> [EvidenceItem] {
-        let items = try await EvidenceItem.query(on: db).sort(\.$createdAt).all()
-        if all { return items }
+        if all { return try await EvidenceItem.query(on: db).sort(\.$createdAt).all() }
+        guard let sql = db as? any SQLDatabase else { return [] }
+        struct Row: Decodable { var id: UUID }
         let cutoff = Date().addingTimeInterval(-Double(hours) * 3600)
-        let recent = Set(
-            try await CustodyEntry.query(on: db).filter(\.$action ~~ ["verified", "verification-failed"])
-                .filter(\.$at > cutoff).all().map(\.itemID))
-        let due = items.filter { !recent.contains($0.id!) }
-        return limit.map { Array(due.prefix($0)) } ?? due
+        let ids = try await sql.raw(
+            """
+            SELECT e.id FROM evidence_items e
+            WHERE NOT EXISTS (
+              SELECT 1 FROM custody_entries c
+              WHERE c.item_id = e.id AND c.action IN ('verified', 'verification-failed') AND c.at > \(bind: cutoff))
+            ORDER BY e.created_at LIMIT \(unsafeRaw: String(max(1, limit ?? 1_000_000)))
+            """
+        ).all(decoding: Row.self).map(\.id)
+        guard !ids.isEmpty else { return [] }
+        return try await EvidenceItem.query(on: db).filter(\.$id ~~ ids).sort(\.$createdAt).all()
     }
 
     static func run(

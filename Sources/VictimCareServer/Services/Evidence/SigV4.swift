@@ -12,9 +12,7 @@ struct SigV4: Sendable {
 
     static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-    static func sha256Hex(_ data: some DataProtocol) -> String { hex(SHA256.hash(data: data)) }
+    static func sha256Hex(_ data: some DataProtocol) -> String { Secrets.hex(SHA256.hash(data: data)) }
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters (and `/` in paths).
     static let unreserved: Set<UInt8> = Set(
@@ -81,7 +79,7 @@ struct SigV4: Sendable {
         }
         var key = SymmetricKey(data: Data("AWS4\(secretKey)".utf8))
         for part in [day, region, service, "aws4_request"] { key = hmac(key, part) }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        let signature = Secrets.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         return Signed(
             canonicalRequest: canonicalRequest, stringToSign: stringToSign,
             authorization:

@@ -115,7 +115,8 @@ struct AccountController: RouteCollection {
             try await AuthService.changePassword(
                 user: user, current: form.current, new: form.new, confirm: form.confirm,
                 hasher: req.application.passwordHasher,
-                ip: req.clientIP, keeping: req.session.id, on: req.db)
+                ip: req.clientIP, keeping: req.session.id,
+                attempts: (req.config.signInMaxFailures, req.config.signInLockoutMinutes), on: req.db)
             req.session.data["ver"] = String(user.sessionVersion)
         } catch DomainError.invalid(let errors) {
             return try await req.render(
