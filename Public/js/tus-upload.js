@@ -25,10 +25,13 @@
     this.url = options.url || null;
     this.offset = 0;
     this.onStatus = options.onStatus || function () {};
+    this.extra = options.headers || {};
   }
 
   Upload.prototype.headers = function (extra) {
-    var h = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": this.csrf };
+    var h = { "Tus-Resumable": "1.0.0" };
+    if (this.csrf) h["X-CSRF-Token"] = this.csrf;
+    for (var e in this.extra) h[e] = this.extra[e];
     for (var k in extra) h[k] = extra[k];
     return h;
   };

@@ -48,7 +48,7 @@ public enum ListingReach: Sendable, Equatable {
 public enum AccessPolicy {
     /// Whether `actor` may do `permission` at all, whatever the record.
     public static func grants(_ actor: Actor, _ permission: Permission) -> Bool {
-        roles(for: permission).contains(actor.role)
+        actor.kind != .witness && roles(for: permission).contains(actor.role)
     }
 
     /// Whether `actor` may do `permission` on a record with the given scope. A change that widens a record's
@@ -152,7 +152,7 @@ public enum AccessPolicy {
             return [.forceAnalyst, .administrator]
         case .viewEvidence:
             return frontLine.union([.prosecutor, .administrator])
-        case .shareEvidence:
+        case .shareEvidence, .runIdentification:
             return frontLine.union([.administrator])
         case .manageEvidenceRetention:
             return [.commandUnitLead, .administrator]

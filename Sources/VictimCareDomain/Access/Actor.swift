@@ -6,6 +6,9 @@ public struct Actor: Sendable, Equatable {
         case user
         case apiToken = "api_token"
         case system
+        /// Someone outside the force acting by a single-use link (a witness at a video identification, the
+        /// suspect's solicitor): named in the chain of custody, granted nothing by the policy.
+        case witness
     }
 
     public let id: UUID?

@@ -62,6 +62,9 @@ public enum Permission: String, Sendable, CaseIterable {
     case shareEvidence
     /// Decide an evidence item's retention: review it, or delete it with a reason (a tombstone stays).
     case manageEvidenceRetention
+    /// Build and run video identifications (PACE Code D, Annex A) and keep the foil library. The service adds
+    /// what a role cannot say: the identification officer is an inspector or above and not investigating.
+    case runIdentification
 
     /// What a role that works in one command unit needs to do this on another unit's record.
     public var outsideOwnUnit: OutsideOwnUnit {

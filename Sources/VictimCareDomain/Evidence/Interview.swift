@@ -8,6 +8,9 @@ public enum InterviewKind: String, Labelled {
     /// and witnesses eligible for special measures (Youth Justice and Criminal Evidence Act 1999 ss.16–17).
     case achievingBestEvidence = "abe"
     case suspectUnderCaution = "suspect_under_caution"
+    /// The recording of a witness's viewing of a video identification when no representative of the suspect
+    /// attends (Code D, Annex A 7): made by the parade, never chosen on the interview form.
+    case videoIdentification = "video_identification"
 
     public var label: String {
         switch self {
@@ -15,6 +18,7 @@ public enum InterviewKind: String, Labelled {
         case .witnessAccount: "Witness's account"
         case .achievingBestEvidence: "Achieving Best Evidence (video-recorded interview)"
         case .suspectUnderCaution: "Suspect interview under caution"
+        case .videoIdentification: "Video identification viewing (recorded)"
         }
     }
 

@@ -197,6 +197,8 @@ struct LinkSettings: Sendable {
     var leafletDays = 180
     var caseDays = 90
     var feedbackDays = 14
+    /// A witness's link to a video identification (issue 15).
+    var identificationDays = 7
     var sessionMinutes = 30
     var codeMinutes = 10
     /// Wrong dates of birth or codes before the link locks for `lockMinutes`.
@@ -210,6 +212,7 @@ struct LinkSettings: Sendable {
         case .leaflet: Double(leafletDays) * 86_400
         case .track: Double(caseDays) * 86_400
         case .feedback: Double(feedbackDays) * 86_400
+        case .identification: Double(identificationDays) * 86_400
         case .session: Double(sessionMinutes) * 60
         }
     }

@@ -7,6 +7,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: FeedbackController())
     try app.register(collection: CaseController())
     try app.register(collection: SelfReferralController())
+    try app.register(collection: WitnessController())
 
     // The web interface: sessions, secure cookies, CSRF on every form, then sign-in.
     let web = app.grouped(
@@ -37,6 +38,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: AdminController())
     try signedIn.register(collection: WitnessCareController())
     try signedIn.register(collection: InterviewsController())
+    try signedIn.register(collection: ParadesController())
 
     // tus uploads of interview recordings: an API token (kits) or a session with the form token in a header;
     // bodies stream straight to the evidence store.

@@ -36,5 +36,6 @@ enum Migrations {
         AddVictimsCodeFacts(),
         CreateInterviewEvidence(),
         AddCustodyHead(),
+        CreateParades(),
     ]
 }

@@ -15,6 +15,8 @@ final class VictimLink: Model, @unchecked Sendable {
         case feedback
         /// A signed-in visit to the case page, after the second factor.
         case session
+        /// A witness's viewing of a video identification: works once, in the first browser to open it.
+        case identification
     }
 
     enum Channel: String, Sendable, CaseIterable {

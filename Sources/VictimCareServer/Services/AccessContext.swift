@@ -10,6 +10,9 @@ struct AccessContext: Sendable {
     var reason: String?
     /// Records opened for reading with a stated reason earlier in this session; no need to ask again to read.
     var grantedRecords: Set<UUID>
+    /// A witness recording their own video identification viewing may upload to that one interview and nothing
+    /// else (issue 15); their actor is granted nothing by the policy.
+    var uploadPin: UUID? = nil
 
     init(actor: Actor, ip: String? = nil, reason: String? = nil, grantedRecords: Set<UUID> = []) {
         self.actor = actor

@@ -51,7 +51,7 @@ struct Browser {
     @discardableResult
     mutating func upload(
         _ path: String, fields: [(String, String)], file: (name: String, filename: String, data: Data)?,
-        withCSRF: Bool = true
+        withCSRF: Bool = true, fileType: String = "text/csv"
     ) async throws -> TestingHTTPResponse {
         var headers = self.headers
         if let cookie { headers.replaceOrAdd(name: .cookie, value: cookie) }
@@ -67,7 +67,7 @@ struct Browser {
         if let file {
             body.append(
                 Data(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: text/csv\r\n\r\n"
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(fileType)\r\n\r\n"
                         .utf8))
             body.append(file.data)
             body.append(Data("\r\n".utf8))

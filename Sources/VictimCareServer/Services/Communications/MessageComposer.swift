@@ -126,6 +126,16 @@ struct MessageComposer: Sendable {
                 version: text.version)
             return try await render(context, subject: subject, language: text.language.code, secrets: secrets)
         }
+        if purpose == .identification {
+            let subject = text.t("identification.subject")
+            let context = ShortContext(
+                lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", subject: subject,
+                greeting: text.t("greeting", ["name": person.givenName]),
+                paragraphs: [text.t("identification.invite", ["days": String(links.identificationDays)])],
+                link: carriedURL, linkText: text.t("identification.button"), footer: text.t("footer"),
+                version: text.version)
+            return try await render(context, subject: subject, language: text.language.code, secrets: secrets)
+        }
         let crime = try await facts.map(\.crime).asyncOr { try await CrimeService.find(victim.$crime.id, on: db) }
         let officer = try await crime.$officerInCase.id.asyncFlatMap { try await User.find($0, on: db) }
         let unit = try await CommandUnit.find(crime.$commandUnit.id, on: db)

@@ -16,6 +16,8 @@ enum MessagePurpose: String, Labelled {
     case oneTimeCode = "one_time_code"
     /// The Witness Care Unit's referral form, to the support service's secure mailbox (not to the victim).
     case supportReferral = "support_referral"
+    /// A witness's single-use link to a video identification (issue 15).
+    case identification
 
     var label: String {
         switch self {
@@ -24,6 +26,7 @@ enum MessagePurpose: String, Labelled {
         case .feedback: "Feedback invitation"
         case .oneTimeCode: "Case page code"
         case .supportReferral: "Referral form to the support service"
+        case .identification: "Video identification link"
         }
     }
 
@@ -32,7 +35,7 @@ enum MessagePurpose: String, Labelled {
         switch self {
         case .confirmation: .writtenConfirmation
         case .leaflet: .informationLeaflet
-        case .feedback, .oneTimeCode, .supportReferral: nil
+        case .feedback, .oneTimeCode, .supportReferral, .identification: nil
         }
     }
 }

@@ -23,6 +23,7 @@ enum VictimLinkService {
         case .leaflet: "/l/"
         case .track, .session: "/track/"
         case .feedback: "/f/"
+        case .identification: "/id/"
         }
     }
 

@@ -31,6 +31,20 @@ enum CustodyLog {
         case deleted
         case probed
         case renditionMade = "rendition-made"
+        // Video identification (Code D, Annex A): on a foil's chain, a parade's own chain, and the suspect's clip.
+        case foilAdded = "foil-added"
+        case foilWithdrawn = "foil-withdrawn"
+        case paradeCreated = "parade-created"
+        case usedInParade = "used-in-parade"
+        case solicitorInvited = "solicitor-invited"
+        case solicitorViewed = "solicitor-viewed"
+        case solicitorAnswered = "solicitor-answered"
+        case objectionAnswered = "objection-answered"
+        case paradeReady = "parade-ready"
+        case witnessInvited = "witness-invited"
+        case viewingOpened = "viewing-opened"
+        case viewingPass = "viewing-pass"
+        case viewingAnswered = "viewing-answered"
 
         var label: String {
             switch self {
@@ -51,11 +65,31 @@ enum CustodyLog {
             case .deleted: "Deleted"
             case .probed: "Media read (ffprobe)"
             case .renditionMade: "Playable copy made"
+            case .foilAdded: "Added to the foil library"
+            case .foilWithdrawn: "Withdrawn from the foil library"
+            case .paradeCreated: "Video identification made"
+            case .usedInParade: "Used in a video identification"
+            case .solicitorInvited: "Suspect's solicitor given the set"
+            case .solicitorViewed: "Suspect's solicitor opened the set"
+            case .solicitorAnswered: "Suspect's solicitor answered"
+            case .objectionAnswered: "Objection answered"
+            case .paradeReady: "Ready for witnesses"
+            case .witnessInvited: "Witness invited"
+            case .viewingOpened: "Witness opened the viewing"
+            case .viewingPass: "Witness saw the whole set"
+            case .viewingAnswered: "Witness answered"
             }
         }
     }
 
     static let genesis = String(repeating: "0", count: 64)
+
+    /// Where a chain's last entry is remembered: on the evidence item, the foil or the parade it is about.
+    enum HeadTable: String, Sendable {
+        case evidenceItems = "evidence_items"
+        case paradeFoils = "parade_foils"
+        case parades
+    }
 
     static func flat(_ text: String) -> String {
         String(text.map { $0.isNewline ? " " : $0 })
@@ -100,7 +134,8 @@ enum CustodyLog {
     /// reads the new last entry and tries again.
     @discardableResult
     static func append(
-        _ action: Action, item: UUID, detail: String = "", actor: Actor, on db: any Database
+        _ action: Action, item: UUID, detail: String = "", actor: Actor, head: HeadTable = .evidenceItems,
+        on db: any Database
     ) async throws -> CustodyEntry {
         var attempt = 0
         while true {
@@ -116,7 +151,7 @@ enum CustodyLog {
             // One line per field in the hashed text: a line break inside a field would let text move between
             // fields without changing the hash.
             entry.actorName = flat(String(actor.name.prefix(200)))
-            entry.actorRole = actor.role.rawValue
+            entry.actorRole = actor.kind == .witness ? "outside-link" : actor.role.rawValue
             entry.detail = flat(String(detail.prefix(2000)))
             entry.previousHash = last?.hash ?? genesis
             entry.hash = hash(of: entry)
@@ -125,7 +160,7 @@ enum CustodyLog {
                 if let sql = db as? any SQLDatabase {
                     try await sql.raw(
                         """
-                        UPDATE evidence_items SET custody_seq = \(bind: entry.seq), custody_head = \(bind: entry.hash)
+                        UPDATE \(unsafeRaw: head.rawValue) SET custody_seq = \(bind: entry.seq), custody_head = \(bind: entry.hash)
                         WHERE id = \(bind: item) AND custody_seq < \(bind: entry.seq)
                         """
                     ).run()

@@ -35,6 +35,10 @@ enum UploadService {
         guard let interview = try await Interview.query(on: db).filter(\.$id == id).with(\.$crime).first() else {
             throw DomainError.notFound("interview")
         }
+        if let pin = context.uploadPin {
+            guard pin == id else { throw DomainError.forbidden("This link records one viewing only.") }
+            return interview
+        }
         try await AccessGuard.check(
             .editCrime, "crime", interview.$crime.id, scope: CrimeService.scope(of: interview.crime), context: context,
             on: db)
@@ -42,6 +46,12 @@ enum UploadService {
     }
 
     static func itemForChange(_ id: UUID, context: AccessContext, on db: any Database) async throws -> EvidenceItem {
+        if let pin = context.uploadPin {
+            guard let item = try await EvidenceItem.find(id, on: db), item.$interview.id == pin else {
+                throw DomainError.notFound("upload")
+            }
+            return item
+        }
         try AccessGuard.require(.editCrime, context)
         guard let item = try await EvidenceItem.find(id, on: db) else { throw DomainError.notFound("upload") }
         let crime = try await CrimeService.find(item.crimeID, on: db)
@@ -82,11 +92,20 @@ enum UploadService {
         _ creation: Creation, source: String, context: AccessContext, settings: EvidenceConfig, vault: EvidenceVault,
         on db: any Database
     ) async throws -> EvidenceItem {
-        try AccessGuard.require(.editCrime, context)
+        if context.uploadPin == nil { try AccessGuard.require(.editCrime, context) }
         guard let raw = creation.metadata["interview"], let interviewID = UUID(uuidString: raw) else {
             throw TusError(status: .badRequest, message: "Upload-Metadata must name the interview (interview <id>).")
         }
         let interview = try await interviewForChange(interviewID, context: context, on: db)
+        if context.uploadPin != nil {
+            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store.
+            let earlier = try await EvidenceItem.query(on: db).filter(\.$interview.$id == interviewID)
+                .filter(\.$stateCode ~~ [EvidenceItem.State.uploading.rawValue, EvidenceItem.State.complete.rawValue])
+                .count()
+            if earlier >= 3 {
+                throw TusError(status: .conflict, message: "This viewing has been recorded already.")
+            }
+        }
         if let length = creation.length {
             guard length > 0 else {
                 throw TusError(

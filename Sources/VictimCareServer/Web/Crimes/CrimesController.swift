@@ -98,6 +98,14 @@ struct CrimesController: RouteCollection {
         /// Interviews and their complete recordings (for those who may watch them).
         var interviews: [InterviewLine] = []
         var canViewInterviews = false
+        /// Video identifications on the crime, and whether this person may make one (issue 15).
+        var parades: [ParadeLine] = []
+        var canRunIdentification = false
+
+        struct ParadeLine: Encodable {
+            var href: String
+            var label: String
+        }
         struct InterviewLine: Encodable {
             var id: UUID
             var kind: String
@@ -263,6 +271,13 @@ struct CrimesController: RouteCollection {
                     when: Display.time(interview.startedAt ?? interview.createdAt),
                     recordings: items.count)
             }
+            page.parades = try await Parade.query(on: req.db).filter(\.$crime.$id == c.id!).sort(\.$createdAt).all()
+                .map {
+                    ShowContext.ParadeLine(
+                        href: "/crimes/\(c.id!)/parades/\($0.id!)",
+                        label: "Video identification of \(Display.time($0.createdAt)), by \($0.officerName)")
+                }
+            page.canRunIdentification = AccessPolicy.grants(context.actor, .runIdentification)
         }
         return page
     }

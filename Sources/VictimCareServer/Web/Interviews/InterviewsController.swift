@@ -108,7 +108,9 @@ struct InterviewsController: RouteCollection {
                 chrome: Chrome(
                     req, title: "Record an interview for crime \(crime.reference)", section: "crimes", errors: errors),
                 crimeID: crimeID, reference: crime.reference, people: options,
-                kinds: InterviewKind.options(selected: form.kind), places: InterviewPlace.options(selected: form.place),
+                kinds: InterviewKind.options(selected: form.kind).filter {
+                    $0.value != InterviewKind.videoIdentification.rawValue
+                }, places: InterviewPlace.options(selected: form.place),
                 values: values, consent: form.consent == "yes",
                 specialMeasuresNote: people.contains { $0.role == .victim && !$0.specialMeasures }
                     ? "An ABE interview is offered for victims the needs assessment found eligible for special measures."
@@ -506,12 +508,23 @@ struct InterviewsController: RouteCollection {
             headers.add(
                 name: .contentDisposition, value: "attachment; filename=\"\(safe.isEmpty ? "recording" : safe)\"")
         }
-        let vault = try req.evidenceVault
+        return try MediaStream.response(
+            item, span: span, partial: range != nil, headers: headers, vault: try req.evidenceVault)
+    }
+}
+
+/// Streams an item's plaintext, whole or one range, decrypted a segment at a time.
+enum MediaStream {
+    static func response(
+        _ item: EvidenceItem, span: ClosedRange<Int64>?, partial: Bool, headers base: HTTPHeaders, vault: EvidenceVault
+    ) throws -> Response {
+        var headers = base
+        let length = item.length ?? item.received
         guard let span else {
             headers.add(name: .contentLength, value: "0")
             return Response(status: .ok, headers: headers)
         }
-        if range != nil {
+        if partial {
             headers.add(name: "Content-Range", value: "bytes \(span.lowerBound)-\(span.upperBound)/\(length)")
         }
         headers.replaceOrAdd(name: .contentLength, value: String(span.upperBound - span.lowerBound + 1))
@@ -523,7 +536,28 @@ struct InterviewsController: RouteCollection {
                     try await writer.writeBuffer(ByteBuffer(data: chunk))
                 }
             }, count: Int(span.upperBound - span.lowerBound + 1))
-        return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
+        return Response(status: partial ? .partialContent : .ok, headers: headers, body: body)
+    }
+
+    /// A clip for a page to play: ranges honoured, nothing cached, never offered as a download.
+    static func clip(_ req: Request, _ item: EvidenceItem) throws -> Response {
+        let length = item.length ?? item.received
+        var range: ClosedRange<Int64>?
+        if let header = req.headers.first(name: .range) {
+            guard let parsed = MediaRange.parse(header, length: length) else {
+                return Response(
+                    status: .rangeNotSatisfiable,
+                    headers: ["Content-Range": "bytes */\(length)", "Accept-Ranges": "bytes"])
+            }
+            range = parsed
+        }
+        let headers: HTTPHeaders = [
+            "Content-Type": item.contentType, "Accept-Ranges": "bytes", "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        ]
+        return try response(
+            item, span: range ?? (length == 0 ? nil : 0...(length - 1)), partial: range != nil, headers: headers,
+            vault: try req.evidenceVault)
     }
 }
 

@@ -73,6 +73,11 @@ struct TusController: RouteCollection {
 
     static func context(_ req: Request) throws -> AccessContext {
         let reason = req.headers.first(name: "X-Access-Reason").map { String($0.prefix(1000)) }
+        if let witness = req.auth.get(ViewingWitness.self) {
+            var context = AccessContext(actor: witness.actor, ip: req.clientIP)
+            context.uploadPin = witness.interviewID
+            return context
+        }
         if let user = req.auth.get(User.self) {
             return AccessContext(actor: user.actor, ip: req.clientIP, reason: reason, grantedRecords: req.accessGrants)
         }
@@ -117,7 +122,7 @@ struct TusController: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         let context = try Self.context(req)
         return await Self.answering(req) {
-            try AccessGuard.require(.editCrime, context)
+            if context.uploadPin == nil { try AccessGuard.require(.editCrime, context) }
             let lengthHeader = req.headers.first(name: "Upload-Length")
             let length = try lengthHeader.map { raw -> Int64 in
                 guard let value = Int64(raw), value >= 0 else {
@@ -137,7 +142,10 @@ struct TusController: RouteCollection {
             let metadata = try UploadService.parseMetadata(req.headers.first(name: "Upload-Metadata"))
             let item = try await UploadService.create(
                 .init(length: length, deferLength: deferLength, metadata: metadata),
-                source: req.auth.has(APIToken.self) ? "kit" : (metadata["source"] == "browser" ? "browser" : "upload"),
+                source: req.auth.has(APIToken.self)
+                    ? "kit"
+                    : req.auth.has(ViewingWitness.self)
+                        ? "browser" : (metadata["source"] == "browser" ? "browser" : "upload"),
                 context: context, settings: req.config.evidence, vault: try req.evidenceVault, on: req.db)
             var headers = Self.stateHeaders(item)
             headers.add(name: .location, value: "/uploads/\(item.id!.uuidString.lowercased())")
@@ -213,6 +221,18 @@ struct NoBytes: AsyncSequence, Sendable {
 struct TusAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method == .OPTIONS { return try await next.respond(to: request) }
+        // A witness recording their video identification viewing: the cookie their link set, and a header no
+        // other site's page can send without asking (so the cookie alone does nothing).
+        if request.headers.first(name: "X-Viewing") == "1",
+            let cookie = request.cookies[WitnessController.cookie]?.string
+        {
+            guard let witness = try await ViewingWitness.authenticate(cookie, on: request.db) else {
+                return TusController.response(
+                    .unauthorized, request, message: "This viewing's link has ended: ask the officer for a new one.")
+            }
+            request.auth.login(witness)
+            return try await next.respond(to: request)
+        }
         if let bearer = request.headers.bearerAuthorization {
             guard let token = try await TokenService.authenticate(bearer.token, on: request.db) else {
                 return TusController.response(
