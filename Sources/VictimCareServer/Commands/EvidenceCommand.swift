@@ -59,6 +59,17 @@ struct RotateEvidenceKeyCommand: AsyncCommand {
                 .keyRewrapped, item: item.id!, detail: "data key rewrapped from master key \(old) to \(keyID)",
                 actor: .system, on: app.db)
         }
+        // The foil library's clips are sealed the same way.
+        for foil in try await ParadeFoil.query(on: app.db).filter(\.$keyID != current).all() {
+            let (wrapped, keyID) = try vault.keys.rewrap(foil.wrappedKey, keyID: foil.keyID)
+            let old = foil.keyID
+            foil.wrappedKey = wrapped
+            foil.keyID = keyID
+            try await foil.save(on: app.db)
+            try await CustodyLog.append(
+                .keyRewrapped, item: foil.id!, detail: "data key rewrapped from master key \(old) to \(keyID)",
+                actor: .system, head: .paradeFoils, on: app.db)
+        }
         context.console.print("Rewrapped \(items.count) data key(s) under master key \(current).")
     }
 }

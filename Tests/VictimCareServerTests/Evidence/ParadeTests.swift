@@ -425,6 +425,39 @@ import VictimCareDomain
         }
     }
 
+    @Test func verifyChecksTheFoilsMediaAndEachSetsChain() async throws {
+        try await withTestApp(EvidenceFixture.configure) { app in
+            let s = try await Self.setup(app)
+            let parade = try await ParadeService.create(
+                crimeID: s.f.crimeID, suspectItemID: s.suspectItem, Self.suspect,
+                context: s.f.world.context(s.inspector), on: app.db)
+            let vault = try app.evidenceVault
+            var summary = try await EvidenceVerification.run(
+                all: true, hours: 24, vault: vault, logger: app.logger, on: app.db)
+            #expect(summary.findings.isEmpty)
+            // Ten foils and one set, beside the recordings.
+            #expect(try await ParadeFoil.query(on: app.db).count() == 10)
+            let foil = try #require(try await ParadeFoil.query(on: app.db).sort(\.$createdAt).first())
+            let path = (vault.store as! FileEvidenceStore).segmentPath(foil.id!)
+            var stored = try Data(contentsOf: URL(fileURLWithPath: path))
+            stored[40] ^= 0x01
+            try stored.write(to: URL(fileURLWithPath: path))
+            let sql = try #require(app.db as? any SQLDatabase)
+            // Who the suspect was, rewritten in the set's first entry.
+            try await sql.raw(
+                "UPDATE custody_entries SET detail = 'suspect at position 1' WHERE item_id = \(bind: parade.id!) AND seq = 1"
+            ).run()
+            summary = try await EvidenceVerification.run(
+                all: true, hours: 24, vault: vault, logger: app.logger, on: app.db)
+            #expect(summary.findings.count == 2)
+            #expect(
+                summary.findings.first { $0.item == foil.id }?.problems.contains { $0.contains("segment 0") } == true)
+            #expect(
+                summary.findings.first { $0.item == parade.id }?.problems.contains { $0.contains("entry 1") } == true)
+            #expect(try await CustodyLog.entries(parade.id!, on: app.db).last?.action == "verification-failed")
+        }
+    }
+
     @Test func theFoilLibraryTakesVideoOnlyThroughItsForm() async throws {
         try await withTestApp(EvidenceFixture.configure) { app in
             let f = try await EvidenceFixture.make(app)

@@ -41,6 +41,41 @@ enum EvidenceVerification {
         return problems
     }
 
+    /// Checks a foil clip (its media and chain) or a video identification (its chain): the same entries, on
+    /// their own chains.
+    static func checkChainOf(
+        _ id: UUID, media: EvidenceItem?, head: (Int, String), table: CustodyLog.HeadTable, vault: EvidenceVault,
+        actor: Actor, on db: any Database
+    ) async throws -> [String] {
+        var problems: [String] = []
+        if let media, let wrong = await vault.verify(media) { problems.append(wrong) }
+        problems += CustodyLog.check(try await CustodyLog.entries(id, on: db), head: head)
+        try await CustodyLog.append(
+            problems.isEmpty ? .verified : .verificationFailed, item: id,
+            detail: problems.isEmpty
+                ? (media.map { "media sha256 \($0.sha256 ?? "") and chain intact" } ?? "chain intact")
+                : problems.joined(separator: "; "), actor: actor, head: table, on: db)
+        return problems
+    }
+
+    /// Ids in `table` whose last verification is older than `hours` (or never), oldest first.
+    static func dueIDs(_ table: CustodyLog.HeadTable, all: Bool, hours: Int, limit: Int?, on db: any Database)
+        async throws -> [UUID]
+    {
+        guard let sql = db as? any SQLDatabase else { return [] }
+        struct Row: Decodable { var id: UUID }
+        let cutoff = all ? Date.distantFuture : Date().addingTimeInterval(-Double(hours) * 3600)
+        return try await sql.raw(
+            """
+            SELECT e.id FROM \(unsafeRaw: table.rawValue) e
+            WHERE NOT EXISTS (
+              SELECT 1 FROM custody_entries c
+              WHERE c.item_id = e.id AND c.action IN ('verified', 'verification-failed') AND c.at > \(bind: cutoff))
+            ORDER BY e.created_at LIMIT \(unsafeRaw: String(max(1, limit ?? 1_000_000)))
+            """
+        ).all(decoding: Row.self).map(\.id)
+    }
+
     /// Items whose last verification is older than `hours` (or never), oldest first; every item with `all`.
     /// The database picks them, so the scheduled job on every node reads only what it will check.
     static func due(all: Bool, hours: Int, limit: Int?, on db: any Database) async throws -> [EvidenceItem] {
@@ -79,6 +114,32 @@ enum EvidenceVerification {
                 Counter(label: "victimcare_evidence_verification_failures_total").increment()
             }
         }
+        // The foil library and each video identification's own chain.
+        for id in try await dueIDs(.paradeFoils, all: all, hours: hours, limit: limit, on: db) {
+            guard let foil = try await ParadeFoil.find(id, on: db) else { continue }
+            let problems = try await checkChainOf(
+                id, media: foil.sealed, head: (foil.custodySeq, foil.custodyHead), table: .paradeFoils, vault: vault,
+                actor: actor, on: db)
+            summary.checked += 1
+            summary.bytes += foil.length
+            record(id, problems, into: &summary, logger: logger)
+        }
+        for id in try await dueIDs(.parades, all: all, hours: hours, limit: limit, on: db) {
+            guard let parade = try await Parade.find(id, on: db) else { continue }
+            let problems = try await checkChainOf(
+                id, media: nil, head: (parade.custodySeq, parade.custodyHead), table: .parades, vault: vault,
+                actor: actor, on: db)
+            summary.checked += 1
+            record(id, problems, into: &summary, logger: logger)
+        }
         return summary
+    }
+
+    static func record(_ id: UUID, _ problems: [String], into summary: inout Summary, logger: Logger) {
+        guard !problems.isEmpty else { return }
+        summary.findings.append(Finding(item: id, problems: problems))
+        logger.critical(
+            "evidence verification failed", metadata: ["item": "\(id)", "problems": "\(problems.joined(separator: "; "))"])
+        Counter(label: "victimcare_evidence_verification_failures_total").increment()
     }
 }
