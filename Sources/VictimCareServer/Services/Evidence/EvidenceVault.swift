@@ -98,24 +98,31 @@ struct EvidenceVault: Sendable {
             self.layout = layout
             self.writer = writer
             self.segments = segments
-            self.pending = pending
+            var buffer = Data(capacity: layout.segmentSize)
+            buffer.append(pending)
+            self.pending = buffer
             self.hasher = hasher
         }
 
         var offset: Int64 { Int64(segments) * Int64(layout.segmentSize) + Int64(pending.count) }
 
         func append(_ buffer: ByteBuffer) async throws {
-            buffer.withUnsafeReadableBytes { raw in
-                hasher.update(bufferPointer: raw)
-                pending.append(contentsOf: raw)
-            }
+            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             written += Int64(buffer.readableBytes)
-            while pending.count >= layout.segmentSize {
-                let plain = pending.prefix(layout.segmentSize)
-                let record = try SegmentCipher.seal(plain, key: key, item: item, index: segments)
-                try await writer.write(record, index: segments)
-                segments += 1
-                pending = Data(pending.dropFirst(layout.segmentSize))
+            // The segment buffer is filled in place and emptied keeping its memory: no new megabyte per segment.
+            var rest = buffer
+            while rest.readableBytes > 0 {
+                let take = min(layout.segmentSize - pending.count, rest.readableBytes)
+                rest.withUnsafeReadableBytes { raw in
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw.prefix(take)))
+                }
+                rest.moveReaderIndex(forwardBy: take)
+                if pending.count == layout.segmentSize {
+                    let record = try SegmentCipher.seal(pending, key: key, item: item, index: segments)
+                    try await writer.write(record, index: segments)
+                    segments += 1
+                    pending.removeAll(keepingCapacity: true)
+                }
             }
         }
 

@@ -139,7 +139,8 @@ enum EvidenceVerification {
         guard !problems.isEmpty else { return }
         summary.findings.append(Finding(item: id, problems: problems))
         logger.critical(
-            "evidence verification failed", metadata: ["item": "\(id)", "problems": "\(problems.joined(separator: "; "))"])
+            "evidence verification failed",
+            metadata: ["item": "\(id)", "problems": "\(problems.joined(separator: "; "))"])
         Counter(label: "victimcare_evidence_verification_failures_total").increment()
     }
 }
