@@ -102,16 +102,26 @@ def admin_token(service):
     return service.cli("create-token", "--name", "e2e", "--role", "administrator", "--quiet").stdout.strip()
 
 
-@pytest.fixture()
-def driver():
+def chromium(window="1280,1000", camera=False):
+    """Headless Chromium from Debian; with `camera`, its fake camera and microphone, allowed without asking."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service as ChromeService
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={window}"):
         options.add_argument(arg)
+    if camera:
+        for arg in ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                    "--autoplay-policy=no-user-gesture-required"):
+            options.add_argument(arg)
     browser = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
     browser.implicitly_wait(2)
+    return browser
+
+
+@pytest.fixture()
+def driver():
+    browser = chromium()
     yield browser
     browser.quit()

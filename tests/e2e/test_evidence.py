@@ -23,7 +23,7 @@ import pytest
 import requests
 from tusclient import client as tus
 
-from conftest import PASSWORD, ROOT, make_service
+from conftest import PASSWORD, ROOT, chromium, make_service
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
 S3_URL = os.environ.get("TEST_S3_ENDPOINT")
@@ -283,16 +283,7 @@ def test_ranges_shares_the_bundle_and_tampering(force):
 
 @pytest.fixture()
 def camera_driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as ChromeService
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=420,900",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
-    browser.implicitly_wait(2)
+    browser = chromium("420,900", camera=True)
     yield browser
     browser.quit()
 

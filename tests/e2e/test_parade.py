@@ -20,7 +20,7 @@ import requests
 from aiosmtpd.controller import Controller
 from tusclient import client as tus
 
-from conftest import PASSWORD, free_port, make_service
+from conftest import PASSWORD, chromium, free_port, make_service
 
 
 class Inbox:
@@ -82,17 +82,7 @@ def signed_in(node, username):
 
 
 def camera():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as ChromeService
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=390,844",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
-    browser.implicitly_wait(2)
-    return browser
+    return chromium("390,844", camera=True)
 
 
 def test_a_remote_video_identification_from_library_to_answer(force, driver):

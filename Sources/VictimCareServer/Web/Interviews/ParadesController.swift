@@ -25,7 +25,10 @@ struct ParadesController: RouteCollection {
 
     // MARK: the foil library
 
-    struct FoilForm: Content {
+    /// How a person looks (a foil added to the library, or the suspect a set is made for), with the clip or the
+    /// suspect's recording the form also carries.
+    struct DescriptorForm: Content {
+        var suspectItem: String?
         var ageBand: String?
         var sex: String?
         var ethnicity: String?
@@ -39,6 +42,24 @@ struct ParadesController: RouteCollection {
                 ageBand: ageBand ?? "", sex: sex ?? "", ethnicity: ethnicity ?? "", build: build ?? "",
                 hair: hair ?? "", marks: marks ?? "")
         }
+
+        /// The descriptor's fields as the form shows them again.
+        var fields: DescriptorFields {
+            DescriptorFields(
+                ageBands: IdentificationParade.ageBands.map {
+                    SelectOption(value: $0, label: $0, selected: $0 == ageBand)
+                },
+                sexes: ParadesController.options(ParadeService.sexes, selected: sex),
+                ethnicities: ParadesController.options(ParadeService.ethnicities, selected: ethnicity),
+                values: ["build": build ?? "", "hair": hair ?? "", "marks": marks ?? ""])
+        }
+    }
+
+    struct DescriptorFields: Encodable {
+        var ageBands: [SelectOption]
+        var sexes: [SelectOption]
+        var ethnicities: [SelectOption]
+        var values: [String: String]
     }
 
     struct LibraryContext: Encodable {
@@ -53,10 +74,7 @@ struct ParadesController: RouteCollection {
         }
         var chrome: Chrome
         var foils: [Foil]
-        var ageBands: [SelectOption]
-        var sexes: [SelectOption]
-        var ethnicities: [SelectOption]
-        var values: [String: String]
+        var fields: DescriptorFields
     }
 
     static func options(_ values: [String], selected: String?) -> [SelectOption] {
@@ -82,10 +100,10 @@ struct ParadesController: RouteCollection {
     }
 
     @Sendable func library(req: Request) async throws -> Response {
-        try await renderLibrary(req, form: FoilForm(), errors: [], status: .ok)
+        try await renderLibrary(req, form: DescriptorForm(), errors: [], status: .ok)
     }
 
-    private func renderLibrary(_ req: Request, form: FoilForm, errors: [FieldError], status: HTTPResponseStatus)
+    private func renderLibrary(_ req: Request, form: DescriptorForm, errors: [FieldError], status: HTTPResponseStatus)
         async throws -> Response
     {
         let foils = try await ParadeService.foils(context: try req.accessContext(), on: req.db)
@@ -99,19 +117,14 @@ struct ParadesController: RouteCollection {
                         size: InterviewsController.size($0.length), sha256: $0.sha256, addedBy: $0.addedByName,
                         added: Display.time($0.createdAt))
                 },
-                ageBands: IdentificationParade.ageBands.map {
-                    SelectOption(value: $0, label: $0, selected: $0 == form.ageBand)
-                },
-                sexes: Self.options(ParadeService.sexes, selected: form.sex),
-                ethnicities: Self.options(ParadeService.ethnicities, selected: form.ethnicity),
-                values: ["build": form.build ?? "", "hair": form.hair ?? "", "marks": form.marks ?? ""]),
+                fields: form.fields),
             status: status)
     }
 
     @Sendable func addFoil(req: Request) async throws -> Response {
         let context = try req.accessContext()
         try AccessGuard.require(.runIdentification, context)
-        let form = (try? req.content.decode(FoilForm.self)) ?? FoilForm()
+        let form = (try? req.content.decode(DescriptorForm.self)) ?? DescriptorForm()
         do {
             _ = try await ParadeService.addFoil(
                 form.draft, contentType: form.clip?.contentType?.description ?? "",
@@ -140,36 +153,17 @@ struct ParadesController: RouteCollection {
         var crimeID: UUID
         var reference: String
         var clips: [SelectOption]
-        var ageBands: [SelectOption]
-        var sexes: [SelectOption]
-        var ethnicities: [SelectOption]
-        var values: [String: String]
+        var fields: DescriptorFields
         var officerProblem: String?
     }
 
-    struct NewForm: Content {
-        var suspectItem: String?
-        var ageBand: String?
-        var sex: String?
-        var ethnicity: String?
-        var build: String?
-        var hair: String?
-        var marks: String?
-
-        var draft: ParadeService.FoilDraft {
-            .init(
-                ageBand: ageBand ?? "", sex: sex ?? "", ethnicity: ethnicity ?? "", build: build ?? "",
-                hair: hair ?? "", marks: marks ?? "")
-        }
-    }
-
     @Sendable func new(req: Request) async throws -> Response {
-        try await renderNew(req, form: NewForm(), errors: [], status: .ok)
+        try await renderNew(req, form: DescriptorForm(), errors: [], status: .ok)
     }
 
     @Sendable func create(req: Request) async throws -> Response {
         let crimeID = try req.uuid("crimeID")
-        let form = (try? req.content.decode(NewForm.self)) ?? NewForm()
+        let form = (try? req.content.decode(DescriptorForm.self)) ?? DescriptorForm()
         do {
             let parade = try await ParadeService.create(
                 crimeID: crimeID, suspectItemID: form.suspectItem.flatMap(UUID.init(uuidString:)), form.draft,
@@ -181,7 +175,7 @@ struct ParadesController: RouteCollection {
         }
     }
 
-    private func renderNew(_ req: Request, form: NewForm, errors: [FieldError], status: HTTPResponseStatus)
+    private func renderNew(_ req: Request, form: DescriptorForm, errors: [FieldError], status: HTTPResponseStatus)
         async throws -> Response
     {
         let context = try req.accessContext()
@@ -203,12 +197,7 @@ struct ParadesController: RouteCollection {
                         label: "\($0.name): \($0.item.fileName), \(Display.time($0.item.createdAt))",
                         selected: form.suspectItem == $0.item.id!.uuidString)
                 },
-                ageBands: IdentificationParade.ageBands.map {
-                    SelectOption(value: $0, label: $0, selected: $0 == form.ageBand)
-                },
-                sexes: Self.options(ParadeService.sexes, selected: form.sex),
-                ethnicities: Self.options(ParadeService.ethnicities, selected: form.ethnicity),
-                values: ["build": form.build ?? "", "hair": form.hair ?? "", "marks": form.marks ?? ""],
+                fields: form.fields,
                 officerProblem: try await ParadeService.officerProblem(context, crime: crime, on: req.db)),
             status: status)
     }
