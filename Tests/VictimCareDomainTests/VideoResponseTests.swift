@@ -33,7 +33,7 @@ import Testing
         // 18 today: eligible; 18 tomorrow: not without a guardian; with one: eligible.
         #expect(VideoResponse.decide(Self.facts("2008-11-30")).eligible)
         let seventeen = VideoResponse.decide(Self.facts("2008-12-01"))
-        #expect(!seventeen.eligible && seventeen.bars.first?.contains("parent or guardian") == true)
+        #expect(!seventeen.eligible && seventeen.bars.first?.message.contains("parent or guardian") == true)
         #expect(VideoResponse.decide(Self.facts("2008-12-01", guardian: true)).eligible)
         // Born on 29 February: 18 on 1 March in a year without one.
         let leap = VideoResponse.Facts(
@@ -51,14 +51,28 @@ import Testing
         let barred = VideoResponse.decide(f)
         #expect(
             !barred.eligible
-                && barred.bars == [
+                && barred.bars.map(\.message) == [
                     "The offender is or could be with them: never a video call; a visit, or a safe time later."
-                ])
+                ] && barred.bars.map(\.field) == ["offenderPresent"])
         let unknown = VideoResponse.decide(VideoResponse.Facts(dateOfBirth: nil, today: Self.today))
-        #expect(!unknown.eligible && unknown.bars.isEmpty && unknown.unknowns.count == 4)
+        #expect(
+            !unknown.eligible && unknown.bars.isEmpty
+                && unknown.unknowns.map(\.field) == [
+                    "statedAdult", "hasVideoDevice", "hasConnection", "offenderPresent",
+                ])
+        // No date of birth: their word that they are 18 or over is enough; under 18 needs a guardian.
+        var stated = f
+        stated.dateOfBirth = nil
+        stated.offenderPresent = false
+        stated.statedAdult = true
+        #expect(VideoResponse.decide(stated).eligible)
+        stated.statedAdult = false
+        #expect(VideoResponse.decide(stated).bars.map(\.field) == ["guardianPresent"])
+        stated.guardianPresent = true
+        #expect(VideoResponse.decide(stated).eligible)
         f.offenderPresent = false
         f.hasConnection = false
-        #expect(VideoResponse.decide(f).bars == ["No 4G or WiFi where they are: a visit instead."])
+        #expect(VideoResponse.decide(f).bars.map(\.message) == ["No 4G or WiFi where they are: a visit instead."])
     }
 
     @Test func anInterpreterOrAccessNeedsAdjustTheCallAndNeverBarIt() {
@@ -66,12 +80,14 @@ import Testing
         f.interpreterNeeded = true
         f.language = "pl"
         f.accessNeeds = "  Hard of hearing: captions or a BSL interpreter  "
+        f.officerSex = "female"
         let d = VideoResponse.decide(f)
         #expect(d.eligible)
         #expect(
             d.adjustments == [
                 "An interpreter (pl) joins the call.",
                 "Arrange for their needs: Hard of hearing: captions or a BSL interpreter",
+                "A female officer takes the call.",
             ])
     }
 }

@@ -1,10 +1,12 @@
 """End-to-end fixtures: the real `victimcare` binary, serving over real HTTP, driven by a real browser."""
+import datetime
 import json
 import os
 import pathlib
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -125,3 +127,39 @@ def driver():
     browser = chromium()
     yield browser
     browser.quit()
+
+
+def iso(dt):
+    return dt.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+class Inbox:
+    """A real SMTP server's mailbox (aiosmtpd): each message as (sender, recipients, bytes)."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 queued as e2e"
+
+    def contents(self):
+        with self.lock:
+            return [content for _, _, content in self.messages]
+
+
+def mailing_service(prefix):
+    """A service that sends its email to a real SMTP server of its own; returns it with its inbox and the server
+    (stop both when done)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    svc = make_service(pathlib.Path(tempfile.mkdtemp(prefix=prefix)))
+    svc.env.update({"MESSAGE_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+                    "MAIL_FROM": "no-reply@victimcare.example", "OUTBOX_POLL_SECONDS": "1"})
+    return svc, inbox, controller

@@ -4,42 +4,15 @@ are met; the service's log never carries the address."""
 import datetime
 import email
 import email.policy
-import pathlib
 import random
-import tempfile
-import threading
 import time
 
 import requests
-from aiosmtpd.controller import Controller
-
-from conftest import free_port, make_service
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 2.0.0 queued as e2e"
-
-
-def iso(dt):
-    return dt.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+from conftest import iso, mailing_service
 
 
 def test_confirmation_and_leaflet_by_smtp():
-    inbox = Inbox()
-    smtp_port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="victimcare-outbox-"))
-    svc = make_service(tmp)
-    svc.env.update({"MESSAGE_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-                    "MAIL_FROM": "no-reply@victimcare.example", "OUTBOX_POLL_SECONDS": "1"})
+    svc, inbox, controller = mailing_service("victimcare-outbox-")
     try:
         svc.cli("migrate")
         token = svc.cli("create-token", "--name", "outbox", "--role", "administrator", "--quiet").stdout.strip()

@@ -12,30 +12,13 @@ import random
 import re
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 from tusclient import client as tus
 
-from conftest import PASSWORD, chromium, free_port, make_service
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(envelope.content)
-        return "250 2.0.0 queued as e2e"
-
-
-def iso(dt):
-    return dt.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+from conftest import PASSWORD, chromium, iso, mailing_service
 
 
 def csrf(html):
@@ -50,14 +33,8 @@ def clip(path, seconds=2, colour="testsrc"):
 
 @pytest.fixture(scope="module")
 def force():
-    inbox = Inbox()
-    smtp_port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="victimcare-parade-"))
-    svc = make_service(tmp)
-    svc.env.update({"MESSAGE_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-                    "MAIL_FROM": "no-reply@victimcare.example", "OUTBOX_POLL_SECONDS": "1"})
+    svc, inbox, controller = mailing_service("victimcare-parade-")
+    tmp = svc.workdir
     svc.cli("migrate")
     svc.cli("create-user", "--username", "dc.oic", "--name", "DC Oak", "--role", "officer", "--unit", "SN", "--rank", "DC",
             "--password", PASSWORD)
@@ -184,7 +161,7 @@ def test_a_remote_video_identification_from_library_to_answer(force, driver):
     deadline = time.time() + 30
     link = None
     while time.time() < deadline and not link:
-        for content in list(force.inbox.messages):
+        for content in force.inbox.contents():
             msg = email.message_from_bytes(content, policy=email.policy.default)
             text = msg.get_body(preferencelist=("plain",)).get_content()
             found = re.search(r"https?://[^\s]+/id/[A-Za-z0-9_-]{43}", text)

@@ -70,6 +70,8 @@ public enum VideoResponse {
     /// What is known about the victim and their situation when video is offered. `nil`: not asked yet.
     public struct Facts: Sendable, Equatable {
         public var dateOfBirth: LocalDate?
+        /// When no date of birth is recorded: whether they say they are 18 or over (`nil`: not asked).
+        public var statedAdult: Bool?
         public var today: LocalDate
         /// A parent or guardian is with a victim under 18 for the call.
         public var guardianPresent: Bool
@@ -83,13 +85,18 @@ public enum VideoResponse {
         public var language: String
         /// Communication or access needs recorded for the victim (British Sign Language, captions, a carer).
         public var accessNeeds: String?
+        /// The sex of officer they asked for ("female" or "male"; `nil`: either). The Code lets victims of
+        /// sexual offences and domestic abuse choose who interviews them (Right 1).
+        public var officerSex: String?
 
         public init(
             dateOfBirth: LocalDate?, today: LocalDate, guardianPresent: Bool = false, hasVideoDevice: Bool? = nil,
             hasConnection: Bool? = nil, offenderPresent: Bool? = nil, interpreterNeeded: Bool = false,
-            language: String = "en", accessNeeds: String? = nil
+            language: String = "en", accessNeeds: String? = nil, statedAdult: Bool? = nil, officerSex: String? = nil
         ) {
             self.dateOfBirth = dateOfBirth
+            self.statedAdult = statedAdult
+            self.officerSex = officerSex
             self.today = today
             self.guardianPresent = guardianPresent
             self.hasVideoDevice = hasVideoDevice
@@ -104,10 +111,10 @@ public enum VideoResponse {
     public struct Decision: Sendable, Equatable {
         /// Everything needed is known and nothing bars a call.
         public var eligible: Bool { bars.isEmpty && unknowns.isEmpty }
-        /// What rules video out, said to the victim (a visit is offered instead).
-        public var bars: [String]
-        /// What must still be asked before video can be offered.
-        public var unknowns: [String]
+        /// What rules video out, said to the victim (a visit is offered instead), each on the answer behind it.
+        public var bars: [FieldError]
+        /// What must still be asked before video can be offered, each on the question to answer.
+        public var unknowns: [FieldError]
         /// What the call must provide: never a reason to refuse video.
         public var adjustments: [String]
     }
@@ -116,32 +123,56 @@ public enum VideoResponse {
     /// the offender cannot be present. An interpreter and access needs are arranged for the call, never a bar
     /// (Code right 3 and the Equality Act duty to adjust).
     public static func decide(_ f: Facts) -> Decision {
-        var bars: [String] = []
-        var unknowns: [String] = []
+        var bars: [FieldError] = []
+        var unknowns: [FieldError] = []
         var adjustments: [String] = []
+        let guardian = "Under 18: a video call needs a parent or guardian with them."
         if let dob = f.dateOfBirth {
             if dob > f.today {
-                unknowns.append("The date of birth is in the future: check it.")
+                unknowns.append(.init(field: "dateOfBirth", message: "The date of birth is in the future: check it."))
             } else if dob.age(on: f.today) < 18 && !f.guardianPresent {
-                bars.append("Under 18: a video call needs a parent or guardian with them.")
+                bars.append(.init(field: "guardianPresent", message: guardian))
             }
         } else {
-            unknowns.append("Ask their date of birth: under 18s need a parent or guardian on the call.")
+            switch f.statedAdult {
+            case nil:
+                unknowns.append(
+                    .init(
+                        field: "statedAdult",
+                        message: "Ask whether they are 18 or over: under 18s need a parent or guardian on the call."))
+            case false? where !f.guardianPresent: bars.append(.init(field: "guardianPresent", message: guardian))
+            default: break
+            }
         }
         switch f.hasVideoDevice {
-        case nil: unknowns.append("Ask whether they have a smartphone, tablet or computer with a camera.")
-        case false?: bars.append("No device with a camera: a visit instead.")
+        case nil:
+            unknowns.append(
+                .init(
+                    field: "hasVideoDevice",
+                    message: "Ask whether they have a smartphone, tablet or computer with a camera."
+                ))
+        case false?: bars.append(.init(field: "hasVideoDevice", message: "No device with a camera: a visit instead."))
         default: break
         }
         switch f.hasConnection {
-        case nil: unknowns.append("Ask whether they have 4G or WiFi where they will take the call.")
-        case false?: bars.append("No 4G or WiFi where they are: a visit instead.")
+        case nil:
+            unknowns.append(
+                .init(
+                    field: "hasConnection", message: "Ask whether they have 4G or WiFi where they will take the call."))
+        case false?:
+            bars.append(.init(field: "hasConnection", message: "No 4G or WiFi where they are: a visit instead."))
         default: break
         }
         switch f.offenderPresent {
-        case nil: unknowns.append("Ask whether the offender is, or could be, with them.")
+        case nil:
+            unknowns.append(
+                .init(field: "offenderPresent", message: "Ask whether the offender is, or could be, with them."))
         case true?:
-            bars.append("The offender is or could be with them: never a video call; a visit, or a safe time later.")
+            bars.append(
+                .init(
+                    field: "offenderPresent",
+                    message: "The offender is or could be with them: never a video call; a visit, or a safe time later."
+                ))
         default: break
         }
         if f.interpreterNeeded {
@@ -149,6 +180,9 @@ public enum VideoResponse {
         }
         if let needs = f.accessNeeds?.trimmingCharacters(in: .whitespacesAndNewlines), !needs.isEmpty {
             adjustments.append("Arrange for their needs: \(needs)")
+        }
+        if let sex = f.officerSex, ["female", "male"].contains(sex) {
+            adjustments.append("A \(sex) officer takes the call.")
         }
         return Decision(bars: bars, unknowns: unknowns, adjustments: adjustments)
     }

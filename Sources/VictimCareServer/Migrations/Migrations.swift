@@ -37,5 +37,6 @@ enum Migrations {
         CreateInterviewEvidence(),
         AddCustodyHead(),
         CreateParades(),
+        CreateResponseTriage(),
     ]
 }

@@ -12,6 +12,8 @@ final class CaseRequest: Model, @unchecked Sendable {
         case optIn = "opt_in"
         /// Not the victim's own request: their case link locked again and again.
         case linkLocked = "link_locked"
+        /// Chose a video call, then asked for an officer to visit instead (issue 16).
+        case inPersonVisit = "in_person_visit"
 
         var label: String {
             switch self {
@@ -20,6 +22,7 @@ final class CaseRequest: Model, @unchecked Sendable {
             case .optOut: "Opted out of messages"
             case .optIn: "Opted back in to messages"
             case .linkLocked: "Case page link locked repeatedly"
+            case .inPersonVisit: "Asked for a visit instead of a video call"
             }
         }
     }

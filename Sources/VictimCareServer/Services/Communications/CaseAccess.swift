@@ -193,6 +193,23 @@ enum CaseAccess {
         try await record(.callBack, victimID: victimID, detail: when ?? "Any time", ip: ip, on: db)
     }
 
+    /// A victim who chose a video call may ask for a visit instead, at any time: the officer sees the request,
+    /// and the choice on the crime becomes a visit, said to be the victim's own.
+    static func requestVisit(victimID: UUID, note raw: String?, ip: String?, on db: any Database) async throws {
+        let note = raw?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        if (note?.count ?? 0) > 500 { throw DomainError.invalid("visitNote", "case.error.visit_note") }
+        guard let latest = try await ResponseTriageService.latestChoice(victimID: victimID, on: db),
+            latest.choice == .video
+        else { throw DomainError.invalid("visitNote", "case.error.visit_none") }
+        try await db.transaction { tx in
+            let choice = latest.followed(
+                by: .inPerson, reason: note ?? "Asked for a visit on their case page.",
+                recordedBy: "The victim, on their case page", byVictim: true)
+            try await choice.create(on: tx)
+            try await record(.inPersonVisit, victimID: victimID, detail: note ?? "A visit", ip: ip, on: tx)
+        }
+    }
+
     static func changeContact(
         victimID: UUID, method raw: String?, times rawTimes: String?, ip: String?, on db: any Database
     ) async throws {
@@ -265,6 +282,8 @@ enum CaseAccess {
         var officer: User?
         var unit: CommandUnit?
         var obligations: [ObligationRecord]
+        /// They chose a video call (issue 16): the page offers a visit instead.
+        var videoChosen = false
     }
 
     static func page(_ link: VictimLink, signedIn: Bool, on db: any Database) async throws -> Page {
@@ -278,7 +297,8 @@ enum CaseAccess {
             unit: try await CommandUnit.find(crime.$commandUnit.id, on: db),
             obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == victim.id!)
                 .filter(\.$triggeredAt <= Date()).sort(\.$dueAt)
-                .all())
+                .all(),
+            videoChosen: try await ResponseTriageService.latestChoice(victimID: victim.id!, on: db)?.choice == .video)
     }
 
     static func requests(victimID: UUID, on db: any Database) async throws -> [CaseRequest] {

@@ -39,6 +39,8 @@ extension VictimService {
         var attempts: [Date] = []
         /// Whether the crime makes some ground automatic that a supervisor could set aside.
         var exceptableGround: EnhancedGround?
+        /// Their latest answer to the offer of a video call (issue 16).
+        var responseChoice: ResponseChoice?
     }
 
     static func detail(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Detail {
@@ -82,7 +84,8 @@ extension VictimService {
             attempts: try await Contact.query(on: db).filter(\.$victim.$id == id).all().map(\.at),
             exceptableGround: crime.flags.isDisjoint(with: policy.persistentlyTargetedFlags)
                 || victim.basis == .business
-                ? nil : .persistentlyTargeted)
+                ? nil : .persistentlyTargeted,
+            responseChoice: try await ResponseTriageService.latestChoice(victimID: id, on: db))
     }
 
     /// Victims of a crime with their enhanced status, for the crime's page.

@@ -17,12 +17,21 @@ enum VictimService {
     static func checkAccess(_ permission: Permission, _ victim: Victim, context: AccessContext, on db: any Database)
         async throws -> RecordScope
     {
+        let (crime, scope) = try await Self.scope(of: victim, context: context, on: db)
+        try await AccessGuard.check(permission, "crime", crime.id!, scope: scope, context: context, on: db)
+        return scope
+    }
+
+    /// The victim's crime and the scope a check on the victim is decided on (their crime's unit, and whether
+    /// the person is shared with the actor).
+    static func scope(of victim: Victim, context: AccessContext, on db: any Database) async throws -> (
+        Crime, RecordScope
+    ) {
         let crime = try await CrimeService.find(victim.$crime.id, on: db)
         var scope = CrimeService.scope(of: crime)
         scope.sharedWithActor = try await SharingService.isShared(
             personID: victim.$person.id, with: context.actor, on: db)
-        try await AccessGuard.check(permission, "crime", crime.id!, scope: scope, context: context, on: db)
-        return scope
+        return (crime, scope)
     }
 
     /// Marks these victims' facts changed. First statement of any transaction that changes them: on

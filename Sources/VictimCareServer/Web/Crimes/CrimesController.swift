@@ -101,6 +101,8 @@ struct CrimesController: RouteCollection {
         /// Video identifications on the crime, and whether this person may make one (issue 15).
         var parades: [ParadeLine] = []
         var canRunIdentification = false
+        /// The current triage and whether video may be offered (issue 16).
+        var response = "Not triaged yet."
 
         struct ParadeLine: Encodable {
             var href: String
@@ -161,6 +163,8 @@ struct CrimesController: RouteCollection {
             var rights: String
             var open: Int
             var overdue: Int
+            /// Their latest answer to the offer of a video call.
+            var response = ""
         }
         var statuses: [SelectOption]
         var canEdit: Bool
@@ -257,6 +261,17 @@ struct CrimesController: RouteCollection {
                 != .denied,
             eventTypes: CaseEventType.options(selected: nil as String?), eventValues: ["at": London.formatLocal(Date())]
         )
+        if let triage = try await ResponseTriageService.current(crimeID: c.id!, on: req.db) {
+            page.response =
+                (triage.offersVideo
+                    ? "Video may be offered" : (triage.triage.whyNoVideo ?? "An officer attends"))
+                + " (triaged \(Display.time(triage.decidedAt)) by \(triage.decidedByName))."
+        }
+        for index in page.victims.indices {
+            if let choice = try await ResponseTriageService.latestChoice(victimID: page.victims[index].id, on: req.db) {
+                page.victims[index].response = ResponseController.answer(choice)
+            }
+        }
         page.outsideUnit =
             AccessPolicy.decide(context.actor, .editCrime, on: CrimeService.scope(of: c)) == .reasonRequiredEachTime
         page.canViewInterviews =

@@ -15,6 +15,7 @@ struct CaseController: RouteCollection {
         page.post("verify", use: verify).access(.open("the victim's own case link"))
         page.post("code", use: sendCode).access(.open("the victim's own case link"))
         page.post("call-back", use: callBack).access(.open("the victim's case page session"))
+        page.post("visit", use: visit).access(.open("the victim's case page session"))
         page.post("contact", use: contact).access(.open("the victim's case page session"))
         page.post("messages", use: messages).access(.open("the victim's case page session"))
         page.post("sign-out", use: signOut).access(.open("the victim's case page session"))
@@ -48,6 +49,8 @@ struct CaseController: RouteCollection {
         var rights: [LeafletText.Right]
         var methods: [SelectOption]
         var optedOut: Bool
+        /// They chose a video call: a visit can be asked for instead (issue 16).
+        var videoChosen = false
         var canUseDateOfBirth: Bool
         var locked: Bool
         var version: String
@@ -66,6 +69,7 @@ struct CaseController: RouteCollection {
         var preferredContact: String?
         var preferredTimes: String?
         var optOut: String?
+        var visitNote: String?
         var _csrf: String?
     }
 
@@ -172,7 +176,7 @@ struct CaseController: RouteCollection {
                 errors: [.init(field: "main", message: "case.error.expired")],
                 values: [
                     "callBackTimes": form.callBackTimes ?? "", "preferredTimes": form.preferredTimes ?? "",
-                    "preferredContact": form.preferredContact ?? "",
+                    "preferredContact": form.preferredContact ?? "", "visitNote": form.visitNote ?? "",
                 ], status: .forbidden)
         }
         do {
@@ -182,7 +186,7 @@ struct CaseController: RouteCollection {
                 req, link: link, secret: secret, notice: nil, errors: errors,
                 values: [
                     "callBackTimes": form.callBackTimes ?? "", "preferredTimes": form.preferredTimes ?? "",
-                    "preferredContact": form.preferredContact ?? "",
+                    "preferredContact": form.preferredContact ?? "", "visitNote": form.visitNote ?? "",
                 ],
                 status: .unprocessableEntity)
         }
@@ -193,6 +197,13 @@ struct CaseController: RouteCollection {
         let ip = req.clientIP
         return try await change(req, "case.done.call_back") { victimID, form in
             try await CaseAccess.requestCallBack(victimID: victimID, when: form.callBackTimes, ip: ip, on: req.db)
+        }
+    }
+
+    @Sendable func visit(req: Request) async throws -> Response {
+        let ip = req.clientIP
+        return try await change(req, "case.done.visit") { victimID, form in
+            try await CaseAccess.requestVisit(victimID: victimID, note: form.visitNote, ip: ip, on: req.db)
         }
     }
 
@@ -268,6 +279,7 @@ struct CaseController: RouteCollection {
             let open = page.obligations.filter { $0.state == "open" }
             let referred = page.obligations.first { $0.code == "R7" }.map { $0.status(now: now) == .met } ?? false
             context.signedIn = true
+            context.videoChosen = page.videoChosen
             context.csrf = csrf(sessionSecret)
             context.heading = text.t("case.title_reference", ["reference": crime.reference])
             context.title = (errors.isEmpty ? "" : text.t("error.prefix") + " ") + context.heading

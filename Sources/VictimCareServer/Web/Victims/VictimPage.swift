@@ -101,6 +101,8 @@ enum VictimPage {
         /// Opened from another unit with a reason: each change needs its own reason, so every form asks.
         var outsideUnit: Bool
         var deskCalls: [DeskCallLine]
+        /// Their answer to the offer of a video call, or that none is recorded (issue 16).
+        var response = "Not offered yet"
     }
 
     struct ReferralLine: Encodable {
@@ -211,7 +213,7 @@ enum VictimPage {
                 what: MessagePurpose(rawValue: m.purpose)?.label ?? m.purpose, channel: m.channel.label,
                 status: messageStatus(m), reason: m.reason ?? m.lastError ?? "", held: m.status == .held)
         }
-        let ctx = Context(
+        var ctx = Context(
             chrome: chrome, id: id, crimeID: d.crime.id!,
             reference: d.crime.reference, offence: d.crime.offenceDescription, name: p.fullName,
             enhanced: d.victim.enhanced,
@@ -322,6 +324,7 @@ enum VictimPage {
                     outcome: DeskService.Outcome(rawValue: c.outcome)?.label ?? c.outcome, by: c.byName,
                     notes: c.notes ?? "")
             })
+        ctx.response = ResponseController.answer(d.responseChoice)
         return ctx
     }
 
