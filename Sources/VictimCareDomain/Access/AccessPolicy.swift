@@ -156,6 +156,10 @@ public enum AccessPolicy {
             return frontLine.union([.administrator])
         case .manageEvidenceRetention:
             return [.commandUnitLead, .administrator]
+        case .conductVideoCall:
+            return frontLine.union([.administrator])
+        case .manageVideoRota:
+            return [.supervisor, .commandUnitLead, .administrator]
         }
     }
 }

@@ -65,6 +65,11 @@ public enum Permission: String, Sendable, CaseIterable {
     /// Build and run video identifications (PACE Code D, Annex A) and keep the foil library. The service adds
     /// what a role cannot say: the identification officer is an inspector or above and not investigating.
     case runIdentification
+    // Video response (issue 16)
+    /// Book, change and cancel a victim's video call, see the calls due now, and take them.
+    case conductVideoCall
+    /// Keep the unit's video rota: the shifts officers are available for calls.
+    case manageVideoRota
 
     /// What a role that works in one command unit needs to do this on another unit's record.
     public var outsideOwnUnit: OutsideOwnUnit {
@@ -74,7 +79,7 @@ public enum Permission: String, Sendable, CaseIterable {
             .withReason
         case .moveCrime, .waiveObligation, .setUnitTargets, .recordStaffing, .viewOwnWorklist, .viewTeamWorklist,
             .viewUnitWorklist, .viewDeskWorklist, .viewCommunicationsReports, .viewComplianceDashboard,
-            .manageEvidenceRetention:
+            .manageEvidenceRetention, .manageVideoRota:
             .never
         default:
             .withReasonEachTime

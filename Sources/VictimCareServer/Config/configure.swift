@@ -25,6 +25,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.housekeeping(interval: .seconds(900)))
+        app.lifecycle.use(PollingWorker.videoCalls(interval: .seconds(30)))
         app.lifecycle.use(PollingWorker.dashboard(refreshMinutes: ComplianceSnapshots.refreshMinutes))
         if config.evidence.processMedia { app.lifecycle.use(PollingWorker.evidenceMedia(config.evidence)) }
         if config.evidence.verifyHours > 0 {

@@ -68,7 +68,8 @@ func configureMessaging(_ app: Application, _ config: AppConfig) throws {
     app.messaging = Messaging(
         provider: provider,
         composer: MessageComposer(
-            app: app, publicURL: config.publicURL, translations: app.translations, links: config.links),
+            app: app, publicURL: config.publicURL, translations: app.translations, links: config.links,
+            mailFrom: m.mailFrom),
         settings: .init(maxAttempts: m.maxAttempts, batchSize: 100, concurrency: m.concurrency))
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(PollingWorker.outbox(interval: .seconds(m.pollSeconds), app.messaging))

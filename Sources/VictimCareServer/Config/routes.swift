@@ -40,6 +40,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: InterviewsController())
     try signedIn.register(collection: ParadesController())
     try signedIn.register(collection: ResponseController())
+    try signedIn.register(collection: VideoController())
 
     // tus uploads of interview recordings: an API token (kits) or a session with the form token in a header;
     // bodies stream straight to the evidence store.

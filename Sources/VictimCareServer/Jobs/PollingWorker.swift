@@ -57,6 +57,14 @@ extension PollingWorker {
         }
     }
 
+    /// Video call reminders and missed calls (issue 16): each claimed by a conditional update, so any node may run
+    /// it.
+    static func videoCalls(interval: Duration) -> PollingWorker {
+        PollingWorker(name: "video-calls", interval: interval) { app, _ in
+            try await VideoBookingService.sweep(on: app.db) > 0
+        }
+    }
+
     /// Recordings probed and given a playable rendition and poster, one at a time on whichever node claims it.
     static func evidenceMedia(_ settings: EvidenceConfig) -> PollingWorker {
         PollingWorker(name: "evidence-media", interval: .seconds(3)) { app, logger in

@@ -38,5 +38,6 @@ enum Migrations {
         AddCustodyHead(),
         CreateParades(),
         CreateResponseTriage(),
+        CreateVideoBookings(),
     ]
 }

@@ -14,6 +14,8 @@ final class CaseRequest: Model, @unchecked Sendable {
         case linkLocked = "link_locked"
         /// Chose a video call, then asked for an officer to visit instead (issue 16).
         case inPersonVisit = "in_person_visit"
+        /// Not the victim's own request: their booked video call passed without them (issue 16).
+        case videoCallMissed = "video_call_missed"
 
         var label: String {
             switch self {
@@ -23,6 +25,7 @@ final class CaseRequest: Model, @unchecked Sendable {
             case .optIn: "Opted back in to messages"
             case .linkLocked: "Case page link locked repeatedly"
             case .inPersonVisit: "Asked for a visit instead of a video call"
+            case .videoCallMissed: "Missed their video call: follow up"
             }
         }
     }

@@ -201,6 +201,10 @@ enum CaseAccess {
         guard let latest = try await ResponseTriageService.latestChoice(victimID: victimID, on: db),
             latest.choice == .video
         else { throw DomainError.invalid("visitNote", "case.error.visit_none") }
+        // A booked call goes (its slot freed, the calendar entry withdrawn): a visit replaces it.
+        if try await VideoBookingService.bookedCall(victimID: victimID, on: db) != nil {
+            try await VideoBookingService.cancelByVictim(victimID: victimID, ip: ip, on: db)
+        }
         try await db.transaction { tx in
             let choice = latest.followed(
                 by: .inPerson, reason: note ?? "Asked for a visit on their case page.",
@@ -284,6 +288,8 @@ enum CaseAccess {
         var obligations: [ObligationRecord]
         /// They chose a video call (issue 16): the page offers a visit instead.
         var videoChosen = false
+        /// Their booked video call, if any.
+        var videoCall: VideoCall?
     }
 
     static func page(_ link: VictimLink, signedIn: Bool, on db: any Database) async throws -> Page {
@@ -298,7 +304,8 @@ enum CaseAccess {
             obligations: try await ObligationRecord.query(on: db).filter(\.$victim.$id == victim.id!)
                 .filter(\.$triggeredAt <= Date()).sort(\.$dueAt)
                 .all(),
-            videoChosen: try await ResponseTriageService.latestChoice(victimID: victim.id!, on: db)?.choice == .video)
+            videoChosen: try await ResponseTriageService.latestChoice(victimID: victim.id!, on: db)?.choice == .video,
+            videoCall: try await VideoBookingService.bookedCall(victimID: victim.id!, on: db))
     }
 
     static func requests(victimID: UUID, on db: any Database) async throws -> [CaseRequest] {

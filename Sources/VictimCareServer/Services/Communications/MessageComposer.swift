@@ -13,6 +13,8 @@ struct MessageComposer: Sendable {
     let publicURL: String
     let translations: Translations
     let links: LinkSettings
+    /// The address emails come from: the organiser of a calendar invitation.
+    var mailFrom = "no-reply@victimcare.invalid"
 
     struct Composed: Sendable {
         var subject: String
@@ -22,6 +24,7 @@ struct MessageComposer: Sendable {
         var language: String
         /// Link secrets and codes in the body: blanked in the copy that is kept.
         var secrets: [String] = []
+        var attachments: [OutgoingMessage.Attachment] = []
 
         func redacted(_ body: String) -> String {
             secrets.reduce(body) { $0.replacingOccurrences(of: $1, with: "[removed]") }
@@ -126,6 +129,10 @@ struct MessageComposer: Sendable {
                 version: text.version)
             return try await render(context, subject: subject, language: text.language.code, secrets: secrets)
         }
+        if let kind = VideoBookingService.Telling(purpose: purpose) {
+            return try await videoCall(
+                message, kind, person: person, text: text, link: carriedURL, secrets: secrets, on: db)
+        }
         if purpose == .identification {
             let subject = text.t("identification.subject")
             let context = ShortContext(
@@ -196,7 +203,7 @@ struct MessageComposer: Sendable {
         return try await render(context, subject: subject, language: text.language.code, secrets: [code])
     }
 
-    private func render(_ context: ShortContext, subject: String, language: String, secrets: [String]) async throws
+    func render(_ context: ShortContext, subject: String, language: String, secrets: [String]) async throws
         -> Composed
     {
         let view = try await app.view.render("Messages/short", context)

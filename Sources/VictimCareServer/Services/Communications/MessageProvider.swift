@@ -11,6 +11,15 @@ struct OutgoingMessage: Sendable {
     var bodyText: String
     var bodyHTML: String?
     var language: String
+    /// Files sent with an email (a calendar invitation); other channels carry none.
+    var attachments: [Attachment] = []
+
+    struct Attachment: Sendable, Equatable {
+        var filename: String
+        /// With its parameters, e.g. `text/calendar; method=REQUEST`.
+        var contentType: String
+        var data: String
+    }
 }
 
 /// Why a provider did not take a message. Temporary failures are retried with backoff; permanent ones go

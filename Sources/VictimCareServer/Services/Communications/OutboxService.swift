@@ -18,6 +18,12 @@ enum MessagePurpose: String, Labelled {
     case supportReferral = "support_referral"
     /// A witness's single-use link to a video identification (issue 15).
     case identification
+    /// A video call booked, moved, coming up, cancelled or missed (issue 16).
+    case videoBooked = "video_booked"
+    case videoChanged = "video_changed"
+    case videoReminder = "video_reminder"
+    case videoCancelled = "video_cancelled"
+    case videoMissed = "video_missed"
 
     var label: String {
         switch self {
@@ -27,6 +33,11 @@ enum MessagePurpose: String, Labelled {
         case .oneTimeCode: "Case page code"
         case .supportReferral: "Referral form to the support service"
         case .identification: "Video identification link"
+        case .videoBooked: "Video call booked"
+        case .videoChanged: "Video call moved"
+        case .videoReminder: "Video call reminder"
+        case .videoCancelled: "Video call cancelled"
+        case .videoMissed: "Video call missed"
         }
     }
 
@@ -35,7 +46,9 @@ enum MessagePurpose: String, Labelled {
         switch self {
         case .confirmation: .writtenConfirmation
         case .leaflet: .informationLeaflet
-        case .feedback, .oneTimeCode, .supportReferral, .identification: nil
+        case .feedback, .oneTimeCode, .supportReferral, .identification, .videoBooked, .videoChanged, .videoReminder,
+            .videoCancelled, .videoMissed:
+            nil
         }
     }
 }
@@ -326,7 +339,8 @@ enum OutboxService {
             let reference = try await provider.send(
                 OutgoingMessage(
                     id: id, channel: message.channel, recipient: message.recipient, subject: composed.subject,
-                    bodyText: composed.text, bodyHTML: composed.html, language: message.language))
+                    bodyText: composed.text, bodyHTML: composed.html, language: message.language,
+                    attachments: composed.attachments))
             return sentMessage(message, provider: provider, reference: reference)
         } catch {
             let failure = error as? ProviderError ?? .temporary("\(type(of: error))")

@@ -19,7 +19,7 @@ struct SMTPMessageProvider: MessageProvider {
     func send(_ message: OutgoingMessage) async throws -> String {
         let data = MIMEMessage.build(
             from: from, to: message.recipient, subject: message.subject, text: message.bodyText,
-            html: message.bodyHTML, language: message.language,
+            html: message.bodyHTML, language: message.language, attachments: message.attachments,
             messageID: "\(message.id.uuidString.lowercased())@\(heloName)")
         return try await withTimeout(timeout) {
             try await self.converse(recipient: message.recipient, data: data)
@@ -102,8 +102,9 @@ final class SMTPLineDecoder: ByteToMessageDecoder {
 /// both base64 so no line is too long and no byte is misread; non-ASCII subjects as RFC 2047 encoded words.
 enum MIMEMessage {
     static func build(
-        from: String, to: String, subject: String, text: String, html: String?, language: String, messageID: String,
-        date: Date = Date(), boundary: String = "vc-" + UUID().uuidString.lowercased()
+        from: String, to: String, subject: String, text: String, html: String?, language: String,
+        attachments: [OutgoingMessage.Attachment] = [], messageID: String, date: Date = Date(),
+        boundary: String = "vc-" + UUID().uuidString.lowercased()
     ) -> String {
         var headers = [
             "From: \(from)",
@@ -131,6 +132,22 @@ enum MIMEMessage {
         } else {
             headers += textPart.prefix(2)
             body = [base64Lines(text)]
+        }
+        if !attachments.isEmpty {
+            // multipart/mixed: the message as it was, then each file (RFC 2046 section 5.1.3).
+            let outer = "mixed-" + boundary
+            let inner = headers.filter { $0.hasPrefix("Content-") && !$0.hasPrefix("Content-Language") }
+            headers = headers.filter { !inner.contains($0) } + ["Content-Type: multipart/mixed; boundary=\"\(outer)\""]
+            var mixed = ["--\(outer)"] + inner + [""] + body
+            for file in attachments {
+                mixed += [
+                    "--\(outer)", "Content-Type: \(file.contentType); charset=utf-8; name=\"\(file.filename)\"",
+                    "Content-Disposition: attachment; filename=\"\(file.filename)\"",
+                    "Content-Transfer-Encoding: base64",
+                    "", base64Lines(file.data),
+                ]
+            }
+            body = mixed + ["--\(outer)--"]
         }
         return (headers + [""] + body).joined(separator: "\r\n")
     }

@@ -16,6 +16,8 @@ struct CaseController: RouteCollection {
         page.post("code", use: sendCode).access(.open("the victim's own case link"))
         page.post("call-back", use: callBack).access(.open("the victim's case page session"))
         page.post("visit", use: visit).access(.open("the victim's case page session"))
+        page.post("video-cancel", use: cancelVideo).access(.open("the victim's case page session"))
+        page.get("calendar.ics", use: calendar).access(.open("the victim's case page session"))
         page.post("contact", use: contact).access(.open("the victim's case page session"))
         page.post("messages", use: messages).access(.open("the victim's case page session"))
         page.post("sign-out", use: signOut).access(.open("the victim's case page session"))
@@ -51,6 +53,9 @@ struct CaseController: RouteCollection {
         var optedOut: Bool
         /// They chose a video call: a visit can be asked for instead (issue 16).
         var videoChosen = false
+        /// Their booked call: when, said in their language.
+        var videoWhen: String?
+        var videoHasSlot = false
         var canUseDateOfBirth: Bool
         var locked: Bool
         var version: String
@@ -207,6 +212,36 @@ struct CaseController: RouteCollection {
         }
     }
 
+    @Sendable func cancelVideo(req: Request) async throws -> Response {
+        let ip = req.clientIP
+        return try await change(req, "case.done.video_cancelled") { victimID, _ in
+            try await VideoBookingService.cancelByVictim(victimID: victimID, ip: ip, on: req.db)
+        }
+    }
+
+    /// The booked call as a calendar file, for a victim whose email did not bring one (a text message).
+    @Sendable func calendar(req: Request) async throws -> Response {
+        let (link, secret) = try await link(req)
+        guard try await session(req, for: link) != nil else { return req.redirect(to: "/track/\(secret)") }
+        guard let call = try await VideoBookingService.bookedCall(victimID: link.$victim.id, on: req.db),
+            let start = call.slotStart
+        else { throw Abort(.notFound, reason: "No video call is booked.") }
+        let page = try await CaseAccess.page(link, signedIn: false, on: req.db)
+        let text = LeafletText(req.application.translations, page.person.language)
+        let event = ICalendar.Event(
+            uid: "\(call.id!.uuidString.lowercased())@victimcare", sequence: call.version, start: start,
+            end: start.addingTimeInterval(Double(call.slotMinutes) * 60), summary: text.t("video.calendar.summary"),
+            description: text.t("video.calendar.description"), url: nil, organizer: req.config.messaging.mailFrom,
+            organizerName: text.t("video.calendar.organizer"), attendee: nil)
+        let response = Response(
+            status: .ok, body: .init(string: ICalendar.document(event, method: .request, stamp: Date())))
+        response.headers.contentType = HTTPMediaType(
+            type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"video-call.ics\"")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
     @Sendable func contact(req: Request) async throws -> Response {
         let ip = req.clientIP
         return try await change(req, "case.done.contact") { victimID, form in
@@ -280,6 +315,11 @@ struct CaseController: RouteCollection {
             let referred = page.obligations.first { $0.code == "R7" }.map { $0.status(now: now) == .met } ?? false
             context.signedIn = true
             context.videoChosen = page.videoChosen
+            if let call = page.videoCall {
+                let when = call.slotStart.map { London.formatReadable($0) } ?? text.t("video.asap_when")
+                context.videoWhen = text.t("case.video.text", ["when": when])
+                context.videoHasSlot = call.slotStart != nil
+            }
             context.csrf = csrf(sessionSecret)
             context.heading = text.t("case.title_reference", ["reference": crime.reference])
             context.title = (errors.isEmpty ? "" : text.t("error.prefix") + " ") + context.heading

@@ -69,6 +69,9 @@ extension Chrome {
             items.append(.init(href: "/referrals", label: "Referrals", section: "referrals"))
         }
         if role == .prosecutor { items.append(.init(href: "/shared", label: "Shared with you", section: "shared")) }
+        if [.officer, .supervisor, .commandUnitLead].contains(role) {
+            items.append(.init(href: "/video/queue", label: "Video calls", section: "video"))
+        }
         if [.supervisor, .commandUnitLead, .forceAnalyst, .administrator].contains(role) {
             items.append(.init(href: "/dashboard", label: "Dashboard", section: "dashboard"))
             items.append(.init(href: "/reports/communications", label: "Leaflets and feedback", section: "reports"))

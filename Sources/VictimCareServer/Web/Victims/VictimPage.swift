@@ -103,6 +103,7 @@ enum VictimPage {
         var deskCalls: [DeskCallLine]
         /// Their answer to the offer of a video call, or that none is recorded (issue 16).
         var response = "Not offered yet"
+        var choseVideo = false
     }
 
     struct ReferralLine: Encodable {
@@ -325,6 +326,7 @@ enum VictimPage {
                     notes: c.notes ?? "")
             })
         ctx.response = ResponseController.answer(d.responseChoice)
+        ctx.choseVideo = d.responseChoice?.choice == .video
         return ctx
     }
 

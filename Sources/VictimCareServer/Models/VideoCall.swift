@@ -1,0 +1,91 @@
+import Fluent
+import Foundation
+
+/// A video officer's shift on the rota, cut into slots of `slotMinutes`.
+final class VideoShift: Model, @unchecked Sendable {
+    static let schema = "video_shifts"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "command_unit_id") var commandUnit: CommandUnit
+    @Parent(key: "officer_id") var officer: User
+    @Field(key: "starts_at") var startsAt: Date
+    @Field(key: "ends_at") var endsAt: Date
+    @Field(key: "slot_minutes") var slotMinutes: Int
+    @Field(key: "created_by_name") var createdByName: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "cancelled_at") var cancelledAt: Date?
+
+    init() {}
+}
+
+/// A booked video call with a victim (issue 16).
+final class VideoCall: Model, @unchecked Sendable {
+    static let schema = "video_calls"
+
+    enum State: String, Sendable {
+        case booked, cancelled, missed, ended
+
+        var label: String {
+            switch self {
+            case .booked: "Booked"
+            case .cancelled: "Cancelled"
+            case .missed: "Missed"
+            case .ended: "Ended"
+            }
+        }
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "victim_id") var victim: Victim
+    @Parent(key: "crime_id") var crime: Crime
+    @Parent(key: "command_unit_id") var commandUnit: CommandUnit
+    @OptionalParent(key: "shift_id") var shift: VideoShift?
+    /// `nil`: as soon as possible.
+    @OptionalField(key: "slot_start") var slotStart: Date?
+    @Field(key: "slot_minutes") var slotMinutes: Int
+    /// When the victim's link works.
+    @Field(key: "opens_at") var opensAt: Date
+    @Field(key: "closes_at") var closesAt: Date
+    @OptionalField(key: "officer_id") var officerID: UUID?
+    @OptionalField(key: "officer_name") var officerName: String?
+    /// How the victim is told (their preferred safe channel).
+    @Field(key: "channel") var channelCode: String
+    @Field(key: "state") var stateCode: String
+    /// Raised by each change: the calendar invitation's SEQUENCE.
+    @Field(key: "version") var version: Int
+    @OptionalField(key: "reminded_at") var remindedAt: Date?
+    @OptionalField(key: "ended_at") var endedAt: Date?
+    @OptionalField(key: "ended_reason") var endedReason: String?
+    @Field(key: "created_by_name") var createdByName: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    var state: State { State(rawValue: stateCode) ?? .cancelled }
+    var asap: Bool { slotStart == nil }
+}
+
+/// The one hold on a slot: unique per shift and slot start, so a slot is booked once.
+final class VideoSlotHold: Model, @unchecked Sendable {
+    static let schema = "video_slot_holds"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "shift_id") var shift: VideoShift
+    @Field(key: "slot_start") var slotStart: Date
+    @Parent(key: "call_id") var call: VideoCall
+
+    init() {}
+}
+
+/// A message sent about a call, and which kind and version of the booking it told of.
+final class VideoCallMessage: Model, @unchecked Sendable {
+    static let schema = "video_call_messages"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "call_id") var call: VideoCall
+    @Field(key: "message_id") var messageID: UUID
+    @Field(key: "kind") var kind: String
+    @Field(key: "version") var version: Int
+
+    init() {}
+}
