@@ -104,8 +104,9 @@ def admin_token(service):
     return service.cli("create-token", "--name", "e2e", "--role", "administrator", "--quiet").stdout.strip()
 
 
-def chromium(window="1280,1000", camera=False):
-    """Headless Chromium from Debian; with `camera`, its fake camera and microphone, allowed without asking."""
+def chromium(window="1280,1000", camera=False, extra=()):
+    """Headless Chromium from Debian; with `camera`, its fake camera and microphone, allowed without asking;
+    `extra` switches as given."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service as ChromeService
 
@@ -117,6 +118,8 @@ def chromium(window="1280,1000", camera=False):
         for arg in ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                     "--autoplay-policy=no-user-gesture-required"):
             options.add_argument(arg)
+    for arg in extra:
+        options.add_argument(arg)
     browser = webdriver.Chrome(service=ChromeService("/usr/bin/chromedriver"), options=options)
     browser.implicitly_wait(2)
     return browser

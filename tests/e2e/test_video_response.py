@@ -24,10 +24,26 @@ def check(driver, element_id):
     driver.find_element(By.ID, element_id).click()
 
 
-def phone_signed_in(svc, track, day, month, year):
+def triage_and_choose_video(officer, svc, crime_id, victim_id):
+    """The officer records a calm triage and the victim's choice of a video call (every answer yes, no
+    offender), ending on the victim's page."""
+    officer.get(f"{svc.url}/crimes/{crime_id}/triage")
+    Select(officer.find_element(By.ID, "threat")).select_by_value("none")
+    Select(officer.find_element(By.ID, "risk")).select_by_value("low")
+    Select(officer.find_element(By.ID, "harm")).select_by_value("low")
+    check(officer, "attendanceNeeded-no")
+    officer.find_element(By.ID, "reason").send_keys("Phone snatched in the street; victim safe at home.")
+    submit(officer)
+    officer.get(f"{svc.url}/victims/{victim_id}/video-offer")
+    for answer in ("hasVideoDevice", "hasConnection", "offenderPresent-no", "choice"):
+        check(officer, answer)
+    submit(officer, "main form button.button")
+
+
+def phone_signed_in(svc, track, day, month, year, camera=False, extra=()):
     """The victim on a phone-sized viewport (not a desktop window clamped to its minimum), signed in to their
     case page with their date of birth."""
-    victim = chromium(window="390,844")
+    victim = chromium(window="390,844", camera=camera, extra=extra)
     victim.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
     victim.get(svc.url + track)
@@ -211,17 +227,7 @@ def test_rota_booking_calendar_and_the_victim_cancelling():
         # The officer triages, records the choice and books the 09:30 slot.
         officer = chromium()
         sign_in(officer, svc, "pc.screen")
-        officer.get(f"{svc.url}/crimes/{crime_id}/triage")
-        Select(officer.find_element(By.ID, "threat")).select_by_value("none")
-        Select(officer.find_element(By.ID, "risk")).select_by_value("low")
-        Select(officer.find_element(By.ID, "harm")).select_by_value("low")
-        check(officer, "attendanceNeeded-no")
-        officer.find_element(By.ID, "reason").send_keys("Phone snatched in the street; victim safe at home.")
-        submit(officer)
-        officer.get(f"{svc.url}/victims/{victim_id}/video-offer")
-        for answer in ("hasVideoDevice", "hasConnection", "offenderPresent-no", "choice"):
-            check(officer, answer)
-        submit(officer, "main form button.button")
+        triage_and_choose_video(officer, svc, crime_id, victim_id)
         follow(officer, By.LINK_TEXT, "Book or change the video call")
         assert_accessible(officer)
         submit(officer)

@@ -21,6 +21,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     // The evidence keys are read (or, on a single machine, made) now: a bad key stops the start, not an upload.
     _ = try app.evidenceVault
     app.startImportWorkers()
+    app.signalHub = SignalHub(app: app)
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))

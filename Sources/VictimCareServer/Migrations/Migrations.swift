@@ -39,5 +39,6 @@ enum Migrations {
         CreateParades(),
         CreateResponseTriage(),
         CreateVideoBookings(),
+        CreateVideoRooms(),
     ]
 }

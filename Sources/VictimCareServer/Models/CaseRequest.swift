@@ -16,6 +16,8 @@ final class CaseRequest: Model, @unchecked Sendable {
         case inPersonVisit = "in_person_visit"
         /// Not the victim's own request: their booked video call passed without them (issue 16).
         case videoCallMissed = "video_call_missed"
+        /// The victim pressed "not safe now" during a video call: do not call back (issue 16).
+        case notSafeNow = "not_safe_now"
 
         var label: String {
             switch self {
@@ -26,6 +28,7 @@ final class CaseRequest: Model, @unchecked Sendable {
             case .linkLocked: "Case page link locked repeatedly"
             case .inPersonVisit: "Asked for a visit instead of a video call"
             case .videoCallMissed: "Missed their video call: follow up"
+            case .notSafeNow: "Ended a video call: not safe to talk"
             }
         }
     }

@@ -58,6 +58,14 @@ final class VideoCall: Model, @unchecked Sendable {
     @OptionalField(key: "ended_reason") var endedReason: String?
     @Field(key: "created_by_name") var createdByName: String
     @Field(key: "created_at") var createdAt: Date
+    /// The browser the victim took the call in: the first to open it, bound by a cookie of its own.
+    @OptionalField(key: "victim_browser_hash") var victimBrowserHash: String?
+    @OptionalField(key: "admitted_at") var admittedAt: Date?
+    @OptionalField(key: "started_at") var startedAt: Date?
+    @OptionalField(key: "victim_seen_at") var victimSeenAt: Date?
+    @OptionalField(key: "officer_seen_at") var officerSeenAt: Date?
+    /// The contact the ended call was recorded as.
+    @OptionalField(key: "contact_id") var contactID: UUID?
 
     init() {}
 
@@ -86,6 +94,19 @@ final class VideoCallMessage: Model, @unchecked Sendable {
     @Field(key: "message_id") var messageID: UUID
     @Field(key: "kind") var kind: String
     @Field(key: "version") var version: Int
+
+    init() {}
+}
+
+/// One signalling message for one side of a call's room, relayed by whichever node holds that side's socket.
+final class VideoSignal: Model, @unchecked Sendable {
+    static let schema = "video_signals"
+
+    @ID(custom: "id") var id: Int?
+    @Field(key: "call_id") var callID: UUID
+    @Field(key: "to_role") var toRole: String
+    @Field(key: "body") var body: String
+    @Field(key: "created_at") var createdAt: Date
 
     init() {}
 }

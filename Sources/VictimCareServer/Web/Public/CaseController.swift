@@ -80,7 +80,7 @@ struct CaseController: RouteCollection {
 
     // MARK: the way in
 
-    private func link(_ req: Request) async throws -> (VictimLink, String) {
+    func link(_ req: Request) async throws -> (VictimLink, String) {
         let secret = req.parameters.get("secret") ?? ""
         switch try await VictimLinkService.find(secret: secret, purposes: [.track], on: req.db) {
         case .valid(let link): return (link, secret)
@@ -91,14 +91,14 @@ struct CaseController: RouteCollection {
     }
 
     /// The session cookie's link, if it belongs to this case link and is still good.
-    private func session(_ req: Request, for link: VictimLink) async throws -> (VictimLink, String)? {
+    func session(_ req: Request, for link: VictimLink) async throws -> (VictimLink, String)? {
         let secret = req.cookies[Self.cookie]?.string
         guard let session = try await CaseAccess.session(secret: secret, on: req.db), session.parentID == link.id
         else { return nil }
         return (session, secret!)
     }
 
-    private func csrf(_ sessionSecret: String) -> String {
+    func csrf(_ sessionSecret: String) -> String {
         String(Secrets.sha256Hex("case-page-form:" + sessionSecret).prefix(32))
     }
 

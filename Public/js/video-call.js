@@ -1,0 +1,144 @@
+// A video call in the browser (issue 16): the camera and microphone checked first, then a WebSocket to the
+// service's signalling relay, and one RTCPeerConnection. The officer admits the victim and makes the offer; the
+// victim answers. A dropped socket reconnects with backoff and a victim who comes back is offered a fresh
+// connection. "Not safe now" stops everything at once and leaves a neutral page.
+(function () {
+  var root = document.getElementById("call");
+  if (!root) return;
+  var role = root.getAttribute("data-role");
+  var words = document.getElementById("words").dataset;
+  var status = document.getElementById("call-status");
+  var localVideo = document.getElementById("local-video");
+  var remoteVideo = document.getElementById("remote-video");
+  var checkButton = document.getElementById("check-devices");
+  var joinButton = document.getElementById("join");
+  var admitButton = document.getElementById("admit");
+  var local = null, ws = null, pc = null, pending = [], ended = false, backoff = 500, admitted = false;
+
+  function say(text) { if (text) status.textContent = text; }
+  function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(message)); }
+
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.RTCPeerConnection) {
+    // In-app browsers (social apps, some mail apps) often hide the camera: say how to open the link properly.
+    document.getElementById("in-app").hidden = false;
+    checkButton.hidden = true;
+    return;
+  }
+
+  checkButton.addEventListener("click", function () {
+    navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true }).then(function (stream) {
+      local = stream;
+      localVideo.srcObject = stream;
+      checkButton.hidden = true;
+      say(words.checked);
+      if (role === "victim") { joinButton.hidden = false; joinButton.focus(); } else { connect(); }
+    }).catch(function () {
+      say(words.failed);
+      document.getElementById("in-app").hidden = false;
+    });
+  });
+  if (joinButton) joinButton.addEventListener("click", function () { joinButton.hidden = true; say(words.waiting); connect(); });
+  if (admitButton) admitButton.addEventListener("click", function () {
+    admitButton.hidden = true;
+    admitted = true;
+    send({ type: "admit" });
+    offer();
+  });
+
+  function connect() {
+    if (ended) return;
+    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + root.getAttribute("data-signal"));
+    ws.onopen = function () { backoff = 500; };
+    ws.onmessage = function (event) { handle(JSON.parse(event.data)); };
+    ws.onclose = function () {
+      if (ended) return;
+      say(words.reconnecting);
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 8000);
+    };
+  }
+
+  function handle(m) {
+    switch (m.type) {
+      case "state":
+        admitted = m.admitted;
+        if (role === "officer") {
+          if (m.peerPresent && admitted) { offer(); } else if (m.peerPresent) { showAdmit(); } else { say(words.waiting); }
+        } else if (admitted) { say(words.waiting); }
+        break;
+      case "peer":
+        if (role !== "officer") break;
+        if (!m.present) { say(words.reconnecting); break; }
+        if (admitted) { offer(); } else { showAdmit(); }
+        break;
+      case "admitted": say(words.waiting); break;
+      case "offer": answer(m); break;
+      case "answer": if (pc) pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).then(flush); break;
+      case "candidate":
+        if (pc && pc.remoteDescription) { pc.addIceCandidate(m.candidate).catch(function () {}); } else { pending.push(m.candidate); }
+        break;
+      case "media": if (m.audioOnly) say(words.audio); break;
+      case "bye": finish(m.reason === "not-safe" ? (words.notSafe || words.ended) : words.ended); break;
+    }
+  }
+
+  function showAdmit() { if (admitButton) { admitButton.hidden = false; say(words.present); } }
+
+  function flush() {
+    pending.splice(0).forEach(function (c) { pc.addIceCandidate(c).catch(function () {}); });
+  }
+
+  function peer() {
+    if (pc) pc.close();
+    pending = [];
+    pc = new RTCPeerConnection({ iceServers: JSON.parse(root.getAttribute("data-ice") || "[]") });
+    local.getTracks().forEach(function (track) { pc.addTrack(track, local); });
+    pc.onicecandidate = function (event) { if (event.candidate) send({ type: "candidate", candidate: event.candidate.toJSON() }); };
+    pc.ontrack = function (event) { remoteVideo.srcObject = event.streams[0]; };
+    pc.onconnectionstatechange = function () {
+      if (pc.connectionState === "connected") say(words.inCall);
+      if (pc.connectionState === "failed" && role === "officer") offer();
+    };
+    return pc;
+  }
+
+  function offer() {
+    var connection = peer();
+    connection.createOffer().then(function (o) { return connection.setLocalDescription(o); })
+      .then(function () { send({ type: "offer", sdp: connection.localDescription.sdp }); });
+  }
+
+  function answer(m) {
+    var connection = peer();
+    connection.setRemoteDescription({ type: "offer", sdp: m.sdp }).then(flush)
+      .then(function () { return connection.createAnswer(); })
+      .then(function (a) { return connection.setLocalDescription(a); })
+      .then(function () { send({ type: "answer", sdp: connection.localDescription.sdp }); });
+  }
+
+  function stop() {
+    ended = true;
+    if (local) local.getTracks().forEach(function (t) { t.stop(); });
+    if (pc) pc.close();
+    if (ws) ws.close();
+  }
+
+  function finish(text) {
+    stop();
+    say(text);
+    remoteVideo.srcObject = null;
+  }
+
+  var notSafe = document.getElementById("not-safe");
+  if (notSafe) notSafe.addEventListener("click", function () {
+    stop();
+    var form = new FormData();
+    form.append("_csrf", root.getAttribute("data-csrf"));
+    navigator.sendBeacon(root.getAttribute("data-not-safe"), form);
+    var neutral = document.getElementById("exit-this-page").getAttribute("href");
+    document.title = "Loading";
+    document.body.innerHTML = "";
+    window.location.replace(neutral);
+  });
+  window.__videoCall = { stats: function () { return pc ? pc.getStats() : null; }, state: function () { return pc ? pc.connectionState : "none"; } };
+})();

@@ -1,0 +1,166 @@
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+import VictimCareDomain
+
+/// Issue 16, items 3 and 5: the call itself. The victim reaches it from their case page (their link and a date
+/// of birth or a code), only in its window, and in the first browser that opens it; the officer admits them;
+/// the victim can leave at once if it is not safe; the officer ends it and it becomes a contact under the Code's
+/// rule.
+enum VideoCallService {
+    enum Entry: Sendable {
+        case none
+        case early(opens: Date)
+        case late
+        /// Already open in another browser.
+        case elsewhere
+        /// In: a new browser secret to set as a cookie on the first opening.
+        case open(VideoCall, browserSecret: String?)
+    }
+
+    /// The victim's way into their booked call, from their signed-in case page.
+    static func enter(victimID: UUID, browser: String?, now: Date = Date(), on db: any Database) async throws -> Entry {
+        guard let call = try await VideoBookingService.bookedCall(victimID: victimID, on: db) else { return .none }
+        switch VideoBooking.timing(at: now, window: call.opensAt...call.closesAt) {
+        case .early(let opens): return .early(opens: opens)
+        case .late: return .late
+        case .open: break
+        }
+        if let bound = call.victimBrowserHash {
+            guard let browser, Secrets.sha256Hex(browser) == bound else { return .elsewhere }
+            return .open(call, browserSecret: nil)
+        }
+        let mine = Secrets.randomToken(bytes: 32)
+        guard let sql = db as? any SQLDatabase else { return .elsewhere }
+        // Two browsers opening at once: one wins.
+        let won = try await sql.raw(
+            """
+            UPDATE video_calls SET victim_browser_hash = \(bind: Secrets.sha256Hex(mine))
+            WHERE id = \(bind: call.id!) AND victim_browser_hash IS NULL RETURNING id
+            """
+        ).all()
+        guard !won.isEmpty else { return .elsewhere }
+        call.victimBrowserHash = Secrets.sha256Hex(mine)
+        return .open(call, browserSecret: mine)
+    }
+
+    /// The officer's side of a victim's booked call: open to those who may take calls and read the victim (as
+    /// the call page is; another unit's with the reason that opened it). What the call changes (its ending, the
+    /// contact) is recorded by a request of its own, which asks again.
+    static func officerRoom(victimID: UUID, context: AccessContext, on db: any Database) async throws -> VideoCall {
+        let victim = try await VictimService.find(victimID, on: db)
+        let (crime, scope) = try await VictimService.scope(of: victim, context: context, on: db)
+        _ = try await AccessGuard.checkForm(
+            .conductVideoCall, reading: .viewPerson, "crime", crime.id!, scope: scope, context: context, on: db)
+        guard let call = try await VideoBookingService.bookedCall(victimID: victimID, on: db) else {
+            throw DomainError.conflict(field: "call", message: "No video call is booked for them now.")
+        }
+        return call
+    }
+
+    /// A socket's message from one side: checked against what that side may say, then relayed. Admitting is
+    /// also recorded on the call, so a victim who reconnects is let straight back in.
+    static func relay(_ text: String, from role: Signalling.Role, call: VideoCall, on db: any Database) async throws
+        -> Bool
+    {
+        guard let type = Signalling.check(text, from: role) else { return false }
+        if type == "admit" {
+            if call.admittedAt == nil {
+                try await VideoCall.query(on: db).filter(\.$id == call.id!).set(\.$admittedAt, to: Date())
+                    .set(\.$startedAt, to: Date()).update()
+                call.admittedAt = Date()
+            }
+            try await SignalHub.post(#"{"type":"admitted"}"#, to: .victim, call: call.id!, on: db)
+            return true
+        }
+        try await SignalHub.post(text, to: role.other, call: call.id!, on: db)
+        return true
+    }
+
+    /// What a side is told when its socket opens: whether the other side is there, and whether the victim has
+    /// been admitted. The other side is told this side arrived.
+    static func arrived(_ role: Signalling.Role, call: VideoCall, now: Date = Date(), on db: any Database) async throws
+        -> String
+    {
+        let fresh = try await VideoCall.find(call.id!, on: db) ?? call
+        let otherSeen = role == .officer ? fresh.victimSeenAt : fresh.officerSeenAt
+        try await seen(role, at: now, call: call.id!, on: db)
+        try await SignalHub.post(#"{"type":"peer","present":true}"#, to: role.other, call: call.id!, on: db)
+        let present = otherSeen.map { now.timeIntervalSince($0) < 15 } ?? false
+        return #"{"type":"state","peerPresent":\#(present),"admitted":\#(fresh.admittedAt != nil)}"#
+    }
+
+    static func left(_ role: Signalling.Role, call: VideoCall, on db: any Database) async throws {
+        try await seen(role, at: nil, call: call.id!, on: db)
+        try await SignalHub.post(#"{"type":"peer","present":false}"#, to: role.other, call: call.id!, on: db)
+    }
+
+    /// When a side was last seen in the room (`nil`: it left).
+    static func seen(_ role: Signalling.Role, at time: Date?, call callID: UUID, on db: any Database) async throws {
+        let query = VideoCall.query(on: db).filter(\.$id == callID)
+        switch role {
+        case .victim: try await query.set(\.$victimSeenAt, to: time).update()
+        case .officer: try await query.set(\.$officerSeenAt, to: time).update()
+        }
+    }
+
+    /// "Not safe now": the call ends at once; the officer is told not to call back, and asked to follow up
+    /// another way.
+    static func notSafe(victimID: UUID, ip: String?, on db: any Database) async throws {
+        guard let call = try await VideoBookingService.bookedCall(victimID: victimID, on: db) else { return }
+        try await db.transaction { tx in
+            try await VideoCall.query(on: tx).filter(\.$id == call.id!).filter(\.$stateCode == "booked")
+                .set(\.$stateCode, to: VideoCall.State.ended.rawValue).set(\.$endedAt, to: Date())
+                .set(\.$endedReason, to: "not_safe_now").update()
+            try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
+            try await SignalHub.post(#"{"type":"bye","reason":"not-safe"}"#, to: .officer, call: call.id!, on: tx)
+            let request = CaseRequest()
+            request.$victim.id = victimID
+            request.kindCode = CaseRequest.Kind.notSafeNow.rawValue
+            request.detail = "Ended the video call: not safe to talk. Do not call back; wait for them to get in touch."
+            request.createdAt = Date()
+            try await request.create(on: tx)
+            try await AuditLog.recordVictim(
+                .update, "video_call", call.id, summary: "ended by the victim: not safe now", ip: ip, on: tx)
+        }
+    }
+
+    struct Ending: Sendable {
+        var spoke = false
+        var identityVerified = false
+        var welfareChecked = false
+        var safeToSpeak = false
+        var offenderAbsent = false
+        var notes: String?
+    }
+
+    /// The officer ends the call: it becomes a contact by video, successful only if they spoke to the victim,
+    /// checked identity and welfare, and the victim could speak freely with the offender absent.
+    @discardableResult
+    static func end(
+        victimID: UUID, _ ending: Ending, context: AccessContext, links: LinkSettings, on db: any Database
+    ) async throws -> ContactService.Recorded {
+        let call = try await VideoBookingService.loadForChange(victimID: victimID, context: context, on: db)
+        let safe = ending.safeToSpeak && ending.offenderAbsent
+        let recorded = try await ContactService.record(
+            victimID: victimID,
+            .init(
+                at: Instant.format(Date()), method: ContactMethod.video.rawValue,
+                outcome: ending.spoke ? ContactOutcome.spokeToVictim.rawValue : ContactOutcome.noAnswer.rawValue,
+                identityVerified: ending.identityVerified ? "true" : "false",
+                welfareChecked: ending.welfareChecked ? "true" : "false", safeToSpeak: safe ? "true" : "false",
+                notes: ending.notes, snakeCase: false),
+            requireConfirmation: false, confirmed: true, context: context, links: links, on: db)
+        try await db.transaction { tx in
+            try await VideoCall.query(on: tx).filter(\.$id == call.id!).filter(\.$stateCode == "booked")
+                .set(\.$stateCode, to: VideoCall.State.ended.rawValue).set(\.$endedAt, to: Date())
+                .set(\.$endedReason, to: ending.spoke ? "ended by the officer" : "no answer")
+                .set(\.$contactID, to: recorded.contact.id).update()
+            try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
+            try await SignalHub.post(#"{"type":"bye","reason":"ended"}"#, to: .victim, call: call.id!, on: tx)
+            try await AuditLog.record(.update, "video_call", call.id, summary: "ended", context: context, on: tx)
+        }
+        return recorded
+    }
+}

@@ -1,0 +1,250 @@
+import Fluent
+import NIOWebSocket
+import Vapor
+import VictimCareDomain
+
+/// Issue 16, items 3 and 4: the call pages and their signalling sockets. The victim's page hangs off their
+/// case page (their link and second factor); the officer's off the victim's booking. Sockets are checked
+/// before the upgrade, including their Origin (a page elsewhere cannot open one with the victim's cookies).
+struct VideoCallController: RouteCollection {
+    static let browserCookie = "vc_call"
+    let cases = CaseController()
+
+    func boot(routes: any RoutesBuilder) throws {
+        let victim = routes.grouped("track", ":secret", "call")
+        victim.get(use: victimPage).access(.open("the victim's case page session, in its window"))
+        victim.post("not-safe", use: notSafe).access(.open("the victim's case page session"))
+        victim.get("signal", use: victimSignal).access(.open("the victim's case page session and the bound browser"))
+    }
+
+    /// The officer's routes sit with the signed-in ones.
+    struct Officer: RouteCollection {
+        func boot(routes: any RoutesBuilder) throws {
+            let room = routes.grouped("victims", ":victimID", "video-call")
+            room.get("room", use: VideoCallController.officerPage).access(
+                .form(change: .conductVideoCall, read: .viewPerson, .victim("victimID")))
+            room.get("signal", use: VideoCallController.officerSignal).access(
+                .form(change: .conductVideoCall, read: .viewPerson, .victim("victimID")))
+            room.post("end", use: VideoCallController.end).access(.record(.conductVideoCall, .victim("victimID")))
+        }
+    }
+
+    // MARK: the victim
+
+    struct VictimContext: Encodable {
+        var lang: String
+        var dir: String
+        var title: String
+        var basePath: String
+        var state: String
+        var message: String?
+        var csrf: String
+        var t: [String: String]
+        var exit: ExitWords
+    }
+
+    @Sendable func victimPage(req: Request) async throws -> Response {
+        let (link, secret) = try await cases.link(req)
+        guard let (_, sessionSecret) = try await cases.session(req, for: link) else {
+            return req.redirect(to: "/track/\(secret)")
+        }
+        let entry = try await VideoCallService.enter(
+            victimID: link.$victim.id, browser: req.cookies[Self.browserCookie]?.string, on: req.db)
+        let page = try await CaseAccess.page(link, signedIn: false, on: req.db)
+        let text = LeafletText(req.application.translations, page.person.language)
+        var state = "closed"
+        var message: String?
+        var browserSecret: String?
+        switch entry {
+        case .none: message = text.t("case.call.none")
+        case .early(let opens):
+            message = text.t("case.call.early", ["time": London.formatReadable(opens)])
+        case .late: message = text.t("case.call.late")
+        case .elsewhere: message = text.t("case.call.elsewhere")
+        case .open(let call, let fresh):
+            state = "open"
+            browserSecret = fresh
+            try await AuditLog.recordVictim(
+                .view, "video_call", call.id, summary: "victim opened the call", ip: req.clientIP, on: req.db)
+        }
+        let context = VictimContext(
+            lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", title: text.t("case.call.title"),
+            basePath: "/track/\(secret)", state: state, message: message, csrf: cases.csrf(sessionSecret),
+            t: text.words("case.call."), exit: text.exit)
+        let response = try await req.render("Public/call", context)
+        response.headers.replaceOrAdd(name: .contentLanguage, value: text.language.code)
+        if state == "open" { response.allowCameraAndMicrophone() }
+        if let browserSecret {
+            response.cookies[Self.browserCookie] = HTTPCookies.Value(
+                string: browserSecret, expires: Date().addingTimeInterval(86_400), path: "/track/\(secret)/call",
+                isSecure: req.config.secureCookies ?? req.arrivedOverTLS, isHTTPOnly: true, sameSite: .strict)
+        }
+        return response
+    }
+
+    struct NotSafeForm: Content {
+        var _csrf: String?
+    }
+
+    /// Sent by the page as it leaves (a beacon): ends the call at once.
+    @Sendable func notSafe(req: Request) async throws -> Response {
+        let (link, _) = try await cases.link(req)
+        guard let (_, sessionSecret) = try await cases.session(req, for: link),
+            (try? req.content.decode(NotSafeForm.self))?._csrf == cases.csrf(sessionSecret)
+        else { throw Abort(.forbidden) }
+        try await VideoCallService.notSafe(victimID: link.$victim.id, ip: req.clientIP, on: req.db)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func victimSignal(req: Request) async throws -> Response {
+        let (link, _) = try await cases.link(req)
+        guard try await cases.session(req, for: link) != nil else { throw Abort(.forbidden) }
+        try Self.checkOrigin(req)
+        guard
+            case .open(let call, nil) = try await VideoCallService.enter(
+                victimID: link.$victim.id, browser: req.cookies[Self.browserCookie]?.string, on: req.db)
+        else { throw Abort(.forbidden, reason: "The call is not open to this browser.") }
+        return Self.socket(req, role: .victim, call: call)
+    }
+
+    // MARK: the officer
+
+    struct OfficerContext: Encodable {
+        var chrome: Chrome
+        var victimID: UUID
+        var crimeID: UUID
+        var reference: String
+        var name: String
+        var when: String
+        var outsideUnit: Bool
+        var adjustments: [String]
+    }
+
+    @Sendable static func officerPage(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let context = try req.accessContext()
+        let booking = try await VideoBookingService.booking(id, context: context, on: req.db)
+        guard let call = booking.booked else {
+            throw Abort(.conflict, reason: "No video call is booked for them now.")
+        }
+        let choice = try await ResponseTriageService.latestChoice(victimID: id, on: req.db)
+        let page = OfficerContext(
+            chrome: Chrome(req, title: "Video call with \(booking.person.fullName)", section: "video"),
+            victimID: id, crimeID: booking.crime.id!, reference: booking.crime.reference, name: booking.person.fullName,
+            when: call.slotStart.map(Display.time) ?? "As soon as possible", outsideUnit: booking.outsideUnit,
+            adjustments: (choice?.adjustments ?? "").split(separator: "\n").map(String.init))
+        let response = try await req.render("Video/call", page)
+        response.allowCameraAndMicrophone()
+        return response
+    }
+
+    @Sendable static func officerSignal(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let call = try await VideoCallService.officerRoom(victimID: id, context: try req.accessContext(), on: req.db)
+        try checkOrigin(req)
+        return socket(req, role: .officer, call: call)
+    }
+
+    struct EndForm: Content {
+        var spoke: String?
+        var identityVerified: String?
+        var welfareChecked: String?
+        var safeToSpeak: String?
+        var offenderAbsent: String?
+        var notes: String?
+    }
+
+    @Sendable static func end(req: Request) async throws -> Response {
+        let id = try req.uuid("victimID")
+        let form = try req.content.decode(EndForm.self)
+        let recorded = try await VideoCallService.end(
+            victimID: id,
+            .init(
+                spoke: form.spoke == "yes", identityVerified: form.identityVerified == "yes",
+                welfareChecked: form.welfareChecked == "yes", safeToSpeak: form.safeToSpeak == "yes",
+                offenderAbsent: form.offenderAbsent == "yes", notes: form.notes),
+            context: try req.accessContext(), links: req.config.links, on: req.db)
+        req.flash(
+            recorded.decision.successful
+                ? "Call ended and recorded as a successful contact."
+                : "Call ended and recorded; it does not count as a successful contact: "
+                    + recorded.decision.reasons.joined(separator: " "))
+        return req.redirect(to: "/victims/\(id)")
+    }
+
+    // MARK: sockets
+
+    /// A socket must come from this service's own pages.
+    static func checkOrigin(_ req: Request) throws {
+        guard let origin = req.headers.first(name: .origin), let host = req.headers.first(name: .host),
+            let url = URL(string: origin), let originHost = url.host
+        else { throw Abort(.forbidden, reason: "A call's socket needs its page's origin.") }
+        let port = url.port.map { ":\($0)" } ?? ""
+        let publicHost = URL(string: req.config.publicURL).map { ($0.host ?? "") + ($0.port.map { ":\($0)" } ?? "") }
+        guard originHost + port == host || originHost + port == publicHost else {
+            throw Abort(.forbidden, reason: "A call's socket must come from this service's own page.")
+        }
+    }
+
+    static func socket(_ req: Request, role: Signalling.Role, call: VideoCall) -> Response {
+        let hub = req.application.signalHub
+        let db = req.db
+        let logger = req.logger
+        // The upgrade callback runs on the socket's event loop, where its handlers must be set.
+        return req.webSocket(
+            maxFrameSize: .init(integerLiteral: Signalling.maxBytes),
+            shouldUpgrade: { req in req.eventLoop.makeSucceededFuture([:]) }
+        ) { _, ws in
+            let key = SignalHub.Key(callID: call.id!, role: role)
+            let counter = RateWindow()
+            ws.onText { ws, text in
+                Task {
+                    guard await counter.allow(limit: Signalling.maxPerSecond) else {
+                        try? await ws.close(code: .policyViolation)
+                        return
+                    }
+                    let ok = (try? await VideoCallService.relay(text, from: role, call: call, on: db)) ?? false
+                    if !ok { try? await ws.send(#"{"type":"refused"}"#) }
+                }
+            }
+            ws.onClose.whenComplete { _ in
+                Task {
+                    await hub.detach(key, ws)
+                    if await !hub.holds(key) { try? await VideoCallService.left(role, call: call, on: db) }
+                }
+            }
+            Task {
+                do {
+                    try await hub.attach(key, ws)
+                    try await ws.send(try await VideoCallService.arrived(role, call: call, on: db))
+                } catch {
+                    logger.warning("video socket could not join", metadata: ["error": "\(type(of: error))"])
+                    try? await ws.close(code: .unexpectedServerError)
+                }
+            }
+        }
+    }
+}
+
+/// Messages a socket sent in the current second.
+actor RateWindow {
+    private var second = 0
+    private var count = 0
+
+    func allow(limit: Int) -> Bool {
+        let now = Int(Date().timeIntervalSince1970)
+        if now != second {
+            second = now
+            count = 0
+        }
+        count += 1
+        return count <= limit
+    }
+}
+
+extension Response {
+    /// The call and recording pages may use the camera and microphone; every other page forbids them.
+    func allowCameraAndMicrophone() {
+        headers.replaceOrAdd(name: "Permissions-Policy", value: "camera=(self), microphone=(self), geolocation=()")
+    }
+}

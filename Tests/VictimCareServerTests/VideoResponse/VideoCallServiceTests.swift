@@ -1,0 +1,128 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import VictimCareDomain
+
+@testable import VictimCareServer
+
+/// Issue 16, items 3 and 5: the call's way in (only in its window, only in the first browser), what each side
+/// may relay, "not safe now", and the ended call as a contact under the Code's rule.
+@Suite struct VideoCallServiceTests {
+    static func bookedNow(_ app: Application) async throws -> (VideoBookingServiceTests.Setup, UUID, VideoCall) {
+        let s = try await VideoBookingServiceTests.setup(app)
+        let victimID = try await VideoBookingServiceTests.victimWhoChoseVideo(s, "SN/0016201/26", on: app)
+        let call = try await VideoBookingService.book(
+            victimID, .init(slot: "asap"), context: s.world.context(s.officer), on: app.db)
+        return (s, victimID, call)
+    }
+
+    @Test func onlyInItsWindowAndOnlyInTheFirstBrowser() async throws {
+        try await withTestApp { app in
+            let (_, victimID, call) = try await Self.bookedNow(app)
+            guard
+                case .early = try await VideoCallService.enter(
+                    victimID: victimID, browser: nil, now: call.opensAt.addingTimeInterval(-1), on: app.db)
+            else { Issue.record("opened early"); return }
+            guard
+                case .late = try await VideoCallService.enter(
+                    victimID: victimID, browser: nil, now: call.closesAt.addingTimeInterval(1), on: app.db)
+            else { Issue.record("opened late"); return }
+            guard
+                case .open(_, let secret?) = try await VideoCallService.enter(
+                    victimID: victimID, browser: nil, on: app.db)
+            else { Issue.record("not opened"); return }
+            // The same browser again: in, with no new secret. Another browser, or none: refused.
+            guard case .open(_, nil) = try await VideoCallService.enter(victimID: victimID, browser: secret, on: app.db)
+            else { Issue.record("the first browser was refused"); return }
+            guard case .elsewhere = try await VideoCallService.enter(victimID: victimID, browser: "other", on: app.db)
+            else { Issue.record("a second browser got in"); return }
+            guard case .elsewhere = try await VideoCallService.enter(victimID: victimID, browser: nil, on: app.db)
+            else { Issue.record("a browser without the cookie got in"); return }
+            let stored = try #require(try await VideoCall.find(call.id, on: app.db))
+            #expect(stored.victimBrowserHash == Secrets.sha256Hex(secret), "only the hash is kept")
+        }
+    }
+
+    @Test func onlyTheOfficerAdmitsAndEachSideReachesTheOther() async throws {
+        try await withTestApp { app in
+            let (_, _, call) = try await Self.bookedNow(app)
+            #expect(
+                try await VideoCallService.relay(#"{"type":"admit"}"#, from: .victim, call: call, on: app.db) == false)
+            #expect(try await VideoCall.find(call.id, on: app.db)?.admittedAt == nil)
+            #expect(try await VideoCallService.relay(#"{"type":"admit"}"#, from: .officer, call: call, on: app.db))
+            #expect(try await VideoCall.find(call.id, on: app.db)?.admittedAt != nil)
+            #expect(
+                try await VideoCallService.relay(
+                    #"{"type":"answer","sdp":"v=0"}"#, from: .victim, call: call, on: app.db))
+            let signals = try await VideoSignal.query(on: app.db).filter(\.$callID == call.id!).sort(\.$id).all()
+            #expect(signals.map(\.toRole) == ["victim", "officer"])
+            #expect(signals.map(\.body) == [#"{"type":"admitted"}"#, #"{"type":"answer","sdp":"v=0"}"#])
+            // Arriving tells the other side, and says whether they are there and whether the victim was let in.
+            let state = try await VideoCallService.arrived(.victim, call: call, on: app.db)
+            #expect(state == #"{"type":"state","peerPresent":false,"admitted":true}"#)
+            let officerState = try await VideoCallService.arrived(.officer, call: call, on: app.db)
+            #expect(officerState == #"{"type":"state","peerPresent":true,"admitted":true}"#)
+        }
+    }
+
+    @Test func notSafeNowEndsItAndTheOfficerIsToldNotToCallBack() async throws {
+        try await withTestApp { app in
+            let (_, victimID, call) = try await Self.bookedNow(app)
+            try await VideoCallService.notSafe(victimID: victimID, ip: "203.0.113.9", on: app.db)
+            let ended = try #require(try await VideoCall.find(call.id, on: app.db))
+            #expect(ended.state == .ended && ended.endedReason == "not_safe_now")
+            let bye = try await VideoSignal.query(on: app.db).filter(\.$toRole == "officer").all().map(\.body)
+            #expect(bye.contains(#"{"type":"bye","reason":"not-safe"}"#))
+            #expect(
+                try await CaseRequest.query(on: app.db).filter(\.$victim.$id == victimID)
+                    .filter(\.$kindCode == "not_safe_now").count() == 1)
+            // Pressed twice (a retried beacon): nothing more happens.
+            try await VideoCallService.notSafe(victimID: victimID, ip: nil, on: app.db)
+            #expect(try await CaseRequest.query(on: app.db).filter(\.$kindCode == "not_safe_now").count() == 1)
+        }
+    }
+
+    @Test func theEndedCallIsAContactUnderTheCodesRule() async throws {
+        try await withTestApp { app in
+            let (s, victimID, call) = try await Self.bookedNow(app)
+            let ctx = s.world.context(s.officer)
+            // The offender was there: it happened, but does not count.
+            let unsafe = try await VideoCallService.end(
+                victimID: victimID,
+                .init(
+                    spoke: true, identityVerified: true, welfareChecked: true, safeToSpeak: true, offenderAbsent: false),
+                context: ctx, links: .init(), on: app.db)
+            #expect(!unsafe.decision.successful && unsafe.contact.methodCode == "video")
+            #expect(try await VideoCall.find(call.id, on: app.db)?.contactID == unsafe.contact.id)
+            // A second call, this time safe: a successful contact, and the victim is asked for feedback.
+            let next = try await VideoBookingService.book(victimID, .init(slot: "asap"), context: ctx, on: app.db)
+            let safe = try await VideoCallService.end(
+                victimID: victimID,
+                .init(
+                    spoke: true, identityVerified: true, welfareChecked: true, safeToSpeak: true, offenderAbsent: true,
+                    notes: "Statement taken; photos of the damage sent."),
+                context: ctx, links: .init(), on: app.db)
+            #expect(safe.decision.successful, "\(safe.decision.reasons)")
+            #expect(try await VideoCall.find(next.id, on: app.db)?.state == .ended)
+            #expect(try await FeedbackInvitation.query(on: app.db).count() >= 1)
+        }
+    }
+
+    @Test func aSocketFromAnotherSiteIsRefused() async throws {
+        try await withTestApp { app in
+            let (s, victimID, _) = try await Self.bookedNow(app)
+            _ = s
+            var officer = Browser(app)
+            _ = try await officer.signIn("pc.screen")
+            officer.headers.replaceOrAdd(name: .origin, value: "https://evil.example")
+            let refused = try await officer.get("/victims/\(victimID)/video-call/signal")
+            #expect(refused.status == .forbidden)
+            officer.headers.replaceOrAdd(name: .origin, value: "http://localhost:8080")
+            officer.headers.replaceOrAdd(name: .host, value: "localhost:8080")
+            let allowed = try await officer.get("/victims/\(victimID)/video-call/signal")
+            #expect(allowed.status == .switchingProtocols)
+        }
+    }
+}
