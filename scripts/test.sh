@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 say "Checking tools"
-need_apt chromium chromium-driver libqrencode-dev zbar-tools ffmpeg
+need_apt chromium chromium-driver libqrencode-dev zbar-tools ffmpeg coturn
 pg_bin >/dev/null
 need_pip
 

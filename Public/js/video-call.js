@@ -91,7 +91,10 @@
   function peer() {
     if (pc) pc.close();
     pending = [];
-    pc = new RTCPeerConnection({ iceServers: JSON.parse(root.getAttribute("data-ice") || "[]") });
+    pc = new RTCPeerConnection({
+      iceServers: JSON.parse(root.getAttribute("data-ice") || "[]"),
+      iceTransportPolicy: root.getAttribute("data-ice-policy") === "relay" ? "relay" : "all"
+    });
     local.getTracks().forEach(function (track) { pc.addTrack(track, local); });
     pc.onicecandidate = function (event) { if (event.candidate) send({ type: "candidate", candidate: event.candidate.toJSON() }); };
     pc.ontrack = function (event) { remoteVideo.srcObject = event.streams[0]; };

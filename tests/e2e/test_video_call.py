@@ -3,9 +3,14 @@ and microphones. The booking email arrives at a real SMTP server; the victim sig
 phone-sized viewport, checks their devices and waits; the officer lets them in; video flows both ways through
 the app's WebSocket signalling. A second device is refused; a dropped victim rejoins; "not safe now" ends the call
 at once and tells the officer not to call back. axe checks both call pages."""
-import datetime
+import asyncio
+import json
 import random
 import re
+import secrets
+import socket
+import subprocess
+import threading
 import time
 
 import requests
@@ -14,8 +19,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from a11y import assert_accessible
 from browser import sign_in, submit
-from conftest import PASSWORD, chromium, iso, mailing_service
-from test_video_response import mails_with_subject, phone_signed_in, triage_and_choose_video
+from conftest import PASSWORD, chromium, free_port, mailing_service
+from test_video_response import mails_with_subject, phone_signed_in, record_crime, triage_and_choose_video
 
 WEBRTC = ("--disable-features=WebRtcHideLocalIpsWithMdns",)
 
@@ -43,48 +48,55 @@ def phone(svc, track, camera=True):
     return phone_signed_in(svc, track, "14", "6", "1979", camera=camera, extra=WEBRTC)
 
 
+def booked_call(svc, inbox):
+    """PC Call on the service, a victim who chose video and a call booked as soon as possible: returns the
+    officer's browser (fake camera), the victim's id and the case page path from the booking email."""
+    svc.cli("migrate")
+    svc.cli("create-user", "--username", "pc.call", "--name", "PC Call", "--role", "officer", "--unit", "SN",
+            "--rank", "PC", "--password", PASSWORD)
+    token = svc.cli("create-token", "--name", "video", "--role", "administrator", "--quiet").stdout.strip()
+    svc.start()
+    crime_id, victim_id, _ = record_crime(svc, token, "pc.call", "Dana", "Okafor", "dana@example.com", "en", "1979-06-14")
+    officer = chromium(camera=True, extra=WEBRTC)
+    sign_in(officer, svc, "pc.call")
+    triage_and_choose_video(officer, svc, crime_id, victim_id)
+    officer.get(f"{svc.url}/victims/{victim_id}/video-call")
+    Select(officer.find_element(By.ID, "slot")).select_by_value("asap")
+    submit(officer)
+    assert "Video call booked" in officer.page_source
+    booked = mails_with_subject(inbox, "Your video call is booked")[0]
+    track = re.search(r"/track/[A-Za-z0-9_-]{43}", booked.get_body(preferencelist=("plain",)).get_content()).group(0)
+    return officer, victim_id, track
+
+
+def join_waiting_room(victim, svc, track):
+    victim.get(svc.url + track + "/call")
+    victim.find_element(By.ID, "check-devices").click()
+    WebDriverWait(victim, 10).until(lambda d: d.find_element(By.ID, "join").is_displayed())
+    assert "Your camera and microphone work." in victim.find_element(By.ID, "call-status").text
+    victim.find_element(By.ID, "join").click()
+
+
+def admit(officer, svc, victim_id):
+    officer.get(f"{svc.url}/victims/{victim_id}/video-call/room")
+    officer.find_element(By.ID, "check-devices").click()
+    WebDriverWait(officer, 15).until(lambda d: d.find_element(By.ID, "admit").is_displayed())
+    assert "The victim is waiting" in officer.find_element(By.ID, "call-status").text
+    officer.find_element(By.ID, "admit").click()
+
+
 def test_a_video_call_between_two_browsers():
     svc, inbox, controller = mailing_service("victimcare-video-call-")
     officer = victim = other = None
     try:
-        svc.cli("migrate")
-        svc.cli("create-user", "--username", "pc.call", "--name", "PC Call", "--role", "officer", "--unit", "SN",
-                "--rank", "PC", "--password", PASSWORD)
-        token = svc.cli("create-token", "--name", "video", "--role", "administrator", "--quiet").stdout.strip()
-        svc.start()
-        now = datetime.datetime.now(datetime.timezone.utc)
-        body = {"reference": f"SN/{random.randint(1000000, 9999999)}/26", "offence_code": "049/00",
-                "offence": "Theft from the person", "command_unit": "SN", "channel": "online",
-                "occurred_at": iso(now - datetime.timedelta(hours=5)), "reported_at": iso(now - datetime.timedelta(hours=1)),
-                "officer_in_case": "pc.call",
-                "victims": [{"person": {"given_name": "Dana", "family_name": "Okafor", "email": "dana@example.com",
-                                        "email_safe": True, "preferred_contact": "email", "language": "en",
-                                        "date_of_birth": "1979-06-14"}}]}
-        created = requests.post(svc.url + "/api/v1/crimes", json=body, headers={"Authorization": f"Bearer {token}"})
-        assert created.status_code == 201, created.text
-        crime_id, victim_id = created.json()["id"], created.json()["victims"][0]["id"]
-
-        officer = chromium(camera=True, extra=WEBRTC)
-        sign_in(officer, svc, "pc.call")
-        triage_and_choose_video(officer, svc, crime_id, victim_id)
-        officer.get(f"{svc.url}/victims/{victim_id}/video-call")
-        Select(officer.find_element(By.ID, "slot")).select_by_value("asap")
-        submit(officer)
-        assert "Video call booked" in officer.page_source
-
-        booked = mails_with_subject(inbox, "Your video call is booked")[0]
-        track = re.search(r"/track/[A-Za-z0-9_-]{43}", booked.get_body(preferencelist=("plain",)).get_content()).group(0)
-
+        officer, victim_id, track = booked_call(svc, inbox)
         victim = phone(svc, track)
         case_policy = requests.get(svc.url + track).headers["Permissions-Policy"]
         assert case_policy.startswith("camera=()"), "every other page still forbids the camera"
         victim.find_element(By.CSS_SELECTOR, "a.button[href$='/call']").click()
         WebDriverWait(victim, 10).until(lambda d: d.current_url.endswith("/call"))
         assert_accessible(victim)
-        victim.find_element(By.ID, "check-devices").click()
-        WebDriverWait(victim, 10).until(lambda d: d.find_element(By.ID, "join").is_displayed())
-        assert "Your camera and microphone work." in victim.find_element(By.ID, "call-status").text
-        victim.find_element(By.ID, "join").click()
+        join_waiting_room(victim, svc, track)
 
         # A second phone with her details: refused kindly, the call stays with the first.
         other = phone(svc, track, camera=False)
@@ -94,11 +106,8 @@ def test_a_video_call_between_two_browsers():
 
         officer.get(f"{svc.url}/victims/{victim_id}/video-call/room")
         assert_accessible(officer)
-        officer.find_element(By.ID, "check-devices").click()
-        WebDriverWait(officer, 15).until(lambda d: d.find_element(By.ID, "admit").is_displayed())
-        assert "The victim is waiting" in officer.find_element(By.ID, "call-status").text
         started = time.time()
-        officer.find_element(By.ID, "admit").click()
+        admit(officer, svc, victim_id)
         wait_for_frames(officer)
         wait_for_frames(victim)
         print(f"admit to 30 frames both ways: {time.time() - started:.2f} s")
@@ -123,5 +132,147 @@ def test_a_video_call_between_two_browsers():
         for browser in (officer, victim, other):
             if browser:
                 browser.quit()
+        svc.stop()
+        controller.stop()
+
+
+SELECTED_PAIR = """
+const done = arguments[arguments.length - 1];
+const stats = window.__videoCall && window.__videoCall.stats();
+if (!stats) { done(null); return; }
+stats.then(report => {
+  const all = {}; report.forEach(s => { all[s.id] = s; });
+  let pair = null;
+  report.forEach(s => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = all[s.selectedCandidatePairId]; });
+  if (!pair) { done(null); return; }
+  done([all[pair.localCandidateId].candidateType, all[pair.remoteCandidateId].candidateType]);
+});
+"""
+
+
+def start_coturn(secret):
+    """A private coturn on a free port, with its own small relay port range, taking REST-scheme credentials."""
+    port = free_port()
+    low = random.randint(40000, 60000)
+    process = subprocess.Popen(
+        ["turnserver", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={port}",
+         "--use-auth-secret", f"--static-auth-secret={secret}", "--realm=victimcare", "--allow-loopback-peers",
+         "--no-tls", "--no-dtls", "--no-cli", f"--min-port={low}", f"--max-port={low + 200}", "--fingerprint",
+         "--log-file=stdout", "--simple-log"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError("coturn did not start")
+
+
+def test_relay_only_through_coturn():
+    secret = secrets.token_hex(16)
+    turn, turn_port = start_coturn(secret)
+    svc, inbox, controller = mailing_service("victimcare-video-relay-")
+    svc.env.update({"TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp", "TURN_SECRET": secret,
+                    "VIDEO_ICE_POLICY": "relay"})
+    officer = victim = None
+    try:
+        officer, victim_id, track = booked_call(svc, inbox)
+        victim = phone(svc, track)
+        join_waiting_room(victim, svc, track)
+        admit(officer, svc, victim_id)
+        wait_for_frames(officer)
+        wait_for_frames(victim)
+        for driver in (officer, victim):
+            assert driver.execute_async_script(SELECTED_PAIR) == ["relay", "relay"], "media went through coturn"
+        # The credentials were coturn's REST scheme, for this call only, and never a person's name.
+        ice = officer.find_element(By.ID, "call").get_attribute("data-ice")
+        assert "Okafor" not in ice and ":call-" in ice
+    finally:
+        for browser in (officer, victim):
+            if browser:
+                browser.quit()
+        svc.stop()
+        controller.stop()
+        turn.kill()
+
+
+async def python_victim(svc, track, cookies, received, stop):
+    """The victim's side as a Python WebRTC peer (aiortc): its own socket to the app's signalling, with the
+    case page's cookies and the page's origin; it answers the officer's offer, sends frames and counts those
+    it receives."""
+    import websockets
+    from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+    from aiortc.sdp import candidate_from_sdp
+
+    pc = RTCPeerConnection()
+    pc.addTrack(VideoStreamTrack())
+
+    @pc.on("track")
+    def on_track(track_in):
+        async def count():
+            while True:
+                await track_in.recv()
+                received.append(1)
+        asyncio.ensure_future(count())
+
+    url = svc.url.replace("http://", "ws://") + track + "/call/signal"
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": svc.url}) as ws:
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+            except asyncio.TimeoutError:
+                continue
+            m = json.loads(raw)
+            if m["type"] == "offer":
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=m["sdp"], type="offer"))
+                await pc.setLocalDescription(await pc.createAnswer())
+                await ws.send(json.dumps({"type": "answer", "sdp": pc.localDescription.sdp}))
+            elif m["type"] == "candidate" and m["candidate"].get("candidate"):
+                c = candidate_from_sdp(m["candidate"]["candidate"].split(":", 1)[1])
+                c.sdpMid = m["candidate"].get("sdpMid")
+                c.sdpMLineIndex = m["candidate"].get("sdpMLineIndex")
+                await pc.addIceCandidate(c)
+    await pc.close()
+
+
+def test_a_python_webrtc_peer_takes_the_call():
+    svc, inbox, controller = mailing_service("victimcare-video-aiortc-")
+    officer = None
+    stop = threading.Event()
+    received = []
+    try:
+        officer, victim_id, track = booked_call(svc, inbox)
+
+        # Signed in to the case page and the call opened, as the page would: the cookies bind this peer.
+        session = requests.Session()
+        session.get(svc.url + track)
+        signed = session.post(svc.url + track + "/verify",
+                              data={"method": "dob", "dobDay": "14", "dobMonth": "6", "dobYear": "1979"})
+        assert signed.status_code == 200 and "Join your video call" in signed.text
+        assert 'id="call"' in session.get(svc.url + track + "/call").text
+        # Without the page's origin the socket is refused.
+        refused = requests.get(svc.url + track + "/call/signal", cookies=session.cookies,
+                               headers={"Origin": "https://evil.example", "Connection": "Upgrade", "Upgrade": "websocket",
+                                        "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        assert refused.status_code == 403
+
+        peer = threading.Thread(
+            target=lambda: asyncio.run(python_victim(svc, track, session.cookies.get_dict(), received, stop)))
+        peer.start()
+        admit(officer, svc, victim_id)
+        wait_for_frames(officer, at_least=20)
+        deadline = time.time() + 20
+        while time.time() < deadline and len(received) < 20:
+            time.sleep(0.2)
+        assert len(received) >= 20, "the Python peer receives the officer's video"
+        stop.set()
+        peer.join(timeout=10)
+    finally:
+        stop.set()
+        if officer:
+            officer.quit()
         svc.stop()
         controller.stop()

@@ -24,6 +24,22 @@ def check(driver, element_id):
     driver.find_element(By.ID, element_id).click()
 
 
+def record_crime(svc, token, officer, given, family, email_address, language, born):
+    """A theft reported an hour ago through the API, with one victim who prefers email (safe); returns the
+    crime's and the victim's ids and the crime's reference."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    reference = f"SN/{random.randint(1000000, 9999999)}/26"
+    body = {"reference": reference, "offence_code": "049/00", "offence": "Theft from the person",
+            "command_unit": "SN", "channel": "online", "occurred_at": iso(now - datetime.timedelta(hours=5)),
+            "reported_at": iso(now - datetime.timedelta(hours=1)), "officer_in_case": officer,
+            "victims": [{"person": {"given_name": given, "family_name": family, "email": email_address,
+                                    "email_safe": True, "preferred_contact": "email", "language": language,
+                                    "date_of_birth": born}}]}
+    created = requests.post(svc.url + "/api/v1/crimes", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201, created.text
+    return created.json()["id"], created.json()["victims"][0]["id"], reference
+
+
 def triage_and_choose_video(officer, svc, crime_id, victim_id):
     """The officer records a calm triage and the victim's choice of a video call (every answer yes, no
     offender), ending on the victim's page."""
@@ -63,18 +79,8 @@ def test_triage_offer_and_a_visit_asked_for_on_a_phone():
                 "--rank", "PC", "--password", PASSWORD)
         token = svc.cli("create-token", "--name", "video", "--role", "administrator", "--quiet").stdout.strip()
         svc.start()
-        now = datetime.datetime.now(datetime.timezone.utc)
-        reference = f"SN/{random.randint(1000000, 9999999)}/26"
-        body = {"reference": reference, "offence_code": "049/00", "offence": "Theft from the person", "command_unit": "SN",
-                "channel": "online", "occurred_at": iso(now - datetime.timedelta(hours=5)),
-                "reported_at": iso(now - datetime.timedelta(hours=1)), "officer_in_case": "pc.video",
-                "victims": [{"person": {"given_name": "Zofia", "family_name": "Wójcik", "email": "zofia@example.com",
-                                        "email_safe": True, "preferred_contact": "email", "language": "pl",
-                                        "date_of_birth": "1990-03-07"}}]}
-        created = requests.post(svc.url + "/api/v1/crimes", json=body, headers={"Authorization": f"Bearer {token}"})
-        assert created.status_code == 201, created.text
-        crime_id = created.json()["id"]
-        victim_id = created.json()["victims"][0]["id"]
+        crime_id, victim_id, reference = record_crime(
+            svc, token, "pc.video", "Zofia", "Wójcik", "zofia@example.com", "pl", "1990-03-07")
 
         officer = chromium()
         sign_in(officer, svc, "pc.video")
@@ -195,18 +201,8 @@ def test_rota_booking_calendar_and_the_victim_cancelling():
                 "--rank", "PC", "--password", PASSWORD)
         token = svc.cli("create-token", "--name", "video", "--role", "administrator", "--quiet").stdout.strip()
         svc.start()
-        headers = {"Authorization": f"Bearer {token}"}
-        now = datetime.datetime.now(datetime.timezone.utc)
-        body = {"reference": f"SN/{random.randint(1000000, 9999999)}/26", "offence_code": "049/00",
-                "offence": "Theft from the person", "command_unit": "SN", "channel": "online",
-                "occurred_at": iso(now - datetime.timedelta(hours=5)), "reported_at": iso(now - datetime.timedelta(hours=1)),
-                "officer_in_case": "pc.screen",
-                "victims": [{"person": {"given_name": "Amira", "family_name": "Haddad", "email": "amira@example.com",
-                                        "email_safe": True, "preferred_contact": "email", "language": "ar",
-                                        "date_of_birth": "1988-11-02"}}]}
-        created = requests.post(svc.url + "/api/v1/crimes", json=body, headers=headers)
-        assert created.status_code == 201, created.text
-        crime_id, victim_id = created.json()["id"], created.json()["victims"][0]["id"]
+        crime_id, victim_id, _ = record_crime(
+            svc, token, "pc.screen", "Amira", "Haddad", "amira@example.com", "ar", "1988-11-02")
 
         # The supervisor puts PC Screen on the rota from tomorrow 09:00 London time.
         supervisor = chromium()

@@ -42,6 +42,7 @@ struct AppConfig: Sendable {
     /// The largest file the upload page takes, in MiB (`IMPORT_MAX_MB`).
     var importMaxMegabytes = 512
     var evidence = EvidenceConfig()
+    var video = VideoConfig()
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         func int(_ key: String, _ fallback: Int) -> Int { env[key].flatMap { Int($0) } ?? fallback }
@@ -133,9 +134,27 @@ struct AppConfig: Sendable {
                         region: env["EVIDENCE_S3_REGION"] ?? "us-east-1",
                         accessKey: env["EVIDENCE_S3_ACCESS_KEY"] ?? "",
                         secretKey: env["EVIDENCE_S3_SECRET_KEY"] ?? "")
-                })
+                }),
+            video: VideoConfig(
+                turnURLs: (env["TURN_URLS"] ?? "").split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }.filter { !$0.isEmpty },
+                turnSecret: env["TURN_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
+                turnMinutes: max(int("TURN_TTL_MINUTES", 120), 5),
+                relayOnly: env["VIDEO_ICE_POLICY"] == "relay")
         )
     }
+}
+
+/// Video calls (issue 16): the TURN relay for networks that block direct media. coturn's REST scheme: a
+/// shared secret (`TURN_SECRET`) signs time-limited credentials, so nothing per user is stored in coturn.
+struct VideoConfig: Sendable {
+    /// e.g. `turn:turn.force.example:3478?transport=udp,turns:turn.force.example:443?transport=tcp`
+    var turnURLs: [String] = []
+    var turnSecret: String?
+    var turnMinutes = 120
+    /// Only relayed media (`VIDEO_ICE_POLICY=relay`): hides both sides' addresses from each other.
+    var relayOnly = false
 }
 
 /// Interview recordings: where their encrypted bytes live and how uploads behave (issue 15).

@@ -126,3 +126,21 @@ import VictimCareDomain
         }
     }
 }
+
+extension VideoCallServiceTests {
+    @Test func turnCredentialsFollowCoturnsRestScheme() {
+        // The vector from Python: base64(hmac.new(b"north-wind", b"1700000000:call-1", sha1).digest()).
+        #expect(
+            TurnCredentials.credential(secret: "north-wind", username: "1700000000:call-1")
+                == "U1EyNtnPJW+W8NTWrxDsvICz0SM=")
+        var config = VideoConfig()
+        #expect(TurnCredentials.servers(config, label: "call-1").isEmpty, "no TURN configured: direct media only")
+        config.turnURLs = ["turn:turn.example:3478?transport=udp", "turns:turn.example:443?transport=tcp"]
+        config.turnSecret = "north-wind"
+        config.turnMinutes = 60
+        let servers = TurnCredentials.servers(config, label: "call-1", now: Date(timeIntervalSince1970: 1_699_996_400))
+        #expect(servers.count == 1 && servers[0].urls.count == 2)
+        #expect(servers[0].username == "1700000000:call-1" && servers[0].credential == "U1EyNtnPJW+W8NTWrxDsvICz0SM=")
+        #expect(TurnCredentials.json(servers).contains(#""username":"1700000000:call-1""#))
+    }
+}

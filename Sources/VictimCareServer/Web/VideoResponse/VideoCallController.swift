@@ -39,6 +39,9 @@ struct VideoCallController: RouteCollection {
         var state: String
         var message: String?
         var csrf: String
+        /// ICE servers (TURN with this call's credentials) as JSON, and whether media must be relayed.
+        var ice = "[]"
+        var icePolicy = "all"
         var t: [String: String]
         var exit: ExitWords
     }
@@ -55,6 +58,7 @@ struct VideoCallController: RouteCollection {
         var state = "closed"
         var message: String?
         var browserSecret: String?
+        var ice = "[]"
         switch entry {
         case .none: message = text.t("case.call.none")
         case .early(let opens):
@@ -64,13 +68,14 @@ struct VideoCallController: RouteCollection {
         case .open(let call, let fresh):
             state = "open"
             browserSecret = fresh
+            ice = Self.ice(req, call)
             try await AuditLog.recordVictim(
                 .view, "video_call", call.id, summary: "victim opened the call", ip: req.clientIP, on: req.db)
         }
         let context = VictimContext(
             lang: text.language.code, dir: text.language.rightToLeft ? "rtl" : "ltr", title: text.t("case.call.title"),
-            basePath: "/track/\(secret)", state: state, message: message, csrf: cases.csrf(sessionSecret),
-            t: text.words("case.call."), exit: text.exit)
+            basePath: "/track/\(secret)", state: state, message: message, csrf: cases.csrf(sessionSecret), ice: ice,
+            icePolicy: req.config.video.relayOnly ? "relay" : "all", t: text.words("case.call."), exit: text.exit)
         let response = try await req.render("Public/call", context)
         response.headers.replaceOrAdd(name: .contentLanguage, value: text.language.code)
         if state == "open" { response.allowCameraAndMicrophone() }
@@ -118,6 +123,8 @@ struct VideoCallController: RouteCollection {
         var when: String
         var outsideUnit: Bool
         var adjustments: [String]
+        var ice: String
+        var icePolicy: String
     }
 
     @Sendable static func officerPage(req: Request) async throws -> Response {
@@ -132,7 +139,8 @@ struct VideoCallController: RouteCollection {
             chrome: Chrome(req, title: "Video call with \(booking.person.fullName)", section: "video"),
             victimID: id, crimeID: booking.crime.id!, reference: booking.crime.reference, name: booking.person.fullName,
             when: call.slotStart.map(Display.time) ?? "As soon as possible", outsideUnit: booking.outsideUnit,
-            adjustments: (choice?.adjustments ?? "").split(separator: "\n").map(String.init))
+            adjustments: (choice?.adjustments ?? "").split(separator: "\n").map(String.init), ice: ice(req, call),
+            icePolicy: req.config.video.relayOnly ? "relay" : "all")
         let response = try await req.render("Video/call", page)
         response.allowCameraAndMicrophone()
         return response
@@ -173,6 +181,13 @@ struct VideoCallController: RouteCollection {
     }
 
     // MARK: sockets
+
+    /// TURN credentials for this call, labelled by the call (never by a person).
+    static func ice(_ req: Request, _ call: VideoCall) -> String {
+        TurnCredentials.json(
+            TurnCredentials.servers(
+                req.config.video, label: "call-" + call.id!.uuidString.lowercased().prefix(8)))
+    }
 
     /// A socket must come from this service's own pages.
     static func checkOrigin(_ req: Request) throws {
