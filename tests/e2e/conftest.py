@@ -153,7 +153,7 @@ class Inbox:
             return [content for _, _, content in self.messages]
 
 
-def mailing_service(prefix):
+def mailing_service(prefix, database_url=None):
     """A service that sends its email to a real SMTP server of its own; returns it with its inbox and the server
     (stop both when done)."""
     from aiosmtpd.controller import Controller
@@ -162,7 +162,7 @@ def mailing_service(prefix):
     smtp_port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    svc = make_service(pathlib.Path(tempfile.mkdtemp(prefix=prefix)))
+    svc = make_service(pathlib.Path(tempfile.mkdtemp(prefix=prefix)), database_url)
     svc.env.update({"MESSAGE_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
                     "MAIL_FROM": "no-reply@victimcare.example", "OUTBOX_POLL_SECONDS": "1"})
     return svc, inbox, controller

@@ -5,6 +5,7 @@ the app's WebSocket signalling. A second device is refused; a dropped victim rej
 at once and tells the officer not to call back. axe checks both call pages."""
 import asyncio
 import json
+import os
 import random
 import re
 import secrets
@@ -12,14 +13,17 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
+import uuid
 
+import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from a11y import assert_accessible
 from browser import sign_in, submit
-from conftest import PASSWORD, chromium, free_port, mailing_service
+from conftest import PASSWORD, Service, chromium, free_port, mailing_service
 from test_video_response import mails_with_subject, phone_signed_in, record_crime, triage_and_choose_video
 
 WEBRTC = ("--disable-features=WebRtcHideLocalIpsWithMdns",)
@@ -275,4 +279,47 @@ def test_a_python_webrtc_peer_takes_the_call():
         if officer:
             officer.quit()
         svc.stop()
+        controller.stop()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_a_node_dies_mid_call_and_both_sides_carry_on():
+    """The officer on one node, the victim on another, one PostgreSQL database. The victim's node is killed
+    (SIGKILL) mid-call: media keeps flowing peer to peer; when the node is back, the victim's page reconnects
+    by itself and the officer's page negotiates afresh."""
+    admin = os.environ["TEST_DATABASE_URL"]
+    name = "vc_video_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    database_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(admin)._replace(path="/" + name))
+    first, inbox, controller = mailing_service("victimcare-video-nodes-", database_url)
+    second = Service(first.workdir, dict(first.env), free_port())
+    officer = victim = None
+    try:
+        officer, victim_id, track = booked_call(first, inbox)
+        second.start()
+        victim = phone(second, track)
+        join_waiting_room(victim, second, track)
+        admit(officer, first, victim_id)
+        wait_for_frames(officer)
+        wait_for_frames(victim)
+
+        second.process.kill()
+        second.process.wait()
+        before = frames(victim)
+        time.sleep(2)
+        assert frames(victim) > before + 10, "media flows while the victim's node is down"
+        WebDriverWait(victim, 10).until(lambda d: "Reconnecting" in d.find_element(By.ID, "call-status").text)
+
+        second.start()
+        # The page reconnects on its own; the officer offers afresh and both see video again.
+        WebDriverWait(victim, 30, poll_frequency=0.5).until(
+            lambda d: "talking to your officer" in d.find_element(By.ID, "call-status").text)
+        wait_for_frames(victim)
+        wait_for_frames(officer)
+    finally:
+        for browser in (officer, victim):
+            if browser:
+                browser.quit()
+        second.stop()
+        first.stop()
         controller.stop()
