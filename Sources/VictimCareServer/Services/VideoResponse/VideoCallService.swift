@@ -61,9 +61,9 @@ enum VideoCallService {
 
     /// A socket's message from one side: checked against what that side may say, then relayed. Admitting is
     /// also recorded on the call, so a victim who reconnects is let straight back in.
-    static func relay(_ text: String, from role: Signalling.Role, call: VideoCall, on db: any Database) async throws
-        -> Bool
-    {
+    static func relay(
+        _ text: String, from role: Signalling.Role, call: VideoCall, hub: SignalHub? = nil, on db: any Database
+    ) async throws -> Bool {
         guard let type = Signalling.check(text, from: role) else { return false }
         if type == "admit" {
             if call.admittedAt == nil {
@@ -71,10 +71,10 @@ enum VideoCallService {
                     .set(\.$startedAt, to: Date()).update()
                 call.admittedAt = Date()
             }
-            try await SignalHub.post(#"{"type":"admitted"}"#, to: .victim, call: call.id!, on: db)
+            try await SignalHub.post(#"{"type":"admitted"}"#, to: .victim, call: call.id!, hub: hub, on: db)
             return true
         }
-        try await SignalHub.post(text, to: role.other, call: call.id!, on: db)
+        try await SignalHub.post(text, to: role.other, call: call.id!, hub: hub, on: db)
         return true
     }
 

@@ -218,7 +218,8 @@ struct VideoCallController: RouteCollection {
                         try? await ws.close(code: .policyViolation)
                         return
                     }
-                    let ok = (try? await VideoCallService.relay(text, from: role, call: call, on: db)) ?? false
+                    let ok =
+                        (try? await VideoCallService.relay(text, from: role, call: call, hub: hub, on: db)) ?? false
                     if !ok { try? await ws.send(#"{"type":"refused"}"#) }
                 }
             }
