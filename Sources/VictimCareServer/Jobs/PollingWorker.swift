@@ -52,6 +52,7 @@ extension PollingWorker {
         PollingWorker(name: "housekeeping", interval: interval) { app, _ in
             try await SessionService.purge(on: app.db)
             try await RateLimiter.purge(on: app.db)
+            try await SignalHub.purge(on: app.db)
             _ = try await UploadService.expireAbandoned(vault: try app.evidenceVault, on: app.db)
             return false
         }

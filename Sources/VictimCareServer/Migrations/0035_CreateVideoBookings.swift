@@ -1,5 +1,7 @@
 import Fluent
+import FluentSQL
 import Foundation
+import SQLKit
 
 /// Issue 16, item 2: the video team's rota (shifts cut into slots), booked calls, one hold per slot that the
 /// database keeps unique (two people booking the last slot at once: one wins, on SQLite and PostgreSQL alike),
@@ -43,6 +45,12 @@ struct CreateVideoBookings: AsyncMigration {
             .create()
         try await db.createIndex("video_calls_unit", on: "video_calls", "command_unit_id", "state", "opens_at")
         try await db.createIndex("video_calls_victim", on: "video_calls", "victim_id")
+        // One booked call per victim, kept by the database (two bookings at once: one wins).
+        if let sql = db as? any SQLDatabase {
+            try await sql.raw(
+                "CREATE UNIQUE INDEX video_calls_one_booked ON video_calls (victim_id) WHERE state = 'booked'"
+            ).run()
+        }
         try await db.schema("video_slot_holds")
             .id()
             .field("shift_id", .uuid, .required, .references("video_shifts", "id"))

@@ -23,22 +23,28 @@ import VictimCareDomain
             let (_, victimID, call) = try await Self.bookedNow(app)
             guard
                 case .early = try await VideoCallService.enter(
-                    victimID: victimID, browser: nil, now: call.opensAt.addingTimeInterval(-1), on: app.db)
+                    victimID: victimID, browser: { _ in nil }, now: call.opensAt.addingTimeInterval(-1), on: app.db)
             else { Issue.record("opened early"); return }
             guard
                 case .late = try await VideoCallService.enter(
-                    victimID: victimID, browser: nil, now: call.closesAt.addingTimeInterval(1), on: app.db)
+                    victimID: victimID, browser: { _ in nil }, now: call.closesAt.addingTimeInterval(1), on: app.db)
             else { Issue.record("opened late"); return }
             guard
                 case .open(_, let secret?) = try await VideoCallService.enter(
-                    victimID: victimID, browser: nil, on: app.db)
+                    victimID: victimID, browser: { _ in nil }, on: app.db)
             else { Issue.record("not opened"); return }
             // The same browser again: in, with no new secret. Another browser, or none: refused.
-            guard case .open(_, nil) = try await VideoCallService.enter(victimID: victimID, browser: secret, on: app.db)
+            guard
+                case .open(_, nil) = try await VideoCallService.enter(
+                    victimID: victimID, browser: { _ in secret }, on: app.db)
             else { Issue.record("the first browser was refused"); return }
-            guard case .elsewhere = try await VideoCallService.enter(victimID: victimID, browser: "other", on: app.db)
+            guard
+                case .elsewhere = try await VideoCallService.enter(
+                    victimID: victimID, browser: { _ in "other" }, on: app.db)
             else { Issue.record("a second browser got in"); return }
-            guard case .elsewhere = try await VideoCallService.enter(victimID: victimID, browser: nil, on: app.db)
+            guard
+                case .elsewhere = try await VideoCallService.enter(
+                    victimID: victimID, browser: { _ in nil }, on: app.db)
             else { Issue.record("a browser without the cookie got in"); return }
             let stored = try #require(try await VideoCall.find(call.id, on: app.db))
             #expect(stored.victimBrowserHash == Secrets.sha256Hex(secret), "only the hash is kept")
@@ -142,5 +148,64 @@ extension VideoCallServiceTests {
         #expect(servers.count == 1 && servers[0].urls.count == 2)
         #expect(servers[0].username == "1700000000:call-1" && servers[0].credential == "U1EyNtnPJW+W8NTWrxDsvICz0SM=")
         #expect(TurnCredentials.json(servers).contains(#""username":"1700000000:call-1""#))
+    }
+}
+
+extension VideoCallServiceTests {
+    @Test func theSocketNeverTakesACallAndACallUnderWayIsNotMissed() async throws {
+        try await withTestApp { app in
+            let (s, victimID, call) = try await Self.bookedNow(app)
+            // The socket route does not bind: an unbound call stays free for the page.
+            guard
+                case .elsewhere = try await VideoCallService.enter(
+                    victimID: victimID, browser: { _ in nil }, bind: false, on: app.db)
+            else { Issue.record("the socket took the call"); return }
+            #expect(try await VideoCall.find(call.id, on: app.db)?.victimBrowserHash == nil)
+            // Admitted, then running past its window: not missed, and the officer can still end it.
+            #expect(try await VideoCallService.relay(#"{"type":"admit"}"#, from: .officer, call: call, on: app.db))
+            #expect(try await VideoBookingService.sweep(now: call.closesAt.addingTimeInterval(60), on: app.db) == 0)
+            #expect(try await VideoCall.find(call.id, on: app.db)?.state == .booked)
+            let ending = VideoCallService.Ending(
+                spoke: true, identityVerified: true, welfareChecked: true, safeToSpeak: true, offenderAbsent: true)
+            let ctx = s.world.context(s.officer)
+            try await VideoCallService.end(victimID: victimID, ending, context: ctx, links: .init(), on: app.db)
+            // End pressed twice: one contact.
+            await #expect(throws: DomainError.self) {
+                try await VideoCallService.end(victimID: victimID, ending, context: ctx, links: .init(), on: app.db)
+            }
+            #expect(try await Contact.query(on: app.db).filter(\.$victim.$id == victimID).count() == 1)
+            // Once ended, nothing more is relayed.
+            #expect(
+                try await VideoCallService.relay(
+                    #"{"type":"candidate","candidate":{}}"#, from: .officer, call: call, on: app.db)
+                    == false)
+        }
+    }
+
+    @Test func oneBookedCallPerVictimAndALaterTriageClosesVideo() async throws {
+        try await withTestApp { app in
+            let s = try await VideoBookingServiceTests.setup(app)
+            let victimID = try await VideoBookingServiceTests.victimWhoChoseVideo(s, "SN/0016202/26", on: app)
+            let ctx = s.world.context(s.officer)
+            @Sendable func attempt() async -> Bool {
+                (try? await VideoBookingService.book(victimID, .init(slot: "asap"), context: ctx, on: app.db)) != nil
+            }
+            async let a = attempt()
+            async let b = attempt()
+            #expect([await a, await b].filter { $0 }.count == 1, "two bookings at once: one call")
+            #expect(try await VideoCall.query(on: app.db).filter(\.$victim.$id == victimID).count() == 1)
+            try await VideoBookingService.cancel(victimID: victimID, reason: nil, context: ctx, on: app.db)
+            // The crime is triaged again: someone must attend. Video can no longer be booked.
+            let victim = try await VictimService.find(victimID, on: app.db)
+            var attend = ResponseTriageTests.calm()
+            attend.attendanceNeeded = "yes"
+            _ = try await ResponseTriageService.record(victim.$crime.id, attend, context: ctx, on: app.db)
+            do {
+                try await VideoBookingService.book(victimID, .init(slot: "asap"), context: ctx, on: app.db)
+                Issue.record("booked against a triage that needs attendance")
+            } catch DomainError.invalid(let problems) {
+                #expect(problems.map(\.message) == ["Attendance is needed now: an officer goes."])
+            }
+        }
     }
 }

@@ -203,7 +203,11 @@ enum CaseAccess {
         else { throw DomainError.invalid("visitNote", "case.error.visit_none") }
         // A booked call goes (its slot freed, the calendar entry withdrawn): a visit replaces it.
         if try await VideoBookingService.bookedCall(victimID: victimID, on: db) != nil {
-            try await VideoBookingService.cancelByVictim(victimID: victimID, ip: ip, on: db)
+            do {
+                try await VideoBookingService.cancelByVictim(victimID: victimID, ip: ip, on: db)
+            } catch DomainError.conflict {
+                // It ended meanwhile: the visit is what they asked for, and it is recorded below.
+            }
         }
         try await db.transaction { tx in
             let choice = latest.followed(

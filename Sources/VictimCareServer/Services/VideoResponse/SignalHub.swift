@@ -8,9 +8,13 @@ import Vapor
 import VictimCareDomain
 
 /// The sockets of video calls this node holds, and the relay between them and every other node: a message is
-/// a row in `video_signals`; each node reads the rows for the sockets it holds, in order, every tenth of a
-/// second. A call's two sides may be on different nodes, and either may reconnect to any node. When the
-/// recipient's socket is on the node that stored the message, it is sent at once and the poll skips it.
+/// a row in `video_signals`; each node reads the recent rows for the sockets it holds every tenth of a second
+/// and sends each row once. A call's two sides may be on different nodes, and either may reconnect to any node.
+/// When the recipient's socket is on the node that stored the message, it is sent at once.
+///
+/// Rows are read by time window, not by a bare id cursor: on PostgreSQL an id is taken before its transaction
+/// commits, so a lower id can become visible after a higher one; reading the last `window` of rows and
+/// remembering which were handled delivers it anyway, once.
 actor SignalHub {
     struct Key: Hashable, Sendable {
         var callID: UUID
@@ -19,12 +23,15 @@ actor SignalHub {
 
     private let app: Application
     private var sockets: [Key: WebSocket] = [:]
-    private var cursor: Int?
+    /// When each socket arrived: rows older than that were for a socket before it (its state is sent instead).
+    private var since: [Key: Date] = [:]
+    /// Rows sent or passed over, with when they were handled (forgotten after twice the window).
+    private var handled: [Int: Date] = [:]
     private var polling: Task<Void, Never>?
     private var lastSeenWrite = Date.distantPast
-    /// Rows already sent by ``deliverHere(_:to:body:)``, which the poll must not send again.
-    private var sentHere: Set<Int> = []
     let interval: Duration
+    /// How late a row may become visible and still be delivered.
+    let window: TimeInterval = 15
 
     init(app: Application, interval: Duration = .milliseconds(100)) {
         self.app = app
@@ -32,15 +39,10 @@ actor SignalHub {
     }
 
     /// Holds a side's socket (a second one for the same side replaces the first) and starts relaying.
-    func attach(_ key: Key, _ socket: WebSocket) async throws {
+    func attach(_ key: Key, _ socket: WebSocket) async {
         if let old = sockets[key], old !== socket { try? await old.close(code: .policyViolation) }
-        if cursor == nil {
-            let rows = try await (app.db as! any SQLDatabase).raw("SELECT MAX(id) AS top FROM video_signals").all()
-            cursor =
-                try rows.first?.decodeNil(column: "top") == false
-                ? try rows.first!.decode(column: "top", as: Int.self) : 0
-        }
         sockets[key] = socket
+        since[key] = Date()
         if polling == nil {
             polling = Task { [weak self] in
                 while !Task.isCancelled {
@@ -52,16 +54,19 @@ actor SignalHub {
     }
 
     func detach(_ key: Key, _ socket: WebSocket) {
-        if sockets[key] === socket { sockets[key] = nil }
+        if sockets[key] === socket {
+            sockets[key] = nil
+            since[key] = nil
+        }
     }
 
     func holds(_ key: Key) -> Bool { sockets[key] != nil }
 
-    /// Sends a stored row now if its recipient's socket is here and the poll has not already sent it. The poll
-    /// moves its cursor past a row before sending it, and both run on this actor, so each row goes once.
+    /// Sends a stored row now if its recipient's socket is here and it has not been handled; both this and the
+    /// poll run on this actor and mark a row handled before sending it, so each row goes once.
     func deliverHere(_ id: Int, to key: Key, body: String) async {
-        guard let socket = sockets[key], !socket.isClosed, id > (cursor ?? Int.max) else { return }
-        sentHere.insert(id)
+        guard let socket = sockets[key], !socket.isClosed, handled[id] == nil else { return }
+        handled[id] = Date()
         try? await socket.send(body)
     }
 
@@ -82,29 +87,37 @@ actor SignalHub {
         return signal.id ?? 0
     }
 
-    /// One pass: relays new rows to the sockets held here; false when none are left (the loop ends).
+    /// Signals are for delivery, not for keeping (an SDP carries network addresses): gone after ten minutes.
+    static func purge(on db: any Database, now: Date = Date()) async throws {
+        try await VideoSignal.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-600)).delete()
+    }
+
+    /// One pass: relays recent unhandled rows to the sockets held here, in id order; false when no sockets are
+    /// left (the loop ends).
     private func poll() async -> Bool {
         sockets = sockets.filter { !$0.value.isClosed }
+        since = since.filter { sockets[$0.key] != nil }
         guard !sockets.isEmpty else {
             polling = nil
             return false
         }
+        let now = Date()
         do {
             let calls = Array(Set(sockets.keys.map(\.callID)))
-            let rows = try await VideoSignal.query(on: app.db).filter(\.$id > (cursor ?? 0)).filter(\.$callID ~~ calls)
-                .sort(\.$id).limit(500).all()
+            let rows = try await VideoSignal.query(on: app.db).filter(\.$callID ~~ calls)
+                .filter(\.$createdAt >= now.addingTimeInterval(-window)).sort(\.$id).limit(2000).all()
             for row in rows {
-                cursor = max(cursor ?? 0, row.id ?? 0)
-                if let id = row.id, sentHere.remove(id) != nil { continue }
-                guard let role = Signalling.Role(rawValue: row.toRole),
-                    let socket = sockets[Key(callID: row.callID, role: role)]
+                guard let id = row.id, handled[id] == nil else { continue }
+                handled[id] = now
+                guard let role = Signalling.Role(rawValue: row.toRole) else { continue }
+                let key = Key(callID: row.callID, role: role)
+                guard let socket = sockets[key], row.createdAt >= (since[key] ?? .distantFuture).addingTimeInterval(-1)
                 else { continue }
                 try? await socket.send(row.body)
             }
-            // A row sent here whose socket closed before the poll saw it is forgotten once the cursor passes it.
-            if sentHere.count > 1000 { sentHere = sentHere.filter { $0 > (cursor ?? 0) } }
-            if Date().timeIntervalSince(lastSeenWrite) > 5 {
-                lastSeenWrite = Date()
+            handled = handled.filter { now.timeIntervalSince($0.value) < 2 * window }
+            if now.timeIntervalSince(lastSeenWrite) > 5 {
+                lastSeenWrite = now
                 try await markSeen()
             }
         } catch {

@@ -174,6 +174,7 @@ enum VideoBookingService {
         guard try await ResponseTriageService.latestChoice(victimID: victimID, on: db)?.choice == .video else {
             throw DomainError.invalid("slot", "They have not chosen a video call: record their choice first.")
         }
+        try await requireTriageAllowsVideo(victim.$crime.id, on: db)
         if try await bookedCall(victimID: victimID, on: db) != nil {
             throw DomainError.conflict(field: "slot", message: "A call is already booked: change or cancel it.")
         }
@@ -191,7 +192,7 @@ enum VideoBookingService {
         call.createdByName = context.actor.name
         call.createdAt = now
         place(call, slot, now: now)
-        try await holding {
+        try await holding(victimID: victimID, on: db) {
             try await db.transaction { tx in
                 try await hold(call, slot, on: tx)
                 try await tell(call, .booked, facts: facts, context: context, on: tx)
@@ -212,12 +213,23 @@ enum VideoBookingService {
     ) async throws -> VideoCall {
         let call = try await loadForChange(victimID: victimID, context: context, on: db)
         let callID = call.id!
+        try await requireTriageAllowsVideo(call.$crime.id, on: db)
         let slot = try await chosenSlot(draft.slot, unitID: call.$commandUnit.id, now: now, on: db)
         let (_, facts) = try await safeChannel(call.$victim.id, on: db)
+        let version = call.version
         place(call, slot, now: now)
         call.remindedAt = nil
-        try await holding {
+        try await holding(victimID: nil, on: db) {
             try await db.transaction { tx in
+                // Still booked and unchanged since it was read (a cancel or a move at the same moment: one wins).
+                guard let sql = tx as? any SQLDatabase,
+                    try await !sql.raw(
+                        """
+                        UPDATE video_calls SET version = version + 1 WHERE id = \(bind: callID)
+                        AND state = 'booked' AND version = \(bind: version) RETURNING id
+                        """
+                    ).all().isEmpty
+                else { throw DomainError.conflict(field: "call", message: "The call changed meanwhile: look again.") }
                 try await VideoSlotHold.query(on: tx).filter(\.$call.$id == callID).delete()
                 try await hold(call, slot, on: tx)
                 try await tell(call, .changed, facts: facts, context: context, on: tx)
@@ -263,7 +275,8 @@ enum VideoBookingService {
                 """
                 UPDATE video_calls SET state = \(bind: state.rawValue), version = version + 1,
                 ended_at = \(bind: Date()), ended_reason = \(bind: text)
-                WHERE id = \(bind: call.id!) AND state = 'booked' RETURNING id
+                WHERE id = \(bind: call.id!) AND state = 'booked'
+                \(unsafeRaw: state == .missed ? "AND admitted_at IS NULL" : "") RETURNING id
                 """
             ).all()
             guard !won.isEmpty else {
@@ -362,8 +375,9 @@ enum VideoBookingService {
             }
             if sent { done += 1 }
         }
+        // A call the officer has let the victim into is under way, however long it runs: not missed.
         let missed = try await VideoCall.query(on: db).filter(\.$stateCode == VideoCall.State.booked.rawValue)
-            .filter(\.$closesAt < now).limit(100).all()
+            .filter(\.$admittedAt == nil).filter(\.$closesAt < now).limit(100).all()
         for call in missed {
             do {
                 try await end(call, as: .missed, reason: "Not answered in its window", context: .system, on: db)
@@ -468,12 +482,25 @@ enum VideoBookingService {
         try await hold.create(on: db)
     }
 
-    /// Turns the database's refusal of a second hold on one slot into a clear answer.
-    private static func holding(_ work: () async throws -> Void) async throws {
+    /// Turns the database's refusals (a second hold on one slot; a second booked call for one victim) into
+    /// clear answers.
+    private static func holding(victimID: UUID?, on db: any Database, _ work: () async throws -> Void) async throws {
         do {
             try await work()
         } catch let error as any DatabaseError where error.isConstraintFailure {
+            if let victimID, try await bookedCall(victimID: victimID, on: db) != nil {
+                throw DomainError.conflict(field: "slot", message: "A call is already booked: change or cancel it.")
+            }
             throw DomainError.conflict(field: "slot", message: "That time has just been taken: choose another.")
+        }
+    }
+
+    /// Video only while the crime's current triage allows it (a later triage may say someone must attend).
+    static func requireTriageAllowsVideo(_ crimeID: UUID, on db: any Database) async throws {
+        let triage = try await ResponseTriageService.current(crimeID: crimeID, on: db)
+        guard let triage, triage.offersVideo else {
+            throw DomainError.invalid(
+                "slot", triage?.triage.whyNoVideo ?? "Record the crime's triage first: video needs it.")
         }
     }
 }

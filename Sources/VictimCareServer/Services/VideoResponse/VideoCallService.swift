@@ -20,8 +20,13 @@ enum VideoCallService {
     }
 
     /// The victim's way into their booked call, from their signed-in case page.
-    static func enter(victimID: UUID, browser: String?, now: Date = Date(), on db: any Database) async throws -> Entry {
+    /// `browser` gives the browser's secret for a call (its cookie); only `bind` (the call page, never its
+    /// socket) takes an unbound call for this browser.
+    static func enter(
+        victimID: UUID, browser: (UUID) -> String?, bind: Bool = true, now: Date = Date(), on db: any Database
+    ) async throws -> Entry {
         guard let call = try await VideoBookingService.bookedCall(victimID: victimID, on: db) else { return .none }
+        let browser = browser(call.id!)
         switch VideoBooking.timing(at: now, window: call.opensAt...call.closesAt) {
         case .early(let opens): return .early(opens: opens)
         case .late: return .late
@@ -31,6 +36,7 @@ enum VideoCallService {
             guard let browser, Secrets.sha256Hex(browser) == bound else { return .elsewhere }
             return .open(call, browserSecret: nil)
         }
+        guard bind else { return .elsewhere }
         let mine = Secrets.randomToken(bytes: 32)
         guard let sql = db as? any SQLDatabase else { return .elsewhere }
         // Two browsers opening at once: one wins.
@@ -56,6 +62,7 @@ enum VideoCallService {
         guard let call = try await VideoBookingService.bookedCall(victimID: victimID, on: db) else {
             throw DomainError.conflict(field: "call", message: "No video call is booked for them now.")
         }
+        try await AuditLog.record(.view, "video_call", call.id, summary: "joined the call", context: context, on: db)
         return call
     }
 
@@ -65,6 +72,11 @@ enum VideoCallService {
         _ text: String, from role: Signalling.Role, call: VideoCall, hub: SignalHub? = nil, on db: any Database
     ) async throws -> Bool {
         guard let type = Signalling.check(text, from: role) else { return false }
+        // An ended, cancelled or missed call relays nothing more, whatever sockets are still open.
+        guard
+            try await VideoCall.query(on: db).filter(\.$id == call.id!)
+                .filter(\.$stateCode == VideoCall.State.booked.rawValue).count() == 1
+        else { return false }
         if type == "admit" {
             if call.admittedAt == nil {
                 try await VideoCall.query(on: db).filter(\.$id == call.id!).set(\.$admittedAt, to: Date())
@@ -142,6 +154,21 @@ enum VideoCallService {
         victimID: UUID, _ ending: Ending, context: AccessContext, links: LinkSettings, on db: any Database
     ) async throws -> ContactService.Recorded {
         let call = try await VideoBookingService.loadForChange(victimID: victimID, context: context, on: db)
+        if (ending.notes?.count ?? 0) > 2000 {
+            throw DomainError.invalid("notes", "Keep the notes to 2,000 characters.")
+        }
+        // The call is claimed first (two clicks on End: one contact).
+        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(field: "call", message: "") }
+        let won = try await sql.raw(
+            """
+            UPDATE video_calls SET state = 'ended', ended_at = \(bind: Date()),
+            ended_reason = \(bind: ending.spoke ? "ended by the officer" : "no answer")
+            WHERE id = \(bind: call.id!) AND state = 'booked' RETURNING id
+            """
+        ).all()
+        guard !won.isEmpty else {
+            throw DomainError.conflict(field: "call", message: "This call has already ended.")
+        }
         let safe = ending.safeToSpeak && ending.offenderAbsent
         let recorded = try await ContactService.record(
             victimID: victimID,
@@ -153,10 +180,8 @@ enum VideoCallService {
                 notes: ending.notes, snakeCase: false),
             requireConfirmation: false, confirmed: true, context: context, links: links, on: db)
         try await db.transaction { tx in
-            try await VideoCall.query(on: tx).filter(\.$id == call.id!).filter(\.$stateCode == "booked")
-                .set(\.$stateCode, to: VideoCall.State.ended.rawValue).set(\.$endedAt, to: Date())
-                .set(\.$endedReason, to: ending.spoke ? "ended by the officer" : "no answer")
-                .set(\.$contactID, to: recorded.contact.id).update()
+            try await VideoCall.query(on: tx).filter(\.$id == call.id!).set(\.$contactID, to: recorded.contact.id)
+                .update()
             try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
             try await SignalHub.post(#"{"type":"bye","reason":"ended"}"#, to: .victim, call: call.id!, on: tx)
             try await AuditLog.record(.update, "video_call", call.id, summary: "ended", context: context, on: tx)

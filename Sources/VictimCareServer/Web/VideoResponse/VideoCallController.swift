@@ -7,7 +7,9 @@ import VictimCareDomain
 /// case page (their link and second factor); the officer's off the victim's booking. Sockets are checked
 /// before the upgrade, including their Origin (a page elsewhere cannot open one with the victim's cookies).
 struct VideoCallController: RouteCollection {
-    static let browserCookie = "vc_call"
+    /// The browser's secret for one call: named by the call and sent to every case page path, so the same
+    /// browser gets back in from any of the links the messages brought.
+    static func browserCookie(_ callID: UUID) -> String { "vc_call_" + callID.uuidString.lowercased().prefix(8) }
     let cases = CaseController()
 
     func boot(routes: any RoutesBuilder) throws {
@@ -51,13 +53,15 @@ struct VideoCallController: RouteCollection {
         guard let (_, sessionSecret) = try await cases.session(req, for: link) else {
             return req.redirect(to: "/track/\(secret)")
         }
+        let cookies = req.cookies
         let entry = try await VideoCallService.enter(
-            victimID: link.$victim.id, browser: req.cookies[Self.browserCookie]?.string, on: req.db)
+            victimID: link.$victim.id, browser: { cookies[Self.browserCookie($0)]?.string }, on: req.db)
         let page = try await CaseAccess.page(link, signedIn: false, on: req.db)
         let text = LeafletText(req.application.translations, page.person.language)
         var state = "closed"
         var message: String?
         var browserSecret: String?
+        var boundCall: UUID?
         var ice = "[]"
         switch entry {
         case .none: message = text.t("case.call.none")
@@ -68,6 +72,7 @@ struct VideoCallController: RouteCollection {
         case .open(let call, let fresh):
             state = "open"
             browserSecret = fresh
+            boundCall = call.id
             ice = Self.ice(req, call)
             try await AuditLog.recordVictim(
                 .view, "video_call", call.id, summary: "victim opened the call", ip: req.clientIP, on: req.db)
@@ -79,9 +84,9 @@ struct VideoCallController: RouteCollection {
         let response = try await req.render("Public/call", context)
         response.headers.replaceOrAdd(name: .contentLanguage, value: text.language.code)
         if state == "open" { response.allowCameraAndMicrophone() }
-        if let browserSecret {
-            response.cookies[Self.browserCookie] = HTTPCookies.Value(
-                string: browserSecret, expires: Date().addingTimeInterval(86_400), path: "/track/\(secret)/call",
+        if let browserSecret, let boundCall {
+            response.cookies[Self.browserCookie(boundCall)] = HTTPCookies.Value(
+                string: browserSecret, expires: Date().addingTimeInterval(86_400), path: "/track",
                 isSecure: req.config.secureCookies ?? req.arrivedOverTLS, isHTTPOnly: true, sameSite: .strict)
         }
         return response
@@ -105,9 +110,11 @@ struct VideoCallController: RouteCollection {
         let (link, _) = try await cases.link(req)
         guard try await cases.session(req, for: link) != nil else { throw Abort(.forbidden) }
         try Self.checkOrigin(req)
+        let cookies = req.cookies
         guard
             case .open(let call, nil) = try await VideoCallService.enter(
-                victimID: link.$victim.id, browser: req.cookies[Self.browserCookie]?.string, on: req.db)
+                victimID: link.$victim.id, browser: { cookies[Self.browserCookie($0)]?.string }, bind: false,
+                on: req.db)
         else { throw Abort(.forbidden, reason: "The call is not open to this browser.") }
         return Self.socket(req, role: .victim, call: call)
     }
@@ -211,32 +218,31 @@ struct VideoCallController: RouteCollection {
             shouldUpgrade: { req in req.eventLoop.makeSucceededFuture([:]) }
         ) { _, ws in
             let key = SignalHub.Key(callID: call.id!, role: role)
-            let counter = RateWindow()
-            ws.onText { ws, text in
-                Task {
-                    guard await counter.allow(limit: Signalling.maxPerSecond) else {
-                        try? await ws.close(code: .policyViolation)
-                        return
-                    }
-                    let ok =
-                        (try? await VideoCallService.relay(text, from: role, call: call, hub: hub, on: db)) ?? false
-                    if !ok { try? await ws.send(#"{"type":"refused"}"#) }
-                }
-            }
-            ws.onClose.whenComplete { _ in
-                Task {
-                    await hub.detach(key, ws)
-                    if await !hub.holds(key) { try? await VideoCallService.left(role, call: call, on: db) }
-                }
-            }
+            // One socket's messages are relayed one at a time, in the order they came (an offer before its
+            // candidates).
+            let (messages, inbox) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
+            ws.onText { _, text in inbox.yield(text) }
+            ws.onClose.whenComplete { _ in inbox.finish() }
             Task {
+                await hub.attach(key, ws)
                 do {
-                    try await hub.attach(key, ws)
                     try await ws.send(try await VideoCallService.arrived(role, call: call, on: db))
                 } catch {
                     logger.warning("video socket could not join", metadata: ["error": "\(type(of: error))"])
                     try? await ws.close(code: .unexpectedServerError)
                 }
+                let counter = RateWindow()
+                for await text in messages {
+                    guard await counter.allow(limit: Signalling.maxPerSecond) else {
+                        try? await ws.close(code: .policyViolation)
+                        break
+                    }
+                    let ok =
+                        (try? await VideoCallService.relay(text, from: role, call: call, hub: hub, on: db)) ?? false
+                    if !ok { try? await ws.send(#"{"type":"refused"}"#) }
+                }
+                await hub.detach(key, ws)
+                if await !hub.holds(key) { try? await VideoCallService.left(role, call: call, on: db) }
             }
         }
     }
