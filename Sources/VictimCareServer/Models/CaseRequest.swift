@@ -43,5 +43,14 @@ final class CaseRequest: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A new request of `kind` for the victim, made now.
+    convenience init(_ kind: Kind, victimID: UUID, detail: String) {
+        self.init()
+        $victim.id = victimID
+        kindCode = kind.rawValue
+        self.detail = detail
+        createdAt = Date()
+    }
+
     var kind: Kind? { Kind(rawValue: kindCode) }
 }

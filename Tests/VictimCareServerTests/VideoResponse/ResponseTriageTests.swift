@@ -222,6 +222,12 @@ import VictimCareDomain
             let offer = try await staff.get("/victims/\(victimID)/video-offer")
             #expect(offer.status == .ok && offer.body.string.contains("The triage allows a video call"))
             #expect(try await world.auditCount("view", "victim", victimID) >= 1)
+            // The pages that name the victim record a view of the person, as the victim page does.
+            let personID = try await VictimService.find(victimID, on: app.db).$person.id
+            let personViews = try await world.auditCount("view", "person", personID)
+            _ = try await staff.get("/crimes/\(crimeID)/triage")
+            _ = try await staff.get("/victims/\(victimID)/video-offer")
+            #expect(try await world.auditCount("view", "person", personID) == personViews + 2)
             let declined = try await staff.post(
                 "/victims/\(victimID)/video-offer",
                 [

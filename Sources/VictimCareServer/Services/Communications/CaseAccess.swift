@@ -257,11 +257,7 @@ enum CaseAccess {
     private static func record(
         _ kind: CaseRequest.Kind, victimID: UUID, detail: String, ip: String?, on db: any Database
     ) async throws {
-        let request = CaseRequest()
-        request.$victim.id = victimID
-        request.kindCode = kind.rawValue
-        request.detail = detail
-        request.createdAt = Date()
+        let request = CaseRequest(kind, victimID: victimID, detail: detail)
         try await request.create(on: db)
         try await AuditLog.recordVictim(.create, "victim_request", request.id, summary: kind.rawValue, ip: ip, on: db)
     }

@@ -127,6 +127,8 @@ enum ResponseTriageService {
         let eachTime = try await AccessGuard.checkForm(
             .recordContact, reading: .viewPerson, "crime", crime.id!, scope: scope, context: context, on: db)
         try await AuditLog.record(.view, "victim", victimID, summary: "video response offer", context: context, on: db)
+        try await AuditLog.recordViews(
+            "person", [victim.$person.id], summary: "video response offer \(victimID)", context: context, on: db)
         return try await load(victim, crime, outsideUnit: eachTime, on: db)
     }
 
@@ -262,6 +264,9 @@ extension ResponseTriageService {
             on: db)
         try await AuditLog.record(.view, "crime", crimeID, summary: "response triage", context: context, on: db)
         let victims = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).sort(\.$createdAt).all()
+        try await AuditLog.recordViews(
+            "person", victims.map { $0.$person.id }, summary: "response triage of crime \(crimeID)", context: context,
+            on: db)
         let people = try await Person.query(on: db).filter(\.$id ~~ victims.map { $0.$person.id }).all()
         let names = Dictionary(people.map { ($0.id!, $0.fullName) }, uniquingKeysWith: { a, _ in a })
         var lines: [CrimeResponse.VictimLine] = []

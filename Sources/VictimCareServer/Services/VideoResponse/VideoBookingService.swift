@@ -289,12 +289,10 @@ enum VideoBookingService {
                 try await tell(call, state == .missed ? .missed : .cancelled, facts: facts, context: context, on: tx)
             }
             if state == .missed {
-                let request = CaseRequest()
-                request.$victim.id = call.$victim.id
-                request.kindCode = CaseRequest.Kind.videoCallMissed.rawValue
-                request.detail = call.slotStart.map { "Booked for \(Display.time($0))" } ?? "Booked as soon as possible"
-                request.createdAt = Date()
-                try await request.create(on: tx)
+                try await CaseRequest(
+                    .videoCallMissed, victimID: call.$victim.id,
+                    detail: call.slotStart.map { "Booked for \(Display.time($0))" } ?? "Booked as soon as possible"
+                ).create(on: tx)
             }
             try await AuditLog.record(
                 .update, "video_call", call.id, summary: state.rawValue, context: context, on: tx)
@@ -332,6 +330,8 @@ enum VideoBookingService {
         let eachTime = try await AccessGuard.checkForm(
             .conductVideoCall, reading: .viewPerson, "crime", crime.id!, scope: scope, context: context, on: db)
         try await AuditLog.record(.view, "victim", victimID, summary: "video call booking", context: context, on: db)
+        try await AuditLog.recordViews(
+            "person", [victim.$person.id], summary: "video call booking \(victimID)", context: context, on: db)
         let calls = try await calls(victimID: victimID, on: db)
         return Booking(
             victim: victim, person: try await PersonService.find(victim.$person.id, on: db), crime: crime,

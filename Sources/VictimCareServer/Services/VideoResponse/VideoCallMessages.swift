@@ -15,6 +15,19 @@ extension VideoBookingService.Telling {
     }
 }
 
+extension VideoCall {
+    /// The call as a calendar entry, in the victim's words. Neutral, because calendars are shared and synced:
+    /// no police, no offence, no link. `nil` for "as soon as possible" (no time to put in a calendar).
+    func calendarEvent(_ text: LeafletText, sequence: Int, organizer: String, attendee: String?) -> ICalendar.Event? {
+        guard let start = slotStart, let id else { return nil }
+        return ICalendar.Event(
+            uid: "\(id.uuidString.lowercased())@victimcare", sequence: sequence, start: start,
+            end: start.addingTimeInterval(Double(slotMinutes) * 60), summary: text.t("video.calendar.summary"),
+            description: text.t("video.calendar.description"), url: nil, organizer: organizer,
+            organizerName: text.t("video.calendar.organizer"), attendee: attendee)
+    }
+}
+
 extension MessageComposer {
     /// A message about a video call, in the victim's language: when (London time), and the case page link where
     /// they can see, cancel or swap it for a visit. Booked and moved calls carry a calendar invitation (the
@@ -38,12 +51,10 @@ extension MessageComposer {
             linkText: link.map { _ in text.t("video.button") },
             footer: text.t("footer"), version: text.version)
         var composed = try await render(context, subject: subject, language: text.language.code, secrets: secrets)
-        if let start = call.slotStart, [.booked, .changed, .cancelled].contains(kind) {
-            let event = ICalendar.Event(
-                uid: "\(call.id!.uuidString.lowercased())@victimcare", sequence: record.version, start: start,
-                end: start.addingTimeInterval(Double(call.slotMinutes) * 60), summary: text.t("video.calendar.summary"),
-                description: text.t("video.calendar.description"), url: nil, organizer: mailFrom,
-                organizerName: text.t("video.calendar.organizer"), attendee: message.recipient.nilIfEmpty)
+        if [.booked, .changed, .cancelled].contains(kind),
+            let event = call.calendarEvent(
+                text, sequence: record.version, organizer: mailFrom, attendee: message.recipient.nilIfEmpty)
+        {
             let method: ICalendar.Method = kind == .cancelled ? .cancel : .request
             composed.attachments = [
                 .init(

@@ -127,12 +127,10 @@ enum VideoCallService {
                 .set(\.$endedReason, to: "not_safe_now").update()
             try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
             try await SignalHub.post(#"{"type":"bye","reason":"not-safe"}"#, to: .officer, call: call.id!, on: tx)
-            let request = CaseRequest()
-            request.$victim.id = victimID
-            request.kindCode = CaseRequest.Kind.notSafeNow.rawValue
-            request.detail = "Ended the video call: not safe to talk. Do not call back; wait for them to get in touch."
-            request.createdAt = Date()
-            try await request.create(on: tx)
+            try await CaseRequest(
+                .notSafeNow, victimID: victimID,
+                detail: "Ended the video call: not safe to talk. Do not call back; wait for them to get in touch."
+            ).create(on: tx)
             try await AuditLog.recordVictim(
                 .update, "video_call", call.id, summary: "ended by the victim: not safe now", ip: ip, on: tx)
         }

@@ -223,16 +223,12 @@ struct CaseController: RouteCollection {
     @Sendable func calendar(req: Request) async throws -> Response {
         let (link, secret) = try await link(req)
         guard try await session(req, for: link) != nil else { return req.redirect(to: "/track/\(secret)") }
-        guard let call = try await VideoBookingService.bookedCall(victimID: link.$victim.id, on: req.db),
-            let start = call.slotStart
-        else { throw Abort(.notFound, reason: "No video call is booked.") }
         let page = try await CaseAccess.page(link, signedIn: false, on: req.db)
         let text = LeafletText(req.application.translations, page.person.language)
-        let event = ICalendar.Event(
-            uid: "\(call.id!.uuidString.lowercased())@victimcare", sequence: call.version, start: start,
-            end: start.addingTimeInterval(Double(call.slotMinutes) * 60), summary: text.t("video.calendar.summary"),
-            description: text.t("video.calendar.description"), url: nil, organizer: req.config.messaging.mailFrom,
-            organizerName: text.t("video.calendar.organizer"), attendee: nil)
+        guard let call = try await VideoBookingService.bookedCall(victimID: link.$victim.id, on: req.db),
+            let event = call.calendarEvent(
+                text, sequence: call.version, organizer: req.config.messaging.mailFrom, attendee: nil)
+        else { throw Abort(.notFound, reason: "No video call is booked.") }
         let response = Response(
             status: .ok, body: .init(string: ICalendar.document(event, method: .request, stamp: Date())))
         response.headers.contentType = HTTPMediaType(
