@@ -1,7 +1,8 @@
 // A video call in the browser (issue 16): the camera and microphone checked first, then a WebSocket to the
 // service's signalling relay, and one RTCPeerConnection. The officer admits the victim and makes the offer; the
 // victim answers. A dropped socket reconnects with backoff and a victim who comes back is offered a fresh
-// connection. "Not safe now" stops everything at once and leaves a neutral page.
+// connection. "Not safe now" stops everything at once and leaves a neutral page. On a poor connection the call
+// falls back to sound only (either side can also choose it), and video comes back when the connection does.
 (function () {
   var root = document.getElementById("call");
   if (!root) return;
@@ -13,7 +14,9 @@
   var checkButton = document.getElementById("check-devices");
   var joinButton = document.getElementById("join");
   var admitButton = document.getElementById("admit");
+  var audioButton = document.getElementById("audio-only");
   var local = null, ws = null, pc = null, pending = [], ended = false, backoff = 500, admitted = false;
+  var videoSender = null, audioOnly = false, chosen = false, poor = 0, good = 0, monitor = null;
 
   function say(text) { if (text) status.textContent = text; }
   function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(message)); }
@@ -77,7 +80,15 @@
       case "candidate":
         if (pc && pc.remoteDescription) { pc.addIceCandidate(m.candidate).catch(function () {}); } else { pending.push(m.candidate); }
         break;
-      case "media": if (m.audioOnly) say(words.audio); break;
+      case "media": say(m.audioOnly ? words.audio : words.inCall); break;
+      case "evidence":
+        var note = document.getElementById("evidence-note");
+        if (note) {
+          note.querySelector("span").textContent = m.kind === "photo" ? words.photo : words.video;
+          note.querySelector("a").href = "/interviews/" + encodeURIComponent(m.interview);
+          note.hidden = false;
+        }
+        break;
       case "bye": finish(m.reason === "not-safe" ? (words.notSafe || words.ended) : words.ended); break;
     }
   }
@@ -95,11 +106,21 @@
       iceServers: JSON.parse(root.getAttribute("data-ice") || "[]"),
       iceTransportPolicy: root.getAttribute("data-ice-policy") === "relay" ? "relay" : "all"
     });
-    local.getTracks().forEach(function (track) { pc.addTrack(track, local); });
+    videoSender = null;
+    local.getTracks().forEach(function (track) {
+      var sender = pc.addTrack(track, local);
+      if (track.kind === "video") videoSender = sender;
+    });
+    if (audioOnly && videoSender) videoSender.replaceTrack(null);
     pc.onicecandidate = function (event) { if (event.candidate) send({ type: "candidate", candidate: event.candidate.toJSON() }); };
     pc.ontrack = function (event) { remoteVideo.srcObject = event.streams[0]; };
     pc.onconnectionstatechange = function () {
-      if (pc.connectionState === "connected") say(words.inCall);
+      if (pc.connectionState === "connected") {
+        say(audioOnly ? words.audio : words.inCall);
+        if (audioButton) audioButton.hidden = false;
+        if (evidence) evidence.hidden = false;
+        watch();
+      }
       if (pc.connectionState === "failed" && role === "officer") offer();
     };
     return pc;
@@ -119,8 +140,80 @@
       .then(function () { send({ type: "answer", sdp: connection.localDescription.sdp }); });
   }
 
+  // How the link is doing, from one sample of the connection's statistics: poor when it can carry less than
+  // 150 kbit/s or loses more than 15% of video packets; good when it carries over 400 kbit/s and loses under 5%.
+  function judge(sample) {
+    var bitrate = sample.bitrate, loss = sample.loss;
+    if ((bitrate != null && bitrate < 150000) || (loss != null && loss > 0.15)) return "poor";
+    if ((bitrate == null || bitrate > 400000) && (loss == null || loss < 0.05)) return "good";
+    return "fair";
+  }
+
+  function sample() {
+    return pc.getStats().then(function (stats) {
+      var found = { bitrate: null, loss: null };
+      stats.forEach(function (r) {
+        if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded" && r.availableOutgoingBitrate != null) {
+          found.bitrate = r.availableOutgoingBitrate;
+        }
+        if (r.type === "remote-inbound-rtp" && r.kind === "video" && r.fractionLost != null) found.loss = r.fractionLost;
+      });
+      return found;
+    });
+  }
+
+  // Sound only: the camera's track leaves the connection (no renegotiation) and the other side is told.
+  function setAudioOnly(on, byChoice) {
+    if (on === audioOnly) { chosen = on && (byChoice || chosen); return; }
+    audioOnly = on;
+    chosen = on && byChoice;
+    poor = good = 0;
+    var camera = local && local.getVideoTracks()[0];
+    if (videoSender) videoSender.replaceTrack(on ? null : camera || null);
+    if (audioButton) audioButton.textContent = on ? audioButton.dataset.video : audioButton.dataset.audio;
+    say(on ? words.audio : words.inCall);
+    send({ type: "media", audioOnly: on });
+  }
+
+  // Three poor samples in a row (six seconds) fall back to sound; five good ones bring video back, unless the
+  // person chose sound only themselves.
+  function watch() {
+    if (monitor) return;
+    monitor = setInterval(function () {
+      if (!pc || pc.connectionState !== "connected") return;
+      sample().then(function (s) {
+        var verdict = judge(s);
+        poor = verdict === "poor" ? poor + 1 : 0;
+        good = verdict === "good" ? good + 1 : 0;
+        if (!audioOnly && poor >= 3) setAudioOnly(true, false);
+        if (audioOnly && !chosen && good >= 5) setAudioOnly(false, false);
+      }).catch(function () {});
+    }, 2000);
+  }
+
+  if (audioButton) audioButton.addEventListener("click", function () { setAudioOnly(!audioOnly, true); });
+
+  // The victim sends a photo or video of the evidence: the file itself is the request's body.
+  var evidence = document.getElementById("evidence");
+  if (evidence) evidence.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = document.getElementById("evidence-file"), out = document.getElementById("evidence-status");
+    var file = input.files && input.files[0];
+    if (!file) { out.textContent = evidence.dataset.choose; input.focus(); return; }
+    out.textContent = evidence.dataset.sending;
+    fetch(root.getAttribute("data-evidence"), {
+      method: "POST", body: file, credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-File-Name": encodeURIComponent(file.name),
+        "X-CSRF-Token": root.getAttribute("data-csrf") }
+    }).then(function (response) {
+      out.textContent = response.ok ? evidence.dataset.sent : evidence.dataset.failed;
+      if (response.ok) input.value = "";
+    }).catch(function () { out.textContent = evidence.dataset.failed; });
+  });
+
   function stop() {
     ended = true;
+    if (monitor) clearInterval(monitor);
     if (local) local.getTracks().forEach(function (t) { t.stop(); });
     if (pc) pc.close();
     if (ws) ws.close();
@@ -143,5 +236,10 @@
     document.body.innerHTML = "";
     window.location.replace(neutral);
   });
-  window.__videoCall = { stats: function () { return pc ? pc.getStats() : null; }, state: function () { return pc ? pc.connectionState : "none"; } };
+  window.__videoCall = {
+    stats: function () { return pc ? pc.getStats() : null; },
+    state: function () { return pc ? pc.connectionState : "none"; },
+    judge: judge,
+    audioOnly: function () { return audioOnly; }
+  };
 })();

@@ -146,3 +146,50 @@ def test_every_interval_shown_agrees_with_scipy(service):
                     checked += 1
         assert fairness.status_code == 200
     assert checked > 30
+
+
+def test_video_response_outcomes_agree_with_scipy(service, driver):
+    """Issue 16, item 6: video and in-person responses compared, each rate ratio and its interval as SciPy gives
+    them, by unit and by offence group too, and the page itself accessible."""
+    s = session(service, "demo.analyst")
+    rows = csv_rows(s.get(f"{service.url}/dashboard/video-response?unit=&csv=video-summary").text)
+    assert rows[0][:4] == ["Measure", "Video", "In person", "Rate ratio, video ÷ in person"]
+    victims = {r[0]: r for r in rows[1:]}["Victims"]
+    assert int(victims[1]) > 10 and int(victims[2]) > 10, "the demo force offers the choice"
+    checked = 0
+
+    def check(video, in_person, ratio, interval):
+        nonlocal checked
+        k1, n1 = map(int, re.match(r"(\d+) of (\d+)", video).groups())
+        k2, n2 = map(int, re.match(r"(\d+) of (\d+)", in_person).groups())
+        if k1 == 0 or k2 == 0:
+            assert ratio.startswith("Not estimable")
+            return
+        rr = relative_risk(k1, n1, k2, n2)
+        ci = rr.confidence_interval(0.95)
+        assert ratio == "%.2f" % rr.relative_risk, (video, in_person, ratio)
+        assert interval == "%.2f–%.2f" % (ci.low, ci.high), (video, in_person, interval)
+        checked += 1
+
+    for row in rows[1:]:
+        if re.match(r"\d+ of \d+", row[1]) and re.match(r"\d+ of \d+", row[2]):
+            check(row[1], row[2], row[3], row[4])
+    assert checked >= 2
+    # By unit and by offence group, each ratio against the rows of the same group's counts: the counts are in
+    # the summary of that unit alone, so fetch each unit's summary and compare.
+    units = csv_rows(s.get(f"{service.url}/dashboard/video-response?unit=&csv=video-units").text)
+    assert len(units) > 2
+    total = sum(int(r[1]) + int(r[2]) for r in units[1:])
+    assert total == int(victims[1]) + int(victims[2]), "every victim in one unit"
+    groups = csv_rows(s.get(f"{service.url}/dashboard/video-response?unit=&csv=video-offences").text)
+    assert sum(int(r[1]) + int(r[2]) for r in groups[1:]) == total
+    sign_in(driver, service, "demo.analyst")
+    driver.get(service.url + "/dashboard/video-response")
+    assert "Video response: does it work?" in driver.find_element(By.TAG_NAME, "h1").text
+    assert_accessible(driver)
+    assert csv_rows(s.get(f"{service.url}/dashboard/video-response?csv=video-summary").text) == screen_table(
+        driver, "video-summary")
+    # A period that is not one: said on the page, with the form to correct it.
+    driver.get(service.url + "/dashboard/video-response?from=2026-02-30")
+    assert "must be a real date" in driver.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert_accessible(driver)

@@ -4,6 +4,7 @@ phone-sized viewport, checks their devices and waits; the officer lets them in; 
 the app's WebSocket signalling. A second device is refused; a dropped victim rejoins; "not safe now" ends the call
 at once and tells the officer not to call back. axe checks both call pages."""
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -42,6 +43,31 @@ stats.then(report => {
 
 def frames(driver):
     return driver.execute_async_script(FRAMES)
+
+
+SENT = """
+const done = arguments[arguments.length - 1];
+const stats = window.__videoCall && window.__videoCall.stats();
+if (!stats) { done(null); return; }
+stats.then(report => {
+  const sent = {video: 0, audio: 0};
+  report.forEach(s => { if (s.type === 'outbound-rtp') sent[s.kind] = s.kind === 'video' ? (s.framesSent || 0) : (s.packetsSent || 0); });
+  done(sent);
+});
+"""
+
+
+def sent(driver):
+    """Video frames and audio packets this side has sent so far."""
+    return driver.execute_async_script(SENT)
+
+
+def sending(driver, seconds=2.0):
+    """Whether video and audio are still going out, over a couple of seconds."""
+    before = sent(driver)
+    time.sleep(seconds)
+    after = sent(driver)
+    return after["video"] > before["video"], after["audio"] > before["audio"]
 
 
 def wait_for_frames(driver, at_least=30, timeout=30):
@@ -116,6 +142,46 @@ def test_a_video_call_between_two_browsers():
         wait_for_frames(victim)
         print(f"admit to 30 frames both ways: {time.time() - started:.2f} s")
         WebDriverWait(victim, 10).until(lambda d: "talking to your officer" in d.find_element(By.ID, "call-status").text)
+
+        # Sound only, by choice: her camera stops going out, her voice does not; the officer is told. Then back.
+        audio = victim.find_element(By.ID, "audio-only")
+        assert audio.is_displayed() and audio.text == "Switch to sound only"
+        audio.click()
+        WebDriverWait(officer, 10).until(lambda d: "Sound only" in d.find_element(By.ID, "call-status").text)
+        time.sleep(0.5)
+        assert sending(victim) == (False, True), "sound only: no video frames out, audio still going"
+        assert victim.execute_script("return window.__videoCall.audioOnly()") is True
+        assert_accessible(victim)
+        victim.find_element(By.ID, "audio-only").click()
+        WebDriverWait(officer, 10).until(lambda d: "Connected." in d.find_element(By.ID, "call-status").text)
+        assert sending(victim) == (True, True)
+        # The automatic fallback judges each sample of the connection: under 150 kbit/s or over 15% loss is poor.
+        judged = victim.execute_script(
+            "const j = window.__videoCall.judge; return [j({bitrate: 90000, loss: 0}), j({bitrate: 2e6, loss: 0.2}),"
+            " j({bitrate: 300000, loss: 0.01}), j({bitrate: 900000, loss: 0.01}), j({bitrate: null, loss: null})];")
+        assert judged == ["poor", "poor", "fair", "good", "good"]
+
+        # She sends a photo of the damage from her phone: stored with its hash under the call's interview, and the
+        # officer is told at once.
+        photo = bytes([0xFF, 0xD8, 0xFF, 0xE0]) + os.urandom(200_000)
+        path = f"/tmp/victimcare-e2e-{uuid.uuid4().hex}-cracked window.jpg"
+        with open(path, "wb") as f:
+            f.write(photo)
+        form = victim.find_element(By.ID, "evidence")
+        assert form.is_displayed()
+        victim.find_element(By.ID, "evidence-file").send_keys(path)
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(victim, 20).until(lambda d: "Sent." in d.find_element(By.ID, "evidence-status").text)
+        WebDriverWait(officer, 10).until(lambda d: d.find_element(By.ID, "evidence-note").is_displayed())
+        assert "The victim sent a photo." in officer.find_element(By.ID, "evidence-note").text
+        interview = officer.find_element(By.CSS_SELECTOR, "#evidence-note a").get_attribute("href")
+        cookies = {c["name"]: c["value"] for c in officer.get_cookies()}
+        shown = requests.get(interview, cookies=cookies)
+        assert shown.status_code == 200 and hashlib.sha256(photo).hexdigest() in shown.text
+        assert "Photo sent by the victim: " in shown.text and "Victim (video call " in shown.text
+        media = re.search(r'<img src="(/evidence/[^"]+/media)"', shown.text).group(1)
+        assert requests.get(svc.url + media, cookies=cookies).content == photo
+        os.remove(path)
 
         # Her connection drops (the page reloads): she rejoins without waiting to be let in again.
         victim.refresh()

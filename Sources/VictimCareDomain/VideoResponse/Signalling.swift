@@ -31,3 +31,41 @@ public enum Signalling {
         return type
     }
 }
+
+/// Where a node has read the signals table to (issue 16): every row with an id at or below `floor` has been
+/// read. Each pass reads only the rows above it. On PostgreSQL an id is taken before its row commits, so a row
+/// can become visible after a higher one: an id skipped over is a gap, and the floor waits below it until the
+/// row shows up or `patience` has passed (a rolled-back insert never shows). On SQLite there are no gaps.
+public struct SignalCursor: Sendable, Equatable {
+    public private(set) var floor: Int
+    /// The highest id read.
+    public private(set) var top: Int
+    /// Ids skipped over, with when they were first missed.
+    public private(set) var gaps: [Int: Date] = [:]
+    public let patience: TimeInterval
+
+    public init(floor: Int, patience: TimeInterval = 15) {
+        self.floor = floor
+        self.top = floor
+        self.patience = patience
+    }
+
+    /// Takes the ids one pass read (those above the floor, in any order).
+    public mutating func read(_ ids: [Int], now: Date) {
+        var previous = top
+        for id in Set(ids).sorted() where id > top {
+            // Ids skipped between two read are gaps, for now; a jump of thousands (rows purged, a long idle
+            // node) is not a thousand rows in flight.
+            if id - previous > 1, id - previous <= Self.largestGap {
+                for missing in (previous + 1)..<id { gaps[missing] = now }
+            }
+            previous = id
+        }
+        top = max(top, previous)
+        for id in ids { gaps[id] = nil }
+        gaps = gaps.filter { now.timeIntervalSince($0.value) < patience }
+        floor = (gaps.keys.min().map { $0 - 1 }) ?? top
+    }
+
+    public static let largestGap = 1000
+}

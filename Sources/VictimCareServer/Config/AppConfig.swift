@@ -141,7 +141,9 @@ struct AppConfig: Sendable {
                 }.filter { !$0.isEmpty },
                 turnSecret: env["TURN_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
                 turnMinutes: max(int("TURN_TTL_MINUTES", 120), 5),
-                relayOnly: env["VIDEO_ICE_POLICY"] == "relay")
+                relayOnly: env["VIDEO_ICE_POLICY"] == "relay",
+                visitMinutes: max(int("VIDEO_VISIT_MINUTES", 60), 0),
+                visitMiles: max(Double(env["VIDEO_VISIT_MILES"] ?? "") ?? 8, 0))
         )
     }
 }
@@ -155,6 +157,10 @@ struct VideoConfig: Sendable {
     var turnMinutes = 120
     /// Only relayed media (`VIDEO_ICE_POLICY=relay`): hides both sides' addresses from each other.
     var relayOnly = false
+    /// The force's own figures for one visit that a video call replaces (`VIDEO_VISIT_MINUTES`, travel there and
+    /// back; `VIDEO_VISIT_MILES`): the outcomes report's officer time and miles saved are these times the calls.
+    var visitMinutes = 60
+    var visitMiles = 8.0
 }
 
 /// Interview recordings: where their encrypted bytes live and how uploads behave (issue 15).

@@ -40,5 +40,6 @@ enum Migrations {
         CreateResponseTriage(),
         CreateVideoBookings(),
         CreateVideoRooms(),
+        AddVideoFollowUp(),
     ]
 }

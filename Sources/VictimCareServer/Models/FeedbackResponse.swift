@@ -13,6 +13,8 @@ final class FeedbackResponse: Model, @unchecked Sendable {
     @Field(key: "kept_informed") var keptInformed: String
     @Field(key: "understood_next") var understoodNext: String
     @OptionalField(key: "comment") var comment: String?
+    /// Asked after a video call only: would they recommend video response?
+    @OptionalField(key: "would_recommend") var wouldRecommend: Bool?
     @Field(key: "language") var language: String
 
     init() {}

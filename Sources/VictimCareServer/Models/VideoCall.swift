@@ -66,6 +66,8 @@ final class VideoCall: Model, @unchecked Sendable {
     @OptionalField(key: "officer_seen_at") var officerSeenAt: Date?
     /// The contact the ended call was recorded as.
     @OptionalField(key: "contact_id") var contactID: UUID?
+    /// The interview of the call: what the victim sent during it (photos, videos) is kept under it.
+    @OptionalField(key: "interview_id") var interviewID: UUID?
 
     init() {}
 

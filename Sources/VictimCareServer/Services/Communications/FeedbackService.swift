@@ -83,6 +83,16 @@ enum FeedbackService {
         var informed: String?
         var understood: String?
         var comment: String?
+        /// "yes" or "no"; asked only after a video call.
+        var recommend: String?
+    }
+
+    /// Whether the form asks if the victim would recommend a video call: only for a video call they had.
+    static func asksRecommendation(_ invitation: FeedbackInvitation, on db: any Database) async throws -> Bool {
+        guard invitation.sourceCode == FeedbackInvitation.Source.contact.rawValue,
+            let contact = try await Contact.find(invitation.sourceID, on: db)
+        else { return false }
+        return contact.method == .video
     }
 
     /// Stores the victim's answers. Errors are keyed by translation key, shown in the victim's language.
@@ -111,6 +121,10 @@ enum FeedbackService {
         let understood = answer(d.understood, "understood")
         let comment = d.comment?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let comment, comment.count > 2000 { errors.append(.init(field: "comment", message: "error.comment")) }
+        let asked = try await asksRecommendation(invitation, on: db)
+        let recommend: Bool? =
+            asked ? d.recommend.flatMap { [Answer.yes.rawValue: true, Answer.no.rawValue: false][$0] } : nil
+        if asked, recommend == nil { errors.append(.init(field: "recommend", message: "error.recommend")) }
         guard errors.isEmpty else { throw DomainError.invalid(errors) }
         let now = Date()
         do {
@@ -126,6 +140,7 @@ enum FeedbackService {
                 response.understoodNext = understood!.rawValue
                 response.comment = comment.flatMap { $0.isEmpty ? nil : $0 }
                 response.language = language
+                response.wouldRecommend = recommend
                 try await response.create(on: tx)
                 invitation.respondedAt = now
                 try await invitation.save(on: tx)

@@ -17,11 +17,16 @@ enum UploadService {
         var description: String { message }
 
         enum HTTPResponseStatusCode: Int, Sendable {
-            case badRequest = 400, forbidden = 403, notFound = 404, conflict = 409, gone = 410
+            case badRequest = 400, forbidden = 403, notFound = 404, conflict = 409, gone = 410, lengthRequired = 411
             case preconditionFailed = 412, payloadTooLarge = 413, unsupportedMediaType = 415, locked = 423
             case checksumMismatch = 460, serviceUnavailable = 503
         }
     }
+
+    /// What a victim may also send from a video call: photos of the evidence (issue 16).
+    static let photoTypes: Set<String> = ["image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"]
+    /// A victim sends at most this many files from one call.
+    static let mostFromACall = 20
 
     static let acceptedTypes: Set<String> = [
         "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", "video/x-msvideo", "video/mpeg",
@@ -97,13 +102,18 @@ enum UploadService {
             throw TusError(status: .badRequest, message: "Upload-Metadata must name the interview (interview <id>).")
         }
         let interview = try await interviewForChange(interviewID, context: context, on: db)
+        let fromVictim = source == "victim"
         if context.uploadPin != nil {
-            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store.
+            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store. A
+            // victim's files from a call: a handful.
             let earlier = try await EvidenceItem.query(on: db).filter(\.$interview.$id == interviewID)
                 .filter(\.$stateCode ~~ [EvidenceItem.State.uploading.rawValue, EvidenceItem.State.complete.rawValue])
                 .count()
-            if earlier >= 3 {
-                throw TusError(status: .conflict, message: "This viewing has been recorded already.")
+            if earlier >= (fromVictim ? mostFromACall : 3) {
+                throw TusError(
+                    status: .conflict,
+                    message: fromVictim
+                        ? "Enough files have been sent from this call." : "This viewing has been recorded already.")
             }
         }
         if let length = creation.length {
@@ -122,7 +132,7 @@ enum UploadService {
         let type =
             (creation.metadata["filetype"] ?? creation.metadata["type"] ?? "")
             .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard acceptedTypes.contains(type) else {
+        guard acceptedTypes.contains(type) || (fromVictim && photoTypes.contains(type)) else {
             throw TusError(
                 status: .unsupportedMediaType,
                 message: "Only video and audio recordings are taken (MP4, WebM, QuickTime, Matroska, MP3, WAV, Ogg).")
@@ -149,7 +159,8 @@ enum UploadService {
         item.kind = "original"
         item.custodySeq = 0
         item.custodyHead = CustodyLog.genesis
-        item.mediaState = "pending"
+        // A photo needs no playable copy: browsers show it as it is.
+        item.mediaState = photoTypes.contains(type) ? "done" : "pending"
         item.expiresAt = Date().addingTimeInterval(Double(settings.uploadHours) * 3600)
         try await item.create(on: db)
         try await CustodyLog.append(

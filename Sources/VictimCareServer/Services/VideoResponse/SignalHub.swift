@@ -8,13 +8,14 @@ import Vapor
 import VictimCareDomain
 
 /// The sockets of video calls this node holds, and the relay between them and every other node: a message is
-/// a row in `video_signals`; each node reads the recent rows for the sockets it holds every tenth of a second
-/// and sends each row once. A call's two sides may be on different nodes, and either may reconnect to any node.
-/// When the recipient's socket is on the node that stored the message, it is sent at once.
+/// a row in `video_signals`; each node reads the rows it has not read yet every tenth of a second and sends
+/// those for the sockets it holds, each once. A call's two sides may be on different nodes, and either may
+/// reconnect to any node. When the recipient's socket is on the node that stored the message, it is sent at once.
 ///
-/// Rows are read by time window, not by a bare id cursor: on PostgreSQL an id is taken before its transaction
-/// commits, so a lower id can become visible after a higher one; reading the last `window` of rows and
-/// remembering which were handled delivers it anyway, once.
+/// Each pass reads above a ``SignalCursor``: on PostgreSQL an id is taken before its transaction commits, so a
+/// lower id can become visible after a higher one; the cursor waits below such a gap (up to `window`) and the
+/// rows above it that were already handled are passed over. A pass reads every call's rows, not only this
+/// node's, so that another node's rows are never mistaken for gaps.
 actor SignalHub {
     struct Key: Hashable, Sendable {
         var callID: UUID
@@ -28,6 +29,8 @@ actor SignalHub {
     /// Rows sent or passed over, with when they were handled (forgotten after twice the window).
     private var handled: [Int: Date] = [:]
     private var polling: Task<Void, Never>?
+    /// Where this node has read to; set when polling starts.
+    private var cursor: SignalCursor?
     private var lastSeenWrite = Date.distantPast
     let interval: Duration
     /// How late a row may become visible and still be delivered.
@@ -92,20 +95,27 @@ actor SignalHub {
         try await VideoSignal.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-600)).delete()
     }
 
-    /// One pass: relays recent unhandled rows to the sockets held here, in id order; false when no sockets are
-    /// left (the loop ends).
+    /// One pass: relays the unread rows to the sockets held here, in id order; false when no sockets are left
+    /// (the loop ends, and starts again from the recent rows when a socket next arrives).
     private func poll() async -> Bool {
         sockets = sockets.filter { !$0.value.isClosed }
         since = since.filter { sockets[$0.key] != nil }
         guard !sockets.isEmpty else {
             polling = nil
+            cursor = nil
             return false
         }
         let now = Date()
         do {
-            let calls = Array(Set(sockets.keys.map(\.callID)))
-            let rows = try await VideoSignal.query(on: app.db).filter(\.$callID ~~ calls)
-                .filter(\.$createdAt >= now.addingTimeInterval(-window)).sort(\.$id).limit(2000).all()
+            if cursor == nil {
+                // The first pass reads the last `window` of rows, as a socket that just arrived may need them.
+                let older = try await VideoSignal.query(on: app.db)
+                    .filter(\.$createdAt < now.addingTimeInterval(-window)).max(\.$id)
+                cursor = SignalCursor(floor: older ?? 0, patience: window)
+            }
+            let rows = try await VideoSignal.query(on: app.db).filter(\.$id > cursor!.floor).sort(\.$id)
+                .limit(5000).all()
+            cursor!.read(rows.compactMap(\.id), now: now)
             for row in rows {
                 guard let id = row.id, handled[id] == nil else { continue }
                 handled[id] = now
@@ -126,11 +136,18 @@ actor SignalHub {
         return true
     }
 
-    /// Who is in each room, as every node sees it: each held side's last-seen time, every few seconds.
+    /// Who is in each room, as every node sees it: each held side's last-seen time, every few seconds, in one
+    /// statement per side however many rooms this node holds.
     private func markSeen() async throws {
         let now = Date()
-        for key in sockets.keys {
-            try await VideoCallService.seen(key.role, at: now, call: key.callID, on: app.db)
+        for role in Signalling.Role.allCases {
+            let calls = sockets.keys.filter { $0.role == role }.map(\.callID)
+            guard !calls.isEmpty else { continue }
+            let query = VideoCall.query(on: app.db).filter(\.$id ~~ calls)
+            switch role {
+            case .victim: try await query.set(\.$victimSeenAt, to: now).update()
+            case .officer: try await query.set(\.$officerSeenAt, to: now).update()
+            }
         }
     }
 }

@@ -84,12 +84,22 @@ struct DemoCrimes {
     /// The contact rule's decision depends on a handful of inputs; a million contacts reuse a few dozen decisions.
     private var decisions: [String: ContactRule.Decision] = [:]
 
+    /// Video response (issue 16) draws from streams of its own, so the rest of the force is the same with or
+    /// without it.
+    private var responses: DemoRandom
+    private var responseIDs: SequentialIDs
+    private var triagedCrime: (crime: UUID, triage: UUID)?
+
     init(force: DemoForce, profiles: [OffenceProfile], asOf: Date, random: DemoRandom, ids: SequentialIDs) {
         self.force = force
         self.profiles = profiles
         self.asOf = asOf
         self.random = random
         self.ids = ids
+        var copy = random
+        let seed = copy.next() ^ 0x0056_1DE0
+        responses = DemoRandom(seed: seed)
+        responseIDs = SequentialIDs(seed: seed, start: 0x0198_0000_0000)
     }
 
     struct Tables: Sendable {
@@ -161,6 +171,19 @@ struct DemoCrimes {
                 "id", "victim_id", "route", "status", "batch_id", "created_at", "sent_at", "status_at",
                 "status_by_name", "note",
             ])
+        var triages = BulkInsert(
+            "response_triages",
+            [
+                "id", "crime_id", "threat", "risk", "harm", "attendance_needed", "reason", "offers_video",
+                "decided_by_id", "decided_by_name", "decided_at",
+            ])
+        var choices = BulkInsert(
+            "response_choices",
+            [
+                "id", "victim_id", "triage_id", "stated_adult", "guardian_present", "has_video_device",
+                "has_connection", "offender_present", "access_needs", "officer_sex", "eligible", "bars",
+                "adjustments", "choice", "decline_reason", "recorded_by_name", "by_victim", "recorded_at",
+            ])
 
         mutating func flush(on db: any Database) async throws {
             try await persons.flush(on: db)
@@ -178,6 +201,8 @@ struct DemoCrimes {
             try await contacts.flush(on: db)
             try await actions.flush(on: db)
             try await referrals.flush(on: db)
+            try await triages.flush(on: db)
+            try await choices.flush(on: db)
         }
     }
 
@@ -498,6 +523,7 @@ struct DemoCrimes {
                 contact(id, person, at: done, successful: true, officer: officer, into: &t)
             }
         }
+        offerVideo(id, crimeID: crimeID, person: person, flags: flags, reported: reported, officer: officer, into: &t)
         var last = reported
         let end = closedAt ?? asOf
         while true {
@@ -507,6 +533,65 @@ struct DemoCrimes {
                 contact(id, person, at: next, successful: true, officer: officer, into: &t)
             }
             last = next
+        }
+    }
+
+    /// In the last year, an adult victim of a crime with no immediate threat, risk or harm is offered a video call
+    /// or a visit; most who choose get it within a day or two. Some victims withdraw support, in either arm.
+    private mutating func offerVideo(
+        _ victimID: UUID, crimeID: UUID, person: DemoPerson, flags: Set<CrimeFlag>, reported: Date, officer: UUID?,
+        into t: inout Tables
+    ) {
+        let excluded: Set<CrimeFlag> = [.homicide, .sexualOffence, .childVictim, .terrorism, .modernSlavery]
+        guard asOf.timeIntervalSince(reported) < 365 * 86_400, flags.isDisjoint(with: excluded),
+            person.dateOfBirth.age(on: London.date(of: reported)) >= 18, responses.chance(0.4)
+        else { return }
+        let by = "officer in the case"
+        let triageID: UUID
+        if let done = triagedCrime, done.crime == crimeID {
+            triageID = done.triage
+        } else {
+            triageID = responseIDs.next()
+            triagedCrime = (crimeID, triageID)
+            t.triages.add([
+                triageID, crimeID, "low", "low", responses.pick(["low", "medium"]), false,
+                "No immediate threat, risk or harm: the victim can choose a video call or a visit", true, officer, by,
+                reported.addingTimeInterval(600),
+            ])
+        }
+        let video = responses.chance(0.55)
+        let chosenAt = reported.addingTimeInterval(900)
+        t.choices.add([
+            responseIDs.next(), victimID, triageID, true, false, true, true, false, String?.none, String?.none, true,
+            "", "", video ? "video" : "in_person",
+            video
+                ? String?.none : responses.pick(["Would rather see an officer", "No smartphone to hand", "Not sure"]),
+            by, false, chosenAt,
+        ])
+        let hours = video ? responses.int(1...30) : responses.int(4...96)
+        let at = reported.addingTimeInterval(Double(hours) * 3600)
+        if responses.chance(0.9), at <= asOf {
+            let method: ContactMethod = video ? .video : .inPerson
+            let decision = ContactRule.decide(
+                ContactAttempt(
+                    method: method, outcome: .spokeToVictim, identityVerified: true, welfareChecked: true,
+                    safeToSpeak: true, preferredMethod: person.preferred, contactPointSafe: nil,
+                    hasAgreedRepresentative: false, contactPointKind: nil))
+            t.contacts.add([
+                responseIDs.next(), victimID, at, "outbound", method.rawValue, ContactOutcome.spokeToVictim.rawValue,
+                true, true, true, person.preferred == method, UUID?.none, Bool?.none, decision.successful,
+                decision.countsAsWrittenUpdate, decision.reasons.joined(separator: "\n"),
+                decision.warnings.joined(separator: "\n"), String?.none, officer, by, at,
+            ])
+        }
+        if responses.chance(0.1) {
+            let at = reported.addingTimeInterval(Double(responses.int(24...720)) * 3600)
+            if at <= asOf {
+                t.actions.add([
+                    responseIDs.next(), victimID, VictimActionKind.withdrewSupport.rawValue, at, String?.none,
+                    String?.none, officer, by, at, String?.none,
+                ])
+            }
         }
     }
 

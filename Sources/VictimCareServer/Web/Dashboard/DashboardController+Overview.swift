@@ -74,6 +74,10 @@ extension DashboardController {
                     Link(
                         href: "/dashboard/workload" + (code.isEmpty ? "" : "?unit=\(code)"),
                         label: "Workload against staffing"),
+                    Link(
+                        href: "/dashboard/video-response" + (code.isEmpty ? "" : "?unit=\(code)"),
+                        label: "Video response: does it work?"),
+                    Link(href: "/dashboard/trials", label: "Trials of care practices"),
                 ]))
     }
 

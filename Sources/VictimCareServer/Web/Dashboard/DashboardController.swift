@@ -13,6 +13,7 @@ struct DashboardController: RouteCollection {
         dashboard.get("survey", use: survey).access(.role(.viewComplianceDashboard))
         dashboard.post("survey", "waves", use: sampleSurvey).access(.role(.manageSurvey))
         dashboard.get("trials", use: trials).access(.role(.viewComplianceDashboard))
+        dashboard.get("video-response", use: videoOutcomes).access(.role(.viewComplianceDashboard))
         dashboard.post("trials", use: createTrial).access(.role(.manageTrials))
         dashboard.post("trials", ":trialID", "close", use: closeTrial).access(.role(.manageTrials))
         dashboard.get("workload", use: workload).access(.unitList(.viewComplianceDashboard, .unit("unit")))
@@ -48,6 +49,8 @@ struct DashboardController: RouteCollection {
         var surveyForm: SurveyForm? = nil
         var staffingForm: StaffingForm? = nil
         var trialForm: TrialForm? = nil
+        /// The first and last day of the crimes counted, with the unit.
+        var period: PeriodForm? = nil
     }
 
     struct TrialForm: Encodable {

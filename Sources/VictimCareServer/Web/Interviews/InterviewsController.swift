@@ -139,6 +139,8 @@ struct InterviewsController: RouteCollection {
             var media: String?
             var processing: Bool
             var deleted: Bool
+            /// A photo (sent by a victim from a video call): shown as an image, not played.
+            var isImage: Bool
             var retention: String
             var deleteBlocker: String?
             var canDelete: Bool
@@ -235,7 +237,7 @@ struct InterviewsController: RouteCollection {
                     : (item.mediaState == "done" && rendition == nil ? item.mediaError : nil),
                 processing: item.state == .complete
                     && (item.mediaState == "pending" || item.mediaState == "processing"),
-                deleted: item.state == .deleted,
+                deleted: item.state == .deleted, isImage: UploadService.photoTypes.contains(item.contentType),
                 retention:
                     "\(group.label); review on \(London.formatReadable(RetentionService.reviewDate(item, group: group)))",
                 deleteBlocker: blockers[item.id!] ?? nil,

@@ -53,6 +53,7 @@ struct FeedbackController: RouteCollection {
         var informed: String?
         var understood: String?
         var comment: String?
+        var recommend: String?
         var lang: String?
     }
 
@@ -73,7 +74,7 @@ struct FeedbackController: RouteCollection {
             try await FeedbackService.submit(
                 .init(
                     satisfaction: form.satisfaction, fair: form.fair, informed: form.informed,
-                    understood: form.understood, comment: form.comment),
+                    understood: form.understood, comment: form.comment, recommend: form.recommend),
                 link: link, language: text.language.code, ip: req.clientIP, on: req.db)
         } catch DomainError.invalid(let errors) {
             return try await render(
@@ -105,6 +106,8 @@ struct FeedbackController: RouteCollection {
         let translated = errors.map { FieldError(field: $0.field, message: text.t($0.message)) }
         func error(_ field: String) -> String? { translated.first { $0.field == field }?.message }
         let answers = FeedbackService.Answer.allCases.map { ($0.rawValue, text.t("answer.\($0.rawValue)")) }
+        let yesNo = answers.filter { $0.0 != FeedbackService.Answer.partly.rawValue }
+        let asksRecommendation = try await FeedbackService.asksRecommendation(invitation, on: req.db)
         func question(_ name: String, _ key: String, _ value: String?, _ options: [(String, String)]) -> Question {
             Question(
                 name: name, legend: text.t(key), error: error(name),
@@ -129,7 +132,8 @@ struct FeedbackController: RouteCollection {
                 question("fair", "q.fair", form.fair, answers),
                 question("informed", "q.informed", form.informed, answers),
                 question("understood", "q.understood", form.understood, answers),
-            ], commentLabel: text.t("q.comment"), commentHint: text.t("comment.hint"),
+            ] + (asksRecommendation ? [question("recommend", "q.recommend", form.recommend, yesNo)] : []),
+            commentLabel: text.t("q.comment"), commentHint: text.t("comment.hint"),
             commentError: error("comment"), comment: form.comment ?? "", submit: text.t("form.submit"),
             basePath: req.url.path, languagesHeading: text.t("languages.heading"),
             languages: LeafletController.languages(req, current: text.language),

@@ -17,6 +17,8 @@ struct VideoCallController: RouteCollection {
         victim.get(use: victimPage).access(.open("the victim's case page session, in its window"))
         victim.post("not-safe", use: notSafe).access(.open("the victim's case page session"))
         victim.get("signal", use: victimSignal).access(.open("the victim's case page session and the bound browser"))
+        victim.on(.POST, "evidence", body: .stream, use: victimEvidence).access(
+            .open("the victim's case page session and the bound browser, in the call"))
     }
 
     /// The officer's routes sit with the signed-in ones.
@@ -117,6 +119,41 @@ struct VideoCallController: RouteCollection {
                 on: req.db)
         else { throw Abort(.forbidden, reason: "The call is not open to this browser.") }
         return Self.socket(req, role: .victim, call: call)
+    }
+
+    /// A photo or video the victim sends from the call: the file itself is the body (its type in Content-Type,
+    /// its name in X-File-Name), with the page's form token in X-CSRF-Token. Answers JSON the page reads.
+    @Sendable func victimEvidence(req: Request) async throws -> Response {
+        let (link, _) = try await cases.link(req)
+        guard let (_, sessionSecret) = try await cases.session(req, for: link) else {
+            throw Abort(.forbidden, reason: "Sign in to your case page again.")
+        }
+        guard let sent = req.headers.first(name: "X-CSRF-Token"),
+            Secrets.constantTimeEquals(sent, cases.csrf(sessionSecret))
+        else { throw Abort(.forbidden, reason: "This page has expired: reload it.") }
+        let cookies = req.cookies
+        guard
+            case .open(let call, nil) = try await VideoCallService.enter(
+                victimID: link.$victim.id, browser: { cookies[Self.browserCookie($0)]?.string }, bind: false,
+                on: req.db)
+        else { throw Abort(.forbidden, reason: "The call is not open to this browser.") }
+        let type = req.headers.contentType.map { "\($0.type)/\($0.subType)".lowercased() } ?? ""
+        let name = req.headers.first(name: "X-File-Name").flatMap { $0.removingPercentEncoding } ?? "evidence"
+        do {
+            let item = try await VideoCallService.victimEvidence(
+                call: call, fileName: name, contentType: type,
+                length: req.headers.first(name: .contentLength).flatMap(Int64.init), body: req.body,
+                ip: req.clientIP, settings: req.config.evidence, vault: try req.evidenceVault, on: req.db)
+            return try await Sent(sha256: item.sha256 ?? "", bytes: item.received).encodeResponse(
+                status: .created, for: req)
+        } catch let error as UploadService.TusError {
+            throw Abort(HTTPResponseStatus(statusCode: error.status.rawValue), reason: error.message)
+        }
+    }
+
+    struct Sent: Content {
+        var sha256: String
+        var bytes: Int64
     }
 
     // MARK: the officer
