@@ -1,5 +1,7 @@
-"""Issue 16's signalling at scale: ROOMS video calls open at once on one node (SQLite), each with the officer's
-socket and the victim's, through the app's real WebSocket routes, cookies and checks. The booked calls and the
+"""Issue 16's signalling at scale: ROOMS video calls open at once, each with the officer's socket and the
+victim's, through the app's real WebSocket routes, cookies and checks. On one node (SQLite, the default), or
+with DATABASE_URL set on two nodes sharing PostgreSQL: every victim on the first node and every officer on the
+second, so that every message crosses between nodes through the database (the cursor each node reads above). The booked calls and the
 victims' signed-in case page sessions are written straight into the database (making a thousand through the
 pages would take longer than the measurement); everything after that is the product's own path.
 
@@ -9,12 +11,15 @@ Measures, with every room open:
     stamped with the sender's clock; the time until the other side receives it, p50/p95/p99/max, for SECONDS.
     VICTIMCARE_BIN=... python3 bench/video_rooms.py [ROOMS] [SECONDS] [PERIOD]"""
 import asyncio
+import datetime
 import hashlib
 import json
 import pathlib
 import re
 import secrets
+import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,21 +58,74 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def seed(db_path, rooms):
+class SQLite:
+    def __init__(self, path):
+        self.db = sqlite3.connect(path)
+        self.kind = self.db.execute("SELECT typeof(id) FROM victims LIMIT 1").fetchone()[0]
+
+    def uuid(self, value):  # a UUID as the service stores it
+        return value.bytes if self.kind == "blob" else str(value).upper()
+
+    def back(self, raw):
+        return uuid.UUID(bytes=raw) if self.kind == "blob" else uuid.UUID(raw)
+
+    def time(self, seconds):
+        return seconds
+
+    def rows(self, sql, *args):
+        return self.db.execute(sql.replace("%s", "?"), args).fetchall()
+
+    def run(self, sql, *args):
+        self.db.execute(sql.replace("%s", "?"), args)
+
+    def commit(self):
+        self.db.commit()
+
+
+class Postgres:
+    """Through psql: the statements are written out and run in one transaction."""
+
+    def __init__(self, url):
+        self.url = url
+        self.statements = []
+
+    def uuid(self, value):
+        return str(value)
+
+    def back(self, raw):
+        return uuid.UUID(raw)
+
+    def time(self, seconds):
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat()
+
+    def rows(self, sql, *args):
+        out = subprocess.run(["psql", self.url, "-Atc", sql % tuple(self.quote(a) for a in args)],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
+
+    @staticmethod
+    def quote(value):
+        if value is None:
+            return "NULL"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return "'" + str(value).replace("'", "''") + "'"
+
+    def run(self, sql, *args):
+        self.statements.append(sql % tuple(self.quote(a) for a in args) + ";")
+
+    def commit(self):
+        script = "BEGIN;\n" + "\n".join(self.statements) + "\nCOMMIT;\n"
+        subprocess.run(["psql", self.url, "-q", "-v", "ON_ERROR_STOP=1"], input=script, check=True, text=True,
+                       capture_output=True)
+
+
+def seed(db, rooms):
     """Books a call now for `rooms` victims and signs each into their case page; returns (victim id, track
     secret, session secret, call id, browser secret) per room."""
-    db = sqlite3.connect(db_path)
-    kind = db.execute("SELECT typeof(id) FROM victims LIMIT 1").fetchone()[0]
-
-    def u(value):  # a UUID as the service stores it
-        return value.bytes if kind == "blob" else str(value).upper()
-
-    def back(raw):
-        return uuid.UUID(bytes=raw) if kind == "blob" else uuid.UUID(raw)
-
-    victims = db.execute(
+    victims = db.rows(
         "SELECT v.id, v.crime_id, c.command_unit_id FROM victims v JOIN crimes c ON c.id = v.crime_id "
-        "ORDER BY v.id LIMIT ?", (rooms,)).fetchall()
+        "ORDER BY v.id LIMIT %s", rooms)
     assert len(victims) == rooms, f"only {len(victims)} victims in the demo force"
     now = time.time()
     out = []
@@ -75,20 +133,22 @@ def seed(db_path, rooms):
         track, session, browser = token(), token(), token()
         track_id, session_id, call_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         for link_id, purpose, secret, channel, parent in (
-                (track_id, "track", track, "email", None), (session_id, "session", session, "web", u(track_id))):
-            db.execute(
+                (track_id, "track", track, "email", None),
+                (session_id, "session", session, "web", db.uuid(track_id))):
+            db.run(
                 "INSERT INTO victim_links (id, victim_id, purpose, channel, token_hash, created_at, expires_at, "
                 "created_by_name, command_unit_id, parent_id, open_count, failed_attempts, lock_count) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', ?, ?, 0, 0, 0)",
-                (u(link_id), victim_id, purpose, channel, sha256(secret), now, now + 6 * 3600, unit_id, parent))
-        db.execute(
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, 'bench', %s, %s, 0, 0, 0)",
+                db.uuid(link_id), victim_id, purpose, channel, sha256(secret), db.time(now), db.time(now + 6 * 3600),
+                unit_id, parent)
+        db.run(
             "INSERT INTO video_calls (id, victim_id, crime_id, command_unit_id, slot_minutes, opens_at, closes_at, "
             "channel, state, version, created_by_name, created_at, victim_browser_hash) "
-            "VALUES (?, ?, ?, ?, 30, ?, ?, 'email', 'booked', 1, 'bench', ?, ?)",
-            (u(call_id), victim_id, crime_id, unit_id, now - 60, now + 4 * 3600, now, sha256(browser)))
-        out.append((back(victim_id), track, session, call_id, browser))
+            "VALUES (%s, %s, %s, %s, 30, %s, %s, 'email', 'booked', 1, 'bench', %s, %s)",
+            db.uuid(call_id), victim_id, crime_id, unit_id, db.time(now - 60), db.time(now + 4 * 3600), db.time(now),
+            sha256(browser))
+        out.append((db.back(victim_id), track, session, call_id, browser))
     db.commit()
-    db.close()
     return out
 
 
@@ -104,19 +164,30 @@ def staff_cookie(url):
 
 async def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="victimcare-bench-rooms-"))
-    svc = make_service(tmp)
+    url = os.environ.get("DATABASE_URL") or None
+    svc = make_service(tmp, url)
     svc.env["LOG_LEVEL"] = "warning"
     svc.cli("migrate")
-    svc.cli("demo-data", "--crimes", str(int(ROOMS * 1.4) + 50), "--seed", "16")
+    svc.cli("demo-data", "--crimes", str(int(ROOMS * 1.4) + 50), "--seed", "16",
+            *(["--i-understand-this-is-not-live"] if url else []))
     svc.cli("create-user", "--username", "bench.admin", "--name", "Bench Admin", "--role", "administrator",
             "--password", PASSWORD)
-    rooms = seed(str(tmp / "victimcare.sqlite"), ROOMS)
+    rooms = seed(Postgres(url) if url else SQLite(str(tmp / "victimcare.sqlite")), ROOMS)
     svc.start()
+    # On PostgreSQL a second node: the officers' sockets are there, the victims' on the first.
+    other = None
+    if url:
+        other = make_service(tmp, url)
+        other.env["LOG_LEVEL"] = "warning"
+        other.start()
+    officer_node = other or svc
     ws_base = svc.url.replace("http://", "ws://")
+    officer_ws = officer_node.url.replace("http://", "ws://")
     try:
-        staff = staff_cookie(svc.url)
+        staff = staff_cookie(officer_node.url)
         time.sleep(2)
-        before = rss_kib(svc.process.pid)
+        nodes = [svc] + ([other] if other else [])
+        before = sum(rss_kib(n.process.pid) for n in nodes)
         latencies = []
         received = {"n": 0}
         sockets = []
@@ -137,8 +208,8 @@ async def main():
                 f"{ws_base}/track/{track}/call/signal", additional_headers={"Cookie": cookie, "Origin": svc.url},
                 max_size=2 ** 20, open_timeout=60)
             officer = await websockets.connect(
-                f"{ws_base}/victims/{victim_id}/video-call/signal",
-                additional_headers={"Cookie": staff, "Origin": svc.url}, max_size=2 ** 20, open_timeout=60)
+                f"{officer_ws}/victims/{victim_id}/video-call/signal",
+                additional_headers={"Cookie": staff, "Origin": officer_node.url}, max_size=2 ** 20, open_timeout=60)
             return victim, officer
 
         started = time.perf_counter()
@@ -147,8 +218,9 @@ async def main():
         opened = time.perf_counter() - started
         readers = [asyncio.create_task(reader(ws)) for pair in sockets for ws in pair]
         await asyncio.sleep(3)
-        after = rss_kib(svc.process.pid)
-        print(f"{ROOMS} rooms ({2 * ROOMS} sockets) opened in {opened:.1f} s; server RSS {before / 1024:.1f} MiB "
+        after = sum(rss_kib(n.process.pid) for n in nodes)
+        where = "two nodes on PostgreSQL, every message between nodes" if other else "one node on SQLite"
+        print(f"{where}: {ROOMS} rooms ({2 * ROOMS} sockets) opened in {opened:.1f} s; server RSS {before / 1024:.1f} MiB "
               f"before, {after / 1024:.1f} MiB with every room open: {(after - before) / ROOMS:.1f} KiB per room")
 
         sent = {"n": 0}
@@ -167,7 +239,7 @@ async def main():
 
         await asyncio.gather(*(talk(i, v, o) for i, (v, o) in enumerate(sockets)))
         await asyncio.sleep(2)
-        peak = rss_kib(svc.process.pid)
+        peak = sum(rss_kib(n.process.pid) for n in nodes)
         rate = sent["n"] / SECONDS
         print(f"relayed {received['n']} of {sent['n']} messages over {SECONDS:.0f} s ({rate:.0f} a second): "
               f"latency p50 {percentile(latencies, 50) * 1000:.1f} ms, p95 {percentile(latencies, 95) * 1000:.1f} ms, "
@@ -180,6 +252,8 @@ async def main():
             task.cancel()
     finally:
         svc.stop()
+        if other:
+            other.stop()
 
 
 asyncio.run(main())

@@ -16,7 +16,7 @@
   var admitButton = document.getElementById("admit");
   var audioButton = document.getElementById("audio-only");
   var local = null, ws = null, pc = null, pending = [], ended = false, backoff = 500, admitted = false;
-  var videoSender = null, audioOnly = false, chosen = false, poor = 0, good = 0, monitor = null;
+  var videoSender = null, audioOnly = false, chosen = false, poor = 0, good = 0, monitor = null, since = 0, trial = 0;
 
   function say(text) { if (text) status.textContent = text; }
   function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(message)); }
@@ -81,12 +81,21 @@
         if (pc && pc.remoteDescription) { pc.addIceCandidate(m.candidate).catch(function () {}); } else { pending.push(m.candidate); }
         break;
       case "media": say(m.audioOnly ? words.audio : words.inCall); break;
+      case "recording":
+        var banner = document.getElementById("recording-note");
+        if (banner) banner.hidden = !m.on;
+        break;
       case "evidence":
-        var note = document.getElementById("evidence-note");
-        if (note) {
-          note.querySelector("span").textContent = m.kind === "photo" ? words.photo : words.video;
-          note.querySelector("a").href = "/interviews/" + encodeURIComponent(m.interview);
-          note.hidden = false;
+        var notes = document.getElementById("evidence-note");
+        if (notes) {
+          var line = document.createElement("p"), link = document.createElement("a");
+          line.textContent = (m.kind === "photo" ? words.photo : words.video) + " ";
+          link.href = "/interviews/" + encodeURIComponent(m.interview);
+          link.target = "_blank";
+          link.rel = "noopener";
+          link.textContent = words.open;
+          line.appendChild(link);
+          notes.appendChild(line);
         }
         break;
       case "bye": finish(m.reason === "not-safe" ? (words.notSafe || words.ended) : words.ended); break;
@@ -119,6 +128,7 @@
         say(audioOnly ? words.audio : words.inCall);
         if (audioButton) audioButton.hidden = false;
         if (evidence) evidence.hidden = false;
+        if (recordSection) recordSection.hidden = false;
         watch();
       }
       if (pc.connectionState === "failed" && role === "officer") offer();
@@ -167,26 +177,53 @@
     if (on === audioOnly) { chosen = on && (byChoice || chosen); return; }
     audioOnly = on;
     chosen = on && byChoice;
-    poor = good = 0;
+    poor = good = since = trial = 0;
     var camera = local && local.getVideoTracks()[0];
     if (videoSender) videoSender.replaceTrack(on ? null : camera || null);
+    limitVideo(false);
     if (audioButton) audioButton.textContent = on ? audioButton.dataset.video : audioButton.dataset.audio;
     say(on ? words.audio : words.inCall);
     send({ type: "media", audioOnly: on });
   }
 
-  // Three poor samples in a row (six seconds) fall back to sound; five good ones bring video back, unless the
-  // person chose sound only themselves.
+  // Caps (or frees) the video's bitrate: a trial of video after a fallback starts small.
+  function limitVideo(capped) {
+    if (!videoSender || !videoSender.getParameters) return;
+    var parameters = videoSender.getParameters();
+    if (!parameters.encodings || !parameters.encodings.length) return;
+    parameters.encodings.forEach(function (e) {
+      if (capped) { e.maxBitrate = 200000; e.scaleResolutionDownBy = 2; } else { delete e.maxBitrate; e.scaleResolutionDownBy = 1; }
+    });
+    videoSender.setParameters(parameters).catch(function () {});
+  }
+
+  // Three poor samples in a row (six seconds) fall back to sound. While on sound only, nothing measures video,
+  // so every thirty seconds video is tried again, small: two poor samples in the trial and it is sound again;
+  // three that are not poor and video stays, at full size. Someone who chose sound only is left alone.
   function watch() {
     if (monitor) return;
     monitor = setInterval(function () {
       if (!pc || pc.connectionState !== "connected") return;
+      if (audioOnly) {
+        if (!chosen && ++since >= 15) {
+          audioOnly = false;
+          since = poor = good = 0;
+          trial = 1;
+          if (videoSender) videoSender.replaceTrack(local && local.getVideoTracks()[0] || null);
+          limitVideo(true);
+        }
+        return;
+      }
       sample().then(function (s) {
         var verdict = judge(s);
         poor = verdict === "poor" ? poor + 1 : 0;
-        good = verdict === "good" ? good + 1 : 0;
-        if (!audioOnly && poor >= 3) setAudioOnly(true, false);
-        if (audioOnly && !chosen && good >= 5) setAudioOnly(false, false);
+        good = verdict !== "poor" ? good + 1 : 0;
+        if (trial) {
+          if (poor >= 2) { audioOnly = false; setAudioOnly(true, false); return; }
+          if (good >= 3) { trial = 0; limitVideo(false); send({ type: "media", audioOnly: false }); say(words.inCall); if (audioButton) audioButton.textContent = audioButton.dataset.audio; }
+          return;
+        }
+        if (poor >= 3) setAudioOnly(true, false);
       }).catch(function () {});
     }, 2000);
   }
@@ -210,6 +247,74 @@
       if (response.ok) input.value = "";
     }).catch(function () { out.textContent = evidence.dataset.failed; });
   });
+
+  // The officer records the call as an interview, with the victim's agreement: the victim's video with both
+  // voices, uploaded while it records. Ending the call finishes the upload first.
+  var recordSection = document.getElementById("recording"), recording = null;
+  function recordSay(text) { document.getElementById("record-status").textContent = text; }
+  function recordPost(action) {
+    var body = new URLSearchParams();
+    body.append("action", action);
+    body.append("consent", document.getElementById("record-consent").checked ? "yes" : "no");
+    return fetch(root.getAttribute("data-record"), {
+      method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRF-Token": root.getAttribute("data-csrf") }
+    }).then(function (response) {
+      if (!response.ok) return response.text().then(function (t) { throw new Error(t || ("refused (" + response.status + ")")); });
+      return response.json();
+    });
+  }
+  if (recordSection) {
+    var startRecording = document.getElementById("record-start"), stopRecording = document.getElementById("record-stop");
+    startRecording.addEventListener("click", function () {
+      if (!document.getElementById("record-consent").checked) {
+        recordSay("Ask the victim first, and tick that they agree.");
+        document.getElementById("record-consent").focus();
+        return;
+      }
+      startRecording.disabled = true;
+      recordPost("start").then(function (answer) {
+        var context = new AudioContext(), mix = context.createMediaStreamDestination();
+        [local, remoteVideo.srcObject].forEach(function (s) {
+          if (s && s.getAudioTracks().length) context.createMediaStreamSource(s).connect(mix);
+        });
+        var tracks = [];
+        var theirs = remoteVideo.srcObject && remoteVideo.srcObject.getVideoTracks()[0];
+        if (theirs) tracks.push(theirs);
+        recording = new window.StreamRecorder({
+          csrf: root.getAttribute("data-csrf"), interview: answer.interview,
+          filename: "video-call-" + new Date().toISOString().replace(/[:.]/g, "-") + ".webm", onStatus: recordSay,
+          onProgress: function (offset, recorded) {
+            recordSay("Recording: " + window.TusUpload.formatBytes(offset) + " uploaded of " + window.TusUpload.formatBytes(recorded) + ".");
+          },
+          onFinished: function (recorded) {
+            recordSay("Recording finished and uploaded: " + window.TusUpload.formatBytes(recorded) + ".");
+            root.dataset.recorded = "true";
+          }
+        });
+        return recording.start(new MediaStream(tracks.concat(mix.stream.getAudioTracks())));
+      }).then(function () {
+        startRecording.hidden = true;
+        stopRecording.hidden = false;
+        stopRecording.focus();
+      }).catch(function (e) {
+        recordSay("Could not start recording: " + e.message);
+        startRecording.disabled = false;
+      });
+    });
+    stopRecording.addEventListener("click", function () {
+      stopRecording.disabled = true;
+      recordSay("Finishing the recording…");
+      recording.stop();
+      recordPost("stop").catch(function () {});
+    });
+    var endForm = document.querySelector("form[action$='/end']");
+    if (endForm) endForm.addEventListener("submit", function (event) {
+      if (!recording || recording.finished) return;
+      event.preventDefault();
+      recordSay("Finishing the recording before the call ends…");
+      recording.stop().then(function () { endForm.submit(); });
+    });
+  }
 
   function stop() {
     ended = true;

@@ -172,8 +172,7 @@ def test_a_video_call_between_two_browsers():
         victim.find_element(By.ID, "evidence-file").send_keys(path)
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         WebDriverWait(victim, 20).until(lambda d: "Sent." in d.find_element(By.ID, "evidence-status").text)
-        WebDriverWait(officer, 10).until(lambda d: d.find_element(By.ID, "evidence-note").is_displayed())
-        assert "The victim sent a photo." in officer.find_element(By.ID, "evidence-note").text
+        WebDriverWait(officer, 10).until(lambda d: "The victim sent a photo." in d.find_element(By.ID, "evidence-note").text)
         interview = officer.find_element(By.CSS_SELECTOR, "#evidence-note a").get_attribute("href")
         cookies = {c["name"]: c["value"] for c in officer.get_cookies()}
         shown = requests.get(interview, cookies=cookies)
@@ -182,6 +181,22 @@ def test_a_video_call_between_two_browsers():
         media = re.search(r'<img src="(/evidence/[^"]+/media)"', shown.text).group(1)
         assert requests.get(svc.url + media, cookies=cookies).content == photo
         os.remove(path)
+
+        # With her agreement, the officer records the call as an interview; she is told while it records.
+        officer.find_element(By.ID, "record-start").click()
+        assert "Ask the victim first" in officer.find_element(By.ID, "record-status").text
+        officer.find_element(By.ID, "record-consent").click()
+        officer.find_element(By.ID, "record-start").click()
+        WebDriverWait(victim, 10).until(lambda d: d.find_element(By.ID, "recording-note").is_displayed())
+        assert "being recorded" in victim.find_element(By.ID, "recording-note").text
+        WebDriverWait(officer, 15).until(lambda d: "uploaded of" in d.find_element(By.ID, "record-status").text)
+        time.sleep(3)
+        officer.find_element(By.ID, "record-stop").click()
+        WebDriverWait(officer, 30).until(
+            lambda d: "Recording finished and uploaded" in d.find_element(By.ID, "record-status").text)
+        WebDriverWait(victim, 10).until(lambda d: not d.find_element(By.ID, "recording-note").is_displayed())
+        shown = requests.get(interview, cookies=cookies)
+        assert "Agreed to the recording" in shown.text and re.search(r"video-call-[0-9T-]+Z?\.webm", shown.text)
 
         # Her connection drops (the page reloads): she rejoins without waiting to be let in again.
         victim.refresh()

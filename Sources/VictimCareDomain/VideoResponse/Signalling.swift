@@ -32,10 +32,11 @@ public enum Signalling {
     }
 }
 
-/// Where a node has read the signals table to (issue 16): every row with an id at or below `floor` has been
-/// read. Each pass reads only the rows above it. On PostgreSQL an id is taken before its row commits, so a row
-/// can become visible after a higher one: an id skipped over is a gap, and the floor waits below it until the
-/// row shows up or `patience` has passed (a rolled-back insert never shows). On SQLite there are no gaps.
+/// Where a node has read the signals table to (issue 16): every id up to `top` has been read, except the
+/// `gaps`. Each pass reads the ids above `top` and the gaps. On PostgreSQL an id is taken before its row
+/// commits, so a row can become visible after a higher one: an id skipped over is a gap, read when it shows up,
+/// and forgotten after `patience` (a rolled-back insert never shows). On SQLite there are no gaps. `floor` is
+/// the id below which everything has been read.
 public struct SignalCursor: Sendable, Equatable {
     public private(set) var floor: Int
     /// The highest id read.

@@ -6,8 +6,11 @@ import Foundation
 /// would recommend video response, and the time from the report to the response. Each rate is compared as video
 /// over in person, a rate ratio with Katz's 95% interval (``Statistics/rateRatio(_:_:reference:_:z:)``).
 ///
-/// Victims count in the arm they chose, whether or not the response then happened (intention to treat, as a
-/// trial would count them), so that a call that failed is not quietly dropped from the video side.
+/// Victims count in the arm they first chose, whether or not the response then happened and even if they later
+/// asked for the other (intention to treat, as a trial would count them), so that a call that failed and was
+/// followed by a visit is not quietly moved from the video side. Victims compared this way chose for themselves:
+/// the comparison is observational, and the crime-level measures (an arrest, a charge) repeat for each victim of
+/// a crime with several; a trial (allocation at random) is the stronger test.
 public enum VideoOutcomes {
     public enum Arm: String, Sendable, CaseIterable {
         case video

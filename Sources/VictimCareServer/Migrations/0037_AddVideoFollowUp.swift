@@ -9,7 +9,8 @@ struct AddVideoFollowUp: AsyncMigration {
 
     func prepare(on db: any Database) async throws {
         try await db.schema("feedback_responses").field("would_recommend", .bool).update()
-        try await db.schema("video_calls").field("interview_id", .uuid, .references("interviews", "id")).update()
+        // No foreign key, as with the call's contact: SQLite cannot drop a column that has one.
+        try await db.schema("video_calls").field("interview_id", .uuid).update()
     }
 
     func revert(on db: any Database) async throws {

@@ -126,12 +126,22 @@ import VictimCareDomain
             #expect(report.overall.videoResponses == 1 && report.overall.medianHours[.video] != nil)
             #expect(report.savedHours == 1 && report.savedMiles == 8)
             #expect(report.byUnit.count == 2)
-            // The victim who first wanted a visit changes their mind: they now count as video.
+            // The victim who first wanted a visit changes their mind: they still count as they first chose (as a
+            // trial counts), and a victim for whom video was ruled out (the offender there) is not counted at all.
             var video = ResponseTriageTests.ready
             video.choice = "video"
             _ = try await ResponseTriageService.choose(changed, video, context: ctx, on: app.db)
+            let barredCrime = try await s.world.crime("SN/0016306/26", officer: s.officer)
+            _ = try await ResponseTriageService.record(
+                barredCrime.crime.id!, ResponseTriageTests.calm(), context: ctx, on: app.db)
+            var barred = ResponseTriageTests.ready
+            barred.offenderPresent = "yes"
+            barred.choice = "in_person"
+            let barredChoice = try await ResponseTriageService.choose(
+                barredCrime.victims[0].victimID, barred, context: ctx, on: app.db)
+            #expect(!barredChoice.eligible)
             report = try await VideoOutcomesReport.build(scope, video: .init(), context: lead, on: app.db)
-            #expect(report.overall.victims == [.video: 4, .inPerson: 1])
+            #expect(report.overall.victims == [.video: 3, .inPerson: 2])
             // One unit only.
             var eastScope = scope
             eastScope.unitID = s.world.ce.id
@@ -239,6 +249,67 @@ import VictimCareDomain
             // A second file goes under the same interview.
             #expect(try await send(photo).status == .created)
             #expect(try await Interview.query(on: app.db).count() == 1)
+        }
+    }
+
+    @Test func theOfficerRecordsTheCallOnlyWithTheVictimsAgreementAndTheVictimIsTold() async throws {
+        try await withTestApp { app in
+            let (s, victimID, call) = try await VideoCallServiceTests.bookedNow(app)
+            let ctx = s.world.context(s.officer)
+            func record(_ start: Bool, consent: Bool, _ context: AccessContext) async throws -> UUID {
+                try await VideoCallService.recording(
+                    victimID: victimID, start: start, consent: consent, context: context, on: app.db)
+            }
+            // Not before the victim is in the call.
+            await #expect(throws: DomainError.self) { _ = try await record(true, consent: true, ctx) }
+            #expect(try await VideoCallService.relay(#"{"type":"admit"}"#, from: .officer, call: call, on: app.db))
+            // Not without their agreement; not by another unit's officer.
+            do {
+                _ = try await record(true, consent: false, ctx)
+                Issue.record("recorded without agreement")
+            } catch DomainError.invalid(let problems) {
+                #expect(problems.map(\.field) == ["consent"])
+            }
+            let east = try await s.world.user("pc.east.rec", .officer, unit: s.world.ce)
+            await #expect(throws: DomainError.self) { _ = try await record(true, consent: true, s.world.context(east)) }
+            #expect(try await Interview.query(on: app.db).count() == 0)
+
+            let interviewID = try await record(true, consent: true, ctx)
+            let interview = try #require(try await Interview.find(interviewID, on: app.db))
+            #expect(interview.consent && interview.$crime.id == call.$crime.id && interview.$link.id == victimID)
+            #expect(try await VideoCall.find(call.id, on: app.db)?.interviewID == interviewID)
+            #expect(try await record(false, consent: false, ctx) == interviewID)
+            let told = try await VideoSignal.query(on: app.db).filter(\.$toRole == "victim").sort(\.$id).all()
+                .map(\.body)
+            #expect(told.suffix(2) == [#"{"type":"recording","on":true}"#, #"{"type":"recording","on":false}"#])
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$recordType == "video_call").all()
+            #expect(audited.contains { $0.summary == "recording started, with the victim's agreement" })
+        }
+    }
+
+    @Test func aVictimsFilesAreCheckedBeforeAnythingIsMadeAndCountedPerCall() async throws {
+        try await withTestApp { app in
+            let (_, _, call) = try await VideoCallServiceTests.bookedNow(app)
+            #expect(try await VideoCallService.relay(#"{"type":"admit"}"#, from: .officer, call: call, on: app.db))
+            let admitted = try #require(try await VideoCall.find(call.id, on: app.db))
+            func send(_ type: String, _ length: Int64) async throws {
+                _ = try await VideoCallService.victimEvidence(
+                    call: admitted, fileName: "a.jpg", contentType: type, length: length,
+                    body: AsyncStream<ByteBuffer> { bytes in
+                        bytes.yield(ByteBuffer(repeating: 0xFF, count: Int(min(length, 64))))
+                        bytes.finish()
+                    }, ip: nil,
+                    settings: app.config.evidence, vault: try app.evidenceVault, on: app.db)
+            }
+            // Too large, or not a photo or video: refused before an interview or an upload is made.
+            await #expect(throws: UploadService.TusError.self) { try await send("image/jpeg", 600 * 1024 * 1024) }
+            await #expect(throws: UploadService.TusError.self) { try await send("application/pdf", 64) }
+            await #expect(throws: UploadService.TusError.self) { try await send("image/heic", 64) }
+            #expect(try await Interview.query(on: app.db).count() == 0)
+            for _ in 0..<VideoCallService.sendsPerCall { try await send("image/png", 64) }
+            // One more than a call allows: refused, counted in the database.
+            await #expect(throws: DomainError.self) { try await send("image/png", 64) }
+            #expect(try await EvidenceItem.query(on: app.db).count() == VideoCallService.sendsPerCall)
         }
     }
 }

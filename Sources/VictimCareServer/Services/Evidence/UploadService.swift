@@ -23,10 +23,11 @@ enum UploadService {
         }
     }
 
-    /// What a victim may also send from a video call: photos of the evidence (issue 16).
-    static let photoTypes: Set<String> = ["image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"]
-    /// A victim sends at most this many files from one call.
-    static let mostFromACall = 20
+    /// What a victim may also send from a video call: photos of the evidence (issue 16), in the formats every
+    /// browser shows (a phone's file picker turns an iPhone's HEIC into JPEG).
+    static let photoTypes: Set<String> = ["image/jpeg", "image/png", "image/webp"]
+    /// The largest file a victim sends from a call (the page says so).
+    static let largestFromAVictim: Int64 = 500 * 1024 * 1024
 
     static let acceptedTypes: Set<String> = [
         "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", "video/x-msvideo", "video/mpeg",
@@ -102,18 +103,15 @@ enum UploadService {
             throw TusError(status: .badRequest, message: "Upload-Metadata must name the interview (interview <id>).")
         }
         let interview = try await interviewForChange(interviewID, context: context, on: db)
+        // A victim's files from a call are counted by the call (``VideoCallService/victimEvidence``).
         let fromVictim = source == "victim"
-        if context.uploadPin != nil {
-            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store. A
-            // victim's files from a call: a handful.
+        if context.uploadPin != nil, !fromVictim {
+            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store.
             let earlier = try await EvidenceItem.query(on: db).filter(\.$interview.$id == interviewID)
                 .filter(\.$stateCode ~~ [EvidenceItem.State.uploading.rawValue, EvidenceItem.State.complete.rawValue])
                 .count()
-            if earlier >= (fromVictim ? mostFromACall : 3) {
-                throw TusError(
-                    status: .conflict,
-                    message: fromVictim
-                        ? "Enough files have been sent from this call." : "This viewing has been recorded already.")
+            if earlier >= 3 {
+                throw TusError(status: .conflict, message: "This viewing has been recorded already.")
             }
         }
         if let length = creation.length {

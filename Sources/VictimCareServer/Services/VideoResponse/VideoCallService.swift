@@ -183,9 +183,13 @@ enum VideoCallService {
         }
     }
 
+    /// Files a victim may try to send from one call (counted atomically, failed attempts included).
+    static let sendsPerCall = 30
+
     /// A photo or video the victim sends during the call (issue 16, item 4): stored encrypted in the evidence
     /// store under the call's interview, fixed by its SHA-256, with its chain of custody from the first byte.
-    /// Only while the victim is in the call (admitted by the officer); the officer is told at once.
+    /// Only while the victim is in the call (admitted by the officer); the officer is told at once. The file is
+    /// checked (its type and length) before anything is made for it.
     static func victimEvidence<Body: AsyncSequence>(
         call: VideoCall, fileName: String, contentType: String, length: Int64?, body: Body, ip: String?,
         settings: EvidenceConfig, vault: EvidenceVault, on db: any Database
@@ -196,6 +200,14 @@ enum VideoCallService {
         guard let length, length > 0 else {
             throw UploadService.TusError(status: .lengthRequired, message: "Send the file's length.")
         }
+        guard length <= min(UploadService.largestFromAVictim, settings.maxBytes) else {
+            throw UploadService.TusError(status: .payloadTooLarge, message: "Files up to 500 MB are taken.")
+        }
+        guard UploadService.acceptedTypes.contains(contentType) || UploadService.photoTypes.contains(contentType)
+        else { throw UploadService.TusError(status: .unsupportedMediaType, message: "Send a photo or a video.") }
+        let attempts = try await RateLimiter.hit(
+            "call-evidence:\(call.id!.uuidString)", window: .minutes(24 * 60), on: db)
+        guard attempts <= sendsPerCall else { throw DomainError.rateLimited(retryAfterSeconds: 3600) }
         let interviewID = try await interview(for: call, on: db)
         var context = AccessContext(actor: victimActor(call), ip: ip)
         context.uploadPin = interviewID
@@ -214,6 +226,34 @@ enum VideoCallService {
         try await AuditLog.recordVictim(
             .create, "evidence_item", stored.id, summary: "sent a \(kind) during the video call", ip: ip, on: db)
         return stored
+    }
+
+    /// The officer starts or stops recording the call as an interview (issue 16, item 4): only in the call, and
+    /// to start only with the victim's agreement, which the interview then records. The victim's page says the
+    /// call is being recorded while it is. Returns the interview the recording goes under.
+    static func recording(
+        victimID: UUID, start: Bool, consent: Bool, context: AccessContext, on db: any Database
+    ) async throws -> UUID {
+        let call = try await VideoBookingService.loadForChange(victimID: victimID, context: context, on: db)
+        guard call.admittedAt != nil else {
+            throw DomainError.conflict(field: "call", message: "Let the victim in before recording.")
+        }
+        if start, !consent {
+            throw DomainError.invalid("consent", "Ask the victim first, and tick that they agree.")
+        }
+        let interviewID = try await interview(for: call, on: db)
+        try await db.transaction { tx in
+            if start {
+                try await Interview.query(on: tx).filter(\.$id == interviewID).set(\.$consent, to: true).update()
+            }
+            try await SignalHub.post(
+                #"{"type":"recording","on":\#(start)}"#, to: .victim, call: call.id!, on: tx)
+            try await AuditLog.record(
+                .update, "video_call", call.id,
+                summary: start ? "recording started, with the victim's agreement" : "recording stopped",
+                context: context, on: tx)
+        }
+        return interviewID
     }
 
     struct Ending: Sendable {

@@ -4,8 +4,9 @@ import SQLKit
 import VictimCareDomain
 
 /// Issue 16, item 6: video and in-person responses compared on Dorset's measures, for the force or one command
-/// unit, over the crimes reported in a period. Loads one row per victim who was offered the choice (their latest
-/// answer decides the arm) and leaves the arithmetic to ``VideoOutcomes``.
+/// unit, over the crimes reported in a period. Loads one row per victim who was offered the choice, the arm
+/// decided by their first answer while video was open to them (a victim barred from video is not counted: they
+/// had no choice), and leaves the arithmetic to ``VideoOutcomes``.
 enum VideoOutcomesReport {
     struct Scope: Sendable {
         var unitID: UUID?
@@ -67,7 +68,9 @@ enum VideoOutcomesReport {
             JOIN crimes c ON c.id = v.crime_id
             JOIN command_units u ON u.id = c.command_unit_id
             LEFT JOIN offences o ON o.code = c.offence_code
-            WHERE ch.recorded_at = (SELECT MAX(z.recorded_at) FROM response_choices z WHERE z.victim_id = ch.victim_id)
+            WHERE ch.eligible = \(bind: true)
+              AND ch.recorded_at = (SELECT MIN(z.recorded_at) FROM response_choices z
+                WHERE z.victim_id = ch.victim_id AND z.eligible = \(bind: true))
               AND c.reported_at >= \(bind: scope.from) AND c.reported_at < \(bind: scope.to) \(unitFilter)
             """
         ).all()

@@ -27,8 +27,8 @@ extension DashboardController {
         if to < from { v.fail("to", "The last day must be on or after the first day") }
         var tables: [ReportTable] = []
         var intro = [
-            "Victims offered the choice of a video call or a visit, by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)). Each victim counts in the response they chose (their latest answer), whether or not it then happened, as a trial would count them.",
-            "Each rate is compared as video over in person: a rate ratio above 1 means more often with video. The 95% interval is Katz's; where it does not include 1 the difference is significant at the 5% level. A ratio is not estimable when either rate is zero.",
+            "Victims offered the choice of a video call or a visit, by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)). Each victim counts in the response they first chose while video was open to them, whether or not it then happened and even if they later asked for the other, as a trial would count them; victims for whom video was ruled out are not counted.",
+            "Each rate is compared as video over in person: a rate ratio above 1 means more often with video. The 95% interval is Katz's; where it does not include 1 the difference is significant at the 5% level. A ratio is not estimable when either rate is zero. Victims chose their response, so a difference may come from who chooses video rather than from video itself; an arrest or a charge counts once for each victim of the crime.",
         ]
         if v.errors.isEmpty {
             let report = try await VideoOutcomesReport.build(
@@ -47,6 +47,7 @@ extension DashboardController {
                     report.overall.videoResponses, report.savedHours, report.savedMiles, config.visitMinutes,
                     Format.number(config.visitMiles)))
         }
+        if !v.errors.isEmpty { intro = ["Correct the period to see the figures."] }
         if let csv = q.csv, v.errors.isEmpty { return try Self.csv(tables, csv, name: "video-response") }
         return try await req.render(
             "Dashboard/page",

@@ -30,6 +30,8 @@ struct VideoCallController: RouteCollection {
             room.get("signal", use: VideoCallController.officerSignal).access(
                 .form(change: .conductVideoCall, read: .viewPerson, .victim("victimID")))
             room.post("end", use: VideoCallController.end).access(.record(.conductVideoCall, .victim("victimID")))
+            room.post("record", use: VideoCallController.record).access(
+                .record(.conductVideoCall, .victim("victimID")))
         }
     }
 
@@ -195,6 +197,28 @@ struct VideoCallController: RouteCollection {
         let call = try await VideoCallService.officerRoom(victimID: id, context: try req.accessContext(), on: req.db)
         try checkOrigin(req)
         return socket(req, role: .officer, call: call)
+    }
+
+    struct RecordForm: Content {
+        var action: String?
+        var consent: String?
+    }
+
+    struct Recording: Content {
+        var interview: UUID
+    }
+
+    /// The call page's recorder asks to start (with the victim's agreement) or says it stopped; answers the
+    /// interview the recording is uploaded under.
+    @Sendable static func record(req: Request) async throws -> Recording {
+        let form = try req.content.decode(RecordForm.self)
+        guard let action = form.action, ["start", "stop"].contains(action) else {
+            throw Abort(.badRequest, reason: "Say start or stop.")
+        }
+        return Recording(
+            interview: try await VideoCallService.recording(
+                victimID: try req.uuid("victimID"), start: action == "start", consent: form.consent == "yes",
+                context: try req.accessContext(), on: req.db))
     }
 
     struct EndForm: Content {
