@@ -21,6 +21,12 @@
   function say(text) { if (text) status.textContent = text; }
   function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(message)); }
 
+  // Browsers inside other apps (Facebook, Instagram, Messenger, TikTok, Snapchat, LINE, Android web views) often
+  // block the camera even when they seem to offer it: the way to open the link in the phone's own browser is
+  // shown at once, and the check stays for those where it works.
+  if (/FBAN|FBAV|FB_IAB|Instagram|Messenger|Snapchat|TikTok|musical_ly|Bytedance|\bLine\/|; wv\)/.test(navigator.userAgent)) {
+    document.getElementById("in-app").hidden = false;
+  }
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.RTCPeerConnection) {
     // In-app browsers (social apps, some mail apps) often hide the camera: say how to open the link properly.
     document.getElementById("in-app").hidden = false;

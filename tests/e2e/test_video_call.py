@@ -221,6 +221,31 @@ def test_a_video_call_between_two_browsers():
         controller.stop()
 
 
+INSTAGRAM = ("Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/124.0.0.0 Mobile Safari/537.36 Instagram 330.0.0.40.92 Android")
+
+
+def test_a_link_opened_inside_another_app_says_how_to_open_it_properly():
+    """Issue 16, item 3: the booking link tapped inside Instagram opens in its own browser, which often blocks the
+    camera: the page says at once how to open it in the phone's browser, and still lets her try."""
+    svc, inbox, controller = mailing_service("victimcare-video-inapp-")
+    officer = victim = None
+    try:
+        officer, victim_id, track = booked_call(svc, inbox)
+        victim = phone_signed_in(svc, track, "14", "6", "1979", camera=True, extra=WEBRTC + (f"--user-agent={INSTAGRAM}",))
+        victim.get(svc.url + track + "/call")
+        panel = victim.find_element(By.ID, "in-app")
+        assert panel.is_displayed() and "Open in browser" in panel.text
+        assert victim.find_element(By.ID, "check-devices").is_displayed()
+        assert_accessible(victim)
+    finally:
+        for browser in (officer, victim):
+            if browser:
+                browser.quit()
+        svc.stop()
+        controller.stop()
+
+
 SELECTED_PAIR = """
 const done = arguments[arguments.length - 1];
 const stats = window.__videoCall && window.__videoCall.stats();

@@ -154,6 +154,38 @@ import VictimCareDomain
         }
     }
 
+    @Test func aTrialComparesTheArmsByItsRandomAllocation() async throws {
+        try await withTestApp { app in
+            let s = try await VideoBookingServiceTests.setup(app)
+            let analyst = try await s.world.user("analyst.video", .forceAnalyst)
+            let trial = try await TrialService.create(
+                .init(
+                    name: "Video response", practice: "Offer a video call instead of a visit", offenceGroup: nil,
+                    unit: "SN", practiceShare: "1", usualShare: "1"), context: s.world.context(analyst), on: app.db)
+            for i in 0..<8 {
+                _ = try await s.world.crime("SN/00164\(i)0/26", officer: s.officer)
+            }
+            let allocations = try await TrialAllocation.query(on: app.db).filter(\.$trial.$id == trial.id!).all()
+            #expect(allocations.count == 8)
+            let practice = allocations.filter { $0.arm == TrialService.Arm.practice.rawValue }.count
+            let period = (from: Date().addingTimeInterval(-30 * 86_400), to: Date().addingTimeInterval(86_400))
+            let lead = s.world.context(s.supervisor)
+            let byTrial = try await VideoOutcomesReport.build(
+                .init(unitID: nil, from: period.from, to: period.to, trialID: trial.id), video: .init(), context: lead,
+                on: app.db)
+            #expect(byTrial.overall.victims == [.video: practice, .inPerson: 8 - practice])
+            // Nobody was asked to choose: by choice, nobody is counted.
+            let byChoice = try await VideoOutcomesReport.build(
+                .init(unitID: nil, from: period.from, to: period.to), video: .init(), context: lead, on: app.db)
+            #expect(byChoice.overall.victims == [.video: 0, .inPerson: 0])
+            var browser = Browser(app)
+            _ = try await browser.signIn("ps.rota")
+            let page = try await browser.get("/dashboard/video-response?trial=\(trial.id!.uuidString)")
+            #expect(page.status == .ok && page.body.string.contains("allocated at random by the trial"))
+            #expect(try await browser.get("/dashboard/video-response?trial=not-a-trial").status == .badRequest)
+        }
+    }
+
     @Test func theReportPageItsCSVAndItsPeriod() async throws {
         try await withTestApp { app in
             let s = try await VideoBookingServiceTests.setup(app)
@@ -258,7 +290,8 @@ import VictimCareDomain
             let ctx = s.world.context(s.officer)
             func record(_ start: Bool, consent: Bool, _ context: AccessContext) async throws -> UUID {
                 try await VideoCallService.recording(
-                    victimID: victimID, start: start, consent: consent, context: context, on: app.db)
+                    victimID: victimID, action: start ? "start" : "stop", consent: consent, context: context,
+                    on: app.db)
             }
             // Not before the victim is in the call.
             await #expect(throws: DomainError.self) { _ = try await record(true, consent: true, ctx) }

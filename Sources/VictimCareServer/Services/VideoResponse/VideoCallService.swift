@@ -232,9 +232,13 @@ enum VideoCallService {
     /// to start only with the victim's agreement, which the interview then records. The victim's page says the
     /// call is being recorded while it is. Returns the interview the recording goes under.
     static func recording(
-        victimID: UUID, start: Bool, consent: Bool, context: AccessContext, on db: any Database
+        victimID: UUID, action: String?, consent: Bool, context: AccessContext, on db: any Database
     ) async throws -> UUID {
         let call = try await VideoBookingService.loadForChange(victimID: victimID, context: context, on: db)
+        guard let action, ["start", "stop"].contains(action) else {
+            throw DomainError.invalid("action", "Say start or stop.")
+        }
+        let start = action == "start"
         guard call.admittedAt != nil else {
             throw DomainError.conflict(field: "call", message: "Let the victim in before recording.")
         }

@@ -12,6 +12,9 @@ enum VideoOutcomesReport {
         var unitID: UUID?
         var from: Date
         var to: Date
+        /// Compare by a trial's random allocation (the practice arm as video, usual care as in person) instead of
+        /// the victims' own choice: Dorset's and Kent's trials, run by the force itself.
+        var trialID: UUID? = nil
     }
 
     struct Report: Sendable {
@@ -40,9 +43,26 @@ enum VideoOutcomesReport {
         guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
         let unitFilter: SQLQueryString =
             scope.unitID.map { "AND c.command_unit_id = \(bind: $0)" } ?? ""
+        let video = ResponseChoice.Choice.video.rawValue
+        let inPerson = ResponseChoice.Choice.inPerson.rawValue
+        // Each victim's arm: their allocation in the trial, or their first answer while video was open to them.
+        let arms: SQLQueryString =
+            scope.trialID.map {
+                """
+                SELECT a.victim_id, CASE WHEN a.arm = \(bind: TrialService.Arm.practice.rawValue) THEN \(bind: video)
+                  ELSE \(bind: inPerson) END AS arm
+                FROM trial_allocations a WHERE a.trial_id = \(bind: $0)
+                """
+            }
+                ?? """
+                SELECT ch.victim_id, ch.choice AS arm FROM response_choices ch
+                WHERE ch.eligible = \(bind: true)
+                  AND ch.recorded_at = (SELECT MIN(z.recorded_at) FROM response_choices z
+                    WHERE z.victim_id = ch.victim_id AND z.eligible = \(bind: true))
+                """
         let rows = try await sql.raw(
             """
-            SELECT v.id AS victim_id, ch.choice, u.name AS unit, COALESCE(o.offence_group, 'Unknown') AS offence_group,
+            SELECT v.id AS victim_id, arms.arm AS choice, u.name AS unit, COALESCE(o.offence_group, 'Unknown') AS offence_group,
               c.reported_at,
               CASE WHEN EXISTS (SELECT 1 FROM case_events e WHERE e.crime_id = c.id
                 AND e.type IN (\(bind: CaseEventType.suspectArrested.rawValue), \(bind: CaseEventType.suspectInterviewed.rawValue)))
@@ -60,18 +80,15 @@ enum VideoOutcomesReport {
                 AS recommend,
               (SELECT MIN(k.at) FROM contacts k WHERE k.victim_id = v.id AND k.outcome = \(bind: ContactOutcome.spokeToVictim.rawValue)
                 AND k.at >= c.reported_at
-                AND k.method = CASE WHEN ch.choice = \(bind: ResponseChoice.Choice.video.rawValue)
+                AND k.method = CASE WHEN arms.arm = \(bind: video)
                   THEN \(bind: ContactMethod.video.rawValue) ELSE \(bind: ContactMethod.inPerson.rawValue) END)
                 AS responded_at
-            FROM response_choices ch
-            JOIN victims v ON v.id = ch.victim_id
+            FROM (\(arms)) arms
+            JOIN victims v ON v.id = arms.victim_id
             JOIN crimes c ON c.id = v.crime_id
             JOIN command_units u ON u.id = c.command_unit_id
             LEFT JOIN offences o ON o.code = c.offence_code
-            WHERE ch.eligible = \(bind: true)
-              AND ch.recorded_at = (SELECT MIN(z.recorded_at) FROM response_choices z
-                WHERE z.victim_id = ch.victim_id AND z.eligible = \(bind: true))
-              AND c.reported_at >= \(bind: scope.from) AND c.reported_at < \(bind: scope.to) \(unitFilter)
+            WHERE c.reported_at >= \(bind: scope.from) AND c.reported_at < \(bind: scope.to) \(unitFilter)
             """
         ).all()
         // Two answers recorded in the same instant would give a victim two rows; they count once.
@@ -84,8 +101,7 @@ enum VideoOutcomesReport {
             let responded = try row.decode(column: "responded_at", as: Date?.self)
             cases.append(
                 VideoOutcomes.Case(
-                    arm: try row.decode(column: "choice", as: String.self) == ResponseChoice.Choice.video.rawValue
-                        ? .video : .inPerson,
+                    arm: try row.decode(column: "choice", as: String.self) == video ? .video : .inPerson,
                     unit: try row.decode(column: "unit", as: String.self),
                     offenceGroup: try row.decode(column: "offence_group", as: String.self),
                     arrestOrInterview: try row.decode(column: "arrest", as: Int.self) == 1,

@@ -7,12 +7,15 @@ extension DashboardController {
     struct PeriodForm: Encodable {
         var from: String
         var to: String
+        /// What decides each victim's arm: their own choice, or a trial's allocation.
+        var trials: [SelectOption] = []
     }
 
     struct VideoQuery: Content {
         var unit: String?
         var from: String?
         var to: String?
+        var trial: String?
         var csv: String?
     }
 
@@ -25,18 +28,30 @@ extension DashboardController {
         let from = v.date(q.from, "from", "the first day") ?? today.adding(days: -364)
         let to = v.date(q.to, "to", "the last day") ?? today
         if to < from { v.fail("to", "The last day must be on or after the first day") }
+        let trials = try await Trial.query(on: req.db).sort(\.$createdAt, .descending).all()
+        var trial: Trial?
+        if let raw = q.trial, !raw.isEmpty {
+            trial = UUID(uuidString: raw).flatMap { id in trials.first { $0.id == id } }
+            if trial == nil { v.fail("trial", "Choose a trial from the list") }
+        }
         var tables: [ReportTable] = []
         var intro = [
-            "Victims offered the choice of a video call or a visit, by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)). Each victim counts in the response they first chose while video was open to them, whether or not it then happened and even if they later asked for the other, as a trial would count them; victims for whom video was ruled out are not counted.",
+            trial.map {
+                "Victims allocated at random by the trial “\($0.name)” (\($0.practice)), by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)): the practice arm counts as video and usual care as in person, whatever each victim then chose. Allocation at random makes the two arms alike in everything but the response."
+            }
+                ?? "Victims offered the choice of a video call or a visit, by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)). Each victim counts in the response they first chose while video was open to them, whether or not it then happened and even if they later asked for the other, as a trial would count them; victims for whom video was ruled out are not counted.",
             "Each rate is compared as video over in person: a rate ratio above 1 means more often with video. The 95% interval is Katz's; where it does not include 1 the difference is significant at the 5% level. A ratio is not estimable when either rate is zero. Victims chose their response, so a difference may come from who chooses video rather than from video itself; an arrest or a charge counts once for each victim of the crime.",
         ]
         if v.errors.isEmpty {
             let report = try await VideoOutcomesReport.build(
                 .init(
-                    unitID: unit?.id, from: London.startOfDay(from), to: London.startOfDay(to.adding(days: 1))),
+                    unitID: unit?.id, from: London.startOfDay(from), to: London.startOfDay(to.adding(days: 1)),
+                    trialID: trial?.id),
                 video: req.config.video, context: context, on: req.db)
             try await AuditLog.record(
-                .view, "report", nil, summary: "video response outcomes \(from) to \(to)", context: context,
+                .view, "report", trial?.id,
+                summary: "video response outcomes \(from) to \(to)" + (trial.map { " by trial \($0.name)" } ?? ""),
+                context: context,
                 on: req.db)
             tables = Self.videoTables(report, req)
             let config = req.config.video
@@ -56,7 +71,13 @@ extension DashboardController {
                 heading: "Video response: does it work?", caption: unit?.name ?? "The whole force", intro: intro,
                 units: units, unitCode: unit?.code ?? "", action: "/dashboard/video-response", tables: tables,
                 links: [Link(href: "/dashboard", label: "Back to the dashboard")],
-                period: PeriodForm(from: q.from ?? from.description, to: q.to ?? to.description)),
+                period: PeriodForm(
+                    from: q.from ?? from.description, to: q.to ?? to.description,
+                    trials: [SelectOption(value: "", label: "Victims' own choice", selected: trial == nil)]
+                        + trials.map {
+                            SelectOption(
+                                value: $0.id!.uuidString, label: "The trial “\($0.name)”", selected: $0.id == trial?.id)
+                        })),
             status: v.errors.isEmpty ? .ok : .badRequest)
     }
 

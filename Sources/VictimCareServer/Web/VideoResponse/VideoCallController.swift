@@ -212,12 +212,9 @@ struct VideoCallController: RouteCollection {
     /// interview the recording is uploaded under.
     @Sendable static func record(req: Request) async throws -> Recording {
         let form = try req.content.decode(RecordForm.self)
-        guard let action = form.action, ["start", "stop"].contains(action) else {
-            throw Abort(.badRequest, reason: "Say start or stop.")
-        }
         return Recording(
             interview: try await VideoCallService.recording(
-                victimID: try req.uuid("victimID"), start: action == "start", consent: form.consent == "yes",
+                victimID: try req.uuid("victimID"), action: form.action, consent: form.consent == "yes",
                 context: try req.accessContext(), on: req.db))
     }
 
