@@ -14,8 +14,10 @@
     this.finished = false;
     this.sending = null;
     this.recorder = null;
+    this.failed = null;
     var self = this;
-    this.whenFinished = new Promise(function (resolve) { self.resolveFinished = resolve; });
+    this.whenFinished = new Promise(function (resolve, reject) { self.resolveFinished = resolve; self.rejectFinished = reject; });
+    this.whenFinished.catch(function () {});
   }
 
   StreamRecorder.type = function () {
@@ -48,9 +50,15 @@
   StreamRecorder.prototype.kick = function () {
     var self = this;
     if (this.sending) return;
-    this.sending = this.drain().catch(function (e) { self.options.onStatus(e.message); }).then(function () {
+    // The tus client retries what retrying can fix (a dropped connection, a busy server); anything else (the
+    // upload refused or expired) ends the recording's upload, said once, rather than being tried for ever.
+    this.sending = this.drain().catch(function (e) {
+      self.failed = e;
+      self.options.onStatus(e.message);
+      self.rejectFinished(e);
+    }).then(function () {
       self.sending = null;
-      if (self.queue.length > 0 || (self.stopped && !self.finished)) self.kick();
+      if (!self.failed && (self.queue.length > 0 || (self.stopped && !self.finished))) self.kick();
     });
   };
 
@@ -79,6 +87,7 @@
   // Stops recording; the promise settles when every byte is uploaded and the recording is sealed.
   StreamRecorder.prototype.stop = function () {
     if (this.recorder && this.recorder.state !== "inactive") this.recorder.stop();
+    else if (!this.recorder) this.rejectFinished(new Error("The recording had not started."));
     return this.whenFinished;
   };
 

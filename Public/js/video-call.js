@@ -39,6 +39,7 @@
       local = stream;
       localVideo.srcObject = stream;
       checkButton.hidden = true;
+      document.getElementById("in-app").hidden = true;
       say(words.checked);
       if (role === "victim") { joinButton.hidden = false; joinButton.focus(); } else { connect(); }
     }).catch(function () {
@@ -71,6 +72,7 @@
     switch (m.type) {
       case "state":
         admitted = m.admitted;
+        showRecording(!!m.recording);
         if (role === "officer") {
           if (m.peerPresent && admitted) { offer(); } else if (m.peerPresent) { showAdmit(); } else { say(words.waiting); }
         } else if (admitted) { say(words.waiting); }
@@ -87,15 +89,12 @@
         if (pc && pc.remoteDescription) { pc.addIceCandidate(m.candidate).catch(function () {}); } else { pending.push(m.candidate); }
         break;
       case "media": say(m.audioOnly ? words.audio : words.inCall); break;
-      case "recording":
-        var banner = document.getElementById("recording-note");
-        if (banner) banner.hidden = !m.on;
-        break;
+      case "recording": showRecording(m.on); break;
       case "evidence":
         var notes = document.getElementById("evidence-note");
         if (notes) {
           var line = document.createElement("p"), link = document.createElement("a");
-          line.textContent = (m.kind === "photo" ? words.photo : words.video) + " ";
+          line.textContent = (m.kind === "photo" ? words.photo : m.kind === "sound" ? words.sound : words.video) + " ";
           link.href = "/interviews/" + encodeURIComponent(m.interview);
           link.target = "_blank";
           link.rel = "noopener";
@@ -106,6 +105,15 @@
         break;
       case "bye": finish(m.reason === "not-safe" ? (words.notSafe || words.ended) : words.ended); break;
     }
+  }
+
+  // The victim is told the call is being recorded while it is: a live region that is always there, its text set
+  // and cleared (a region that appears is often not read out).
+  function showRecording(on) {
+    var banner = document.getElementById("recording-note");
+    if (!banner) return;
+    banner.textContent = on ? banner.dataset.text : "";
+    banner.classList.toggle("warning-panel", !!on);
   }
 
   function showAdmit() { if (admitButton) { admitButton.hidden = false; say(words.present); } }
@@ -127,6 +135,7 @@
       if (track.kind === "video") videoSender = sender;
     });
     if (audioOnly && videoSender) videoSender.replaceTrack(null);
+    if (trial) limitVideo(true);
     pc.onicecandidate = function (event) { if (event.candidate) send({ type: "candidate", candidate: event.candidate.toJSON() }); };
     pc.ontrack = function (event) { remoteVideo.srcObject = event.streams[0]; };
     pc.onconnectionstatechange = function () {
@@ -172,7 +181,10 @@
         if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded" && r.availableOutgoingBitrate != null) {
           found.bitrate = r.availableOutgoingBitrate;
         }
-        if (r.type === "remote-inbound-rtp" && r.kind === "video" && r.fractionLost != null) found.loss = r.fractionLost;
+        if (r.type === "remote-inbound-rtp" && r.kind === "video" && r.fractionLost != null) {
+          found.loss = r.fractionLost;
+          found.lossAt = r.timestamp;
+        }
       });
       return found;
     });
@@ -214,13 +226,15 @@
         if (!chosen && ++since >= 15) {
           audioOnly = false;
           since = poor = good = 0;
-          trial = 1;
+          trial = Date.now();
           if (videoSender) videoSender.replaceTrack(local && local.getVideoTracks()[0] || null);
           limitVideo(true);
         }
         return;
       }
       sample().then(function (s) {
+        // A loss figure from before a trial began is about the video before the fallback: not this trial's.
+        if (trial && s.lossAt && s.lossAt < trial) s.loss = null;
         var verdict = judge(s);
         poor = verdict === "poor" ? poor + 1 : 0;
         good = verdict !== "poor" ? good + 1 : 0;
@@ -234,7 +248,18 @@
     }, 2000);
   }
 
-  if (audioButton) audioButton.addEventListener("click", function () { setAudioOnly(!audioOnly, true); });
+  if (audioButton) audioButton.addEventListener("click", function () {
+    if (trial) {
+      // Video is being tried again after a fall back: the click keeps it.
+      trial = 0;
+      limitVideo(false);
+      send({ type: "media", audioOnly: false });
+      say(words.inCall);
+      audioButton.textContent = audioButton.dataset.audio;
+      return;
+    }
+    setAudioOnly(!audioOnly, true);
+  });
 
   // The victim sends a photo or video of the evidence: the file itself is the request's body.
   var evidence = document.getElementById("evidence");
@@ -255,19 +280,29 @@
   });
 
   // The officer records the call as an interview, with the victim's agreement: the victim's video with both
-  // voices, uploaded while it records. Ending the call finishes the upload first.
-  var recordSection = document.getElementById("recording"), recording = null;
+  // voices, uploaded while it records. Ending the call finishes the upload first (or gives up after 30 s: the
+  // part uploaded is kept and can be finished from the interview's recording page).
+  var recordSection = document.getElementById("recording"), recording = null, audioContext = null;
   function recordSay(text) { document.getElementById("record-status").textContent = text; }
   function recordPost(action) {
     var body = new URLSearchParams();
     body.append("action", action);
     body.append("consent", document.getElementById("record-consent").checked ? "yes" : "no");
     return fetch(root.getAttribute("data-record"), {
-      method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRF-Token": root.getAttribute("data-csrf") }
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": root.getAttribute("data-csrf"), "Accept": "application/json" }
     }).then(function (response) {
-      if (!response.ok) return response.text().then(function (t) { throw new Error(t || ("refused (" + response.status + ")")); });
-      return response.json();
+      if (response.ok) return response.json();
+      return response.json().catch(function () { return {}; }).then(function (problem) {
+        throw new Error(problem.detail || problem.reason || ("refused (" + response.status + ")"));
+      });
     });
+  }
+  function stopRecordingNow() {
+    if (!recording) return Promise.resolve();
+    var finishing = recording.finished ? Promise.resolve() : recording.stop();
+    if (!recording.told) { recording.told = true; recordPost("stop").catch(function () {}); }
+    return finishing;
   }
   if (recordSection) {
     var startRecording = document.getElementById("record-start"), stopRecording = document.getElementById("record-stop");
@@ -278,15 +313,19 @@
         return;
       }
       startRecording.disabled = true;
+      // Made in the click, so that browsers which want a gesture for sound let it run.
+      if (!audioContext) audioContext = new AudioContext();
+      audioContext.resume().catch(function () {});
+      var starting = null;
       recordPost("start").then(function (answer) {
-        var context = new AudioContext(), mix = context.createMediaStreamDestination();
+        var mix = audioContext.createMediaStreamDestination();
         [local, remoteVideo.srcObject].forEach(function (s) {
-          if (s && s.getAudioTracks().length) context.createMediaStreamSource(s).connect(mix);
+          if (s && s.getAudioTracks().length) audioContext.createMediaStreamSource(s).connect(mix);
         });
         var tracks = [];
         var theirs = remoteVideo.srcObject && remoteVideo.srcObject.getVideoTracks()[0];
         if (theirs) tracks.push(theirs);
-        recording = new window.StreamRecorder({
+        starting = new window.StreamRecorder({
           csrf: root.getAttribute("data-csrf"), interview: answer.interview,
           filename: "video-call-" + new Date().toISOString().replace(/[:.]/g, "-") + ".webm", onStatus: recordSay,
           onProgress: function (offset, recorded) {
@@ -294,37 +333,48 @@
           },
           onFinished: function (recorded) {
             recordSay("Recording finished and uploaded: " + window.TusUpload.formatBytes(recorded) + ".");
+            localStorage.removeItem("recording:" + answer.interview);
             root.dataset.recorded = "true";
           }
         });
-        return recording.start(new MediaStream(tracks.concat(mix.stream.getAudioTracks())));
+        return starting.start(new MediaStream(tracks.concat(mix.stream.getAudioTracks()))).then(function (url) {
+          // A page that closes mid-recording: the interview's recording page offers to finish what arrived.
+          localStorage.setItem("recording:" + answer.interview, url);
+        });
       }).then(function () {
+        recording = starting;
         startRecording.hidden = true;
         stopRecording.hidden = false;
         stopRecording.focus();
       }).catch(function (e) {
         recordSay("Could not start recording: " + e.message);
         startRecording.disabled = false;
+        recordPost("stop").catch(function () {});
       });
     });
     stopRecording.addEventListener("click", function () {
       stopRecording.disabled = true;
       recordSay("Finishing the recording…");
-      recording.stop();
-      recordPost("stop").catch(function () {});
+      stopRecordingNow().catch(function (e) { recordSay("The recording could not be finished: " + e.message); });
     });
     var endForm = document.querySelector("form[action$='/end']");
     if (endForm) endForm.addEventListener("submit", function (event) {
-      if (!recording || recording.finished) return;
+      if (!recording || recording.finished || endForm.dataset.ending) return;
       event.preventDefault();
+      endForm.dataset.ending = "true";
       recordSay("Finishing the recording before the call ends…");
-      recording.stop().then(function () { endForm.submit(); });
+      var submit = function () { endForm.submit(); };
+      Promise.race([stopRecordingNow(), new Promise(function (resolve) { setTimeout(resolve, 30000); })]).then(submit, submit);
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (recording && !recording.finished && !(endForm && endForm.dataset.ending)) { event.preventDefault(); event.returnValue = ""; }
     });
   }
 
   function stop() {
     ended = true;
     if (monitor) clearInterval(monitor);
+    if (recording) stopRecordingNow().catch(function () {});
     if (local) local.getTracks().forEach(function (t) { t.stop(); });
     if (pc) pc.close();
     if (ws) ws.close();
@@ -334,6 +384,7 @@
     stop();
     say(text);
     remoteVideo.srcObject = null;
+    showRecording(false);
   }
 
   var notSafe = document.getElementById("not-safe");

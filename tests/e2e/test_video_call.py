@@ -187,14 +187,19 @@ def test_a_video_call_between_two_browsers():
         assert "Ask the victim first" in officer.find_element(By.ID, "record-status").text
         officer.find_element(By.ID, "record-consent").click()
         officer.find_element(By.ID, "record-start").click()
-        WebDriverWait(victim, 10).until(lambda d: d.find_element(By.ID, "recording-note").is_displayed())
-        assert "being recorded" in victim.find_element(By.ID, "recording-note").text
+        WebDriverWait(victim, 10).until(lambda d: "being recorded" in d.find_element(By.ID, "recording-note").text)
+        # She reloads while it records: she is told again (the call keeps the state; the socket's first message says it).
+        victim.refresh()
+        victim.find_element(By.ID, "check-devices").click()
+        WebDriverWait(victim, 10).until(lambda d: d.find_element(By.ID, "join").is_displayed())
+        victim.find_element(By.ID, "join").click()
+        WebDriverWait(victim, 15).until(lambda d: "being recorded" in d.find_element(By.ID, "recording-note").text)
         WebDriverWait(officer, 15).until(lambda d: "uploaded of" in d.find_element(By.ID, "record-status").text)
         time.sleep(3)
         officer.find_element(By.ID, "record-stop").click()
         WebDriverWait(officer, 30).until(
             lambda d: "Recording finished and uploaded" in d.find_element(By.ID, "record-status").text)
-        WebDriverWait(victim, 10).until(lambda d: not d.find_element(By.ID, "recording-note").is_displayed())
+        WebDriverWait(victim, 10).until(lambda d: d.find_element(By.ID, "recording-note").text == "")
         shown = requests.get(interview, cookies=cookies)
         assert "Agreed to the recording" in shown.text and re.search(r"video-call-[0-9T-]+Z?\.webm", shown.text)
 

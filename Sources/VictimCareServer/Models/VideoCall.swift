@@ -68,6 +68,8 @@ final class VideoCall: Model, @unchecked Sendable {
     @OptionalField(key: "contact_id") var contactID: UUID?
     /// The interview of the call: what the victim sent during it (photos, videos) is kept under it.
     @OptionalField(key: "interview_id") var interviewID: UUID?
+    /// Since when the officer has been recording the call (with the victim's agreement); nil when not.
+    @OptionalField(key: "recording_since") var recordingSince: Date?
 
     init() {}
 

@@ -67,9 +67,9 @@ import VictimCareDomain
             #expect(signals.map(\.body) == [#"{"type":"admitted"}"#, #"{"type":"answer","sdp":"v=0"}"#])
             // Arriving tells the other side, and says whether they are there and whether the victim was let in.
             let state = try await VideoCallService.arrived(.victim, call: call, on: app.db)
-            #expect(state == #"{"type":"state","peerPresent":false,"admitted":true}"#)
+            #expect(state == #"{"type":"state","peerPresent":false,"admitted":true,"recording":false}"#)
             let officerState = try await VideoCallService.arrived(.officer, call: call, on: app.db)
-            #expect(officerState == #"{"type":"state","peerPresent":true,"admitted":true}"#)
+            #expect(officerState == #"{"type":"state","peerPresent":true,"admitted":true,"recording":false}"#)
         }
     }
 

@@ -311,7 +311,11 @@ import VictimCareDomain
             let interview = try #require(try await Interview.find(interviewID, on: app.db))
             #expect(interview.consent && interview.$crime.id == call.$crime.id && interview.$link.id == victimID)
             #expect(try await VideoCall.find(call.id, on: app.db)?.interviewID == interviewID)
+            // A victim who (re)joins while it records is told in the socket's first message.
+            let joined = try await VideoCallService.arrived(.victim, call: call, on: app.db)
+            #expect(joined.hasSuffix(#""recording":true}"#))
             #expect(try await record(false, consent: false, ctx) == interviewID)
+            #expect(try await VideoCall.find(call.id, on: app.db)?.recordingSince == nil)
             let told = try await VideoSignal.query(on: app.db).filter(\.$toRole == "victim").sort(\.$id).all()
                 .map(\.body)
             #expect(told.suffix(2) == [#"{"type":"recording","on":true}"#, #"{"type":"recording","on":false}"#])

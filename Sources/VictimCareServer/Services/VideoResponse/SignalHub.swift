@@ -137,8 +137,10 @@ actor SignalHub {
             }
             if !wanted.isEmpty {
                 for row in try await VideoSignal.query(on: app.db).filter(\.$id ~~ wanted).sort(\.$id).all() {
+                    // Checked again: a socket may have been replaced while the bodies were read.
                     guard let id = row.id, handled[id] == nil, let role = Signalling.Role(rawValue: row.toRole),
-                        let socket = sockets[Key(callID: row.callID, role: role)]
+                        case let key = Key(callID: row.callID, role: role), let socket = sockets[key],
+                        row.createdAt >= (since[key] ?? .distantFuture).addingTimeInterval(-1)
                     else { continue }
                     handled[id] = now
                     try? await socket.send(row.body)

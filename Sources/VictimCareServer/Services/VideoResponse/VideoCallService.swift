@@ -101,7 +101,8 @@ enum VideoCallService {
         try await seen(role, at: now, call: call.id!, on: db)
         try await SignalHub.post(#"{"type":"peer","present":true}"#, to: role.other, call: call.id!, on: db)
         let present = otherSeen.map { now.timeIntervalSince($0) < 15 } ?? false
-        return #"{"type":"state","peerPresent":\#(present),"admitted":\#(fresh.admittedAt != nil)}"#
+        return
+            #"{"type":"state","peerPresent":\#(present),"admitted":\#(fresh.admittedAt != nil),"recording":\#(fresh.recordingSince != nil)}"#
     }
 
     static func left(_ role: Signalling.Role, call: VideoCall, on db: any Database) async throws {
@@ -200,8 +201,10 @@ enum VideoCallService {
         guard let length, length > 0 else {
             throw UploadService.TusError(status: .lengthRequired, message: "Send the file's length.")
         }
-        guard length <= min(UploadService.largestFromAVictim, settings.maxBytes) else {
-            throw UploadService.TusError(status: .payloadTooLarge, message: "Files up to 500 MB are taken.")
+        let largest = min(UploadService.largestFromAVictim, settings.maxBytes)
+        guard length <= largest else {
+            throw UploadService.TusError(
+                status: .payloadTooLarge, message: "Files up to \(largest / 1_048_576) MB are taken.")
         }
         guard UploadService.acceptedTypes.contains(contentType) || UploadService.photoTypes.contains(contentType)
         else { throw UploadService.TusError(status: .unsupportedMediaType, message: "Send a photo or a video.") }
@@ -219,7 +222,9 @@ enum VideoCallService {
         let stored = try await UploadService.patch(
             item.id!, .init(offset: 0, contentLength: length, checksum: nil, length: nil), body: body,
             context: context, settings: settings, vault: vault, on: db)
-        let kind = UploadService.photoTypes.contains(stored.contentType) ? "photo" : "video"
+        let kind =
+            UploadService.photoTypes.contains(stored.contentType)
+            ? "photo" : stored.contentType.hasPrefix("audio/") ? "sound" : "video"
         try await SignalHub.post(
             #"{"type":"evidence","kind":"\#(kind)","interview":"\#(interviewID.uuidString.lowercased())"}"#,
             to: .officer, call: call.id!, on: db)
@@ -250,6 +255,8 @@ enum VideoCallService {
             if start {
                 try await Interview.query(on: tx).filter(\.$id == interviewID).set(\.$consent, to: true).update()
             }
+            try await VideoCall.query(on: tx).filter(\.$id == call.id!)
+                .set(\.$recordingSince, to: start ? Date() : nil).update()
             try await SignalHub.post(
                 #"{"type":"recording","on":\#(start)}"#, to: .victim, call: call.id!, on: tx)
             try await AuditLog.record(

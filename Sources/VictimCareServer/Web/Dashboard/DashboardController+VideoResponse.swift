@@ -40,7 +40,7 @@ extension DashboardController {
                 "Victims allocated at random by the trial “\($0.name)” (\($0.practice)), by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)): the practice arm counts as video and usual care as in person, whatever each victim then chose. Allocation at random makes the two arms alike in everything but the response."
             }
                 ?? "Victims offered the choice of a video call or a visit, by the crimes reported from \(Display.date(from.description)) to \(Display.date(to.description)). Each victim counts in the response they first chose while video was open to them, whether or not it then happened and even if they later asked for the other, as a trial would count them; victims for whom video was ruled out are not counted.",
-            "Each rate is compared as video over in person: a rate ratio above 1 means more often with video. The 95% interval is Katz's; where it does not include 1 the difference is significant at the 5% level. A ratio is not estimable when either rate is zero. Victims chose their response, so a difference may come from who chooses video rather than from video itself; an arrest or a charge counts once for each victim of the crime.",
+            "Each rate is compared as video over in person: a rate ratio above 1 means more often with video. The 95% interval is Katz's; where it does not include 1 the difference is significant at the 5% level. A ratio is not estimable when either rate is zero. An arrest or a charge counts once for each victim of the crime.",
         ]
         if v.errors.isEmpty {
             let report = try await VideoOutcomesReport.build(
@@ -62,7 +62,12 @@ extension DashboardController {
                     report.overall.videoResponses, report.savedHours, report.savedMiles, config.visitMinutes,
                     Format.number(config.visitMiles)))
         }
-        if !v.errors.isEmpty { intro = ["Correct the period to see the figures."] }
+        intro.append(
+            trial == nil
+                ? "Victims chose their response, so a difference may come from who chooses video rather than from video itself; a trial, allocating at random, answers that."
+                : "In a trial, a victim allocated to video may still have had a visit (and the other way round); each counts in the arm they were allocated to."
+        )
+        if !v.errors.isEmpty { intro = ["Correct the period or the comparison to see the figures."] }
         if let csv = q.csv, v.errors.isEmpty { return try Self.csv(tables, csv, name: "video-response") }
         return try await req.render(
             "Dashboard/page",
