@@ -114,13 +114,19 @@ struct VideoCallController: RouteCollection {
         let (link, _) = try await cases.link(req)
         guard try await cases.session(req, for: link) != nil else { throw Abort(.forbidden) }
         try Self.checkOrigin(req)
+        let call = try await Self.boundCall(req, victimID: link.$victim.id)
+        return Self.socket(req, role: .victim, call: call)
+    }
+
+    /// The victim's open call, for a request from the browser it is bound to; never binds (only the call page
+    /// does).
+    static func boundCall(_ req: Request, victimID: UUID) async throws -> VideoCall {
         let cookies = req.cookies
         guard
             case .open(let call, nil) = try await VideoCallService.enter(
-                victimID: link.$victim.id, browser: { cookies[Self.browserCookie($0)]?.string }, bind: false,
-                on: req.db)
+                victimID: victimID, browser: { cookies[browserCookie($0)]?.string }, bind: false, on: req.db)
         else { throw Abort(.forbidden, reason: "The call is not open to this browser.") }
-        return Self.socket(req, role: .victim, call: call)
+        return call
     }
 
     /// A photo or video the victim sends from the call: the file itself is the body (its type in Content-Type,
@@ -133,12 +139,7 @@ struct VideoCallController: RouteCollection {
         guard let sent = req.headers.first(name: "X-CSRF-Token"),
             Secrets.constantTimeEquals(sent, cases.csrf(sessionSecret))
         else { throw Abort(.forbidden, reason: "This page has expired: reload it.") }
-        let cookies = req.cookies
-        guard
-            case .open(let call, nil) = try await VideoCallService.enter(
-                victimID: link.$victim.id, browser: { cookies[Self.browserCookie($0)]?.string }, bind: false,
-                on: req.db)
-        else { throw Abort(.forbidden, reason: "The call is not open to this browser.") }
+        let call = try await Self.boundCall(req, victimID: link.$victim.id)
         let type = req.headers.contentType.map { "\($0.type)/\($0.subType)".lowercased() } ?? ""
         let name = req.headers.first(name: "X-File-Name").flatMap { $0.removingPercentEncoding } ?? "evidence"
         do {
