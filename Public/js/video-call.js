@@ -1,6 +1,7 @@
 // A video call in the browser (issue 16): the camera and microphone checked first, then a WebSocket to the
-// service's signalling relay, and one RTCPeerConnection. The officer admits the victim and makes the offer; the
-// victim answers. A dropped socket reconnects with backoff and a victim who comes back is offered a fresh
+// service's signalling relay, and one RTCPeerConnection for each other side: the officer, the victim, and a guest
+// the officer invited (an interpreter, a parent or guardian, a supporter). The officer admits the victim and the
+// guest; in each pair the earlier of officer, victim, guest makes the offer and the later answers. A dropped socket reconnects with backoff and a victim who comes back is offered a fresh
 // connection. "Not safe now" stops everything at once and leaves a neutral page. On a poor connection the call
 // falls back to sound only (either side can also choose it), and video comes back when the connection does.
 (function () {
@@ -11,12 +12,15 @@
   var status = document.getElementById("call-status");
   var localVideo = document.getElementById("local-video");
   var remoteVideo = document.getElementById("remote-video");
+  // The side this page talks to first (its status line and its connection's statistics are about them).
+  var primary = role === "officer" ? "victim" : "officer";
+  var order = ["officer", "victim", "guest"];
   var checkButton = document.getElementById("check-devices");
   var joinButton = document.getElementById("join");
   var admitButton = document.getElementById("admit");
   var audioButton = document.getElementById("audio-only");
-  var local = null, ws = null, pc = null, pending = [], ended = false, backoff = 500, admitted = false;
-  var videoSender = null, audioOnly = false, chosen = false, poor = 0, good = 0, monitor = null, since = 0, trial = 0;
+  var local = null, ws = null, peers = {}, ended = false, backoff = 500, admitted = false, guestKind = null;
+  var audioOnly = false, chosen = false, poor = 0, good = 0, monitor = null, since = 0, trial = 0;
 
   function say(text) { if (text) status.textContent = text; }
   function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(message)); }
@@ -41,18 +45,38 @@
       checkButton.hidden = true;
       document.getElementById("in-app").hidden = true;
       say(words.checked);
-      if (role === "victim") { joinButton.hidden = false; joinButton.focus(); } else { connect(); }
+      if (joinButton) { joinButton.hidden = false; joinButton.focus(); } else { connect(); }
     }).catch(function () {
       say(words.failed);
       document.getElementById("in-app").hidden = false;
     });
   });
-  if (joinButton) joinButton.addEventListener("click", function () { joinButton.hidden = true; say(words.waiting); connect(); });
+  if (joinButton) joinButton.addEventListener("click", function () {
+    joinButton.hidden = true;
+    say(words.waiting);
+    var leave = document.getElementById("leave");
+    if (leave) leave.hidden = false;
+    start(connect);
+  });
+
+  // A guest's link is taken for this browser only when they join (a mail scanner or a link preview that opens
+  // it first takes nothing); each reconnection asks again, so a withdrawn link or an ended call ends the page.
+  function start(then) {
+    var path = root.getAttribute("data-start");
+    if (!path) { then(); return; }
+    fetch(path, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (response.ok) { then(); return; }
+        return response.json().catch(function () { return {}; }).then(function (problem) {
+          finish(problem.reason || words.ended);
+        });
+      }).catch(function () { setTimeout(function () { start(then); }, backoff); backoff = Math.min(backoff * 2, 8000); });
+  }
   if (admitButton) admitButton.addEventListener("click", function () {
     admitButton.hidden = true;
     admitted = true;
-    send({ type: "admit" });
-    offer();
+    send({ type: "admit", to: "victim" });
+    offer("victim");
   });
 
   function connect() {
@@ -63,32 +87,56 @@
     ws.onclose = function () {
       if (ended) return;
       say(words.reconnecting);
-      setTimeout(connect, backoff);
+      setTimeout(function () { start(connect); }, backoff);
       backoff = Math.min(backoff * 2, 8000);
     };
   }
 
   function handle(m) {
+    var from = m.from || primary, p = peers[from];
     switch (m.type) {
       case "state":
         admitted = m.admitted;
         showRecording(!!m.recording);
+        // A connection to a guest who is no longer invited (removed while this page was away) ends here.
+        if (role !== "guest" && peers.guest && peers.guest.id !== m.guestID) { close("guest"); guestLeft(); }
         if (role === "officer") {
-          if (m.peerPresent && admitted) { offer(); } else if (m.peerPresent) { showAdmit(); } else { say(words.waiting); }
-        } else if (admitted) { say(words.waiting); }
+          if (m.peerPresent && admitted) { offer("victim"); } else if (m.peerPresent) { showAdmit(); } else { say(words.waiting); }
+          if (m.guestPresent) { if (m.guestAdmitted) { offer("guest", m.guestID); } else { showAdmitGuest(m.guestID); } }
+        } else if (admitted) {
+          say(words.waiting);
+          if (role === "victim" && m.guestPresent) { guestJoined(m.guestKind); offer("guest", m.guestID); }
+        }
         break;
       case "peer":
-        if (role !== "officer") break;
-        if (!m.present) { say(words.reconnecting); break; }
-        if (admitted) { offer(); } else { showAdmit(); }
+        var who = m.role || (role === "officer" ? "victim" : "officer");
+        // A side whose socket dropped may still be connected peer to peer: its connection is kept, and offered
+        // afresh when it is back.
+        if (!m.present) {
+          if (who === primary) say(words.reconnecting);
+          if (who === "guest" && admitGuest && !admitGuest.hidden) { admitGuest.hidden = true; guestSay(words.guestLeft); }
+          break;
+        }
+        if (role === "officer" && who === "victim") { if (admitted) { offer("victim"); } else { showAdmit(); } }
+        if (role === "officer" && who === "guest") { if (m.admitted) { offer("guest", m.guest); } else { showAdmitGuest(m.guest); } }
+        if (role === "victim" && who === "guest" && admitted) { guestJoined(m.kind); offer("guest", m.guest); }
         break;
-      case "admitted": say(words.waiting); break;
-      case "offer": answer(m); break;
-      case "answer": if (pc) pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).then(flush); break;
+      case "guest-removed":
+        close("guest");
+        guestLeft();
+        if (admitGuest) admitGuest.hidden = true;
+        break;
+      case "admitted":
+        admitted = true;
+        say(words.waiting);
+        if (role === "victim" && m.guest) { guestJoined(m.guest); offer("guest", m.guestID); }
+        break;
+      case "offer": answer(from, m); break;
+      case "answer": if (p) p.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).then(function () { flush(p); }); break;
       case "candidate":
-        if (pc && pc.remoteDescription) { pc.addIceCandidate(m.candidate).catch(function () {}); } else { pending.push(m.candidate); }
+        if (p && p.pc.remoteDescription) { p.pc.addIceCandidate(m.candidate).catch(function () {}); } else if (p) { p.pending.push(m.candidate); }
         break;
-      case "media": say(m.audioOnly ? words.audio : words.inCall); break;
+      case "media": if (from === primary) say(m.audioOnly ? words.audio : words.inCall); break;
       case "recording": showRecording(m.on); break;
       case "evidence":
         var notes = document.getElementById("evidence-note");
@@ -103,8 +151,23 @@
           notes.appendChild(line);
         }
         break;
-      case "bye": finish(m.reason === "not-safe" ? (words.notSafe || words.ended) : words.ended); break;
+      case "bye":
+        if (m.from && m.from !== primary) { close(m.from); if (m.from === "guest") guestLeft(); break; }
+        finish(m.reason === "not-safe" ? (words.notSafe || words.ended)
+          : (m.reason === "removed" || m.reason === "replaced") ? (words.removed || words.ended) : words.ended);
+        break;
     }
+  }
+
+  // The third participant: the victim is told who joined (and when they leave); the officer admits them.
+  var guestNote = document.getElementById("guest-note");
+  function guestJoined(kind) {
+    guestKind = kind || guestKind;
+    if (guestNote) guestNote.textContent = words["guest" + (guestKind || "supporter").replace(/^./, function (c) { return c.toUpperCase(); })] || "";
+  }
+  function guestLeft() {
+    if (guestNote && guestNote.textContent) guestNote.textContent = words.guestLeft || "";
+    if (role === "officer") guestSay(words.guestLeft);
   }
 
   // The victim is told the call is being recorded while it is: a live region that is always there, its text set
@@ -118,51 +181,80 @@
 
   function showAdmit() { if (admitButton) { admitButton.hidden = false; say(words.present); } }
 
-  function flush() {
-    pending.splice(0).forEach(function (c) { pc.addIceCandidate(c).catch(function () {}); });
+  function flush(p) {
+    p.pending.splice(0).forEach(function (c) { p.pc.addIceCandidate(c).catch(function () {}); });
   }
 
-  function peer() {
-    if (pc) pc.close();
-    pending = [];
-    pc = new RTCPeerConnection({
-      iceServers: JSON.parse(root.getAttribute("data-ice") || "[]"),
-      iceTransportPolicy: root.getAttribute("data-ice-policy") === "relay" ? "relay" : "all"
-    });
-    videoSender = null;
+  function videoFor(other) { return root.querySelector("video[data-peer='" + other + "']"); }
+
+  // Ends the connection with one side (it left, or was removed).
+  function close(other) {
+    var p = peers[other];
+    if (!p) return;
+    p.pc.close();
+    delete peers[other];
+    var video = videoFor(other);
+    if (video) { video.srcObject = null; if (other !== primary) video.hidden = true; }
+  }
+
+  // A fresh connection to one side, replacing any before it.
+  function peer(other, id) {
+    close(other);
+    var p = { pc: null, pending: [], videoSender: null, id: id };
+    var servers = JSON.parse(root.getAttribute("data-ice") || "[]");
+    // Someone from outside the police never learns the victim's address: with a relay configured, every
+    // connection with the guest goes through it.
+    var relay = root.getAttribute("data-ice-policy") === "relay" || ((role === "guest" || other === "guest") && servers.length > 0);
+    var pc = p.pc = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: relay ? "relay" : "all" });
+    peers[other] = p;
     local.getTracks().forEach(function (track) {
       var sender = pc.addTrack(track, local);
-      if (track.kind === "video") videoSender = sender;
+      if (track.kind === "video") p.videoSender = sender;
     });
-    if (audioOnly && videoSender) videoSender.replaceTrack(null);
+    if (audioOnly && p.videoSender) p.videoSender.replaceTrack(null);
     if (trial) limitVideo(true);
-    pc.onicecandidate = function (event) { if (event.candidate) send({ type: "candidate", candidate: event.candidate.toJSON() }); };
-    pc.ontrack = function (event) { remoteVideo.srcObject = event.streams[0]; };
-    pc.onconnectionstatechange = function () {
-      if (pc.connectionState === "connected") {
-        say(audioOnly ? words.audio : words.inCall);
-        if (audioButton) audioButton.hidden = false;
-        if (evidence) evidence.hidden = false;
-        if (recordSection) recordSection.hidden = false;
-        watch();
-      }
-      if (pc.connectionState === "failed" && role === "officer") offer();
+    pc.onicecandidate = function (event) {
+      if (event.candidate) send({ type: "candidate", to: other, candidate: event.candidate.toJSON() });
     };
-    return pc;
+    pc.ontrack = function (event) {
+      var video = videoFor(other);
+      if (video) { video.srcObject = event.streams[0]; video.hidden = false; }
+    };
+    pc.onconnectionstatechange = function () {
+      if (peers[other] !== p) return;
+      if (pc.connectionState === "connected") {
+        if (other === primary) {
+          say(audioOnly ? words.audio : words.inCall);
+          if (audioButton) audioButton.hidden = false;
+          if (evidence) evidence.hidden = false;
+          if (recordSection) recordSection.hidden = false;
+          watch();
+        } else if (role === "officer") {
+          guestSay(words.guestIn);
+        }
+      }
+      // The side that offered tries again.
+      if (pc.connectionState === "failed" && order.indexOf(role) < order.indexOf(other)) offer(other);
+    };
+    return p;
   }
 
-  function offer() {
-    var connection = peer();
+  function offer(other, id) {
+    var p = peer(other, id), connection = p.pc;
     connection.createOffer().then(function (o) { return connection.setLocalDescription(o); })
-      .then(function () { send({ type: "offer", sdp: connection.localDescription.sdp }); });
+      .then(function () { send({ type: "offer", to: other, sdp: connection.localDescription.sdp }); });
   }
 
-  function answer(m) {
-    var connection = peer();
-    connection.setRemoteDescription({ type: "offer", sdp: m.sdp }).then(flush)
+  function answer(other, m) {
+    var p = peer(other), connection = p.pc;
+    connection.setRemoteDescription({ type: "offer", sdp: m.sdp }).then(function () { flush(p); })
       .then(function () { return connection.createAnswer(); })
       .then(function (a) { return connection.setLocalDescription(a); })
-      .then(function () { send({ type: "answer", sdp: connection.localDescription.sdp }); });
+      .then(function () { send({ type: "answer", to: other, sdp: connection.localDescription.sdp }); });
+  }
+
+  function senders() {
+    return Object.keys(peers).map(function (k) { return peers[k].videoSender; }).filter(Boolean);
   }
 
   // How the link is doing, from one sample of the connection's statistics: poor when it can carry less than
@@ -175,7 +267,9 @@
   }
 
   function sample() {
-    return pc.getStats().then(function (stats) {
+    var p = peers[primary];
+    if (!p) return Promise.reject(new Error("no connection"));
+    return p.pc.getStats().then(function (stats) {
       var found = { bitrate: null, loss: null };
       stats.forEach(function (r) {
         if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded" && r.availableOutgoingBitrate != null) {
@@ -197,7 +291,7 @@
     chosen = on && byChoice;
     poor = good = since = trial = 0;
     var camera = local && local.getVideoTracks()[0];
-    if (videoSender) videoSender.replaceTrack(on ? null : camera || null);
+    senders().forEach(function (s) { s.replaceTrack(on ? null : camera || null); });
     limitVideo(false);
     if (audioButton) audioButton.textContent = on ? audioButton.dataset.video : audioButton.dataset.audio;
     say(on ? words.audio : words.inCall);
@@ -206,13 +300,15 @@
 
   // Caps (or frees) the video's bitrate: a trial of video after a fallback starts small.
   function limitVideo(capped) {
-    if (!videoSender || !videoSender.getParameters) return;
-    var parameters = videoSender.getParameters();
-    if (!parameters.encodings || !parameters.encodings.length) return;
-    parameters.encodings.forEach(function (e) {
-      if (capped) { e.maxBitrate = 200000; e.scaleResolutionDownBy = 2; } else { delete e.maxBitrate; e.scaleResolutionDownBy = 1; }
+    senders().forEach(function (videoSender) {
+      if (!videoSender.getParameters) return;
+      var parameters = videoSender.getParameters();
+      if (!parameters.encodings || !parameters.encodings.length) return;
+      parameters.encodings.forEach(function (e) {
+        if (capped) { e.maxBitrate = 200000; e.scaleResolutionDownBy = 2; } else { delete e.maxBitrate; e.scaleResolutionDownBy = 1; }
+      });
+      videoSender.setParameters(parameters).catch(function () {});
     });
-    videoSender.setParameters(parameters).catch(function () {});
   }
 
   // Three poor samples in a row (six seconds) fall back to sound. While on sound only, nothing measures video,
@@ -221,13 +317,14 @@
   function watch() {
     if (monitor) return;
     monitor = setInterval(function () {
-      if (!pc || pc.connectionState !== "connected") return;
+      var p = peers[primary];
+      if (!p || p.pc.connectionState !== "connected") return;
       if (audioOnly) {
         if (!chosen && ++since >= 15) {
           audioOnly = false;
           since = poor = good = 0;
           trial = Date.now();
-          if (videoSender) videoSender.replaceTrack(local && local.getVideoTracks()[0] || null);
+          senders().forEach(function (s) { s.replaceTrack(local && local.getVideoTracks()[0] || null); });
           limitVideo(true);
         }
         return;
@@ -319,7 +416,8 @@
       var starting = null;
       recordPost("start").then(function (answer) {
         var mix = audioContext.createMediaStreamDestination();
-        [local, remoteVideo.srcObject].forEach(function (s) {
+        var guestVideo = videoFor("guest");
+        [local, remoteVideo.srcObject, guestVideo && guestVideo.srcObject].forEach(function (s) {
           if (s && s.getAudioTracks().length) audioContext.createMediaStreamSource(s).connect(mix);
         });
         var tracks = [];
@@ -376,7 +474,7 @@
     if (monitor) clearInterval(monitor);
     if (recording) stopRecordingNow().catch(function () {});
     if (local) local.getTracks().forEach(function (t) { t.stop(); });
-    if (pc) pc.close();
+    Object.keys(peers).forEach(close);
     if (ws) ws.close();
   }
 
@@ -385,6 +483,101 @@
     say(text);
     remoteVideo.srcObject = null;
     showRecording(false);
+    ["join", "leave", "audio-only", "admit", "guest"].forEach(function (id) {
+      var button = document.getElementById(id);
+      if (button) button.hidden = true;
+    });
+  }
+
+  // The guest leaves of their own accord.
+  var leave = document.getElementById("leave");
+  if (leave) leave.addEventListener("click", function () {
+    Object.keys(peers).forEach(function (other) { send({ type: "bye", to: other }); });
+    finish(words.left);
+  });
+
+  // The officer invites a guest (the link is shown once), lets them in and can remove them.
+  var guestSection = document.getElementById("guest"), admitGuest = document.getElementById("admit-guest");
+  function guestSay(text) { var out = document.getElementById("guest-status"); if (out && text) out.textContent = text; }
+  // The officer lets in the guest they saw waiting: that invitation, not whoever is invited by then.
+  function showAdmitGuest(id) {
+    if (!admitGuest) return;
+    admitGuest.dataset.guest = id || "";
+    admitGuest.hidden = false;
+    guestSay(words.guestWaiting);
+  }
+  if (admitGuest) admitGuest.addEventListener("click", function () {
+    admitGuest.hidden = true;
+    send({ type: "admit", to: "guest", guest: admitGuest.dataset.guest });
+    offer("guest", admitGuest.dataset.guest);
+  });
+  function officerPost(path, body) {
+    return fetch(guestSection.getAttribute("data-invite") + path, {
+      method: "POST", body: body || new URLSearchParams(), credentials: "same-origin",
+      headers: { "X-CSRF-Token": root.getAttribute("data-csrf"), "Accept": "application/json" }
+    });
+  }
+  if (guestSection) {
+    var guestForm = document.getElementById("guest-form"), removeGuest = document.getElementById("remove-guest");
+    guestForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      ["kind", "name"].forEach(function (f) {
+        var error = document.getElementById("guest-" + f + "-error");
+        error.hidden = true;
+        error.textContent = "";
+        document.getElementById("guest-" + f).removeAttribute("aria-invalid");
+      });
+      var body = new URLSearchParams();
+      body.append("kind", document.getElementById("guest-kind").value);
+      body.append("name", document.getElementById("guest-name").value);
+      officerPost("", body).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (response.ok) {
+            close("guest");
+            if (admitGuest) admitGuest.hidden = true;
+            document.getElementById("guest-link-panel").hidden = false;
+            var link = document.getElementById("guest-link");
+            link.value = answer.link;
+            document.getElementById("guest-current").textContent = "Invited: " + answer.kind + ", " + answer.name + ".";
+            removeGuest.hidden = false;
+            guestSay("Their link is ready. Give it to them; when they are waiting, let them in here.");
+            link.focus();
+            link.select();
+            return;
+          }
+          var errors = answer.errors || [];
+          if (!errors.length) { guestSay("The link could not be made (" + response.status + "). Try again."); return; }
+          errors.forEach(function (e, i) {
+            var error = document.getElementById("guest-" + e.field + "-error"), field = document.getElementById("guest-" + e.field);
+            if (!error) return;
+            error.textContent = e.message;
+            error.hidden = false;
+            field.setAttribute("aria-invalid", "true");
+            field.setAttribute("aria-describedby", error.id);
+            if (i === 0) field.focus();
+          });
+          guestSay(errors.map(function (e) { return e.message; }).join(" "));
+        });
+      }).catch(function () { guestSay("The link could not be made: check the connection and try again."); });
+    });
+    document.getElementById("guest-copy").addEventListener("click", function () {
+      var link = document.getElementById("guest-link");
+      link.select();
+      (navigator.clipboard ? navigator.clipboard.writeText(link.value) : Promise.reject()).then(function () {
+        guestSay("Link copied.");
+      }, function () { guestSay("Select the link and copy it."); });
+    });
+    removeGuest.addEventListener("click", function () {
+      officerPost("/remove").then(function (response) {
+        if (!response.ok && response.status !== 409) { guestSay("They could not be removed (" + response.status + "). Try again."); return; }
+        close("guest");
+        removeGuest.hidden = true;
+        if (admitGuest) admitGuest.hidden = true;
+        document.getElementById("guest-link-panel").hidden = true;
+        document.getElementById("guest-current").textContent = "";
+        guestSay(words.guestRemoved);
+      }).catch(function () { guestSay("They could not be removed: check the connection and try again."); });
+    });
   }
 
   var notSafe = document.getElementById("not-safe");
@@ -399,8 +592,8 @@
     window.location.replace(neutral);
   });
   window.__videoCall = {
-    stats: function () { return pc ? pc.getStats() : null; },
-    state: function () { return pc ? pc.connectionState : "none"; },
+    stats: function (other) { var p = peers[other || primary]; return p ? p.pc.getStats() : null; },
+    state: function (other) { var p = peers[other || primary]; return p ? p.pc.connectionState : "none"; },
     judge: judge,
     audioOnly: function () { return audioOnly; }
   };

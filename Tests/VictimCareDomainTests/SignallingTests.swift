@@ -6,17 +6,43 @@ import Testing
 /// Issue 16, item 3: each side of a call says only what it may.
 @Suite struct SignallingTests {
     @Test func eachSideSaysOnlyWhatItMay() {
-        #expect(Signalling.check(#"{"type":"admit"}"#, from: .officer) == "admit")
-        #expect(Signalling.check(#"{"type":"admit"}"#, from: .victim) == nil, "a victim cannot let themselves in")
-        #expect(Signalling.check(#"{"type":"offer","sdp":"v=0"}"#, from: .victim) == nil)
-        #expect(Signalling.check(#"{"type":"answer","sdp":"v=0"}"#, from: .victim) == "answer")
-        #expect(Signalling.check(#"{"type":"candidate","candidate":{}}"#, from: .officer) == "candidate")
-        #expect(Signalling.check("not json", from: .officer) == nil)
-        #expect(Signalling.check(#"["admit"]"#, from: .officer) == nil)
-        #expect(Signalling.check(#"{"kind":"offer"}"#, from: .officer) == nil)
+        func type(_ text: String, _ role: Signalling.Role) -> String? { Signalling.check(text, from: role)?.type }
+        #expect(type(#"{"type":"admit"}"#, .officer) == "admit")
+        #expect(type(#"{"type":"admit"}"#, .victim) == nil, "a victim cannot let themselves in")
+        #expect(type(#"{"type":"offer","sdp":"v=0"}"#, .victim) == nil, "the victim does not offer to the officer")
+        #expect(type(#"{"type":"answer","sdp":"v=0"}"#, .victim) == "answer")
+        #expect(type(#"{"type":"candidate","candidate":{}}"#, .officer) == "candidate")
+        #expect(type("not json", .officer) == nil)
+        #expect(type(#"["admit"]"#, .officer) == nil)
+        #expect(type(#"{"kind":"offer"}"#, .officer) == nil)
         let huge = #"{"type":"offer","sdp":""# + String(repeating: "a", count: Signalling.maxBytes) + #""}"#
-        #expect(Signalling.check(huge, from: .officer) == nil)
-        #expect(Signalling.Role.victim.other == .officer)
+        #expect(type(huge, .officer) == nil)
+        #expect(Signalling.Role.victim.defaultRecipient == .officer)
+        #expect(Signalling.Role.officer.defaultRecipient == .victim)
+    }
+
+    @Test func aThirdSideHasAConnectionToEachOfTheOthersAndAdmitsNobody() {
+        func checked(_ text: String, _ role: Signalling.Role) -> Signalling.Checked? {
+            Signalling.check(text, from: role)
+        }
+        // Each pair's connection is offered by the earlier side and answered by the later.
+        #expect(checked(#"{"type":"offer","to":"guest","sdp":"v=0"}"#, .officer) == .init(type: "offer", to: .guest))
+        #expect(checked(#"{"type":"offer","to":"guest","sdp":"v=0"}"#, .victim) == .init(type: "offer", to: .guest))
+        #expect(checked(#"{"type":"answer","to":"victim","sdp":"v=0"}"#, .guest) == .init(type: "answer", to: .victim))
+        #expect(checked(#"{"type":"answer","sdp":"v=0"}"#, .guest) == .init(type: "answer", to: .officer))
+        #expect(checked(#"{"type":"offer","to":"victim","sdp":"v=0"}"#, .guest) == nil, "the guest never offers")
+        #expect(checked(#"{"type":"answer","to":"guest","sdp":"v=0"}"#, .victim) == nil)
+        // Only the officer admits, the victim or the guest; nobody sends to themselves or to a side that is not one.
+        #expect(checked(#"{"type":"admit","to":"guest"}"#, .officer) == .init(type: "admit", to: .guest))
+        #expect(checked(#"{"type":"admit","to":"victim"}"#, .guest) == nil, "a guest cannot let anyone in")
+        #expect(checked(#"{"type":"admit","to":"guest"}"#, .victim) == nil, "nor can the victim")
+        #expect(checked(#"{"type":"candidate","to":"guest","candidate":{}}"#, .guest) == nil)
+        #expect(checked(#"{"type":"candidate","to":"suspect","candidate":{}}"#, .officer) == nil)
+        #expect(checked(#"{"type":"candidate","to":7,"candidate":{}}"#, .officer) == nil)
+        // A page cannot say who it is: the relay does.
+        #expect(checked(#"{"type":"answer","from":"officer","sdp":"v=0"}"#, .guest) == nil)
+        #expect(Signalling.stamped(#"{"type":"bye"}"#, from: .guest) == #"{"from":"guest","type":"bye"}"#)
+        #expect(Signalling.stamped(" { } ", from: .victim) == #"{"from":"victim" } "#)
     }
 
     @Test func theCursorReadsOnlyWhatIsNewAndWaitsBelowARowNotYetVisible() {

@@ -226,6 +226,128 @@ def test_a_video_call_between_two_browsers():
         controller.stop()
 
 
+FRAMES_FROM = """
+const who = arguments[0], done = arguments[arguments.length - 1];
+const stats = window.__videoCall && window.__videoCall.stats(who);
+if (!stats) { done(0); return; }
+stats.then(report => {
+  let frames = 0;
+  report.forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded || 0; });
+  done(frames);
+});
+"""
+
+
+def frames_from(driver, who):
+    """Video frames this page has decoded from one other side of the call."""
+    return driver.execute_async_script(FRAMES_FROM, who)
+
+
+def call_under_way(svc, inbox):
+    """A booked call with the victim on her phone, let in, and video flowing both ways."""
+    officer, victim_id, track = booked_call(svc, inbox)
+    victim = phone(svc, track)
+    join_waiting_room(victim, svc, track)
+    admit(officer, svc, victim_id)
+    wait_for_frames(officer)
+    wait_for_frames(victim)
+    return officer, victim
+
+
+def invite_guest(officer, kind="interpreter", name="Interpreter 12"):
+    """The officer makes a guest's link from the call page; returns it."""
+    Select(officer.find_element(By.ID, "guest-kind")).select_by_value(kind)
+    officer.find_element(By.ID, "guest-name").send_keys(name)
+    officer.find_element(By.CSS_SELECTOR, "#guest-form button[type=submit]").click()
+    WebDriverWait(officer, 10).until(lambda d: d.find_element(By.ID, "guest-link").get_attribute("value"))
+    return officer.find_element(By.ID, "guest-link").get_attribute("value")
+
+
+def guest_waiting(link, officer, checks=lambda guest: None):
+    """A guest opens the link in their own browser (`checks` run on the page as it opens), checks their devices
+    and joins; returns their browser once the officer sees them waiting."""
+    guest = chromium(camera=True, extra=WEBRTC)
+    guest.get(link)
+    checks(guest)
+    guest.find_element(By.ID, "check-devices").click()
+    WebDriverWait(guest, 10).until(lambda d: d.find_element(By.ID, "join").is_displayed())
+    guest.find_element(By.ID, "join").click()
+    WebDriverWait(officer, 15).until(lambda d: d.find_element(By.ID, "admit-guest").is_displayed())
+    return guest
+
+
+def test_an_interpreter_joins_as_the_third_participant():
+    """Issue 16, item 3: the officer makes a link for an interpreter during the call (a form left empty is
+    answered inline); a link preview fetches it first and takes nothing; the interpreter opens it in a third
+    browser, checks their devices and joins (which takes the link for that browser) and waits; the officer lets
+    them in and video flows between all three, each pair directly. The victim is told an interpreter joined.
+    A second browser with the same link is refused; the officer removes the interpreter, whose page says so and
+    whose link then no longer works, and the call carries on between the other two."""
+    svc, inbox, controller = mailing_service("victimcare-video-guest-")
+    officer = victim = guest = other = None
+    try:
+        officer, victim = call_under_way(svc, inbox)
+
+        officer.find_element(By.CSS_SELECTOR, "#guest-form button[type=submit]").click()
+        WebDriverWait(officer, 10).until(lambda d: d.find_element(By.ID, "guest-kind-error").is_displayed())
+        assert "Choose who is joining" in officer.find_element(By.ID, "guest-kind-error").text
+        assert officer.find_element(By.ID, "guest-kind").get_attribute("aria-invalid") == "true"
+        link = invite_guest(officer, "interpreter", "Amira Haddad أميرة حداد, LanguageLine booking 88231-" + "x" * 120)
+        assert re.search(r"/call-guest/[A-Za-z0-9_-]{43}$", link)
+        assert "Amira Haddad أميرة حداد" in officer.find_element(By.ID, "guest-current").text
+        assert_accessible(officer)
+
+        # A mail scanner or a chat's link preview fetches the link first: it takes nothing.
+        assert requests.get(link).status_code == 200
+
+        def page_names_nobody(page):
+            assert "invited into this call as an interpreter" in page.page_source
+            assert "Okafor" not in page.page_source and "Dana" not in page.page_source
+            assert_accessible(page)
+        guest = guest_waiting(link, officer, page_names_nobody)
+        assert "guest is waiting" in officer.find_element(By.ID, "guest-status").text
+        # Waiting, the interpreter sees and hears nobody.
+        time.sleep(1)
+        assert frames_from(guest, "officer") == 0 and frames_from(guest, "victim") == 0
+        officer.find_element(By.ID, "admit-guest").click()
+
+        started = time.time()
+        for driver, other_side in ((guest, "officer"), (guest, "victim"), (victim, "guest"), (officer, "guest")):
+            WebDriverWait(driver, 30, poll_frequency=0.5).until(lambda d: frames_from(d, other_side) > 30)
+        print(f"admit to 30 frames on every pair: {time.time() - started:.2f} s")
+        WebDriverWait(victim, 10).until(
+            lambda d: "An interpreter has joined the call." in d.find_element(By.ID, "guest-note").text)
+        WebDriverWait(officer, 10).until(lambda d: "guest is in the call" in d.find_element(By.ID, "guest-status").text)
+        assert_accessible(victim)
+
+        # The same link in another browser: the page opens (a link preview takes nothing), joining is refused kindly.
+        other = chromium(camera=True, extra=WEBRTC)
+        other.get(link)
+        other.find_element(By.ID, "check-devices").click()
+        WebDriverWait(other, 10).until(lambda d: d.find_element(By.ID, "join").is_displayed())
+        other.find_element(By.ID, "join").click()
+        WebDriverWait(other, 10).until(lambda d: "already open on another" in d.find_element(By.ID, "call-status").text)
+
+        # Removed: the interpreter's page says so at once, the victim is told, the link is dead, and the other two
+        # carry on.
+        officer.find_element(By.ID, "remove-guest").click()
+        WebDriverWait(guest, 15).until(lambda d: "ended your part" in d.find_element(By.ID, "call-status").text)
+        WebDriverWait(victim, 15).until(
+            lambda d: "The third person has left the call." in d.find_element(By.ID, "guest-note").text)
+        assert requests.get(link).status_code == 410
+        before = frames(victim)
+        time.sleep(2)
+        assert frames(victim) > before + 10, "the officer and the victim carry on"
+        log = svc.log_text()
+        assert "Amira" not in log and "Okafor" not in log
+    finally:
+        for browser in (officer, victim, guest, other):
+            if browser:
+                browser.quit()
+        svc.stop()
+        controller.stop()
+
+
 INSTAGRAM = ("Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
              "Version/4.0 Chrome/124.0.0.0 Mobile Safari/537.36 Instagram 330.0.0.40.92 Android")
 
@@ -285,6 +407,39 @@ def start_coturn(secret):
     raise AssertionError("coturn did not start")
 
 
+SELECTED_PAIR_WITH = SELECTED_PAIR.replace("window.__videoCall.stats()", "window.__videoCall.stats(arguments[0])")
+
+
+def test_a_guest_never_learns_the_victims_address():
+    """With a relay configured but direct media allowed between the officer and the victim, every connection
+    with the guest (someone from outside the police) goes through coturn: the guest never receives the victim's
+    address."""
+    secret = secrets.token_hex(16)
+    turn, turn_port = start_coturn(secret)
+    svc, inbox, controller = mailing_service("victimcare-video-guest-relay-")
+    svc.env.update({"TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp", "TURN_SECRET": secret})
+    officer = victim = guest = None
+    try:
+        officer, victim = call_under_way(svc, inbox)
+        guest = guest_waiting(invite_guest(officer, "guardian", "Her mother"), officer)
+        officer.find_element(By.ID, "admit-guest").click()
+        for driver, other_side in ((guest, "victim"), (victim, "guest"), (guest, "officer")):
+            WebDriverWait(driver, 30, poll_frequency=0.5).until(lambda d: frames_from(d, other_side) > 20)
+        assert guest.execute_async_script(SELECTED_PAIR_WITH, "victim") == ["relay", "relay"]
+        assert victim.execute_async_script(SELECTED_PAIR_WITH, "guest") == ["relay", "relay"]
+        WebDriverWait(victim, 10).until(
+            lambda d: "A parent or guardian has joined the call." in d.find_element(By.ID, "guest-note").text)
+        # The officer and the victim were free to connect directly.
+        assert "relay" not in victim.execute_async_script(SELECTED_PAIR_WITH, "officer")
+    finally:
+        for browser in (officer, victim, guest):
+            if browser:
+                browser.quit()
+        svc.stop()
+        controller.stop()
+        turn.kill()
+
+
 def test_relay_only_through_coturn():
     secret = secrets.token_hex(16)
     turn, turn_port = start_coturn(secret)
@@ -293,12 +448,7 @@ def test_relay_only_through_coturn():
                     "VIDEO_ICE_POLICY": "relay"})
     officer = victim = None
     try:
-        officer, victim_id, track = booked_call(svc, inbox)
-        victim = phone(svc, track)
-        join_waiting_room(victim, svc, track)
-        admit(officer, svc, victim_id)
-        wait_for_frames(officer)
-        wait_for_frames(victim)
+        officer, victim = call_under_way(svc, inbox)
         for driver in (officer, victim):
             assert driver.execute_async_script(SELECTED_PAIR) == ["relay", "relay"], "media went through coturn"
         # The credentials were coturn's REST scheme, for this call only, and never a person's name.

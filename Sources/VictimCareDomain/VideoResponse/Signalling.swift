@@ -1,13 +1,21 @@
 import Foundation
 
-/// Issue 16, item 3: what each side of a video call may say through the signalling relay. The officer admits
-/// and offers; the victim answers; either sends candidates and leaves. Anything else is refused, so a victim's
-/// page cannot admit itself and an officer's cannot pose as the victim.
+/// Issue 16, item 3: what each side of a video call may say through the signalling relay, and to whom. A call has
+/// up to three sides: the officer, the victim and a guest the officer invited (an interpreter, a parent or
+/// guardian, a supporter). Every pair has its own connection, offered by the side that comes first in
+/// `Role.allCases` and answered by the other. Only the officer admits; a victim's page cannot admit itself and an
+/// officer's cannot pose as the victim. Anything else is refused.
 public enum Signalling {
-    public enum Role: String, Sendable, Hashable, CaseIterable {
-        case officer, victim
+    public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
+        case officer, victim, guest
 
-        public var other: Role { self == .officer ? .victim : .officer }
+        /// Who a message goes to when it does not say: the officer hears from the victim and the guest; the
+        /// officer's messages go to the victim.
+        public var defaultRecipient: Role { self == .officer ? .victim : .officer }
+
+        public static func < (a: Role, b: Role) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
     }
 
     /// A message larger than this is refused (an SDP with many candidates is a few KiB).
@@ -15,20 +23,59 @@ public enum Signalling {
     /// Messages a socket may send in a second before it is closed.
     public static let maxPerSecond = 50
 
-    public static func allowed(_ type: String, from role: Role) -> Bool {
-        switch role {
-        case .officer: ["admit", "offer", "candidate", "bye", "media"].contains(type)
-        case .victim: ["answer", "candidate", "bye", "media"].contains(type)
+    /// Whether `role` may send a message of `type` to `recipient`: offers go from the earlier side of a pair to
+    /// the later, answers back; only the officer admits (the victim or the guest); the guest offers to nobody.
+    public static func allowed(_ type: String, from role: Role, to recipient: Role) -> Bool {
+        guard role != recipient else { return false }
+        switch type {
+        case "admit": return role == .officer
+        case "offer": return role < recipient
+        case "answer": return recipient < role
+        case "candidate", "bye", "media": return true
+        default: return false
         }
     }
 
-    /// The message's type if it is a JSON object within the size limit that this role may send.
-    public static func check(_ text: String, from role: Role) -> String? {
+    /// A checked message: its type and who it goes to.
+    public struct Checked: Sendable, Equatable {
+        public var type: String
+        public var to: Role
+        /// For `admit` to the guest: the invitation the officer saw waiting.
+        public var guest: String?
+
+        public init(type: String, to: Role, guest: String? = nil) {
+            self.type = type
+            self.to = to
+            self.guest = guest
+        }
+    }
+
+    /// The message's type and recipient if it is a JSON object within the size limit that this role may send
+    /// (to its `to`, or the default recipient).
+    public static func check(_ text: String, from role: Role) -> Checked? {
         guard text.utf8.count <= maxBytes, let data = text.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let type = object["type"] as? String, allowed(type, from: role)
+            let type = object["type"] as? String
         else { return nil }
-        return type
+        let recipient: Role
+        switch object["to"] {
+        case nil: recipient = role.defaultRecipient
+        case let named as String:
+            guard let named = Role(rawValue: named) else { return nil }
+            recipient = named
+        default: return nil
+        }
+        guard object["from"] == nil, allowed(type, from: role, to: recipient) else { return nil }
+        return Checked(type: type, to: recipient, guest: object["guest"] as? String)
+    }
+
+    /// The message as relayed: the sender named by the relay (a page cannot say who it is), so a side with two
+    /// connections knows which one a message is for.
+    public static func stamped(_ text: String, from role: Role) -> String {
+        guard let brace = text.firstIndex(of: "{") else { return text }
+        let rest = text[text.index(after: brace)...]
+        let empty = rest.drop(while: { $0.isWhitespace }).first == "}"
+        return #"{"from":"\#(role.rawValue)""# + (empty ? "" : ",") + rest
     }
 }
 

@@ -9,6 +9,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: SelfReferralController())
     try app.register(collection: WitnessController())
     try app.register(collection: VideoCallController())
+    try app.register(collection: VideoGuestController())
 
     // The web interface: sessions, secure cookies, CSRF on every form, then sign-in.
     let web = app.grouped(
@@ -43,6 +44,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: ResponseController())
     try signedIn.register(collection: VideoController())
     try signedIn.register(collection: VideoCallController.Officer())
+    try signedIn.register(collection: VideoGuestController.Officer())
 
     // tus uploads of interview recordings: an API token (kits) or a session with the form token in a header;
     // bodies stream straight to the evidence store.

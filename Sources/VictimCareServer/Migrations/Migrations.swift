@@ -41,5 +41,6 @@ enum Migrations {
         CreateVideoBookings(),
         CreateVideoRooms(),
         AddVideoFollowUp(),
+        CreateVideoGuests(),
     ]
 }

@@ -114,3 +114,48 @@ final class VideoSignal: Model, @unchecked Sendable {
 
     init() {}
 }
+
+/// Someone the officer invited into a call (issue 16, item 3): at most one current guest per call; inviting
+/// another withdraws the first.
+final class VideoGuest: Model, @unchecked Sendable {
+    static let schema = "video_guests"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "call_id") var callID: UUID
+    @Field(key: "kind") var kindCode: String
+    /// As the officer wrote it (an interpreter's name or agency); shown only to the officer.
+    @Field(key: "name") var name: String
+    @Field(key: "secret_hash") var secretHash: String
+    @OptionalField(key: "browser_hash") var browserHash: String?
+    @OptionalField(key: "admitted_at") var admittedAt: Date?
+    @OptionalField(key: "seen_at") var seenAt: Date?
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+    @Field(key: "created_by_name") var createdByName: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    var kind: VideoGuestKind { VideoGuestKind(rawValue: kindCode) ?? .supporter }
+}
+
+/// Who a guest is in the call.
+enum VideoGuestKind: String, Sendable, CaseIterable {
+    case interpreter, guardian, supporter
+
+    var label: String {
+        switch self {
+        case .interpreter: "Interpreter"
+        case .guardian: "Parent or guardian"
+        case .supporter: "Supporter (an intermediary, an advocate, a friend they asked for)"
+        }
+    }
+
+    /// The guest's own page calls them this.
+    var short: String {
+        switch self {
+        case .interpreter: "an interpreter"
+        case .guardian: "a parent or guardian"
+        case .supporter: "a supporter"
+        }
+    }
+}

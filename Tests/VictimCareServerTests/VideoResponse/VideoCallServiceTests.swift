@@ -64,7 +64,9 @@ import VictimCareDomain
                     #"{"type":"answer","sdp":"v=0"}"#, from: .victim, call: call, on: app.db))
             let signals = try await VideoSignal.query(on: app.db).filter(\.$callID == call.id!).sort(\.$id).all()
             #expect(signals.map(\.toRole) == ["victim", "officer"])
-            #expect(signals.map(\.body) == [#"{"type":"admitted"}"#, #"{"type":"answer","sdp":"v=0"}"#])
+            #expect(
+                signals.map(\.body) == [#"{"type":"admitted"}"#, #"{"from":"victim","type":"answer","sdp":"v=0"}"#],
+                "relayed with the sender named by the relay")
             // Arriving tells the other side, and says whether they are there and whether the victim was let in.
             let state = try await VideoCallService.arrived(.victim, call: call, on: app.db)
             #expect(state == #"{"type":"state","peerPresent":false,"admitted":true,"recording":false}"#)

@@ -22,6 +22,28 @@ actor SignalHub {
     struct Key: Hashable, Sendable {
         var callID: UUID
         var role: Signalling.Role
+        /// A guest's invitation: a guest's socket hears only what was sent to its own invitation, never what is
+        /// meant for whoever was invited after them.
+        var guestID: UUID?
+
+        init(callID: UUID, role: Signalling.Role, guestID: UUID? = nil) {
+            self.callID = callID
+            self.role = role
+            self.guestID = role == .guest ? guestID : nil
+        }
+
+        /// A row's `to_role`: the role, or `guest:` and the invitation.
+        init?(callID: UUID, address: String) {
+            if address.hasPrefix("guest:") {
+                guard let id = UUID(uuidString: String(address.dropFirst(6))) else { return nil }
+                self.init(callID: callID, role: .guest, guestID: id)
+            } else {
+                guard let role = Signalling.Role(rawValue: address), role != .guest else { return nil }
+                self.init(callID: callID, role: role)
+            }
+        }
+
+        var address: String { guestID.map { "guest:" + $0.uuidString.lowercased() } ?? role.rawValue }
     }
 
     private let app: Application
@@ -78,16 +100,20 @@ actor SignalHub {
     /// Queues a message for a side of a call, wherever its socket is; sent at once when it is on this node.
     @discardableResult
     static func post(
-        _ body: String, to role: Signalling.Role, call callID: UUID, hub: SignalHub? = nil, on db: any Database
+        _ body: String, to role: Signalling.Role, call callID: UUID, guest: UUID? = nil, hub: SignalHub? = nil,
+        on db: any Database
     ) async throws -> Int {
+        let key = Key(callID: callID, role: role, guestID: guest)
+        // A message for a guest names their invitation.
+        guard role != .guest || guest != nil else { return 0 }
         let signal = VideoSignal()
         signal.callID = callID
-        signal.toRole = role.rawValue
+        signal.toRole = key.address
         signal.body = body
         signal.createdAt = Date()
         try await signal.create(on: db)
         if let hub, let id = signal.id {
-            await hub.deliverHere(id, to: Key(callID: callID, role: role), body: body)
+            await hub.deliverHere(id, to: key, body: body)
         }
         return signal.id ?? 0
     }
@@ -127,10 +153,9 @@ actor SignalHub {
             cursor!.read(heads.compactMap(\.id), now: now)
             var wanted: [Int] = []
             for row in heads {
-                guard let id = row.id, handled[id] == nil, let role = Signalling.Role(rawValue: row.toRole) else {
+                guard let id = row.id, handled[id] == nil, let key = Key(callID: row.callID, address: row.toRole) else {
                     continue
                 }
-                let key = Key(callID: row.callID, role: role)
                 guard sockets[key] != nil, row.createdAt >= (since[key] ?? .distantFuture).addingTimeInterval(-1)
                 else { continue }
                 wanted.append(id)
@@ -138,8 +163,8 @@ actor SignalHub {
             if !wanted.isEmpty {
                 for row in try await VideoSignal.query(on: app.db).filter(\.$id ~~ wanted).sort(\.$id).all() {
                     // Checked again: a socket may have been replaced while the bodies were read.
-                    guard let id = row.id, handled[id] == nil, let role = Signalling.Role(rawValue: row.toRole),
-                        case let key = Key(callID: row.callID, role: role), let socket = sockets[key],
+                    guard let id = row.id, handled[id] == nil, let key = Key(callID: row.callID, address: row.toRole),
+                        let socket = sockets[key],
                         row.createdAt >= (since[key] ?? .distantFuture).addingTimeInterval(-1)
                     else { continue }
                     handled[id] = now
@@ -168,6 +193,10 @@ actor SignalHub {
             switch role {
             case .victim: try await query.set(\.$victimSeenAt, to: now).update()
             case .officer: try await query.set(\.$officerSeenAt, to: now).update()
+            case .guest:
+                let invitations = sockets.keys.compactMap(\.guestID)
+                try await VideoGuest.query(on: app.db).filter(\.$id ~~ invitations).filter(\.$revokedAt == nil)
+                    .set(\.$seenAt, to: now).update()
             }
         }
     }

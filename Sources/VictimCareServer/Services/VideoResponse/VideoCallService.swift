@@ -67,55 +67,135 @@ enum VideoCallService {
         return call
     }
 
-    /// A socket's message from one side: checked against what that side may say, then relayed. Admitting is
-    /// also recorded on the call, so a victim who reconnects is let straight back in.
+    /// A socket's message from one side: checked against what that side may say to whom, then relayed, stamped
+    /// with who sent it. Admitting is also recorded (on the call, or on the guest's invitation), so a side that
+    /// reconnects is let straight back in. The guest is in the call only once admitted, and only while their
+    /// invitation stands (`guestID`: the invitation the guest's socket came by); the victim and the guest reach
+    /// each other only when both are in.
     static func relay(
-        _ text: String, from role: Signalling.Role, call: VideoCall, hub: SignalHub? = nil, on db: any Database
+        _ text: String, from role: Signalling.Role, call: VideoCall, guestID: UUID? = nil, hub: SignalHub? = nil,
+        on db: any Database
     ) async throws -> Bool {
-        guard let type = Signalling.check(text, from: role) else { return false }
+        guard let message = Signalling.check(text, from: role) else { return false }
         // An ended, cancelled or missed call relays nothing more, whatever sockets are still open.
-        guard
-            try await VideoCall.query(on: db).filter(\.$id == call.id!)
-                .filter(\.$stateCode == VideoCall.State.booked.rawValue).count() == 1
-        else { return false }
-        if type == "admit" {
-            if call.admittedAt == nil {
-                try await VideoCall.query(on: db).filter(\.$id == call.id!).set(\.$admittedAt, to: Date())
-                    .set(\.$startedAt, to: Date()).update()
-                call.admittedAt = Date()
+        guard let fresh = try await VideoCall.find(call.id!, on: db), fresh.state == .booked else { return false }
+        var guest: VideoGuest?
+        if role == .guest || message.to == .guest {
+            guest = try await VideoGuestService.current(callID: call.id!, on: db)
+            guard let guest, guest.admittedAt != nil || message.type == "admit" else { return false }
+            if role == .guest, guest.id != guestID { return false }
+            if [role, message.to].contains(.victim), fresh.admittedAt == nil { return false }
+        }
+        if message.type == "admit" {
+            if message.to == .victim {
+                if fresh.admittedAt == nil {
+                    try await VideoCall.query(on: db).filter(\.$id == call.id!).set(\.$admittedAt, to: Date())
+                        .set(\.$startedAt, to: Date()).update()
+                }
+                call.admittedAt = call.admittedAt ?? Date()
+                // A guest already in the call: the victim connects to them too.
+                let guest = try await VideoGuestService.current(callID: call.id!, on: db)
+                let joined = guest.flatMap { $0.admittedAt == nil ? nil : $0 }
+                try await SignalHub.post(
+                    joined.map {
+                        #"{"type":"admitted","guest":"\#($0.kindCode)","guestID":"\#($0.id!.uuidString.lowercased())"}"#
+                    } ?? #"{"type":"admitted"}"#, to: .victim, call: call.id!, hub: hub, on: db)
+            } else if let guest {
+                // The guest the officer saw waiting, and still there: not whoever was invited since.
+                guard message.guest.flatMap(UUID.init(uuidString:)) == guest.id,
+                    let seen = guest.seenAt, Date().timeIntervalSince(seen) < 15
+                else { return false }
+                if guest.admittedAt == nil {
+                    try await VideoGuest.query(on: db).filter(\.$id == guest.id!).filter(\.$revokedAt == nil)
+                        .set(\.$admittedAt, to: Date()).update()
+                }
+                try await SignalHub.post(
+                    #"{"type":"admitted"}"#, to: .guest, call: call.id!, guest: guest.id, hub: hub, on: db)
+                try await SignalHub.post(
+                    #"{"type":"peer","role":"guest","present":true,"kind":"\#(guest.kindCode)","guest":"\#(guest.id!.uuidString.lowercased())"}"#,
+                    to: .victim, call: call.id!, hub: hub, on: db)
             }
-            try await SignalHub.post(#"{"type":"admitted"}"#, to: .victim, call: call.id!, hub: hub, on: db)
             return true
         }
-        try await SignalHub.post(text, to: role.other, call: call.id!, hub: hub, on: db)
+        try await SignalHub.post(
+            Signalling.stamped(text, from: role), to: message.to, call: call.id!, guest: guest?.id, hub: hub, on: db)
         return true
     }
 
-    /// What a side is told when its socket opens: whether the other side is there, and whether the victim has
-    /// been admitted. The other side is told this side arrived.
-    static func arrived(_ role: Signalling.Role, call: VideoCall, now: Date = Date(), on db: any Database) async throws
-        -> String
-    {
+    /// What a side is told when its socket opens: whether the others are there, and who has been admitted. The
+    /// others are told this side arrived (the victim hears of the guest, and the guest of the victim, only once
+    /// the guest has been let in).
+    static func arrived(
+        _ role: Signalling.Role, call: VideoCall, guestID: UUID? = nil, now: Date = Date(), on db: any Database
+    ) async throws -> String {
         let fresh = try await VideoCall.find(call.id!, on: db) ?? call
-        let otherSeen = role == .officer ? fresh.victimSeenAt : fresh.officerSeenAt
-        try await seen(role, at: now, call: call.id!, on: db)
-        try await SignalHub.post(#"{"type":"peer","present":true}"#, to: role.other, call: call.id!, on: db)
-        let present = otherSeen.map { now.timeIntervalSince($0) < 15 } ?? false
-        return
-            #"{"type":"state","peerPresent":\#(present),"admitted":\#(fresh.admittedAt != nil),"recording":\#(fresh.recordingSince != nil)}"#
+        let guest = try await VideoGuestService.current(callID: call.id!, on: db)
+        func recent(_ time: Date?) -> Bool { time.map { now.timeIntervalSince($0) < 15 } ?? false }
+        let guestIn = guest?.admittedAt != nil
+        let guestHere = recent(guest?.seenAt)
+        let invitation = guest?.id?.uuidString.lowercased() ?? ""
+        try await seen(role, at: now, call: call.id!, guestID: guestID, on: db)
+        switch role {
+        case .officer:
+            try await SignalHub.post(
+                #"{"type":"peer","role":"officer","present":true}"#, to: .victim, call: call.id!, on: db)
+            var state =
+                #"{"type":"state","peerPresent":\#(recent(fresh.victimSeenAt)),"admitted":\#(fresh.admittedAt != nil),"recording":\#(fresh.recordingSince != nil)"#
+            if let guest {
+                try await SignalHub.post(
+                    #"{"type":"peer","role":"officer","present":true}"#, to: .guest, call: call.id!, guest: guest.id,
+                    on: db)
+                state +=
+                    #","guestPresent":\#(guestHere),"guestAdmitted":\#(guestIn),"guestKind":"\#(guest.kindCode)","guestID":"\#(invitation)""#
+            }
+            return state + "}"
+        case .victim:
+            try await SignalHub.post(
+                #"{"type":"peer","role":"victim","present":true}"#, to: .officer, call: call.id!, on: db)
+            var state =
+                #"{"type":"state","peerPresent":\#(recent(fresh.officerSeenAt)),"admitted":\#(fresh.admittedAt != nil),"recording":\#(fresh.recordingSince != nil)"#
+            if let guest, guestIn, fresh.admittedAt != nil {
+                try await SignalHub.post(
+                    #"{"type":"peer","role":"victim","present":true}"#, to: .guest, call: call.id!, guest: guest.id,
+                    on: db)
+                state += #","guestPresent":\#(guestHere),"guestKind":"\#(guest.kindCode)","guestID":"\#(invitation)""#
+            }
+            return state + "}"
+        case .guest:
+            let kind = guest?.kindCode ?? ""
+            try await SignalHub.post(
+                #"{"type":"peer","role":"guest","present":true,"admitted":\#(guestIn),"kind":"\#(kind)","guest":"\#(invitation)"}"#,
+                to: .officer, call: call.id!, on: db)
+            if guestIn, fresh.admittedAt != nil {
+                try await SignalHub.post(
+                    #"{"type":"peer","role":"guest","present":true,"kind":"\#(kind)","guest":"\#(invitation)"}"#,
+                    to: .victim, call: call.id!, on: db)
+            }
+            return
+                #"{"type":"state","peerPresent":\#(recent(fresh.officerSeenAt)),"admitted":\#(guestIn),"recording":\#(fresh.recordingSince != nil)}"#
+        }
     }
 
-    static func left(_ role: Signalling.Role, call: VideoCall, on db: any Database) async throws {
-        try await seen(role, at: nil, call: call.id!, on: db)
-        try await SignalHub.post(#"{"type":"peer","present":false}"#, to: role.other, call: call.id!, on: db)
+    static func left(_ role: Signalling.Role, call: VideoCall, guestID: UUID? = nil, on db: any Database) async throws {
+        try await seen(role, at: nil, call: call.id!, guestID: guestID, on: db)
+        let body = #"{"type":"peer","role":"\#(role.rawValue)","present":false}"#
+        for other in Signalling.Role.allCases where other != role && other != .guest {
+            try await SignalHub.post(body, to: other, call: call.id!, on: db)
+        }
+        if role != .guest { try await VideoGuestService.tell(body, call: call.id!, on: db) }
     }
 
-    /// When a side was last seen in the room (`nil`: it left).
-    static func seen(_ role: Signalling.Role, at time: Date?, call callID: UUID, on db: any Database) async throws {
+    /// When a side was last seen in the room (`nil`: it left). The guest by their invitation.
+    static func seen(
+        _ role: Signalling.Role, at time: Date?, call callID: UUID, guestID: UUID? = nil, on db: any Database
+    ) async throws {
         let query = VideoCall.query(on: db).filter(\.$id == callID)
         switch role {
         case .victim: try await query.set(\.$victimSeenAt, to: time).update()
         case .officer: try await query.set(\.$officerSeenAt, to: time).update()
+        case .guest:
+            guard let guestID else { return }
+            try await VideoGuest.query(on: db).filter(\.$id == guestID).set(\.$seenAt, to: time).update()
         }
     }
 
@@ -129,6 +209,7 @@ enum VideoCallService {
                 .set(\.$endedReason, to: "not_safe_now").update()
             try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
             try await SignalHub.post(#"{"type":"bye","reason":"not-safe"}"#, to: .officer, call: call.id!, on: tx)
+            try await VideoGuestService.tell(#"{"type":"bye","reason":"ended"}"#, call: call.id!, on: tx)
             try await CaseRequest(
                 .notSafeNow, victimID: victimID,
                 detail: "Ended the video call: not safe to talk. Do not call back; wait for them to get in touch."
@@ -259,6 +340,7 @@ enum VideoCallService {
                 .set(\.$recordingSince, to: start ? Date() : nil).update()
             try await SignalHub.post(
                 #"{"type":"recording","on":\#(start)}"#, to: .victim, call: call.id!, on: tx)
+            try await VideoGuestService.tell(#"{"type":"recording","on":\#(start)}"#, call: call.id!, on: tx)
             try await AuditLog.record(
                 .update, "video_call", call.id,
                 summary: start ? "recording started, with the victim's agreement" : "recording stopped",
@@ -313,6 +395,7 @@ enum VideoCallService {
                 .update()
             try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
             try await SignalHub.post(#"{"type":"bye","reason":"ended"}"#, to: .victim, call: call.id!, on: tx)
+            try await VideoGuestService.tell(#"{"type":"bye","reason":"ended"}"#, call: call.id!, on: tx)
             try await AuditLog.record(.update, "video_call", call.id, summary: "ended", context: context, on: tx)
         }
         return recorded

@@ -172,6 +172,19 @@ struct VideoCallController: RouteCollection {
         var adjustments: [String]
         var ice: String
         var icePolicy: String
+        /// Who else has been invited into the call, if anyone.
+        var guest: GuestView?
+        var guestKinds: [Option]
+    }
+
+    struct GuestView: Encodable {
+        var kind: String
+        var name: String
+    }
+
+    struct Option: Encodable {
+        var value: String
+        var label: String
     }
 
     @Sendable static func officerPage(req: Request) async throws -> Response {
@@ -187,7 +200,10 @@ struct VideoCallController: RouteCollection {
             victimID: id, crimeID: booking.crime.id!, reference: booking.crime.reference, name: booking.person.fullName,
             when: call.slotStart.map(Display.time) ?? "As soon as possible", outsideUnit: booking.outsideUnit,
             adjustments: (choice?.adjustments ?? "").split(separator: "\n").map(String.init), ice: ice(req, call),
-            icePolicy: req.config.video.relayOnly ? "relay" : "all")
+            icePolicy: req.config.video.relayOnly ? "relay" : "all",
+            guest: try await VideoGuestService.current(callID: call.id!, on: req.db).map {
+                GuestView(kind: $0.kind.label, name: $0.name)
+            }, guestKinds: VideoGuestKind.allCases.map { Option(value: $0.rawValue, label: $0.label) })
         let response = try await req.render("Video/call", page)
         response.allowCameraAndMicrophone()
         return response
@@ -267,7 +283,7 @@ struct VideoCallController: RouteCollection {
         }
     }
 
-    static func socket(_ req: Request, role: Signalling.Role, call: VideoCall) -> Response {
+    static func socket(_ req: Request, role: Signalling.Role, call: VideoCall, guestID: UUID? = nil) -> Response {
         let hub = req.application.signalHub
         let db = req.db
         let logger = req.logger
@@ -276,7 +292,7 @@ struct VideoCallController: RouteCollection {
             maxFrameSize: .init(integerLiteral: Signalling.maxBytes),
             shouldUpgrade: { req in req.eventLoop.makeSucceededFuture([:]) }
         ) { _, ws in
-            let key = SignalHub.Key(callID: call.id!, role: role)
+            let key = SignalHub.Key(callID: call.id!, role: role, guestID: guestID)
             // One socket's messages are relayed one at a time, in the order they came (an offer before its
             // candidates).
             let (messages, inbox) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
@@ -285,7 +301,7 @@ struct VideoCallController: RouteCollection {
             Task {
                 await hub.attach(key, ws)
                 do {
-                    try await ws.send(try await VideoCallService.arrived(role, call: call, on: db))
+                    try await ws.send(try await VideoCallService.arrived(role, call: call, guestID: guestID, on: db))
                 } catch {
                     logger.warning("video socket could not join", metadata: ["error": "\(type(of: error))"])
                     try? await ws.close(code: .unexpectedServerError)
@@ -297,11 +313,14 @@ struct VideoCallController: RouteCollection {
                         break
                     }
                     let ok =
-                        (try? await VideoCallService.relay(text, from: role, call: call, hub: hub, on: db)) ?? false
+                        (try? await VideoCallService.relay(
+                            text, from: role, call: call, guestID: guestID, hub: hub, on: db)) ?? false
                     if !ok { try? await ws.send(#"{"type":"refused"}"#) }
                 }
                 await hub.detach(key, ws)
-                if await !hub.holds(key) { try? await VideoCallService.left(role, call: call, on: db) }
+                if await !hub.holds(key) {
+                    try? await VideoCallService.left(role, call: call, guestID: guestID, on: db)
+                }
             }
         }
     }
