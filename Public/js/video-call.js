@@ -67,10 +67,14 @@
     fetch(path, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         if (response.ok) { then(); return; }
+        // Only the link's own answers end the page (unknown, withdrawn, ended, open elsewhere); a server or a
+        // proxy that is briefly unwell is tried again, and the call's media carries on meanwhile.
+        if ([404, 409, 410].indexOf(response.status) < 0) { retry(); return; }
         return response.json().catch(function () { return {}; }).then(function (problem) {
-          finish(problem.reason || words.ended);
+          if (problem.reason) { finish(problem.reason); } else { retry(); }
         });
-      }).catch(function () { setTimeout(function () { start(then); }, backoff); backoff = Math.min(backoff * 2, 8000); });
+      }).catch(retry);
+    function retry() { setTimeout(function () { start(then); }, backoff); backoff = Math.min(backoff * 2, 8000); }
   }
   if (admitButton) admitButton.addEventListener("click", function () {
     admitButton.hidden = true;
@@ -110,6 +114,8 @@
         break;
       case "peer":
         var who = m.role || (role === "officer" ? "victim" : "officer");
+        // About a guest invited before the current one: nothing to do with this call's guest.
+        if (who === "guest" && m.guest && admitGuest && admitGuest.dataset.guest && m.guest !== admitGuest.dataset.guest && !m.present) break;
         // A side whose socket dropped may still be connected peer to peer: its connection is kept, and offered
         // afresh when it is back.
         if (!m.present) {
@@ -122,13 +128,14 @@
         if (role === "victim" && who === "guest" && admitted) { guestJoined(m.kind); offer("guest", m.guest); }
         break;
       case "guest-removed":
+        if (m.guest && peers.guest && peers.guest.id && peers.guest.id !== m.guest) break;
         close("guest");
         guestLeft();
         if (admitGuest) admitGuest.hidden = true;
         break;
       case "admitted":
         admitted = true;
-        say(words.waiting);
+        say(words.admitted || words.waiting);
         if (role === "victim" && m.guest) { guestJoined(m.guest); offer("guest", m.guestID); }
         break;
       case "offer": answer(from, m); break;
@@ -219,6 +226,10 @@
     pc.ontrack = function (event) {
       var video = videoFor(other);
       if (video) { video.srcObject = event.streams[0]; video.hidden = false; }
+      // Someone who joins or reconnects while the call is being recorded is heard in the recording too.
+      if (recordMix && event.track.kind === "audio") {
+        audioContext.createMediaStreamSource(new MediaStream([event.track])).connect(recordMix);
+      }
     };
     pc.onconnectionstatechange = function () {
       if (peers[other] !== p) return;
@@ -234,7 +245,7 @@
         }
       }
       // The side that offered tries again.
-      if (pc.connectionState === "failed" && order.indexOf(role) < order.indexOf(other)) offer(other);
+      if (pc.connectionState === "failed" && order.indexOf(role) < order.indexOf(other)) offer(other, p.id);
     };
     return p;
   }
@@ -379,7 +390,7 @@
   // The officer records the call as an interview, with the victim's agreement: the victim's video with both
   // voices, uploaded while it records. Ending the call finishes the upload first (or gives up after 30 s: the
   // part uploaded is kept and can be finished from the interview's recording page).
-  var recordSection = document.getElementById("recording"), recording = null, audioContext = null;
+  var recordSection = document.getElementById("recording"), recording = null, audioContext = null, recordMix = null;
   function recordSay(text) { document.getElementById("record-status").textContent = text; }
   function recordPost(action) {
     var body = new URLSearchParams();
@@ -396,6 +407,7 @@
     });
   }
   function stopRecordingNow() {
+    recordMix = null;
     if (!recording) return Promise.resolve();
     var finishing = recording.finished ? Promise.resolve() : recording.stop();
     if (!recording.told) { recording.told = true; recordPost("stop").catch(function () {}); }
@@ -415,7 +427,7 @@
       audioContext.resume().catch(function () {});
       var starting = null;
       recordPost("start").then(function (answer) {
-        var mix = audioContext.createMediaStreamDestination();
+        var mix = recordMix = audioContext.createMediaStreamDestination();
         var guestVideo = videoFor("guest");
         [local, remoteVideo.srcObject, guestVideo && guestVideo.srcObject].forEach(function (s) {
           if (s && s.getAudioTracks().length) audioContext.createMediaStreamSource(s).connect(mix);

@@ -287,6 +287,8 @@ def test_an_interpreter_joins_as_the_third_participant():
     officer = victim = guest = other = None
     try:
         officer, victim = call_under_way(svc, inbox)
+        # No relay configured here: the officer is told, before inviting anyone, what a guest's browser can see.
+        assert "can see her network address" in officer.find_element(By.ID, "guest-relay").text
 
         officer.find_element(By.CSS_SELECTOR, "#guest-form button[type=submit]").click()
         WebDriverWait(officer, 10).until(lambda d: d.find_element(By.ID, "guest-kind-error").is_displayed())
@@ -421,6 +423,7 @@ def test_a_guest_never_learns_the_victims_address():
     officer = victim = guest = None
     try:
         officer, victim = call_under_way(svc, inbox)
+        assert not officer.find_elements(By.ID, "guest-relay"), "a relay is configured: no warning"
         guest = guest_waiting(invite_guest(officer, "guardian", "Her mother"), officer)
         officer.find_element(By.ID, "admit-guest").click()
         for driver, other_side in ((guest, "victim"), (victim, "guest"), (guest, "officer")):

@@ -167,6 +167,15 @@ extension VideoCallServiceTests {
             #expect(try await VideoCallService.relay(#"{"type":"admit"}"#, from: .officer, call: call, on: app.db))
             #expect(try await VideoBookingService.sweep(now: call.closesAt.addingTimeInterval(60), on: app.db) == 0)
             #expect(try await VideoCall.find(call.id, on: app.db)?.state == .booked)
+            // Her connection drops after the window: she can come back into the call under way.
+            let bound = try #require(try await VideoCall.find(call.id, on: app.db))
+            bound.victimBrowserHash = Secrets.sha256Hex("her-phone")
+            try await bound.save(on: app.db)
+            guard
+                case .open = try await VideoCallService.enter(
+                    victimID: victimID, browser: { _ in "her-phone" }, bind: false,
+                    now: call.closesAt.addingTimeInterval(600), on: app.db)
+            else { Issue.record("a call under way shut the victim out after its window"); return }
             let ending = VideoCallService.Ending(
                 spoke: true, identityVerified: true, welfareChecked: true, safeToSpeak: true, offenderAbsent: true)
             let ctx = s.world.context(s.officer)

@@ -81,7 +81,15 @@ import VictimCareDomain
             #expect(toFirst == [#"{"type":"bye","reason":"replaced"}"#], "told at its own address")
             #expect(
                 try await VideoSignal.query(on: app.db).filter(\.$toRole == "victim").all().map(\.body)
-                    == [#"{"type":"guest-removed"}"#])
+                    == [#"{"type":"guest-removed","guest":"\#(invited.guest.id!.uuidString.lowercased())"}"#])
+            // The call is moved to another time: the link is withdrawn (a new time, perhaps another officer).
+            _ = try await VideoBookingService.change(victimID: victimID, .init(slot: "asap"), context: ctx, on: app.db)
+            guard
+                case .withdrawn = try await VideoGuestService.invitation(secret: second.secret, on: app.db)
+            else { Issue.record("a moved call kept its guest"); return }
+            let third = try await VideoGuestService.invite(
+                victimID: victimID, kind: "supporter", name: "ISVA", context: ctx, on: app.db)
+            _ = third
             // Removed: nobody is left, and removing again says so.
             try await VideoGuestService.remove(victimID: victimID, context: ctx, on: app.db)
             #expect(try await VideoGuestService.current(callID: call.id!, on: app.db) == nil)
@@ -177,6 +185,15 @@ import VictimCareDomain
                 try await VideoSignal.query(on: app.db)
                     .filter(\.$toRole == "guest:" + next.guest.id!.uuidString.lowercased()).all().map(\.body)
                     == [#"{"type":"admitted"}"#])
+
+            // Under way past its window (an interpreted statement takes time): the current guest can still come
+            // back; before it was let in, the same moment would be over.
+            let current = try #require(try await VideoGuestService.current(callID: call.id!, on: app.db))
+            guard
+                case .open = try await VideoGuestService.invitation(
+                    secret: next.secret, now: call.closesAt.addingTimeInterval(600), on: app.db)
+            else { Issue.record("a call under way shut its guest out after its window"); return }
+            #expect(current.id == next.guest.id)
 
             // Ending the call tells the current guest too.
             try await VideoCallService.end(

@@ -232,6 +232,7 @@ enum VideoBookingService {
                 else { throw DomainError.conflict(field: "call", message: "The call changed meanwhile: look again.") }
                 try await VideoSlotHold.query(on: tx).filter(\.$call.$id == callID).delete()
                 try await hold(call, slot, on: tx)
+                try await VideoGuestService.withdraw(call: call, reason: "ended", on: tx)
                 try await tell(call, .changed, facts: facts, context: context, on: tx)
                 try await AuditLog.record(
                     .update, "video_call", callID,
@@ -285,6 +286,7 @@ enum VideoBookingService {
             call.stateCode = state.rawValue
             call.version += 1
             try await VideoSlotHold.query(on: tx).filter(\.$call.$id == call.id!).delete()
+            try await VideoGuestService.withdraw(call: call, reason: "ended", on: tx)
             if let facts {
                 try await tell(call, state == .missed ? .missed : .cancelled, facts: facts, context: context, on: tx)
             }

@@ -30,7 +30,8 @@ enum VideoCallService {
         let browser = browser(call.id!)
         switch VideoBooking.timing(at: now, window: call.opensAt...call.closesAt) {
         case .early(let opens): return .early(opens: opens)
-        case .late: return .late
+        // A call the officer let the victim into is under way however long it runs: she can reconnect.
+        case .late: if call.admittedAt == nil { return .late }
         case .open: break
         }
         if let bound = call.victimBrowserHash {
@@ -178,7 +179,11 @@ enum VideoCallService {
 
     static func left(_ role: Signalling.Role, call: VideoCall, guestID: UUID? = nil, on db: any Database) async throws {
         try await seen(role, at: nil, call: call.id!, guestID: guestID, on: db)
-        let body = #"{"type":"peer","role":"\#(role.rawValue)","present":false}"#
+        // A guest's leaving names their invitation: a late notice from an old one is not about the guest now.
+        let body =
+            role == .guest
+            ? #"{"type":"peer","role":"guest","present":false,"guest":"\#(guestID?.uuidString.lowercased() ?? "")"}"#
+            : #"{"type":"peer","role":"\#(role.rawValue)","present":false}"#
         for other in Signalling.Role.allCases where other != role && other != .guest {
             try await SignalHub.post(body, to: other, call: call.id!, on: db)
         }

@@ -76,16 +76,19 @@ enum VideoGuestService {
         }
     }
 
-    /// Withdraws the call's current guest, if any: their socket is told, and the victim's page drops them.
+    /// Withdraws the call's current guest, if any: their socket is told, and the victim's and officer's pages drop
+    /// them. Also when the call is moved (a new time, perhaps another officer: a new link), cancelled or missed.
     @discardableResult
-    private static func withdraw(call: VideoCall, reason: String, on db: any Database) async throws -> UUID? {
+    static func withdraw(call: VideoCall, reason: String, on db: any Database) async throws -> UUID? {
         guard let guest = try await current(callID: call.id!, on: db) else { return nil }
         try await VideoGuest.query(on: db).filter(\.$id == guest.id!).set(\.$revokedAt, to: Date()).update()
         try await SignalHub.post(
             #"{"type":"bye","reason":"\#(reason)"}"#, to: .guest, call: call.id!, guest: guest.id, on: db)
         // Their connections end on the other pages too, whatever the guest's page does.
         for side in [Signalling.Role.victim, .officer] {
-            try await SignalHub.post(#"{"type":"guest-removed"}"#, to: side, call: call.id!, on: db)
+            try await SignalHub.post(
+                #"{"type":"guest-removed","guest":"\#(guest.id!.uuidString.lowercased())"}"#, to: side, call: call.id!,
+                on: db)
         }
         return guest.id
     }
@@ -117,7 +120,8 @@ enum VideoGuestService {
         guard let call = try await VideoCall.find(guest.callID, on: db), call.state == .booked else { return .over }
         switch VideoBooking.timing(at: now, window: call.opensAt...call.closesAt) {
         case .early(let opens): return .early(opens: opens)
-        case .late: return .over
+        // A call under way runs past its window (an interpreted statement takes time): its guest can reconnect.
+        case .late: return call.admittedAt == nil ? .over : .open(guest, call, browserSecret: nil)
         case .open: return .open(guest, call, browserSecret: nil)
         }
     }

@@ -175,6 +175,9 @@ struct VideoCallController: RouteCollection {
         /// Who else has been invited into the call, if anyone.
         var guest: GuestView?
         var guestKinds: [Option]
+        /// Whether a TURN relay is configured: without one, a guest's browser connects to the victim's directly
+        /// and can see her network address, which the page says before anyone is invited.
+        var relayConfigured: Bool
     }
 
     struct GuestView: Encodable {
@@ -203,7 +206,8 @@ struct VideoCallController: RouteCollection {
             icePolicy: req.config.video.relayOnly ? "relay" : "all",
             guest: try await VideoGuestService.current(callID: call.id!, on: req.db).map {
                 GuestView(kind: $0.kind.label, name: $0.name)
-            }, guestKinds: VideoGuestKind.allCases.map { Option(value: $0.rawValue, label: $0.label) })
+            }, guestKinds: VideoGuestKind.allCases.map { Option(value: $0.rawValue, label: $0.label) },
+            relayConfigured: !req.config.video.turnURLs.isEmpty)
         let response = try await req.render("Video/call", page)
         response.allowCameraAndMicrophone()
         return response
