@@ -43,8 +43,26 @@ bench_import() { # label
     echo "$1 rows: crimes=$(sql 'select count(*) from crimes') persons=$(sql 'select count(*) from persons') victims=$(sql 'select count(*) from victims') obligations=$(sql 'select count(*) from obligations') keys=$(sql 'select count(*) from import_keys')"
 }
 
-use_sqlite; bench_import sqlite
-use_postgres; bench_import postgres
+# The physical limit the first load chases (issue 17), in the same run: the database's own bulk load of the same
+# rows, one statement, one transaction, into a table of the extract's columns: sqlite3's `.import` (a prepared
+# statement) on SQLite, `COPY` from the file on PostgreSQL.
+physical_limit() { # label
+    local rows start end columns
+    rows=$(( $(wc -l < "$WORK/extract.csv") - 1 ))
+    start=$(date +%s.%N)
+    if [ -n "${DATABASE_URL:-}" ]; then
+        columns=$(head -n1 "$WORK/extract.csv" | sed 's/,/ text, /g; s/$/ text/')
+        psql "$DATABASE_URL" -qc "CREATE TABLE limit_extract ($columns)" \
+            -c "\\copy limit_extract FROM '$WORK/extract.csv' WITH (FORMAT csv, HEADER true)" >/dev/null
+    else
+        sqlite3 "$VICTIMCARE_SQLITE_PATH" ".import --csv $WORK/extract.csv limit_extract" >/dev/null
+    fi
+    end=$(date +%s.%N)
+    echo "$1 physical limit (the database's own bulk load of the same $rows rows): seconds=$(python3 -c "print(round($end - $start, 3))") rows_per_second=$(python3 -c "print(round($rows / ($end - $start)))") stored=$(sql 'select count(*) from limit_extract')"
+}
+
+use_sqlite; bench_import sqlite; physical_limit sqlite
+use_postgres; bench_import postgres; physical_limit postgres
 
 python3 "$ROOT/bench/make_import.py" "$BIG" "$WORK/big.csv" 2 G
 measure "$WORK/csv.time" "$BENCH" csv "$WORK/big.csv" > "$WORK/csv.out"
