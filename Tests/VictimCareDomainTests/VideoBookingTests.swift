@@ -31,6 +31,9 @@ import Testing
         #expect(VideoBooking.timing(at: Self.at("2026-12-01T09:45:00Z"), window: window) == .open)
         #expect(VideoBooking.timing(at: Self.at("2026-12-01T10:45:00Z"), window: window) == .open)
         #expect(VideoBooking.timing(at: Self.at("2026-12-01T10:45:01Z"), window: window) == .late)
+        #expect(
+            VideoBooking.timing(at: Self.at("2026-12-01T10:45:01Z"), window: window, underWay: true) == .open,
+            "a call under way runs past its window")
         let asap = VideoBooking.window(slot: nil, bookedAt: Self.at("2026-12-01T10:00:00Z"))
         #expect(asap.upperBound == Self.at("2026-12-01T14:00:00Z"))
     }

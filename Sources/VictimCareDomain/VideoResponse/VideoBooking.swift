@@ -44,9 +44,10 @@ public enum VideoBooking {
         case late
     }
 
-    public static func timing(at now: Date, window: ClosedRange<Date>) -> Timing {
+    /// `underWay`: the call has started (the officer let the victim in), so it runs past its window.
+    public static func timing(at now: Date, window: ClosedRange<Date>, underWay: Bool = false) -> Timing {
         if now < window.lowerBound { return .early(opens: window.lowerBound) }
-        if now > window.upperBound { return .late }
+        if now > window.upperBound, !underWay { return .late }
         return .open
     }
 

@@ -27,30 +27,20 @@ enum VideoCallService {
         victimID: UUID, browser: (UUID) -> String?, bind: Bool = true, now: Date = Date(), on db: any Database
     ) async throws -> Entry {
         guard let call = try await VideoBookingService.bookedCall(victimID: victimID, on: db) else { return .none }
-        let browser = browser(call.id!)
-        switch VideoBooking.timing(at: now, window: call.opensAt...call.closesAt) {
+        switch call.timing(at: now) {
         case .early(let opens): return .early(opens: opens)
-        // A call the officer let the victim into is under way however long it runs: she can reconnect.
-        case .late: if call.admittedAt == nil { return .late }
+        case .late: return .late
         case .open: break
         }
-        if let bound = call.victimBrowserHash {
-            guard let browser, Secrets.sha256Hex(browser) == bound else { return .elsewhere }
-            return .open(call, browserSecret: nil)
+        switch try await CallBrowser.check(
+            "video_calls", "victim_browser_hash", id: call.id!, stored: call.victimBrowserHash,
+            browser: browser(call.id!), take: bind, on: db)
+        {
+        case .elsewhere: return .elsewhere
+        case .holder(let fresh):
+            if let fresh { call.victimBrowserHash = Secrets.sha256Hex(fresh) }
+            return .open(call, browserSecret: fresh)
         }
-        guard bind else { return .elsewhere }
-        let mine = Secrets.randomToken(bytes: 32)
-        guard let sql = db as? any SQLDatabase else { return .elsewhere }
-        // Two browsers opening at once: one wins.
-        let won = try await sql.raw(
-            """
-            UPDATE video_calls SET victim_browser_hash = \(bind: Secrets.sha256Hex(mine))
-            WHERE id = \(bind: call.id!) AND victim_browser_hash IS NULL RETURNING id
-            """
-        ).all()
-        guard !won.isEmpty else { return .elsewhere }
-        call.victimBrowserHash = Secrets.sha256Hex(mine)
-        return .open(call, browserSecret: mine)
     }
 
     /// The officer's side of a victim's booked call: open to those who may take calls and read the victim (as
@@ -184,7 +174,7 @@ enum VideoCallService {
             role == .guest
             ? #"{"type":"peer","role":"guest","present":false,"guest":"\#(guestID?.uuidString.lowercased() ?? "")"}"#
             : #"{"type":"peer","role":"\#(role.rawValue)","present":false}"#
-        for other in Signalling.Role.allCases where other != role && other != .guest {
+        for other in [Signalling.Role.officer, .victim] where other != role {
             try await SignalHub.post(body, to: other, call: call.id!, on: db)
         }
         if role != .guest { try await VideoGuestService.tell(body, call: call.id!, on: db) }

@@ -118,10 +118,10 @@ enum VideoGuestService {
         else { return .unknown }
         guard guest.revokedAt == nil else { return .withdrawn }
         guard let call = try await VideoCall.find(guest.callID, on: db), call.state == .booked else { return .over }
-        switch VideoBooking.timing(at: now, window: call.opensAt...call.closesAt) {
-        case .early(let opens): return .early(opens: opens)
         // A call under way runs past its window (an interpreted statement takes time): its guest can reconnect.
-        case .late: return call.admittedAt == nil ? .over : .open(guest, call, browserSecret: nil)
+        switch call.timing(at: now) {
+        case .early(let opens): return .early(opens: opens)
+        case .late: return .over
         case .open: return .open(guest, call, browserSecret: nil)
         }
     }
@@ -131,26 +131,17 @@ enum VideoGuestService {
     static func enter(
         secret: String, browser: (UUID) -> String?, bind: Bool = true, now: Date = Date(), on db: any Database
     ) async throws -> Entry {
-        guard case .open(let guest, let call, _) = try await invitation(secret: secret, now: now, on: db) else {
-            return try await invitation(secret: secret, now: now, on: db)
+        let entry = try await invitation(secret: secret, now: now, on: db)
+        guard case .open(let guest, let call, _) = entry else { return entry }
+        switch try await CallBrowser.check(
+            "video_guests", "browser_hash", id: guest.id!, stored: guest.browserHash, browser: browser(guest.id!),
+            take: bind, unlessSet: "revoked_at", on: db)
+        {
+        case .elsewhere: return .elsewhere
+        case .holder(let fresh):
+            if let fresh { guest.browserHash = Secrets.sha256Hex(fresh) }
+            return .open(guest, call, browserSecret: fresh)
         }
-        let browser = browser(guest.id!)
-        if let bound = guest.browserHash {
-            guard let browser, Secrets.constantTimeEquals(Secrets.sha256Hex(browser), bound) else { return .elsewhere }
-            return .open(guest, call, browserSecret: nil)
-        }
-        guard bind, let sql = db as? any SQLDatabase else { return .elsewhere }
-        let mine = Secrets.randomToken(bytes: 32)
-        // Two browsers opening the link at once: one wins.
-        let won = try await sql.raw(
-            """
-            UPDATE video_guests SET browser_hash = \(bind: Secrets.sha256Hex(mine))
-            WHERE id = \(bind: guest.id!) AND browser_hash IS NULL AND revoked_at IS NULL RETURNING id
-            """
-        ).all()
-        guard !won.isEmpty else { return .elsewhere }
-        guest.browserHash = Secrets.sha256Hex(mine)
-        return .open(guest, call, browserSecret: mine)
     }
 
     /// The guest as named in the audit log: by their part and the call, never by name. Outside the force, granted

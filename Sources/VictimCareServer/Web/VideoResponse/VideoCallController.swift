@@ -10,6 +10,14 @@ struct VideoCallController: RouteCollection {
     /// The browser's secret for one call: named by the call and sent to every case page path, so the same
     /// browser gets back in from any of the links the messages brought.
     static func browserCookie(_ callID: UUID) -> String { "vc_call_" + callID.uuidString.lowercased().prefix(8) }
+
+    /// The cookie that holds a browser's secret for a way into a call (the victim's, or a guest's): a day, only
+    /// under `path`, never to scripts or other sites.
+    static func browserCookie(_ secret: String, path: String, _ req: Request) -> HTTPCookies.Value {
+        HTTPCookies.Value(
+            string: secret, expires: Date().addingTimeInterval(86_400), path: path,
+            isSecure: req.config.secureCookies ?? req.arrivedOverTLS, isHTTPOnly: true, sameSite: .strict)
+    }
     let cases = CaseController()
 
     func boot(routes: any RoutesBuilder) throws {
@@ -89,9 +97,7 @@ struct VideoCallController: RouteCollection {
         response.headers.replaceOrAdd(name: .contentLanguage, value: text.language.code)
         if state == "open" { response.allowCameraAndMicrophone() }
         if let browserSecret, let boundCall {
-            response.cookies[Self.browserCookie(boundCall)] = HTTPCookies.Value(
-                string: browserSecret, expires: Date().addingTimeInterval(86_400), path: "/track",
-                isSecure: req.config.secureCookies ?? req.arrivedOverTLS, isHTTPOnly: true, sameSite: .strict)
+            response.cookies[Self.browserCookie(boundCall)] = Self.browserCookie(browserSecret, path: "/track", req)
         }
         return response
     }

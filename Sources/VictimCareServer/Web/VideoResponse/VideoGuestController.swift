@@ -94,9 +94,8 @@ struct VideoGuestController: RouteCollection {
         case .open(let guest, _, let fresh):
             let response = Response(status: .noContent)
             if let fresh {
-                response.cookies[Self.browserCookie(guest.id!)] = HTTPCookies.Value(
-                    string: fresh, expires: Date().addingTimeInterval(86_400), path: "/call-guest",
-                    isSecure: req.config.secureCookies ?? req.arrivedOverTLS, isHTTPOnly: true, sameSite: .strict)
+                response.cookies[Self.browserCookie(guest.id!)] = VideoCallController.browserCookie(
+                    fresh, path: "/call-guest", req)
                 try await AuditLog.record(
                     .update, "video_guest", guest.id, summary: "joined from a browser, which now holds the link",
                     context: AccessContext(actor: VideoGuestService.actor(guest), ip: req.clientIP), on: req.db)
