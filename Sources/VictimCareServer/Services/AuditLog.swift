@@ -61,8 +61,16 @@ enum AuditLog {
         _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String = "",
         context: AccessContext, on db: any Database
     ) async throws {
+        try await entry(action, recordType, recordID, summary: summary, context: context).create(on: db)
+    }
+
+    /// The entry `record` writes, for a writer that saves many at once (an import's chunk).
+    static func entry(
+        _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String = "", context: AccessContext,
+        at: Date = Date()
+    ) -> AuditEntry {
         let entry = AuditEntry()
-        entry.at = Date()
+        entry.at = at
         entry.actorID = context.actor.id
         entry.actorKind = context.actor.kind.rawValue
         entry.actorName = context.actor.name
@@ -73,7 +81,7 @@ enum AuditLog {
         entry.summary = String(summary.prefix(1000))
         entry.ip = context.ip
         entry.reason = context.reason.map { String($0.prefix(1000)) }
-        try await entry.create(on: db)
+        return entry
     }
 
     /// Records that each of `ids` was shown (a list, a search result, a page naming them), one row per record

@@ -32,6 +32,13 @@ enum CrimeService {
     static func check(_ draft: CrimeDraft, existingID: UUID?, validator v: inout Validator, on db: any Database)
         async throws -> Checked?
     {
+        check(draft, existingID: existingID, validator: &v, lookups: try await CrimeLookups.load(for: [draft], on: db))
+    }
+
+    /// The same check against reference data loaded beforehand (once for a whole chunk of an import).
+    static func check(_ draft: CrimeDraft, existingID: UUID?, validator v: inout Validator, lookups: CrimeLookups)
+        -> Checked?
+    {
         let f = draft.fieldNames
         let rawReference = v.required(draft.reference, f.reference, "the crime reference", max: 32)
         let reference = Normalise.crimeReference(rawReference)
@@ -39,9 +46,7 @@ enum CrimeService {
             v.fail(f.reference, "Crime reference must be 4 to 32 letters, digits, / or -")
         }
         let code = v.required(draft.offenceCode, f.offenceCode, "the offence code", max: 16)
-        let offence =
-            code.isEmpty
-            ? nil : try await Offence.query(on: db).filter(\.$code == code).filter(\.$active == true).first()
+        let offence = code.isEmpty ? nil : lookups.offences[code]
         if !code.isEmpty, offence == nil { v.fail(f.offenceCode, "Offence code \(code) is not a known offence") }
         let description = v.optional(draft.offenceDescription, "offence", "the offence description", max: 200)
         let occurredFrom = v.requiredTime(
@@ -58,11 +63,11 @@ enum CrimeService {
             }
         }
         let unitCode = v.required(draft.commandUnit, f.commandUnit, "the command unit", max: 40)
-        let unit = unitCode.isEmpty ? nil : try await OrganisationService.unit(codeOrID: unitCode, on: db)
+        let unit = unitCode.isEmpty ? nil : lookups.unit(unitCode)
         if !unitCode.isEmpty, unit == nil { v.fail(f.commandUnit, "Command unit \(unitCode) does not exist") }
         var officerID: UUID?
         if let officer = v.optional(draft.officerInCase, f.officerInCase, "the officer in the case", max: 100) {
-            if let user = try await OrganisationService.user(usernameOrID: officer, on: db), user.active {
+            if let user = lookups.user(officer), user.active {
                 officerID = user.id
             } else {
                 v.fail(f.officerInCase, "Officer \(officer) is not an active user")
@@ -93,8 +98,7 @@ enum CrimeService {
             v.fail("recording_decision_at", "The recording decision must be after the report")
         }
         if let reference {
-            let clash = try await Crime.query(on: db).filter(\.$reference == reference).first()
-            if let clash, clash.id != existingID {
+            if let clash = lookups.references[reference], clash != existingID {
                 v.fail(f.reference, "Crime reference \(reference) is already recorded")
             }
         }
@@ -124,16 +128,10 @@ enum CrimeService {
             context: context, on: db)
         do {
             return try await db.transaction { tx in
-                let crime = Crime()
-                apply(checked, to: crime)
-                crime.statusCode = CrimeStatus.recorded.rawValue
-                crime.recordingDecisionAt = checked.recordingDecisionAt ?? Date()
+                let (crime, recorded) = build(checked, context: context)
                 try await crime.create(on: tx)
                 let crimeID = try crime.requireID()
-                try await CrimeStatusChange(
-                    crimeID: crimeID, status: CrimeStatus.recorded.rawValue, at: checked.reportedAt,
-                    byUserID: context.actor.id, byName: context.actor.name, note: nil
-                ).create(on: tx)
+                try await recorded.create(on: tx)
                 try await AuditLog.record(
                     .create, "crime", crimeID, summary: "reference \(checked.reference)", context: context, on: tx)
                 var victimIDs: [CreatedCrime.Victim] = []
@@ -163,6 +161,20 @@ enum CrimeService {
             throw DomainError.conflict(
                 field: draft.fieldNames.reference, message: "That crime reference is already recorded")
         }
+    }
+
+    /// A new crime as recorded, and the first entry of its status history (written by `create`, or by an
+    /// import's chunk in one statement per table).
+    static func build(_ checked: Checked, context: AccessContext) -> (Crime, CrimeStatusChange) {
+        let crime = Crime()
+        crime.id = UUID()
+        apply(checked, to: crime)
+        crime.statusCode = CrimeStatus.recorded.rawValue
+        crime.recordingDecisionAt = checked.recordingDecisionAt ?? Date()
+        let recorded = CrimeStatusChange(
+            crimeID: crime.id!, status: CrimeStatus.recorded.rawValue, at: checked.reportedAt,
+            byUserID: context.actor.id, byName: context.actor.name, note: nil)
+        return (crime, recorded)
     }
 
     struct CreatedCrime: Sendable {
@@ -246,7 +258,7 @@ enum CrimeService {
         RecordScope(commandUnitIDs: [crime.$commandUnit.id])
     }
 
-    private static func apply(_ c: Checked, to crime: Crime) {
+    static func apply(_ c: Checked, to crime: Crime) {
         crime.reference = c.reference
         crime.offenceCode = c.offence.code
         crime.offenceDescription = c.offenceDescription

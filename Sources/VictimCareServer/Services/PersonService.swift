@@ -103,21 +103,30 @@ enum PersonService {
     static func insert(
         _ c: Checked, homeUnitID: UUID?, safeByDefault: Bool, context: AccessContext, on db: any Database
     ) async throws -> Person {
+        let (person, points) = build(c, homeUnitID: homeUnitID, safeByDefault: safeByDefault)
+        try await person.create(on: db)
+        for point in points { try await point.create(on: db) }
+        try await AuditLog.record(.create, "person", person.id, context: context, on: db)
+        return person
+    }
+
+    /// A new person and their contact points, in memory (written by `insert`, or by an import's chunk).
+    static func build(_ c: Checked, homeUnitID: UUID?, safeByDefault: Bool) -> (Person, [ContactPoint]) {
         let person = Person()
+        person.id = UUID()
         apply(c, to: person)
         person.homeCommandUnitID = homeUnitID
-        try await person.create(on: db)
-        let id = try person.requireID()
+        var points: [ContactPoint] = []
         if let (number, safe) = c.phone {
-            try await ContactPoint(personID: id, kind: .phone, value: number, safe: safe ?? safeByDefault, note: nil)
-                .create(on: db)
+            points.append(
+                ContactPoint(personID: person.id!, kind: .phone, value: number, safe: safe ?? safeByDefault, note: nil))
         }
         if let (address, safe) = c.email {
-            try await ContactPoint(personID: id, kind: .email, value: address, safe: safe ?? safeByDefault, note: nil)
-                .create(on: db)
+            points.append(
+                ContactPoint(
+                    personID: person.id!, kind: .email, value: address, safe: safe ?? safeByDefault, note: nil))
         }
-        try await AuditLog.record(.create, "person", id, context: context, on: db)
-        return person
+        return (person, points)
     }
 
     /// Creates a person who is not (yet) in any event; they belong to the creator's unit until linked.
@@ -187,7 +196,7 @@ enum PersonService {
             sharedWithActor: try await SharingService.isShared(personID: personID, with: context.actor, on: db))
     }
 
-    private static func apply(_ c: Checked, to person: Person) {
+    static func apply(_ c: Checked, to person: Person) {
         person.setNames(given: c.givenName, family: c.familyName)
         person.dateOfBirth = c.dateOfBirth?.description
         person.preferredContact = c.preferredContact?.rawValue

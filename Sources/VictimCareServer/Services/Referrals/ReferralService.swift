@@ -27,12 +27,18 @@ enum ReferralService {
     /// began, and not loaded from history.
     static func shouldRefer(_ victim: Victim, on db: any Database) async throws -> Bool {
         let crime = try await CrimeService.find(victim.$crime.id, on: db)
-        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        return shouldRefer(
+            victim, crime: crime, policy: try await VictimsCodeConfig.current(on: db).currentPolicy,
+            optOutFrom: try await optOutFrom(on: db))
+    }
+
+    /// The same decision on facts already in hand.
+    static func shouldRefer(_ victim: Victim, crime: Crime, policy: VictimsCodePolicy, optOutFrom: Date?) -> Bool {
         let explicit = policy.needsExplicitConsent(flags: crime.flags, bereaved: victim.bereaved)
         if victim.referralConsent == .notAsked {
             let recorded = victim.createdAt ?? Date()
             let became = victim.becameVictimAt ?? crime.reportedAt
-            guard let from = try await optOutFrom(on: db), recorded >= from,
+            guard let from = optOutFrom, recorded >= from,
                 recorded.timeIntervalSince(became) <= historyDays * 86_400
             else { return false }
         }

@@ -140,6 +140,19 @@ enum NeedsAssessmentService {
         async throws
     {
         let decision = try await decide(victimID: victimID, assessment: a, on: db)
+        try await record(a, victimID: victimID, at: at, decision: decision, context: context).create(on: db)
+        let victim = try await VictimService.find(victimID, on: db)
+        applyAnswers(a, to: victim, at: at)
+        try await victim.save(on: db)
+        // Consent asked in the assessment: the referral follows it (made, or withdrawn before it goes).
+        try await ReferralService.sync(
+            victimID: victimID, method: "Needs assessment", byName: context.actor.name, on: db)
+    }
+
+    /// The stored assessment with the decision it made.
+    static func record(
+        _ a: NeedsAssessment, victimID: UUID, at: Date, decision: EnhancedRightsDecision, context: AccessContext
+    ) throws -> NeedsAssessmentRecord {
         let record = NeedsAssessmentRecord()
         record.$victim.id = victimID
         record.questionSet = a.questionSetVersion
@@ -149,8 +162,11 @@ enum NeedsAssessmentService {
         record.completedAt = at
         record.completedByID = context.actor.id
         record.completedByName = context.actor.name
-        try await record.create(on: db)
-        let victim = try await VictimService.find(victimID, on: db)
+        return record
+    }
+
+    /// What an assessment's answers change on the victim's record.
+    static func applyAnswers(_ a: NeedsAssessment, to victim: Victim, at: Date) {
         victim.referralConsentCode = a.referralConsent.rawValue
         // A need found by a later assessment is owed from then (2026-11-30, issue 14).
         if a.bereavedRelative, !victim.bereaved { victim.bereavedSince = at }
@@ -165,10 +181,6 @@ enum NeedsAssessmentService {
         // Only a complete assessment meets R6; a draft is kept and its answers act, but the duty stays open.
         if a.isComplete, victim.vnaCompletedAt == nil { victim.vnaCompletedAt = at }
         if a.referralConsent != .notAsked, victim.explicitConsentAt == nil { victim.explicitConsentAt = at }
-        try await victim.save(on: db)
-        // Consent asked in the assessment: the referral follows it (made, or withdrawn before it goes).
-        try await ReferralService.sync(
-            victimID: victimID, method: "Needs assessment", byName: context.actor.name, on: db)
     }
 
     /// The enhanced-rights decision for a victim with a given assessment (or none).
@@ -194,14 +206,25 @@ enum NeedsAssessmentService {
             .filter(\.$person.$id == person.id!).filter(\.$roleCode == PersonRole.victim.rawValue)
             .filter(Crime.self, \.$reportedAt >= since).filter(Crime.self, \.$reportedAt <= crime.reportedAt)
             .count()
-        return EnhancedRightsInput(
-            offenceIsMostSerious: offence?.mostSerious ?? false, flags: crime.flags,
-            occurredOn: London.date(of: crime.occurredFrom),
-            reportedOn: London.date(of: crime.reportedAt), dateOfBirth: person.dateOfBirth.flatMap(LocalDate.init),
+        return input(
+            crime: crime, mostSerious: offence?.mostSerious ?? false, dateOfBirth: person.dateOfBirth,
+            assessment: assessment, recentVictimisations: recent, exceptions: exceptions,
+            business: victim.basis == .business)
+    }
+
+    /// The same input from facts in hand. `recentVictimisations`: the person's victim links (this one among
+    /// them) to crimes reported in the persistently-targeted window up to this crime's report.
+    static func input(
+        crime: Crime, mostSerious: Bool, dateOfBirth: String?, assessment: NeedsAssessment?,
+        recentVictimisations recent: Int, exceptions: [EnhancedGroundException], business: Bool
+    ) -> EnhancedRightsInput {
+        EnhancedRightsInput(
+            offenceIsMostSerious: mostSerious, flags: crime.flags, occurredOn: London.date(of: crime.occurredFrom),
+            reportedOn: London.date(of: crime.reportedAt), dateOfBirth: dateOfBirth.flatMap(LocalDate.init),
             assessment: assessment, recentVictimisations: max(recent, 1), assessedOn: London.date(of: Date()),
             groundExceptions: Dictionary(
                 exceptions.compactMap { e in e.ground.map { ($0, e.reason) } }, uniquingKeysWith: { a, _ in a }),
-            business: victim.basis == .business)
+            business: business)
     }
 
     /// The newest assessment's answers, if any.

@@ -1,0 +1,129 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Models built in memory by the services' own code and written later, many rows to a statement: the same
+/// columns and values Fluent's `create` would write (ids and creation timestamps filled the same way), without
+/// a round trip per row. Tables are written parents first, so foreign keys hold row by row on PostgreSQL too.
+struct ModelRows: Sendable {
+    /// The order tables are written in: every table after the ones its rows refer to.
+    static let tableOrder = [
+        "crimes", "crime_status_changes", "persons", "contact_points", "crime_persons", "victims",
+        "needs_assessments", "enhanced_changes", "referral_consents", "referrals", "case_events", "audit_entries",
+        "import_keys",
+    ]
+
+    private var tables: [String: BulkInsert] = [:]
+
+    var isEmpty: Bool { tables.values.allSatisfy(\.isEmpty) }
+    var rowCount: Int { tables.values.reduce(0) { $0 + $1.rowCount } }
+
+    /// Adds a model to be created: an id when it has none, and its creation and update timestamps set now.
+    mutating func create<M: Model>(_ model: M, at now: Date = Date()) throws where M.IDValue == UUID {
+        if model.id == nil { model.id = UUID() }
+        if let row = model as? any BulkRow {
+            row.stampCreated(now)
+            try add(M.schema, type(of: row).bulkColumns, row.bulkCells)
+            return
+        }
+        let entries = try Self.reflected(model, stampedAt: now)
+        try add(M.schema, entries.map(\.column), entries.map(\.cell))
+    }
+
+    /// The columns and values Fluent's `create` would send for a model, its timestamps set to `now`; in column
+    /// order. One pass over the model's properties (Fluent's reflection is the cost).
+    static func reflected<M: Model>(_ model: M, stampedAt now: Date) throws -> [(column: String, cell: SQLCell)] {
+        let input = CollectedInput()
+        for property in model.properties {
+            if let stamp = property as? any CreationStamp, stamp.trigger == .create || stamp.trigger == .update {
+                stamp.touch(date: now)
+            }
+            (property as? any AnyDatabaseProperty)?.input(to: input)
+        }
+        return try input.values.map { (column: $0.key.description, value: $0.value) }.sorted { $0.column < $1.column }
+            .map { (column: $0.column, cell: try cell($0.value, M.schema, $0.column)) }
+    }
+
+    /// Adds a row to a table without a model (`import_keys`).
+    mutating func add(_ table: String, _ columns: [String], _ cells: [SQLCell]) throws {
+        let signature = table + "\u{1F}" + columns.joined(separator: ",")
+        if tables[signature] == nil { tables[signature] = BulkInsert(table, columns) }
+        tables[signature]!.add(cells)
+    }
+
+    /// Writes every row, parents first, and empties the set.
+    mutating func write(on db: any Database) async throws {
+        let rank = Dictionary(uniqueKeysWithValues: Self.tableOrder.enumerated().map { ($1, $0) })
+        for signature in tables.keys.sorted(by: {
+            (rank[tables[$0]!.table] ?? Int.max, $0) < (rank[tables[$1]!.table] ?? Int.max, $1)
+        }) {
+            try await tables[signature]!.flush(on: db)
+        }
+        tables.removeAll()
+    }
+
+    private static func cell(_ value: DatabaseQuery.Value, _ table: String, _ column: String) throws -> SQLCell {
+        switch value {
+        case .null: return .null
+        case .bind(let bound): return try cell(bound, table, column)
+        default: throw ModelRowsError.unsupported(table: table, column: column)
+        }
+    }
+
+    private static func cell(_ value: Any, _ table: String, _ column: String) throws -> SQLCell {
+        switch value {
+        case let v as String: return .text(v)
+        case let v as UUID: return .uuid(v)
+        case let v as Date: return .date(v)
+        case let v as Bool: return .bool(v)
+        case let v as Int: return .int(v)
+        case let v as Int64: return .int(Int(v))
+        case let v as Int32: return .int(Int(v))
+        case let v as Double: return .double(v)
+        default:
+            // An optional bound as such: nil is NULL, a value is that value.
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .optional else {
+                throw ModelRowsError.unsupported(table: table, column: column)
+            }
+            guard let wrapped = mirror.children.first?.value else { return .null }
+            return try cell(wrapped, table, column)
+        }
+    }
+}
+
+enum ModelRowsError: Error, CustomStringConvertible {
+    case unsupported(table: String, column: String)
+
+    var description: String {
+        switch self {
+        case .unsupported(let table, let column): "\(table).\(column) holds a value ModelRows cannot write"
+        }
+    }
+}
+
+extension BulkInsert {
+    mutating func add(_ cells: [SQLCell]) {
+        add(cells.map(SQLCellValue.init))
+    }
+}
+
+/// A cell already converted, passed through `add`.
+private struct SQLCellValue: SQLCellConvertible {
+    var sqlCell: SQLCell
+    init(_ cell: SQLCell) { sqlCell = cell }
+}
+
+/// Fluent's timestamp properties, touched the way `create` touches them.
+protocol CreationStamp {
+    var trigger: TimestampTrigger { get }
+    func touch(date: Date?)
+}
+
+extension TimestampProperty: CreationStamp {}
+
+/// Collects the values a model would send to the database.
+private final class CollectedInput: DatabaseInput {
+    var values: [FieldKey: DatabaseQuery.Value] = [:]
+    func set(_ value: DatabaseQuery.Value, at key: FieldKey) { values[key] = value }
+}

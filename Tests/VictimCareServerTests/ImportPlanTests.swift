@@ -1,0 +1,269 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import VictimCareDomain
+
+@testable import VictimCareServer
+
+/// Issue 17: an import chunk planned in memory and written in sets stores exactly what the services store a row
+/// at a time, and the same whether the chunk holds one row or the whole file.
+@Suite struct ImportPlanTests {
+    /// An extract with what real ones carry: crimes of many kinds loaded from history, victims assessed
+    /// vulnerable or not, consenting or not, a repeat victim whose crimes come out of order, suspects and
+    /// witnesses, names in other scripts, arrests and charges (one entered late, before a later change), rows
+    /// the rules refuse, and a crime recent enough that its victim is told now.
+    /// One moment for every load of the file, so "yesterday" is the same instant in each.
+    static let now = Date()
+
+    static func extract() -> [String] {
+        var lines = [ImportTests.header]
+        let codes = [
+            "049/00", "105/01", "008/01", "019/07", "034/01", "046/00", "058/01", "001/00", "005/01", "036/00",
+        ]
+        let names = [
+            ("Ada", "Okafor"), ("伟", "张"), ("Ωμέγα", "Παπαδοπούλου"), ("محمد", "الأحمد"), ("Siobhán", "Ní Bhriain"),
+            ("Priya", "Shah"), ("Олег", "Иванов"), ("Kwame", "Mensah"),
+        ]
+        for n in 0..<24 {
+            let crime = "CR-\(n)"
+            let day = 1 + n % 27
+            let month = n % 2 == 0 ? "09" : "10"
+            let occurred = "2026-\(month)-\(String(format: "%02d", day))T21:30:00+01:00"
+            let reported = "2026-\(month)-\(String(format: "%02d", day))T23:15:00+01:00"
+            lines.append(
+                ImportTests.crime(
+                    crime, "PLAN/\(String(format: "%04d", n))/26", code: codes[n % codes.count],
+                    unit: n % 3 == 0 ? "NA" : "CN", occurred: occurred, reported: reported))
+            let (given, family) = names[n % names.count]
+            lines.append(
+                ImportTests.person(
+                    "V-\(n)", crime: crime, given: given, family: "\(family) \(n)",
+                    dob: n % 5 == 0 ? "2012-04-0\(1 + n % 9)" : "1980-01-1\(n % 9)",
+                    phone: "07700 900\(String(format: "%03d", n))", vulnerable: n % 4 == 0 ? "yes" : "no",
+                    consent: ["yes", "no", ""][n % 3]))
+            if n % 3 == 1 {
+                lines.append(
+                    ImportTests.person(
+                        "S-\(n)", crime: crime, role: "suspect", given: "Sam", family: "Reyes \(n)", dob: "",
+                        phone: "", consent: ""))
+            }
+            if n % 4 == 2 {
+                lines.append(
+                    ImportTests.person(
+                        "W-\(n)", crime: crime, role: "witness", given: "Wen", family: "Li \(n)", dob: "1990-02-02",
+                        phone: "", consent: ""))
+            }
+            if n % 2 == 0 {
+                lines.append(
+                    ImportTests.event(
+                        "EA-\(n)", crime: crime, type: "suspect_arrested",
+                        at: "2026-11-\(String(format: "%02d", 1 + n % 20))T10:00:00+00:00"))
+            }
+            if n % 6 == 0 {
+                lines.append(
+                    ImportTests.event(
+                        "EC-\(n)", crime: crime, type: "charged",
+                        at: "2026-11-\(String(format: "%02d", 2 + n % 20))T10:00:00+00:00"))
+                // Entered after the charge, dated before it: it joins the history without reopening the case.
+                lines.append(
+                    ImportTests.event(
+                        "EL-\(n)", crime: crime, type: "suspect_interviewed",
+                        at: "2026-11-\(String(format: "%02d", 1 + n % 20))T12:00:00+00:00"))
+            }
+        }
+        // A repeat victim: the later crime comes first in the file, the earlier one after it.
+        lines.append(ImportTests.person("V-R", crime: "CR-9", given: "Ada", family: "Repeat", vulnerable: "no"))
+        lines.append(ImportTests.person("V-R", crime: "CR-3", given: "Ada", family: "Repeat", vulnerable: "no"))
+        lines.append(ImportTests.person("V-R", crime: "CR-15", given: "Ada", family: "Repeat", vulnerable: "no"))
+        // Rows the rules refuse: an unknown offence, an event before its offence, a repeated id, a person twice.
+        lines.append(ImportTests.crime("CR-BAD", "PLAN/BAD1/26", code: "999/99"))
+        lines.append(
+            ImportTests.event("EB-1", crime: "CR-1", type: "suspect_arrested", at: "2026-01-01T10:00:00+00:00"))
+        lines.append(ImportTests.crime("CR-2", "PLAN/DUP2/26"))
+        lines.append(ImportTests.person("V-R", crime: "CR-9", given: "Ada", family: "Repeat", vulnerable: "no"))
+        // A crime reported yesterday: its victim is told now, through the services, in the middle of the file.
+        let yesterday = Instant.format(Self.now.addingTimeInterval(-86_400))
+        let before = Instant.format(Self.now.addingTimeInterval(-90_000))
+        lines.append(ImportTests.crime("CR-NEW", "PLAN/NEW1/26", occurred: before, reported: yesterday))
+        lines.append(
+            ImportTests.person("V-NEW", crime: "CR-NEW", given: "Nia", family: "Jones", consent: "yes")
+                .replacingOccurrences(of: "07700 900501,,", with: "07700 900501,nia.jones@example.com,"))
+        lines.append(ImportTests.person("V-2", crime: "CR-NEW", given: "Priya", family: "Shah 2", consent: "no"))
+        lines.append(ImportTests.event("EA-NEW", crime: "CR-NEW", type: "suspect_arrested", at: yesterday))
+        // Rows after it still planned, one of them a victim already in the file in another crime.
+        lines.append(ImportTests.person("V-1", crime: "CR-0", given: "伟", family: "张 1", vulnerable: "yes"))
+        lines.append(
+            ImportTests.event("EA-1", crime: "CR-1", type: "suspect_arrested", at: "2026-11-03T10:00:00+00:00"))
+        return lines
+    }
+
+    /// A later file: every row again, a crime reclassified, a person's new number, new events and a new victim.
+    static func later() -> [String] {
+        var lines = extract()
+        lines.append(ImportTests.crime("CR-4", "PLAN/0004/26", code: "046/00", occurred: "2026-09-05T21:30:00+01:00"))
+        lines.append(
+            ImportTests.person("V-5", crime: "CR-5", given: "Priya", family: "Shah 5", phone: "07700 900777"))
+        lines.append(
+            ImportTests.event("EA-3", crime: "CR-3", type: "suspect_arrested", at: "2026-11-04T10:00:00+00:00"))
+        lines.append(ImportTests.person("V-X", crime: "CR-7", given: "Kofi", family: "Annan", vulnerable: "yes"))
+        return lines
+    }
+
+    struct Run: Equatable {
+        var counts: CrimeImport.Counts
+        var problems: [CrimeImport.Problem]
+        var tables: [String: [String]]
+    }
+
+    static func importFile(_ app: Application, _ lines: [String], rows: Int, planned: Bool) async throws
+        -> CrimeImport.Outcome
+    {
+        let runID = try await CrimeImport.begin(
+            source: "CRIS", fileName: "extract.csv", bytes: 0, byName: "test", on: app.db)
+        var importer = CrimeImport(source: "CRIS", context: .system)
+        importer.rowsPerTransaction = rows
+        importer.planned = planned
+        return try await importer.run(path: try ImportTests.write(lines), runID: runID, on: app.db)
+    }
+
+    static let tables = [
+        "crimes", "crime_status_changes", "persons", "contact_points", "crime_persons", "victims", "needs_assessments",
+        "enhanced_changes", "referral_consents", "referrals", "case_events", "obligations", "audit_entries",
+        "import_keys", "messages",
+    ]
+    /// Columns that say when a row was written or how many times it was rewritten, not what it records.
+    static let timing: Set<String> = [
+        "created_at", "updated_at", "recorded_at", "recording_decision_at", "facts_version", "computed_version",
+        "status_at", "run_id", "next_attempt_at",
+        // A fingerprint of the obligations, which are compared row by row (their keys name event ids).
+        "obligations_hash",
+    ]
+
+    /// Every row of every table the import writes, as text, with each imported record's id replaced by its
+    /// source id and every other id by a placeholder; sorted, so two databases compare row for row.
+    static func dump(_ app: Application) async throws -> [String: [String]] {
+        let sql = app.db as! any SQLDatabase
+        struct Key: Decodable {
+            var kind: String
+            var source_id: String
+            var target_id: UUID
+        }
+        let keys = try await sql.select().columns("kind", "source_id", "target_id").from("import_keys")
+            .all(decoding: Key.self)
+        var names: [UUID: String] = [:]
+        for key in keys { names[key.target_id] = "\(key.kind):\(key.source_id)" }
+        var result: [String: [String]] = [:]
+        for table in tables {
+            var rows: [String] = []
+            for row in try await sql.raw("SELECT * FROM \(ident: table)").all() {
+                var cells: [String] = []
+                // R2 is met, and duties counted from the recording decision start, when the crime is recorded
+                // here: when the import ran.
+                let recordedHere = table == "obligations" && text(row, "obligation_key", names) == "R2:crime"
+                let fromRecording = table == "obligations" && text(row, "trigger", names) == "crime_recorded"
+                for column in row.allColumns.sorted() where !timing.contains(column) {
+                    if table == "audit_entries", column == "at" { continue }
+                    if recordedHere, column == "met_at" || column == "met_by" { continue }
+                    if fromRecording, column == "triggered_at" { continue }
+                    if table == "obligations", column == "id" { continue }
+                    if table == "referrals", column == "created_at" { continue }
+                    cells.append("\(column)=\(text(row, column, names))")
+                }
+                rows.append(cells.joined(separator: " "))
+            }
+            result[table] = rows.sorted()
+        }
+        return result
+    }
+
+    private static func text(_ row: any SQLRow, _ column: String, _ names: [UUID: String]) -> String {
+        if (try? row.decodeNil(column: column)) == true { return "NULL" }
+        if let id = try? row.decode(column: column, as: UUID.self) { return names[id] ?? "#" }
+        // PostgreSQL hands any column over as text (its binary form): ask for the typed values first.
+        if TestDatabase.isPostgres {
+            if let value = try? row.decode(column: column, as: Bool.self) { return "\(value)" }
+            if let value = try? row.decode(column: column, as: Int.self) { return "\(value)" }
+            if let value = try? row.decode(column: column, as: Double.self) { return String(format: "%.3f", value) }
+            if let value = try? row.decode(column: column, as: Date.self) {
+                return String(format: "%.3f", value.timeIntervalSince1970)
+            }
+        }
+        if let value = try? row.decode(column: column, as: String.self) { return normalised(value, names) }
+        if let value = try? row.decode(column: column, as: Int.self) { return "\(value)" }
+        if let value = try? row.decode(column: column, as: Double.self) { return String(format: "%.3f", value) }
+        if let value = try? row.decode(column: column, as: Bool.self) { return "\(value)" }
+        if let value = try? row.decode(column: column, as: Date.self) {
+            return String(format: "%.3f", value.timeIntervalSince1970)
+        }
+        return "?"
+    }
+
+    /// Text with the ids inside it named (an obligation's key names its event, an audit summary its crime), and
+    /// JSON with its keys in order.
+    private static func normalised(_ text: String, _ names: [UUID: String]) -> String {
+        if text.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+            let sorted = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        {
+            return String(decoding: sorted, as: UTF8.self)
+        }
+        var result = text
+        let pattern = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/
+        for match in text.matches(of: pattern).reversed() {
+            let id = UUID(uuidString: String(match.output))
+            result.replaceSubrange(match.range, with: id.flatMap { names[$0] } ?? "#")
+        }
+        return result
+    }
+
+    /// Imports the extract, then the later file, in a fresh database; what every table holds after each.
+    static func load(rows: Int, planned: Bool) async throws -> [Run] {
+        var runs: [Run] = []
+        try await withTestApp { app in
+            for lines in [extract(), later()] {
+                let outcome = try await importFile(app, lines, rows: rows, planned: planned)
+                #expect(outcome.failure == nil)
+                runs.append(
+                    Run(counts: outcome.counts, problems: outcome.problems, tables: try await dump(app)))
+            }
+        }
+        return runs
+    }
+
+    @Test func aChunkOfOneWritesWhatAChunkOfThousandsAndTheServicesWrite() async throws {
+        let services = try await Self.load(rows: 1000, planned: false)
+        let one = try await Self.load(rows: 1, planned: true)
+        let many = try await Self.load(rows: 5000, planned: true)
+        let sizes = try await Self.load(rows: 7, planned: true)
+        #expect(services.count == 2)
+        // The file did what it says: records of every kind, obligations, the bad rows refused.
+        let first = try #require(services.first)
+        #expect(first.counts.rejected == 4 && first.counts.created > 90, "\(first.counts) \(first.problems)")
+        #expect(first.tables["obligations"]!.count > 100)
+        #expect(first.tables["referrals"]!.count > 3)
+        #expect(first.tables["messages"]!.count > 0, "the victim of yesterday's crime is told now")
+        let enhanced = first.tables["enhanced_changes"]!.map {
+            $0.contains("enhanced=true") || $0.contains("enhanced=1 ")
+        }
+        #expect(enhanced.contains(true) && enhanced.contains(false), "\(first.tables["enhanced_changes"]!.prefix(2))")
+        for (label, other) in [("a chunk of one", one), ("a chunk of the whole file", many), ("chunks of 7", sizes)] {
+            for (step, (expected, got)) in zip(services, other).enumerated() {
+                #expect(got.counts == expected.counts, "\(label), file \(step + 1)")
+                #expect(got.problems == expected.problems, "\(label), file \(step + 1)")
+                for table in Self.tables {
+                    let want = expected.tables[table] ?? []
+                    let have = got.tables[table] ?? []
+                    let same = want == have
+                    #expect(
+                        same,
+                        """
+                        \(label), file \(step + 1), \(table): \(want.count) rows against \(have.count); \
+                        first difference: \(zip(want, have).first { $0 != $1 }.map { "\($0.0)\n  vs\n\($0.1)" } ?? "counts")
+                        """)
+                }
+            }
+        }
+    }
+}
