@@ -35,8 +35,12 @@ struct CrimeImport: Sendable {
     /// The name of the system the extract comes from; source ids are unique within it.
     var source: String
     var context: AccessContext
-    /// Rows written per transaction; a chunk that hits a database error is replayed a row at a time.
+    /// The most rows written per transaction; a chunk that hits a database error is replayed a row at a time.
+    /// Chunks start smaller and grow while they stay short, and shrink when one takes long (rows that go
+    /// through the services one at a time): a transaction holds SQLite's one write lock, which the web and the
+    /// API wait for, so each is kept to about `chunkSeconds`.
     var rowsPerTransaction = 1000
+    var chunkSeconds = 0.5
     /// Whether chunks are planned in memory and written in sets (`ImportChunk`); false sends every row through
     /// the services one at a time, as a replayed chunk is (the comparison the tests make).
     var planned = true
@@ -126,9 +130,17 @@ struct CrimeImport: Sendable {
             }
         }
 
+        var chunkSize = min(rowsPerTransaction, 100)
         func flush() async throws {
             guard !pending.isEmpty else { return }
+            let started = ContinuousClock.now
             let result = try await write(pending, runID: runID, on: db)
+            let took = ContinuousClock.now - started
+            if took > .seconds(chunkSeconds * 2) {
+                chunkSize = max(min(rowsPerTransaction, 20), chunkSize / 2)
+            } else if took < .seconds(chunkSeconds / 2) {
+                chunkSize = min(rowsPerTransaction, chunkSize * 2)
+            }
             pending.removeAll(keepingCapacity: true)
             counts.created += result.counts.created
             counts.updated += result.counts.updated
@@ -178,7 +190,7 @@ struct CrimeImport: Sendable {
                         continue
                     }
                     pending.append(ImportRow(line: line, fields: fields, columns: columns))
-                    if pending.count >= rowsPerTransaction { try await flush() }
+                    if pending.count >= chunkSize { try await flush() }
                 }
             }
             if chunk.isEmpty { break }

@@ -170,7 +170,8 @@ enum ObligationService {
         return changed
     }
 
-    /// Replaces stored obligations that differ from the computed ones. Unchanged rows are left alone.
+    /// Brings stored obligations in line with the computed ones: a changed row is updated in place (it keeps its
+    /// id), a new one inserted, one no longer owed deleted; unchanged rows are left alone.
     static func store(_ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], on sql: any SQLDatabase)
         async throws -> Changes
     {
@@ -190,16 +191,16 @@ enum ObligationService {
                 "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at",
                 "triggered_at", "state", "met_at", "met_by", "reason",
             ])
+        var updates: [(id: Int, crimeID: UUID, obligation: Obligation)] = []
         var victimsChanged = 0
         for (victimID, crimeID, obligations) in computed {
-            let before = deletions.count + inserts.rowCount
-            defer { if deletions.count + inserts.rowCount > before { victimsChanged += 1 } }
+            let before = deletions.count + inserts.rowCount + updates.count
+            defer { if deletions.count + inserts.rowCount + updates.count > before { victimsChanged += 1 } }
             var old = existing[victimID] ?? [:]
             for o in obligations {
-                if let row = old.removeValue(forKey: o.key), same(row, o) {
+                if let row = old.removeValue(forKey: o.key) {
+                    if !same(row, o) { updates.append((row.id, crimeID, o)) }
                     continue
-                } else if let row = existing[victimID]?[o.key] {
-                    deletions.append(row.id)
                 }
                 inserts.add([
                     victimID, crimeID, o.code, o.key, o.trigger.rawValue, o.dueDate.description,
@@ -209,14 +210,49 @@ enum ObligationService {
             }
             deletions.append(contentsOf: old.values.map(\.id))
         }
-        let changed = deletions.count + inserts.rowCount
+        let changed = deletions.count + inserts.rowCount + updates.count
         for chunk in stride(from: 0, to: deletions.count, by: 5000) {
             let part = Array(deletions[chunk..<min(chunk + 5000, deletions.count)])
             try await sql.delete(from: "obligations").where("id", .in, part).run()
         }
+        for chunk in stride(from: 0, to: updates.count, by: 2000) {
+            try await update(Array(updates[chunk..<min(chunk + 2000, updates.count)]), on: sql)
+        }
         var pending = inserts
         try await pending.flush(on: sql)
         return Changes(rows: changed, victims: victimsChanged)
+    }
+
+    /// Updates changed obligations in place, one statement for the lot (joined to a VALUES list; on PostgreSQL
+    /// each value is cast, so a list whose first row has no `met_at` still reads the column as a time).
+    private static func update(_ rows: [(id: Int, crimeID: UUID, obligation: Obligation)], on sql: any SQLDatabase)
+        async throws
+    {
+        guard !rows.isEmpty else { return }
+        let postgres = sql.dialect.name == "postgresql"
+        let types = [
+            "integer", "uuid", "text", "text", "text", "timestamptz", "timestamptz", "text", "timestamptz", "text",
+            "text",
+        ]
+        let row = "(" + types.map { postgres ? "CAST(? AS \($0))" : "?" }.joined(separator: ", ") + ")"
+        var binds: [SQLCell] = []
+        binds.reserveCapacity(rows.count * types.count)
+        for (id, crimeID, o) in rows {
+            binds += [
+                .int(id), .uuid(crimeID), .text(o.code), .text(o.trigger.rawValue), .text(o.dueDate.description),
+                .date(Date(timeIntervalSince1970: o.dueAt)), .date(Date(timeIntervalSince1970: o.triggeredAt)),
+                .text(o.state.rawValue), .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy),
+                .of(o.reason),
+            ]
+        }
+        _ = try await FastRows.query(
+            """
+            UPDATE obligations SET crime_id = t.column2, code = t.column3, "trigger" = t.column4, due_date = t.column5,
+            due_at = t.column6, triggered_at = t.column7, state = t.column8, met_at = t.column9, met_by = t.column10,
+            reason = t.column11
+            FROM (VALUES \(Array(repeating: row, count: rows.count).joined(separator: ", "))) AS t
+            WHERE obligations.id = t.column1
+            """, binds, on: sql)
     }
 
     private static func same(_ row: StoredRow, _ o: Obligation) -> Bool {
