@@ -103,3 +103,51 @@ def test_an_import_killed_mid_file_resumes_where_it_stopped(kind):
     assert final["events"] == final["event keys"] == expected["event"]
     assert final["victims"] == final["victims computed"] == final["victims with obligations"]
     assert db.scalar("SELECT COUNT(DISTINCT reference) FROM crimes") == expected["crime"]
+
+
+@pytest.mark.parametrize("kind", list(databases()))
+def test_officers_keep_recording_while_an_import_runs(kind):
+    """A large import and officers recording crimes through the API at the same moment: every crime sent is
+    kept, none waits past its timeout, and the import loses nothing (on SQLite they share one write lock)."""
+    import concurrent.futures
+
+    import requests
+
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="victimcare-busy-"))
+    db = Database(kind, tmp)
+    svc = db.service
+    svc.cli("migrate")
+    token = svc.cli("create-token", "--name", "busy", "--role", "administrator", "--quiet").stdout.strip()
+    extract = tmp / "extract.csv"
+    subprocess.run(["python3", str(ROOT / "bench" / "make_import.py"), str(ROWS), str(extract), "9", "B"], check=True)
+    rows = len(extract.read_text().splitlines()) - 1
+    svc.start()
+    try:
+        importer = subprocess.Popen([BINARY, "import", "crimes", str(extract), "--source", "BUSY"], cwd=ROOT,
+                                    env=svc.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and db.scalar("SELECT COUNT(*) FROM import_keys") == 0:
+            time.sleep(0.05)
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def record(n):
+            body = {"reference": f"SN/{n:07d}/98", "offence_code": "049/00", "command_unit": "SN", "channel": "online",
+                    "occurred_at": "2026-11-01T10:00:00Z", "reported_at": "2026-11-01T11:00:00Z",
+                    "victims": [{"person": {"given_name": "Busy", "family_name": f"Officer {n}"}}]}
+            started = time.time()
+            status = requests.post(svc.url + "/api/v1/crimes", json=body, headers=headers, timeout=30).status_code
+            return status, time.time() - started
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(record, range(1, 41)))
+        still_importing = importer.poll() is None
+        out, _ = importer.communicate(timeout=600)
+        assert importer.returncode == 0, out
+        assert still_importing, "the import finished before the officers were done: make ROWS larger"
+        assert [status for status, _ in results] == [201] * 40
+        slowest = max(seconds for _, seconds in results)
+        assert slowest < 15, f"an officer waited {slowest:.1f} s"
+        assert f"{rows} rows — {rows} created, 0 updated, 0 unchanged, 0 rejected" in out
+        assert db.scalar("SELECT COUNT(*) FROM crimes WHERE reference LIKE 'SN/%/98'") == 40
+    finally:
+        svc.stop()

@@ -238,6 +238,7 @@ struct CrimeImport: Sendable {
     private func write(_ rows: [ImportRow], runID: UUID, on db: any Database) async throws -> Written {
         do {
             return try await db.transaction { tx in
+                try await holdWriter(runID, on: tx)
                 var written = Written()
                 var chunk = planned ? try await ImportChunk.load(rows, importer: self, runID: runID, on: tx) : nil
                 for row in rows {
@@ -266,7 +267,10 @@ struct CrimeImport: Sendable {
             var written = Written()
             for row in rows {
                 do {
-                    let change = try await db.transaction { tx in try await apply(row, runID: runID, on: tx) }
+                    let change = try await db.transaction { tx in
+                        try await holdWriter(runID, on: tx)
+                        return try await apply(row, runID: runID, on: tx)
+                    }
                     tally(change, into: &written.counts)
                 } catch let error as DomainError {
                     written.problems.append(Problem(line: row.line, reason: Self.describe(error)))
@@ -279,6 +283,16 @@ struct CrimeImport: Sendable {
             }
             return written
         }
+    }
+
+    /// The first statement of each of the import's transactions is a write (the run's heartbeat). On SQLite a
+    /// transaction that reads first and writes later cannot wait for the one write lock: if someone else (an
+    /// officer recording a crime) commits in between, its snapshot is stale and SQLite answers "database is
+    /// locked" at once, whatever the busy timeout. Writing first takes the lock, waiting for it if need be, before
+    /// anything is read: `BEGIN IMMEDIATE` in effect.
+    private func holdWriter(_ runID: UUID, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update("import_runs").set("heartbeat_at", to: Date())
+            .where("id", .equal, runID).run()
     }
 
     private func tally(_ change: Change, into counts: inout Counts) {
