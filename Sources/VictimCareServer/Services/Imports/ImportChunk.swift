@@ -190,16 +190,16 @@ struct ImportChunk {
         let crimeSourceID = try parentCrimeSourceID(row)
         let crimeKey = try parentCrimeKey(crimeSourceID)
         var v = Validator()
-        let role = v.requiredCode(row["role"], "role", "the person's role", as: PersonRole.self)
+        let parsedRole = v.requiredCode(row["role"], "role", "the person's role", as: PersonRole.self)
         let checkedPerson = PersonService.checkDraft(row.personDraft, validator: &v, context: context)
-        let needsDraft = role == .victim ? row.needsDraft : nil
+        let needsDraft = parsedRole == .victim ? row.needsDraft : nil
         let needs = needsDraft.map { NeedsAssessmentService.check($0, validator: &v).assessment }
         try v.check()
-        let role_ = role!
-        let linkSourceID = "\(crimeSourceID)|\(sourceID)|\(role_.rawValue)"
+        let role = parsedRole!
+        let linkSourceID = "\(crimeSourceID)|\(sourceID)|\(role.rawValue)"
         let linkKey = keys[Self.name("link", linkSourceID)]
         try linkKey?.refuseRepeat(
-            in: runID, what: "Person \(sourceID) as \(role_.rawValue) in crime \(crimeSourceID)")
+            in: runID, what: "Person \(sourceID) as \(role.rawValue) in crime \(crimeSourceID)")
         let personKey = keys[Self.name("person", sourceID)]
         let personPrint = row.fingerprint(CrimeImport.personColumns)
         let linkPrint = row.fingerprint(CrimeImport.needsColumns)
@@ -215,7 +215,7 @@ struct ImportChunk {
         // Yesterday's crimes are announced to their victims (messages, a trial, a referral): the services do that.
         if Date().timeIntervalSince(crime.reportedAt) <= Double(CrimeImport.announceDays) * 86_400 { return .service }
         // An agreed representative changes which contacts count for the crime's victims: the services recompute.
-        if role_ == .representative || role_ == .parentOrGuardian { return .service }
+        if role == .representative || role == .parentOrGuardian { return .service }
         var known: Person?
         if let personKey {
             guard let person = persons[personKey.targetID] else { return .service }
@@ -225,18 +225,18 @@ struct ImportChunk {
         }
         // A crime loaded from history: the victim became one at the report.
         let start = crime.reportedAt
-        if role_ == .victim,
+        if role == .victim,
             let problem = VictimBasis.direct.problem(flags: crime.flags, on: London.date(of: start), policy: policy)
         {
             throw DomainError.invalid("basis", problem)
         }
         if let personKey,
             links[personKey.targetID, default: []].contains(where: {
-                $0.crimeID == crime.id! && $0.role == role_.rawValue
+                $0.crimeID == crime.id! && $0.role == role.rawValue
             })
         {
             throw DomainError.conflict(
-                field: "role", message: "This person is already linked to the crime as \(role_.label.lowercased())")
+                field: "role", message: "This person is already linked to the crime as \(role.label.lowercased())")
         }
 
         let crimeID = crime.id!
@@ -255,15 +255,15 @@ struct ImportChunk {
             try addKey("person", sourceID, target: created.id!, fingerprint: personPrint, row: row)
         }
         let personID = person.id!
-        let link = CrimePerson(id: UUID(), crime: crime, person: person, role: role_)
+        let link = CrimePerson(id: UUID(), crime: crime, person: person, role: role)
         let linkID = link.id!
         try rows.create(link)
-        links[personID, default: []].append((crimeID, role_.rawValue, crime.reportedAt))
+        links[personID, default: []].append((crimeID, role.rawValue, crime.reportedAt))
         try rows.create(
             AuditLog.entry(
-                .create, "crime_person", linkID, summary: "\(role_.rawValue) linked to crime \(crimeID)",
+                .create, "crime_person", linkID, summary: "\(role.rawValue) linked to crime \(crimeID)",
                 context: context))
-        if role_ == .victim {
+        if role == .victim {
             try planVictim(linkID, crime: crime, person: person, needs: needs, start: start)
         }
         try addKey("link", linkSourceID, target: linkID, fingerprint: linkPrint, row: row)
