@@ -296,21 +296,12 @@ struct ImportChunk {
                 NeedsAssessmentService.record(needs, victimID: id, at: start, decision: decision, context: context))
             NeedsAssessmentService.applyAnswers(needs, to: victim, at: start)
             if victim.referralConsent != .notAsked {
-                let record = ReferralConsentRecord()
-                record.$victim.id = id
-                record.consent = victim.referralConsentCode
-                record.method = "Needs assessment"
-                record.recordedAt = Date()
-                record.byName = context.actor.name
-                consent = record
+                consent = ReferralService.consentRecord(
+                    victimID: id, consent: victim.referralConsent, method: "Needs assessment",
+                    byName: context.actor.name)
             }
             if ReferralService.shouldRefer(victim, crime: crime, policy: policy, optOutFrom: optOutFrom) {
-                let made = Referral()
-                made.$victim.id = id
-                made.routeCode = Referral.Route.transfer.rawValue
-                made.statusCode = Referral.Status.ready.rawValue
-                made.createdAt = Date()
-                referral = made
+                referral = ReferralService.transferReferral(victimID: id)
             }
         }
         let grounds = Victim.encode(decision.groundList)
@@ -339,15 +330,8 @@ struct ImportChunk {
         let crimeID = crime.id!
         let (type, at, note) = try CaseEventService.check(
             type: row["type"], at: row["at"], note: row["note"], occurredFrom: crime.occurredFrom)
-        let event = CaseEvent()
-        event.id = UUID()
-        event.$crime.id = crimeID
-        event.typeCode = type.rawValue
-        event.at = at
-        event.note = note
-        event.recordedByID = context.actor.id
-        event.recordedByName = context.actor.name
-        event.source = "import:\(source)"
+        let event = CaseEventService.build(
+            crimeID: crimeID, type: type, at: at, note: note, source: "import:\(source)", context: context)
         try rows.create(event)
         // Later by more than the half millisecond a time loses on its way through the database (times here
         // are kept to the millisecond), as the services' query decides.

@@ -52,24 +52,14 @@ enum ReferralService {
         let last = try await ReferralConsentRecord.query(on: db).filter(\.$victim.$id == victimID)
             .sort(\.$recordedAt, .descending).first()
         if consent != .notAsked, last?.consent != consent.rawValue {
-            let record = ReferralConsentRecord()
-            record.$victim.id = victimID
-            record.consent = consent.rawValue
-            record.method = method
-            record.recordedAt = Date()
-            record.byName = byName
-            try await record.create(on: db)
+            try await consentRecord(victimID: victimID, consent: consent, method: method, byName: byName)
+                .create(on: db)
         }
         // Any route counts as referred: one sent at charge by the Witness Care Unit is not sent again.
         let existing = try await Referral.query(on: db).filter(\.$victim.$id == victimID).all()
         if try await shouldRefer(victim, on: db) {
             guard !existing.contains(where: { $0.status != .withdrawn }) else { return }
-            let referral = Referral()
-            referral.$victim.id = victimID
-            referral.routeCode = Referral.Route.transfer.rawValue
-            referral.statusCode = Referral.Status.ready.rawValue
-            referral.createdAt = Date()
-            try await referral.create(on: db)
+            try await transferReferral(victimID: victimID).create(on: db)
         } else {
             // Only one still waiting can be withdrawn; once sent, the support service is told by its own status.
             for referral in existing
@@ -80,6 +70,29 @@ enum ReferralService {
                 try await referral.save(on: db)
             }
         }
+    }
+
+    /// A consent as given, kept with how and by whom.
+    static func consentRecord(
+        victimID: UUID, consent: ReferralConsent, method: String, byName: String, at: Date = Date()
+    ) -> ReferralConsentRecord {
+        let record = ReferralConsentRecord()
+        record.$victim.id = victimID
+        record.consent = consent.rawValue
+        record.method = method
+        record.recordedAt = at
+        record.byName = byName
+        return record
+    }
+
+    /// A referral waiting for the daily transfer.
+    static func transferReferral(victimID: UUID) -> Referral {
+        let referral = Referral()
+        referral.$victim.id = victimID
+        referral.routeCode = Referral.Route.transfer.rawValue
+        referral.statusCode = Referral.Status.ready.rawValue
+        referral.createdAt = Date()
+        return referral
     }
 
     /// The referrals of a victim, newest first, for their page.
@@ -169,13 +182,10 @@ enum ReferralService {
                 if victim.explicitConsentAt == nil { victim.explicitConsentAt = now }
                 try await victim.save(on: tx)
             }
-            let record = ReferralConsentRecord()
-            record.$victim.id = victimID
-            record.consent = ReferralConsent.yes.rawValue
-            record.method = "Witness Care Unit at charge"
-            record.recordedAt = now
-            record.byName = context.actor.name
-            try await record.create(on: tx)
+            try await consentRecord(
+                victimID: victimID, consent: .yes, method: "Witness Care Unit at charge", byName: context.actor.name,
+                at: now
+            ).create(on: tx)
             let referral = Referral()
             referral.$victim.id = victimID
             referral.routeCode = Referral.Route.witnessCare.rawValue

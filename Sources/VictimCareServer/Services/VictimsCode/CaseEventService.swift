@@ -16,14 +16,7 @@ enum CaseEventService {
         let victims = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).all().compactMap(\.id)
         return try await db.transaction { tx in
             try await VictimService.bumpFacts(victims, on: tx)
-            let event = CaseEvent()
-            event.$crime.id = crimeID
-            event.typeCode = type.rawValue
-            event.at = at
-            event.note = note
-            event.recordedByID = context.actor.id
-            event.recordedByName = context.actor.name
-            event.source = source
+            let event = build(crimeID: crimeID, type: type, at: at, note: note, source: source, context: context)
             try await event.create(on: tx)
             if type.resultingStatus != nil {
                 let later = try await CrimeStatusChange.query(on: tx).filter(\.$crime.$id == crimeID)
@@ -46,6 +39,22 @@ enum CaseEventService {
             try await ObligationService.recompute(victims, on: tx)
             return event
         }
+    }
+
+    /// A checked event as recorded, by the actor (written by `record`, or by an import's chunk).
+    static func build(
+        crimeID: UUID, type: CaseEventType, at: Date, note: String?, source: String, context: AccessContext
+    ) -> CaseEvent {
+        let event = CaseEvent()
+        event.id = UUID()
+        event.$crime.id = crimeID
+        event.typeCode = type.rawValue
+        event.at = at
+        event.note = note
+        event.recordedByID = context.actor.id
+        event.recordedByName = context.actor.name
+        event.source = source
+        return event
     }
 
     /// Checks an event's fields against the crime it belongs to. Pure: an import checks a chunk with it.
