@@ -36,7 +36,16 @@
     return h;
   };
 
+  // A random key sent with the creation request: when the answer is lost and the request goes again, the
+  // server returns the upload the first one made instead of starting a second.
+  function attemptKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   Upload.prototype.create = async function (metadata, length) {
+    metadata = Object.assign({ attempt: attemptKey() }, metadata);
     var meta = Object.keys(metadata).map(function (k) { return k + " " + b64(metadata[k]); }).join(",");
     var headers = { "Upload-Metadata": meta };
     if (length === null) headers["Upload-Defer-Length"] = "1"; else headers["Upload-Length"] = String(length);

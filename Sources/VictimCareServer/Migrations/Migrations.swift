@@ -42,5 +42,6 @@ enum Migrations {
         CreateVideoRooms(),
         AddVideoFollowUp(),
         CreateVideoGuests(),
+        AddUploadCreationKey(),
     ]
 }

@@ -56,6 +56,8 @@ final class EvidenceItem: Model, @unchecked Sendable {
     /// The sequence number and hash of the last entry written to this item's chain of custody.
     @Field(key: "custody_seq") var custodySeq: Int
     @Field(key: "custody_head") var custodyHead: String
+    /// The random key the uploader sent with the creation request, so that a retried request finds this upload.
+    @OptionalField(key: "creation_key") var creationKey: String?
 
     init() {}
 

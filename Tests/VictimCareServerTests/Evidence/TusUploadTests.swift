@@ -249,6 +249,46 @@ import VictimCareDomain
         }
     }
 
+    @Test func aRetriedCreationWithItsKeyReturnsTheUploadItMade() async throws {
+        try await withTestApp(EvidenceFixture.configure) { app in
+            let f = try await EvidenceFixture.make(app)
+            func create(_ key: String, auth: HTTPHeaders? = nil) async throws -> (HTTPStatus, String?) {
+                let headers = f.tusHeaders(
+                    [
+                        ("Upload-Length", "100"),
+                        (
+                            "Upload-Metadata",
+                            EvidenceFixture.metadata([
+                                ("interview", f.interviewID.uuidString), ("filetype", "video/webm"),
+                                ("attempt", key),
+                            ])
+                        ),
+                    ], auth: auth)
+                let response = try await app.testing().sendRequest(.POST, "/uploads", headers: headers)
+                return (response.status, response.headers.first(name: .location))
+            }
+            // The answer to the first request was lost; the browser asks again with the same key.
+            let first = try await create("3f9c0a1b2c3d4e5f60718293a4b5c6d7")
+            #expect(first.0 == .created)
+            let again = try await create("3f9c0a1b2c3d4e5f60718293a4b5c6d7")
+            #expect(again.0 == .created)
+            #expect(again.1 == first.1)
+            // Several retries at once still make one upload.
+            let racing = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<6 { group.addTask { try await create("a1a1a1a1b2b2b2b2").1 } }
+                return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+            }
+            #expect(racing.count == 1 && racing.first! != nil)
+            #expect(try await EvidenceItem.query(on: app.db).count() == 2)
+            // A new attempt (a new key) is a new upload; someone else's key is not theirs to reuse.
+            #expect(try await create("new-attempt-key").1 != first.1)
+            let colleague = try await f.world.token(.officer)
+            #expect(try await create("3f9c0a1b2c3d4e5f60718293a4b5c6d7", auth: colleague).0 == .conflict)
+            #expect(try await create(String(repeating: "k", count: 65)).0 == .badRequest)
+            #expect(try await EvidenceItem.query(on: app.db).count() == 3)
+        }
+    }
+
     @Test func onlyThoseWhoMayEditTheCrimeUpload() async throws {
         try await withTestApp(EvidenceFixture.configure) { app in
             let f = try await EvidenceFixture.make(app)

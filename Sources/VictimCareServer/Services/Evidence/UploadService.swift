@@ -103,6 +103,14 @@ enum UploadService {
             throw TusError(status: .badRequest, message: "Upload-Metadata must name the interview (interview <id>).")
         }
         let interview = try await interviewForChange(interviewID, context: context, on: db)
+        let key = creation.metadata["attempt"].flatMap { $0.isEmpty ? nil : $0 }
+        if let key {
+            guard key.count <= 64, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
+                throw TusError(status: .badRequest, message: "The upload's attempt key is up to 64 plain characters.")
+            }
+            // The same request again (its answer was lost on the way): the upload it made, not a second one.
+            if let made = try await made(interviewID, key: key, context: context, on: db) { return made }
+        }
         // A victim's files from a call are counted by the call (``VideoCallService/victimEvidence``).
         let fromVictim = source == "victim"
         if context.uploadPin != nil, !fromVictim {
@@ -160,12 +168,37 @@ enum UploadService {
         // A photo needs no playable copy: browsers show it as it is.
         item.mediaState = photoTypes.contains(type) ? "done" : "pending"
         item.expiresAt = Date().addingTimeInterval(Double(settings.uploadHours) * 3600)
-        try await item.create(on: db)
+        item.creationKey = key
+        do {
+            try await item.create(on: db)
+        } catch {
+            // The retry raced its own first attempt, which won.
+            if let key, (error as? any DatabaseError)?.isConstraintFailure == true,
+                let made = try await made(interviewID, key: key, context: context, on: db)
+            {
+                return made
+            }
+            throw error
+        }
         try await CustodyLog.append(
             .uploadStarted, item: item.id!,
             detail: "interview \(interviewID.uuidString.lowercased()); \(item.contentType); "
                 + (creation.length.map { "\($0) bytes declared" } ?? "length to follow"),
             actor: context.actor, on: db)
+        return item
+    }
+
+    /// The upload an earlier request with this key made, if the same person made it.
+    private static func made(_ interviewID: UUID, key: String, context: AccessContext, on db: any Database)
+        async throws -> EvidenceItem?
+    {
+        guard
+            let item = try await EvidenceItem.query(on: db).filter(\.$interview.$id == interviewID)
+                .filter(\.$creationKey == key).first()
+        else { return nil }
+        guard item.uploadedByID == context.actor.id else {
+            throw TusError(status: .conflict, message: "Another upload was started with this key.")
+        }
         return item
     }
 
