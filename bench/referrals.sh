@@ -4,6 +4,7 @@
 #   bench/referrals.sh [CRIMES] [DAY]     (defaults 100000 and 3000)
 #   EVERY_VICTIM=1 bench/referrals.sh 860000   every victim waiting (about 1M at 860,000 crimes)
 #   ONLY=sqlite or ONLY=postgres                one database
+#   BENCH_BIN=path                              a binary built earlier (a before-and-after comparison)
 source "$(dirname "$0")/lib.sh"
 CRIMES=${1:-100000}
 DAY=${2:-3000}

@@ -14,12 +14,14 @@ import VictimCareDomain
         FileManager.default.temporaryDirectory.appendingPathComponent("referrals-\(UUID().uuidString)").path
     }
 
+    /// Two members a page, so a batch of three or more is read in several pages.
     static func export(_ app: Application, _ dir: String, endpoint: String? = nil, key: String? = nil)
         -> ReferralExport
     {
         ReferralExport(
-            settings: .init(directory: dir, endpoint: endpoint, signingKey: key), client: app.client, logger: app.logger
-        )
+            settings: .init(directory: dir, endpoint: endpoint, signingKey: key), client: app.client,
+            logger: app.logger,
+            pageSize: 2)
     }
 
     /// Referral ids in every JSON Lines file of a directory, with repeats.
@@ -396,6 +398,60 @@ extension ReferralTests {
             #expect(sent.status == .ok && sent.body.string.contains("Thank you"))
             let kept = try #require(try await SelfReferral.query(on: app.db).first())
             #expect(kept.heldReason == nil)
+        }
+    }
+}
+
+/// The export writes each JSON line directly; the support service's parser was written against `JSONEncoder`'s
+/// output, so the two must give the same bytes, whatever the victim's name holds.
+@Suite struct ReferralRecordLineTests {
+    /// What `JSONEncoder` gives for the line: the schema and batch id beside the record's own keys, sorted.
+    struct Encoded: Encodable {
+        var batchID: String
+        var record: ReferralRecord
+        enum Keys: String, CodingKey { case schema, batchID = "batch_id" }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(ReferralExport.schemaVersion, forKey: .schema)
+            try container.encode(batchID, forKey: .batchID)
+            try record.encode(to: encoder)
+        }
+    }
+
+    static func encoded(_ record: ReferralRecord, batchID: String) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(Encoded(batchID: batchID, record: record))) + [UInt8(ascii: "\n")]
+    }
+
+    @Test func theDirectLineIsTheBytesJSONEncoderGives() throws {
+        let controls = String(decoding: (0..<0x20).map { UInt8($0) } + [0x7F], as: UTF8.self)
+        let names = [
+            "Ada", "Siobhán Ní Bhriain", "محمد الأحمد", "Наталья Иванова", "李小龍", "O\"Brien \\ back/slash",
+            "line\nbreak\r\ttab", controls, "👩🏽‍⚕️ emoji", "\u{2028}\u{2029}", "", String(repeating: "long ", count: 400),
+        ]
+        let batch = UUID().uuidString.lowercased()
+        var direct = JSONLines()
+        var expected: [UInt8] = []
+        for (index, name) in names.enumerated() {
+            let record = ReferralRecord(
+                referralID: UUID().uuidString.lowercased(), givenName: name, familyName: names.reversed()[index],
+                phone: index % 2 == 0 ? "07700 900\(index)" : nil,
+                email: index % 3 == 0 ? "v\(index)@example.org" : nil,
+                preferredContact: index % 4 == 0 ? nil : "phone", preferredTimes: index % 5 == 0 ? nil : name,
+                language: index % 2 == 0 ? "en" : "ar", interpreterNeeded: index % 2 == 1, assessed: index % 3 == 1,
+                enhanced: index % 2 == 0, enhancedGrounds: index % 2 == 0 ? ["vulnerable", name] : [],
+                offenceGroup: "Violence / harm", commandUnit: "SN")
+            record.appendJSONLine(batchID: batch, to: &direct)
+            expected += try Self.encoded(record, batchID: batch)
+        }
+        #expect(direct.bytes == expected, "\(String(decoding: direct.bytes, as: UTF8.self))")
+        // And each line is JSON a parser reads back to the same name.
+        let lines = direct.bytes.split(separator: UInt8(ascii: "\n"))
+        #expect(lines.count == names.count)
+        for (line, name) in zip(lines, names) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            #expect(object["given_name"] as? String == name)
         }
     }
 }

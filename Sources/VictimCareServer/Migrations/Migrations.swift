@@ -43,5 +43,6 @@ enum Migrations {
         AddVideoFollowUp(),
         CreateVideoGuests(),
         AddUploadCreationKey(),
+        OrderReferralBatches(),
     ]
 }

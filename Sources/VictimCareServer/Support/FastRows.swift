@@ -93,17 +93,25 @@ struct FastRows {
 
     static func query(_ text: String, _ binds: [SQLCell], on sql: any SQLDatabase) async throws -> [Row] {
         if let sqlite = sql as? any SQLiteDatabase {
-            let rows = try await sqlite.query(text, binds.map(\.sqliteData))
-            return rows.map { row in
-                Row(
-                    values: row.columns.map { column in
-                        switch column.data {
-                        case .integer(let n): .int(n)
-                        case .float(let d): .double(d)
-                        case .text(let t): .text(t)
-                        case .blob, .null: .null
-                        }
-                    })
+            // On the connection itself: its async query calls back on the thread that steps the statement. The
+            // database's own `query` (what Fluent and SQLKit use) hands every row to the event loop, one wake-up
+            // of another thread per row.
+            let sqliteBinds = binds.map(\.sqliteData)
+            return try await sqlite.withConnection { connection in
+                let rows = RowsBox()
+                try await connection.query(text, sqliteBinds) { row in
+                    rows.rows.append(
+                        Row(
+                            values: row.columns.map { column in
+                                switch column.data {
+                                case .integer(let n): .int(n)
+                                case .float(let d): .double(d)
+                                case .text(let t): .text(t)
+                                case .blob, .null: .null
+                                }
+                            }))
+                }
+                return rows.rows
             }
         }
         if let pg = sql as? any PostgresDatabase {
@@ -127,6 +135,11 @@ struct FastRows {
             }.get()
         }
         throw SQLCellError.unsupportedDatabase
+    }
+
+    /// Rows gathered by a callback that runs, one row after another, on the connection's thread.
+    private final class RowsBox: @unchecked Sendable {
+        var rows: [Row] = []
     }
 
     private static func value(_ cell: PostgresCell) throws -> Value {

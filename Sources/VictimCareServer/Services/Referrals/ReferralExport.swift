@@ -19,7 +19,6 @@ import VictimCareDomain
 /// batches.
 struct ReferralExport: Sendable {
     static let schemaVersion = "1"
-    static let pageSize = 2000
 
     struct Settings: Sendable {
         var directory: String
@@ -30,6 +29,8 @@ struct ReferralExport: Sendable {
     let settings: Settings
     let client: (any Client)?
     let logger: Logger
+    /// Members read per query: memory stays flat however large the batch.
+    var pageSize = 2000
 
     struct Delivered: Sendable {
         var batchID: UUID
@@ -65,7 +66,7 @@ struct ReferralExport: Sendable {
                     """
                     SELECT v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
                     WHERE r.batch_id = ? AND v.facts_version <> v.computed_version LIMIT ?
-                    """, [.uuid(batch.id!), .int(Self.pageSize)], on: sql
+                    """, [.uuid(batch.id!), .int(pageSize)], on: sql
                 ).compactMap { $0.uuid(0) }
                 guard !stale.isEmpty else { break }
                 try await ObligationService.recompute(stale, on: db)
@@ -122,15 +123,21 @@ struct ReferralExport: Sendable {
         try csv.write(ReferralRecord.csvHeader + "\n")
         var count = 0
         var after = ""
+        let batchText = batchID.uuidString.lowercased()
+        var lines = JSONLines()
+        var rows: [UInt8] = []
         while true {
-            let page = try await ReferralRecord.page(batchID: batchID, after: after, limit: Self.pageSize, on: sql)
+            let page = try await ReferralRecord.page(batchID: batchID, after: after, limit: pageSize, on: sql)
             guard let last = page.last else { break }
+            lines.bytes.removeAll(keepingCapacity: true)
+            rows.removeAll(keepingCapacity: true)
             for record in page {
-                try csv.write(record.csvLine + "\n")
-                let line = record.jsonLine(batchID: batchID) + "\n"
-                digest.update(data: Data(line.utf8))
-                try json.write(line)
+                record.appendCSVLine(to: &rows)
+                record.appendJSONLine(batchID: batchText, to: &lines)
             }
+            try csv.write(rows)
+            lines.bytes.withUnsafeBytes { digest.update(bufferPointer: $0) }
+            try json.write(lines.bytes)
             count += page.count
             after = last.referralID
         }
@@ -248,7 +255,11 @@ final class AtomicFile {
     }
 
     func write(_ text: String) throws {
-        buffer.append(contentsOf: text.utf8)
+        try write(Array(text.utf8))
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try flush() }
     }
 

@@ -25,12 +25,18 @@ struct ReferralRecord: Sendable, Encodable {
     static let csvHeader =
         "referral_id,given_name,family_name,phone,email,preferred_contact,preferred_times,language,interpreter_needed,needs_assessed,enhanced_rights,enhanced_grounds,offence_group,command_unit"
 
-    var csvLine: String {
-        [
+    /// The record as one CSV line and its line break, appended to `out`.
+    func appendCSVLine(to out: inout [UInt8]) {
+        let fields = [
             referralID, givenName, familyName, phone ?? "", email ?? "", preferredContact ?? "", preferredTimes ?? "",
             language, interpreterNeeded ? "yes" : "no", assessed ? "yes" : "no", enhanced ? "yes" : "no",
             enhancedGrounds.joined(separator: ";"), offenceGroup, commandUnit,
-        ].map(CSV.field).joined(separator: ",")
+        ]
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: CSV.field(field).utf8)
+        }
+        out.append(UInt8(ascii: "\n"))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -40,26 +46,29 @@ struct ReferralRecord: Sendable, Encodable {
         case enhancedGrounds = "enhanced_grounds", offenceGroup = "offence_group", commandUnit = "command_unit"
     }
 
-    /// The record with the schema version and batch id in front, as one JSON object.
-    private struct Line: Encodable {
-        var batchID: UUID
-        var record: ReferralRecord
-
-        enum Keys: String, CodingKey { case schema, batchID = "batch_id" }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(ReferralExport.schemaVersion, forKey: .schema)
-            try container.encode(batchID.uuidString.lowercased(), forKey: .batchID)
-            try record.encode(to: encoder)
-        }
-    }
-
-    func jsonLine(batchID: UUID) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(
-            decoding: (try? encoder.encode(Line(batchID: batchID, record: self))) ?? Data("{}".utf8), as: UTF8.self)
+    /// The record with the schema version and batch id in front, as one JSON object and a newline, appended to
+    /// `out`. Written directly rather than through `JSONEncoder` (which builds a tree of boxed values for every
+    /// line): the same bytes as `JSONEncoder` with sorted keys and unescaped slashes, absent values left out
+    /// (ReferralRecordTests holds the two equal for names in other scripts and every control character).
+    func appendJSONLine(batchID: String, to json: inout JSONLines) {
+        json.begin()
+        json.string("batch_id", batchID)
+        json.string("command_unit", commandUnit)
+        if let email { json.string("email", email) }
+        json.strings("enhanced_grounds", enhancedGrounds)
+        json.bool("enhanced_rights", enhanced)
+        json.string("family_name", familyName)
+        json.string("given_name", givenName)
+        json.bool("interpreter_needed", interpreterNeeded)
+        json.string("language", language)
+        json.bool("needs_assessed", assessed)
+        json.string("offence_group", offenceGroup)
+        if let phone { json.string("phone", phone) }
+        if let preferredContact { json.string("preferred_contact", preferredContact) }
+        if let preferredTimes { json.string("preferred_times", preferredTimes) }
+        json.string("referral_id", referralID)
+        json.string("schema", ReferralExport.schemaVersion)
+        json.end()
     }
 
     /// The batch's members in referral-id order, `limit` at a time after `after` (keyset paging: memory stays
@@ -70,11 +79,16 @@ struct ReferralRecord: Sendable, Encodable {
         var binds: [SQLCell] = [.uuid(batchID)]
         var afterClause = ""
         if let last = FastRows.uuid(after) {
-            afterClause = "AND r.id > ?"
+            afterClause = "AND id > ?"
             binds.append(.uuid(last))
         }
         binds.append(.int(limit))
-        return try await records(where: "r.batch_id = ? \(afterClause) ORDER BY r.id LIMIT ?", binds, on: sql)
+        // The page's ids first, a range of the (batch_id, id) index, then the joins for those alone.
+        return try await records(
+            where: """
+                r.id IN (SELECT id FROM referrals WHERE batch_id = ? \(afterClause) ORDER BY id LIMIT ?)
+                ORDER BY r.id
+                """, binds, on: sql)
     }
 
     /// One referral as the service receives it (the Witness Care Unit's form).
@@ -122,5 +136,73 @@ struct ReferralRecord: Sendable, Encodable {
                 enhancedGrounds: (row.string(10) ?? "").split(separator: ",").map(String.init),
                 offenceGroup: row.string(11) ?? "", commandUnit: row.string(12) ?? "")
         }
+    }
+}
+
+/// JSON objects written one per line into a byte buffer, members in the order given (callers give them sorted).
+struct JSONLines {
+    var bytes: [UInt8] = []
+    private var first = true
+
+    mutating func begin() {
+        bytes.append(UInt8(ascii: "{"))
+        first = true
+    }
+
+    mutating func end() {
+        bytes.append(contentsOf: "}\n".utf8)
+    }
+
+    mutating func key(_ name: StaticString) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: "\":".utf8)
+    }
+
+    mutating func string(_ name: StaticString, _ value: String) {
+        key(name)
+        Self.quote(value, into: &bytes)
+    }
+
+    mutating func bool(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    mutating func strings(_ name: StaticString, _ values: [String]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.quote(value, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A JSON string as `JSONEncoder` writes it: quote, backslash and control characters escaped, the rest
+    /// (slashes, every other script) as UTF-8.
+    static func quote(_ value: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x08: out.append(contentsOf: "\\b".utf8)
+            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case ..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
