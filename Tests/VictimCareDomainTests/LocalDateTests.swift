@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import VictimCareDomain
@@ -35,5 +36,29 @@ struct LocalDateTests {
         #expect(dob.age(on: LocalDate("2026-06-14")!) == 17)
         #expect(dob.age(on: LocalDate("2026-06-15")!) == 18)
         #expect(LocalDate("2004-02-29")!.age(on: LocalDate("2022-02-28")!) == 17)
+    }
+}
+
+/// Dates and instants are written without `String(format:)`; the text must be what it always was (stored
+/// fingerprints hash it).
+@Suite struct DigitsTests {
+    @Test func datesAndInstantsAreWrittenAsPrintfWould() {
+        var state: UInt64 = 7
+        for _ in 0..<5_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let seconds = Double(state >> 35) / 1000 - 1_000_000_000  // about 1938 to 2128, with milliseconds
+            let date = Date(timeIntervalSince1970: seconds.rounded(.down))
+            let day = LocalDate(dayNumber: Int((seconds / 86_400).rounded(.down)))
+            #expect(day.description == String(format: "%04d-%02d-%02d", day.year, day.month, day.day))
+            let ms = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+            let whole = Int((Double(ms) / 1000).rounded(.down))
+            let rest = whole - LocalDate(dayNumber: Int((Double(whole) / 86_400).rounded(.down))).dayNumber * 86_400
+            let expected =
+                LocalDate(dayNumber: Int((Double(whole) / 86_400).rounded(.down))).description
+                + String(format: "T%02d:%02d:%02d.%03dZ", rest / 3600, rest / 60 % 60, rest % 60, ms - whole * 1000)
+            #expect(Instant.format(date) == expected)
+        }
+        #expect(LocalDate(year: 7, month: 1, day: 2)?.description == "0007-01-02")
+        #expect(Instant.format(Date(timeIntervalSince1970: 0.25)) == "1970-01-01T00:00:00.250Z")
     }
 }

@@ -49,7 +49,12 @@ public enum Instant {
         let millis = ms - seconds * 1000
         let day = LocalDate(dayNumber: Int((Double(seconds) / 86_400).rounded(.down)))
         let rest = seconds - day.dayNumber * 86_400
-        return day.description + String(format: "T%02d:%02d:%02d.%03dZ", rest / 3600, rest / 60 % 60, rest % 60, millis)
+        return Digits.join(
+            [
+                (day.year, 4), (day.month, 2), (day.day, 2), (rest / 3600, 2), (rest / 60 % 60, 2), (rest % 60, 2),
+                (millis, 3),
+            ],
+            Array("--T::.".utf8), suffix: "Z")
     }
 
     private static func number(_ slice: ArraySlice<UInt8>) -> Int? {

@@ -25,7 +25,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        Digits.join([(year, 4), (month, 2), (day, 2)], Array("--".utf8))
     }
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool {

@@ -127,13 +127,15 @@ enum RecomputeService {
     /// a short transaction that first checks no victim's facts changed since they were read (PostgreSQL also
     /// locks them). A victim whose facts did change is skipped: the transaction that changed them recomputed
     /// them from the newer facts, with the configuration in force.
-    static func recomputeBatch(_ ids: [UUID], verify: Bool = false, on db: any Database) async throws
-        -> ObligationService.Changes
+    /// `reassess: false` keeps the stored enhanced-rights decisions (a fact such as a sent referral changed,
+    /// not the rules).
+    static func recomputeBatch(_ ids: [UUID], reassess: Bool = true, verify: Bool = false, on db: any Database)
+        async throws -> ObligationService.Changes
     {
         var attempt = 0
         while true {
             attempt += 1
-            let plan = try await ObligationService.plan(ids, reassess: true, verify: verify, on: db)
+            let plan = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
             if plan.isEmpty { return ObligationService.Changes() }
             do {
                 return try await db.transaction { tx -> ObligationService.Changes in
