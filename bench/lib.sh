@@ -5,7 +5,7 @@ RESULTS="$ROOT/bench/results"
 mkdir -p "$RESULTS"
 export LOG_LEVEL=warning VICTIMCARE_ADMIN_PASSWORD="bench admin passphrase" VICTIMCARE_DEMO_PASSWORD="bench demo passphrase"
 
-build_release() { if [ -n "${BENCH_BIN:-}" ]; then echo "$BENCH_BIN"; return; fi; (cd "$ROOT" && swift build -c release --product "$1" >&2); echo "$(cd "$ROOT" && swift build -c release --show-bin-path)/$1"; }
+build_release() { if [ "$1" = victimcare ] && [ -n "${BENCH_BIN:-}" ]; then echo "$BENCH_BIN"; return; fi; (cd "$ROOT" && swift build -c release --product "$1" >&2); echo "$(cd "$ROOT" && swift build -c release --show-bin-path)/$1"; }
 
 # Peak resident memory (KiB) and elapsed seconds of a command, via GNU time.
 measure() {

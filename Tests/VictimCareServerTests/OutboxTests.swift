@@ -207,6 +207,81 @@ import VictimCareDomain
         try await fake.stop()
     }
 
+    /// The outbox loads a claimed batch's facts a table at a time; each message must see what it would have
+    /// loaded alone, whichever of its person's contact points is safe.
+    @Test func aBatchsFactsAreTheOnesEachMessageWouldLoadAlone() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let plain = try await world.crime("SN/0000001/26", victim: ("Ada", "Lovelace"), officer: officer)
+            let unsafe = try await world.crime("SN/0000002/26", victim: ("Una", "Safe"))
+            try await ContactPoint.query(on: app.db).filter(\.$person.$id == unsafe.victims[0].personID)
+                .set(\.$safe, to: false).update()
+            // A second email, safe, recorded after the unsafe one: the safe one is used.
+            let second = ContactPoint()
+            second.$person.id = unsafe.victims[0].personID
+            second.kindCode = "email"
+            second.value = "una.safe@example.org"
+            second.safe = true
+            try await second.create(on: app.db)
+            let other = try await world.crime("SN/0000003/26", flags: ["domestic_abuse"], victim: ("Дарья", "Смирнова"))
+            for (victim, key) in [(plain, "p"), (unsafe, "u"), (other, "o")] {
+                _ = try await OutboxService.enqueue(
+                    .init(victimID: victim.victims[0].victimID, channel: .sms, purpose: .feedback, idempotencyKey: key),
+                    context: .system, on: app.db)
+            }
+            let messages = try await OutboundMessage.query(on: app.db).all()
+            #expect(messages.count >= 6)
+            let batch = try await GateFacts.load(batch: messages, on: app.db)
+            #expect(batch.count == messages.count)
+            for message in messages {
+                let alone = try await GateFacts.load(
+                    victimID: message.$victim.id, channel: message.channel, on: app.db)
+                let together = try #require(batch[message.id!])
+                #expect(together.contactPointID == alone.contactPointID, "\(message.purpose) \(message.channel)")
+                #expect(together.recipient == alone.recipient && together.contactPointSafe == alone.contactPointSafe)
+                #expect(together.crimeID == alone.crimeID && together.personID == alone.personID)
+                #expect(together.language == alone.language && together.optedOut == alone.optedOut)
+                #expect(together.suspectRisk == alone.suspectRisk && together.cleared == alone.cleared)
+                #expect(together.sensitiveWords == alone.sensitiveWords)
+                #expect(together.related?.officer?.id == alone.crime.$officerInCase.id)
+                #expect(together.related?.unit?.id == alone.crime.$commandUnit.id)
+                #expect(together.related?.link?.id == message.linkID)
+            }
+            let una = try #require(
+                messages.first { $0.$victim.id == unsafe.victims[0].victimID && $0.channel == .email })
+            #expect(batch[una.id!]?.recipient == "una.safe@example.org")
+            // A message whose victim is gone is left out of the batch (alone, it fails as before).
+            let gone = try #require(messages.first { $0.$victim.id == other.victims[0].victimID })
+            try await Victim.query(on: app.db).filter(\.$id == other.victims[0].victimID).delete()
+            #expect(try await GateFacts.load(batch: messages, on: app.db)[gone.id!] == nil)
+        }
+    }
+
+    @Test func theDateHeaderIsWhatAFormatterWrites() {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var state: UInt64 = 11
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let date = Date(timeIntervalSince1970: Double(state >> 33) - 200_000_000)  // 1963 to 2102
+            #expect(MIMEMessage.rfc5322Date(date) == f.string(from: date))
+        }
+        #expect(
+            ByteSearch.contains("abc\r\n.def", Array("\r\n.".utf8)) && !ByteSearch.contains("ab", Array("abc".utf8)))
+    }
+
+    @Test func aSecretIsBlankedWhereverItIsByByte() {
+        let secret = "Ab-_0123456789abcdefghijklmnopqrstuvwxyzABC"
+        let text = "Dear Дарья, محمد 李: https://x/l/\(secret)\nagain \(secret)\(secret) end 👩🏽‍⚕️"
+        let out = MessageComposer.Composed.replacing(secret, in: text, with: "[removed]")
+        #expect(out == text.replacingOccurrences(of: secret, with: "[removed]"))
+        #expect(!out.contains(secret) && out.components(separatedBy: "[removed]").count == 4)
+        #expect(MessageComposer.Composed.replacing("zzz", in: text, with: "[removed]") == text)
+    }
+
     @Test func domesticAbuseMessagesWaitUntilAnOfficerRecordsTheyAreSafe() async throws {
         let fake = try await NotifyFake.start()
         try await withTestApp { app in

@@ -244,6 +244,8 @@ enum OutboxService {
         let claimed = try await OutboundMessage.query(on: db).filter(\.$claimedBy == token)
             .filter(\.$statusCode == OutboundMessage.Status.sending.rawValue).all()
         guard !claimed.isEmpty else { return 0 }
+        // The batch's facts, one query per table (five a message before).
+        let facts = try await GateFacts.load(batch: claimed, on: db)
         let sent = try await withThrowingTaskGroup(of: OutboundMessage?.self) { group in
             var running = 0
             var sent: [OutboundMessage] = []
@@ -252,9 +254,11 @@ enum OutboxService {
                     running -= 1
                     if let done { sent.append(done) }
                 }
+                let known = facts[message.id!]
                 group.addTask {
                     await deliver(
-                        message, provider: provider, composer: composer, settings: settings, logger: logger, on: db)
+                        message, facts: known, provider: provider, composer: composer, settings: settings,
+                        logger: logger, on: db)
                 }
                 running += 1
             }
@@ -272,7 +276,25 @@ enum OutboxService {
         guard !sent.isEmpty else { return }
         do {
             try await db.transaction { tx in
-                for message in sent { try await message.save(on: tx) }
+                guard let sql = tx as? any SQLDatabase else { return }
+                // One statement for the batch's messages (a save each before: Fluent's reflection per row).
+                var update = BulkUpdate(
+                    "messages", key: ("id", "uuid"),
+                    [
+                        ("status", "text"), ("attempts", "integer"), ("sent_at", "timestamptz"), ("provider", "text"),
+                        ("provider_reference", "text"), ("last_error", "text"), ("claimed_by", "text"),
+                        ("subject", "text"), ("body_text", "text"), ("body_html", "text"), ("language", "text"),
+                        ("recipient", "text"), ("contact_point_id", "uuid"),
+                    ])
+                for m in sent {
+                    update.add([
+                        .of(m.id), .text(m.statusCode), .int(m.attempts), .of(m.sentAt), .of(m.provider),
+                        .of(m.providerReference), .of(m.lastError), .of(m.claimedBy), .text(m.subject),
+                        .text(m.bodyText), .of(m.bodyHTML), .text(m.language), .text(m.recipient),
+                        .of(m.contactPointID),
+                    ])
+                }
+                try await update.run(on: sql)
                 try await recordDelivery(sent, on: tx)
             }
         } catch {
@@ -298,8 +320,8 @@ enum OutboxService {
     /// Renders, checks and hands over one message; returns it, marked sent but not yet saved, if the provider
     /// took it. Anything else (stopped by the gate, failed) is saved here.
     private static func deliver(
-        _ message: OutboundMessage, provider: any MessageProvider, composer: MessageComposer, settings: Settings,
-        logger: Logger, on db: any Database
+        _ message: OutboundMessage, facts: GateFacts?, provider: any MessageProvider, composer: MessageComposer,
+        settings: Settings, logger: Logger, on db: any Database
     ) async -> OutboundMessage? {
         let id = message.id!
         do {
@@ -314,7 +336,9 @@ enum OutboxService {
                         bodyText: message.bodyText, bodyHTML: nil, language: message.language))
                 return sentMessage(message, provider: provider, reference: reference)
             }
-            let target = try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
+            let target = try await facts.asyncOr {
+                try await GateFacts.load(victimID: message.$victim.id, channel: message.channel, on: db)
+            }
             let composed = try await composer.compose(message, facts: target, on: db)
             // What is kept of a sent message has its link or code blanked: the secret lives only in what was sent.
             message.subject = composed.subject
@@ -377,14 +401,16 @@ enum OutboxService {
         guard !meeting.isEmpty else { return }
         let victims = Array(Set(meeting.map { $0.0.$victim.id }))
         try await VictimService.bumpFacts(victims, on: db)
+        var rows = ModelRows()
         for (message, kind) in meeting {
-            try await VictimAction(
-                victimID: message.$victim.id, kind: kind.rawValue, at: message.sentAt ?? Date(),
-                method: message.channelCode,
-                note: "Sent by the outbox (message \(message.id!.uuidString.lowercased()))", byUserID: nil,
-                byName: "VictimCare outbox", language: kind == .informationLeaflet ? message.language : nil
-            ).create(on: db)
+            try rows.create(
+                VictimAction(
+                    victimID: message.$victim.id, kind: kind.rawValue, at: message.sentAt ?? Date(),
+                    method: message.channelCode,
+                    note: "Sent by the outbox (message \(message.id!.uuidString.lowercased()))", byUserID: nil,
+                    byName: "VictimCare outbox", language: kind == .informationLeaflet ? message.language : nil))
         }
+        try await rows.write(on: db)
         try await ObligationService.recompute(victims, on: db)
     }
 
@@ -441,6 +467,14 @@ struct GateFacts: Sendable {
     var victim: Victim
     var person: Person
     var crime: Crime
+    /// Loaded with a batch: the crime's officer and unit and the message's link, so composing reads nothing.
+    var related: Related?
+
+    struct Related: Sendable {
+        var officer: User?
+        var unit: CommandUnit?
+        var link: VictimLink?
+    }
 
     /// The safe contact point of the channel's kind if there is one, else the first (which the gate refuses).
     static func load(victimID: UUID, channel: MessageChannel, on db: any Database) async throws -> GateFacts {
@@ -451,8 +485,68 @@ struct GateFacts: Sendable {
         let crime = try await CrimeService.find(victim.$crime.id, on: db)
         let points = try await ContactPoint.query(on: db).filter(\.$person.$id == person.id!)
             .filter(\.$kindCode == channel.contactPointKind.rawValue).sort(\.$createdAt).all()
-        let point = points.first(where: \.safe) ?? points.first
         let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        return make(victim: victim, person: person, crime: crime, points: points, channel: channel, policy: policy)
+    }
+
+    /// The facts for each message of a claimed batch, keyed by message id: one query per table for the lot.
+    /// A message whose victim, person or crime is gone is left out (delivering it loads, and fails, alone).
+    static func load(batch messages: [OutboundMessage], on db: any Database) async throws -> [UUID: GateFacts] {
+        let victims = Dictionary(
+            try await Victim.query(on: db).filter(\.$id ~~ Set(messages.map { $0.$victim.id })).all().map {
+                ($0.id!, $0)
+            }, uniquingKeysWith: { a, _ in a })
+        guard !victims.isEmpty else { return [:] }
+        let people = Dictionary(
+            try await Person.query(on: db).filter(\.$id ~~ Set(victims.values.map { $0.$person.id })).all().map {
+                ($0.id!, $0)
+            }, uniquingKeysWith: { a, _ in a })
+        let crimes = Dictionary(
+            try await Crime.query(on: db).filter(\.$id ~~ Set(victims.values.map { $0.$crime.id })).all().map {
+                ($0.id!, $0)
+            }, uniquingKeysWith: { a, _ in a })
+        let points = Dictionary(
+            grouping: try await ContactPoint.query(on: db).filter(\.$person.$id ~~ Set(people.keys))
+                .sort(\.$createdAt).all(), by: { $0.$person.id })
+        let officerIDs = Set(crimes.values.compactMap { $0.$officerInCase.id })
+        let officers = Dictionary(
+            officerIDs.isEmpty
+                ? [] : try await User.query(on: db).filter(\.$id ~~ officerIDs).all().map { ($0.id!, $0) },
+            uniquingKeysWith: { a, _ in a })
+        let units = Dictionary(
+            try await CommandUnit.query(on: db).filter(\.$id ~~ Set(crimes.values.map { $0.$commandUnit.id })).all()
+                .map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let linkIDs = Set(messages.compactMap(\.linkID))
+        let links = Dictionary(
+            linkIDs.isEmpty
+                ? [] : try await VictimLink.query(on: db).filter(\.$id ~~ linkIDs).all().map { ($0.id!, $0) },
+            uniquingKeysWith: { a, _ in a })
+        let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
+        var result: [UUID: GateFacts] = [:]
+        for message in messages {
+            guard let victim = victims[message.$victim.id], let person = people[victim.$person.id],
+                let crime = crimes[victim.$crime.id]
+            else { continue }
+            let kind = message.channel.contactPointKind.rawValue
+            var facts = make(
+                victim: victim, person: person, crime: crime,
+                points: (points[person.id!] ?? []).filter { $0.kindCode == kind }, channel: message.channel,
+                policy: policy)
+            facts.related = Related(
+                officer: crime.$officerInCase.id.flatMap { officers[$0] }, unit: units[crime.$commandUnit.id],
+                link: message.linkID.flatMap { links[$0] })
+            result[message.id!] = facts
+        }
+        return result
+    }
+
+    /// The facts from the records: the safe contact point of the channel's kind if there is one, else the
+    /// first (`points`, oldest first, are the person's of that kind).
+    private static func make(
+        victim: Victim, person: Person, crime: Crime, points: [ContactPoint], channel: MessageChannel,
+        policy: VictimsCodePolicy
+    ) -> GateFacts {
+        let point = points.first(where: \.safe) ?? points.first
         return GateFacts(
             crimeID: crime.id!, personID: person.id!, contactPointOwner: point?.$person.id, contactPointID: point?.id,
             contactPointKind: point?.kind, contactPointSafe: point?.safe ?? false, recipient: point?.value,

@@ -171,15 +171,24 @@ enum MIMEMessage {
 
     /// A line that starts with a dot gets another (RFC 5321 section 4.5.2).
     static func dotStuffed(_ data: String) -> String {
-        data.components(separatedBy: "\r\n").map { $0.hasPrefix(".") ? "." + $0 : $0 }.joined(separator: "\r\n")
+        // Base64 bodies never start a line with a dot; only a header can. Most messages need no change.
+        guard data.hasPrefix(".") || ByteSearch.contains(data, Array("\r\n.".utf8)) else { return data }
+        return data.components(separatedBy: "\r\n").map { $0.hasPrefix(".") ? "." + $0 : $0 }
+            .joined(separator: "\r\n")
     }
 
+    /// `Tue, 01 Dec 2026 09:05:07 +0000`, in UTC, worked out directly (a `DateFormatter` made per message
+    /// was measurable in the outbox).
     static func rfc5322Date(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return f.string(from: date)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let dayNumber = Int((Double(seconds) / 86_400).rounded(.down))
+        let day = LocalDate(dayNumber: dayNumber)
+        let rest = seconds - dayNumber * 86_400
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekdays[((dayNumber % 7) + 7) % 7]), \(two(day.day)) \(months[day.month - 1]) \(day.year) "
+            + "\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) +0000"
     }
 }
 

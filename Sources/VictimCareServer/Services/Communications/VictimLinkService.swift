@@ -78,13 +78,21 @@ enum VictimLinkService {
     /// Gives a stored link a fresh secret and its lifetime from now: a message's link becomes usable when the
     /// message is rendered. A link the officer or the victim revoked stays revoked.
     static func activate(_ linkID: UUID, settings: LinkSettings, on db: any Database) async throws -> Issued {
-        guard let link = try await VictimLink.find(linkID, on: db), let purpose = link.purpose else {
+        guard let link = try await VictimLink.find(linkID, on: db) else { throw DomainError.notFound("link") }
+        return try await activate(link, settings: settings, on: db)
+    }
+
+    /// `activate` for a link already loaded (the outbox loads a batch's links at once).
+    static func activate(_ link: VictimLink, settings: LinkSettings, on db: any Database) async throws -> Issued {
+        guard let purpose = link.purpose, let id = link.id, let sql = db as? any SQLDatabase else {
             throw DomainError.notFound("link")
         }
         let secret = Secrets.randomToken(bytes: 32)
         link.tokenHash = Secrets.sha256Hex(secret)
         link.expiresAt = Date().addingTimeInterval(settings.lifetime(purpose))
-        try await link.save(on: db)
+        _ = try await FastRows.query(
+            "UPDATE victim_links SET token_hash = ?, expires_at = ? WHERE id = ?",
+            [.text(link.tokenHash), .date(link.expiresAt), .uuid(id)], on: sql)
         return Issued(link: link, secret: secret)
     }
 

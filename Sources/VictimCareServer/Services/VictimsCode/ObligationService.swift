@@ -215,44 +215,32 @@ enum ObligationService {
             let part = Array(deletions[chunk..<min(chunk + 5000, deletions.count)])
             try await sql.delete(from: "obligations").where("id", .in, part).run()
         }
-        for chunk in stride(from: 0, to: updates.count, by: 2000) {
-            try await update(Array(updates[chunk..<min(chunk + 2000, updates.count)]), on: sql)
-        }
+        try await update(updates, on: sql)
         var pending = inserts
         try await pending.flush(on: sql)
         return Changes(rows: changed, victims: victimsChanged)
     }
 
-    /// Updates changed obligations in place, one statement for the lot (joined to a VALUES list; on PostgreSQL
-    /// each value is cast, so a list whose first row has no `met_at` still reads the column as a time).
+    /// Updates changed obligations in place, one statement for the lot.
     private static func update(_ rows: [(id: Int, crimeID: UUID, obligation: Obligation)], on sql: any SQLDatabase)
         async throws
     {
-        guard !rows.isEmpty else { return }
-        let postgres = sql.dialect.name == "postgresql"
-        let types = [
-            "integer", "uuid", "text", "text", "text", "timestamptz", "timestamptz", "text", "timestamptz", "text",
-            "text",
-        ]
-        let row = "(" + types.map { postgres ? "CAST(? AS \($0))" : "?" }.joined(separator: ", ") + ")"
-        var binds: [SQLCell] = []
-        binds.reserveCapacity(rows.count * types.count)
+        var update = BulkUpdate(
+            "obligations", key: ("id", "integer"),
+            [
+                ("crime_id", "uuid"), ("code", "text"), ("trigger", "text"), ("due_date", "text"),
+                ("due_at", "timestamptz"), ("triggered_at", "timestamptz"), ("state", "text"),
+                ("met_at", "timestamptz"), ("met_by", "text"), ("reason", "text"),
+            ])
         for (id, crimeID, o) in rows {
-            binds += [
+            update.add([
                 .int(id), .uuid(crimeID), .text(o.code), .text(o.trigger.rawValue), .text(o.dueDate.description),
                 .date(Date(timeIntervalSince1970: o.dueAt)), .date(Date(timeIntervalSince1970: o.triggeredAt)),
                 .text(o.state.rawValue), .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy),
                 .of(o.reason),
-            ]
+            ])
         }
-        _ = try await FastRows.query(
-            """
-            UPDATE obligations SET crime_id = t.column2, code = t.column3, "trigger" = t.column4, due_date = t.column5,
-            due_at = t.column6, triggered_at = t.column7, state = t.column8, met_at = t.column9, met_by = t.column10,
-            reason = t.column11
-            FROM (VALUES \(Array(repeating: row, count: rows.count).joined(separator: ", "))) AS t
-            WHERE obligations.id = t.column1
-            """, binds, on: sql)
+        try await update.run(on: sql)
     }
 
     private static func same(_ row: StoredRow, _ o: Obligation) -> Bool {
