@@ -258,6 +258,28 @@ import VictimCareDomain
         }
     }
 
+    /// A message whose turn comes after the batch's facts are `freshFacts` old reads its own again (here every
+    /// message, with `freshFacts` 0): that path still sends, and still stops a victim who opted out.
+    @Test func lateInABatchAMessageReadsItsVictimsFactsAgain() async throws {
+        let fake = try await NotifyFake.start()
+        try await withTestApp { app in
+            let world = try await World(app)
+            let kept = try await world.crime("SN/0000001/26", victim: ("Ada", "Lovelace"))
+            let optedOut = try await world.crime("SN/0000002/26", victim: ("Otto", "Out"))
+            let person = try #require(try await Person.find(optedOut.victims[0].personID, on: app.db))
+            person.messagesOptOutValue = true
+            try await person.save(on: app.db)
+            var settings = OutboxService.Settings()
+            settings.freshFacts = 0
+            #expect(try await Self.deliver(app, Self.notify(app, fake), settings: settings) == 4)
+            let all = try await OutboundMessage.query(on: app.db).all()
+            #expect(all.filter { $0.$victim.id == kept.victims[0].victimID }.allSatisfy { $0.status == .sent })
+            #expect(all.filter { $0.$victim.id == optedOut.victims[0].victimID }.allSatisfy { $0.status == .refused })
+            #expect(fake.received.count == 2)
+        }
+        try await fake.stop()
+    }
+
     @Test func theDateHeaderIsWhatAFormatterWrites() {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")

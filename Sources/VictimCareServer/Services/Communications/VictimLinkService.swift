@@ -90,9 +90,11 @@ enum VictimLinkService {
         let secret = Secrets.randomToken(bytes: 32)
         link.tokenHash = Secrets.sha256Hex(secret)
         link.expiresAt = Date().addingTimeInterval(settings.lifetime(purpose))
-        _ = try await FastRows.query(
-            "UPDATE victim_links SET token_hash = ?, expires_at = ? WHERE id = ?",
+        // A link deleted since it was loaded is not brought back to life in a message.
+        let updated = try await FastRows.query(
+            "UPDATE victim_links SET token_hash = ?, expires_at = ? WHERE id = ? RETURNING id",
             [.text(link.tokenHash), .date(link.expiresAt), .uuid(id)], on: sql)
+        guard !updated.isEmpty else { throw DomainError.notFound("link") }
         return Issued(link: link, secret: secret)
     }
 

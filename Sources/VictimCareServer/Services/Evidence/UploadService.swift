@@ -170,9 +170,18 @@ enum UploadService {
         item.expiresAt = Date().addingTimeInterval(Double(settings.uploadHours) * 3600)
         item.creationKey = key
         do {
-            try await item.create(on: db)
+            // The upload and the first entry of its custody chain together: a retry never finds one without the other.
+            try await db.transaction { tx in
+                try await item.create(on: tx)
+                try await CustodyLog.append(
+                    .uploadStarted, item: item.id!,
+                    detail: "interview \(interviewID.uuidString.lowercased()); \(item.contentType); "
+                        + (creation.length.map { "\($0) bytes declared" } ?? "length to follow"),
+                    actor: context.actor, on: tx)
+            }
         } catch {
-            // The retry raced its own first attempt, which won.
+            // The retry raced its own first attempt, which won. (Looked up after the failed transaction ended, so
+            // PostgreSQL is not asked anything inside an aborted one.)
             if let key, (error as? any DatabaseError)?.isConstraintFailure == true,
                 let made = try await made(interviewID, key: key, context: context, on: db)
             {
@@ -180,11 +189,6 @@ enum UploadService {
             }
             throw error
         }
-        try await CustodyLog.append(
-            .uploadStarted, item: item.id!,
-            detail: "interview \(interviewID.uuidString.lowercased()); \(item.contentType); "
-                + (creation.length.map { "\($0) bytes declared" } ?? "length to follow"),
-            actor: context.actor, on: db)
         return item
     }
 

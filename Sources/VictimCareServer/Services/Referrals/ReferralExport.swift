@@ -134,13 +134,13 @@ struct ReferralExport: Sendable {
         var digest = SHA256()
         try csv.write(ReferralRecord.csvHeader + "\n")
         var count = 0
-        var after = ""
+        var after: UUID?
         let batchText = batchID.uuidString.lowercased()
         var lines = JSONLines()
         var rows: [UInt8] = []
         while true {
-            let page = try await ReferralRecord.page(batchID: batchID, after: after, limit: pageSize, on: sql)
-            guard let last = page.last else { break }
+            let (page, last) = try await ReferralRecord.page(batchID: batchID, after: after, limit: pageSize, on: sql)
+            guard let last else { break }
             lines.bytes.removeAll(keepingCapacity: true)
             rows.removeAll(keepingCapacity: true)
             for record in page {
@@ -151,7 +151,7 @@ struct ReferralExport: Sendable {
             lines.bytes.withUnsafeBytes { digest.update(bufferPointer: $0) }
             try json.write(lines.bytes)
             count += page.count
-            after = last.referralID
+            after = last
         }
         try csv.commit()
         try json.commit()

@@ -71,24 +71,23 @@ struct ReferralRecord: Sendable, Encodable {
         json.end()
     }
 
-    /// The batch's members in referral-id order, `limit` at a time after `after` (keyset paging: memory stays
-    /// flat however large the batch).
-    static func page(batchID: UUID, after: String, limit: Int, on sql: any SQLDatabase) async throws
-        -> [ReferralRecord]
+    /// The batch's members in referral-id order, `limit` ids at a time after `after` (keyset paging: memory stays
+    /// flat however large the batch), and the last id of the page, to go on from: the ids come first, a range of
+    /// the (batch_id, id) index, so a page whose rows all fell out of the joins still moves the reading on.
+    static func page(batchID: UUID, after: UUID?, limit: Int, on sql: any SQLDatabase) async throws
+        -> (records: [ReferralRecord], last: UUID?)
     {
         var binds: [SQLCell] = [.uuid(batchID)]
-        var afterClause = ""
-        if let last = FastRows.uuid(after) {
-            afterClause = "AND id > ?"
-            binds.append(.uuid(last))
-        }
-        binds.append(.int(limit))
-        // The page's ids first, a range of the (batch_id, id) index, then the joins for those alone.
-        return try await records(
-            where: """
-                r.id IN (SELECT id FROM referrals WHERE batch_id = ? \(afterClause) ORDER BY id LIMIT ?)
-                ORDER BY r.id
-                """, binds, on: sql)
+        if let after { binds.append(.uuid(after)) }
+        let ids = try await FastRows.query(
+            "SELECT id FROM referrals WHERE batch_id = ? \(after == nil ? "" : "AND id > ?") ORDER BY id LIMIT ?",
+            binds + [.int(limit)], on: sql
+        ).compactMap { $0.uuid(0) }
+        guard let last = ids.last else { return ([], nil) }
+        let records = try await self.records(
+            where: "r.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))) ORDER BY r.id",
+            ids.map(SQLCell.uuid), on: sql)
+        return (records, last)
     }
 
     /// One referral as the service receives it (the Witness Care Unit's form).
