@@ -66,7 +66,8 @@ struct InterviewsAPIController: RouteCollection {
         InterviewDTO(
             id: interview.id!, crime_id: interview.$crime.id, person_link_id: interview.$link.id,
             kind: interview.kindCode, place: interview.placeCode, upload_url: "/uploads",
-            recordings: items.map {
+            // The recordings made; the playable copy and poster made from each are not recordings.
+            recordings: items.filter { $0.derivedFrom == nil }.map {
                 .init(
                     id: $0.id!, file_name: $0.fileName, content_type: $0.contentType, bytes: $0.received,
                     sha256: $0.sha256, state: $0.stateCode, completed_at: $0.completedAt.map(Instant.format))

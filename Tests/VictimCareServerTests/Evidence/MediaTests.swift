@@ -51,6 +51,15 @@ import VictimCareDomain
             #expect(derived.contains { $0.kind == "poster" && $0.contentType == "image/jpeg" })
             let actions = try await CustodyLog.entries(id, on: app.db).map(\.action)
             #expect(actions.suffix(2) == ["probed", "rendition-made"])
+            // The API lists the recordings made, not the copies made from them.
+            let listed = try await app.testing().sendRequest(
+                .GET, "/api/v1/interviews/\(f.interviewID)", headers: f.token)
+            #expect(listed.status == .ok)
+            struct Listed: Decodable {
+                struct Recording: Decodable { var id: UUID }
+                var recordings: [Recording]
+            }
+            #expect(try listed.content.decode(Listed.self).recordings.map(\.id) == [id])
             // The page plays the copy, with the poster; the download is the original.
             var browser = Browser(app)
             #expect(try await browser.signIn("evidence.officer").status == .seeOther)
