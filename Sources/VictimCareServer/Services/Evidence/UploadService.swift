@@ -170,18 +170,9 @@ enum UploadService {
         item.expiresAt = Date().addingTimeInterval(Double(settings.uploadHours) * 3600)
         item.creationKey = key
         do {
-            // The upload and the first entry of its custody chain together: a retry never finds one without the other.
-            try await db.transaction { tx in
-                try await item.create(on: tx)
-                try await CustodyLog.append(
-                    .uploadStarted, item: item.id!,
-                    detail: "interview \(interviewID.uuidString.lowercased()); \(item.contentType); "
-                        + (creation.length.map { "\($0) bytes declared" } ?? "length to follow"),
-                    actor: context.actor, on: tx)
-            }
+            try await item.create(on: db)
         } catch {
-            // The retry raced its own first attempt, which won. (Looked up after the failed transaction ended, so
-            // PostgreSQL is not asked anything inside an aborted one.)
+            // The retry raced its own first attempt, which won.
             if let key, (error as? any DatabaseError)?.isConstraintFailure == true,
                 let made = try await made(interviewID, key: key, context: context, on: db)
             {
@@ -189,6 +180,11 @@ enum UploadService {
             }
             throw error
         }
+        // Not in one transaction with the insert: on SQLite, a transaction of several writes waiting on another
+        // writer can hold a thread of the driver's small pool while the writer it waits for needs one (seen as a
+        // hang in the parallel tests, where SQLiteNIO's busy handler spins). A first request that stops between
+        // the two leaves an upload whose chain has no start entry, as before this key existed.
+        try await startCustody(item, creation: creation, actor: context.actor, on: db)
         return item
     }
 
@@ -204,6 +200,16 @@ enum UploadService {
             throw TusError(status: .conflict, message: "Another upload was started with this key.")
         }
         return item
+    }
+
+    private static func startCustody(
+        _ item: EvidenceItem, creation: Creation, actor: Actor, on db: any Database
+    ) async throws {
+        try await CustodyLog.append(
+            .uploadStarted, item: item.id!,
+            detail: "interview \(item.$interview.id.uuidString.lowercased()); \(item.contentType); "
+                + (creation.length.map { "\($0) bytes declared" } ?? "length to follow"),
+            actor: actor, on: db)
     }
 
     // MARK: status
