@@ -65,19 +65,17 @@ struct ReferralExport: Sendable {
             // again for "any stale member" from the start read every finished member again on every page.)
             var after: UUID?
             while true {
-                var binds: [SQLCell] = [.uuid(batch.id!)]
-                if let after { binds.append(.uuid(after)) }
-                let rows = try await FastRows.query(
-                    """
-                    SELECT r.id, v.id, v.facts_version <> v.computed_version FROM referrals r
-                    JOIN victims v ON v.id = r.victim_id
-                    WHERE r.id IN (SELECT id FROM referrals WHERE batch_id = ? \(after == nil ? "" : "AND id > ?")
-                                   ORDER BY id LIMIT ?)
-                    ORDER BY r.id
-                    """, binds + [.int(pageSize)], on: sql)
-                guard let last = rows.last?.uuid(0) else { break }
+                let ids = try await ReferralRecord.memberIDs(
+                    batchID: batch.id!, after: after, limit: pageSize, on: sql)
+                guard let last = ids.last else { break }
                 after = last
-                let stale = rows.filter { $0.bool(2) }.compactMap { $0.uuid(1) }
+                let stale = try await FastRows.query(
+                    """
+                    SELECT v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
+                    WHERE r.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
+                    AND v.facts_version <> v.computed_version
+                    """, ids.map(SQLCell.uuid), on: sql
+                ).compactMap { $0.uuid(0) }
                 // Worked out from the facts as read, written only if no victim's facts changed since. (Two
                 // pages at once on two connections was measured: no faster on SQLite, whose one writer makes
                 // the second wait and plan again, and twice the memory.)

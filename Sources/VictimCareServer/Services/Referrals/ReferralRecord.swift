@@ -77,17 +77,22 @@ struct ReferralRecord: Sendable, Encodable {
     static func page(batchID: UUID, after: UUID?, limit: Int, on sql: any SQLDatabase) async throws
         -> (records: [ReferralRecord], last: UUID?)
     {
-        var binds: [SQLCell] = [.uuid(batchID)]
-        if let after { binds.append(.uuid(after)) }
-        let ids = try await FastRows.query(
-            "SELECT id FROM referrals WHERE batch_id = ? \(after == nil ? "" : "AND id > ?") ORDER BY id LIMIT ?",
-            binds + [.int(limit)], on: sql
-        ).compactMap { $0.uuid(0) }
+        let ids = try await memberIDs(batchID: batchID, after: after, limit: limit, on: sql)
         guard let last = ids.last else { return ([], nil) }
         let records = try await self.records(
             where: "r.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))) ORDER BY r.id",
             ids.map(SQLCell.uuid), on: sql)
         return (records, last)
+    }
+
+    /// A batch's referral ids in order, `limit` after `after`: a range of the (batch_id, id) index.
+    static func memberIDs(batchID: UUID, after: UUID?, limit: Int, on sql: any SQLDatabase) async throws -> [UUID] {
+        var binds: [SQLCell] = [.uuid(batchID)]
+        if let after { binds.append(.uuid(after)) }
+        return try await FastRows.query(
+            "SELECT id FROM referrals WHERE batch_id = ? \(after == nil ? "" : "AND id > ?") ORDER BY id LIMIT ?",
+            binds + [.int(limit)], on: sql
+        ).compactMap { $0.uuid(0) }
     }
 
     /// One referral as the service receives it (the Witness Care Unit's form).
