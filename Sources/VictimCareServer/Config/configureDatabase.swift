@@ -18,7 +18,13 @@ func configureDatabase(_ app: Application, _ config: AppConfig) throws {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let storage: SQLiteConfiguration = path == ":memory:" ? .memory : .file(path)
-        app.databases.use(.sqlite(storage, sqlLogLevel: .debug), as: .sqlite)
+        // Every write of the process queues in one lane (see `WriteLane`).
+        let laneWait = Environment.get("SQLITE_LANE_MS").flatMap(Int.init) ?? 60_000
+        app.databases.use(
+            LanedSQLiteConfiguration(
+                inner: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
+                lane: WriteLane(timeout: .milliseconds(max(1, laneWait)))),
+            as: .sqlite)
         app.lifecycle.use(SQLiteTuning())
     }
 }

@@ -97,7 +97,7 @@ struct FastRows {
             // database's own `query` (what Fluent and SQLKit use) hands every row to the event loop, one wake-up
             // of another thread per row.
             let sqliteBinds = binds.map(\.sqliteData)
-            return try await sqlite.withConnection { connection in
+            let read: @Sendable (SQLiteConnection) async throws -> [Row] = { connection in
                 let rows = RowsBox()
                 try await connection.query(text, sqliteBinds) { row in
                     rows.rows.append(
@@ -113,6 +113,11 @@ struct FastRows {
                 }
                 return rows.rows
             }
+            // A read outside a transaction does not wait for the writer (WAL); anything else takes the write lane.
+            if let laned = sqlite as? LanedSQLiteDatabase, !laned.holdsLane, StatementKind.isRead(text) {
+                return try await laned.readingConnection(read)
+            }
+            return try await sqlite.withConnection(read)
         }
         if let pg = sql as? any PostgresDatabase {
             var numbered = ""

@@ -50,6 +50,9 @@ func withTestApp(
         config.evidence.directory = NSTemporaryDirectory() + "vc-evidence-\(UUID().uuidString)"
         adjust(&config)
         try await configure(app, config: config)
+        // Every connection set up as the server's are when it boots (WAL, a sleeping busy handler), whether or not
+        // the test boots the app.
+        if case .sqlite = config.database { try await SQLiteTuning().didBootAsync(app) }
         try await app.autoMigrate()
         try await app.loadInstanceFacts()
         try await test(app)

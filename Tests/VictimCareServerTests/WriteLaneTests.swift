@@ -1,0 +1,213 @@
+import Fluent
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+
+@testable import VictimCareServer
+
+/// Issue 17, SQLite's one writer lane: writers of one process queue in the lane, not inside SQLite (where a
+/// waiter holds a pool thread), and transactions begin `IMMEDIATE`, so one that reads before it writes never
+/// fails because another committed meanwhile.
+@Suite struct WriteLaneTests {
+    private static func withFileApp(_ body: (String) async throws -> Void) async throws {
+        let path = NSTemporaryDirectory() + "vc-lane-\(UUID().uuidString).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        try await body(path)
+    }
+
+    /// One database per event loop: each loop has its own connection.
+    private static func perLoop(_ app: Application) throws -> [any SQLDatabase] {
+        try app.eventLoopGroup.makeIterator().map {
+            try #require(app.databases.database(.sqlite, logger: app.logger, on: $0) as? any SQLDatabase)
+        }
+    }
+
+    private static func count(_ sql: any SQLDatabase) async throws -> Int {
+        try await sql.raw("SELECT count(*) AS n FROM lane_probe").first()?.decode(column: "n", as: Int.self) ?? -1
+    }
+
+    /// With SQLite told not to wait at all (`busy_timeout` 0: a second writer inside SQLite fails at once with
+    /// "database is locked"), a slow transaction on one connection and writes of every kind on the other all
+    /// succeed, in turn. Before the lane the first write on the other connection failed.
+    @Test func writersWaitInTheLaneNotInSQLite() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await Self.withFileApp { path in
+            try await withTestApp({ $0.database = .sqlite(path: path) }) { app in
+                try await app.asyncBoot()
+                let loops = try Self.perLoop(app)
+                try #require(loops.count >= 2, "two event loops, two connections")
+                for sql in loops { try await sql.raw("PRAGMA busy_timeout=0").run() }
+                let (first, second) = (loops[0], loops[1])
+                try await first.raw("CREATE TABLE lane_probe (n INTEGER NOT NULL, note TEXT)").run()
+
+                let slow = Task {
+                    try await (first as! any Database).transaction { tx in
+                        let sql = tx as! any SQLDatabase
+                        try await sql.raw("INSERT INTO lane_probe (n) VALUES (1)").run()
+                        try await Task.sleep(for: .milliseconds(300))
+                        try await sql.raw("INSERT INTO lane_probe (n) VALUES (2)").run()
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(60))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<6 {
+                        // Single statements: raw SQL, SQLKit's builder, and the driver's own query.
+                        group.addTask {
+                            switch i % 3 {
+                            case 0: try await second.raw("INSERT INTO lane_probe (n) VALUES (\(bind: 10 + i))").run()
+                            case 1:
+                                try await second.insert(into: "lane_probe").columns("n").values(SQLBind(10 + i)).run()
+                            default:
+                                _ = try await (second as! any SQLiteDatabase).query(
+                                    "INSERT INTO lane_probe (n) VALUES (?)", [.integer(10 + i)])
+                            }
+                        }
+                    }
+                    for i in 0..<4 {
+                        // Transactions that read first, then write what they read.
+                        group.addTask {
+                            try await (second as! any Database).transaction { tx in
+                                let sql = tx as! any SQLDatabase
+                                let seen = try await Self.count(sql)
+                                try await sql.raw(
+                                    "INSERT INTO lane_probe (n, note) VALUES (\(bind: 100 + i), \(bind: "saw \(seen)"))"
+                                ).run()
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                try await slow.value
+                #expect(try await Self.count(second) == 12)
+                let lane = try #require((first as? LanedSQLiteDatabase)?.lane)
+                #expect(lane.queuedHighWater >= 1, "the writers queued in the lane")
+            }
+        }
+    }
+
+    /// Two processes on one file (two apps, two lanes) meet only in SQLite's own busy handler: twenty
+    /// transactions that each read a counter and write it plus one leave it at twenty. A deferred transaction
+    /// that read before the other committed could not write (`SQLITE_BUSY_SNAPSHOT`).
+    @Test func transactionsThatReadFirstSerializeAcrossProcesses() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await Self.withFileApp { path in
+            try await withTestApp({ $0.database = .sqlite(path: path) }) { one in
+                try await one.asyncBoot()
+                try await withTestApp({ $0.database = .sqlite(path: path) }) { two in
+                    try await two.asyncBoot()
+                    let setup = one.db as! any SQLDatabase
+                    try await setup.raw("CREATE TABLE lane_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").run()
+                    try await setup.raw("INSERT INTO lane_counter (id, n) VALUES (1, 0)").run()
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for i in 0..<20 {
+                            let app = i % 2 == 0 ? one : two
+                            group.addTask {
+                                try await app.db.transaction { tx in
+                                    let sql = tx as! any SQLDatabase
+                                    let n =
+                                        try await sql.raw("SELECT n FROM lane_counter WHERE id = 1").first()?
+                                        .decode(column: "n", as: Int.self) ?? 0
+                                    try await Task.sleep(for: .milliseconds(5))
+                                    try await sql.raw("UPDATE lane_counter SET n = \(bind: n + 1) WHERE id = 1").run()
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    let n = try await setup.raw("SELECT n FROM lane_counter WHERE id = 1").first()?
+                        .decode(column: "n", as: Int.self)
+                    #expect(n == 20)
+                }
+            }
+        }
+    }
+
+    /// A writer that waits longer than the lane's timeout gets 503 "busy", and the lane still serves the next.
+    @Test func aWriterWaitingPastTheTimeoutIsToldBusy() async throws {
+        let lane = WriteLane(timeout: .milliseconds(50))
+        let gate = Gate()
+        let holder = Task { try await lane.run { try await gate.wait() } }
+        while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
+        await #expect(throws: WriteLaneBusy.self) { try await lane.run {} }
+        gate.open()
+        try await holder.value
+        let after = try await lane.run { 7 }
+        #expect(after == 7)
+        #expect(WriteLaneBusy().status == .serviceUnavailable)
+        #expect(lane.isHeld == false)
+    }
+
+    /// Waiters are served in the order they came, each alone.
+    @Test func theLaneIsFirstComeFirstServedAndExclusive() async throws {
+        let lane = WriteLane(timeout: .seconds(60))
+        let log = Log()
+        let gate = Gate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await lane.run { try await gate.wait() } }
+            while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
+            for i in 0..<10 {
+                group.addTask {
+                    try await lane.run {
+                        log.enter(i)
+                        try await Task.sleep(for: .milliseconds(2))
+                        log.leave()
+                    }
+                }
+                while lane.waiting < i + 1 { try await Task.sleep(for: .milliseconds(1)) }
+            }
+            gate.open()
+            try await group.waitForAll()
+        }
+        #expect(log.order == Array(0..<10))
+        #expect(log.overlapped == false)
+        #expect(lane.queuedHighWater == 10)
+    }
+
+    @Test func statementsAreToldApart() {
+        for read in [
+            "SELECT 1", "  select * from x", "(SELECT 1) UNION (SELECT 2)", "EXPLAIN QUERY PLAN SELECT 1",
+            "PRAGMA busy_timeout", "WITH t AS (SELECT 1) SELECT * FROM t", "VALUES (1)",
+        ] {
+            #expect(StatementKind.isRead(read), "\(read)")
+        }
+        for write in [
+            "INSERT INTO x VALUES (1)", "UPDATE x SET a = 1", "DELETE FROM x", "PRAGMA busy_timeout=0",
+            "WITH t AS (SELECT 1) UPDATE x SET a = 1", "CREATE TABLE x (a)", "BEGIN", "REPLACE INTO x VALUES (1)",
+            "", "ANALYZE",
+        ] {
+            #expect(!StatementKind.isRead(write), "\(write)")
+        }
+    }
+}
+
+private final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var inside = 0
+    private(set) var order: [Int] = []
+    private(set) var overlapped = false
+
+    func enter(_ i: Int) {
+        lock.withLock {
+            inside += 1
+            if inside > 1 { overlapped = true }
+            order.append(i)
+        }
+    }
+
+    func leave() { lock.withLock { inside -= 1 } }
+}
+
+private final class Gate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+
+    func open() { lock.withLock { isOpen = true } }
+
+    func wait() async throws {
+        while !lock.withLock({ isOpen }) { try await Task.sleep(for: .milliseconds(2)) }
+    }
+}
