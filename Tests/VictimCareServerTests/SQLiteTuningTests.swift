@@ -21,18 +21,24 @@ import Vapor
             var loops = 0
             for eventLoop in app.eventLoopGroup.makeIterator() {
                 loops += 1
-                let sql = try #require(
-                    app.databases.database(.sqlite, logger: app.logger, on: eventLoop) as? any SQLDatabase)
-                func pragma(_ name: String) async throws -> Int? {
-                    try await sql.raw("PRAGMA \(unsafeRaw: name)").first()?.decode(column: name, as: Int.self)
+                let laned = try #require(
+                    app.databases.database(.sqlite, logger: app.logger, on: eventLoop) as? LanedSQLiteDatabase)
+                // The loop's reading connection and its writing connection.
+                #expect(laned.connections.count == 2)
+                for sql in laned.connections {
+                    func pragma(_ name: String) async throws -> Int? {
+                        try await sql.raw("PRAGMA \(unsafeRaw: name)").first()?.decode(column: name, as: Int.self)
+                    }
+                    #expect(
+                        try await sql.raw("PRAGMA busy_timeout").first()?.decode(column: "timeout", as: Int.self)
+                            == 10_000)
+                    #expect(try await pragma("secure_delete") == 2, "FAST")
+                    #expect(try await pragma("temp_store") == 2, "MEMORY")
+                    #expect(
+                        try await sql.raw("PRAGMA journal_mode").first()?.decode(
+                            column: "journal_mode", as: String.self)
+                            == "wal")
                 }
-                #expect(
-                    try await sql.raw("PRAGMA busy_timeout").first()?.decode(column: "timeout", as: Int.self) == 10_000)
-                #expect(try await pragma("secure_delete") == 2, "FAST")
-                #expect(try await pragma("temp_store") == 2, "MEMORY")
-                #expect(
-                    try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
-                        == "wal")
             }
             #expect(loops >= 1)
         }

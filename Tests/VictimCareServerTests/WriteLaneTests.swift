@@ -40,7 +40,12 @@ import Vapor
                 try await app.asyncBoot()
                 let loops = try Self.perLoop(app)
                 try #require(loops.count >= 2, "two event loops, two connections")
-                for sql in loops { try await sql.raw("PRAGMA busy_timeout=0").run() }
+                for sql in loops {
+                    // On every connection, reading and writing (the old driver had one per loop).
+                    for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
+                        try await connection.raw("PRAGMA busy_timeout=0").run()
+                    }
+                }
                 let (first, second) = (loops[0], loops[1])
                 try await first.raw("CREATE TABLE lane_probe (n INTEGER NOT NULL, note TEXT)").run()
 
@@ -167,6 +172,58 @@ import Vapor
         #expect(lane.queuedHighWater == 10)
     }
 
+    /// A writer cancelled while it waits leaves the queue and never runs; the lane goes on to the next.
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let lane = WriteLane(timeout: .seconds(60))
+        let gate = Gate()
+        let ran = Log()
+        let holder = Task { try await lane.run { try await gate.wait() } }
+        while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
+        let cancelled = Task { try await lane.run { ran.enter(1) } }
+        while lane.waiting < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(lane.waiting == 0)
+        gate.open()
+        try await holder.value
+        try await lane.run { ran.enter(2) }
+        #expect(ran.order == [2])
+    }
+
+    /// A write on an event loop whose reading connection is taken (a long read) does not wait for it: writes have
+    /// connections of their own. (With one connection per loop, the write queued for it until the read ended.)
+    @Test func aWriteDoesNotWaitForTheReadingConnection() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await Self.withFileApp { path in
+            try await withTestApp({ $0.database = .sqlite(path: path) }) { app in
+                try await app.asyncBoot()
+                let laned = try #require(
+                    app.databases.database(.sqlite, logger: app.logger, on: app.eventLoopGroup.next())
+                        as? LanedSQLiteDatabase)
+                try await laned.raw("CREATE TABLE lane_probe (n INTEGER NOT NULL, note TEXT)").run()
+                let gate = Gate()
+                let finished = Log()
+                let reading = Task {
+                    try await laned.readingConnection { _ in
+                        try await gate.wait()
+                        finished.enter(1)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+                let write = Task {
+                    try await laned.raw("INSERT INTO lane_probe (n) VALUES (1)").run()
+                    finished.enter(2)
+                }
+                // Up to ten seconds for the write, with the reading connection still taken.
+                for _ in 0..<1000 where finished.order.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                gate.open()
+                try await write.value
+                try await reading.value
+                #expect(finished.order == [2, 1], "the write finished while the reading connection was taken")
+            }
+        }
+    }
+
     @Test func statementsAreToldApart() {
         for read in [
             "SELECT 1", "  select * from x", "(SELECT 1) UNION (SELECT 2)", "EXPLAIN QUERY PLAN SELECT 1",
@@ -177,7 +234,8 @@ import Vapor
         for write in [
             "INSERT INTO x VALUES (1)", "UPDATE x SET a = 1", "DELETE FROM x", "PRAGMA busy_timeout=0",
             "WITH t AS (SELECT 1) UPDATE x SET a = 1", "CREATE TABLE x (a)", "BEGIN", "REPLACE INTO x VALUES (1)",
-            "", "ANALYZE",
+            "", "ANALYZE", "-- note\nINSERT INTO x VALUES (1)", "PRAGMA user_version(5)", "PRAGMA journal_mode(WAL)",
+            "PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA incremental_vacuum",
         ] {
             #expect(!StatementKind.isRead(write), "\(write)")
         }

@@ -22,7 +22,8 @@ func configureDatabase(_ app: Application, _ config: AppConfig) throws {
         let laneWait = Environment.get("SQLITE_LANE_MS").flatMap(Int.init) ?? 60_000
         app.databases.use(
             LanedSQLiteConfiguration(
-                inner: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
+                reads: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
+                writes: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
                 lane: WriteLane(timeout: .milliseconds(max(1, laneWait)))),
             as: .sqlite)
         app.lifecycle.use(SQLiteTuning())
@@ -55,14 +56,16 @@ struct SQLiteTuning: LifecycleHandler {
         let secureDelete = Environment.get("SQLITE_SECURE_DELETE")?.uppercased() == "ON" ? "ON" : "FAST"
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)
-            guard let sql = db as? any SQLDatabase else { continue }
-            try await sql.raw("PRAGMA journal_mode=WAL").run()
-            try await sql.raw("PRAGMA synchronous=NORMAL").run()
-            try await sql.raw("PRAGMA cache_size=-\(unsafeRaw: String(megabytes * 1024))").run()
-            try await sql.raw("PRAGMA busy_timeout=\(unsafeRaw: String(max(0, busy)))").run()
-            try await sql.raw("PRAGMA mmap_size=\(unsafeRaw: String(max(0, mmap) * 1_048_576))").run()
-            try await sql.raw("PRAGMA secure_delete=\(unsafeRaw: secureDelete)").run()
-            try await sql.raw("PRAGMA temp_store=MEMORY").run()
+            // The loop's reading and writing connections alike.
+            for sql in (db as? LanedSQLiteDatabase)?.connections ?? (db as? any SQLDatabase).map({ [$0] }) ?? [] {
+                try await sql.raw("PRAGMA journal_mode=WAL").run()
+                try await sql.raw("PRAGMA synchronous=NORMAL").run()
+                try await sql.raw("PRAGMA cache_size=-\(unsafeRaw: String(megabytes * 1024))").run()
+                try await sql.raw("PRAGMA busy_timeout=\(unsafeRaw: String(max(0, busy)))").run()
+                try await sql.raw("PRAGMA mmap_size=\(unsafeRaw: String(max(0, mmap) * 1_048_576))").run()
+                try await sql.raw("PRAGMA secure_delete=\(unsafeRaw: secureDelete)").run()
+                try await sql.raw("PRAGMA temp_store=MEMORY").run()
+            }
         }
     }
 }

@@ -15,9 +15,10 @@ import Vapor
 /// threads could be held by waiters while the transactions they waited for needed a thread to finish (the hang
 /// the fresh-clone suite met on 2026-12-01).
 ///
-/// With the lane, every write in the process queues here first, without holding a thread or a connection:
-/// a transaction holds the lane from `BEGIN IMMEDIATE` to its end; a single write outside a transaction holds
-/// it for that statement. Reads never take it (WAL lets them run beside the writer). A wait longer than
+/// With the lane, every write in the process queues here first, without holding a thread or a connection,
+/// then runs on a connection kept for writing (one per event loop, used only by the lane's holder, so always free
+/// to it): a transaction holds the lane from `BEGIN IMMEDIATE` to its end; a single write outside a transaction
+/// holds it for that statement. Reads never take it and run on their own connections (WAL lets them run beside the writer). A wait longer than
 /// `SQLITE_LANE_MS` (60 s: a burst of writers queues, it is not refused; only a writer that never finishes makes
 /// the others wait that long) ends in 503 "busy, try again". Another process on the same
 /// file (a command beside the server) still meets this one in SQLite's own busy handler, which sleeps; because
@@ -35,6 +36,9 @@ final class WriteLane: Sendable {
         var held = false
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
+        /// Writers between deciding to wait and joining the queue; an error if their wait ended in that gap (timed
+        /// out or cancelled).
+        var arriving: [UInt64: (any Error)?] = [:]
         var queuedHighWater = 0
     }
 
@@ -67,26 +71,38 @@ final class WriteLane: Sendable {
                 return nil
             }
             state.nextID += 1
+            state.arriving[state.nextID] = .some(nil)
             return state.nextID
         }
         guard let id else { return }
         let timeout = self.timeout
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            self?.expire(id)
+            self?.end(id, WriteLaneBusy())
         }
         defer { timer.cancel() }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let acquired = state.withLockedValue { state in
-                if !state.held {
-                    state.held = true
-                    return true
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome: Result<Bool, any Error> = state.withLockedValue { state in
+                    if let entry = state.arriving.removeValue(forKey: id), let error = entry {
+                        return .failure(error)
+                    }
+                    if !state.held {
+                        state.held = true
+                        return .success(true)
+                    }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    state.queuedHighWater = max(state.queuedHighWater, state.waiters.count)
+                    return .success(false)
                 }
-                state.waiters.append(Waiter(id: id, continuation: continuation))
-                state.queuedHighWater = max(state.queuedHighWater, state.waiters.count)
-                return false
+                switch outcome {
+                case .failure(let error): continuation.resume(throwing: error)
+                case .success(true): continuation.resume()
+                case .success(false): break
+                }
             }
-            if acquired { continuation.resume() }
+        } onCancel: {
+            end(id, CancellationError())
         }
     }
 
@@ -102,16 +118,19 @@ final class WriteLane: Sendable {
         next?.continuation.resume()
     }
 
-    private func expire(_ id: UInt64) {
-        let expired: Waiter? = state.withLockedValue { state in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return state.waiters.remove(at: index)
+    /// Ends a wait that timed out or was cancelled: taken out of the queue, or stopped from joining it. A writer
+    /// already served is not affected.
+    private func end(_ id: UInt64, _ error: any Error) {
+        let ended: Waiter? = state.withLockedValue { state in
+            if let index = state.waiters.firstIndex(where: { $0.id == id }) { return state.waiters.remove(at: index) }
+            if state.arriving[id] != nil { state.arriving[id] = .some(error) }
+            return nil
         }
-        expired?.continuation.resume(throwing: WriteLaneBusy())
+        ended?.continuation.resume(throwing: error)
     }
 }
 
-/// A write waited longer than the busy timeout for the writer before it.
+/// A write waited longer than the lane's timeout for the writers before it.
 struct WriteLaneBusy: AbortError, DebuggableError {
     var status: HTTPResponseStatus { .serviceUnavailable }
     var reason: String { "The database is busy. Try again in a moment." }
@@ -119,8 +138,8 @@ struct WriteLaneBusy: AbortError, DebuggableError {
     var identifier: String { "write-lane-busy" }
 }
 
-/// Whether a statement only reads: `SELECT`, `EXPLAIN`, `VALUES`, a `PRAGMA` that sets nothing, or a `WITH`
-/// that does not go on to change rows. Anything else is treated as a write.
+/// Whether a statement only reads: `SELECT`, `EXPLAIN`, `VALUES`, a `PRAGMA` that only reports, or a `WITH`
+/// that does not go on to change rows. Anything else (a leading comment included) is treated as a write.
 enum StatementKind {
     static func isRead(_ text: String) -> Bool {
         var word = ""
@@ -134,7 +153,14 @@ enum StatementKind {
         }
         switch word.uppercased() {
         case "SELECT", "EXPLAIN", "VALUES": return true
-        case "PRAGMA": return !text.contains("=")
+        case "PRAGMA":
+            // `PRAGMA name` or `PRAGMA name(argument)` for the ones that only report; setting one, or one that works
+            // (optimize, checkpoints, vacuum), is a write.
+            let upper = text.uppercased()
+            return !upper.contains("=")
+                && !["OPTIMIZE", "CHECKPOINT", "VACUUM", "SHRINK", "JOURNAL_MODE", "USER_VERSION"].contains {
+                    upper.contains($0)
+                }
         case "WITH":
             let upper = text.uppercased()
             return !["INSERT", "UPDATE", "DELETE", "REPLACE"].contains { upper.contains($0) }
@@ -151,117 +177,124 @@ enum StatementKind {
     }
 }
 
-/// An SQLite database whose writes go through the process's `WriteLane` and whose transactions begin
-/// `IMMEDIATE`. Everything else is the driver's own database, passed through.
+/// An SQLite database whose writes go through the process's `WriteLane`, on connections kept for writing, and
+/// whose transactions begin `IMMEDIATE`. Reads go to the reading connections (one per event loop), so a writer
+/// that has the lane never waits behind them for a connection.
 struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
     typealias Inner = any Database & SQLDatabase & SQLiteDatabase
 
-    let inner: Inner
+    /// Where reads go: the reading pool, or (inside a transaction or a lent connection) the one connection.
+    let reader: Inner
+    /// Where writes go, with the lane held: the writing pool, or the one connection.
+    let writer: Inner
     let lane: WriteLane
     /// This handle already holds the lane (a transaction, or a connection lent out whole).
     let holdsLane: Bool
     let inTransaction: Bool
 
+    /// A handle on one writing connection, already holding the lane.
+    private func pinned(_ connection: Inner, inTransaction: Bool) -> LanedSQLiteDatabase {
+        LanedSQLiteDatabase(
+            reader: connection, writer: connection, lane: lane, holdsLane: true, inTransaction: inTransaction)
+    }
+
     private func laned<T>(_ body: () async throws -> T) async throws -> T {
         holdsLane ? try await body() : try await lane.run(body)
     }
 
+    /// The lane, then a writing connection for the whole of `body`.
+    private func lent<T>(_ body: @escaping @Sendable (Inner) async throws -> T) async throws -> T {
+        try await laned {
+            try await (writer as any Database).withConnection { connection -> EventLoopFuture<T> in
+                guard let connection = connection as? Inner else {
+                    return connection.eventLoop.makeFailedFuture(WriteLaneUnsupported())
+                }
+                return connection.eventLoop.makeFutureWithTask { try await body(connection) }
+            }.get()
+        }
+    }
+
+    /// The reading and writing connections' own handles on this event loop, to set each connection up.
+    var connections: [any SQLDatabase] { [reader, writer] }
+
     // MARK: Database
 
-    var context: DatabaseContext { inner.context }
+    var context: DatabaseContext { reader.context }
 
     func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void)
         -> EventLoopFuture<Void>
     {
         switch query.action {
         case .read, .aggregate:
-            return inner.execute(query: query, onOutput: onOutput)
+            return reader.execute(query: query, onOutput: onOutput)
         case .create, .update, .delete, .custom:
-            if holdsLane { return inner.execute(query: query, onOutput: onOutput) }
-            return inner.eventLoop.makeFutureWithTask {
-                try await lane.run { try await inner.execute(query: query, onOutput: onOutput).get() }
+            if holdsLane { return writer.execute(query: query, onOutput: onOutput) }
+            return writer.eventLoop.makeFutureWithTask {
+                try await lane.run { try await writer.execute(query: query, onOutput: onOutput).get() }
             }
         }
     }
 
     func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
-        if holdsLane { return inner.execute(schema: schema) }
-        return inner.eventLoop.makeFutureWithTask {
-            try await lane.run { try await inner.execute(schema: schema).get() }
+        if holdsLane { return writer.execute(schema: schema) }
+        return writer.eventLoop.makeFutureWithTask {
+            try await lane.run { try await writer.execute(schema: schema).get() }
         }
     }
 
     func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> {
-        inner.execute(enum: `enum`)
+        writer.execute(enum: `enum`)
     }
 
     func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         if inTransaction { return closure(self) }
-        return inner.eventLoop.makeFutureWithTask {
-            try await laned {
-                try await lent { connection in
-                    // `BEGIN IMMEDIATE`: the write lock is taken before anything is read.
-                    let tx = LanedSQLiteDatabase(inner: connection, lane: lane, holdsLane: true, inTransaction: true)
-                    try await connection.raw("BEGIN IMMEDIATE TRANSACTION").run()
-                    do {
-                        let result = try await closure(tx).get()
-                        try await connection.raw("COMMIT TRANSACTION").run()
-                        return result
-                    } catch {
-                        try? await connection.raw("ROLLBACK TRANSACTION").run()
-                        throw error
-                    }
+        return writer.eventLoop.makeFutureWithTask {
+            try await lent { connection in
+                // `BEGIN IMMEDIATE`: the write lock is taken before anything is read.
+                try await connection.raw("BEGIN IMMEDIATE TRANSACTION").run()
+                do {
+                    let result = try await closure(pinned(connection, inTransaction: true)).get()
+                    try await connection.raw("COMMIT TRANSACTION").run()
+                    return result
+                } catch {
+                    // Fails only when SQLite already rolled the transaction back itself.
+                    try? await connection.raw("ROLLBACK TRANSACTION").run()
+                    throw error
                 }
             }
         }
-    }
-
-    /// One connection of the pool for the whole of `body`.
-    private func lent<T>(_ body: @escaping @Sendable (Inner) async throws -> T) async throws -> T {
-        try await (inner as any Database).withConnection { connection -> EventLoopFuture<T> in
-            guard let connection = connection as? Inner else {
-                return connection.eventLoop.makeFailedFuture(WriteLaneUnsupported())
-            }
-            return connection.eventLoop.makeFutureWithTask { try await body(connection) }
-        }.get()
     }
 
     func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         if holdsLane { return closure(self) }
         // A connection lent out whole may write anything: it holds the lane while lent.
-        return inner.eventLoop.makeFutureWithTask {
-            try await lane.run {
-                try await lent { connection in
-                    try await closure(
-                        LanedSQLiteDatabase(inner: connection, lane: lane, holdsLane: true, inTransaction: false)
-                    ).get()
-                }
-            }
+        return writer.eventLoop.makeFutureWithTask {
+            try await lent { connection in try await closure(pinned(connection, inTransaction: false)).get() }
         }
     }
 
     // MARK: SQLDatabase
 
-    var logger: Logger { inner.logger }
-    var eventLoop: any EventLoop { inner.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { inner.version }
-    var dialect: any SQLDialect { inner.dialect }
-    var queryLogLevel: Logger.Level? { inner.queryLogLevel }
+    var logger: Logger { reader.logger }
+    var eventLoop: any EventLoop { reader.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { reader.version }
+    var dialect: any SQLDialect { reader.dialect }
+    var queryLogLevel: Logger.Level? { reader.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void)
         -> EventLoopFuture<Void>
     {
-        if holdsLane || StatementKind.isRead(query, serializer: inner) {
-            return inner.execute(sql: query, onRow)
+        if holdsLane { return writer.execute(sql: query, onRow) }
+        if StatementKind.isRead(query, serializer: reader) { return reader.execute(sql: query, onRow) }
+        return writer.eventLoop.makeFutureWithTask {
+            try await lane.run { try await writer.execute(sql: query, onRow) }
         }
-        return inner.eventLoop.makeFutureWithTask { try await lane.run { try await inner.execute(sql: query, onRow) } }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        if holdsLane || StatementKind.isRead(query, serializer: inner) {
-            return try await inner.execute(sql: query, onRow)
-        }
-        try await lane.run { try await inner.execute(sql: query, onRow) }
+        if holdsLane { return try await writer.execute(sql: query, onRow) }
+        if StatementKind.isRead(query, serializer: reader) { return try await reader.execute(sql: query, onRow) }
+        try await lane.run { try await writer.execute(sql: query, onRow) }
     }
 
     // MARK: SQLiteDatabase
@@ -269,9 +302,10 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
     func query(
         _ query: String, _ binds: [SQLiteData], logger: Logger, _ onRow: @escaping @Sendable (SQLiteRow) -> Void
     ) -> EventLoopFuture<Void> {
-        if holdsLane || StatementKind.isRead(query) { return inner.query(query, binds, logger: logger, onRow) }
-        return inner.eventLoop.makeFutureWithTask {
-            try await lane.run { try await inner.query(query, binds, logger: logger, onRow).get() }
+        if holdsLane { return writer.query(query, binds, logger: logger, onRow) }
+        if StatementKind.isRead(query) { return reader.query(query, binds, logger: logger, onRow) }
+        return writer.eventLoop.makeFutureWithTask {
+            try await lane.run { try await writer.query(query, binds, logger: logger, onRow).get() }
         }
     }
 
@@ -284,9 +318,9 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
     func withConnection<T>(_ closure: @escaping @Sendable (SQLiteConnection) -> EventLoopFuture<T>)
         -> EventLoopFuture<T>
     {
-        if holdsLane { return inner.withConnection(closure) }
-        return inner.eventLoop.makeFutureWithTask {
-            try await lane.run { try await inner.withConnection(closure).get() }
+        if holdsLane { return writer.withConnection(closure) }
+        return writer.eventLoop.makeFutureWithTask {
+            try await lane.run { try await writer.withConnection(closure).get() }
         }
     }
 
@@ -300,42 +334,56 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
     }
 
     /// A connection for a statement that only reads, outside the lane (callers that talk to the connection
-    /// directly and know their statement reads).
+    /// directly and know their statement reads). Inside a transaction, its own connection.
     func readingConnection<T: Sendable>(_ closure: @escaping @Sendable (SQLiteConnection) async throws -> T)
         async throws -> T
     {
-        try await inner.withConnection(closure)
+        try await reader.withConnection(closure)
     }
 }
 
 struct WriteLaneUnsupported: Error {}
 
-/// The SQLite driver with every database it makes put behind one lane.
+/// The SQLite driver twice over, one pool for reading and one for writing (one connection per event loop each),
+/// with every database it makes put behind one lane.
 struct LanedSQLiteConfiguration: DatabaseConfiguration {
-    var inner: any DatabaseConfiguration
+    var reads: any DatabaseConfiguration
+    var writes: any DatabaseConfiguration
     let lane: WriteLane
 
     var middleware: [any AnyModelMiddleware] {
-        get { inner.middleware }
-        set { inner.middleware = newValue }
+        get { reads.middleware }
+        set { reads.middleware = newValue }
     }
 
     func makeDriver(for databases: Databases) -> any DatabaseDriver {
-        LanedSQLiteDriver(inner: inner.makeDriver(for: databases), lane: lane)
+        LanedSQLiteDriver(
+            reads: reads.makeDriver(for: databases), writes: writes.makeDriver(for: databases), lane: lane)
     }
 }
 
 struct LanedSQLiteDriver: DatabaseDriver {
-    let inner: any DatabaseDriver
+    let reads: any DatabaseDriver
+    let writes: any DatabaseDriver
     let lane: WriteLane
 
     func makeDatabase(with context: DatabaseContext) -> any Database {
-        let database = inner.makeDatabase(with: context)
-        guard let sqlite = database as? LanedSQLiteDatabase.Inner else { return database }
-        return LanedSQLiteDatabase(inner: sqlite, lane: lane, holdsLane: false, inTransaction: false)
+        let reader = reads.makeDatabase(with: context)
+        guard let sqlite = reader as? LanedSQLiteDatabase.Inner,
+            let writer = writes.makeDatabase(with: context) as? LanedSQLiteDatabase.Inner
+        else {
+            preconditionFailure("The SQLite driver's databases are no longer SQL and SQLite databases")
+        }
+        return LanedSQLiteDatabase(reader: sqlite, writer: writer, lane: lane, holdsLane: false, inTransaction: false)
     }
 
-    func shutdown() { inner.shutdown() }
+    func shutdown() {
+        reads.shutdown()
+        writes.shutdown()
+    }
 
-    func shutdownAsync() async { await inner.shutdownAsync() }
+    func shutdownAsync() async {
+        await reads.shutdownAsync()
+        await writes.shutdownAsync()
+    }
 }

@@ -21,7 +21,6 @@ struct EvidenceFixture {
 
     /// Small segments, so a few hundred KiB cross many segment boundaries.
     static func configure(_ config: inout AppConfig) {
-        config.evidence.directory = NSTemporaryDirectory() + "vc-evidence-\(UUID().uuidString)"
         config.evidence.segmentSize = 64 * 1024
         config.evidence.lockSeconds = 10
         config.evidence.maxMegabytes = 4

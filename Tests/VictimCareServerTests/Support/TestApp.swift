@@ -18,9 +18,10 @@ enum TestDatabase {
 
     static var isPostgres: Bool { postgresAdminURL != nil }
 
-    /// A fresh, empty database for one test.
-    static func make(on app: Application) async throws -> AppConfig.DatabaseKind {
-        guard let admin = postgresAdminURL else { return .sqlite(path: ":memory:") }
+    /// A fresh, empty database for one test (on SQLite, a file in the test's own directory: what SQLiteKit makes
+    /// of an in-memory database anyway, but removed with the directory when the test ends).
+    static func make(on app: Application, in directory: String) async throws -> AppConfig.DatabaseKind {
+        guard let admin = postgresAdminURL else { return .sqlite(path: directory + "/victimcare.sqlite") }
         let name = "vc_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let adminID = DatabaseID(string: "test-admin")
         app.databases.use(try .postgres(url: admin, maxConnectionsPerEventLoop: 1), as: adminID, isDefault: false)
@@ -39,15 +40,19 @@ func withTestApp(
 ) async throws {
     setenv("BCRYPT_COST", "4", 1)
     let app = try await Application.make(.testing)
+    // Everything the test's app writes to disk (its SQLite file, its recordings and their master key), removed after.
+    let directory = NSTemporaryDirectory() + "vc-test-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = AppConfig.fromEnvironment([:])
-        config.database = try await TestDatabase.make(on: app)
+        config.database = try await TestDatabase.make(on: app, in: directory)
         config.logLevel = .warning
         // Many tests run at once, each with its own app: a small pool each keeps PostgreSQL within its
         // connection limit (8 per event loop each ran out of connections when enough tests ran together).
         config.postgresPoolSize = 2
         // Each app's recordings (and its master key file) in a directory of its own.
-        config.evidence.directory = NSTemporaryDirectory() + "vc-evidence-\(UUID().uuidString)"
+        config.evidence.directory = directory + "/evidence"
         adjust(&config)
         try await configure(app, config: config)
         // Every connection set up as the server's are when it boots (WAL, a sleeping busy handler), whether or not
