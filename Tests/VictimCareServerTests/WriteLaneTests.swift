@@ -4,6 +4,7 @@ import Foundation
 import SQLKit
 import Testing
 import Vapor
+import VaporTesting
 
 @testable import VictimCareServer
 
@@ -128,6 +129,86 @@ import Vapor
                     #expect(n == 20)
                 }
             }
+        }
+    }
+
+    /// Another process holding SQLite's write lock past the busy timeout (an import run beside the server): the
+    /// request is told 503 "busy, try again" with nothing saved (not 500), and the same request sent again once
+    /// the lock is free is recorded, once.
+    @Test func anotherProcessHoldingTheLockIsAnsweredBusyAndTheRetryWorks() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await Self.withFileApp { path in
+            try await withTestApp({ $0.database = .sqlite(path: path) }) { server in
+                try await server.asyncBoot()
+                let headers = try await World(server).token()
+                for sql in try Self.perLoop(server) {
+                    for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
+                        try await connection.raw("PRAGMA busy_timeout=100").run()
+                    }
+                }
+                try await withTestApp({ $0.database = .sqlite(path: path) }) { command in
+                    try await command.asyncBoot()
+                    let gate = Gate()
+                    let holding = Task {
+                        try await command.db.transaction { tx in
+                            try await (tx as! any SQLDatabase).raw("UPDATE crimes SET summary = summary WHERE 0").run()
+                            try await gate.wait()
+                        }
+                    }
+                    let lane = try #require((command.db as? LanedSQLiteDatabase)?.lane)
+                    while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
+                    try await Task.sleep(for: .milliseconds(20))
+                    try await server.testing().test(
+                        .POST, "/api/v1/crimes", headers: headers, body: CrimesAPIControllerTests.body()
+                    ) { res in
+                        #expect(res.status == .serviceUnavailable)
+                        #expect(res.headers.first(name: "Retry-After") == "2")
+                        #expect(res.body.string.contains("Nothing was saved"))
+                    }
+                    gate.open()
+                    try await holding.value
+                    #expect(try await Crime.query(on: server.db).count() == 0)
+                    try await server.testing().test(
+                        .POST, "/api/v1/crimes", headers: headers, body: CrimesAPIControllerTests.body()
+                    ) { res in
+                        #expect(res.status == .created)
+                    }
+                    #expect(try await Crime.query(on: server.db).count() == 1)
+                }
+            }
+        }
+    }
+
+    /// PostgreSQL ends a deadlock by rolling one transaction back: that request is told 503 "busy, try again"
+    /// (not 500); the other goes on.
+    @Test func aDeadlockOnPostgreSQLIsAnsweredBusy() async throws {
+        guard TestDatabase.isPostgres else { return }
+        try await withTestApp { app in
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("CREATE TABLE lane_pair (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").run()
+            try await sql.raw("INSERT INTO lane_pair (id, n) VALUES (1, 0), (2, 0)").run()
+            let locked = (Gate(), Gate())
+            @Sendable func crossing(_ first: Int, _ mine: Gate, _ theirs: Gate) async -> (any Error)? {
+                do {
+                    try await app.db.transaction { tx in
+                        let sql = tx as! any SQLDatabase
+                        try await sql.raw("UPDATE lane_pair SET n = n + 1 WHERE id = \(bind: first)").run()
+                        mine.open()
+                        try await theirs.wait()
+                        try await sql.raw("UPDATE lane_pair SET n = n + 1 WHERE id = \(bind: 3 - first)").run()
+                    }
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            async let one = crossing(1, locked.0, locked.1)
+            async let two = crossing(2, locked.1, locked.0)
+            let failures = [await one, await two].compactMap { $0 }
+            try #require(failures.count == 1, "PostgreSQL rolled back exactly one of the two")
+            let mapped = AppErrorMiddleware.map(failures[0])
+            #expect(mapped.status == .serviceUnavailable)
+            #expect(mapped.headers.first(name: "Retry-After") == "1")
         }
     }
 

@@ -1,5 +1,7 @@
 import Leaf
 import LeafKit
+import PostgresNIO
+import SQLiteNIO
 import Vapor
 import VictimCareDomain
 
@@ -59,6 +61,20 @@ struct AppErrorMiddleware: AsyncMiddleware {
             }
         case let error as DecodingError:
             return mapDecoding(error)
+        case let error as PSQLError where Self.isTransient(error):
+            // PostgreSQL chose this request's transaction to end a deadlock (or a serialization conflict): it was
+            // rolled back whole, and trying again will work.
+            return Mapped(
+                status: .serviceUnavailable, type: "busy", title: "Busy",
+                detail: "The database is busy. Nothing was saved: try again in a moment.", headers: ["Retry-After": "1"]
+            )
+        case let error as SQLiteError where Self.isBusy(error):
+            // Another process (a command beside the server) held SQLite's write lock past the busy timeout: nothing
+            // of this request was saved, and trying again will work.
+            return Mapped(
+                status: .serviceUnavailable, type: "busy", title: "Busy",
+                detail: "The database is busy. Nothing was saved: try again in a moment.", headers: ["Retry-After": "2"]
+            )
         case let abort as any AbortError:
             return Mapped(
                 status: abort.status, type: "http-\(abort.status.code)", title: abort.status.reasonPhrase,
@@ -68,6 +84,21 @@ struct AppErrorMiddleware: AsyncMiddleware {
                 status: .internalServerError, type: "internal", title: "Something went wrong",
                 detail: "The error has been logged. Try again, and tell the service desk if it keeps happening.")
         }
+    }
+
+    /// SQLite's answers that mean "another writer, try again": busy (past the timeout), locked, or a snapshot
+    /// too old to write from.
+    static func isBusy(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .busy, .busyTimeout, .busyInSnapshot, .busyInRecovery, .locked: true
+        default: false
+        }
+    }
+
+    /// PostgreSQL's answers that mean "rolled back, try again": a deadlock, a serialization failure, a lock not
+    /// available.
+    static func isTransient(_ error: PSQLError) -> Bool {
+        ["40P01", "40001", "55P03"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 
     private static func mapDecoding(_ error: DecodingError) -> Mapped {
