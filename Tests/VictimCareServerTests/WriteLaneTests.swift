@@ -5,6 +5,7 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+import VictimCareDomain
 
 @testable import VictimCareServer
 
@@ -177,6 +178,104 @@ import VaporTesting
                 }
             }
         }
+    }
+
+    /// The same on the web: the officer's form comes back on the busy page, every field as typed (long text in
+    /// several scripts, quotes and angle brackets included), with a button to send it again; sending it again once
+    /// the lock is free records the crime once, as typed.
+    @Test func aBusyWebFormIsKeptToSendAgain() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await Self.withFileApp { path in
+            try await withTestApp({ $0.database = .sqlite(path: path) }) { server in
+                try await server.asyncBoot()
+                try await World(server).user("pc.hart", .officer)
+                var browser = Browser(server)
+                try await browser.signIn("pc.hart")
+                try await browser.get("/crimes/new")
+                let summary =
+                    String(
+                        repeating: "Fatima Begum — فاطمة بيغوم — 王秀英 — Ольга; \"quoted\" <b>not bold</b> & more. ",
+                        count: 40)
+                let form = CrimesControllerTests.validForm.map { $0.0 == "summary" ? ($0.0, summary) : $0 }
+                for sql in try Self.perLoop(server) {
+                    for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
+                        try await connection.raw("PRAGMA busy_timeout=100").run()
+                    }
+                }
+                var page = ""
+                try await withTestApp({ $0.database = .sqlite(path: path) }) { command in
+                    try await command.asyncBoot()
+                    let gate = Gate()
+                    let holding = Task {
+                        try await command.db.transaction { tx in
+                            try await (tx as! any SQLDatabase).raw("UPDATE crimes SET summary = summary WHERE 0").run()
+                            try await gate.wait()
+                        }
+                    }
+                    let lane = try #require((command.db as? LanedSQLiteDatabase)?.lane)
+                    while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
+                    try await Task.sleep(for: .milliseconds(20))
+                    let refused = try await browser.post("/crimes", form)
+                    gate.open()
+                    try await holding.value
+                    #expect(refused.status == .serviceUnavailable)
+                    page = refused.body.string
+                }
+                #expect(page.contains("Nothing was saved"))
+                #expect(page.contains("<form method=\"post\" action=\"/crimes\">"))
+                #expect(!page.contains("<b>not bold</b>"), "typed text is escaped, not markup")
+                // The resend form's own fields (the page's other forms, such as signing out, are not part of it).
+                let resendForm = try #require(
+                    page.firstRange(of: "<form method=\"post\" action=\"/crimes\">").map {
+                        String(page[$0.lowerBound...])
+                    }
+                    .flatMap { form in form.firstRange(of: "</form>").map { String(form[..<$0.upperBound]) } })
+                let kept = Self.hiddenFields(resendForm)
+                #expect(kept.filter { $0.0 != "_csrf" }.map { "\($0.0)=\($0.1)" } == form.map { "\($0.0)=\($0.1)" })
+                #expect(try await Crime.query(on: server.db).count() == 0)
+                let sent = try await browser.post("/crimes", kept, withCSRF: false)
+                #expect(sent.status == .seeOther)
+                let crimes = try await Crime.query(on: server.db).all()
+                #expect(crimes.count == 1)
+                #expect(crimes.first?.summary == summary.trimmingCharacters(in: .whitespaces))
+            }
+        }
+    }
+
+    /// What the busy page keeps: a URL-encoded form's fields in order, repeated names and encoded text decoded;
+    /// never a form carrying a password, a multipart upload, or anything but a POST.
+    @Test func onlyPlainFormsWithoutPasswordsAreKept() async throws {
+        try await withTestApp { app in
+            func request(_ method: HTTPMethod, _ body: String, type: HTTPMediaType = .urlEncodedForm) -> Request {
+                var headers = HTTPHeaders()
+                headers.contentType = type
+                return Request(
+                    application: app, method: method, url: "/crimes", headers: headers,
+                    collectedBody: ByteBuffer(string: body), on: app.eventLoopGroup.next())
+            }
+            let kept = AppErrorMiddleware.formFields(
+                of: request(
+                    .POST, "flags%5B%5D=a&flags%5B%5D=b&summary=two+words%20%26%20%D0%9E%D0%BB%D1%8C%D0%B3%D0%B0&empty="
+                ))
+            #expect(kept?.map(\.name) == ["flags[]", "flags[]", "summary", "empty"])
+            #expect(kept?.map(\.value) == ["a", "b", "two words & Ольга", ""])
+            #expect(AppErrorMiddleware.formFields(of: request(.POST, "username=a&password=secret")) == nil)
+            #expect(AppErrorMiddleware.formFields(of: request(.POST, "newPassphrase=secret")) == nil)
+            #expect(AppErrorMiddleware.formFields(of: request(.GET, "summary=x")) == nil)
+            #expect(AppErrorMiddleware.formFields(of: request(.POST, "summary=x", type: .formData)) == nil)
+            #expect(AppErrorMiddleware.formFields(of: request(.POST, "summary=%E0%A4%A")) == nil, "malformed: not kept")
+        }
+    }
+
+    /// A page's hidden inputs, in order, with Leaf's escaping undone.
+    static func hiddenFields(_ html: String) -> [(String, String)] {
+        func unescape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                .replacingOccurrences(of: "&amp;", with: "&")
+        }
+        let pattern = #/<input type="hidden" name="([^"]*)" value="([^"]*)">/#
+        return html.matches(of: pattern).map { (unescape(String($0.output.1)), unescape(String($0.output.2))) }
     }
 
     /// PostgreSQL ends a deadlock by rolling one transaction back: that request is told 503 "busy, try again"

@@ -178,16 +178,48 @@ struct AppErrorMiddleware: AsyncMiddleware {
         return Response(status: mapped.status, headers: headers, body: .init(data: body))
     }
 
+    struct FormField: Encodable {
+        var name: String
+        var value: String
+    }
+
+    /// The fields of a form sent with `application/x-www-form-urlencoded`, in order, repeated names kept; nil for
+    /// any other body, or a form carrying a password (never written back into a page).
+    static func formFields(of request: Request) -> [FormField]? {
+        guard request.method == .POST, request.headers.contentType == .urlEncodedForm,
+            let body = request.body.string, !body.isEmpty
+        else { return nil }
+        var fields: [FormField] = []
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ part: Substring) -> String? {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let name = decoded(parts[0]), let value = parts.count > 1 ? decoded(parts[1]) : "" else { return nil }
+            let lowered = name.lowercased()
+            if lowered.contains("password") || lowered.contains("passphrase") { return nil }
+            fields.append(FormField(name: name, value: value))
+        }
+        return fields.isEmpty ? nil : fields
+    }
+
     private func errorPage(_ mapped: Mapped, request: Request) async -> Response {
         struct Context: Encodable {
             var chrome: Chrome
             var status: UInt
             var message: String
+            /// A form refused only because the database was busy, kept on the page to send again (nothing lost).
+            var resend: [FormField]?
+            var resendTo: String?
+            var hasResend: Bool
         }
+        let resend = mapped.type == "busy" ? Self.formFields(of: request) : nil
         let context = Context(
             chrome: Chrome(request, title: mapped.status == .notFound ? "Page not found" : mapped.title),
             status: mapped.status.code,
-            message: mapped.status == .notFound ? "Check the address, or go back and try again." : (mapped.detail ?? "")
+            message: mapped.status == .notFound
+                ? "Check the address, or go back and try again." : (mapped.detail ?? ""),
+            resend: resend, resendTo: resend == nil ? nil : request.url.string, hasResend: resend != nil
         )
         do {
             let response = try await request.view.render("Errors/error", context).encodeResponse(for: request)
