@@ -28,6 +28,44 @@ import VictimCareDomain
         }
     }
 
+    /// How long every connection of `app`, reading and writing, waits inside SQLite for another's write lock.
+    private static func setBusyTimeout(_ app: Application, milliseconds: Int) async throws {
+        for sql in try perLoop(app) {
+            for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
+                try await connection.raw("PRAGMA busy_timeout=\(unsafeRaw: String(milliseconds))").run()
+            }
+        }
+    }
+
+    /// Runs `body` while a second app on the same file (another process: an import beside the server) holds
+    /// SQLite's write lock in an open transaction; the lock is let go when `body` ends.
+    private static func whileAnotherProcessHoldsTheLock(path: String, _ body: () async throws -> Void)
+        async throws
+    {
+        try await withTestApp({ $0.database = .sqlite(path: path) }) { command in
+            try await command.asyncBoot()
+            let gate = Gate()
+            let holding = Task {
+                try await command.db.transaction { tx in
+                    try await (tx as! any SQLDatabase).raw("UPDATE crimes SET summary = summary WHERE 0").run()
+                    try await gate.wait()
+                }
+            }
+            let lane = try #require((command.db as? LanedSQLiteDatabase)?.lane)
+            while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
+            try await Task.sleep(for: .milliseconds(20))
+            do {
+                try await body()
+            } catch {
+                gate.open()
+                _ = try? await holding.value
+                throw error
+            }
+            gate.open()
+            try await holding.value
+        }
+    }
+
     private static func count(_ sql: any SQLDatabase) async throws -> Int {
         try await sql.raw("SELECT count(*) AS n FROM lane_probe").first()?.decode(column: "n", as: Int.self) ?? -1
     }
@@ -42,12 +80,7 @@ import VictimCareDomain
                 try await app.asyncBoot()
                 let loops = try Self.perLoop(app)
                 try #require(loops.count >= 2, "two event loops, two connections")
-                for sql in loops {
-                    // On every connection, reading and writing (the old driver had one per loop).
-                    for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
-                        try await connection.raw("PRAGMA busy_timeout=0").run()
-                    }
-                }
+                try await Self.setBusyTimeout(app, milliseconds: 0)
                 let (first, second) = (loops[0], loops[1])
                 try await first.raw("CREATE TABLE lane_probe (n INTEGER NOT NULL, note TEXT)").run()
 
@@ -142,23 +175,8 @@ import VictimCareDomain
             try await withTestApp({ $0.database = .sqlite(path: path) }) { server in
                 try await server.asyncBoot()
                 let headers = try await World(server).token()
-                for sql in try Self.perLoop(server) {
-                    for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
-                        try await connection.raw("PRAGMA busy_timeout=100").run()
-                    }
-                }
-                try await withTestApp({ $0.database = .sqlite(path: path) }) { command in
-                    try await command.asyncBoot()
-                    let gate = Gate()
-                    let holding = Task {
-                        try await command.db.transaction { tx in
-                            try await (tx as! any SQLDatabase).raw("UPDATE crimes SET summary = summary WHERE 0").run()
-                            try await gate.wait()
-                        }
-                    }
-                    let lane = try #require((command.db as? LanedSQLiteDatabase)?.lane)
-                    while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
-                    try await Task.sleep(for: .milliseconds(20))
+                try await Self.setBusyTimeout(server, milliseconds: 100)
+                try await Self.whileAnotherProcessHoldsTheLock(path: path) {
                     try await server.testing().test(
                         .POST, "/api/v1/crimes", headers: headers, body: CrimesAPIControllerTests.body()
                     ) { res in
@@ -166,16 +184,14 @@ import VictimCareDomain
                         #expect(res.headers.first(name: "Retry-After") == "2")
                         #expect(res.body.string.contains("Nothing was saved"))
                     }
-                    gate.open()
-                    try await holding.value
-                    #expect(try await Crime.query(on: server.db).count() == 0)
-                    try await server.testing().test(
-                        .POST, "/api/v1/crimes", headers: headers, body: CrimesAPIControllerTests.body()
-                    ) { res in
-                        #expect(res.status == .created)
-                    }
-                    #expect(try await Crime.query(on: server.db).count() == 1)
                 }
+                #expect(try await Crime.query(on: server.db).count() == 0)
+                try await server.testing().test(
+                    .POST, "/api/v1/crimes", headers: headers, body: CrimesAPIControllerTests.body()
+                ) { res in
+                    #expect(res.status == .created)
+                }
+                #expect(try await Crime.query(on: server.db).count() == 1)
             }
         }
     }
@@ -197,27 +213,10 @@ import VictimCareDomain
                         repeating: "Fatima Begum — فاطمة بيغوم — 王秀英 — Ольга; \"quoted\" <b>not bold</b> & more. ",
                         count: 40)
                 let form = CrimesControllerTests.validForm.map { $0.0 == "summary" ? ($0.0, summary) : $0 }
-                for sql in try Self.perLoop(server) {
-                    for connection in (sql as? LanedSQLiteDatabase)?.connections ?? [sql] {
-                        try await connection.raw("PRAGMA busy_timeout=100").run()
-                    }
-                }
+                try await Self.setBusyTimeout(server, milliseconds: 100)
                 var page = ""
-                try await withTestApp({ $0.database = .sqlite(path: path) }) { command in
-                    try await command.asyncBoot()
-                    let gate = Gate()
-                    let holding = Task {
-                        try await command.db.transaction { tx in
-                            try await (tx as! any SQLDatabase).raw("UPDATE crimes SET summary = summary WHERE 0").run()
-                            try await gate.wait()
-                        }
-                    }
-                    let lane = try #require((command.db as? LanedSQLiteDatabase)?.lane)
-                    while !lane.isHeld { try await Task.sleep(for: .milliseconds(1)) }
-                    try await Task.sleep(for: .milliseconds(20))
+                try await Self.whileAnotherProcessHoldsTheLock(path: path) {
                     let refused = try await browser.post("/crimes", form)
-                    gate.open()
-                    try await holding.value
                     #expect(refused.status == .serviceUnavailable)
                     page = refused.body.string
                 }
