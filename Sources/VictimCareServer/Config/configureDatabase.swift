@@ -57,7 +57,8 @@ struct SQLiteTuning: LifecycleHandler {
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)
             // The loop's reading and writing connections alike.
-            for sql in (db as? LanedSQLiteDatabase)?.connections ?? (db as? any SQLDatabase).map({ [$0] }) ?? [] {
+            guard let laned = db as? LanedSQLiteDatabase else { continue }
+            for sql in laned.connections {
                 try await sql.raw("PRAGMA journal_mode=WAL").run()
                 try await sql.raw("PRAGMA synchronous=NORMAL").run()
                 try await sql.raw("PRAGMA cache_size=-\(unsafeRaw: String(megabytes * 1024))").run()

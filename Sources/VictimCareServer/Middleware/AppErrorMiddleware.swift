@@ -64,17 +64,11 @@ struct AppErrorMiddleware: AsyncMiddleware {
         case let error as PSQLError where Self.isTransient(error):
             // PostgreSQL chose this request's transaction to end a deadlock (or a serialization conflict): it was
             // rolled back whole, and trying again will work.
-            return Mapped(
-                status: .serviceUnavailable, type: "busy", title: "Busy",
-                detail: "The database is busy. Nothing was saved: try again in a moment.", headers: ["Retry-After": "1"]
-            )
+            return busy(retryAfter: 1)
         case let error as SQLiteError where Self.isBusy(error):
             // Another process (a command beside the server) held SQLite's write lock past the busy timeout: nothing
             // of this request was saved, and trying again will work.
-            return Mapped(
-                status: .serviceUnavailable, type: "busy", title: "Busy",
-                detail: "The database is busy. Nothing was saved: try again in a moment.", headers: ["Retry-After": "2"]
-            )
+            return busy(retryAfter: 2)
         case let abort as any AbortError:
             return Mapped(
                 status: abort.status, type: "http-\(abort.status.code)", title: abort.status.reasonPhrase,
@@ -84,6 +78,13 @@ struct AppErrorMiddleware: AsyncMiddleware {
                 status: .internalServerError, type: "internal", title: "Something went wrong",
                 detail: "The error has been logged. Try again, and tell the service desk if it keeps happening.")
         }
+    }
+
+    private static func busy(retryAfter seconds: Int) -> Mapped {
+        Mapped(
+            status: .serviceUnavailable, type: "busy", title: "Busy",
+            detail: "The database is busy. Nothing was saved: try again in a moment.",
+            headers: ["Retry-After": "\(seconds)"])
     }
 
     /// SQLite's answers that mean "another writer, try again": busy (past the timeout), locked, or a snapshot

@@ -113,8 +113,8 @@ struct FastRows {
                 }
                 return rows.rows
             }
-            // A read outside a transaction does not wait for the writer (WAL); anything else takes the write lane.
-            if let laned = sqlite as? LanedSQLiteDatabase, !laned.holdsLane, StatementKind.isRead(text) {
+            // A read does not wait for the writer (WAL); anything else takes the write lane.
+            if let laned = sqlite as? LanedSQLiteDatabase, StatementKind.isRead(text) {
                 return try await laned.readingConnection(read)
             }
             return try await sqlite.withConnection(read)

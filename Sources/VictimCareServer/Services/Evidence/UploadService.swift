@@ -180,10 +180,10 @@ enum UploadService {
             }
             throw error
         }
-        // Not in one transaction with the insert: on SQLite, a transaction of several writes waiting on another
-        // writer can hold a thread of the driver's small pool while the writer it waits for needs one (seen as a
-        // hang in the parallel tests, where SQLiteNIO's busy handler spins). A first request that stops between
-        // the two leaves an upload whose chain has no start entry, as before this key existed.
+        // Not in one transaction with the insert (they were, briefly: before SQLite's writer lane, a transaction of
+        // several writes could hang the parallel tests, see `WriteLane`). With the lane that cause is gone; putting
+        // the two back together is left to a change of its own. Meanwhile a first request that stops between the
+        // two leaves an upload whose chain has no start entry, as before this key existed.
         try await startCustody(item, creation: creation, actor: context.actor, on: db)
         return item
     }
