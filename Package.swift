@@ -39,11 +39,14 @@ let package = Package(
             dependencies: ["CQRencode"],
             swiftSettings: swiftSettings
         ),
+        // Starting a program without Foundation's `Process` (see `Subprocess`).
+        .target(name: "CSpawn"),
         .target(
             name: "VictimCareServer",
             dependencies: [
                 "VictimCareDomain",
                 "VictimCareQR",
+                "CSpawn",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

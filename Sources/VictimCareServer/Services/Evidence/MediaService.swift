@@ -50,38 +50,8 @@ enum MediaService {
 
     /// Runs a program, returning its exit status, standard output and the start of its standard error.
     static func run(_ program: String, _ arguments: [String]) async throws -> (Int32, Data, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: program)
-                process.arguments = arguments
-                let out = Pipe()
-                let err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                process.standardInput = FileHandle.nullDevice
-                final class Collected: @unchecked Sendable { var data = Data() }
-                do {
-                    try process.run()
-                    let errors = Collected()
-                    let group = DispatchGroup()
-                    group.enter()
-                    DispatchQueue.global().async {
-                        errors.data = err.fileHandleForReading.readDataToEndOfFile()
-                        group.leave()
-                    }
-                    let output = out.fileHandleForReading.readDataToEndOfFile()
-                    group.wait()
-                    process.waitUntilExit()
-                    continuation.resume(
-                        returning: (
-                            process.terminationStatus, output, String(decoding: errors.data.prefix(2000), as: UTF8.self)
-                        ))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        let result = try await Subprocess.run(program, arguments, errorLimit: 2000)
+        return (result.status, result.output, String(decoding: result.errors, as: UTF8.self))
     }
 
     static func probe(_ path: String) async throws -> Probe? {
