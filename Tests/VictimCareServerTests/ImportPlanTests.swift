@@ -179,7 +179,7 @@ import VictimCareDomain
         return result
     }
 
-    private static func text(_ row: any SQLRow, _ column: String, _ names: [UUID: String]) -> String {
+    static func text(_ row: any SQLRow, _ column: String, _ names: [UUID: String]) -> String {
         if (try? row.decodeNil(column: column)) == true { return "NULL" }
         if let id = try? row.decode(column: column, as: UUID.self) { return names[id] ?? "#" }
         // PostgreSQL hands any column over as text (its binary form): ask for the typed values first.

@@ -110,13 +110,15 @@ enum CrimeService {
             recordingDecisionAt: decidedAt)
     }
 
-    /// Records a new crime, with any victims given, in one transaction.
+    /// Records a new crime, with any victims given, in one transaction: planned in memory and written in one
+    /// statement per table (issue 17), then the victims' obligations and any trial they join.
     static func create(
         _ draft: CrimeDraft, victims: [VictimDraft] = [], context: AccessContext, on db: any Database
     ) async throws -> CreatedCrime {
         try AccessGuard.require(.createCrime, context)
         var v = Validator()
-        let crime = try await check(draft, existingID: nil, validator: &v, on: db)
+        let lookups = try await CrimeLookups.load(for: [draft], on: db)
+        let crime = check(draft, existingID: nil, validator: &v, lookups: lookups)
         let people = victims.map { PersonService.checkDraft($0.person, validator: &v, context: context) }
         let needs = victims.map { victim in
             victim.needs.map { NeedsAssessmentService.check($0, validator: &v).assessment }
@@ -126,40 +128,104 @@ enum CrimeService {
         try await AccessGuard.check(
             .createCrime, "crime", checked.unit.id!, scope: RecordScope(commandUnitIDs: [checked.unit.id!]),
             context: context, on: db)
+        let recording = try NewCrime(
+            checked, victims: Array(zip(people, needs)),
+            officerTeamID: checked.officerInCaseID.flatMap { lookups.usersByID[$0]?.$team.id },
+            config: try await VictimsCodeConfig.current(on: db),
+            optOutFrom: victims.isEmpty ? nil : try await ReferralService.optOutFrom(on: db), context: context)
         do {
-            return try await db.transaction { tx in
-                let (crime, recorded) = build(checked, context: context)
-                try await crime.create(on: tx)
-                let crimeID = try crime.requireID()
-                try await recorded.create(on: tx)
-                try await AuditLog.record(
-                    .create, "crime", crimeID, summary: "reference \(checked.reference)", context: context, on: tx)
-                var victimIDs: [CreatedCrime.Victim] = []
-                for (person, assessment) in zip(people, needs) {
-                    let created = try await PersonService.insert(
-                        person, homeUnitID: checked.unit.id,
-                        safeByDefault: ContactSafety.safeByDefault(
-                            flags: checked.flags, suspectKnown: false,
-                            policy: try await VictimsCodeConfig.current(on: tx).currentPolicy),
-                        context: context, on: tx)
-                    let link = CrimePerson(crime: crime, person: created, role: .victim)
-                    try await link.create(on: tx)
-                    try await AuditLog.record(
-                        .create, "crime_person", link.id, summary: "victim linked to crime \(crimeID)",
-                        context: context, on: tx)
-                    try await VictimService.create(
-                        linkID: try link.requireID(), crime: crime, personID: try created.requireID(),
-                        needs: assessment,
-                        context: context, on: tx)
-                    let enhanced = try await VictimService.find(try link.requireID(), on: tx).enhanced
-                    victimIDs.append(
-                        .init(victimID: try link.requireID(), personID: try created.requireID(), enhanced: enhanced))
-                }
-                return CreatedCrime(crime: crime, victims: victimIDs)
-            }
+            return try await db.transaction { tx in try await recording.write(on: tx) }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw DomainError.conflict(
                 field: draft.fieldNames.reference, message: "That crime reference is already recorded")
+        }
+    }
+
+    /// A new crime and its victims, planned in memory: the crime and its first status, each victim's person,
+    /// contact points, link and Victims' Code record, the obligations worked out from those facts in hand (as
+    /// `VictimFactsLoader` would read them back), the messages a victim with an email address is sent, and every
+    /// audit entry.
+    struct NewCrime: Sendable {
+        private var rows = ModelRows()
+        private let crime: Crime
+        private var victims: [CreatedCrime.Victim] = []
+        private var obligations: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])] = []
+        private var fingerprints: [(victimID: UUID, fingerprint: Int64)] = []
+
+        init(
+            _ checked: Checked, victims drafts: [(PersonService.Checked, NeedsAssessment?)], officerTeamID: UUID?,
+            config: VictimsCodeConfig, optOutFrom: Date?, context: AccessContext
+        ) throws {
+            let policy = config.currentPolicy
+            let today = London.date(of: Date())
+            let (crime, recorded) = build(checked, context: context)
+            self.crime = crime
+            let crimeID = crime.id!
+            try rows.create(crime)
+            try rows.create(recorded)
+            try rows.create(
+                AuditLog.entry(.create, "crime", crimeID, summary: "reference \(checked.reference)", context: context))
+            let safeByDefault = ContactSafety.safeByDefault(flags: checked.flags, suspectKnown: false, policy: policy)
+            for (checkedPerson, assessment) in drafts {
+                let (person, points) = PersonService.build(
+                    checkedPerson, homeUnitID: checked.unit.id, safeByDefault: safeByDefault)
+                try rows.create(person)
+                for point in points { try rows.create(point) }
+                try rows.create(AuditLog.entry(.create, "person", person.id, context: context))
+                let link = CrimePerson(id: UUID(), crime: crime, person: person, role: .victim)
+                let linkID = link.id!
+                try rows.create(link)
+                try rows.create(
+                    AuditLog.entry(
+                        .create, "crime_person", linkID, summary: "victim linked to crime \(crimeID)", context: context)
+                )
+                // A new person: this crime is their only one, so the only victimisation in the window.
+                let planned = try VictimService.plan(
+                    linkID, crime: crime, person: person, needs: assessment, start: crime.reportedAt,
+                    mostSerious: checked.offence.mostSerious, recentVictimisations: 1, announce: true, policy: policy,
+                    optOutFrom: optOutFrom, context: context, into: &rows)
+                let victim = planned.victim
+                let facts = VictimFactsLoader.loaded(
+                    VictimFactsLoader.Record(
+                        victimID: linkID, crimeID: crimeID, enhanced: victim.enhanced, grounds: victim.groundsCode,
+                        referralConsent: victim.referralConsentCode, explicitConsentAt: victim.explicitConsentAt,
+                        bereaved: victim.bereaved, interpreterNeeded: victim.interpreterNeeded,
+                        agreedUpdateDays: victim.agreedUpdateDays, vnaCompletedAt: victim.vnaCompletedAt,
+                        factsVersion: victim.factsVersion, reportedAt: crime.reportedAt,
+                        occurredFrom: crime.occurredFrom, status: crime.statusCode, flags: crime.flagsCode,
+                        offenceCode: crime.offenceCode, unitCode: checked.unit.code,
+                        mostSerious: checked.offence.mostSerious, dateOfBirth: person.dateOfBirth,
+                        computedVersion: victim.computedVersion, obligationsHash: nil,
+                        becameVictimAt: victim.becameVictimAt, bereavedSince: victim.bereavedSince,
+                        interpreterNeededSince: victim.interpreterNeededSince, basis: victim.basisCode,
+                        language: person.language, recordingDecisionAt: crime.recordingDecisionAt,
+                        statusChanges: [(recorded.statusCode, recorded.at.timeIntervalSince1970)],
+                        enhancedChanges: [(victim.becameVictimAt!.timeIntervalSince1970, victim.enhanced)],
+                        consents: planned.consent.map { [($0.consent, $0.recordedAt.timeIntervalSince1970)] } ?? []),
+                    config: config, today: today
+                ).facts
+                let owed = config.engine.obligations(for: facts)
+                obligations.append((linkID, crimeID, owed))
+                fingerprints.append((linkID, Obligation.fingerprint(owed)))
+                victim.computedVersion = victim.factsVersion
+                try rows.create(victim)
+                try CommunicationsService.planVictimRecorded(
+                    victim: victim, person: person, crime: crime, points: points, policy: policy,
+                    credited: (checked.officerInCaseID, officerTeamID, checked.unit.id!), into: &rows)
+                victims.append(.init(victimID: linkID, personID: person.id!, enhanced: victim.enhanced))
+            }
+        }
+
+        /// Writes the plan, the victims' obligations, and any open trial they join. Call in a transaction.
+        func write(on db: any Database) async throws -> CreatedCrime {
+            var rows = rows
+            try await rows.write(on: db)
+            guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
+            try await ObligationService.store(obligations, new: true, on: sql)
+            try await ObligationService.storeFingerprints(fingerprints, on: sql)
+            // A new victim (not one loaded from history) joins any open trial they are eligible for.
+            for victim in victims { try await TrialService.allocate(victimID: victim.victimID, crime: crime, on: db) }
+            return CreatedCrime(crime: crime, victims: victims)
         }
     }
 
@@ -170,7 +236,7 @@ enum CrimeService {
         crime.id = UUID()
         apply(checked, to: crime)
         crime.statusCode = CrimeStatus.recorded.rawValue
-        crime.recordingDecisionAt = checked.recordingDecisionAt ?? Date()
+        crime.recordingDecisionAt = checked.recordingDecisionAt ?? .storedNow()
         let recorded = CrimeStatusChange(
             crimeID: crime.id!, status: CrimeStatus.recorded.rawValue, at: checked.reportedAt,
             byUserID: context.actor.id, byName: context.actor.name, note: nil)

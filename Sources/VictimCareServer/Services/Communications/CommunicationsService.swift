@@ -19,4 +19,25 @@ enum CommunicationsService {
                 facts: facts, context: .system, on: db)
         }
     }
+
+    /// `victimRecorded` for a victim planned in memory with the crime that made them one: the same messages,
+    /// their links and audit entries added to `rows`, from the records in hand. `points`: the person's.
+    static func planVictimRecorded(
+        victim: Victim, person: Person, crime: Crime, points: [ContactPoint], policy: VictimsCodePolicy,
+        credited: (officer: UUID?, team: UUID?, unit: UUID), into rows: inout ModelRows
+    ) throws {
+        let victimID = victim.id!
+        let facts = GateFacts.make(
+            victim: victim, person: person, crime: crime,
+            points: points.filter { $0.kindCode == MessageChannel.email.contactPointKind.rawValue }, channel: .email,
+            policy: policy)
+        guard facts.contactPointID != nil else { return }
+        for (purpose, link) in [(MessagePurpose.confirmation, VictimLink.Purpose.track), (.leaflet, .leaflet)] {
+            try OutboxService.plan(
+                .init(
+                    victimID: victimID, channel: .email, purpose: purpose,
+                    idempotencyKey: "\(purpose.rawValue):email:\(victimID.uuidString.lowercased())", carries: link),
+                facts: facts, credited: credited, context: .system, into: &rows)
+        }
+    }
 }

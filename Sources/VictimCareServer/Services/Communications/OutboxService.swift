@@ -108,6 +108,46 @@ enum OutboxService {
         } else {
             target = try await GateFacts.load(victimID: ask.victimID, channel: ask.channel, on: db)
         }
+        let message = build(ask, target: target, context: context)
+        try await message.create(on: db)
+        if let purpose = ask.carries, message.status != .refused {
+            // Not usable (expired from the start) until the message is rendered and the link activated.
+            let link = try await VictimLinkService.issue(
+                victimID: ask.victimID, purpose: purpose, channel: ask.channel == .sms ? .sms : .email,
+                createdBy: context.actor.name, lifetime: 0, invitation: ask.invitation, messageID: message.id, on: db)
+            message.linkID = link.link.id
+            try await message.save(on: db)
+        }
+        try await AuditLog.record(
+            .create, "message", message.id, summary: auditSummary(ask, message), context: context, on: db)
+        return message
+    }
+
+    /// `enqueue` for a victim planned in memory (a new crime's, whose messages cannot exist yet): the message, the
+    /// link it carries and the audit entry added to `rows`. `credited`: the officer, team and unit the link's
+    /// provision counts for (the officer in the case, their team and the crime's unit).
+    static func plan(
+        _ ask: Ask, facts: GateFacts, credited: (officer: UUID?, team: UUID?, unit: UUID), context: AccessContext,
+        into rows: inout ModelRows
+    ) throws {
+        try AccessGuard.require(.messageVictim, context)
+        let message = build(ask, target: facts, context: context)
+        message.id = UUID()
+        if let purpose = ask.carries, message.status != .refused {
+            let link = VictimLinkService.build(
+                victimID: ask.victimID, purpose: purpose, channel: ask.channel == .sms ? .sms : .email,
+                createdBy: context.actor.name, lifetime: 0, credited: credited, messageID: message.id
+            ).link
+            message.linkID = link.id
+            try rows.create(link)
+        }
+        try rows.create(message)
+        try rows.create(
+            AuditLog.entry(.create, "message", message.id, summary: auditSummary(ask, message), context: context))
+    }
+
+    /// The message asked for, with the safety gate's decision on it.
+    private static func build(_ ask: Ask, target: GateFacts, context: AccessContext) -> OutboundMessage {
         let decision = SafetyGate.check(target.facts(body: ask.channel == .sms ? SafetyGate.smsBody(link: "") : ""))
         let message = OutboundMessage()
         message.idempotencyKey = ask.idempotencyKey
@@ -126,21 +166,11 @@ enum OutboxService {
         message.createdAt = Date()
         apply(decision, to: message)
         message.linkID = ask.linkID
-        try await message.create(on: db)
-        if let purpose = ask.carries, message.status != .refused {
-            // Not usable (expired from the start) until the message is rendered and the link activated.
-            let link = try await VictimLinkService.issue(
-                victimID: ask.victimID, purpose: purpose, channel: ask.channel == .sms ? .sms : .email,
-                createdBy: context.actor.name, lifetime: 0, invitation: ask.invitation, messageID: message.id, on: db)
-            message.linkID = link.link.id
-            try await message.save(on: db)
-        }
-        try await AuditLog.record(
-            .create, "message", message.id,
-            summary:
-                "\(ask.purpose.rawValue) by \(ask.channel.rawValue) for victim \(ask.victimID): \(message.statusCode)",
-            context: context, on: db)
         return message
+    }
+
+    private static func auditSummary(_ ask: Ask, _ message: OutboundMessage) -> String {
+        "\(ask.purpose.rawValue) by \(ask.channel.rawValue) for victim \(ask.victimID): \(message.statusCode)"
     }
 
     private static func enqueue(
@@ -548,7 +578,7 @@ struct GateFacts: Sendable {
 
     /// The facts from the records: the safe contact point of the channel's kind if there is one, else the
     /// first (`points`, oldest first, are the person's of that kind).
-    private static func make(
+    static func make(
         victim: Victim, person: Person, crime: Crime, points: [ContactPoint], channel: MessageChannel,
         policy: VictimsCodePolicy
     ) -> GateFacts {

@@ -38,7 +38,27 @@ enum VictimLinkService {
         lifetime: TimeInterval, invitation: FeedbackInvitation? = nil, messageID: UUID? = nil, parentID: UUID? = nil,
         on db: any Database
     ) async throws -> Issued {
+        let credited: (officer: UUID?, team: UUID?, unit: UUID)
+        if let invitation {
+            credited = (invitation.officerID, invitation.teamID, invitation.commandUnitID)
+        } else {
+            credited = try await attribution(victimID: victimID, on: db)
+        }
+        let issued = build(
+            victimID: victimID, purpose: purpose, channel: channel, createdBy: createdBy, lifetime: lifetime,
+            credited: credited, invitationID: invitation?.id, messageID: messageID, parentID: parentID)
+        try await issued.link.create(on: db)
+        return issued
+    }
+
+    /// The link `issue` stores, in memory: `credited` is the officer, team and unit its provision counts for.
+    static func build(
+        victimID: UUID, purpose: VictimLink.Purpose, channel: VictimLink.Channel, createdBy: String,
+        lifetime: TimeInterval, credited: (officer: UUID?, team: UUID?, unit: UUID), invitationID: UUID? = nil,
+        messageID: UUID? = nil, parentID: UUID? = nil
+    ) -> Issued {
         let link = VictimLink()
+        link.id = UUID()
         link.$victim.id = victimID
         link.purposeCode = purpose.rawValue
         link.channelCode = channel.rawValue
@@ -47,23 +67,15 @@ enum VictimLinkService {
         link.createdAt = Date()
         link.expiresAt = Date().addingTimeInterval(lifetime)
         link.createdByName = createdBy
-        link.invitationID = invitation?.id
+        link.invitationID = invitationID
         link.messageID = messageID
         link.parentID = parentID
         link.openCount = 0
         link.failedAttempts = 0
         link.lockCount = 0
-        if let invitation {
-            link.officerID = invitation.officerID
-            link.teamID = invitation.teamID
-            link.commandUnitID = invitation.commandUnitID
-        } else {
-            let (officer, team, unit) = try await attribution(victimID: victimID, on: db)
-            link.officerID = officer
-            link.teamID = team
-            link.commandUnitID = unit
-        }
-        try await link.create(on: db)
+        link.officerID = credited.officer
+        link.teamID = credited.team
+        link.commandUnitID = credited.unit
         return Issued(link: link, secret: secret)
     }
 

@@ -264,57 +264,20 @@ struct ImportChunk {
                 .create, "crime_person", linkID, summary: "\(role.rawValue) linked to crime \(crimeID)",
                 context: context))
         if role == .victim {
-            try planVictim(linkID, crime: crime, person: person, needs: needs, start: start)
+            let since = crime.reportedAt.addingTimeInterval(-Double(policy.persistentlyTargetedWindowDays) * 86_400)
+            let recent = links[personID, default: []].filter {
+                $0.role == PersonRole.victim.rawValue && $0.reportedAt >= since && $0.reportedAt <= crime.reportedAt
+            }.count
+            // Obligations are worked out when the chunk is written.
+            let planned = try VictimService.plan(
+                linkID, crime: crime, person: person, needs: needs, start: start,
+                mostSerious: mostSerious[crime.offenceCode] ?? false, recentVictimisations: recent, announce: false,
+                policy: policy, optOutFrom: optOutFrom, context: context, into: &rows)
+            try rows.create(planned.victim)
+            newVictims.append(linkID)
         }
         try addKey("link", linkSourceID, target: linkID, fingerprint: linkPrint, row: row)
         return .planned(.created)
-    }
-
-    /// The Victims' Code record of a victim loaded from history, as `VictimService.create` makes it: the needs
-    /// assessment and what its answers change, the referral its consent makes, the enhanced-rights decision and
-    /// the first entry of its history. Obligations are worked out when the chunk is written.
-    private mutating func planVictim(_ id: UUID, crime: Crime, person: Person, needs: NeedsAssessment?, start: Date)
-        throws
-    {
-        let victim = Victim(linkID: id, crimeID: crime.id!, personID: person.id!)
-        victim.becameVictimAt = start
-        victim.basisCode = VictimBasis.direct.rawValue
-        let since = crime.reportedAt.addingTimeInterval(-Double(policy.persistentlyTargetedWindowDays) * 86_400)
-        let recent = links[person.id!, default: []].filter {
-            $0.role == PersonRole.victim.rawValue && $0.reportedAt >= since && $0.reportedAt <= crime.reportedAt
-        }.count
-        let decision = EnhancedRights.assess(
-            NeedsAssessmentService.input(
-                crime: crime, mostSerious: mostSerious[crime.offenceCode] ?? false,
-                dateOfBirth: person.dateOfBirth, assessment: needs, recentVictimisations: recent, exceptions: [],
-                business: false),
-            policy: policy)
-        var consent: ReferralConsentRecord?
-        var referral: Referral?
-        if let needs {
-            try rows.create(
-                NeedsAssessmentService.record(needs, victimID: id, at: start, decision: decision, context: context))
-            NeedsAssessmentService.applyAnswers(needs, to: victim, at: start)
-            if victim.referralConsent != .notAsked {
-                consent = ReferralService.consentRecord(
-                    victimID: id, consent: victim.referralConsent, method: "Needs assessment",
-                    byName: context.actor.name)
-            }
-            if ReferralService.shouldRefer(victim, crime: crime, policy: policy, optOutFrom: optOutFrom) {
-                referral = ReferralService.transferReferral(victimID: id)
-            }
-        }
-        let grounds = Victim.encode(decision.groundList)
-        victim.enhanced = decision.enhanced
-        victim.groundsCode = grounds
-        victim.section16 = decision.section16
-        victim.section17 = decision.section17
-        victim.section28 = decision.section28
-        try rows.create(victim)
-        try rows.create(EnhancedChange(victimID: id, at: start, enhanced: decision.enhanced, grounds: grounds))
-        if let consent { try rows.create(consent) }
-        if let referral { try rows.create(referral) }
-        newVictims.append(id)
     }
 
     private mutating func planEvent(_ row: ImportRow, sourceID: String) throws -> Step {

@@ -149,20 +149,7 @@ enum ObligationService {
         }
         let changedVictims = plan.victims.filter { $0.obligations != nil }
         let changed = try await store(changedVictims.map { ($0.id, $0.crimeID, $0.obligations!) }, on: sql)
-        if !changedVictims.isEmpty {
-            // One statement for the batch, joined to a VALUES list (SQLite and PostgreSQL both name its
-            // columns column1, column2).
-            var values: SQLQueryString = ""
-            for (index, victim) in changedVictims.enumerated() {
-                values +=
-                    index == 0
-                    ? "(\(bind: victim.id), \(bind: victim.fingerprint))"
-                    : ", (\(bind: victim.id), \(bind: victim.fingerprint))"
-            }
-            try await sql.raw(
-                "UPDATE victims SET obligations_hash = t.column2 FROM (VALUES \(values)) AS t WHERE victims.id = t.column1"
-            ).run()
-        }
+        try await storeFingerprints(changedVictims.map { ($0.id, $0.fingerprint) }, on: sql)
         for (version, victims) in Dictionary(grouping: plan.victims.filter(\.markComputed), by: \.factsVersion) {
             try await sql.update("victims").set("computed_version", to: version)
                 .where("id", .in, victims.map(\.id)).run()
@@ -170,18 +157,42 @@ enum ObligationService {
         return changed
     }
 
-    /// Brings stored obligations in line with the computed ones: a changed row is updated in place (it keeps its
-    /// id), a new one inserted, one no longer owed deleted; unchanged rows are left alone.
-    static func store(_ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], on sql: any SQLDatabase)
-        async throws -> Changes
+    /// Each victim's fingerprint of the obligations stored for them, one statement for the lot (SQLite and
+    /// PostgreSQL both name a VALUES list's columns column1, column2).
+    static func storeFingerprints(_ victims: [(victimID: UUID, fingerprint: Int64)], on sql: any SQLDatabase)
+        async throws
     {
+        guard !victims.isEmpty else { return }
+        var values: SQLQueryString = ""
+        for (index, victim) in victims.enumerated() {
+            values +=
+                index == 0
+                ? "(\(bind: victim.victimID), \(bind: victim.fingerprint))"
+                : ", (\(bind: victim.victimID), \(bind: victim.fingerprint))"
+        }
+        try await sql.raw(
+            "UPDATE victims SET obligations_hash = t.column2 FROM (VALUES \(values)) AS t WHERE victims.id = t.column1"
+        ).run()
+    }
+
+    /// Brings stored obligations in line with the computed ones: a changed row is updated in place (it keeps its
+    /// id), a new one inserted, one no longer owed deleted; unchanged rows are left alone. `new`: victims just
+    /// recorded, who have none stored yet (nothing is read).
+    @discardableResult
+    static func store(
+        _ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], new: Bool = false,
+        on sql: any SQLDatabase
+    ) async throws -> Changes {
         guard !computed.isEmpty else { return Changes() }
-        let stored = try await FastRows.query(
-            """
-            SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
-            FROM obligations WHERE victim_id IN (\(Array(repeating: "?", count: computed.count).joined(separator: ", ")))
-            """, computed.map { .uuid($0.victimID) }, on: sql
-        ).map(StoredRow.init)
+        let stored =
+            new
+            ? []
+            : try await FastRows.query(
+                """
+                SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
+                FROM obligations WHERE victim_id IN (\(Array(repeating: "?", count: computed.count).joined(separator: ", ")))
+                """, computed.map { .uuid($0.victimID) }, on: sql
+            ).map(StoredRow.init)
         var existing: [UUID: [String: StoredRow]] = [:]
         for row in stored { existing[row.victimID, default: [:]][row.key] = row }
         var deletions: [Int] = []

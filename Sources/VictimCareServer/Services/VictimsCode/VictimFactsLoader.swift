@@ -150,128 +150,182 @@ struct VictimFactsLoader {
             }
         }
 
-        let policy = config.currentPolicy
         let today = London.date(of: Date())
         return victims.map { v in
             let id = v.uuid(0)!
             let crimeID = v.uuid(1)!
-            let recorded = v.date(11)!.timeIntervalSince1970
-            let flags = CrimeFlags.decode(v.string(14) ?? "")
-            var done: [VictimFacts.Done] = []
-            for c in contacts[id] ?? [] {
-                let at = c.date(1)!.timeIntervalSince1970
-                let method = ContactMethod(rawValue: c.string(2) ?? "")?.label ?? (c.string(2) ?? "")
-                done.append(
-                    .init(
-                        kind: c.bool(3) ? .successfulContact : .update, at: at,
-                        label: "\(method), \(LondonClock.label(epochSeconds: at))"))
-            }
-            for a in actions[id] ?? [] {
-                guard let raw = a.string(1), let kind = Fulfilment(rawValue: raw) else { continue }
-                let at = a.date(2)!.timeIntervalSince1970
-                let language = a.string(3)
-                let name = VictimActionKind(rawValue: raw)?.label ?? raw
-                let inLanguage = language.flatMap(Language.named).map { " in \($0.englishName)" } ?? ""
-                done.append(
-                    .init(
-                        kind: kind, at: at,
-                        label:
-                            "\(name)\(kind == .informationLeaflet ? inLanguage : ""), \(LondonClock.label(epochSeconds: at))",
-                        language: language))
-            }
-            for r in referrals[id] ?? [] {
-                let at = r.date(1)!.timeIntervalSince1970
-                done.append(
-                    .init(
-                        kind: .referral, at: at,
-                        label: "Referral sent to the support service, \(LondonClock.label(epochSeconds: at))"))
-            }
-            if let at = v.date(9)?.timeIntervalSince1970 {
-                done.append(
-                    .init(
-                        kind: .needsAssessment, at: at,
-                        label: "Needs assessment, \(LondonClock.label(epochSeconds: at))"))
-            }
-            if let at = v.date(5)?.timeIntervalSince1970 {
-                done.append(
-                    .init(
-                        kind: .explicitConsent, at: at,
-                        label: "Asked about a referral, \(LondonClock.label(epochSeconds: at))"))
-            }
-            if let at = v.date(26)?.timeIntervalSince1970 {
-                done.append(
-                    .init(
-                        kind: .recordingDecision, at: at,
-                        label: "Crime recorded, \(LondonClock.label(epochSeconds: at))"))
-            }
-            let consent = ReferralConsent(rawValue: v.string(4) ?? "") ?? .notAsked
-            var consentHistory = (consents[id] ?? []).compactMap { row in
-                ReferralConsent(rawValue: row.string(1) ?? "").map {
-                    (at: row.date(2)!.timeIntervalSince1970, consent: $0)
-                }
-            }
-            if consentHistory.isEmpty, consent != .notAsked {
-                consentHistory = [(v.date(5)?.timeIntervalSince1970 ?? recorded, consent)]
-            }
-            let history = (changes[id] ?? []).map { (at: $0.date(1)!.timeIntervalSince1970, enhanced: $0.bool(2)) }
-            let offenceCode = v.string(15) ?? ""
-            let callBack: VictimFacts.CallBack =
-                policy.telephoneUnitCodes.contains(v.string(16) ?? "")
-                ? config.callBack.decision(offenceCode: offenceCode, on: LondonClock.localDate(epochSeconds: recorded))
-                : .notTelephoneUnit
-            let crimeEvents = events[crimeID] ?? []
-            let pauses =
-                Self.closures(
-                    (statusChanges[crimeID] ?? []).map {
-                        (status: $0.string(1) ?? "", at: $0.date(2)!.timeIntervalSince1970)
-                    },
-                    closedNow: v.string(13) == CrimeStatus.closed.rawValue, recorded: recorded)
-                + Self.withWitnessCare(
-                    crimeEvents.map { (type: $0.string(2) ?? "", at: $0.date(3)!.timeIntervalSince1970) })
-            let basis = VictimBasis(rawValue: v.string(24) ?? "") ?? .direct
-            let becameVictimAt = v.date(21)?.timeIntervalSince1970
-            let facts = VictimFacts(
-                recordedAt: recorded, becameVictimAt: becameVictimAt,
-                recordingDecisionAt: v.date(26)?.timeIntervalSince1970,
-                pauses: pauses, flags: flags, callBack: callBack,
-                enhancedHistory: history.isEmpty ? [(max(recorded, becameVictimAt ?? recorded), v.bool(2))] : history,
-                bereaved: v.bool(6), bereavedSince: v.date(22)?.timeIntervalSince1970,
-                interpreterNeeded: v.bool(7), interpreterNeededSince: v.date(23)?.timeIntervalSince1970,
-                language: Language.named(v.string(25) ?? "")?.code ?? "en",
-                referralConsent: consent, consentHistory: consentHistory, basis: basis, agreedUpdateDays: v.int(8),
-                events: crimeEvents.compactMap { e in
-                    ObligationTrigger(rawValue: e.string(2) ?? "").map {
-                        .init(key: e.uuid(1)!.uuidString, trigger: $0, at: e.date(3)!.timeIntervalSince1970)
-                    }
+            func at(_ row: FastRows.Row, _ i: Int) -> Double { row.date(i)!.timeIntervalSince1970 }
+            let record = Record(
+                victimID: id, crimeID: crimeID, enhanced: v.bool(2), grounds: v.string(3) ?? "",
+                referralConsent: v.string(4), explicitConsentAt: v.date(5), bereaved: v.bool(6),
+                interpreterNeeded: v.bool(7), agreedUpdateDays: v.int(8), vnaCompletedAt: v.date(9),
+                factsVersion: v.int(10) ?? 0, reportedAt: v.date(11)!, occurredFrom: v.date(12)!, status: v.string(13),
+                flags: v.string(14) ?? "", offenceCode: v.string(15) ?? "", unitCode: v.string(16) ?? "",
+                mostSerious: v.bool(17), dateOfBirth: v.string(18), computedVersion: v.int(19) ?? 0,
+                obligationsHash: v.int(20).map(Int64.init), becameVictimAt: v.date(21), bereavedSince: v.date(22),
+                interpreterNeededSince: v.date(23), basis: v.string(24), language: v.string(25),
+                recordingDecisionAt: v.date(26),
+                statusChanges: (statusChanges[crimeID] ?? []).map { (status: $0.string(1) ?? "", at: at($0, 2)) },
+                events: (events[crimeID] ?? []).map { (id: $0.uuid(1)!, type: $0.string(2) ?? "", at: at($0, 3)) },
+                contacts: (contacts[id] ?? []).map {
+                    (at: at($0, 1), method: $0.string(2) ?? "", successful: $0.bool(3))
                 },
-                done: done,
+                actions: (actions[id] ?? []).map { (kind: $0.string(1) ?? "", at: at($0, 2), language: $0.string(3)) },
+                referralsSent: (referrals[id] ?? []).map { at($0, 1) },
+                enhancedChanges: (changes[id] ?? []).map { (at: at($0, 1), enhanced: $0.bool(2)) },
+                consents: (consents[id] ?? []).map { (consent: $0.string(1) ?? "", at: at($0, 2)) },
                 reviews: (reviews[id] ?? []).map {
-                    .init(
-                        key: $0.uuid(1)!.uuidString, requestedAt: $0.date(2)!.timeIntervalSince1970,
+                    VictimFacts.Review(
+                        key: $0.uuid(1)!.uuidString, requestedAt: at($0, 2),
                         acknowledgedAt: $0.date(3)?.timeIntervalSince1970,
                         completedAt: $0.date(4)?.timeIntervalSince1970)
                 },
-                waivers: Dictionary(
-                    (waivers[id] ?? []).map { ($0.string(1) ?? "", $0.string(2) ?? "") },
-                    uniquingKeysWith: { a, _ in a }))
-            var groundExceptions: [EnhancedGround: String] = [:]
-            for row in exceptions[id] ?? [] {
-                if let ground = EnhancedGround(rawValue: row.string(1) ?? "") {
-                    groundExceptions[ground] = row.string(2) ?? ""
-                }
-            }
-            let input = EnhancedRightsInput(
-                offenceIsMostSerious: v.bool(17), flags: flags,
-                occurredOn: LondonClock.localDate(epochSeconds: v.date(12)!.timeIntervalSince1970),
-                reportedOn: LondonClock.localDate(epochSeconds: recorded),
-                dateOfBirth: v.string(18).flatMap(LocalDate.init), assessment: assessments[id]?.last?.assessment,
-                recentVictimisations: 1, assessedOn: today, groundExceptions: groundExceptions,
-                business: basis == .business)
-            return Loaded(
-                victimID: id, crimeID: crimeID, factsVersion: v.int(10) ?? 0, facts: facts, assessmentInput: input,
-                assessments: assessments[id] ?? [], enhanced: v.bool(2), grounds: v.string(3) ?? "",
-                computedVersion: v.int(19) ?? 0, obligationsHash: v.int(20).map(Int64.init))
+                waivers: (waivers[id] ?? []).map { (key: $0.string(1) ?? "", reason: $0.string(2) ?? "") },
+                exceptions: (exceptions[id] ?? []).map { (ground: $0.string(1) ?? "", reason: $0.string(2) ?? "") },
+                assessments: assessments[id] ?? [])
+            return Self.loaded(record, config: config, today: today)
         }
+    }
+
+    /// What the facts are worked out from: a victim's row with its crime's, unit's, offence's and person's
+    /// columns, and the rows that hang off the victim and the crime (times in seconds since 1970). Read from the
+    /// database by `load`, or made in memory for a victim being recorded, so both give the engine the same facts.
+    struct Record {
+        var victimID: UUID
+        var crimeID: UUID
+        var enhanced: Bool
+        var grounds: String
+        var referralConsent: String?
+        var explicitConsentAt: Date?
+        var bereaved: Bool
+        var interpreterNeeded: Bool
+        var agreedUpdateDays: Int?
+        var vnaCompletedAt: Date?
+        var factsVersion: Int
+        var reportedAt: Date
+        var occurredFrom: Date
+        var status: String?
+        var flags: String
+        var offenceCode: String
+        var unitCode: String
+        var mostSerious: Bool
+        var dateOfBirth: String?
+        var computedVersion: Int
+        var obligationsHash: Int64?
+        var becameVictimAt: Date?
+        var bereavedSince: Date?
+        var interpreterNeededSince: Date?
+        var basis: String?
+        var language: String?
+        var recordingDecisionAt: Date?
+        var statusChanges: [(status: String, at: Double)] = []
+        var events: [(id: UUID, type: String, at: Double)] = []
+        var contacts: [(at: Double, method: String, successful: Bool)] = []
+        var actions: [(kind: String, at: Double, language: String?)] = []
+        var referralsSent: [Double] = []
+        var enhancedChanges: [(at: Double, enhanced: Bool)] = []
+        var consents: [(consent: String, at: Double)] = []
+        var reviews: [VictimFacts.Review] = []
+        var waivers: [(key: String, reason: String)] = []
+        var exceptions: [(ground: String, reason: String)] = []
+        var assessments: [(at: Double, assessment: NeedsAssessment)] = []
+    }
+
+    /// The engine's facts, and what the enhanced-rights decision needs, from a record.
+    static func loaded(_ r: Record, config: VictimsCodeConfig, today: LocalDate) -> Loaded {
+        let policy = config.currentPolicy
+        let id = r.victimID
+        let recorded = r.reportedAt.timeIntervalSince1970
+        let flags = CrimeFlags.decode(r.flags)
+        var done: [VictimFacts.Done] = []
+        for c in r.contacts {
+            let method = ContactMethod(rawValue: c.method)?.label ?? c.method
+            done.append(
+                .init(
+                    kind: c.successful ? .successfulContact : .update, at: c.at,
+                    label: "\(method), \(LondonClock.label(epochSeconds: c.at))"))
+        }
+        for a in r.actions {
+            guard let kind = Fulfilment(rawValue: a.kind) else { continue }
+            let name = VictimActionKind(rawValue: a.kind)?.label ?? a.kind
+            let inLanguage = a.language.flatMap(Language.named).map { " in \($0.englishName)" } ?? ""
+            done.append(
+                .init(
+                    kind: kind, at: a.at,
+                    label:
+                        "\(name)\(kind == .informationLeaflet ? inLanguage : ""), \(LondonClock.label(epochSeconds: a.at))",
+                    language: a.language))
+        }
+        for at in r.referralsSent {
+            done.append(
+                .init(
+                    kind: .referral, at: at,
+                    label: "Referral sent to the support service, \(LondonClock.label(epochSeconds: at))"))
+        }
+        if let at = r.vnaCompletedAt?.timeIntervalSince1970 {
+            done.append(
+                .init(kind: .needsAssessment, at: at, label: "Needs assessment, \(LondonClock.label(epochSeconds: at))")
+            )
+        }
+        if let at = r.explicitConsentAt?.timeIntervalSince1970 {
+            done.append(
+                .init(
+                    kind: .explicitConsent, at: at,
+                    label: "Asked about a referral, \(LondonClock.label(epochSeconds: at))"))
+        }
+        if let at = r.recordingDecisionAt?.timeIntervalSince1970 {
+            done.append(
+                .init(
+                    kind: .recordingDecision, at: at, label: "Crime recorded, \(LondonClock.label(epochSeconds: at))"))
+        }
+        let consent = ReferralConsent(rawValue: r.referralConsent ?? "") ?? .notAsked
+        var consentHistory = r.consents.compactMap { row in
+            ReferralConsent(rawValue: row.consent).map { (at: row.at, consent: $0) }
+        }
+        if consentHistory.isEmpty, consent != .notAsked {
+            consentHistory = [(r.explicitConsentAt?.timeIntervalSince1970 ?? recorded, consent)]
+        }
+        let callBack: VictimFacts.CallBack =
+            policy.telephoneUnitCodes.contains(r.unitCode)
+            ? config.callBack.decision(offenceCode: r.offenceCode, on: LondonClock.localDate(epochSeconds: recorded))
+            : .notTelephoneUnit
+        let pauses =
+            closures(r.statusChanges, closedNow: r.status == CrimeStatus.closed.rawValue, recorded: recorded)
+            + withWitnessCare(r.events.map { (type: $0.type, at: $0.at) })
+        let basis = VictimBasis(rawValue: r.basis ?? "") ?? .direct
+        let becameVictimAt = r.becameVictimAt?.timeIntervalSince1970
+        let facts = VictimFacts(
+            recordedAt: recorded, becameVictimAt: becameVictimAt,
+            recordingDecisionAt: r.recordingDecisionAt?.timeIntervalSince1970,
+            pauses: pauses, flags: flags, callBack: callBack,
+            enhancedHistory: r.enhancedChanges.isEmpty
+                ? [(max(recorded, becameVictimAt ?? recorded), r.enhanced)] : r.enhancedChanges,
+            bereaved: r.bereaved, bereavedSince: r.bereavedSince?.timeIntervalSince1970,
+            interpreterNeeded: r.interpreterNeeded,
+            interpreterNeededSince: r.interpreterNeededSince?.timeIntervalSince1970,
+            language: Language.named(r.language ?? "")?.code ?? "en",
+            referralConsent: consent, consentHistory: consentHistory, basis: basis,
+            agreedUpdateDays: r.agreedUpdateDays,
+            events: r.events.compactMap { e in
+                ObligationTrigger(rawValue: e.type).map { .init(key: e.id.uuidString, trigger: $0, at: e.at) }
+            },
+            done: done, reviews: r.reviews,
+            waivers: Dictionary(r.waivers.map { ($0.key, $0.reason) }, uniquingKeysWith: { a, _ in a }))
+        var groundExceptions: [EnhancedGround: String] = [:]
+        for row in r.exceptions {
+            if let ground = EnhancedGround(rawValue: row.ground) { groundExceptions[ground] = row.reason }
+        }
+        let input = EnhancedRightsInput(
+            offenceIsMostSerious: r.mostSerious, flags: flags,
+            occurredOn: LondonClock.localDate(epochSeconds: r.occurredFrom.timeIntervalSince1970),
+            reportedOn: LondonClock.localDate(epochSeconds: recorded),
+            dateOfBirth: r.dateOfBirth.flatMap(LocalDate.init), assessment: r.assessments.last?.assessment,
+            recentVictimisations: 1, assessedOn: today, groundExceptions: groundExceptions,
+            business: basis == .business)
+        return Loaded(
+            victimID: id, crimeID: r.crimeID, factsVersion: r.factsVersion, facts: facts, assessmentInput: input,
+            assessments: r.assessments, enhanced: r.enhanced, grounds: r.grounds, computedVersion: r.computedVersion,
+            obligationsHash: r.obligationsHash)
     }
 }
 

@@ -80,6 +80,59 @@ enum VictimService {
         }
     }
 
+    /// A new victim's Victims' Code record planned in memory, as `create` stores it (issue 17): the needs
+    /// assessment and what its answers change, the referral its consent (or, when `announce`, the opt-out rule)
+    /// makes, the enhanced-rights decision and the first entry of its history, added to `rows`. The victim's own
+    /// row is the caller's to add (once it has worked out what depends on it); so are obligations, messages and
+    /// trials. `recentVictimisations`: the person's victim links (this one among them) to crimes reported in the
+    /// persistently-targeted window up to this one.
+    struct Planned {
+        var victim: Victim
+        /// The consent recorded with the assessment, if one was.
+        var consent: ReferralConsentRecord?
+    }
+
+    static func plan(
+        _ id: UUID, crime: Crime, person: Person, needs: NeedsAssessment?, start: Date, mostSerious: Bool,
+        recentVictimisations: Int, announce: Bool, policy: VictimsCodePolicy, optOutFrom: Date?,
+        context: AccessContext, into rows: inout ModelRows
+    ) throws -> Planned {
+        let victim = Victim(linkID: id, crimeID: crime.id!, personID: person.id!)
+        victim.becameVictimAt = start
+        victim.basisCode = VictimBasis.direct.rawValue
+        let decision = EnhancedRights.assess(
+            NeedsAssessmentService.input(
+                crime: crime, mostSerious: mostSerious, dateOfBirth: person.dateOfBirth, assessment: needs,
+                recentVictimisations: recentVictimisations, exceptions: [], business: false),
+            policy: policy)
+        var consent: ReferralConsentRecord?
+        if let needs {
+            try rows.create(
+                NeedsAssessmentService.record(needs, victimID: id, at: start, decision: decision, context: context))
+            NeedsAssessmentService.applyAnswers(needs, to: victim, at: start)
+            if victim.referralConsent != .notAsked {
+                consent = ReferralService.consentRecord(
+                    victimID: id, consent: victim.referralConsent, method: "Needs assessment",
+                    byName: context.actor.name, at: .storedNow())
+            }
+        }
+        // Consent asked in the assessment decides the referral; without one, a victim announced now is referred
+        // unless the rule says not (as `ReferralService.sync` decides for a stored victim).
+        let refer =
+            (needs != nil || announce)
+            && ReferralService.shouldRefer(victim, crime: crime, policy: policy, optOutFrom: optOutFrom)
+        let grounds = Victim.encode(decision.groundList)
+        victim.enhanced = decision.enhanced
+        victim.groundsCode = grounds
+        victim.section16 = decision.section16
+        victim.section17 = decision.section17
+        victim.section28 = decision.section28
+        try rows.create(EnhancedChange(victimID: id, at: start, enhanced: decision.enhanced, grounds: grounds))
+        if let consent { try rows.create(consent) }
+        if refer { try rows.create(ReferralService.transferReferral(victimID: id)) }
+        return Planned(victim: victim, consent: consent)
+    }
+
     /// Reassesses enhanced rights and recomputes obligations for every victim of a crime (after the crime changed).
     static func recomputeCrime(_ crimeID: UUID, reassess: Bool, on db: any Database) async throws {
         let ids = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).all().compactMap(\.id)

@@ -1,0 +1,9 @@
+import Foundation
+
+extension Date {
+    /// Now, to the millisecond: an instant both databases store and read back exactly (PostgreSQL keeps
+    /// microseconds), so facts worked out in memory from it are the facts read back later.
+    static func storedNow() -> Date {
+        Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}
