@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import Vapor
 
 #if canImport(Glibc)
@@ -9,6 +11,10 @@ import Vapor
 /// `revoke-token`, `demo-data`.
 public enum VictimCare {
     public static func main() async throws {
+        // Async code runs on NIO's event loops rather than on a separate pool of threads: every database statement
+        // and response was a hop between the two pools and back (issue 17: the thread switches were most of a
+        // recorded crime's CPU). Nothing async may run before this; blocking work goes to the thread pool.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         #if canImport(Glibc)
             // Recordings stream through in 1 MiB segments. Above glibc's default threshold (128 KiB) every such
             // buffer is mapped and unmapped afresh, and the page faults cost a third of an upload's time; kept in

@@ -113,5 +113,62 @@ import VictimCareDomain
         event.source = "import:CRIS"
         event.id = UUID()
         try check(event)
+
+        // What a new crime's victim is sent, and the link each message carries.
+        let message = OutboundMessage()
+        message.id = UUID()
+        message.idempotencyKey = "confirmation:email:\(victim.id!)"
+        message.$victim.id = victim.id!
+        message.crimeID = crime.id!
+        message.channelCode = "email"
+        message.purpose = "confirmation"
+        message.language = "zh"
+        message.recipient = "wei@example.com"
+        message.subject = ""
+        message.bodyText = ""
+        message.statusCode = "held"
+        message.attempts = 0
+        message.nextAttemptAt = Self.now
+        message.createdByName = "VictimCare"
+        message.createdAt = Self.now
+        try check(message)
+        message.contactPointID = UUID()
+        message.reason = "Messaging is not recorded as safe"
+        message.linkID = UUID()
+        message.bodyHTML = "<p>Ω</p>"
+        message.claimedBy = "node-1"
+        message.claimedAt = Self.now
+        message.lastError = "421"
+        message.provider = "smtp"
+        message.providerReference = "abc"
+        message.sentAt = Self.now
+        try check(message)
+        let link = VictimLinkService.build(
+            victimID: victim.id!, purpose: .track, channel: .email, createdBy: "VictimCare", lifetime: 0,
+            credited: (UUID(), nil, UUID()), messageID: message.id
+        ).link
+        try check(link)
+        link.revokedAt = Self.now
+        link.teamID = UUID()
+        link.invitationID = UUID()
+        link.parentID = UUID()
+        link.firstOpenedAt = Self.now
+        link.lockedUntil = Self.now
+        link.codeHash = "h"
+        link.codeExpiresAt = Self.now
+        try check(link)
+        let referral = ReferralService.transferReferral(victimID: victim.id!)
+        referral.id = UUID()
+        try check(referral)
+        referral.batchID = UUID()
+        referral.sentAt = Self.now
+        referral.statusAt = Self.now
+        referral.statusByName = "Ω"
+        referral.note = "n"
+        try check(referral)
+        let consent = ReferralService.consentRecord(
+            victimID: victim.id!, consent: .yes, method: "Needs assessment", byName: "PC Ω")
+        consent.id = UUID()
+        try check(consent)
     }
 }

@@ -191,7 +191,16 @@ import VictimCareDomain
                 return String(format: "%.3f", value.timeIntervalSince1970)
             }
         }
-        if let value = try? row.decode(column: column, as: String.self) { return normalised(value, names) }
+        if let value = try? row.decode(column: column, as: String.self) {
+            // SQLite keeps an instant as seconds in a REAL: the same instant reached two ways (parsed, or read back
+            // through Foundation's 2001-based Date) can differ in the last bit; compare to the millisecond.
+            if value.contains("."), value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }),
+                let seconds = Double(value)
+            {
+                return String(format: "%.3f", seconds)
+            }
+            return normalised(value, names)
+        }
         if let value = try? row.decode(column: column, as: Int.self) { return "\(value)" }
         if let value = try? row.decode(column: column, as: Double.self) { return String(format: "%.3f", value) }
         if let value = try? row.decode(column: column, as: Bool.self) { return "\(value)" }

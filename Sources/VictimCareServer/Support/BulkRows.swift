@@ -168,3 +168,62 @@ extension CaseEvent: BulkRow {
     }
     func stampCreated(_ now: Date) { createdAt = now }
 }
+
+extension OutboundMessage: BulkRow {
+    static let bulkColumns = [
+        "id", "idempotency_key", "victim_id", "crime_id", "contact_point_id", "channel", "purpose", "language",
+        "recipient", "subject", "body_text", "body_html", "status", "reason", "attempts", "next_attempt_at",
+        "claimed_by", "claimed_at", "last_error", "provider", "provider_reference", "created_by_name", "created_at",
+        "sent_at", "link_id",
+    ]
+    var bulkCells: [SQLCell] {
+        [
+            .of(id), .text(idempotencyKey), .uuid($victim.id), .uuid(crimeID), .of(contactPointID), .text(channelCode),
+            .text(purpose), .text(language), .text(recipient), .text(subject), .text(bodyText), .of(bodyHTML),
+            .text(statusCode), .of(reason), .int(attempts), .date(nextAttemptAt), .of(claimedBy), .of(claimedAt),
+            .of(lastError), .of(provider), .of(providerReference), .text(createdByName), .date(createdAt), .of(sentAt),
+            .of(linkID),
+        ]
+    }
+    func stampCreated(_ now: Date) {}
+}
+
+extension VictimLink: BulkRow {
+    static let bulkColumns = [
+        "id", "victim_id", "purpose", "channel", "token_hash", "created_at", "expires_at", "revoked_at",
+        "created_by_name", "officer_id", "team_id", "command_unit_id", "invitation_id", "message_id", "parent_id",
+        "first_opened_at", "open_count", "failed_attempts", "lock_count", "locked_until", "code_hash",
+        "code_expires_at",
+    ]
+    var bulkCells: [SQLCell] {
+        [
+            .of(id), .uuid($victim.id), .text(purposeCode), .text(channelCode), .text(tokenHash), .date(createdAt),
+            .date(expiresAt), .of(revokedAt), .text(createdByName), .of(officerID), .of(teamID), .uuid(commandUnitID),
+            .of(invitationID), .of(messageID), .of(parentID), .of(firstOpenedAt), .int(openCount),
+            .int(failedAttempts), .int(lockCount), .of(lockedUntil), .of(codeHash), .of(codeExpiresAt),
+        ]
+    }
+    func stampCreated(_ now: Date) {}
+}
+
+extension Referral: BulkRow {
+    static let bulkColumns = [
+        "id", "victim_id", "route", "status", "batch_id", "created_at", "sent_at", "status_at", "status_by_name",
+        "note",
+    ]
+    var bulkCells: [SQLCell] {
+        [
+            .of(id), .uuid($victim.id), .text(routeCode), .text(statusCode), .of(batchID), .date(createdAt),
+            .of(sentAt), .of(statusAt), .of(statusByName), .of(note),
+        ]
+    }
+    func stampCreated(_ now: Date) {}
+}
+
+extension ReferralConsentRecord: BulkRow {
+    static let bulkColumns = ["id", "victim_id", "consent", "method", "recorded_at", "by_name"]
+    var bulkCells: [SQLCell] {
+        [.of(id), .uuid($victim.id), .text(consent), .text(method), .date(recordedAt), .text(byName)]
+    }
+    func stampCreated(_ now: Date) {}
+}
