@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 17: crimes recorded through the API, 8 connections (wrk, so the client is not the limit), SQLite and
 # PostgreSQL in the same run, each on a freshly migrated database; the server's CPU time per crime; and the
-# Python client of the earlier figures (bench/make_crimes.py, 8 threads) for comparison.
+# Python client of the earlier figures (bench/make_crimes.py, 8 threads) for comparison; /healthz on the same server
+# and connections as the limit beside it.
 #   bench/api-crimes.sh [SECONDS] [PYTHON_CRIMES]      (BENCH_BIN=path uses a build made earlier)
 source "$(dirname "$0")/lib.sh"
 SECS=${1:-20} PY=${2:-1000}
@@ -31,5 +32,8 @@ for db in sqlite postgres; do
     made=$(python3 "$ROOT/bench/make_crimes.py" "$BASE" "$token" "$PY")
     end=$(date +%s.%N)
     echo "$db python client, 8 threads: $made per_second=$(python3 -c "print(round($PY / ($end - $start), 1))")"
+    # The limit beside it: the same server answering /healthz (no database) to the same 8 connections.
+    echo /healthz > "$WORK/health.paths"
+    run_wrk "$db" healthz_8_connections 8 10 "$WORK/health.paths"
     stop_server
 done

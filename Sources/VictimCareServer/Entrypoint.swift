@@ -11,10 +11,6 @@ import Vapor
 /// `revoke-token`, `demo-data`.
 public enum VictimCare {
     public static func main() async throws {
-        // Async code runs on NIO's event loops rather than on a separate pool of threads: every database statement
-        // and response was a hop between the two pools and back (issue 17: the thread switches were most of a
-        // recorded crime's CPU). Nothing async may run before this; blocking work goes to the thread pool.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         #if canImport(Glibc)
             // Recordings stream through in 1 MiB segments. Above glibc's default threshold (128 KiB) every such
             // buffer is mapped and unmapped afresh, and the page faults cost a third of an upload's time; kept in
@@ -42,6 +38,14 @@ public enum VictimCare {
             return handler
         }
         if env.arguments.count == 1 { env.arguments.append("serve") }
+        if env.arguments.dropFirst().first == "serve" {
+            // The server's async code runs on NIO's event loops rather than on a separate pool of threads: every
+            // database statement and response was a hop between the two pools and back (issue 17: recording a crime
+            // through the API went from 235 to 280 a second on SQLite, 276 to 348 on PostgreSQL). Not for the
+            // commands (demo-data, import), whose generating overlaps SQLite's own thread better on the default
+            // pool (demo-data took 10% longer). Nothing async runs before this.
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         let app = try await Application.make(env)
         do {
             try await configure(app, config: config)
