@@ -49,4 +49,18 @@ import Testing
             _ = try await Subprocess.run("/nonexistent/program", [])
         }
     }
+
+    @Test func aProgramStartsWithNoSignalIgnoredOrBlocked() async throws {
+        // The server ignores SIGPIPE (a closed socket is an error, not a death); a media tool must not inherit that.
+        signal(SIGPIPE, SIG_IGN)
+        let result = try await Subprocess.run("/bin/grep", ["-E", "^Sig(Ign|Blk):", "/proc/self/status"])
+        #expect(result.status == 0)
+        let lines = String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(lines)")
+        // The standard signals (1 to 31, bits 0 to 30); glibc keeps signals 32 and 33 for its threads.
+        for line in lines {
+            let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16) ?? .max
+            #expect(mask & 0x7FFF_FFFF == 0, "\(line)")
+        }
+    }
 }

@@ -225,6 +225,8 @@ enum CrimeService {
             try await ObligationService.storeFingerprints(fingerprints, on: sql)
             // A new victim (not one loaded from history) joins any open trial they are eligible for.
             for victim in victims { try await TrialService.allocate(victimID: victim.victimID, crime: crime, on: db) }
+            // Stored now, as Fluent's own create would have marked it (a later save updates, not inserts).
+            crime.$id.exists = true
             return CreatedCrime(crime: crime, victims: victims)
         }
     }

@@ -68,7 +68,13 @@ enum Subprocess {
             let ready = poll(&polled, nfds_t(polled.count), -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                break
+                // Reading cannot go on: the program is stopped and reaped rather than left writing into a pipe
+                // nobody reads (the wait below would never end).
+                let failure = errno
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                throw Failure(description: "poll: \(failure)")
             }
             for (index, entry) in polled.enumerated() where entry.fd >= 0 && entry.revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
