@@ -10,13 +10,19 @@ enum CommunicationsService {
     /// officer shows or prints a QR code. Runs in the transaction that recorded the victim.
     static func victimRecorded(victimID: UUID, on db: any Database) async throws {
         let facts = try await GateFacts.load(victimID: victimID, channel: .email, on: db)
-        guard facts.contactPointID != nil else { return }
-        for (purpose, link) in [(MessagePurpose.confirmation, VictimLink.Purpose.track), (.leaflet, .leaflet)] {
-            try await OutboxService.enqueue(
-                .init(
-                    victimID: victimID, channel: .email, purpose: purpose,
-                    idempotencyKey: "\(purpose.rawValue):email:\(victimID.uuidString.lowercased())", carries: link),
-                facts: facts, context: .system, on: db)
+        for ask in recordedAsks(victimID: victimID, facts: facts) {
+            try await OutboxService.enqueue(ask, facts: facts, context: .system, on: db)
+        }
+    }
+
+    /// What `victimRecorded` asks the outbox for, whether the victim is stored or planned: nothing without an
+    /// email address.
+    private static func recordedAsks(victimID: UUID, facts: GateFacts) -> [OutboxService.Ask] {
+        guard facts.contactPointID != nil else { return [] }
+        return [(MessagePurpose.confirmation, VictimLink.Purpose.track), (.leaflet, .leaflet)].map { purpose, link in
+            OutboxService.Ask(
+                victimID: victimID, channel: .email, purpose: purpose,
+                idempotencyKey: "\(purpose.rawValue):email:\(victimID.uuidString.lowercased())", carries: link)
         }
     }
 
@@ -31,13 +37,8 @@ enum CommunicationsService {
             victim: victim, person: person, crime: crime,
             points: points.filter { $0.kindCode == MessageChannel.email.contactPointKind.rawValue }, channel: .email,
             policy: policy)
-        guard facts.contactPointID != nil else { return }
-        for (purpose, link) in [(MessagePurpose.confirmation, VictimLink.Purpose.track), (.leaflet, .leaflet)] {
-            try OutboxService.plan(
-                .init(
-                    victimID: victimID, channel: .email, purpose: purpose,
-                    idempotencyKey: "\(purpose.rawValue):email:\(victimID.uuidString.lowercased())", carries: link),
-                facts: facts, credited: credited, context: .system, into: &rows)
+        for ask in recordedAsks(victimID: victimID, facts: facts) {
+            try OutboxService.plan(ask, facts: facts, credited: credited, context: .system, into: &rows)
         }
     }
 }
