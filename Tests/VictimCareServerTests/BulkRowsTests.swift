@@ -171,4 +171,65 @@ import VictimCareDomain
         consent.id = UUID()
         try check(consent)
     }
+
+    /// The tables only read positionally (the crime page, the signed-in user) list every field too.
+    @Test func everyPositionallyReadTableListsEveryField() throws {
+        let unit = CommandUnit()
+        unit.id = UUID()
+        unit.code = "SN"
+        unit.name = "South"
+        unit.kind = "bcu"
+        try check(unit)
+        let user = User()
+        user.id = UUID()
+        user.username = "pc.hart"
+        user.displayName = "PC Ω Hart"
+        user.email = "hart@example.com"
+        user.rank = "PC"
+        user.collarNumber = "1"
+        user.roleCode = "officer"
+        user.$commandUnit.id = UUID()
+        user.$team.id = UUID()
+        user.passwordHash = "$2b$"
+        user.mustChangePassword = true
+        user.failedSignIns = 2
+        user.lockedUntil = Self.now
+        user.lastSignInAt = Self.now
+        user.active = true
+        user.sessionVersion = 3
+        user.lockCount = 1
+        try check(user)
+        let item = PropertyItem()
+        item.id = UUID()
+        item.description = "自行车"
+        item.imei = "490154203237518"
+        item.frameNumber = "F"
+        item.serialNumber = "S"
+        item.custodyStatusCode = "stolen"
+        item.stolenOn = "2026-01-01"
+        item.seizedOn = "2026-01-02"
+        item.heldOn = "2026-01-03"
+        item.returnedOn = "2026-01-04"
+        try check(item)
+        let itemLink = CrimeProperty()
+        itemLink.id = UUID()
+        itemLink.$crime.id = UUID()
+        itemLink.$item.id = item.id!
+        itemLink.roleCode = "stolen"
+        try check(itemLink)
+        let place = Location()
+        place.id = UUID()
+        place.address = "1 High Street"
+        place.postcode = "SE1 7PB"
+        place.postcodeKey = "SE17PB"
+        place.latitude = 51.5
+        place.longitude = -0.1
+        try check(place)
+        let placeLink = CrimeLocation()
+        placeLink.id = UUID()
+        placeLink.$crime.id = UUID()
+        placeLink.$location.id = place.id!
+        placeLink.roleCode = "scene"
+        try check(placeLink)
+    }
 }

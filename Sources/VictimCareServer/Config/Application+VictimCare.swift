@@ -17,6 +17,18 @@ extension Request {
 }
 
 extension Application {
+    private struct AuditWriterKey: StorageKey {
+        typealias Value = AuditWriter
+    }
+
+    /// The group-commit writer every request's audit entries go through (set by `configure`).
+    var auditWriter: AuditWriter? {
+        get { storage[AuditWriterKey.self] }
+        set { storage[AuditWriterKey.self] = newValue }
+    }
+}
+
+extension Application {
     private struct VaultKey: StorageKey {
         typealias Value = EvidenceVault
     }

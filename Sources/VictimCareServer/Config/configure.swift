@@ -15,6 +15,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     configureSessions(app)
     configureViews(app)
     configureCommands(app)
+    app.auditWriter = AuditWriter()
     try configureTranslations(app)
     try configureMessaging(app, config)
     _ = Observability.bootstrap

@@ -19,7 +19,7 @@ func configureSessions(_ app: Application) {
     app.sessions.use { _ in DatabaseSessionDriver(hours: hours) }
     app.sessions.configuration = SessionsConfiguration(cookieName: "vc_session") { id in
         HTTPCookies.Value(
-            string: id.string, expires: Date().addingTimeInterval(Double(hours) * 3600), maxAge: hours * 3600,
+            string: id.string, expires: nil, maxAge: hours * 3600,
             domain: nil, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
     }
 }

@@ -23,7 +23,8 @@ struct PollingWorker: LifecycleHandler {
         let logger = Logger(label: "victimcare.\(name)")
         let (name, interval, step) = (name, interval, step)
         await running.set(
-            Task.detached {
+            // On the background threads, not the event loops (see `BackgroundExecutor`).
+            Task.detached(executorPreference: BackgroundExecutor.shared) {
                 while !Task.isCancelled {
                     do {
                         while try await step(app, logger) {}

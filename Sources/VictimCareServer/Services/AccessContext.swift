@@ -13,6 +13,9 @@ struct AccessContext: Sendable {
     /// A witness recording their own video identification viewing may upload to that one interview and nothing
     /// else (issue 15); their actor is granted nothing by the policy.
     var uploadPin: UUID? = nil
+    /// The application's group-commit writer for audit entries; without one (commands, tests) each write is
+    /// its own statement.
+    var auditWriter: AuditWriter? = nil
 
     init(actor: Actor, ip: String? = nil, reason: String? = nil, grantedRecords: Set<UUID> = []) {
         self.actor = actor

@@ -61,7 +61,24 @@ enum AuditLog {
         _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String = "",
         context: AccessContext, on db: any Database
     ) async throws {
-        try await entry(action, recordType, recordID, summary: summary, context: context).create(on: db)
+        try await write(
+            [entry(action, recordType, recordID, summary: summary, context: context)], context: context, on: db)
+    }
+
+    /// Writes entries made for `context`. Outside a transaction they go through the application's
+    /// ``AuditWriter``, together with whatever other requests are writing at that moment; either way this
+    /// returns only once they are committed, so nothing is shown before its audit entry is stored.
+    static func write(_ entries: [AuditEntry], context: AccessContext, on db: any Database) async throws {
+        guard !entries.isEmpty else { return }
+        for entry in entries where entry.id == nil { entry.id = UUID() }
+        let rows = entries.map(\.bulkCells)
+        if let writer = context.auditWriter, !db.inTransaction {
+            try await writer.write(rows, on: db)
+            return
+        }
+        var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
+        for row in rows { insert.add(row) }
+        try await insert.flush(on: db)
     }
 
     /// The entry `record` writes, for a writer that saves many at once (an import's chunk).
@@ -90,23 +107,17 @@ enum AuditLog {
     static func recordViews(
         _ recordType: String, _ ids: [UUID], summary: String, context: AccessContext, on db: any Database
     ) async throws {
-        let unique = Array(Set(ids))
-        guard !unique.isEmpty, let sql = db as? any SQLDatabase else { return }
+        try await write(viewEntries(recordType, ids, summary: summary, context: context), context: context, on: db)
+    }
+
+    /// The entries ``recordViews`` writes: one per distinct record.
+    static func viewEntries(_ recordType: String, _ ids: [UUID], summary: String, context: AccessContext)
+        -> [AuditEntry]
+    {
         let now = Date()
-        let text = String(summary.prefix(1000))
-        let reason = context.reason.map { String($0.prefix(1000)) }
-        for chunk in stride(from: 0, to: unique.count, by: 500).map({ Array(unique[$0..<min($0 + 500, unique.count)]) })
-        {
-            var insert = sql.insert(into: "audit_entries").columns(
-                "id", "at", "actor_id", "actor_kind", "actor_name", "actor_role", "action", "record_type", "record_id",
-                "summary", "ip", "reason")
-            for id in chunk {
-                insert = insert.values(
-                    SQLBind(UUID()), SQLBind(now), SQLBind(context.actor.id), SQLBind(context.actor.kind.rawValue),
-                    SQLBind(context.actor.name), SQLBind(context.actor.role.rawValue), SQLBind(Action.view.rawValue),
-                    SQLBind(recordType), SQLBind(id), SQLBind(text), SQLBind(context.ip), SQLBind(reason))
-            }
-            try await insert.run()
+        var seen = Set<UUID>()
+        return ids.filter { seen.insert($0).inserted }.map {
+            entry(.view, recordType, $0, summary: summary, context: context, at: now)
         }
     }
 
@@ -134,7 +145,7 @@ enum AuditLog {
         entry.recordID = recordID
         entry.summary = String(summary.prefix(1000))
         entry.ip = ip
-        try await entry.create(on: db)
+        try await write([entry], context: .system, on: db)
     }
 
     struct Filter: Sendable {
@@ -160,5 +171,67 @@ enum AuditLog {
         if let from = filter.from { query.filter(\.$at >= from) }
         if let to = filter.to { query.filter(\.$at < to) }
         return query
+    }
+}
+
+/// Group commit for the audit trail: the entries of every request that reaches it while a write is under way
+/// go together in the next multi-row statement, one write transaction where each request made its own (two
+/// for a crime's page). Each caller waits until its own entries are committed; if the write fails, each
+/// caller's entries are tried again alone, so one bad row fails only its own caller.
+actor AuditWriter {
+    private struct Waiting {
+        let rows: [[SQLCell]]
+        let done: CheckedContinuation<Void, any Error>
+    }
+    private var waiting: [Waiting] = []
+    private var writing = false
+    /// Most rows in one statement, so a burst does not build one enormous insert.
+    private let maxRows = 2_000
+
+    func write(_ rows: [[SQLCell]], on db: any Database) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            waiting.append(Waiting(rows: rows, done: done))
+            if !writing {
+                writing = true
+                Task { await self.drain(on: db) }
+            }
+        }
+    }
+
+    private func drain(on db: any Database) async {
+        while !waiting.isEmpty {
+            var batch: [Waiting] = []
+            var count = 0
+            while let next = waiting.first, batch.isEmpty || count + next.rows.count <= maxRows {
+                batch.append(waiting.removeFirst())
+                count += next.rows.count
+            }
+            do {
+                try await Self.insert(batch.flatMap(\.rows), on: db)
+                statements += 1
+                for waiting in batch { waiting.done.resume() }
+            } catch {
+                // One caller's bad row must not fail the others: each is tried again alone.
+                for waiting in batch {
+                    do {
+                        try await Self.insert(waiting.rows, on: db)
+                        statements += 1
+                        waiting.done.resume()
+                    } catch {
+                        waiting.done.resume(throwing: error)
+                    }
+                }
+            }
+        }
+        writing = false
+    }
+
+    /// How many statements it has written (for tests: fewer than its callers when they came together).
+    private(set) var statements = 0
+
+    private static func insert(_ rows: [[SQLCell]], on db: any Database) async throws {
+        var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
+        for row in rows { insert.add(row) }
+        try await insert.flush(on: db)
     }
 }

@@ -18,6 +18,7 @@ extension SQLCell {
     static func of(_ value: Date?) -> SQLCell { value.map(SQLCell.date) ?? .null }
     static func of(_ value: Bool?) -> SQLCell { value.map(SQLCell.bool) ?? .null }
     static func of(_ value: Int?) -> SQLCell { value.map(SQLCell.int) ?? .null }
+    static func of(_ value: Double?) -> SQLCell { value.map(SQLCell.double) ?? .null }
 }
 
 extension AuditEntry: BulkRow {

@@ -45,6 +45,14 @@ struct FastRows {
 
         func bool(_ i: Int) -> Bool { int(i).map { $0 != 0 } ?? false }
 
+        func double(_ i: Int) -> Double? {
+            switch values[i] {
+            case .double(let d): d
+            case .int(let n): Double(n)
+            default: nil
+            }
+        }
+
         /// SQLite keeps dates as seconds since 1970; PostgreSQL as timestamps.
         func date(_ i: Int) -> Date? {
             switch values[i] {

@@ -10,11 +10,15 @@ extension Request {
             let reason =
                 [.GET, .HEAD].contains(method)
                 ? nil : (try? content.get(String.self, at: "accessReason")).map { String($0.prefix(1000)) }
-            return AccessContext(actor: user.actor, ip: clientIP, reason: reason, grantedRecords: accessGrants)
+            var context = AccessContext(actor: user.actor, ip: clientIP, reason: reason, grantedRecords: accessGrants)
+            context.auditWriter = application.auditWriter
+            return context
         }
         if let token = auth.get(APIToken.self) {
             let reason = headers.first(name: "X-Access-Reason").map { String($0.prefix(1000)) }
-            return AccessContext(actor: token.actor, ip: clientIP, reason: reason)
+            var context = AccessContext(actor: token.actor, ip: clientIP, reason: reason)
+            context.auditWriter = application.auditWriter
+            return context
         }
         throw Abort(.unauthorized)
     }

@@ -76,7 +76,8 @@ final class ImportWorkers: Sendable {
     func start(
         _ importer: CrimeImport, path: String, runID: UUID, app: Application
     ) {
-        let task = Task {
+        // Planning a chunk is seconds of CPU: on the background threads, not the event loops.
+        let task = Task(executorPreference: BackgroundExecutor.shared) {
             do {
                 _ = try await importer.run(path: path, runID: runID, on: app.db)
             } catch {

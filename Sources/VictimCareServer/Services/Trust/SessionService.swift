@@ -60,12 +60,14 @@ struct DatabaseSessionDriver: AsyncSessionDriver {
 
     func readSession(_ sessionID: SessionID, for request: Request) async throws -> SessionData? {
         guard let sql = request.db as? any SQLDatabase, sessionID.string.count <= 64 else { return nil }
-        struct Row: Decodable { var data: String }
+        // Read positionally: every signed-in request asks.
         guard
-            let row = try await sql.raw(
-                "SELECT data FROM web_sessions WHERE id = \(bind: sessionID.string) AND expires_at > \(bind: Date())"
-            ).first(decoding: Row.self),
-            let values = try? JSONDecoder().decode([String: String].self, from: Data(row.data.utf8))
+            let data = try await FastRows.query(
+                "SELECT data FROM web_sessions WHERE id = ? AND expires_at > ?",
+                [.text(sessionID.string), .date(Date())],
+                on: sql
+            ).first?.string(0),
+            let values = try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))
         else { return nil }
         request.storage[ReadKey.self] = values
         return SessionData(initialData: values)

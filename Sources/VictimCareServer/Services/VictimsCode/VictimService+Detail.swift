@@ -95,16 +95,16 @@ extension VictimService {
 
     /// Open and overdue counts per victim of a crime.
     static func openCounts(crimeID: UUID, on db: any Database) async throws -> [UUID: (open: Int, overdue: Int)] {
-        let open = try await ObligationRecord.query(on: db).filter(\.$crimeID == crimeID).filter(\.$state == "open")
-            .filter(\.$triggeredAt <= Date())
-            .all()
+        guard let sql = db as? any SQLDatabase else { return [:] }
         let now = Date()
         var counts: [UUID: (open: Int, overdue: Int)] = [:]
-        for o in open {
-            var c = counts[o.$victim.id] ?? (0, 0)
-            c.open += 1
-            if o.dueAt < now { c.overdue += 1 }
-            counts[o.$victim.id] = c
+        for row in try await FastRows.query(
+            """
+            SELECT victim_id, COUNT(*), SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) FROM obligations
+            WHERE crime_id = ? AND state = 'open' AND triggered_at <= ? GROUP BY victim_id
+            """, [.date(now), .uuid(crimeID), .date(now)], on: sql)
+        {
+            if let victim = row.uuid(0) { counts[victim] = (row.int(1) ?? 0, row.int(2) ?? 0) }
         }
         return counts
     }

@@ -261,37 +261,35 @@ struct CrimesController: RouteCollection {
                 != .denied,
             eventTypes: CaseEventType.options(selected: nil as String?), eventValues: ["at": London.formatLocal(Date())]
         )
-        if let triage = try await ResponseTriageService.current(crimeID: c.id!, on: req.db) {
-            page.response =
-                (triage.offersVideo
-                    ? "Video may be offered" : (triage.triage.whyNoVideo ?? "An officer attends"))
-                + " (triaged \(Display.time(triage.decidedAt)) by \(triage.decidedByName))."
-        }
-        for index in page.victims.indices {
-            if let choice = try await ResponseTriageService.latestChoice(victimID: page.victims[index].id, on: req.db) {
-                page.victims[index].response = ResponseController.answer(choice)
-            }
-        }
         page.outsideUnit =
             AccessPolicy.decide(context.actor, .editCrime, on: CrimeService.scope(of: c)) == .reasonRequiredEachTime
         page.canViewInterviews =
             AccessPolicy.decide(context.actor, .viewEvidence, on: CrimeService.scope(of: c)) != .denied
-        if page.canViewInterviews {
-            let interviewees = Dictionary(
-                d.people.map { ($0.link.id!, $0.person.fullName) }, uniquingKeysWith: { a, _ in a })
-            page.interviews = try await InterviewService.list(crimeID: c.id!, on: req.db).map { interview, items in
-                ShowContext.InterviewLine(
-                    id: interview.id!, kind: InterviewKind(rawValue: interview.kindCode)?.label ?? interview.kindCode,
-                    person: interviewees[interview.$link.id] ?? "",
-                    when: Display.time(interview.startedAt ?? interview.createdAt),
-                    recordings: items.count)
+        let extras = try await CrimeService.pageExtras(d, evidence: page.canViewInterviews, on: req.db)
+        if let triage = extras.triage {
+            page.response =
+                (triage.offersVideo ? "Video may be offered" : (triage.triage.whyNoVideo ?? "An officer attends"))
+                + " (triaged \(Display.time(triage.decidedAt)) by \(triage.decidedByName))."
+        }
+        for index in page.victims.indices {
+            if let answer = extras.answers[page.victims[index].id] {
+                page.victims[index].response = ResponseController.answer(
+                    answer.choice, byVictim: answer.byVictim, recordedBy: answer.recordedByName,
+                    at: answer.recordedAt)
             }
-            page.parades = try await Parade.query(on: req.db).filter(\.$crime.$id == c.id!).sort(\.$createdAt).all()
-                .map {
-                    ShowContext.ParadeLine(
-                        href: "/crimes/\(c.id!)/parades/\($0.id!)",
-                        label: "Video identification of \(Display.time($0.createdAt)), by \($0.officerName)")
-                }
+        }
+        if page.canViewInterviews {
+            page.interviews = extras.interviews.map { interview in
+                ShowContext.InterviewLine(
+                    id: interview.id, kind: InterviewKind(rawValue: interview.kindCode)?.label ?? interview.kindCode,
+                    person: interview.linkID.flatMap { names[$0] } ?? "", when: Display.time(interview.at),
+                    recordings: interview.recordings)
+            }
+            page.parades = extras.parades.map {
+                ShowContext.ParadeLine(
+                    href: "/crimes/\(c.id!)/parades/\($0.id)",
+                    label: "Video identification of \(Display.time($0.createdAt)), by \($0.officerName)")
+            }
             page.canRunIdentification = AccessPolicy.grants(context.actor, .runIdentification)
         }
         return page

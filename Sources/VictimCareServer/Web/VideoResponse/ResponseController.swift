@@ -124,8 +124,13 @@ struct ResponseController: RouteCollection {
     /// One line for a victim's latest answer.
     static func answer(_ choice: ResponseChoice?) -> String {
         guard let choice else { return "Not offered yet" }
-        let who = choice.byVictim ? "asked for on their case page" : "recorded by \(choice.recordedByName)"
-        return "\(choice.choice.label), \(who), \(Display.time(choice.recordedAt))"
+        return answer(
+            choice.choice, byVictim: choice.byVictim, recordedBy: choice.recordedByName, at: choice.recordedAt)
+    }
+
+    static func answer(_ choice: ResponseChoice.Choice, byVictim: Bool, recordedBy name: String, at: Date) -> String {
+        let who = byVictim ? "asked for on their case page" : "recorded by \(name)"
+        return "\(choice.label), \(who), \(Display.time(at))"
     }
 
     // MARK: the offer to one victim

@@ -1,0 +1,197 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VictimCareDomain
+
+@testable import VictimCareServer
+
+/// Issue 17: the crime page reads its rows positionally (`PositionalRow`) and writes its audit entries through
+/// the group-commit `AuditWriter`. Each model read that way equals, column for column, what Fluent reads; the
+/// page shows what it showed; and audit entries written together are each stored before their caller goes on.
+@Suite struct PositionalRowsTests {
+    /// Each row of `M` read positionally has the cells Fluent's read of the same row has.
+    func same<M: PositionalRow>(_: M.Type, _ db: any Database, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let sql = try #require(db as? any SQLDatabase)
+        let fluent = try await M.query(on: db).all()
+        let positional = try await M.rows(where: "1 = 1", [], on: sql)
+        #expect(!fluent.isEmpty, "\(M.schema) has rows to compare", sourceLocation: sourceLocation)
+        #expect(fluent.count == positional.count, sourceLocation: sourceLocation)
+        let byID = Dictionary(uniqueKeysWithValues: positional.map { ($0.id!, $0) })
+        for model in fluent {
+            let read = try #require(byID[model.id!], sourceLocation: sourceLocation)
+            for (column, (a, b)) in zip(M.bulkColumns, zip(model.bulkCells, read.bulkCells)) {
+                #expect("\(a)" == "\(b)", "\(M.schema).\(column)", sourceLocation: sourceLocation)
+            }
+            #expect(read._$idExists, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func everyPositionalModelReadsWhatFluentReads() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.omega", .officer, rank: "PC")
+            officer.email = "omega@example.com"
+            officer.collarNumber = "4471"
+            officer.lockedUntil = Date(timeIntervalSince1970: 1_900_000_000.125)
+            officer.lastSignInAt = Date()
+            try await officer.save(on: app.db)
+            let created = try await world.crime("SN/0000001/26", victim: ("伟", "张"), officer: officer)
+            try await world.crime("SN/0000002/26", victim: ("محمد", "الأحمد"))
+            let crime = created.crime
+            crime.occurredTo = Date(timeIntervalSince1970: 1_700_000_000.5)
+            crime.summary = String(repeating: "Ωμέγα \"quoted\" <b>not markup</b> ", count: 200)
+            try await crime.save(on: app.db)
+            let item = PropertyItem()
+            item.description = "Bicycle — red, 21 gears, 自行车"
+            item.imei = nil
+            item.frameNumber = "WTU123"
+            item.serialNumber = "S-1"
+            item.custodyStatusCode = "stolen"
+            item.stolenOn = "2026-01-02"
+            try await item.create(on: app.db)
+            let propertyLink = CrimeProperty()
+            propertyLink.$crime.id = crime.id!
+            propertyLink.$item.id = item.id!
+            propertyLink.roleCode = "stolen"
+            try await propertyLink.create(on: app.db)
+            let place = Location()
+            place.address = "1 Ωmega Street, London"
+            place.postcode = "SE1 7PB"
+            place.postcodeKey = "SE17PB"
+            place.latitude = 51.501_234_5
+            place.longitude = -0.118_765_4
+            try await place.create(on: app.db)
+            let placeLink = CrimeLocation()
+            placeLink.$crime.id = crime.id!
+            placeLink.$location.id = place.id!
+            placeLink.roleCode = "scene"
+            try await placeLink.create(on: app.db)
+            let event = CaseEvent()
+            event.$crime.id = crime.id!
+            event.typeCode = "charged"
+            event.at = Date(timeIntervalSince1970: 1_750_000_000.75)
+            event.note = "at the station — 署"
+            event.recordedByID = officer.id
+            event.recordedByName = "PC Ωmega"
+            event.source = "web"
+            try await event.create(on: app.db)
+
+            try await same(Crime.self, app.db)
+            try await same(CrimeStatusChange.self, app.db)
+            try await same(Person.self, app.db)
+            try await same(CrimePerson.self, app.db)
+            try await same(Victim.self, app.db)
+            try await same(CaseEvent.self, app.db)
+            try await same(CommandUnit.self, app.db)
+            try await same(User.self, app.db)
+            try await same(CrimeProperty.self, app.db)
+            try await same(PropertyItem.self, app.db)
+            try await same(CrimeLocation.self, app.db)
+            try await same(Location.self, app.db)
+
+            // The page's loader: the same crime, people, property, places and timeline as Fluent's own reads.
+            let detail = try await CrimeService.detail(crime.id!, context: world.context(officer), on: app.db)
+            #expect(detail.crime.reference == "SN/0000001/26")
+            #expect(detail.crime.summary == crime.summary)
+            #expect(detail.unit.code == "SN")
+            #expect(detail.officer?.id == officer.id)
+            #expect(detail.people.map(\.person.fullName) == ["伟 张"])
+            #expect(detail.property.map(\.item.description) == [item.description])
+            #expect(detail.locations.map(\.location.postcode) == ["SE1 7PB"])
+            #expect(detail.events.map(\.note) == [event.note])
+            #expect(detail.history.map(\.statusCode) == ["recorded"])
+            #expect(detail.victims.map(\.id) == [created.victims.first?.victimID])
+            let open = try await ObligationRecord.query(on: app.db).filter(\.$crimeID == crime.id!)
+                .filter(\.$state == "open").filter(\.$triggeredAt <= Date()).all()
+            let victimID = try #require(created.victims.first?.victimID)
+            #expect(detail.openCounts[victimID]?.open == open.count)
+            #expect(detail.openCounts[victimID]?.overdue == open.filter { $0.dueAt < Date() }.count)
+            // A crime with no officer: none is made up.
+            let other = try await Crime.query(on: app.db).filter(\.$reference == "SN/0000002/26").first()!
+            #expect(
+                try await CrimeService.detail(other.id!, context: world.context(officer), on: app.db).officer == nil)
+            // An unknown crime is "not found", not a server error.
+            await #expect(throws: DomainError.self) {
+                _ = try await CrimeService.detail(UUID(), context: world.context(officer), on: app.db)
+            }
+        }
+    }
+
+    /// Fifty requests' entries at once: each caller returns only when its own entries are stored, and they go in
+    /// fewer statements than callers. Fails on the code before (each entry its own statement).
+    @Test func auditEntriesWrittenTogetherAreEachStoredBeforeTheirCallerGoesOn() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            let writer = try #require(app.auditWriter)
+            var context = world.context(officer)
+            context.auditWriter = writer
+            let shared = context
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<50 {
+                    group.addTask {
+                        let ids = [UUID(), UUID()]
+                        try await AuditLog.recordViews(
+                            "person", ids + ids, summary: "request \(n)", context: shared, on: app.db)
+                        // Stored by the time the call returns.
+                        let stored = try await AuditEntry.query(on: app.db).filter(\.$recordID ~~ ids).count()
+                        #expect(stored == 2)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$recordType == "person").count() == 100)
+            let statements = await writer.statements
+            #expect(statements < 50, "written together: \(statements) statements for 50 callers")
+
+            // One caller's bad entry (an id already used) fails that caller alone.
+            let taken = try #require(try await AuditEntry.query(on: app.db).first()?.id)
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<10 {
+                    group.addTask {
+                        let entry = AuditLog.entry(.view, "crime", UUID(), summary: "call \(n)", context: shared)
+                        if n == 3 { entry.id = taken }
+                        do {
+                            try await AuditLog.write([entry], context: shared, on: app.db)
+                            return n != 3
+                        } catch {
+                            return n == 3
+                        }
+                    }
+                }
+                for try await outcome in group { #expect(outcome) }
+            }
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$recordType == "crime").count() == 9)
+        }
+    }
+
+    /// The crime page through HTTP, eight at once (as many as the client keeps connections open): every view is audited once, the crime and each person named.
+    @Test func crimePagesOpenedTogetherAreEachAudited() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            let created = try await world.crime("SN/0000003/26", victim: ("Ada", "Okafor"))
+            let crimeID = try #require(created.crime.id)
+            let personID = try #require(created.victims.first?.personID)
+            var browser = Browser(app)
+            try await browser.signIn(officer.username)
+            let cookie = try #require(browser.cookie)
+            try await LiveServer.run(app) { server in
+                try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            try await server.get("/crimes/\(crimeID)", headers: ["Cookie": cookie]).status
+                        }
+                    }
+                    for try await status in group { #expect(status == .ok) }
+                }
+            }
+            #expect(try await world.auditCount("view", "crime", crimeID) == 8)
+            #expect(try await world.auditCount("view", "person", personID) == 8)
+        }
+    }
+}
