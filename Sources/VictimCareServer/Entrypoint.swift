@@ -1,6 +1,4 @@
 import Logging
-import NIOCore
-import NIOPosix
 import Vapor
 
 #if canImport(Glibc)
@@ -38,14 +36,6 @@ public enum VictimCare {
             return handler
         }
         if env.arguments.count == 1 { env.arguments.append("serve") }
-        if env.arguments.dropFirst().first == "serve" {
-            // The server's async code runs on NIO's event loops rather than on a second pool of threads: every
-            // statement and response was a hop between the two pools and back (issue 17). Background jobs run on
-            // threads of their own (`BackgroundExecutor`), so they never hold a loop. Not for the commands
-            // (demo-data, import), whose generating overlaps SQLite's own thread better on the default pool.
-            // Nothing async runs before this.
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
         let app = try await Application.make(env)
         do {
             try await configure(app, config: config)

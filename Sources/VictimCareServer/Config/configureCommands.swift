@@ -11,6 +11,7 @@ func configureCommands(_ app: Application) {
     app.asyncCommands.use(ReferralsCommand(), as: "referrals")
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(EvidenceCommand(), as: "evidence")
+    app.asyncCommands.use(LinkageCommand(), as: "linkage")
     app.lifecycle.use(AdministratorOnServe())
     app.lifecycle.use(InstanceFactsOnBoot())
 }

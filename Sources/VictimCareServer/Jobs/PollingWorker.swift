@@ -23,8 +23,7 @@ struct PollingWorker: LifecycleHandler {
         let logger = Logger(label: "victimcare.\(name)")
         let (name, interval, step) = (name, interval, step)
         await running.set(
-            // On the background threads, not the event loops (see `BackgroundExecutor`).
-            Task.detached(executorPreference: BackgroundExecutor.shared) {
+            Task.detached {
                 while !Task.isCancelled {
                     do {
                         while try await step(app, logger) {}

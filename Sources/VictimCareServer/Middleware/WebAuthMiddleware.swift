@@ -13,7 +13,7 @@ struct WebSessionAuthenticator: AsyncMiddleware {
             let since = request.session.data["since"].flatMap(Double.init) ?? 0
             let version = request.session.data["ver"].flatMap(Int.init) ?? 0
             if Date().timeIntervalSince1970 - since < Double(request.config.sessionHours) * 3600,
-                let user = try await User.find(positionally: id, on: request.db), user.active,
+                let user = try await User.find(id, on: request.db), user.active,
                 user.sessionVersion == version
             {
                 request.auth.login(user)

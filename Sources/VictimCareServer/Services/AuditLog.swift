@@ -72,7 +72,9 @@ enum AuditLog {
         guard !entries.isEmpty else { return }
         for entry in entries where entry.id == nil { entry.id = UUID() }
         let rows = entries.map(\.bulkCells)
-        if let writer = context.auditWriter, !db.inTransaction {
+        // Inside a transaction, or on a connection that already holds SQLite's write lane, the entries go in
+        // with the caller's own work.
+        if let writer = context.auditWriter, !db.inTransaction, !((db as? LanedSQLiteDatabase)?.holdsLane ?? false) {
             try await writer.write(rows, on: db)
             return
         }
@@ -176,8 +178,9 @@ enum AuditLog {
 
 /// Group commit for the audit trail: the entries of every request that reaches it while a write is under way
 /// go together in the next multi-row statement, one write transaction where each request made its own (two
-/// for a crime's page). Each caller waits until its own entries are committed; if the write fails, each
-/// caller's entries are tried again alone, so one bad row fails only its own caller.
+/// for a crime's page). Each caller waits until its own entries are committed; if a row breaks a
+/// constraint, each caller's entries are tried again alone, so one bad row fails only its own caller; any other
+/// failure fails every caller in the write, as it would have failed each alone.
 actor AuditWriter {
     private struct Waiting {
         let rows: [[SQLCell]]
@@ -210,8 +213,9 @@ actor AuditWriter {
                 try await Self.insert(batch.flatMap(\.rows), on: db)
                 statements += 1
                 for waiting in batch { waiting.done.resume() }
-            } catch {
-                // One caller's bad row must not fail the others: each is tried again alone.
+            } catch let error as any DatabaseError where error.isConstraintFailure {
+                // One caller's bad row must not fail the others: each is tried again alone. (Any other failure
+                // - the database gone or busy - would only fail again, one caller at a time.)
                 for waiting in batch {
                     do {
                         try await Self.insert(waiting.rows, on: db)
@@ -221,6 +225,8 @@ actor AuditWriter {
                         waiting.done.resume(throwing: error)
                     }
                 }
+            } catch {
+                for waiting in batch { waiting.done.resume(throwing: error) }
             }
         }
         writing = false

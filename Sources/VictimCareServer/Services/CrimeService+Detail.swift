@@ -72,7 +72,7 @@ extension CrimeService {
             """
             SELECT \(CrimeProperty.columns("l")), \(PropertyItem.columns("i"))
             FROM crime_property l JOIN property_items i ON i.id = l.property_item_id WHERE l.crime_id = ?
-            ORDER BY l.id
+            ORDER BY i.created_at, l.id
             """, [.uuid(id)], on: sql
         ).map { row in
             let link = CrimeProperty.decoded(row, at: 0)
@@ -83,7 +83,8 @@ extension CrimeService {
         let places = try await FastRows.query(
             """
             SELECT \(CrimeLocation.columns("l")), \(Location.columns("p"))
-            FROM crime_locations l JOIN locations p ON p.id = l.location_id WHERE l.crime_id = ? ORDER BY l.id
+            FROM crime_locations l JOIN locations p ON p.id = l.location_id WHERE l.crime_id = ?
+            ORDER BY p.created_at, l.id
             """, [.uuid(id)], on: sql
         ).map { row in
             let link = CrimeLocation.decoded(row, at: 0)
@@ -95,7 +96,8 @@ extension CrimeService {
         let history = try await CrimeStatusChange.rows(
             where: "t.crime_id = ?", crimeBind, orderBy: "t.at, t.id", on: sql)
         let events = try await CaseEvent.rows(where: "t.crime_id = ?", crimeBind, orderBy: "t.at, t.id", on: sql)
-        let victims = try await Victim.rows(where: "t.crime_id = ?", crimeBind, orderBy: "t.id", on: sql)
+        let victims = try await Victim.rows(
+            where: "t.crime_id = ?", crimeBind, orderBy: "t.created_at, t.id", on: sql)
         return Detail(
             crime: crime, unit: unit, officer: officer, people: people, property: property, locations: places,
             history: history, events: events, victims: victims,

@@ -5,6 +5,9 @@ import SQLKit
 /// A model read back positionally, column for column in `bulkColumns` order, without Fluent's per-model
 /// reflection (a page's reads spent more in `Fields.properties` and building SQL text than in the database,
 /// issue 17). `PositionalRowsTests` reads each type both ways and holds every column equal.
+///
+/// For display only: every field of a decoded model counts as changed, so saving one would write every column
+/// from this read (undoing anyone's change made since). Load a model through Fluent to change it.
 protocol PositionalRow: BulkRow {
     /// The model held in `row` from column `offset` on, marked as stored.
     static func decoded(_ row: FastRows.Row, at offset: Int) -> Self
@@ -259,11 +262,6 @@ extension User: PositionalRow {
         return m
     }
 
-    /// The user with this id, read positionally (every signed-in request asks).
-    static func find(positionally id: UUID, on db: any Database) async throws -> User? {
-        guard let sql = db as? any SQLDatabase else { return try await User.find(id, on: db) }
-        return try await rows(where: "t.id = ?", [.uuid(id)], on: sql).first
-    }
 }
 
 extension CrimeProperty: PositionalRow {

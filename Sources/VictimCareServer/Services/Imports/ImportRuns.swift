@@ -76,8 +76,7 @@ final class ImportWorkers: Sendable {
     func start(
         _ importer: CrimeImport, path: String, runID: UUID, app: Application
     ) {
-        // Planning a chunk is seconds of CPU: on the background threads, not the event loops.
-        let task = Task(executorPreference: BackgroundExecutor.shared) {
+        let task = Task {
             do {
                 _ = try await importer.run(path: path, runID: runID, on: app.db)
             } catch {

@@ -1,0 +1,289 @@
+import Foundation
+
+/// The fields compared, their levels, and Fellegi–Sunter weights trained by EM.
+public enum LinkageField: Int, CaseIterable, Sendable {
+    case given, family, birth, postcode, phone, email
+
+    /// Level 0 is "missing on either side" (no evidence either way); the others from best to worst.
+    public var levels: [String] {
+        switch self {
+        case .given:
+            [
+                "missing", "exact", "variant or nickname", "Jaro-Winkler ≥ 0.92, same first letter",
+                "similar or same sound", "initial", "different",
+            ]
+        case .family: ["missing", "exact", "variant", "Jaro-Winkler ≥ 0.92", "similar or same sound", "different"]
+        case .birth:
+            [
+                "missing", "exact", "day and month swapped", "one digit wrong or two transposed", "same year",
+                "different",
+            ]
+        case .postcode: ["missing", "same unit", "same sector", "same district", "different"]
+        case .phone: ["missing", "exact", "same last six digits", "different"]
+        case .email: ["missing", "exact", "same name, other provider", "different"]
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .given: "given name"
+        case .family: "family name"
+        case .birth: "date of birth"
+        case .postcode: "postcode"
+        case .phone: "phone"
+        case .email: "email"
+        }
+    }
+}
+
+/// One pair's comparison: a level per field, packed four bits each.
+public struct LinkagePattern: Hashable, Sendable {
+    public var bits: UInt32
+
+    public init(bits: UInt32 = 0) { self.bits = bits }
+
+    public subscript(field: LinkageField) -> Int {
+        get { Int((bits >> (UInt32(field.rawValue) * 4)) & 0xF) }
+        set {
+            let shift = UInt32(field.rawValue) * 4
+            bits = (bits & ~(0xF << shift)) | (UInt32(newValue) << shift)
+        }
+    }
+}
+
+public enum LinkageCompare {
+    public static func pattern(_ a: LinkageRecord, _ b: LinkageRecord) -> LinkagePattern {
+        var p = LinkagePattern()
+        var g = given(a.given, b.given)
+        var f = family(a.family, b.family)
+        // Names recorded the wrong way round.
+        if g >= 4 || f >= 4, a.given != nil, a.family != nil, b.given != nil, b.family != nil {
+            let sg = given(a.given, b.family)
+            let sf = family(a.family, b.given)
+            if sg + sf < g + f && sg <= 3 && sf <= 3 { (g, f) = (sg, sf) }
+        }
+        p[.given] = g
+        p[.family] = f
+        p[.birth] = birth(a.birth, b.birth)
+        p[.postcode] = postcode(a.postcode, b.postcode)
+        p[.phone] = phone(a.phone, b.phone)
+        p[.email] = email(a.email, b.email)
+        return p
+    }
+
+    static func given(_ a: LinkageRecord.Name?, _ b: LinkageRecord.Name?) -> Int {
+        guard let a, let b else { return 0 }
+        if a.text == b.text { return 1 }
+        if a.isInitial || b.isInitial { return a.scalars.first == b.scalars.first ? 5 : 6 }
+        if a.canonical == b.canonical { return 2 }
+        let jw = JaroWinkler.similarity(a.scalars, b.scalars)
+        // A typo rarely changes the first letter; Amir and Samir are two names.
+        if jw >= 0.92 && a.scalars.first == b.scalars.first { return 3 }
+        if jw >= 0.8 || (a.sound == b.sound && !a.sound.isEmpty) { return 4 }
+        return 6
+    }
+
+    static func family(_ a: LinkageRecord.Name?, _ b: LinkageRecord.Name?) -> Int {
+        guard let a, let b else { return 0 }
+        if a.text == b.text { return 1 }
+        if a.canonical == b.canonical { return 2 }
+        let jw = JaroWinkler.similarity(a.scalars, b.scalars)
+        if jw >= 0.92 { return 3 }
+        if jw >= 0.8 || (a.sound == b.sound && !a.sound.isEmpty) { return 4 }
+        return 5
+    }
+
+    static func birth(_ a: LinkageText.BirthDate?, _ b: LinkageText.BirthDate?) -> Int {
+        guard let a, let b else { return 0 }
+        if a == b { return 1 }
+        if a.year == b.year && a.month == b.day && a.day == b.month { return 2 }
+        let x = Array(a.digits.utf8)
+        let y = Array(b.digits.utf8)
+        var differing: [Int] = []
+        for i in 0..<8 where x[i] != y[i] { differing.append(i) }
+        if differing.count == 1 { return 3 }
+        if differing.count == 2, differing[1] == differing[0] + 1, x[differing[0]] == y[differing[1]],
+            x[differing[1]] == y[differing[0]]
+        {
+            return 3
+        }
+        if a.year == b.year { return 4 }
+        return 5
+    }
+
+    static func postcode(_ a: LinkageText.Postcode?, _ b: LinkageText.Postcode?) -> Int {
+        guard let a, let b else { return 0 }
+        if let ua = a.unit, let ub = b.unit, ua == ub { return 1 }
+        if let sa = a.sector, let sb = b.sector, sa == sb { return 2 }
+        if a.district == b.district { return 3 }
+        return 4
+    }
+
+    static func phone(_ a: String?, _ b: String?) -> Int {
+        guard let a, let b else { return 0 }
+        if a == b { return 1 }
+        if a.utf8.count >= 6, b.utf8.count >= 6, a.utf8.suffix(6).elementsEqual(b.utf8.suffix(6)) { return 2 }
+        return 3
+    }
+
+    static func email(_ a: String?, _ b: String?) -> Int {
+        guard let a, let b else { return 0 }
+        if a == b { return 1 }
+        // The same mailbox name at another provider. (Merely similar names are not evidence: addresses are made
+        // from names, so namesakes have similar ones.)
+        let la = a.split(separator: "@").first.map(String.init) ?? a
+        let lb = b.split(separator: "@").first.map(String.init) ?? b
+        return la == lb ? 2 : 3
+    }
+}
+
+/// Fellegi–Sunter parameters: for each field and level, m (how often true matches show it) and u (how often
+/// non-matches do), and λ (the share of compared pairs that match).
+public struct LinkageModel: Sendable, Codable, Equatable {
+    public var m: [[Double]]
+    public var u: [[Double]]
+    public var lambda: Double
+    /// Relative frequency of each standardised given and family name (term-frequency adjustment of exact matches).
+    public var givenFrequency: [String: Double] = [:]
+    public var familyFrequency: [String: Double] = [:]
+    public var iterations = 0
+
+    public init(m: [[Double]], u: [[Double]], lambda: Double) {
+        self.m = m
+        self.u = u
+        self.lambda = lambda
+    }
+
+    /// A start for EM: agreement likely among matches, levels spread evenly among non-matches.
+    public static func initial() -> LinkageModel {
+        var m: [[Double]] = []
+        var u: [[Double]] = []
+        for field in LinkageField.allCases {
+            let n = field.levels.count - 1
+            var mf = [0.0]
+            var uf = [0.0]
+            for level in 1...n {
+                mf.append(level == 1 ? 0.7 : 0.3 / Double(n - 1) * (level == n ? 0.2 : 1))
+                uf.append(level == n ? 0.9 : 0.1 / Double(n - 1))
+            }
+            m.append(normalised(mf))
+            u.append(normalised(uf))
+        }
+        return LinkageModel(m: m, u: u, lambda: 0.01)
+    }
+
+    static func normalised(_ values: [Double]) -> [Double] {
+        let total = values.dropFirst().reduce(0, +)
+        return total > 0 ? [0] + values.dropFirst().map { max($0 / total, 1e-6) } : values
+    }
+
+    /// The weight (log2 Bayes factor) of one field's level; exact names adjusted for how common the name is.
+    public func weight(_ field: LinkageField, level: Int, value: String? = nil) -> Double {
+        guard level > 0 else { return 0 }
+        var uValue = u[field.rawValue][level]
+        if level == 1, let value {
+            let frequency: Double? =
+                switch field {
+                case .given: givenFrequency[value]
+                case .family: familyFrequency[value]
+                default: nil
+                }
+            if let frequency { uValue = max(frequency, 1e-7) }
+        }
+        return log2(m[field.rawValue][level] / uValue)
+    }
+
+    public var priorWeight: Double { log2(lambda / (1 - lambda)) }
+
+    /// Each field's weight for a pair, and the total match weight.
+    public func score(_ pattern: LinkagePattern, _ a: LinkageRecord, _ b: LinkageRecord) -> (
+        total: Double, fields: [Double]
+    ) {
+        var fields: [Double] = []
+        var total = priorWeight
+        for field in LinkageField.allCases {
+            let level = pattern[field]
+            let value: String? =
+                switch field {
+                case .given: a.given?.text
+                case .family: a.family?.text
+                default: nil
+                }
+            let w = weight(field, level: level, value: level == 1 ? value : nil)
+            fields.append(w)
+            total += w
+        }
+        return (total, fields)
+    }
+
+    public func matchWeight(_ pattern: LinkagePattern, _ a: LinkageRecord, _ b: LinkageRecord) -> Double {
+        var total = priorWeight
+        for field in LinkageField.allCases {
+            let level = pattern[field]
+            guard level > 0 else { continue }
+            if level == 1, field == .given, let v = a.given?.text {
+                total += weight(field, level: 1, value: v)
+            } else if level == 1, field == .family, let v = a.family?.text {
+                total += weight(field, level: 1, value: v)
+            } else {
+                total += log2(m[field.rawValue][level] / u[field.rawValue][level])
+            }
+        }
+        return total
+    }
+
+    public static func probability(weight: Double) -> Double { 1 / (1 + pow(2, -weight)) }
+
+    /// Estimates u from comparisons of random pairs (almost all non-matches).
+    public mutating func estimateU(from patterns: [LinkagePattern: Int]) {
+        for field in LinkageField.allCases {
+            var counts = [Double](repeating: 0, count: field.levels.count)
+            for (pattern, n) in patterns { counts[pattern[field]] += Double(n) }
+            // Every level seen at least a little, so no weight is infinite.
+            u[field.rawValue] = Self.normalised(counts.enumerated().map { $0.offset == 0 ? 0 : $0.element + 0.5 })
+        }
+    }
+
+    /// Expectation–maximisation of m and λ over the blocked pairs, u held fixed. `patterns` counts each
+    /// comparison pattern per blocking rule; a field a rule blocked on is not learned from that rule's pairs
+    /// (they agree on it by construction).
+    public mutating func trainM(
+        _ patterns: [Int: [LinkagePattern: Int]], blockedFields: [Set<LinkageField>], iterations: Int = 40
+    ) {
+        for iteration in 0..<iterations {
+            var mCounts = LinkageField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
+            var matched = 0.0
+            var total = 0.0
+            for (rule, table) in patterns {
+                let blocked = rule >= 0 && rule < blockedFields.count ? blockedFields[rule] : []
+                for (pattern, n) in table {
+                    var matchLog = log2(lambda)
+                    var nonLog = log2(1 - lambda)
+                    // A blocked field is left out of the likelihood too: every pair agrees on it by construction.
+                    for field in LinkageField.allCases where !blocked.contains(field) {
+                        let level = pattern[field]
+                        guard level > 0 else { continue }
+                        matchLog += log2(m[field.rawValue][level])
+                        nonLog += log2(u[field.rawValue][level])
+                    }
+                    let p = 1 / (1 + pow(2, nonLog - matchLog))
+                    let count = Double(n)
+                    matched += p * count
+                    total += count
+                    for field in LinkageField.allCases where !blocked.contains(field) {
+                        let level = pattern[field]
+                        if level > 0 { mCounts[field.rawValue][level] += p * count }
+                    }
+                }
+            }
+            let previous = self
+            for field in LinkageField.allCases where mCounts[field.rawValue].dropFirst().reduce(0, +) > 0 {
+                m[field.rawValue] = Self.normalised(mCounts[field.rawValue].map { $0 + 1e-3 })
+            }
+            if total > 0 { lambda = min(max(matched / total, 1e-6), 0.999) }
+            self.iterations = iteration + 1
+            let change = zip(previous.m.joined(), m.joined()).map { abs($0 - $1) }.max() ?? 0
+            if change < 1e-5 { break }
+        }
+    }
+}
