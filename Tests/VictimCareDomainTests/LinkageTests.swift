@@ -97,7 +97,7 @@ import Testing
             [0, 0.001, 0.001, 0.998],
         ]
         truth.lambda = 0.2
-        var rng = LinkageRandom(seed: 42)
+        var rng = SeededRandom(seed: 42)
         func draw(_ probabilities: [Double]) -> Int {
             let x = Double(rng.next() % 1_000_000) / 1_000_000
             var sum = 0.0
@@ -131,7 +131,7 @@ import Testing
 
     /// A small city built to be hard, then the engine: the same people found again, strangers kept apart.
     @Test func theEngineLinksTheSamePersonAndKeepsTwinsJuniorsAndHouseholdsApart() {
-        var rng = LinkageRandom(seed: 7)
+        var rng = SeededRandom(seed: 7)
         func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
         let given = [
             "oliver", "amelia", "george", "isla", "harry", "ava", "noah", "emily", "jack", "sophie",

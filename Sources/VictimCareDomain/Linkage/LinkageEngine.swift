@@ -163,7 +163,7 @@ public struct LinkageEngine: Sendable {
         var model = LinkageModel.initial()
         model.givenFrequency = Self.frequencies(records.compactMap { $0.given?.text })
         model.familyFrequency = Self.frequencies(records.compactMap { $0.family?.text })
-        var random = LinkageRandom(seed: settings.seed)
+        var random = SeededRandom(seed: settings.seed)
         var randomPatterns: [LinkagePattern: Int] = [:]
         if records.count > 1 {
             let samples = min(settings.uSamples, records.count * (records.count - 1) / 2)
@@ -321,18 +321,5 @@ public struct LinkageEngine: Sendable {
         for v in values { counts[v, default: 0] += 1 }
         let total = Double(max(values.count, 1))
         return counts.mapValues { Double($0) / total }
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64), so a run samples the same random pairs every time.
-struct LinkageRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,20 +1,15 @@
 import Foundation
+import VictimCareDomain
 
-/// SplitMix64: small, fast and the same on every machine, so a seed always gives the same force.
+/// The demo force's random choices, from a seeded generator, so a seed always gives the same force.
 struct DemoRandom: RandomNumberGenerator {
-    private var state: UInt64
+    private var source: SeededRandom
 
     init(seed: UInt64) {
-        state = seed
+        source = SeededRandom(seed: seed)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { source.next() }
 
     mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
