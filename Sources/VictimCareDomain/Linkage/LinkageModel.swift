@@ -195,39 +195,14 @@ public struct LinkageModel: Sendable, Codable, Equatable {
 
     public var priorWeight: Double { log2(lambda / (1 - lambda)) }
 
-    /// Each field's weight for a pair, and the total match weight.
-    public func score(_ pattern: LinkagePattern, _ a: LinkageRecord, _ b: LinkageRecord) -> (
-        total: Double, fields: [Double]
-    ) {
-        var fields: [Double] = []
-        var total = priorWeight
-        for field in LinkageField.allCases {
-            let level = pattern[field]
-            let value: String? =
-                switch field {
-                case .given: a.given?.text
-                case .family: a.family?.text
-                default: nil
-                }
-            let w = weight(field, level: level, value: level == 1 ? value : nil)
-            fields.append(w)
-            total += w
-        }
-        return (total, fields)
-    }
-
+    /// A pair's match weight: the prior plus each field's weight (exact names adjusted for how common they are).
     public func matchWeight(_ pattern: LinkagePattern, _ a: LinkageRecord, _ b: LinkageRecord) -> Double {
         var total = priorWeight
         for field in LinkageField.allCases {
             let level = pattern[field]
-            guard level > 0 else { continue }
-            if level == 1, field == .given, let v = a.given?.text {
-                total += weight(field, level: 1, value: v)
-            } else if level == 1, field == .family, let v = a.family?.text {
-                total += weight(field, level: 1, value: v)
-            } else {
-                total += log2(m[field.rawValue][level] / u[field.rawValue][level])
-            }
+            let value: String? =
+                level != 1 ? nil : field == .given ? a.given?.text : field == .family ? a.family?.text : nil
+            total += weight(field, level: level, value: value)
         }
         return total
     }
