@@ -135,7 +135,7 @@ def main():
             elif k == 1 and rng.random() < 0.6:
                 y = base_year + rng.randint(-3, 3)  # partner
             else:
-                y = min(2023, base_year + rng.randint(18, 40))  # child
+                y = rng.randint(base_year + 18, min(base_year + 40, 2024))  # child
             m, d = rng.randint(1, 12), rng.randint(1, 28)
             if k > 0 and rng.random() < 0.03:  # twins: same date of birth, other given name
                 y, m, d = people[-1][3], people[-1][4], people[-1][5]
@@ -143,7 +143,8 @@ def main():
                 given = people[-1][1]
             if rng.random() < 0.05:  # two unrelated people of the same name living nearby
                 pass
-            email = f"{given}.{fam}{rng.randint(1, 99)}@example.com" if rng.random() < 0.6 else ""
+            # Addresses are made from names, but a mailbox is one person's.
+            email = f"{given}.{fam}{pid % 100000}@example.com" if rng.random() < 0.6 else ""
             people.append((pid, given, fam, y, m, d, pc, ph if rng.random() < 0.7 else phone(rng), email))
             pid += 1
     rows = []
@@ -171,13 +172,24 @@ def main():
                 if r() < 0.05: post = post.split(" ")[0]  # partial postcode
                 if r() < 0.25: tel = phone(rng)  # new number
                 if r() < 0.3: mail = ""
-                if r() < 0.1: mail = f"{g}{rng.randint(1, 999)}@example.org"
+                if r() < 0.1: mail = f"{g}{p}@example.org"
             if rng.random() < 0.05: post = ""
             if rng.random() < 0.15: tel = ""
             if rng.random() < 0.04: yy = 0
             dob = "" if yy == 0 else fmt_dob(rng, yy, mm, dd)
+            # Written down however the officer or the system wrote it.
+            fr = rng.random()
+            if tel and fr < 0.15:
+                tel = f"+44 {tel[1:5]} {tel[5:]}"
+            elif tel and fr < 0.35:
+                tel = f"{tel[:5]} {tel[5:]}"
+            fr = rng.random()
+            if fr < 0.1:
+                post = post.replace(" ", "")
+            elif fr < 0.15:
+                post = post.lower()
             cap = lambda s: " ".join(w.capitalize() for w in s.split(" "))
-            rows.append([cap(g), cap(f), dob, post.upper(), tel, mail, p])
+            rows.append([cap(g), cap(f), dob, post if fr < 0.15 else post.upper(), tel, mail, p])
             if len(rows) >= a.records:
                 break
         if len(rows) >= a.records:

@@ -37,6 +37,7 @@ public enum VictimCare {
         }
         if env.arguments.count == 1 { env.arguments.append("serve") }
         let app = try await Application.make(env)
+        app.directory = Self.directory(detected: app.directory)
         do {
             try await configure(app, config: config)
             try await app.execute()
@@ -46,5 +47,20 @@ public enum VictimCare {
             throw error
         }
         try await app.asyncShutdown()
+    }
+
+    /// The working directory when it holds the app's Resources; otherwise the checkout the executable was built
+    /// in (so `victimcare linkage run` and the other commands work from any directory).
+    static func directory(detected: DirectoryConfiguration) -> DirectoryConfiguration {
+        let files = FileManager.default
+        if files.fileExists(atPath: detected.resourcesDirectory + "Views") { return detected }
+        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while dir.path != "/" && !dir.path.isEmpty {
+            if files.fileExists(atPath: dir.appendingPathComponent("Resources/Views").path) {
+                return DirectoryConfiguration(workingDirectory: dir.path + "/")
+            }
+            dir.deleteLastPathComponent()
+        }
+        return detected
     }
 }

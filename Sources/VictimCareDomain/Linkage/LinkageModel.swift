@@ -66,30 +66,30 @@ public enum LinkageCompare {
         p[.family] = f
         p[.birth] = birth(a.birth, b.birth)
         p[.postcode] = postcode(a.postcode, b.postcode)
-        p[.phone] = phone(a.phone, b.phone)
-        p[.email] = email(a.email, b.email)
+        p[.phone] = phone(a.phoneNumber, b.phoneNumber)
+        p[.email] = email(a, b)
         return p
     }
 
     static func given(_ a: LinkageRecord.Name?, _ b: LinkageRecord.Name?) -> Int {
         guard let a, let b else { return 0 }
-        if a.text == b.text { return 1 }
+        if a.key == b.key { return 1 }
         if a.isInitial || b.isInitial { return a.scalars.first == b.scalars.first ? 5 : 6 }
-        if a.canonical == b.canonical { return 2 }
+        if a.canonicalKey == b.canonicalKey { return 2 }
         let jw = JaroWinkler.similarity(a.scalars, b.scalars)
         // A typo rarely changes the first letter; Amir and Samir are two names.
         if jw >= 0.92 && a.scalars.first == b.scalars.first { return 3 }
-        if jw >= 0.8 || (a.sound == b.sound && !a.sound.isEmpty) { return 4 }
+        if jw >= 0.8 || (a.soundKey == b.soundKey && a.soundKey != 0) { return 4 }
         return 6
     }
 
     static func family(_ a: LinkageRecord.Name?, _ b: LinkageRecord.Name?) -> Int {
         guard let a, let b else { return 0 }
-        if a.text == b.text { return 1 }
-        if a.canonical == b.canonical { return 2 }
+        if a.key == b.key { return 1 }
+        if a.canonicalKey == b.canonicalKey { return 2 }
         let jw = JaroWinkler.similarity(a.scalars, b.scalars)
         if jw >= 0.92 { return 3 }
-        if jw >= 0.8 || (a.sound == b.sound && !a.sound.isEmpty) { return 4 }
+        if jw >= 0.8 || (a.soundKey == b.soundKey && a.soundKey != 0) { return 4 }
         return 5
     }
 
@@ -97,16 +97,36 @@ public enum LinkageCompare {
         guard let a, let b else { return 0 }
         if a == b { return 1 }
         if a.year == b.year && a.month == b.day && a.day == b.month { return 2 }
-        let x = Array(a.digits.utf8)
-        let y = Array(b.digits.utf8)
-        var differing: [Int] = []
-        for i in 0..<8 where x[i] != y[i] { differing.append(i) }
-        if differing.count == 1 { return 3 }
-        if differing.count == 2, differing[1] == differing[0] + 1, x[differing[0]] == y[differing[1]],
-            x[differing[1]] == y[differing[0]]
-        {
-            return 3
+        // The eight digits yyyymmdd: one wrong, or two neighbours transposed.
+        var x = a.packed
+        var y = b.packed
+        var differing = 0
+        var first = -1
+        var xd = (0, 0)
+        var yd = (0, 0)
+        for position in 0..<8 {
+            let dx = x % 10
+            let dy = y % 10
+            x /= 10
+            y /= 10
+            if dx != dy {
+                differing += 1
+                if differing > 2 { break }
+                if first < 0 {
+                    first = position
+                    xd.0 = dx
+                    yd.0 = dy
+                } else if position == first + 1 {
+                    xd.1 = dx
+                    yd.1 = dy
+                } else {
+                    differing = 3
+                    break
+                }
+            }
         }
+        if differing == 1 { return 3 }
+        if differing == 2, xd.0 == yd.1, xd.1 == yd.0 { return 3 }
         if a.year == b.year { return 4 }
         return 5
     }
@@ -119,21 +139,65 @@ public enum LinkageCompare {
         return 4
     }
 
-    static func phone(_ a: String?, _ b: String?) -> Int {
-        guard let a, let b else { return 0 }
+    static func phone(_ a: UInt64, _ b: UInt64) -> Int {
+        guard a != 0, b != 0 else { return 0 }
         if a == b { return 1 }
-        if a.utf8.count >= 6, b.utf8.count >= 6, a.utf8.suffix(6).elementsEqual(b.utf8.suffix(6)) { return 2 }
+        // Numbers have at least seven digits, so the last six are always there.
+        if a % 1_000_000 == b % 1_000_000 { return 2 }
         return 3
     }
 
-    static func email(_ a: String?, _ b: String?) -> Int {
-        guard let a, let b else { return 0 }
-        if a == b { return 1 }
+    static func email(_ a: LinkageRecord, _ b: LinkageRecord) -> Int {
+        guard a.emailKey != 0, b.emailKey != 0 else { return 0 }
+        if a.emailKey == b.emailKey { return 1 }
         // The same mailbox name at another provider. (Merely similar names are not evidence: addresses are made
         // from names, so namesakes have similar ones.)
-        let la = a.split(separator: "@").first.map(String.init) ?? a
-        let lb = b.split(separator: "@").first.map(String.init) ?? b
-        return la == lb ? 2 : 3
+        return a.mailboxKey == b.mailboxKey ? 2 : 3
+    }
+}
+
+/// A trained model made quick to apply: every level's weight, and every exact name's frequency-adjusted weight,
+/// computed once. A pair's match weight is the prior plus its fields' weights.
+public struct LinkageScorer: Sendable {
+    public let model: LinkageModel
+    let table: [Double]
+    let prior: Double
+    let givenExact: [UInt64: Double]
+    let familyExact: [UInt64: Double]
+
+    public init(_ model: LinkageModel) {
+        self.model = model
+        var table = [Double](repeating: 0, count: LinkageField.allCases.count * 16)
+        for field in LinkageField.allCases {
+            for level in field.levels.indices { table[field.rawValue * 16 + level] = model.weight(field, level: level) }
+        }
+        self.table = table
+        prior = model.priorWeight
+        givenExact = model.givenFrequency.reduce(into: [:]) { $0[$1.key] = model.weight(.given, level: 1, key: $1.key) }
+        familyExact = model.familyFrequency.reduce(into: [:]) {
+            $0[$1.key] = model.weight(.family, level: 1, key: $1.key)
+        }
+    }
+
+    /// One field's weight in a pair (`a` is either record: an exact name is the same in both).
+    public func weight(_ field: LinkageField, level: Int, _ a: LinkageRecord) -> Double {
+        if level == 1 {
+            if field == .given, let key = a.given?.key, let w = givenExact[key] { return w }
+            if field == .family, let key = a.family?.key, let w = familyExact[key] { return w }
+        }
+        return table[field.rawValue * 16 + level]
+    }
+
+    public func weight(_ pattern: LinkagePattern, _ a: LinkageRecord) -> Double {
+        var total = prior
+        for field in LinkageField.allCases { total += weight(field, level: pattern[field], a) }
+        return total
+    }
+
+    /// Compares and weighs a pair.
+    public func weigh(_ a: LinkageRecord, _ b: LinkageRecord) -> (LinkagePattern, Double) {
+        let pattern = LinkageCompare.pattern(a, b)
+        return (pattern, weight(pattern, a))
     }
 }
 
@@ -143,9 +207,10 @@ public struct LinkageModel: Sendable, Codable, Equatable {
     public var m: [[Double]]
     public var u: [[Double]]
     public var lambda: Double
-    /// Relative frequency of each standardised given and family name (term-frequency adjustment of exact matches).
-    public var givenFrequency: [String: Double] = [:]
-    public var familyFrequency: [String: Double] = [:]
+    /// Relative frequency of each standardised given and family name, by `LinkageText.key` (term-frequency
+    /// adjustment of exact matches).
+    public var givenFrequency: [UInt64: Double] = [:]
+    public var familyFrequency: [UInt64: Double] = [:]
     public var iterations = 0
 
     public init(m: [[Double]], u: [[Double]], lambda: Double) {
@@ -177,15 +242,16 @@ public struct LinkageModel: Sendable, Codable, Equatable {
         return total > 0 ? [0] + values.dropFirst().map { max($0 / total, 1e-6) } : values
     }
 
-    /// The weight (log2 Bayes factor) of one field's level; exact names adjusted for how common the name is.
-    public func weight(_ field: LinkageField, level: Int, value: String? = nil) -> Double {
+    /// The weight (log2 Bayes factor) of one field's level; an exact name adjusted for how common it is when its
+    /// key is given.
+    public func weight(_ field: LinkageField, level: Int, key: UInt64? = nil) -> Double {
         guard level > 0 else { return 0 }
         var uValue = u[field.rawValue][level]
-        if level == 1, let value {
+        if level == 1, let key {
             let frequency: Double? =
                 switch field {
-                case .given: givenFrequency[value]
-                case .family: familyFrequency[value]
+                case .given: givenFrequency[key]
+                case .family: familyFrequency[key]
                 default: nil
                 }
             if let frequency { uValue = max(frequency, 1e-7) }
@@ -194,18 +260,6 @@ public struct LinkageModel: Sendable, Codable, Equatable {
     }
 
     public var priorWeight: Double { log2(lambda / (1 - lambda)) }
-
-    /// A pair's match weight: the prior plus each field's weight (exact names adjusted for how common they are).
-    public func matchWeight(_ pattern: LinkagePattern, _ a: LinkageRecord, _ b: LinkageRecord) -> Double {
-        var total = priorWeight
-        for field in LinkageField.allCases {
-            let level = pattern[field]
-            let value: String? =
-                level != 1 ? nil : field == .given ? a.given?.text : field == .family ? a.family?.text : nil
-            total += weight(field, level: level, value: value)
-        }
-        return total
-    }
 
     public static func probability(weight: Double) -> Double { 1 / (1 + pow(2, -weight)) }
 

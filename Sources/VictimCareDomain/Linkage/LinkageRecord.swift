@@ -52,7 +52,9 @@ public struct LinkageNames: Sendable {
     }
 }
 
-/// A person's fields made comparable (see `LinkageText`).
+/// A person's fields made comparable (see `LinkageText`), with the keys a comparison needs precomputed so that
+/// comparing two records allocates nothing: names, mailboxes and postcode parts compare by 64-bit key, a date of
+/// birth and a phone number as integers.
 public struct LinkageRecord: Sendable {
     public struct Name: Sendable {
         public var text: String
@@ -62,6 +64,9 @@ public struct LinkageRecord: Sendable {
         public var sound: String
         /// A single letter ("F." recorded for Fatima).
         public var isInitial: Bool
+        public var key: UInt64
+        public var canonicalKey: UInt64
+        public var soundKey: UInt64
 
         init(_ text: String, variants: [String: String]) {
             self.text = text
@@ -69,6 +74,9 @@ public struct LinkageRecord: Sendable {
             canonical = variants[text] ?? text
             sound = LinkageText.soundKey(canonical)
             isInitial = scalars.count == 1
+            key = LinkageText.key(text)
+            canonicalKey = LinkageText.key(canonical)
+            soundKey = sound.isEmpty ? 0 : LinkageText.key(sound)
         }
     }
 
@@ -78,6 +86,11 @@ public struct LinkageRecord: Sendable {
     public var postcode: LinkageText.Postcode?
     public var phone: String?
     public var email: String?
+    /// The phone's national digits as a number (0: none).
+    public var phoneNumber: UInt64
+    /// The whole address and its mailbox name, as keys (0: none).
+    public var emailKey: UInt64
+    public var mailboxKey: UInt64
 
     public init(_ input: LinkageInput, names: LinkageNames) {
         given = LinkageText.name(input.givenName).map { Name($0, variants: names.given) }
@@ -86,5 +99,8 @@ public struct LinkageRecord: Sendable {
         postcode = LinkageText.postcode(input.postcode)
         phone = LinkageText.phone(input.phone)
         email = LinkageText.email(input.email)
+        phoneNumber = phone.flatMap { UInt64($0) } ?? 0
+        emailKey = email.map(LinkageText.key) ?? 0
+        mailboxKey = email.map { LinkageText.key(String($0.split(separator: "@").first ?? Substring($0))) } ?? 0
     }
 }

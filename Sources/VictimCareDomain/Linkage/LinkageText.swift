@@ -106,7 +106,8 @@ public enum LinkageText {
         public var year: Int
         public var month: Int
         public var day: Int
-        public var digits: String { String(format: "%04d%02d%02d", year, month, day) }
+        /// yyyymmdd as one number.
+        public var packed: Int { year * 10_000 + month * 100 + day }
     }
 
     public static func birthDate(_ raw: String?) -> BirthDate? {
@@ -124,6 +125,17 @@ public enum LinkageText {
         }
         guard y >= 1880, y <= 2100, m >= 1, m <= 12, d >= 1, d <= 31 else { return nil }
         return BirthDate(year: y, month: m, day: d)
+    }
+
+    /// A 64-bit key for a standardised value (FNV-1a over its UTF-8; never 0, which means "none"). The same in
+    /// every process, so keys can be stored.
+    public static func key(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            h ^= UInt64(byte)
+            h &*= 0x100_0000_01b3
+        }
+        return h == 0 ? 1 : h
     }
 
     /// A sound key for a Latin-script name: first letter kept, then consonants grouped by sound, vowels and h/w/y

@@ -8,7 +8,9 @@ import VictimCareDomain
 /// read), trains on the file itself, and writes `record_id,cluster_id`, one row per input row.
 struct LinkageCommand: AsyncCommandGroup {
     var help: String { "Record linkage: recognise the same person across records." }
-    var commands: [String: any AnyAsyncCommand] { ["run": LinkageRunCommand()] }
+    var commands: [String: any AnyAsyncCommand] {
+        ["run": LinkageRunCommand(), "incremental": LinkageIncrementalCommand()]
+    }
 }
 
 struct LinkageRunCommand: AsyncCommand {
@@ -133,5 +135,66 @@ struct LinkageRunCommand: AsyncCommand {
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
+
+/// `victimcare linkage incremental --input BASE.csv --add NEW.csv`: the batch run over BASE, then each record of
+/// NEW matched and clustered as it would be when recorded; prints the time per record (p50, p99, max), how many
+/// of BASE's cluster ids changed, and the merges and splits the new records caused.
+struct LinkageIncrementalCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "input", help: "CSV of the records already held") var input: String?
+        @Option(name: "add", help: "CSV of the records to record one at a time") var add: String?
+        @Option(name: "output", help: "Where to write record_id,cluster_id for every record afterwards")
+        var output: String?
+    }
+
+    var help: String { "Records matched one at a time against a batch-clustered file; latency and stability." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard let input = signature.input, let add = signature.add else {
+            throw Abort(.badRequest, reason: "Give --input BASE.csv and --add NEW.csv.")
+        }
+        let started = ContinuousClock.now
+        let (base, _) = try LinkageRunCommand.read(input)
+        let (arriving, _) = try LinkageRunCommand.read(add)
+        let batch = LinkageEngine().run(base)
+        var index = LinkageIndex(base, batch: batch)
+        context.console.print(
+            "batch over \(base.count) records and index built in \(LinkageRunCommand.format(LinkageRunCommand.seconds(ContinuousClock.now - started))) s"
+        )
+        let before = base.map { index.cluster(of: $0.id)! }
+        var micros: [Double] = []
+        micros.reserveCapacity(arriving.count)
+        var merges = 0
+        var splits = 0
+        var linked = 0
+        for record in arriving {
+            let t = ContinuousClock.now
+            let outcome = index.record(record)
+            micros.append(LinkageRunCommand.seconds(ContinuousClock.now - t) * 1e6)
+            if !outcome.links.isEmpty { linked += 1 }
+            merges += outcome.events.count { $0.kind == .merged }
+            splits += outcome.events.count { $0.kind == .split }
+        }
+        micros.sort()
+        func percentile(_ p: Double) -> String {
+            micros.isEmpty ? "-" : String(format: "%.0f", micros[min(micros.count - 1, Int(Double(micros.count) * p))])
+        }
+        let changed = zip(base, before).count { index.cluster(of: $0.id) != $1 }
+        context.console.print(
+            "recorded=\(arriving.count) linked=\(linked) merges=\(merges) splits=\(splits) p50_us=\(percentile(0.5)) p99_us=\(percentile(0.99)) max_us=\(micros.last.map { String(format: "%.0f", $0) } ?? "-")"
+        )
+        context.console.print(
+            "existing_cluster_ids_unchanged=\(String(format: "%.4f", 1 - Double(changed) / Double(max(base.count, 1)))) changed=\(changed) of \(base.count)"
+        )
+        if let output = signature.output {
+            var out = "record_id,cluster_id\n"
+            for record in base + arriving {
+                out += CSVReader.line([record.id, String(index.cluster(of: record.id)!)]) + "\n"
+            }
+            try out.write(toFile: output, atomically: true, encoding: .utf8)
+        }
+        context.console.print("peak memory \(LinkageRunCommand.peakMemoryMiB()) MiB")
     }
 }
