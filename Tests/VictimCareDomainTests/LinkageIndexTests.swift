@@ -174,6 +174,85 @@ import Testing
         #expect(index.record(copy).links.map(\.record) == ["x"])
     }
 
+    /// The reviewer's case: a merge undone after another record of the merged side arrived keeps that record with
+    /// its own side (the undo is about the merge's records, not about whoever came later).
+    @Test func undoingAMergeLeavesLaterRecordsWhereTheirLinksTakeThem() throws {
+        var index = LinkageIndex(model: Self.model())
+        let a = index.record(Self.first)
+        let b = index.record(Self.second)
+        let merge = try #require(try index.decide("a", "b", same: true).first)
+        var copy = Self.second
+        copy.id = "d"
+        #expect(index.record(copy).cluster == a.cluster)
+        try index.undo(merge.sequence)
+        #expect(index.cluster(of: "b") == b.cluster)
+        #expect(index.cluster(of: "d") == b.cluster, "d is b's: weight 20 to b, 2 to a")
+        #expect(index.cluster(of: "a") == a.cluster)
+        #expect(throws: LinkageIndex.Problem.alreadyUndone(merge.sequence)) { try index.undo(merge.sequence) }
+    }
+
+    /// When a small old cluster and a larger younger one merge, the old id survives; the younger cluster's records
+    /// are the ones logged as moved.
+    @Test func theOldestIDSurvivesAMerge() throws {
+        var index = LinkageIndex(model: Self.model())
+        let a = index.record(Self.first)
+        let b1 = index.record(Self.second)
+        var b2 = Self.second
+        b2.id = "b2"
+        #expect(index.record(b2).cluster == b1.cluster)
+        let c = index.record(Self.bridge)
+        #expect(c.cluster == a.cluster)
+        let merge = try #require(c.events.first { $0.kind == .merged })
+        #expect(merge.before == ["b": b1.cluster, "b2": b1.cluster])
+        #expect(Set(index.members(of: a.cluster)) == ["a", "b", "b2", "c"])
+    }
+
+    /// A new record that takes a member away from its cluster splits it, and the split is logged as one.
+    @Test func aRecordThatTakesAMemberAwayIsLoggedAsASplit() throws {
+        var index = LinkageIndex(model: Self.model())
+        // x and y: +10 (names, postcode). n and y: +12 (names, date, phone). n and x: different emails, −2.7.
+        let x = index.record(
+            LinkageInput(
+                id: "x", givenName: "Fatima", familyName: "Begum", postcode: "E1 6AN", phone: "07700 111222",
+                email: "one@example.com"))
+        let y = index.record(
+            LinkageInput(
+                id: "y", givenName: "Fatima", familyName: "Begum", dateOfBirth: "1979-03-14", postcode: "E1 6AN",
+                phone: "07700 111222"))
+        #expect(y.cluster == x.cluster)
+        let n = index.record(
+            LinkageInput(
+                id: "n", givenName: "Fatima", familyName: "Begum", dateOfBirth: "1979-03-14",
+                phone: "07700 111222", email: "two@example.com"))
+        #expect(n.links.map(\.record).contains("y"))
+        #expect(index.cluster(of: "x") == x.cluster, "x keeps the id")
+        #expect(index.cluster(of: "y") == n.cluster)
+        #expect(n.cluster != x.cluster)
+        let split = try #require(n.events.first)
+        #expect(n.events.map(\.kind) == [.split])
+        #expect(split.before == ["y": x.cluster])
+        #expect(split.after == ["y": n.cluster])
+    }
+
+    /// A block that outgrows the batch run's limit is not compared, by the batch or by the index.
+    @Test func blocksOverTheLimitAreComparedAsTheBatchComparesThem() {
+        var settings = LinkageEngine.Settings()
+        settings.maxBlock = 2
+        let inputs = ["p", "q", "r"].map {
+            LinkageInput(
+                id: $0, givenName: "Fatima", familyName: "Begum", dateOfBirth: "1979-03-14", phone: "07700 111222")
+        }
+        var index = LinkageIndex(model: Self.model(), settings: settings)
+        index.record(inputs[0])
+        #expect(index.record(inputs[1]).cluster == index.cluster(of: "p"), "two: compared")
+        index.record(inputs[2])
+        let clusters = Set(["p", "q", "r"].map { index.cluster(of: $0)! })
+        #expect(clusters.count == 3, "three: the blocks are too large, as in the batch run")
+        // One of them edited away: the blocks shrink back and are compared again.
+        index.record(LinkageInput(id: "r", givenName: "Grace", familyName: "Okafor"))
+        #expect(index.cluster(of: "p") == index.cluster(of: "q"))
+    }
+
     /// What an officer sees while recording: the likely matches, nothing recorded.
     @Test func previewShowsPossibleMatchesWithoutRecording() {
         var index = LinkageIndex(model: Self.model())

@@ -180,6 +180,7 @@ public struct LinkageEngine: Sendable {
         let tables = LinkageParallel.map(Self.trainingRules.count) { t -> [LinkagePattern: Int] in
             var table: [LinkagePattern: Int] = [:]
             var seen = 0
+            // In an order unrelated to the blocks' sizes or keys, so a capped sample is a fair one.
             blocks: for members in blocks[Self.trainingRules[t].rawValue] {
                 for x in 0..<members.count {
                     for y in (x + 1)..<members.count {
@@ -193,9 +194,13 @@ public struct LinkageEngine: Sendable {
             return table
         }
         var patterns: [Int: [LinkagePattern: Int]] = [:]
-        for (t, rule) in Self.trainingRules.enumerated() { patterns[rule.rawValue] = tables[t] }
+        var totals: [Int: Double] = [:]
+        for (t, rule) in Self.trainingRules.enumerated() {
+            patterns[rule.rawValue] = tables[t]
+            totals[rule.rawValue] = blocks[rule.rawValue].reduce(0) { $0 + Double($1.count * ($1.count - 1) / 2) }
+        }
         lap("compare training pairs")
-        model = Self.train(model, patterns: patterns, records: records.count)
+        model = Self.train(model, patterns: patterns, totals: totals, records: records.count)
         lap("train m (EM)")
 
         // Each candidate pair once (from the first rule that puts it together), scored on every core.
@@ -278,7 +283,13 @@ public struct LinkageEngine: Sendable {
     /// learned only from the rules that do not block on it, the estimates weighted by each rule's expected
     /// matches; λ then set for the whole comparison space (expected matches ÷ all pairs), so a pair's prior is
     /// that of two records picked at random and the fields' weights must earn a link.
-    static func train(_ start: LinkageModel, patterns: [Int: [LinkagePattern: Int]], records: Int) -> LinkageModel {
+    ///
+    /// The expected matches are counted once each: all of the date-of-birth rule's, and of the name rules' only
+    /// those whose dates are not the same (the others the date rule has counted); each rule's count scaled from
+    /// the pairs EM saw to all the rule's pairs (`totals`), since training sees at most `trainingPairs` a rule.
+    static func train(
+        _ start: LinkageModel, patterns: [Int: [LinkagePattern: Int]], totals: [Int: Double] = [:], records: Int
+    ) -> LinkageModel {
         var sums = LinkageField.allCases.map { [Double](repeating: 0, count: $0.levels.count) }
         var weights = [Double](repeating: 0, count: LinkageField.allCases.count)
         var expectedMatches = 0.0
@@ -289,9 +300,14 @@ public struct LinkageEngine: Sendable {
             model.trainM([0: table], blockedFields: [rule.blocks])
             iterations = max(iterations, model.iterations)
             let pairs = Double(table.values.reduce(0, +))
-            let matches = model.lambda * pairs
-            // λ from the rules that learn the names (the phone rule's matches are counted by the others too).
-            if rule != .phone { expectedMatches += matches }
+            let scale = max(totals[rule.rawValue] ?? pairs, pairs) / pairs
+            let matches = model.lambda * pairs * scale
+            // The phone rule's matches are counted by the others (it teaches the date of birth only).
+            if rule == .birth {
+                expectedMatches += matches
+            } else if rule != .phone {
+                expectedMatches += scale * model.expectedMatches(table, blocked: rule.blocks) { $0[.birth] != 1 }
+            }
             for field in learns(rule) {
                 weights[field.rawValue] += matches
                 for level in sums[field.rawValue].indices {

@@ -6,7 +6,9 @@ import Foundation
 /// no group joined to another if any pair across them has evidence against it), so adding records one at a time
 /// gives the clusters a batch run over the same records gives. Cluster ids are stable: a cluster keeps its id
 /// while it grows; when clusters merge the oldest id survives; when one splits the part with most of its old
-/// members keeps it. Every merge and split is logged with the evidence, field by field, and can be undone; an
+/// members keeps it. Blocks are compared as the batch run compares them: a block that grows past `maxBlock` is no
+/// longer compared (its pairs' links go unless another key brings them together), and one that shrinks back is
+/// compared again. Every merge and split is logged with the evidence, field by field, and can be undone; an
 /// analyst's decision on a pair (same person, or not) binds every later clustering.
 public struct LinkageIndex: Sendable {
     public typealias ClusterID = Int64
@@ -38,6 +40,10 @@ public struct LinkageIndex: Sendable {
         /// Cluster by record, before and after, for every record whose cluster changed.
         public var before: [String: ClusterID]
         public var after: [String: ClusterID]
+        /// A merge: every record of the merged cluster and the cluster it was in before (a new record that caused
+        /// it counts as the surviving cluster's). A split: every record of the divided cluster and the cluster it
+        /// is in after. (What an undo needs.)
+        public var sides: [String: ClusterID]
         /// The strongest link across the change, field by field (nil for a split no link decided).
         public var pair: (String, String)?
         public var weight: Double?
@@ -47,7 +53,8 @@ public struct LinkageIndex: Sendable {
 
         public static func == (l: Event, r: Event) -> Bool {
             l.sequence == r.sequence && l.kind == r.kind && l.before == r.before && l.after == r.after
-                && l.pair?.0 == r.pair?.0 && l.pair?.1 == r.pair?.1 && l.weight == r.weight && l.undoes == r.undoes
+                && l.sides == r.sides && l.pair?.0 == r.pair?.0 && l.pair?.1 == r.pair?.1 && l.weight == r.weight
+                && l.undoes == r.undoes
         }
     }
 
@@ -87,7 +94,9 @@ public struct LinkageIndex: Sendable {
     /// not (never in one cluster).
     var sameDecisions: Set<PairKey> = []
     var differentDecisions: Set<PairKey> = []
+    var sameAdjacency: [Int32: Set<Int32>] = [:]
     public private(set) var events: [Event] = []
+    var undone: Set<Int> = []
 
     struct PairKey: Hashable, Sendable {
         var a: Int32
@@ -138,7 +147,7 @@ public struct LinkageIndex: Sendable {
             keys[rule].append(contentsOf: repeatElement(0, count: n))
             next[rule].append(contentsOf: repeatElement(-1, count: n))
         }
-        for i in 0..<n { block(Int32(i), batch.records[i]) }
+        for i in 0..<n { _ = block(Int32(i), batch.records[i]) }
     }
 
     /// Makes room for `capacity` records.
@@ -168,25 +177,19 @@ public struct LinkageIndex: Sendable {
     }
 
     /// The records a person would be compared with, and how they compare, without recording anything (what an
-    /// officer sees as "possibly the same person as ..." while recording).
+    /// officer sees as "possibly the same person as ..." while recording). Weighed exactly as recording would.
     public func preview(_ input: LinkageInput) -> (links: [Match], review: [Match]) {
         let record = LinkageRecord(input, names: settings.names)
-        var found: [(Int32, LinkagePattern, Double)] = []
-        for candidate in candidates(record, excluding: position[input.id]) {
-            let (pattern, weight) = scorer.weigh(record, records[Int(candidate)])
-            if weight >= reviewWeight { found.append((candidate, pattern, weight)) }
+        // A new record would be the last; a known one keeps its place.
+        let index = position[input.id] ?? Int32(records.count)
+        var found: [(Match, LinkagePattern)] = []
+        for candidate in candidates(record, at: index) {
+            let (pattern, weight, first) = weigh(record, at: index, candidate)
+            if weight >= reviewWeight { found.append((match(candidate, pattern, weight, first), pattern)) }
         }
-        found.sort { ($1.2, $0.0) < ($0.2, $1.0) }
-        var links: [Match] = []
-        var review: [Match] = []
-        for (candidate, pattern, weight) in found {
-            let match = self.match(record, candidate, pattern, weight)
-            if weight >= linkWeight && LinkageEngine.linkable(pattern) {
-                links.append(match)
-            } else {
-                review.append(match)
-            }
-        }
+        found.sort { $0.0.weight > $1.0.weight }
+        let links = found.filter { $0.0.weight >= linkWeight && LinkageEngine.linkable($0.1) }.map(\.0)
+        let review = found.filter { !($0.0.weight >= linkWeight && LinkageEngine.linkable($0.1)) }.map(\.0)
         return (links, review)
     }
 
@@ -205,8 +208,9 @@ public struct LinkageIndex: Sendable {
                 touched.insert(other)
             }
             links[Int(index)] = [:]
-            unblock(index)
+            let reopened = unblock(index)
             records[Int(index)] = record
+            touched.formUnion(compareAgain(reopened))
         } else {
             index = Int32(records.count)
             ids.append(input.id)
@@ -222,21 +226,20 @@ public struct LinkageIndex: Sendable {
         touched.insert(index)
         var review: [Match] = []
         var linked: [Match] = []
-        for candidate in candidates(record, excluding: index) {
-            let other = records[Int(candidate)]
-            // Weighed in record order, as the batch run weighs its pairs.
-            let (pattern, weight) = candidate < index ? scorer.weigh(other, record) : scorer.weigh(record, other)
+        for candidate in candidates(record, at: index) {
+            let (pattern, weight, first) = weigh(record, at: index, candidate)
             if weight >= linkWeight && LinkageEngine.linkable(pattern) {
                 links[Int(index)][candidate] = Float(weight)
                 links[Int(candidate)][index] = Float(weight)
                 touched.insert(candidate)
-                linked.append(match(record, candidate, pattern, weight))
+                linked.append(match(candidate, pattern, weight, first))
             } else if weight >= reviewWeight {
-                review.append(match(record, candidate, pattern, weight))
+                review.append(match(candidate, pattern, weight, first))
             }
         }
-        block(index, record)
-        // A new record joining a cluster is a link, not a merge; an edited record leaving its cluster is a split.
+        let closed = block(index, record)
+        touched.formUnion(forgetLinks(closed))
+        // A new record joining a cluster is a link, not a merge.
         let changes = recluster(touched, cause: isNew ? index : nil)
         linked.sort { $0.weight > $1.weight }
         review.sort { $0.weight > $1.weight }
@@ -251,67 +254,78 @@ public struct LinkageIndex: Sendable {
     public mutating func decide(_ a: String, _ b: String, same: Bool) throws -> [Event] {
         guard let x = position[a] else { throw Problem.unknownRecord(a) }
         guard let y = position[b] else { throw Problem.unknownRecord(b) }
-        let pair = PairKey(x, y)
-        if same {
-            differentDecisions.remove(pair)
-            sameDecisions.insert(pair)
-        } else {
-            sameDecisions.remove(pair)
-            differentDecisions.insert(pair)
-        }
+        guard x != y else { return [] }
+        setDecision(x, y, same: same)
         return recluster([x, y], cause: nil)
     }
 
-    /// Reverses a merge or split: the records it moved go back to the clusters they were in, and every pair
-    /// across the two sides is decided (not the same person, for an undone merge; the same, for an undone split)
-    /// so that later records do not redo it.
+    mutating func setDecision(_ x: Int32, _ y: Int32, same: Bool?) {
+        let pair = PairKey(x, y)
+        sameDecisions.remove(pair)
+        differentDecisions.remove(pair)
+        sameAdjacency[x]?.remove(y)
+        sameAdjacency[y]?.remove(x)
+        if same == true {
+            sameDecisions.insert(pair)
+            sameAdjacency[x, default: []].insert(y)
+            sameAdjacency[y, default: []].insert(x)
+        } else if same == false {
+            differentDecisions.insert(pair)
+        }
+    }
+
+    /// Reverses a merge or split. An undone merge: the clusters it joined are kept apart (every pair across them
+    /// decided "not the same person", and any "same" decision across them withdrawn); records that joined later
+    /// are not part of it and go where their own links take them. An undone split: the records it parted are
+    /// bound together again. Either way the old cluster ids come back where nothing holds them now.
     @discardableResult
     public mutating func undo(_ sequence: Int) throws -> [Event] {
         guard let event = events.first(where: { $0.sequence == sequence }) else {
             throw Problem.unknownEvent(sequence)
         }
-        if events.contains(where: { $0.undoes == sequence }) { throw Problem.alreadyUndone(sequence) }
-        // Group the moved records by the cluster they were in (before) and are in (after).
-        let moved = event.before.keys.compactMap { position[$0] }
-        let touched = Set(moved)
+        if undone.contains(sequence) { throw Problem.alreadyUndone(sequence) }
+        undone.insert(sequence)
+        var sides: [ClusterID: [Int32]] = [:]
+        for (id, cluster) in event.sides {
+            if let x = position[id] { sides[cluster, default: []].append(x) }
+        }
         switch event.kind {
         case .merged:
-            // Before: several clusters; keep them apart.
-            let sides = Dictionary(grouping: moved) { event.before[ids[Int($0)]]! }.values.map { $0 }
-            let survivors = Set(members[clusterOf[Int(moved[0])]] ?? []).subtracting(moved)
-            var groups = sides
-            if !survivors.isEmpty { groups.append(Array(survivors)) }
-            for (i, g) in groups.enumerated() {
-                for h in groups[(i + 1)...] {
-                    for x in g {
-                        for y in h { sameDecisions.remove(PairKey(x, y)); differentDecisions.insert(PairKey(x, y)) }
-                    }
+            let parts = Array(sides.values)
+            for (i, part) in parts.enumerated() {
+                for other in parts[(i + 1)...] {
+                    for x in part { for y in other { setDecision(x, y, same: false) } }
                 }
             }
         case .split:
-            // Before: one cluster; bind its moved records to a member that stayed (or to each other).
-            let anchor = event.before.values.first.flatMap { old in
-                (members[old] ?? []).first { !touched.contains($0) }
+            let all = sides.values.flatMap { $0 }.sorted()
+            for x in all.dropFirst() { setDecision(all[0], x, same: true) }
+        }
+        var changes = recluster(Set(sides.values.flatMap { $0 }), cause: nil)
+        // Old ids back: each part of an undone merge, the whole of an undone split.
+        let restore: [(ClusterID, [Int32])] =
+            switch event.kind {
+            case .merged: sides.map { ($0.key, $0.value) }
+            case .split: event.before.values.first.map { [($0, sides.values.flatMap { $0 })] } ?? []
             }
-            let all = moved + (anchor.map { [$0] } ?? [])
-            for x in all {
-                for y in all where x < y {
-                    differentDecisions.remove(PairKey(x, y))
-                    sameDecisions.insert(PairKey(x, y))
+        // Until nothing moves: a part's old id may be held by another part until that part has its own back.
+        // (Parts are kept apart by the undo's own decisions, so each is one cluster of its own; the bound on rounds
+        // only guards against parts that were not.)
+        var renamed = true
+        var rounds = 0
+        while renamed && rounds <= restore.count {
+            renamed = false
+            rounds += 1
+            for (old, part) in restore where members[old] == nil {
+                let now = Set(part.map { clusterOf[Int($0)] })
+                guard now.count == 1, let current = now.first, current != old else { continue }
+                rename(current, to: old)
+                renamed = true
+                for i in changes.indices {
+                    for (key, value) in changes[i].after where value == current { changes[i].after[key] = old }
+                    for (key, value) in changes[i].sides where value == current { changes[i].sides[key] = old }
                 }
             }
-        }
-        var changes = recluster(touched, cause: nil)
-        // The moved records get their old cluster's id back when nothing holds it now.
-        for (i, change) in changes.enumerated() {
-            let olds = Set(change.after.keys.compactMap { event.before[$0] })
-            guard olds.count == 1, let old = olds.first, members[old] == nil,
-                let current = change.after.values.first, let group = members[current]
-            else { continue }
-            members[current] = nil
-            members[old] = group
-            for x in group { clusterOf[Int(x)] = old }
-            for key in changes[i].after.keys { changes[i].after[key] = old }
         }
         for i in changes.indices {
             changes[i].undoes = sequence
@@ -320,37 +334,64 @@ public struct LinkageIndex: Sendable {
         return changes
     }
 
+    mutating func rename(_ current: ClusterID, to old: ClusterID) {
+        guard let group = members[current] else { return }
+        members[current] = nil
+        members[old] = group
+        for x in group { clusterOf[Int(x)] = old }
+    }
+
     // MARK: - Matching
 
-    func candidates(_ record: LinkageRecord, excluding: Int32?) -> [Int32] {
+    /// The records sharing a key with `record` (at `index`: its own place, or where it would go), in blocks no
+    /// larger than the batch run compares.
+    func candidates(_ record: LinkageRecord, at index: Int32) -> [Int32] {
         var seen: Set<Int32> = []
         var out: [Int32] = []
         for rule in LinkageEngine.Rule.allCases {
             let key = rule.key(record)
             guard key != 0, let head = heads[rule.rawValue][key] else { continue }
-            // A block larger than the batch run would compare is not compared here either (counting this record).
-            if Int(head.count) + 1 > settings.maxBlock { continue }
+            // Counting this record once, whether or not it is already in the block.
+            let inBlock = Int(index) < keys[rule.rawValue].count && keys[rule.rawValue][Int(index)] == key
+            if Int(head.count) + (inBlock ? 0 : 1) > settings.maxBlock { continue }
             var i = head.first
             while i >= 0 {
-                if i != excluding, seen.insert(i).inserted { out.append(i) }
+                if i != index, seen.insert(i).inserted { out.append(i) }
                 i = next[rule.rawValue][Int(i)]
             }
         }
         return out.sorted()
     }
 
-    mutating func block(_ index: Int32, _ record: LinkageRecord) {
+    /// A pair weighed in record order, as the batch run weighs it (the earlier record first: the exact-name
+    /// frequency and a swapped pair's levels are read from it); returns the earlier record too.
+    func weigh(_ record: LinkageRecord, at index: Int32, _ candidate: Int32) -> (LinkagePattern, Double, LinkageRecord)
+    {
+        let other = records[Int(candidate)]
+        let first = candidate < index ? other : record
+        let (pattern, weight) = candidate < index ? scorer.weigh(other, record) : scorer.weigh(record, other)
+        return (pattern, weight, first)
+    }
+
+    /// Adds the record to its blocks; returns the blocks this made larger than the batch run compares.
+    mutating func block(_ index: Int32, _ record: LinkageRecord) -> [(rule: Int, key: UInt64)] {
+        var closed: [(Int, UInt64)] = []
         for rule in LinkageEngine.Rule.allCases {
             let key = rule.key(record)
             keys[rule.rawValue][Int(index)] = key
             guard key != 0 else { continue }
             let head = heads[rule.rawValue][key]
+            let count = (head?.count ?? 0) + 1
             next[rule.rawValue][Int(index)] = head?.first ?? -1
-            heads[rule.rawValue][key] = (index, (head?.count ?? 0) + 1)
+            heads[rule.rawValue][key] = (index, count)
+            if Int(count) == settings.maxBlock + 1 { closed.append((rule.rawValue, key)) }
         }
+        return closed
     }
 
-    mutating func unblock(_ index: Int32) {
+    /// Takes the record out of its blocks; returns the blocks this brought back to a size the batch run compares.
+    mutating func unblock(_ index: Int32) -> [(rule: Int, key: UInt64)] {
+        var reopened: [(Int, UInt64)] = []
         for rule in LinkageEngine.Rule.allCases {
             let key = keys[rule.rawValue][Int(index)]
             guard key != 0, let head = heads[rule.rawValue][key] else { continue }
@@ -371,20 +412,79 @@ public struct LinkageIndex: Sendable {
             }
             keys[rule.rawValue][Int(index)] = 0
             next[rule.rawValue][Int(index)] = -1
+            if Int(head.count) - 1 == settings.maxBlock { reopened.append((rule.rawValue, key)) }
         }
+        return reopened
     }
 
-    func match(_ record: LinkageRecord, _ other: Int32, _ pattern: LinkagePattern, _ weight: Double) -> Match {
+    func blockMembers(_ rule: Int, _ key: UInt64) -> [Int32] {
+        var out: [Int32] = []
+        var i = heads[rule][key]?.first ?? -1
+        while i >= 0 {
+            out.append(i)
+            i = next[rule][Int(i)]
+        }
+        return out.sorted()
+    }
+
+    /// Whether two records share a key in a block the batch run compares.
+    func comparable(_ x: Int32, _ y: Int32) -> Bool {
+        for rule in 0..<keys.count {
+            let key = keys[rule][Int(x)]
+            if key != 0, key == keys[rule][Int(y)], let head = heads[rule][key], Int(head.count) <= settings.maxBlock {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// A block grew past the batch run's limit: the batch run would not compare its pairs, so their links go
+    /// (unless another key still brings the pair together). Returns the records whose links changed.
+    mutating func forgetLinks(_ closed: [(rule: Int, key: UInt64)]) -> Set<Int32> {
+        var touched: Set<Int32> = []
+        for (rule, key) in closed {
+            for x in blockMembers(rule, key) {
+                for (y, _) in links[Int(x)] where !comparable(x, y) {
+                    links[Int(x)][y] = nil
+                    links[Int(y)][x] = nil
+                    touched.formUnion([x, y])
+                }
+            }
+        }
+        return touched
+    }
+
+    /// A block shrank back to the batch run's limit: its pairs are compared again. Returns the records whose links
+    /// changed.
+    mutating func compareAgain(_ reopened: [(rule: Int, key: UInt64)]) -> Set<Int32> {
+        var touched: Set<Int32> = []
+        for (rule, key) in reopened {
+            let members = blockMembers(rule, key)
+            for (n, x) in members.enumerated() {
+                for y in members[(n + 1)...] where links[Int(x)][y] == nil {
+                    let (pattern, weight) = scorer.weigh(records[Int(x)], records[Int(y)])
+                    guard weight >= linkWeight && LinkageEngine.linkable(pattern) else { continue }
+                    links[Int(x)][y] = Float(weight)
+                    links[Int(y)][x] = Float(weight)
+                    touched.formUnion([x, y])
+                }
+            }
+        }
+        return touched
+    }
+
+    func match(_ other: Int32, _ pattern: LinkagePattern, _ weight: Double, _ first: LinkageRecord) -> Match {
         Match(
             record: ids[Int(other)], cluster: clusterOf[Int(other)], weight: weight,
-            probability: LinkageModel.probability(weight: weight), evidence: evidence(pattern, record))
+            probability: LinkageModel.probability(weight: weight), evidence: evidence(pattern, first))
     }
 
-    func evidence(_ pattern: LinkagePattern, _ record: LinkageRecord) -> [Evidence] {
+    /// Each field's weight in a pair; they add up, with the prior, to the pair's weight.
+    func evidence(_ pattern: LinkagePattern, _ first: LinkageRecord) -> [Evidence] {
         LinkageField.allCases.map { field in
             let level = pattern[field]
             return Evidence(
-                field: field.label, level: field.levels[level], weight: scorer.weight(field, level: level, record))
+                field: field.label, level: field.levels[level], weight: scorer.weight(field, level: level, first))
         }
     }
 
@@ -403,21 +503,16 @@ public struct LinkageIndex: Sendable {
         // The component: the link graph's connected part, plus the clusters its records are in now.
         var component: Set<Int32> = []
         var stack = Array(touched)
-        var sameNeighbours: [Int32: [Int32]] = [:]
-        for pair in sameDecisions {
-            sameNeighbours[pair.a, default: []].append(pair.b)
-            sameNeighbours[pair.b, default: []].append(pair.a)
-        }
         while let x = stack.popLast() {
             guard component.insert(x).inserted else { continue }
             for (y, _) in links[Int(x)] where !component.contains(y) { stack.append(y) }
-            for y in sameNeighbours[x] ?? [] where !component.contains(y) { stack.append(y) }
+            for y in sameAdjacency[x] ?? [] where !component.contains(y) { stack.append(y) }
             for y in members[clusterOf[Int(x)]] ?? [] where !component.contains(y) { stack.append(y) }
         }
         var edges: [LinkageEngine.Edge] = []
         for x in component {
             for (y, w) in links[Int(x)] where x < y { edges.append(.init(a: x, b: y, weight: w)) }
-            for y in sameNeighbours[x] ?? [] where x < y { edges.append(.init(a: x, b: y, weight: .infinity)) }
+            for y in sameAdjacency[x] ?? [] where x < y { edges.append(.init(a: x, b: y, weight: .infinity)) }
         }
         let decided = (same: sameDecisions, different: differentDecisions)
         let records = records
@@ -426,71 +521,91 @@ public struct LinkageIndex: Sendable {
         return relabel(groups, component: component, cause: cause)
     }
 
-    /// Gives each new group an id: a group keeps the id of the old cluster most of its members came from (the
-    /// oldest on a tie), unless a larger share of that cluster went elsewhere; any other group is new. Logs a
-    /// merge for each group that gathered several old clusters and a split for each old cluster that was divided.
+    /// Gives each new group an id and logs what changed. Each old cluster's heir is the group holding most of its
+    /// members (on a tie, the one with fewest members from other clusters, then the first); a group takes the oldest id it is heir to, or a new one. A group that
+    /// gathered members of several old clusters is a merge; an old cluster whose members went to several groups is
+    /// a split. (A new record is no old cluster: joining one is a link, not a merge.)
     mutating func relabel(_ groups: [[Int32]], component: Set<Int32>, cause: Int32?) -> [Event] {
         var oldOf: [Int32: ClusterID] = [:]
         for x in component { oldOf[x] = clusterOf[Int(x)] }
-        // Which group each old cluster's members went to, and how many.
-        var shares: [(group: Int, old: ClusterID, count: Int)] = []
+        let fresh = cause.map { clusterOf[Int($0)] }
+        var counts: [ClusterID: [Int: Int]] = [:]
         for (g, group) in groups.enumerated() {
-            var counts: [ClusterID: Int] = [:]
-            for x in group { counts[oldOf[x]!, default: 0] += 1 }
-            for (old, n) in counts { shares.append((g, old, n)) }
+            for x in group { counts[oldOf[x]!, default: [:]][g, default: 0] += 1 }
         }
-        // Largest share first, then oldest id, then group order: each old id to at most one group.
-        shares.sort { ($1.count, $0.old, $0.group) < ($0.count, $1.old, $1.group) }
         var idOf: [Int: ClusterID] = [:]
-        var taken: Set<ClusterID> = []
-        for share in shares where idOf[share.group] == nil && !taken.contains(share.old) {
-            idOf[share.group] = share.old
-            taken.insert(share.old)
+        for (old, byGroup) in counts {
+            // Most of its members; on a tie, the group with fewest from elsewhere, then the first group.
+            let heir = byGroup.max { l, r in
+                (l.value, l.value - groups[l.key].count, -l.key) < (r.value, r.value - groups[r.key].count, -r.key)
+            }!.key
+            idOf[heir] = min(idOf[heir] ?? old, old)
         }
-        // Old clusters restricted to the component; clusters not kept disappear.
         for old in Set(oldOf.values) {
             members[old] = (members[old] ?? []).filter { !component.contains($0) }
             if members[old]!.isEmpty { members[old] = nil }
         }
-        var changes: [Event] = []
+        var groupOf: [Int32: Int] = [:]
         for (g, group) in groups.enumerated() {
             let id =
                 idOf[g]
                 ?? {
                     let id = nextCluster; nextCluster += 1; return id
                 }()
+            idOf[g] = id
             members[id, default: []].append(contentsOf: group)
-            for x in group { clusterOf[Int(x)] = id }
-            let moved = group.filter { oldOf[$0] != id && $0 != cause }
-            let newcomer = cause.map { group.contains($0) && oldOf[$0] != id } ?? false
-            // A record recorded into an existing cluster is not a merge; records brought from elsewhere are.
-            guard !moved.isEmpty else { continue }
-            // A group made only of records that left one old cluster is that cluster split.
-            let kind: EventKind = group.contains(where: { oldOf[$0] == id }) || newcomer ? .merged : .split
+            for x in group {
+                clusterOf[Int(x)] = id
+                groupOf[x] = g
+            }
+        }
+        var changes: [Event] = []
+        func log(_ kind: EventKind, moved: [Int32], sides: [String: ClusterID], across: (Set<Int32>, Set<Int32>)) {
             var before: [String: ClusterID] = [:]
             var after: [String: ClusterID] = [:]
             for x in moved {
                 before[ids[Int(x)]] = oldOf[x]
-                after[ids[Int(x)]] = id
+                after[ids[Int(x)]] = clusterOf[Int(x)]
             }
-            let strongest = strongestLink(from: moved, into: group.filter { !moved.contains($0) })
+            let strongest = strongestLink(across.0, across.1)
             changes.append(
                 Event(
                     sequence: (events.last?.sequence ?? 0) + changes.count + 1, kind: kind, before: before,
-                    after: after,
-                    pair: strongest.map { (ids[Int($0.0)], ids[Int($0.1)]) },
-                    weight: strongest.map { Double($0.2) },
-                    evidence: strongest.map { pairEvidence($0.0, $0.1) } ?? [], undoes: nil))
+                    after: after, sides: sides, pair: strongest.map { (ids[Int($0.0)], ids[Int($0.1)]) },
+                    weight: strongest.map { Double($0.2) }, evidence: strongest.map { pairEvidence($0.0, $0.1) } ?? [],
+                    undoes: nil))
+        }
+        // Splits: an old cluster whose members went to several groups.
+        for old in Set(oldOf.values).sorted() where old != fresh {
+            let part = component.filter { oldOf[$0] == old }.sorted()
+            let went = Set(part.map { groupOf[$0]! })
+            guard went.count > 1 else { continue }
+            let stayed = Set(part.filter { clusterOf[Int($0)] == old })
+            let left = part.filter { clusterOf[Int($0)] != old }
+            var sides: [String: ClusterID] = [:]
+            for x in part { sides[ids[Int(x)]] = clusterOf[Int(x)] }
+            log(.split, moved: left, sides: sides, across: (Set(left), stayed))
+        }
+        // Merges: a group gathering members of several old clusters.
+        for (g, group) in groups.enumerated() {
+            let id = idOf[g]!
+            let olds = Set(group.compactMap { oldOf[$0] == fresh ? nil : oldOf[$0] })
+            guard olds.count > 1 else { continue }
+            let came = group.filter { oldOf[$0] != id && oldOf[$0] != fresh }
+            var sides: [String: ClusterID] = [:]
+            for x in group { sides[ids[Int(x)]] = oldOf[x] == fresh ? id : oldOf[x] }
+            log(.merged, moved: came, sides: sides, across: (Set(came), Set(group).subtracting(came)))
         }
         events.append(contentsOf: changes)
         return changes
     }
 
-    func strongestLink(from moved: [Int32], into rest: [Int32]) -> (Int32, Int32, Float)? {
-        let restSet = Set(rest)
+    func strongestLink(_ from: Set<Int32>, _ into: Set<Int32>) -> (Int32, Int32, Float)? {
         var best: (Int32, Int32, Float)?
-        for x in moved {
-            for (y, w) in links[Int(x)] where restSet.contains(y) && (best == nil || w > best!.2) { best = (x, y, w) }
+        for x in from.sorted() {
+            for (y, w) in links[Int(x)] where into.contains(y) && (best == nil || w > best!.2) {
+                best = x < y ? (x, y, w) : (y, x, w)
+            }
         }
         return best
     }

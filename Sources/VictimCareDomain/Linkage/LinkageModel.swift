@@ -273,6 +273,31 @@ public struct LinkageModel: Sendable, Codable, Equatable {
         }
     }
 
+    /// The expected number of matches among the pairs of `table` that satisfy `including` (each pair's posterior
+    /// match probability, the fields in `blocked` left out as in training).
+    public func expectedMatches(
+        _ table: [LinkagePattern: Int], blocked: Set<LinkageField>, including: (LinkagePattern) -> Bool
+    ) -> Double {
+        var total = 0.0
+        for (pattern, n) in table where including(pattern) {
+            total += Double(n) * posterior(pattern, blocked: blocked)
+        }
+        return total
+    }
+
+    /// P(match | pattern) under m, u and λ, the fields in `blocked` left out.
+    func posterior(_ pattern: LinkagePattern, blocked: Set<LinkageField>) -> Double {
+        var matchLog = log2(lambda)
+        var nonLog = log2(1 - lambda)
+        for field in LinkageField.allCases where !blocked.contains(field) {
+            let level = pattern[field]
+            guard level > 0 else { continue }
+            matchLog += log2(m[field.rawValue][level])
+            nonLog += log2(u[field.rawValue][level])
+        }
+        return 1 / (1 + pow(2, nonLog - matchLog))
+    }
+
     /// Expectation–maximisation of m and λ over the blocked pairs, u held fixed. `patterns` counts each
     /// comparison pattern per blocking rule; a field a rule blocked on is not learned from that rule's pairs
     /// (they agree on it by construction).
@@ -286,16 +311,8 @@ public struct LinkageModel: Sendable, Codable, Equatable {
             for (rule, table) in patterns {
                 let blocked = rule >= 0 && rule < blockedFields.count ? blockedFields[rule] : []
                 for (pattern, n) in table {
-                    var matchLog = log2(lambda)
-                    var nonLog = log2(1 - lambda)
                     // A blocked field is left out of the likelihood too: every pair agrees on it by construction.
-                    for field in LinkageField.allCases where !blocked.contains(field) {
-                        let level = pattern[field]
-                        guard level > 0 else { continue }
-                        matchLog += log2(m[field.rawValue][level])
-                        nonLog += log2(u[field.rawValue][level])
-                    }
-                    let p = 1 / (1 + pow(2, nonLog - matchLog))
+                    let p = posterior(pattern, blocked: blocked)
                     let count = Double(n)
                     matched += p * count
                     total += count
