@@ -45,40 +45,41 @@ public struct LinkageEngine: Sendable {
         /// The record's blocking key under this rule (0: the record has no key, so this rule never compares it).
         /// The same in every process, so keys can be stored.
         public func key(_ r: LinkageRecord) -> UInt64 {
-            var parts: [UInt64]
+            // Each part mixed in (SplitMix64's finaliser), so keys of different rules and parts do not collide.
+            var h = SeededRandom.mix(UInt64(rawValue + 1))
+            func add(_ part: UInt64) { h = SeededRandom.mix(h ^ part) }
             switch self {
             case .birth:
                 guard let b = r.birth else { return 0 }
-                parts = [UInt64(b.packed)]
+                add(UInt64(b.packed))
             case .postcodeUnit:
                 guard let unit = r.postcode?.unit else { return 0 }
-                parts = [LinkageText.key(unit)]
+                add(LinkageText.key(unit))
             case .phone:
                 guard r.phoneNumber != 0 else { return 0 }
-                parts = [r.phoneNumber]
+                add(r.phoneNumber)
             case .email:
                 guard r.emailKey != 0 else { return 0 }
-                parts = [r.emailKey]
+                add(r.emailKey)
             case .nameAndYear:
                 guard let f = r.family, let g = r.given, let b = r.birth else { return 0 }
-                parts = [f.soundKey, UInt64(g.canonical.unicodeScalars.first?.value ?? 0), UInt64(b.year)]
+                add(f.soundKey)
+                add(UInt64(g.canonical.unicodeScalars.first?.value ?? 0))
+                add(UInt64(b.year))
             case .nameAndDistrict:
                 guard let f = r.family, let g = r.given, !g.isInitial, let p = r.postcode else { return 0 }
-                parts = [f.canonicalKey, g.canonicalKey, LinkageText.key(p.district)]
+                add(f.canonicalKey)
+                add(g.canonicalKey)
+                add(LinkageText.key(p.district))
             case .sameNames:
                 guard let f = r.family, let g = r.given, !g.isInitial else { return 0 }
-                parts = [f.canonicalKey, g.canonicalKey]
+                add(f.canonicalKey)
+                add(g.canonicalKey)
             case .swappedNames:
                 guard let f = r.family, let g = r.given, let b = r.birth else { return 0 }
-                parts = [min(f.canonicalKey, g.canonicalKey), max(f.canonicalKey, g.canonicalKey), UInt64(b.year)]
-            }
-            // Mixed (SplitMix64's finaliser) so that keys of different rules and parts do not collide.
-            var h = UInt64(rawValue + 1) &* 0x9E37_79B9_7F4A_7C15
-            for part in parts {
-                h = (h ^ part) &* 0xBF58_476D_1CE4_E5B9
-                h ^= h >> 31
-                h = h &* 0x94D0_49BB_1331_11EB
-                h ^= h >> 29
+                add(min(f.canonicalKey, g.canonicalKey))
+                add(max(f.canonicalKey, g.canonicalKey))
+                add(UInt64(b.year))
             }
             return h == 0 ? 1 : h
         }
@@ -295,17 +296,17 @@ public struct LinkageEngine: Sendable {
         var expectedMatches = 0.0
         var iterations = 0
         for rule in trainingRules {
-            guard let table = patterns[rule.rawValue], !table.isEmpty else { continue }
+            // The phone rule teaches nothing by EM (its pairs give the date of birth's m, below).
+            guard let table = patterns[rule.rawValue], !table.isEmpty, !learns(rule).isEmpty else { continue }
             var model = start
             model.trainM([0: table], blockedFields: [rule.blocks])
             iterations = max(iterations, model.iterations)
             let pairs = Double(table.values.reduce(0, +))
             let scale = max(totals[rule.rawValue] ?? pairs, pairs) / pairs
             let matches = model.lambda * pairs * scale
-            // The phone rule's matches are counted by the others (it teaches the date of birth only).
             if rule == .birth {
                 expectedMatches += matches
-            } else if rule != .phone {
+            } else {
                 expectedMatches += scale * model.expectedMatches(table, blocked: rule.blocks) { $0[.birth] != 1 }
             }
             for field in learns(rule) {
