@@ -160,6 +160,9 @@ public enum AccessPolicy {
             return frontLine.union([.administrator])
         case .manageVideoRota:
             return [.supervisor, .commandUnitLead, .administrator]
+        case .reviewLinkage:
+            // Force-wide by role: the analysts who keep the person index, and administrators.
+            return [.forceAnalyst, .administrator]
         }
     }
 }

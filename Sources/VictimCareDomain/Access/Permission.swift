@@ -70,6 +70,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case conductVideoCall
     /// Keep the unit's video rota: the shifts officers are available for calls.
     case manageVideoRota
+    /// Issue 18: the record-linkage review queue (pairs in the grey band, merges and splits, undo).
+    case reviewLinkage
 
     /// What a role that works in one command unit needs to do this on another unit's record.
     public var outsideOwnUnit: OutsideOwnUnit {
@@ -79,7 +81,7 @@ public enum Permission: String, Sendable, CaseIterable {
             .withReason
         case .moveCrime, .waiveObligation, .setUnitTargets, .recordStaffing, .viewOwnWorklist, .viewTeamWorklist,
             .viewUnitWorklist, .viewDeskWorklist, .viewCommunicationsReports, .viewComplianceDashboard,
-            .manageEvidenceRetention, .manageVideoRota:
+            .manageEvidenceRetention, .manageVideoRota, .reviewLinkage:
             .never
         default:
             .withReasonEachTime

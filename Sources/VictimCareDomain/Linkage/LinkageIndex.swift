@@ -600,11 +600,21 @@ public struct LinkageIndex: Sendable {
         return changes
     }
 
+    /// The strongest link across a change; failing that, a pair an analyst said is the same person (weighed as
+    /// any pair is, so the log shows what the analyst saw).
     func strongestLink(_ from: Set<Int32>, _ into: Set<Int32>) -> (Int32, Int32, Float)? {
         var best: (Int32, Int32, Float)?
         for x in from.sorted() {
             for (y, w) in links[Int(x)] where into.contains(y) && (best == nil || w > best!.2) {
                 best = x < y ? (x, y, w) : (y, x, w)
+            }
+        }
+        if best != nil { return best }
+        for x in from.sorted() {
+            for y in (sameAdjacency[x] ?? []).sorted() where into.contains(y) {
+                let (a, b) = x < y ? (x, y) : (y, x)
+                let w = Float(scorer.weigh(records[Int(a)], records[Int(b)]).1)
+                if best == nil || w > best!.2 { best = (a, b, w) }
             }
         }
         return best

@@ -1,5 +1,5 @@
 /// One person as a records system holds them, before standardisation (the batch file's columns).
-public struct LinkageInput: Sendable, Equatable {
+public struct LinkageInput: Sendable, Equatable, Codable {
     public var id: String
     public var givenName: String?
     public var familyName: String?

@@ -1,4 +1,6 @@
+import Fluent
 import Foundation
+import SQLKit
 import Vapor
 import VictimCareDomain
 
@@ -9,7 +11,59 @@ import VictimCareDomain
 struct LinkageCommand: AsyncCommandGroup {
     var help: String { "Record linkage: recognise the same person across records." }
     var commands: [String: any AnyAsyncCommand] {
-        ["run": LinkageRunCommand(), "incremental": LinkageIncrementalCommand()]
+        [
+            "run": LinkageRunCommand(), "incremental": LinkageIncrementalCommand(), "status": LinkageStatusCommand(),
+            "match": LinkageMatchCommand(),
+        ]
+    }
+}
+
+/// `victimcare linkage status`: what the database's person index holds (for operators and scripts).
+struct LinkageStatusCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Shows how many people are matched, waiting, linked and in review, and the model in use." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let db = context.application.db
+        guard let sql = db as? any SQLDatabase else { return }
+        struct Count: Decodable { var n: Int }
+        func count(_ query: String) async throws -> Int {
+            try await sql.raw(SQLQueryString(query)).first(decoding: Count.self)?.n ?? 0
+        }
+        let matched = try await count("SELECT COUNT(*) AS n FROM linkage_clusters")
+        let waiting = try await count("SELECT COUNT(*) AS n FROM linkage_queue")
+        let clusters = try await count("SELECT COUNT(DISTINCT cluster_id) AS n FROM linkage_clusters")
+        let linked = try await count(
+            "SELECT COUNT(*) AS n FROM (SELECT cluster_id FROM linkage_clusters GROUP BY cluster_id HAVING COUNT(*) > 1) x"
+        )
+        let review = try await count("SELECT COUNT(*) AS n FROM linkage_reviews WHERE status IN ('open', 'unsure')")
+        let log = try await count("SELECT COUNT(*) AS n FROM linkage_log")
+        struct Model: Decodable { var source: String }
+        let model = try await sql.select().column("source").from("linkage_models").first(decoding: Model.self)
+        context.console.print(
+            "matched \(matched) waiting \(waiting) people \(clusters) linked \(linked) review \(review) log \(log) model \(model?.source ?? "none yet")"
+        )
+    }
+}
+
+/// `victimcare linkage match`: matches everyone waiting now (what every node's worker does every two seconds).
+struct LinkageMatchCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Matches every person waiting in the linkage queue, then exits." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let started = ContinuousClock.now
+        var total = 0
+        while true {
+            let n = try await LinkageService.processQueue(hub: app.linkage, on: app.db)
+            if n == 0 { break }
+            total += n
+        }
+        let elapsed = ContinuousClock.now - started
+        context.console.print("matched \(total) people in \(elapsed)")
     }
 }
 
@@ -20,6 +74,8 @@ struct LinkageRunCommand: AsyncCommand {
         @Option(name: "output", help: "Where to write record_id,cluster_id") var output: String?
         @Flag(name: "no-nicknames", help: "Compare names without the nickname and variant lists") var noNicknames: Bool
         @Option(name: "review", help: "Also write the pairs for review (grey band) to this CSV") var review: String?
+        @Option(name: "model", help: "Also write the trained model (m, u, lambda) as JSON to this file")
+        var model: String?
     }
 
     var help: String { "Clusters the records of a CSV file into people; prints timings per stage and peak memory." }
@@ -60,6 +116,9 @@ struct LinkageRunCommand: AsyncCommand {
                 text += CSVReader.line([records[Int(edge.a)].id, records[Int(edge.b)].id, String(edge.weight)]) + "\n"
             }
             try text.write(toFile: review, atomically: true, encoding: .utf8)
+        }
+        if let path = signature.model {
+            try JSONEncoder().encode(result.model).write(to: URL(fileURLWithPath: path))
         }
         context.console.print("write: \(Self.format(Self.seconds(ContinuousClock.now - writeStart))) s")
         let clusters = Set(result.cluster).count

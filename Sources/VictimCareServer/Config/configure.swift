@@ -23,9 +23,11 @@ func configure(_ app: Application, config: AppConfig) async throws {
     _ = try app.evidenceVault
     app.startImportWorkers()
     app.signalHub = SignalHub(app: app)
+    app.linkage = LinkageHub.load(resources: app.directory.resourcesDirectory)
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(DatabasePoolProbe(interval: .seconds(5)))
         app.lifecycle.use(PollingWorker.recompute(interval: .seconds(5)))
+        app.lifecycle.use(PollingWorker.linkage(interval: .seconds(2)))
         app.lifecycle.use(PollingWorker.housekeeping(interval: .seconds(900)))
         app.lifecycle.use(PollingWorker.videoCalls(interval: .seconds(30)))
         app.lifecycle.use(PollingWorker.dashboard(refreshMinutes: ComplianceSnapshots.refreshMinutes))

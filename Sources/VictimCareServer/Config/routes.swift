@@ -22,6 +22,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: CrimesController())
     try signedIn.register(collection: CrimeLinksController())
     try signedIn.register(collection: PeopleController())
+    try signedIn.register(collection: LinkageController())
     try signedIn.register(collection: AccessController())
     try signedIn.register(collection: UsersController())
     try signedIn.register(collection: TokensController())

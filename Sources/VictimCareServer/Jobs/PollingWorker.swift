@@ -90,6 +90,14 @@ extension PollingWorker {
         }
     }
 
+    /// People waiting to be matched (issue 18): whichever node takes the linkage lock matches them; the others
+    /// catch up from the log when they next match anyone.
+    static func linkage(interval: Duration) -> PollingWorker {
+        PollingWorker(name: "linkage", interval: interval) { app, _ in
+            try await LinkageService.processQueue(hub: app.linkage, on: app.db) > 0
+        }
+    }
+
     /// Due messages: each node claims its own batch, so nodes share the work.
     static func outbox(interval: Duration, _ messaging: Messaging) -> PollingWorker {
         PollingWorker(name: "outbox", interval: interval) { app, logger in

@@ -44,5 +44,6 @@ enum Migrations {
         CreateVideoGuests(),
         AddUploadCreationKey(),
         OrderReferralBatches(),
+        CreateLinkage(),
     ]
 }

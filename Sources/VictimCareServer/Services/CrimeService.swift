@@ -171,6 +171,7 @@ enum CrimeService {
                     checkedPerson, homeUnitID: checked.unit.id, safeByDefault: safeByDefault)
                 try rows.create(person)
                 for point in points { try rows.create(point) }
+                try rows.create(LinkageQueueEntry(personID: person.id!))
                 try rows.create(AuditLog.entry(.create, "person", person.id, context: context))
                 let link = CrimePerson(id: UUID(), crime: crime, person: person, role: .victim)
                 let linkID = link.id!

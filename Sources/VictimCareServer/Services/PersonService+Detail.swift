@@ -110,6 +110,7 @@ extension PersonService {
         let point = ContactPoint(personID: personID, kind: kind!, value: value, safe: safe, note: note)
         try await db.transaction { tx in
             try await point.create(on: tx)
+            try await LinkageService.enqueue(personID, on: tx)
             try await AuditLog.record(
                 .create, "contact_point", point.id, summary: "\(kind!.rawValue) for person \(personID), safe \(safe)",
                 context: context, on: tx)

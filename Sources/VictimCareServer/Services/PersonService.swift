@@ -106,6 +106,7 @@ enum PersonService {
         let (person, points) = build(c, homeUnitID: homeUnitID, safeByDefault: safeByDefault)
         try await person.create(on: db)
         for point in points { try await point.create(on: db) }
+        try await LinkageQueueEntry(personID: person.id!).create(on: db)
         try await AuditLog.record(.create, "person", person.id, context: context, on: db)
         return person
     }
@@ -166,6 +167,9 @@ enum PersonService {
                 try await sql.update("crime_persons")
                     .set("family_name_key", to: person.familyNameKey).set("given_name_key", to: person.givenNameKey)
                     .where("person_id", .equal, id).run()
+            }
+            if changed.contains("given_name") || changed.contains("family_name") || changed.contains("date_of_birth") {
+                try await LinkageService.enqueue(id, on: tx)
             }
             // Age and contact preference change what a victim is owed.
             if changed.contains("date_of_birth") || changed.contains("preferred_contact") {

@@ -47,7 +47,8 @@ struct World {
     @discardableResult
     func crime(
         _ reference: String, unit: CommandUnit? = nil, offence: String = "049/00", flags: [String] = [],
-        victim: (String, String) = ("Ada", "Lovelace"), reported: String? = nil, officer: User? = nil
+        victim: (String, String) = ("Ada", "Lovelace"), reported: String? = nil, officer: User? = nil,
+        person: PersonDraft? = nil
     ) async throws -> CrimeService.CreatedCrime {
         var draft = CrimeDraft()
         draft.reference = reference
@@ -60,9 +61,11 @@ struct World {
         draft.flags = flags
         draft.commandUnit = (unit ?? sn).code
         draft.officerInCase = officer?.username
-        let person = PersonDraft(
-            givenName: victim.0, familyName: victim.1, dateOfBirth: "1985-04-12", phone: "07700 900123",
-            email: "ada@example.com")
+        let person =
+            person
+            ?? PersonDraft(
+                givenName: victim.0, familyName: victim.1, dateOfBirth: "1985-04-12", phone: "07700 900123",
+                email: "ada@example.com")
         return try await CrimeService.create(
             draft, victims: [VictimDraft(person: person)], context: .system, on: app.db)
     }

@@ -251,6 +251,7 @@ struct ImportChunk {
             persons[created.id!] = created
             try rows.create(created)
             for point in points { try rows.create(point) }
+            try rows.create(LinkageQueueEntry(personID: created.id!))
             try rows.create(AuditLog.entry(.create, "person", created.id, context: context))
             try addKey("person", sourceID, target: created.id!, fingerprint: personPrint, row: row)
         }

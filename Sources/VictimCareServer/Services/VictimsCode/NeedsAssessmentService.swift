@@ -201,11 +201,9 @@ enum NeedsAssessmentService {
         let policy = try await VictimsCodeConfig.current(on: db).currentPolicy
         let exceptions = try await EnhancedGroundException.query(on: db).filter(\.$victim.$id == victimID).all()
         let since = crime.reportedAt.addingTimeInterval(-Double(policy.persistentlyTargetedWindowDays) * 86_400)
-        let recent = try await CrimePerson.query(on: db)
-            .join(Crime.self, on: \CrimePerson.$crime.$id == \Crime.$id)
-            .filter(\.$person.$id == person.id!).filter(\.$roleCode == PersonRole.victim.rawValue)
-            .filter(Crime.self, \.$reportedAt >= since).filter(Crime.self, \.$reportedAt <= crime.reportedAt)
-            .count()
+        // Over every record linked to this person (issue 18): a repeat victim recorded twice is still one.
+        let recent = try await LinkageService.victimisations(
+            of: person.id!, from: since, to: crime.reportedAt, on: db)
         return input(
             crime: crime, mostSerious: offence?.mostSerious ?? false, dateOfBirth: person.dateOfBirth,
             assessment: assessment, recentVictimisations: recent, exceptions: exceptions,

@@ -107,6 +107,20 @@ struct PeopleController: RouteCollection {
         var canEdit: Bool
         var kinds: [SelectOption]
         var values: [String: String]
+        struct Other: Encodable {
+            var id: UUID
+            var name: String
+            var born: String
+            var likelihood: String
+            var unsure: Bool
+        }
+        /// Records linked to this one (the same person), named where the viewer may read them.
+        var linked: [Other] = []
+        var linkedElsewhere: [UUID] = []
+        var linkedElsewhereCount = 0
+        /// Possibly the same person: pairs in the analysts' review queue.
+        var possible: [Other] = []
+        var possibleElsewhere = 0
     }
 
     @Sendable func show(req: Request) async throws -> Response {
@@ -153,7 +167,8 @@ struct PeopleController: RouteCollection {
                 needsReason: AccessPolicy.decide(
                     context.actor, .viewCrime, on: RecordScope(commandUnitIDs: [e.command_unit_id])) == .reasonRequired)
         }
-        let recent = d.victimEvents(withinDays: 365).count
+        let links = try await PersonService.links(id, context: context, on: req.db)
+        let recent = max(d.victimEvents(withinDays: 365).count, links.victimisations12Months)
         let scope = d.scope
         var page = ShowContext(
             chrome: Chrome(req, title: p.fullName, section: "people", errors: errors), id: id, name: p.fullName,
@@ -166,6 +181,18 @@ struct PeopleController: RouteCollection {
             canEdit: AccessPolicy.decide(context.actor, .editPerson, on: scope) != .denied,
             kinds: ContactPointKind.options(selected: values["kind"]), values: values)
         page.outsideUnit = AccessPolicy.decide(context.actor, .editPerson, on: scope) == .reasonRequiredEachTime
+        func other(_ o: PersonService.Links.Other) -> ShowContext.Other {
+            ShowContext.Other(
+                id: o.id, name: o.name,
+                born: o.dateOfBirth.flatMap(LocalDate.init).map(London.formatReadable) ?? "date of birth not known",
+                likelihood: o.probability.map { "\(Int(($0 * 100).rounded(.down)))% likely" } ?? "",
+                unsure: o.status == "unsure")
+        }
+        page.linked = links.linked.map(other)
+        page.linkedElsewhere = links.linkedElsewhere
+        page.linkedElsewhereCount = links.linkedElsewhere.count
+        page.possible = links.possible.map(other)
+        page.possibleElsewhere = links.possibleElsewhere
         return try await req.render("People/show", page, status: status)
     }
 
@@ -196,6 +223,8 @@ struct PeopleController: RouteCollection {
         let form = try req.content.decode(PersonForm.self)
         do {
             let person = try await PersonService.create(form.draft, context: try req.accessContext(), on: req.db)
+            // Matched now, so the page that follows says who they may be the same person as.
+            await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
             req.flash("\(person.fullName) added.")
             return req.redirect(to: "/people/\(person.id!)")
         } catch DomainError.invalid(let errors) {
@@ -220,6 +249,7 @@ struct PeopleController: RouteCollection {
         let form = try req.content.decode(PersonForm.self)
         do {
             let person = try await PersonService.update(id, form.draft, context: try req.accessContext(), on: req.db)
+            await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
             req.flash("\(person.fullName) updated.")
             return req.redirect(to: "/people/\(id)")
         } catch DomainError.invalid(let errors) {
@@ -279,6 +309,7 @@ struct PeopleController: RouteCollection {
             }
             return try await renderShow(req, id: id, values: values, errors: errors, status: .unprocessableEntity)
         }
+        await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
         req.flash("Contact point added.")
         return req.redirect(to: "/people/\(id)")
     }

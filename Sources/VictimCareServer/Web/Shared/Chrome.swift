@@ -85,6 +85,9 @@ extension Chrome {
         if AccessPolicy.roles(for: .searchPeople).contains(role) {
             items.append(.init(href: "/people", label: "People", section: "people"))
         }
+        if AccessPolicy.roles(for: .reviewLinkage).contains(role) {
+            items.append(.init(href: "/linkage", label: "Possible matches", section: "linkage"))
+        }
         if role == .administrator {
             items.append(.init(href: "/admin", label: "Administration", section: "admin"))
         }
