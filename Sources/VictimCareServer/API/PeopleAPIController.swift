@@ -26,7 +26,7 @@ struct PeopleAPIController: RouteCollection {
         let body = try req.content.decode(PersonRequest.self)
         let context = try req.accessContext()
         let person = try await PersonService.create(body.draft(), context: context, on: req.db)
-        await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
+        await LinkageService.catchUp([person.id!], hub: req.application.linkage, on: req.db, logger: req.logger)
         let dto = PersonDTO(try await PersonService.detail(person.id!, context: context, on: req.db))
         let response = try await dto.encodeResponse(status: .created, for: req)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/people/\(person.id!)")
@@ -46,7 +46,7 @@ struct PeopleAPIController: RouteCollection {
         let draft = body.merged(
             over: person, canSeeCharacteristics: AccessPolicy.grants(context.actor, .viewProtectedCharacteristics))
         _ = try await PersonService.update(id, draft, context: context, on: req.db)
-        await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
+        await LinkageService.catchUp([id], hub: req.application.linkage, on: req.db, logger: req.logger)
         return PersonDTO(try await PersonService.detail(id, context: context, on: req.db))
     }
 
@@ -56,7 +56,7 @@ struct PeopleAPIController: RouteCollection {
             personID: try req.uuid("personID"), kind: body.kind, value: body.value,
             safe: body.safe.map { $0 ? "yes" : "no" },
             note: body.note, context: try req.accessContext(), on: req.db)
-        await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
+        await LinkageService.catchUp([point.$person.id], hub: req.application.linkage, on: req.db, logger: req.logger)
         return try await ContactPointDTO(point).encodeResponse(status: .created, for: req)
     }
 }

@@ -96,6 +96,16 @@ struct DemoDataCommand: AsyncCommand {
         // Fresh statistics, so the query planner knows the tables are now large. On PostgreSQL also a vacuum:
         // otherwise autovacuum sets the visibility map for millions of new rows in the first minutes of serving.
         try await (db as? any SQLDatabase)?.raw(db.isPostgres ? "VACUUM (ANALYZE)" : "ANALYZE").run()
+        // The people were written in bulk, past the queue that recording a person fills. A demo-sized force is
+        // queued for matching now (each node's worker matches them in the background); a benchmark-sized one is
+        // left for `victimcare linkage match --all`, so a load test is not also a linkage run.
+        if total <= Self.linkageQueueLimit {
+            try await LinkageService.enqueueUnmatched(on: db)
+        } else {
+            context.console.print(
+                "People not queued for linkage (over \(Self.linkageQueueLimit) crimes): run `victimcare linkage match --all`."
+            )
+        }
         try await AuditLog.record(
             .create, "demo_data", nil, summary: "\(total) crimes, seed \(seed)", context: .system, on: db)
         let seconds = Date().timeIntervalSince(started)
@@ -110,6 +120,8 @@ struct DemoDataCommand: AsyncCommand {
             try Self.remember(password, app: app)
         }
     }
+
+    static let linkageQueueLimit = 20_000
 
     /// Demo data goes only into a database that holds nothing else (at most the first administrator, who has
     /// not yet been used), and never into one named by `DATABASE_URL` unless the operator says it is not live

@@ -49,13 +49,16 @@ struct LinkageStatusCommand: AsyncCommand {
 
 /// `victimcare linkage match`: matches everyone waiting now (what every node's worker does every two seconds).
 struct LinkageMatchCommand: AsyncCommand {
-    struct Signature: CommandSignature {}
+    struct Signature: CommandSignature {
+        @Flag(name: "all", help: "First queue everyone not matched yet (after a bulk load)") var all: Bool
+    }
 
     var help: String { "Matches every person waiting in the linkage queue, then exits." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let started = ContinuousClock.now
+        if signature.all { try await LinkageService.enqueueUnmatched(on: app.db) }
         var total = 0
         while true {
             let n = try await LinkageService.processQueue(hub: app.linkage, on: app.db)

@@ -1,3 +1,4 @@
+import AsyncKit
 import Leaf
 import LeafKit
 import PostgresNIO
@@ -65,6 +66,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
             // PostgreSQL chose this request's transaction to end a deadlock (or a serialization conflict): it was
             // rolled back whole, and trying again will work.
             return busy(retryAfter: 1)
+        case is ConnectionPoolTimeoutError:
+            // Every database connection of this node stayed busy past the pool's wait (a burst of requests): nothing
+            // of this request was done, and trying again will work.
+            return busy(retryAfter: 2)
         case let error as SQLiteError where Self.isBusy(error):
             // Another process (a command beside the server) held SQLite's write lock past the busy timeout: nothing
             // of this request was saved, and trying again will work.

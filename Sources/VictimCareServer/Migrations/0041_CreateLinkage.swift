@@ -8,7 +8,8 @@ import SQLKit
 /// details it was matched on, an analyst's decision, an undo), so any node replays it to the same clusters and
 /// ids; `linkage_clusters` is the outcome per person, for SQL to count repeat victims over; `linkage_events`
 /// the merges and splits with their evidence; `linkage_reviews` the grey band, for analysts; `linkage_queue`
-/// the people whose details changed since they were matched, written in the same transaction as the change.
+/// the people whose details changed since they were matched, written in the same transaction as the change (its
+/// `version` goes up with each change, so a change made while the person is being matched is not lost).
 struct CreateLinkage: AsyncMigration {
     var name: String { "0041_CreateLinkage" }
 
@@ -65,13 +66,14 @@ struct CreateLinkage: AsyncMigration {
             .create()
         try await db.createIndex("linkage_reviews_status", on: "linkage_reviews", "status", "probability")
         try await db.createIndex("linkage_reviews_b", on: "linkage_reviews", "person_b")
+        try await db.createIndex("linkage_reviews_decided", on: "linkage_reviews", "status", "decided_at")
         try await db.schema("linkage_queue")
             .field("person_id", .uuid, .identifier(auto: false))
             .field("queued_at", .datetime)
+            .field("version", .int64, .required, .sql(.default(0)))
             .create()
-        // The people already held are matched by the first node that starts.
-        guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("INSERT INTO linkage_queue (person_id, queued_at) SELECT id, created_at FROM persons").run()
+        // The people already held are matched by the nodes' workers once they start.
+        try await LinkageService.enqueueUnmatched(on: db)
     }
 
     func revert(on db: any Database) async throws {

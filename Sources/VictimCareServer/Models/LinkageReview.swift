@@ -29,11 +29,13 @@ final class LinkageQueueEntry: Model, @unchecked Sendable {
 
     @ID(custom: "person_id", generatedBy: .user) var id: UUID?
     @OptionalField(key: "queued_at") var queuedAt: Date?
+    @Field(key: "version") var version: Int64
 
     init() {}
 
     init(personID: UUID, at date: Date = Date()) {
         id = personID
         queuedAt = date
+        version = 0
     }
 }

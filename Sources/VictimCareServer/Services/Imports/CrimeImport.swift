@@ -471,6 +471,10 @@ struct CrimeImport: Sendable {
             try await ContactPoint(personID: personID, kind: .email, value: address, safe: false, note: "imported")
                 .create(on: db)
         }
+        // A new number or address is new evidence of who they are.
+        if existing.count != (try await ContactPoint.query(on: db).filter(\.$person.$id == personID).count()) {
+            try await LinkageService.enqueue(personID, on: db)
+        }
     }
 
     static let crimeColumns = [

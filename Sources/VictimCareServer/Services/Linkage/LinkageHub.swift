@@ -20,6 +20,9 @@ final class LinkageHub: Sendable {
         var index: LinkageIndex
         var applied: Int64
         var model: LinkageModel
+        /// Set before this transaction's own change to the index; a failure before it keeps the index (it holds
+        /// only what the log holds).
+        var changed = false
 
         init(index: LinkageIndex, applied: Int64, model: LinkageModel) {
             self.index = index
@@ -63,20 +66,33 @@ final class LinkageHub: Sendable {
             h = nil
             return c
         }
+        let slot = Slot()
         do {
             let (result, after) = try await db.transaction { tx -> (T, Held) in
                 try await Self.lock(tx)
                 let h = try await self.caughtUp(current, on: tx)
+                h.changed = false
+                slot.held = h
                 return (try await body(h, tx), h)
             }
             held.withLockedValue { $0 = after }
             await gate.leave()
             return result
         } catch {
+            // Refused before changing anything (an unknown id, an undo already done): the index stays, caught up to
+            // the log as read in that transaction; anything else and it is rebuilt from the log next time.
+            if let kept = slot.held, !kept.changed { held.withLockedValue { $0 = kept } }
             await gate.leave()
             throw error
         }
     }
+
+    private final class Slot: @unchecked Sendable {
+        var held: Held?
+    }
+
+    /// Whether this node holds an index now (else the next use rebuilds it from the log).
+    var isLoaded: Bool { held.withLockedValue { $0 != nil } }
 
     /// Drops the index (the next use rebuilds it from the log).
     func reset() async {
@@ -120,24 +136,28 @@ final class LinkageHub: Sendable {
             .all(decoding: LogRow.self)
             guard !rows.isEmpty else { break }
             for row in rows {
-                // Each entry succeeded when it was written; replayed on the same log it succeeds again.
+                // Each entry succeeded when it was written; replayed on the same log it succeeds again. If it does
+                // not, this node cannot agree with the others: it says so rather than carry on different.
                 switch row.op {
                 case "record":
-                    if let text = row.input, let input = try? decoder.decode(LinkageInput.self, from: Data(text.utf8)) {
-                        h.index.record(input)
-                    }
+                    guard let text = row.input else { throw Replay.failed(row.seq) }
+                    h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
                 case "decide":
-                    if let a = row.person_id, let b = row.other_id {
-                        _ = try? h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
-                    }
+                    guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
+                    _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
                 case "undo":
-                    if let event = row.event_seq { _ = try? h.index.undo(Int(event)) }
-                default: break
+                    guard let event = row.event_seq else { throw Replay.failed(row.seq) }
+                    _ = try h.index.undo(Int(event))
+                default: throw Replay.failed(row.seq)
                 }
                 h.applied = row.seq
             }
         }
         return h
+    }
+
+    enum Replay: Error {
+        case failed(Int64)
     }
 
     struct ModelRow: Decodable {
@@ -168,7 +188,8 @@ final class LinkageHub: Sendable {
         let text = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
         try await sql.insert(into: "linkage_models").columns("id", "model", "source", "created_at")
             .values(SQLBind(1), SQLBind(text), SQLBind(source), SQLBind(Date())).run()
-        return model
+        // As every other node will read it.
+        return try JSONDecoder().decode(LinkageModel.self, from: Data(text.utf8))
     }
 
     /// One at a time, in the order asked.

@@ -15,37 +15,65 @@ enum LinkageService {
     /// the change and the mark are kept or lost together.
     static func enqueue(_ personID: UUID, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        try await sql.insert(into: "linkage_queue").columns("person_id", "queued_at")
-            .values(SQLBind(personID), SQLBind(Date())).ignoringConflicts(with: "person_id").run()
+        // Already waiting: its version goes up, so a matcher that read the older version leaves it queued.
+        try await sql.insert(into: "linkage_queue").columns("person_id", "queued_at", "version")
+            .values(SQLBind(personID), SQLBind(Date()), SQLBind(Int64(0)))
+            .onConflict(with: "person_id") { $0.set("version", to: SQLRaw("linkage_queue.version + 1")) }.run()
+    }
+
+    /// Queues everyone not matched yet and not waiting (after a bulk load that wrote people directly).
+    static func enqueueUnmatched(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw(
+            """
+            INSERT INTO linkage_queue (person_id, queued_at, version)
+            SELECT p.id, p.created_at, 0 FROM persons p
+            WHERE NOT EXISTS (SELECT 1 FROM linkage_clusters lc WHERE lc.person_id = p.id)
+            AND NOT EXISTS (SELECT 1 FROM linkage_queue q WHERE q.person_id = p.id)
+            """
+        ).run()
     }
 
     /// Matches up to `limit` people waiting in the queue; returns how many. Any node may run it: the lock makes
     /// the queue one sequence, and a person leaves the queue in the transaction that records them.
+    /// `only`: just these people, if they are waiting (what a form that saved them asks for).
     @discardableResult
-    static func processQueue(hub: LinkageHub, limit: Int = 500, on db: any Database) async throws -> Int {
+    static func processQueue(
+        hub: LinkageHub, limit: Int = 500, only: [UUID]? = nil, on db: any Database
+    ) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
-        struct Row: Decodable { var person_id: UUID }
-        // Nothing waiting: no lock taken.
-        guard try await sql.select().column("person_id").from("linkage_queue").limit(1).first() != nil else {
-            return 0
+        struct Row: Decodable {
+            var person_id: UUID
+            var version: Int64
         }
+        @Sendable func waiting(_ sql: any SQLDatabase, limit: Int) async throws -> [Row] {
+            var query = sql.select().columns("person_id", "version").from("linkage_queue")
+            if let only { query = query.where("person_id", .in, only) }
+            return try await query.orderBy("person_id").limit(limit).all(decoding: Row.self)
+        }
+        if let only, only.isEmpty { return 0 }
+        // Nothing waiting: no lock taken.
+        guard try await !waiting(sql, limit: 1).isEmpty else { return 0 }
         return try await hub.transaction(on: db) { held, tx in
             guard let sql = tx as? any SQLDatabase else { return 0 }
-            let ids = try await sql.select().column("person_id").from("linkage_queue").orderBy("person_id").limit(limit)
-                .all(decoding: Row.self).map(\.person_id)
-            guard !ids.isEmpty else { return 0 }
-            let inputs = try await LinkageInputs.load(ids, on: tx)
+            let rows = try await waiting(sql, limit: limit)
+            guard !rows.isEmpty else { return 0 }
+            let inputs = try await LinkageInputs.load(rows.map(\.person_id), on: tx)
             try await record(inputs, held: held, on: tx)
-            try await sql.delete(from: "linkage_queue").where("person_id", .in, ids).run()
-            return ids.count
+            // Only the version read: a change committed meanwhile raised it, and keeps the person waiting.
+            for row in rows {
+                try await sql.delete(from: "linkage_queue").where("person_id", .equal, row.person_id)
+                    .where("version", .equal, row.version).run()
+            }
+            return rows.count
         }
     }
 
-    /// Matches the queue until it is empty (after a form is saved, so the page that follows shows the matches; a
-    /// failure here loses nothing: the worker tries again).
-    static func catchUp(hub: LinkageHub, on db: any Database, logger: Logger) async {
+    /// Matches the people a form just saved, so the page that follows shows who they may be (anyone else waiting
+    /// is the worker's; a failure here loses nothing: the worker tries again).
+    static func catchUp(_ ids: [UUID], hub: LinkageHub, on db: any Database, logger: Logger) async {
         do {
-            while try await processQueue(hub: hub, on: db) > 0 {}
+            try await processQueue(hub: hub, only: ids, on: db)
         } catch {
             logger.warning("linkage deferred to the worker", metadata: ["error_type": "\(type(of: error))"])
         }
@@ -56,6 +84,7 @@ enum LinkageService {
         var affected: Set<String> = []
         var moved: Set<String> = []
         for input in inputs {
+            held.changed = true
             let outcome = held.index.record(input)
             let seq = try await appendLog(
                 op: "record", person: UUID(uuidString: input.id), input: input, held: held, on: db)
@@ -116,8 +145,11 @@ enum LinkageService {
                 do {
                     events = try held.index.decide(a.uuidString, b.uuidString, same: decision == .same)
                 } catch LinkageIndex.Problem.unknownRecord {
+                    // Checked before anything changed: the index is kept.
                     throw DomainError.notFound("person")
                 }
+                held.changed = true
+                affected.formUnion(events.flatMap { $0.sides.keys })
                 let seq = try await appendLog(
                     op: "decide", person: a, other: b, same: decision == .same, actor: context.actor.id,
                     held: held, on: tx)
@@ -144,6 +176,9 @@ enum LinkageService {
         guard let eventSeq else { throw DomainError.notFound("merge or split") }
         return try await hub.transaction(on: db) { held, tx in
             let events: [LinkageIndex.Event]
+            // Everyone the change concerned: the undo gives them back their old cluster ids.
+            var affected: Set<String> = Set(
+                held.index.events.first { $0.sequence == Int(eventSeq) }.map { Array($0.sides.keys) } ?? [])
             do {
                 events = try held.index.undo(Int(eventSeq))
             } catch LinkageIndex.Problem.unknownEvent {
@@ -151,9 +186,9 @@ enum LinkageService {
             } catch LinkageIndex.Problem.alreadyUndone {
                 throw DomainError.conflict(field: "event", message: "This change has already been undone")
             }
+            held.changed = true
             let seq = try await appendLog(
                 op: "undo", eventSeq: eventSeq, actor: context.actor.id, held: held, on: tx)
-            var affected: Set<String> = []
             try await writeEvents(events, logSeq: seq, affected: &affected, on: tx)
             guard let sql = tx as? any SQLDatabase else { return events }
             try await sql.update("linkage_events").set("undone_by", to: seq).where("seq", .equal, eventSeq).run()
@@ -197,6 +232,7 @@ enum LinkageService {
         for event in events {
             affected.formUnion(event.after.keys)
             affected.formUnion(event.before.keys)
+            affected.formUnion(event.sides.keys)
             let evidence = String(decoding: try JSONEncoder().encode(event.evidence), as: UTF8.self)
             let moves = String(
                 decoding: try JSONEncoder().encode(Moves(before: event.before, after: event.after, sides: event.sides)),
@@ -240,10 +276,15 @@ enum LinkageService {
         }
     }
 
-    /// Each affected person's cluster as the index has it now.
+    /// The cluster, as the index has it now, of each affected person and of everyone in the same cluster (so the
+    /// table never holds one id for two clusters).
     static func writeClusters(_ affected: Set<String>, held: LinkageHub.Held, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase, !affected.isEmpty else { return }
-        let rows = affected.sorted().compactMap { id -> (UUID, Int64)? in
+        var everyone = affected
+        for id in affected {
+            if let cluster = held.index.cluster(of: id) { everyone.formUnion(held.index.members(of: cluster)) }
+        }
+        let rows = everyone.sorted().compactMap { id -> (UUID, Int64)? in
             guard let uuid = UUID(uuidString: id), let cluster = held.index.cluster(of: id) else { return nil }
             return (uuid, cluster)
         }
@@ -279,7 +320,12 @@ enum LinkageService {
     static func victimisations(
         of personID: UUID, from since: Date, to until: Date = .distantFuture, on db: any Database
     ) async throws -> Int {
-        let people = try await linked(personID, on: db)
+        try await victimisations(of: try await linked(personID, on: db), from: since, to: until, on: db)
+    }
+
+    static func victimisations(
+        of people: [UUID], from since: Date, to until: Date = .distantFuture, on db: any Database
+    ) async throws -> Int {
         let links = try await CrimePerson.query(on: db)
             .join(Crime.self, on: \CrimePerson.$crime.$id == \Crime.$id)
             .filter(\.$person.$id ~~ people).filter(\.$roleCode == PersonRole.victim.rawValue)

@@ -78,6 +78,8 @@ extension PersonService {
             linked: linked.compactMap { other($0, nil) }, linkedElsewhere: linked.filter(elsewhere.contains),
             possible: possibleReviews.compactMap { other($0.person_a == id ? $0.person_b : $0.person_a, $0) },
             possibleElsewhere: possibleIDs.filter(elsewhere.contains).count,
-            victimisations12Months: try await LinkageService.victimisations(of: id, from: since, on: db))
+            // Over the records the viewer may see or open: a count must not reveal records their access hides.
+            victimisations12Months: try await LinkageService.victimisations(
+                of: [id] + linked.filter { visible.contains($0) || elsewhere.contains($0) }, from: since, on: db))
     }
 }

@@ -202,8 +202,10 @@ enum NeedsAssessmentService {
         let exceptions = try await EnhancedGroundException.query(on: db).filter(\.$victim.$id == victimID).all()
         let since = crime.reportedAt.addingTimeInterval(-Double(policy.persistentlyTargetedWindowDays) * 86_400)
         // Over every record linked to this person (issue 18): a repeat victim recorded twice is still one.
+        // Up to this crime's report, itself included: a second's grace, as a stored time read back and bound again
+        // may differ from itself in its last digits.
         let recent = try await LinkageService.victimisations(
-            of: person.id!, from: since, to: crime.reportedAt, on: db)
+            of: person.id!, from: since, to: crime.reportedAt.addingTimeInterval(1), on: db)
         return input(
             crime: crime, mostSerious: offence?.mostSerious ?? false, dateOfBirth: person.dateOfBirth,
             assessment: assessment, recentVictimisations: recent, exceptions: exceptions,

@@ -78,6 +78,9 @@ extension DashboardController {
                         href: "/dashboard/video-response" + (code.isEmpty ? "" : "?unit=\(code)"),
                         label: "Video response: does it work?"),
                     Link(href: "/dashboard/trials", label: "Trials of care practices"),
+                    Link(
+                        href: "/dashboard/repeat-victims" + (code.isEmpty ? "" : "?unit=\(code)"),
+                        label: "Repeat victims by unit and offence group"),
                 ]))
     }
 

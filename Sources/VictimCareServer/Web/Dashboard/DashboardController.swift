@@ -14,6 +14,7 @@ struct DashboardController: RouteCollection {
         dashboard.post("survey", "waves", use: sampleSurvey).access(.role(.manageSurvey))
         dashboard.get("trials", use: trials).access(.role(.viewComplianceDashboard))
         dashboard.get("video-response", use: videoOutcomes).access(.role(.viewComplianceDashboard))
+        dashboard.get("repeat-victims", use: repeatVictims).access(.role(.viewComplianceDashboard))
         dashboard.post("trials", use: createTrial).access(.role(.manageTrials))
         dashboard.post("trials", ":trialID", "close", use: closeTrial).access(.role(.manageTrials))
         dashboard.get("workload", use: workload).access(.unitList(.viewComplianceDashboard, .unit("unit")))

@@ -112,7 +112,9 @@ struct LinkageController: RouteCollection {
             PairContext(
                 chrome: Chrome(req, title: "Are these the same person?", section: "linkage", errors: errors),
                 id: d.review.id!, a: SideView(d.a), b: SideView(d.b), likelihood: Self.percent(d.review.probability),
-                evidence: d.evidence.map(EvidenceView.init), status: statusLabel,
+                // Field by field only to someone who may read both: "family name: exact" is the other's name.
+                evidence: d.a.name != nil && d.b.name != nil ? d.evidence.map(EvidenceView.init) : [],
+                status: statusLabel,
                 decidedBy: d.review.decidedByName.map { "\($0), \(Display.time(d.review.decidedAt))" } ?? "",
                 sameCluster: d.sameCluster,
                 choices: LinkageService.Decision.allCases.map {
@@ -171,7 +173,8 @@ struct LinkageController: RouteCollection {
                     .init(
                         seq: c.seq, kind: c.kind == "merged" ? "Merged" : "Split", a: c.a.map(SideView.init),
                         b: c.b.map(SideView.init), weight: c.weight.map { String(format: "%+.1f", $0) } ?? "",
-                        evidence: c.evidence.map(EvidenceView.init), moved: c.moved, undone: c.undone,
+                        evidence: c.a?.name != nil && c.b?.name != nil ? c.evidence.map(EvidenceView.init) : [],
+                        moved: c.moved, undone: c.undone,
                         when: Display.time(c.when))
                 }))
     }

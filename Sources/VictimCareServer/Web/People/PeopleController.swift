@@ -224,7 +224,7 @@ struct PeopleController: RouteCollection {
         do {
             let person = try await PersonService.create(form.draft, context: try req.accessContext(), on: req.db)
             // Matched now, so the page that follows says who they may be the same person as.
-            await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
+            await LinkageService.catchUp([person.id!], hub: req.application.linkage, on: req.db, logger: req.logger)
             req.flash("\(person.fullName) added.")
             return req.redirect(to: "/people/\(person.id!)")
         } catch DomainError.invalid(let errors) {
@@ -249,7 +249,7 @@ struct PeopleController: RouteCollection {
         let form = try req.content.decode(PersonForm.self)
         do {
             let person = try await PersonService.update(id, form.draft, context: try req.accessContext(), on: req.db)
-            await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
+            await LinkageService.catchUp([id], hub: req.application.linkage, on: req.db, logger: req.logger)
             req.flash("\(person.fullName) updated.")
             return req.redirect(to: "/people/\(id)")
         } catch DomainError.invalid(let errors) {
@@ -309,7 +309,7 @@ struct PeopleController: RouteCollection {
             }
             return try await renderShow(req, id: id, values: values, errors: errors, status: .unprocessableEntity)
         }
-        await LinkageService.catchUp(hub: req.application.linkage, on: req.db, logger: req.logger)
+        await LinkageService.catchUp([id], hub: req.application.linkage, on: req.db, logger: req.logger)
         req.flash("Contact point added.")
         return req.redirect(to: "/people/\(id)")
     }
