@@ -89,3 +89,46 @@ def test_writes_through_both_nodes_at_once_are_all_kept(two_nodes):
     for reference in references:
         found = requests.get(second.url + "/api/v1/crimes", params={"reference": reference}, headers=headers).json()["items"]
         assert [item["reference"] for item in found] == [reference]
+
+
+def test_both_nodes_match_people_against_one_person_index(two_nodes):
+    """Issue 18: each person recorded twice at the same moment, once through each node; both nodes match against one
+    index (each replays what the other appended to the log), so every pair ends in one cluster, no entry is lost
+    or doubled, and either node shows the link."""
+    first, second, _ = two_nodes
+    token = first.cli("create-token", "--name", "nodes-sn", "--role", "officer", "--unit", "SN", "--quiet").stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    people = [{"given_name": f"Chidi{n}", "family_name": "Okonkwo", "date_of_birth": f"19{60 + n}-0{1 + n % 9}-1{n % 9}",
+               "phone": f"07700 91{n:04d}", "phone_safe": True} for n in range(20)]
+
+    def post(job):
+        node, body = job
+        response = requests.post(node.url + "/api/v1/people", json=body, headers=headers, timeout=120)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    jobs = [job for body in people for job in ((first, body), (second, body))]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(post, jobs))
+    for _ in range(120):
+        status = first.cli("linkage", "status").stdout
+        if "waiting 0" in status:
+            break
+    assert "waiting 0" in status, status
+    database_url = first.env["DATABASE_URL"]
+
+    def query(sql):
+        return subprocess.run(["psql", database_url, "-Atc", sql], check=True, capture_output=True, text=True).stdout.split()
+
+    quoted = ",".join(f"'{i}'" for i in ids)
+    assert query(f"SELECT COUNT(*) FROM linkage_log WHERE op = 'record' AND person_id IN ({quoted})") == ["40"]
+    for n in range(20):
+        pair = f"'{ids[2 * n]}','{ids[2 * n + 1]}'"
+        assert query(f"SELECT COUNT(DISTINCT cluster_id) FROM linkage_clusters WHERE person_id IN ({pair})") == ["1"], n
+    # Either node shows the link, whichever recorded which.
+    browser = requests.Session()
+    page = browser.get(second.url + "/sign-in")
+    browser.post(second.url + "/sign-in", data={"_csrf": csrf(page.text), "username": "pc.nodes", "password": PASSWORD, "next": "/"})
+    for node in (first, second):
+        shown = browser.get(node.url + f"/people/{ids[0]}").text
+        assert "Linked as the same person" in shown and f'href="/people/{ids[1]}"' in shown

@@ -228,3 +228,9 @@ extension ReferralConsentRecord: BulkRow {
     }
     func stampCreated(_ now: Date) {}
 }
+
+extension LinkageQueueEntry: BulkRow {
+    static let bulkColumns = ["person_id", "queued_at", "version"]
+    var bulkCells: [SQLCell] { [.of(id), .of(queuedAt), .int(Int(version))] }
+    func stampCreated(_ now: Date) { if queuedAt == nil { queuedAt = now } }
+}
