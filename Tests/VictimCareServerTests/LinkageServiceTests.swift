@@ -350,4 +350,35 @@ import VictimCareDomain
             #expect(try await Self.indexClusters(app.linkage, first + second, on: app.db) == after)
         }
     }
+
+    /// PostgreSQL: an edit that has queued its person and not yet committed holds that queue row. The matcher passes
+    /// over it (and matches it once the edit is done) instead of waiting on it while it holds the linkage lock.
+    @Test func theMatcherPassesOverAPersonBeingEditedNow() async throws {
+        guard TestDatabase.isPostgres else { return }
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            let editing = try await Self.create(world, Self.draft("Fatima", "Begum", "1984-03-12"), as: officer)
+            let other = try await Self.create(world, Self.draft("Mohammed", "Khan", "1980-03-04"), as: officer)
+            let (held, release) = AsyncStream.makeStream(of: Void.self)
+            let (started, began) = AsyncStream.makeStream(of: Void.self)
+            let edit = Task {
+                try await app.db.transaction { tx in
+                    try await LinkageService.enqueue(editing, on: tx)
+                    began.yield()
+                    for await _ in held { break }
+                }
+            }
+            for await _ in started { break }
+            // Only the other person is matched; the one being edited waits for their edit.
+            #expect(try await LinkageService.processQueue(hub: app.linkage, on: app.db) == 1)
+            #expect(try await Self.clusters(app)[other] != nil)
+            #expect(try await Self.clusters(app)[editing] == nil)
+            release.yield()
+            release.finish()
+            try await edit.value
+            #expect(try await LinkageService.processQueue(hub: app.linkage, on: app.db) == 1)
+            #expect(try await Self.clusters(app)[editing] != nil)
+        }
+    }
 }

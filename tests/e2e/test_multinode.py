@@ -6,6 +6,7 @@ import pathlib
 import re
 import subprocess
 import tempfile
+import time
 import urllib.parse
 import uuid
 
@@ -114,6 +115,7 @@ def test_both_nodes_match_people_against_one_person_index(two_nodes):
         status = first.cli("linkage", "status").stdout
         if "waiting 0" in status:
             break
+        time.sleep(0.5)
     assert "waiting 0" in status, status
     database_url = first.env["DATABASE_URL"]
 

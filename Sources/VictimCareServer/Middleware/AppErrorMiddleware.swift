@@ -67,9 +67,13 @@ struct AppErrorMiddleware: AsyncMiddleware {
             // rolled back whole, and trying again will work.
             return busy(retryAfter: 1)
         case is ConnectionPoolTimeoutError:
-            // Every database connection of this node stayed busy past the pool's wait (a burst of requests): nothing
-            // of this request was done, and trying again will work.
-            return busy(retryAfter: 2)
+            // Every database connection of this node stayed busy past the pool's wait (a burst of requests). What the
+            // request had already committed stays, so it does not say "nothing was saved".
+            return Mapped(
+                status: .serviceUnavailable, type: "busy", title: "Busy",
+                detail:
+                    "The service is busy: try again in a moment. If you were saving something, check whether it was saved before sending it again.",
+                headers: ["Retry-After": "2"])
         case let error as SQLiteError where Self.isBusy(error):
             // Another process (a command beside the server) held SQLite's write lock past the busy timeout: nothing
             // of this request was saved, and trying again will work.

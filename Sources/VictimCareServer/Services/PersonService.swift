@@ -168,6 +168,7 @@ enum PersonService {
                     .set("family_name_key", to: person.familyNameKey).set("given_name_key", to: person.givenNameKey)
                     .where("person_id", .equal, id).run()
             }
+            // Queued before the reassessment below: the matcher takes queue rows before victims, and so does this.
             if changed.contains("given_name") || changed.contains("family_name") || changed.contains("date_of_birth") {
                 try await LinkageService.enqueue(id, on: tx)
             }

@@ -66,21 +66,24 @@ final class LinkageHub: Sendable {
             h = nil
             return c
         }
+        // What to keep if the transaction fails: the index as it was, or as far as the replay took it (each entry
+        // replayed is one other nodes committed), unless this transaction changed it. An index built from nothing in
+        // a transaction that failed is not kept: the model it was built on may not have been stored.
+        current?.changed = false
         let slot = Slot()
+        slot.held = current
         do {
             let (result, after) = try await db.transaction { tx -> (T, Held) in
                 try await Self.lock(tx)
                 let h = try await self.caughtUp(current, on: tx)
-                h.changed = false
-                slot.held = h
                 return (try await body(h, tx), h)
             }
             held.withLockedValue { $0 = after }
             await gate.leave()
             return result
         } catch {
-            // Refused before changing anything (an unknown id, an undo already done): the index stays, caught up to
-            // the log as read in that transaction; anything else and it is rebuilt from the log next time.
+            // Refused before changing anything (an unknown id, an undo already done, a busy database): the index
+            // stays; changed and not kept, it is rebuilt from the log next time.
             if let kept = slot.held, !kept.changed { held.withLockedValue { $0 = kept } }
             await gate.leave()
             throw error

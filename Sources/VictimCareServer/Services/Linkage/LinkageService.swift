@@ -46,17 +46,24 @@ enum LinkageService {
             var person_id: UUID
             var version: Int64
         }
-        @Sendable func waiting(_ sql: any SQLDatabase, limit: Int) async throws -> [Row] {
+        /// `claim`: on PostgreSQL, lock the rows taken and pass over any an edit is writing now (it holds its row
+        /// until it commits; taken later, its change is matched then). Rows locked first, then a person's victims:
+        /// the order an edit takes them too (its queue row before its reassessment), so the two never deadlock.
+        @Sendable func waiting(_ sql: any SQLDatabase, limit: Int, claim: Bool) async throws -> [Row] {
             var query = sql.select().columns("person_id", "version").from("linkage_queue")
             if let only { query = query.where("person_id", .in, only) }
-            return try await query.orderBy("person_id").limit(limit).all(decoding: Row.self)
+            query = query.orderBy("person_id").limit(limit)
+            if claim, sql.dialect.name == "postgresql" {
+                query = query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED"))
+            }
+            return try await query.all(decoding: Row.self)
         }
         if let only, only.isEmpty { return 0 }
         // Nothing waiting: no lock taken.
-        guard try await !waiting(sql, limit: 1).isEmpty else { return 0 }
+        guard try await !waiting(sql, limit: 1, claim: false).isEmpty else { return 0 }
         return try await hub.transaction(on: db) { held, tx in
             guard let sql = tx as? any SQLDatabase else { return 0 }
-            let rows = try await waiting(sql, limit: limit)
+            let rows = try await waiting(sql, limit: limit, claim: true)
             guard !rows.isEmpty else { return 0 }
             let inputs = try await LinkageInputs.load(rows.map(\.person_id), on: tx)
             try await record(inputs, held: held, on: tx)

@@ -20,6 +20,8 @@ extension DashboardController {
         let from = v.date(q.from, "from", "the first day") ?? today.adding(days: -364)
         let to = v.date(q.to, "to", "the last day") ?? today
         if to < from { v.fail("to", "The last day must be on or after the first day") }
+        // Every victimisation of the period is read (a repeat may be in any unit): two years at most.
+        if to.dayNumber - from.dayNumber > 731 { v.fail("from", "Choose a period of two years or less") }
         var tables: [ReportTable] = []
         if v.errors.isEmpty {
             let rows = try await RepeatVictimsReport.build(

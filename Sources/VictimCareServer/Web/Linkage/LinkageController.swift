@@ -98,6 +98,7 @@ struct LinkageController: RouteCollection {
         var decidedBy: String
         var sameCluster: Bool
         var choices: [SelectOption]
+        var evidenceHidden: Bool
     }
 
     @Sendable func pair(req: Request) async throws -> Response {
@@ -119,7 +120,7 @@ struct LinkageController: RouteCollection {
                 sameCluster: d.sameCluster,
                 choices: LinkageService.Decision.allCases.map {
                     SelectOption(value: $0.rawValue, label: $0.label, selected: false)
-                }),
+                }, evidenceHidden: d.a.name == nil || d.b.name == nil),
             status: status)
     }
 
