@@ -19,15 +19,13 @@ final class LinkageHub: Sendable {
     final class Held: @unchecked Sendable {
         var index: LinkageIndex
         var applied: Int64
-        var model: LinkageModel
         /// Set before this transaction's own change to the index; a failure before it keeps the index (it holds
         /// only what the log holds).
         var changed = false
 
-        init(index: LinkageIndex, applied: Int64, model: LinkageModel) {
+        init(index: LinkageIndex, applied: Int64) {
             self.index = index
             self.applied = applied
-            self.model = model
         }
     }
 
@@ -97,13 +95,6 @@ final class LinkageHub: Sendable {
     /// Whether this node holds an index now (else the next use rebuilds it from the log).
     var isLoaded: Bool { held.withLockedValue { $0 != nil } }
 
-    /// Drops the index (the next use rebuilds it from the log).
-    func reset() async {
-        await gate.enter()
-        held.withLockedValue { $0 = nil }
-        await gate.leave()
-    }
-
     static func lock(_ db: any Database) async throws {
         guard db.isPostgres, let sql = db as? any SQLDatabase else { return }
         try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: 0x4c_696e_6b))").run()
@@ -128,7 +119,7 @@ final class LinkageHub: Sendable {
             h = current
         } else {
             let model = try await currentModel(on: db)
-            h = Held(index: LinkageIndex(model: model, settings: settings), applied: 0, model: model)
+            h = Held(index: LinkageIndex(model: model, settings: settings), applied: 0)
         }
         let decoder = JSONDecoder()
         while true {

@@ -15,11 +15,8 @@ extension DashboardController {
         let context = try req.accessContext()
         let q = try req.query.decode(RepeatQuery.self)
         let (units, unit) = try await scope(req, Query(unit: q.unit), context)
-        let today = London.date(of: Date())
         var v = Validator()
-        let from = v.date(q.from, "from", "the first day") ?? today.adding(days: -364)
-        let to = v.date(q.to, "to", "the last day") ?? today
-        if to < from { v.fail("to", "The last day must be on or after the first day") }
+        let (from, to) = Self.period(q.from, q.to, &v)
         // Every victimisation of the period is read (a repeat may be in any unit): two years at most.
         if to.dayNumber - from.dayNumber > 731 { v.fail("from", "Choose a period of two years or less") }
         var tables: [ReportTable] = []

@@ -19,15 +19,23 @@ extension DashboardController {
         var csv: String?
     }
 
+    /// A report's period from its form: the last 365 days unless given; the last day not before the first.
+    static func period(_ rawFrom: String?, _ rawTo: String?, _ v: inout VictimCareDomain.Validator)
+        -> (LocalDate, LocalDate)
+    {
+        let today = London.date(of: Date())
+        let from = v.date(rawFrom, "from", "the first day") ?? today.adding(days: -364)
+        let to = v.date(rawTo, "to", "the last day") ?? today
+        if to < from { v.fail("to", "The last day must be on or after the first day") }
+        return (from, to)
+    }
+
     @Sendable func videoOutcomes(req: Request) async throws -> Response {
         let context = try req.accessContext()
         let q = try req.query.decode(VideoQuery.self)
         let (units, unit) = try await scope(req, Query(unit: q.unit), context)
-        let today = London.date(of: Date())
         var v = Validator()
-        let from = v.date(q.from, "from", "the first day") ?? today.adding(days: -364)
-        let to = v.date(q.to, "to", "the last day") ?? today
-        if to < from { v.fail("to", "The last day must be on or after the first day") }
+        let (from, to) = Self.period(q.from, q.to, &v)
         let trials = try await Trial.query(on: req.db).sort(\.$createdAt, .descending).all()
         var trial: Trial?
         if let raw = q.trial, !raw.isEmpty {
