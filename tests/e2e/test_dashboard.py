@@ -70,7 +70,7 @@ def test_a_lead_reads_the_dashboard_and_every_csv_is_the_screen(service, driver)
     targeted = [row for row in league if row[5] == "95.0%"]
     assert len(targeted) == 1 and targeted[0][6] in ("On target", "Close to target", "Off target")
     # From a month's figure to the victims behind it, each linking to the victim's record.
-    driver.find_element(By.CSS_SELECTOR, "#months-table a[href*='/victims?']").click()
+    follow(driver, By.CSS_SELECTOR, "#months-table a[href*='/victims?']")
     assert "Victims behind the figure" in driver.find_element(By.TAG_NAME, "h1").text
     assert_accessible(driver, pages)
     # The same metric by characteristic.

@@ -11,7 +11,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from a11y import assert_accessible
-from browser import set_value, sign_in, submit
+from browser import follow, load_after, set_value, sign_in, submit
 from conftest import PASSWORD, make_service
 
 
@@ -82,7 +82,7 @@ def test_officers_see_other_records_within_their_access_and_analysts_review_and_
     sign_in(driver, linkage_service, "analyst")
     driver.get(url + "/linkage")
     assert_accessible(driver)
-    driver.find_element(By.PARTIAL_LINK_TEXT, "Review").click()
+    follow(driver, By.PARTIAL_LINK_TEXT, "Review")
     main = driver.find_element(By.TAG_NAME, "main").text
     assert "day and month swapped" in main and "07700900222" in main.replace(" ", "")
     assert_accessible(driver)
@@ -99,7 +99,7 @@ def test_officers_see_other_records_within_their_access_and_analysts_review_and_
     row = driver.find_element(By.XPATH, "//tr[td[contains(., 'Merged')]]")
     assert "Mohammed Khan" in row.text
     assert_accessible(driver)
-    row.find_element(By.TAG_NAME, "button").click()
+    load_after(driver, row.find_element(By.TAG_NAME, "button"))
     assert "undone" in driver.find_element(By.TAG_NAME, "main").text
     assert "Undone" in driver.find_element(By.XPATH, "//tr[td[contains(., 'Merged')]]").text
 
