@@ -152,6 +152,84 @@ import VictimCareDomain
         }
     }
 
+    /// A suspect arrested in the victim's crime an hour ago: R9 (told of the arrest) is owed, met by speaking to them.
+    static func arrested(_ app: Application, _ victimID: UUID) async throws {
+        _ = try await CaseEventService.record(
+            crimeID: try await Victim.find(victimID, on: app.db)!.$crime.id, type: "suspect_arrested",
+            at: Instant.format(Date().addingTimeInterval(-3600)), source: "test", context: .system, on: app.db)
+    }
+
+    /// The catch-up plans the next page while the last one is written, so a plan can be older than a change
+    /// made in between; the write checks each victim's facts version and leaves alone one whose facts moved on.
+    @Test func aPlanMadeBeforeAVictimsFactsChangedIsNotWrittenOverThem() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let id = try await world.crime("SN/0000031/26", officer: officer).victims[0].victimID
+            try await Self.arrested(app, id)
+            try await Self.consent(world, id, "yes", by: officer)
+            _ = try await Self.export(app, Self.directory()).run(byName: "test", recompute: false, on: app.db)
+            let stale = try await ObligationService.plan([id], reassess: false, verify: false, on: app.db)
+            // Spoken to after the plan was made: the contact recomputes the victim from the newer facts.
+            _ = try await ContactService.record(
+                victimID: id,
+                .init(
+                    at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
+                    identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
+                    contactPointID: try await world.phone(ofVictim: id)),
+                requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+            let r9 = {
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R9")
+                    .first()?.state
+            }
+            #expect(try await r9() == "met")
+            _ = try await RecomputeService.write(stale, of: [id], reassess: false, verify: false, on: app.db)
+            #expect(try await r9() == "met", "the older plan did not undo the contact")
+            #expect(try await RecomputeService.recomputeBatch([id], verify: true, on: app.db).rows == 0)
+        }
+    }
+
+    /// Twelve sent victims caught up two a page while each is spoken to: whatever the interleaving, every
+    /// victim ends with R7 met, the contact counted, and what is stored is what the facts say.
+    @Test func theCatchUpAndContactsAtOnceLeaveWhatTheFactsSay() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            var ids: [UUID] = []
+            for n in 1...12 {
+                let id = try await world.crime(String(format: "SN/%07d/26", 40 + n), officer: officer).victims[0]
+                    .victimID
+                try await Self.arrested(app, id)
+                try await Self.consent(world, id, "yes", by: officer)
+                ids.append(id)
+            }
+            let export = Self.export(app, Self.directory())
+            _ = try await export.run(byName: "test", recompute: false, on: app.db)
+            async let caughtUp: Void = export.catchUp(on: app.db)
+            for id in ids.reversed() {
+                _ = try await ContactService.record(
+                    victimID: id,
+                    .init(
+                        at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
+                        identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
+                        contactPointID: try await world.phone(ofVictim: id)),
+                    requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+            }
+            try await caughtUp
+            #expect(try await RecomputeService.recomputeBatch(ids, verify: true, on: app.db).rows == 0)
+            for code in ["R7", "R9"] {
+                #expect(
+                    try await ObligationRecord.query(on: app.db).filter(\.$victim.$id ~~ ids).filter(\.$code == code)
+                        .filter(\.$state == "met").count() == 12, "\(code)")
+            }
+            let stale = try await Victim.query(on: app.db).filter(\.$id ~~ ids).all().filter {
+                $0.factsVersion != $0.computedVersion
+            }
+            #expect(stale.isEmpty)
+            #expect(try await ReferralBatch.query(on: app.db).filter(\.$recomputedAt == nil).count() == 0)
+        }
+    }
+
     @Test func batchesArePostedSignedAndASecondSendingIsTheSameBatch() async throws {
         let receiver = try await ReferralReceiver.start()
         try await withTestApp { app in

@@ -132,11 +132,22 @@ enum RecomputeService {
     static func recomputeBatch(_ ids: [UUID], reassess: Bool = true, verify: Bool = false, on db: any Database)
         async throws -> ObligationService.Changes
     {
+        let plan = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
+        return try await write(plan, of: ids, reassess: reassess, verify: verify, on: db)
+    }
+
+    /// Writes a batch's plan, made earlier from the facts as they were read. If the transaction fails (SQLite
+    /// refuses a write from a transaction whose snapshot is older than another commit) the batch is planned again
+    /// from fresh facts, up to eight times.
+    static func write(
+        _ first: ObligationService.Plan, of ids: [UUID], reassess: Bool, verify: Bool, on db: any Database
+    ) async throws -> ObligationService.Changes {
         var attempt = 0
+        var planned = first
         while true {
             attempt += 1
-            let plan = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
-            if plan.isEmpty { return ObligationService.Changes() }
+            if planned.isEmpty { return ObligationService.Changes() }
+            let plan = planned
             do {
                 return try await db.transaction { tx -> ObligationService.Changes in
                     guard let sql = tx as? any SQLDatabase else { return ObligationService.Changes() }
@@ -155,10 +166,43 @@ enum RecomputeService {
                     return try await ObligationService.apply(fresh, on: tx)
                 }
             } catch  where attempt < 8 {
-                // SQLite refuses a write from a transaction whose snapshot is older than another commit: plan again.
                 try await Task.sleep(for: .milliseconds(20 * attempt))
+                planned = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
             }
         }
+    }
+
+    /// Recomputes pages of victims one after another, planning the next page (reading its facts, running the
+    /// engine) while the previous page's plan is written: on SQLite the reads go to a reading connection and
+    /// do not wait for the writer, so the two overlap on two cores. Each page is written only after the one
+    /// before it is committed. `next` gives the next page's victims, an empty list for a page with none to do,
+    /// nil when there are no more.
+    static func pipelined(
+        reassess: Bool, on db: any Database, next: () async throws -> [UUID]?
+    ) async throws -> ObligationService.Changes {
+        var total = ObligationService.Changes()
+        var writing: Task<ObligationService.Changes, any Error>?
+        func finish() async throws {
+            guard let task = writing else { return }
+            writing = nil
+            let changes = try await task.value
+            total.rows += changes.rows
+            total.victims += changes.victims
+        }
+        do {
+            while let ids = try await next() {
+                guard !ids.isEmpty else { continue }
+                let plan = try await ObligationService.plan(ids, reassess: reassess, verify: false, on: db)
+                try await finish()
+                writing = Task { try await write(plan, of: ids, reassess: reassess, verify: false, on: db) }
+            }
+            try await finish()
+        } catch {
+            // A page already being written is let finish (or fail) before the error goes on.
+            _ = try? await writing?.value
+            throw error
+        }
+        return total
     }
 }
 
