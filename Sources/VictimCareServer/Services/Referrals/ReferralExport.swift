@@ -61,12 +61,10 @@ struct ReferralExport: Sendable {
         let pending = try await ReferralBatch.query(on: db).filter(\.$state == "delivered")
             .filter(\.$recomputedAt == nil).all()
         for batch in pending {
-            // The batch's victims still to work out, in the order their rows lie in the victims table, then
-            // paged. In referral order each page of 2,000 touched pages all over the victims' and obligations'
-            // tables, and every transaction rewrote most of them (58,396 victims: 9.5 s in referral order,
-            // 6.0 s in table order). The list is read a range of the (batch_id, id) index at a time, each member
-            // once, and kept as 24 bytes a victim (24 MB for a million).
-            var stale: [(key: Int64, id: UUID)] = []
+            // The batch's victims still to work out, in the order their rows lie in the victims table (see
+            // `TableOrder`), then paged. The list is read a range of the (batch_id, id) index at a time, each
+            // member once.
+            var found: [(key: Int64, id: UUID)] = []
             var after: UUID?
             while true {
                 let ids = try await ReferralRecord.memberIDs(
@@ -74,34 +72,28 @@ struct ReferralExport: Sendable {
                 guard let last = ids.last else { break }
                 let rows = try await FastRows.query(
                     """
-                    SELECT \(Self.physicalKey(db)), v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
+                    SELECT \(TableOrder.key(db)), v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
                     WHERE r.batch_id = ? AND r.id >= ? AND r.id <= ? AND v.facts_version <> v.computed_version
                     """, [.uuid(batch.id!), .uuid(ids[0]), .uuid(last)], on: sql)
                 for row in rows {
-                    if let id = row.uuid(1) { stale.append((Int64(row.int(0) ?? 0), id)) }
+                    if let id = row.uuid(1) { found.append((Int64(row.int(0) ?? 0), id)) }
                 }
                 after = last
             }
-            stale.sort { $0.key < $1.key }
+            let stale = TableOrder.sorted(found)
             var next = 0
             // Worked out from the facts as read, written only if no victim's facts changed since; the next page
             // is planned while this one is written. (Two whole pages at once on two connections was measured:
             // no faster on SQLite, whose one writer makes the second wait, and twice the memory.)
             _ = try await RecomputeService.pipelined(reassess: false, on: db) {
                 guard next < stale.count else { return nil }
-                let page = stale[next..<min(next + pageSize, stale.count)].map(\.id)
+                let page = Array(stale[next..<min(next + pageSize, stale.count)])
                 next += page.count
                 return page
             }
             batch.recomputedAt = Date()
             try await batch.save(on: db)
         }
-    }
-
-    /// Where a victim's row lies: SQLite's rowid; PostgreSQL's ctid (block and item) as one number.
-    static func physicalKey(_ db: any Database) -> String {
-        db.isPostgres
-            ? "((v.ctid::text::point)[0])::bigint * 65536 + ((v.ctid::text::point)[1])::bigint" : "v.rowid"
     }
 
     /// Creates a batch holding every waiting referral, or nothing if nobody is waiting.

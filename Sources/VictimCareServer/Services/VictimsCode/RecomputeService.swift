@@ -78,10 +78,8 @@ enum RecomputeService {
     {
         // One batch per lane at a time: with a connection per core, reading the next batch's facts overlaps.
         let lanes = given.isEmpty ? [db] : given
-        guard let sql = db as? any SQLDatabase else { return }
-        struct IDRow: Decodable { var id: UUID }
+        guard db is any SQLDatabase else { return }
         logger.info("recompute started", metadata: ["job": "\(job.id!)", "victims": "\(job.total)"])
-        var after: UUID?
         var done = 0
         var changed = ObligationService.Changes()
         var inFlight: [(Int, Task<ObligationService.Changes, any Error>)] = []
@@ -99,12 +97,14 @@ enum RecomputeService {
             try await job.save(on: db)
             progress?(done, job.total)
         }
-        while true {
-            var query = sql.select().column("id").from("victims").orderBy("id").limit(batchSize)
-            if let after { query = query.where("id", .greaterThan, after) }
-            let ids = try await query.all(decoding: IDRow.self).map(\.id)
-            guard !ids.isEmpty else { break }
-            after = ids.last
+        // Every victim, in the order their rows lie: a batch of victims next to each other touches few pages
+        // (ids made at random, as the services make them, are spread over the whole table). Victims recorded
+        // after this list was read are worked out by the transaction that records them, under the new rules.
+        let ordered = try await TableOrder.victims(on: db)
+        var next = 0
+        while next < ordered.count {
+            let ids = Array(ordered[next..<min(next + batchSize, ordered.count)])
+            next += ids.count
             let lane = lanes[batch % lanes.count]
             batch += 1
             inFlight.append((ids.count, Task { try await recomputeBatch(ids, verify: verify, on: lane) }))
@@ -185,7 +185,12 @@ enum RecomputeService {
         func finish() async throws {
             guard let task = writing else { return }
             writing = nil
-            let changes = try await task.value
+            // Cancelling the caller (a node shutting down) cancels the page being written too.
+            let changes = try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
             total.rows += changes.rows
             total.victims += changes.victims
         }
@@ -199,7 +204,13 @@ enum RecomputeService {
             try await finish()
         } catch {
             // A page already being written is let finish (or fail) before the error goes on.
-            _ = try? await writing?.value
+            if let task = writing {
+                do { _ = try await task.value } catch let writeError {
+                    Logger(label: "victimcare.recompute").error(
+                        "a page's write failed while the next page's planning failed",
+                        metadata: ["error_type": "\(type(of: writeError))"])
+                }
+            }
             throw error
         }
         return total
@@ -210,5 +221,41 @@ extension Application {
     /// A database handle per event loop: one connection each on SQLite, so work can proceed on every core.
     var databaseLanes: [any Database] {
         eventLoopGroup.makeIterator().compactMap { databases.database(logger: logger, on: $0) }
+    }
+}
+
+/// Victims listed in the order their rows lie in the table (SQLite's rowid, PostgreSQL's ctid), for work that
+/// goes through many of them in pages: consecutive victims share the table's and their obligations' pages, so
+/// each page's transaction reads and writes few of them. A page of 2,000 victims taken in id or referral order
+/// touched pages all over both tables (the referral catch-up of 58,396 victims: 9.5 s in referral order, 6.0 s in
+/// table order, SQLite). The list is read a range of ids at a time and kept as 24 bytes a victim.
+enum TableOrder {
+    /// Where a victim's row lies, as one number. `v` is the victims table's alias.
+    static func key(_ db: any Database) -> String {
+        db.isPostgres
+            ? "((v.ctid::text::point)[0])::bigint * 65536 + ((v.ctid::text::point)[1])::bigint" : "v.rowid"
+    }
+
+    /// Every victim's id, in table order: read a range of ids at a time.
+    static func victims(on db: any Database, page: Int = 50_000) async throws -> [UUID] {
+        guard let sql = db as? any SQLDatabase else { return [] }
+        var found: [(key: Int64, id: UUID)] = []
+        var after: UUID?
+        while true {
+            let rows = try await FastRows.query(
+                "SELECT \(key(db)), v.id FROM victims v \(after == nil ? "" : "WHERE v.id > ?") ORDER BY v.id LIMIT ?",
+                (after.map { [.uuid($0)] } ?? []) + [.int(page)], on: sql)
+            guard !rows.isEmpty else { break }
+            for row in rows {
+                if let id = row.uuid(1) { found.append((Int64(row.int(0) ?? 0), id)) }
+            }
+            after = rows.last?.uuid(1)
+            if rows.count < page || after == nil { break }
+        }
+        return sorted(found)
+    }
+
+    static func sorted(_ found: [(key: Int64, id: UUID)]) -> [UUID] {
+        found.sorted { $0.key < $1.key }.map(\.id)
     }
 }
