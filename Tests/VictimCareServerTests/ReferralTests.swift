@@ -171,13 +171,7 @@ import VictimCareDomain
             _ = try await Self.export(app, Self.directory()).run(byName: "test", recompute: false, on: app.db)
             let stale = try await ObligationService.plan([id], reassess: false, verify: false, on: app.db)
             // Spoken to after the plan was made: the contact recomputes the victim from the newer facts.
-            _ = try await ContactService.record(
-                victimID: id,
-                .init(
-                    at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
-                    identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
-                    contactPointID: try await world.phone(ofVictim: id)),
-                requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+            try await world.spokeTo(id)
             let r9 = {
                 try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R9")
                     .first()?.state
@@ -226,13 +220,7 @@ import VictimCareDomain
             _ = try await export.run(byName: "test", recompute: false, on: app.db)
             async let caughtUp: Void = export.catchUp(on: app.db)
             for id in ids.reversed() {
-                _ = try await ContactService.record(
-                    victimID: id,
-                    .init(
-                        at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
-                        identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
-                        contactPointID: try await world.phone(ofVictim: id)),
-                    requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+                try await world.spokeTo(id)
             }
             try await caughtUp
             #expect(try await RecomputeService.recomputeBatch(ids, verify: true, on: app.db).rows == 0)

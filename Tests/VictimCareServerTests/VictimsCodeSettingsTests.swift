@@ -122,13 +122,7 @@ import VictimCareDomain
             async let job = RecomputeService.runNext(
                 on: app.db, lanes: app.databaseLanes, logger: Logger(label: "test"))
             for victim in victims {
-                _ = try await ContactService.record(
-                    victimID: victim,
-                    .init(
-                        at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
-                        identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
-                        contactPointID: try await world.phone(ofVictim: victim)),
-                    requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+                try await world.spokeTo(victim)
             }
             #expect(try await job?.state == "done")
             // Whatever the interleaving, what is stored is what the facts say.

@@ -85,6 +85,17 @@ struct World {
         return try await phone(of: victim.$person.id)
     }
 
+    /// A successful call now: the officer spoke to the victim by phone, identity and welfare checked, safe to speak.
+    func spokeTo(_ victimID: UUID) async throws {
+        _ = try await ContactService.record(
+            victimID: victimID,
+            .init(
+                at: Instant.format(Date()), method: "phone", outcome: "spoke_to_victim",
+                identityVerified: "yes", welfareChecked: "yes", safeToSpeak: "yes",
+                contactPointID: try await phone(ofVictim: victimID)),
+            requireConfirmation: false, confirmed: true, context: .system, on: app.db)
+    }
+
     func auditCount(_ action: String, _ type: String, _ id: UUID?) async throws -> Int {
         var query = AuditEntry.query(on: app.db).filter(\.$action == action).filter(\.$recordType == type)
         if let id { query = query.filter(\.$recordID == id) }
