@@ -57,30 +57,12 @@ struct ReferralExport: Sendable {
     /// stopped before it got to them): recomputed now, so R7 shows met. Each batch is marked when done, so a
     /// poll with nothing to do reads only the few batches not yet marked.
     func catchUp(on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
+        guard db is any SQLDatabase else { return }
         let pending = try await ReferralBatch.query(on: db).filter(\.$state == "delivered")
             .filter(\.$recomputedAt == nil).all()
         for batch in pending {
-            // The batch's victims still to work out, in the order their rows lie in the victims table (see
-            // `TableOrder`), then paged. The list is read a range of the (batch_id, id) index at a time, each
-            // member once.
-            var found: [(key: Int64, id: UUID)] = []
-            var after: UUID?
-            while true {
-                let ids = try await ReferralRecord.memberIDs(
-                    batchID: batch.id!, after: after, limit: 20 * pageSize, on: sql)
-                guard let last = ids.last else { break }
-                let rows = try await FastRows.query(
-                    """
-                    SELECT \(TableOrder.key(db)), v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
-                    WHERE r.batch_id = ? AND r.id >= ? AND r.id <= ? AND v.facts_version <> v.computed_version
-                    """, [.uuid(batch.id!), .uuid(ids[0]), .uuid(last)], on: sql)
-                for row in rows {
-                    if let id = row.uuid(1) { found.append((Int64(row.int(0) ?? 0), id)) }
-                }
-                after = last
-            }
-            let stale = TableOrder.sorted(found)
+            // The batch's victims still to work out, in the order their rows lie in the victims table.
+            let stale = try await TableOrder.staleVictims(ofBatch: batch.id!, on: db, page: 20 * pageSize)
             var next = 0
             // Worked out from the facts as read, written only if no victim's facts changed since; the next page
             // is planned while this one is written. (Two whole pages at once on two connections was measured:

@@ -245,17 +245,39 @@ enum TableOrder {
             let rows = try await FastRows.query(
                 "SELECT \(key(db)), v.id FROM victims v \(after == nil ? "" : "WHERE v.id > ?") ORDER BY v.id LIMIT ?",
                 (after.map { [.uuid($0)] } ?? []) + [.int(page)], on: sql)
-            guard !rows.isEmpty else { break }
-            for row in rows {
-                if let id = row.uuid(1) { found.append((Int64(row.int(0) ?? 0), id)) }
-            }
+            found += keyed(rows)
             after = rows.last?.uuid(1)
             if rows.count < page || after == nil { break }
         }
         return sorted(found)
     }
 
-    static func sorted(_ found: [(key: Int64, id: UUID)]) -> [UUID] {
+    /// The victims of a referral batch whose facts changed since their obligations were last worked out, in
+    /// table order: read a range of the (batch_id, id) index at a time, each member once.
+    static func staleVictims(ofBatch batchID: UUID, on db: any Database, page: Int) async throws -> [UUID] {
+        guard let sql = db as? any SQLDatabase else { return [] }
+        var found: [(key: Int64, id: UUID)] = []
+        var after: UUID?
+        while true {
+            let ids = try await ReferralRecord.memberIDs(batchID: batchID, after: after, limit: page, on: sql)
+            guard let last = ids.last else { break }
+            found += keyed(
+                try await FastRows.query(
+                    """
+                    SELECT \(key(db)), v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
+                    WHERE r.batch_id = ? AND r.id >= ? AND r.id <= ? AND v.facts_version <> v.computed_version
+                    """, [.uuid(batchID), .uuid(ids[0]), .uuid(last)], on: sql))
+            after = last
+        }
+        return sorted(found)
+    }
+
+    /// Rows of (key, id), as read by the queries above.
+    private static func keyed(_ rows: [FastRows.Row]) -> [(key: Int64, id: UUID)] {
+        rows.compactMap { row in row.uuid(1).map { (Int64(row.int(0) ?? 0), $0) } }
+    }
+
+    private static func sorted(_ found: [(key: Int64, id: UUID)]) -> [UUID] {
         found.sorted { $0.key < $1.key }.map(\.id)
     }
 }
