@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import SQLiteNIO
 import Testing
 import Vapor
 import VaporTesting
@@ -37,6 +38,19 @@ import VaporTesting
 }
 
 @Suite struct FastRowsTests {
+    @Test func writesUUIDsAsFoundationDoes() {
+        for _ in 0..<500 {
+            let id = UUID()
+            #expect(FastRows.text(id) == id.uuidString)
+        }
+        for edge in ["00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"] {
+            #expect(FastRows.text(UUID(uuidString: edge)!) == edge)
+        }
+        #expect(
+            SQLCell.uuid(UUID(uuidString: "0190000A-0153-70CC-A2AC-03D6BC29C63A")!).sqliteData
+                == .text("0190000A-0153-70CC-A2AC-03D6BC29C63A"))
+    }
+
     @Test func parsesUUIDsAsFoundationDoes() {
         for _ in 0..<200 {
             let id = UUID()

@@ -324,10 +324,10 @@ import VictimCareDomain
             var random = DemoRandom(seed: seed)
             var ids = SequentialIDs(seed: seed)
             let force = try await DemoForce.create(passwordHash: "x", random: &random, ids: &ids, on: app.db)
-            let asOf = Date()
+            let asOf = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
             var generator = DemoCrimes(
                 force: force, profiles: DemoCrimes.profiles(from: try await Offence.query(on: app.db).all()),
-                asOf: asOf, random: random, ids: ids)
+                asOf: asOf, config: try await VictimsCodeConfig.current(on: app.db), random: random, ids: ids)
             var tables = DemoCrimes.Tables()
             generator.generate(400, into: &tables)
             try await tables.flush(on: app.db)

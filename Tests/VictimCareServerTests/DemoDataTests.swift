@@ -25,7 +25,7 @@ import VictimCareDomain
             let asOf = Instant.parse("2026-11-01T12:00:00Z")!
             var generator = DemoCrimes(
                 force: force, profiles: DemoCrimes.profiles(from: try await Offence.query(on: app.db).all()),
-                asOf: asOf, random: random, ids: ids)
+                asOf: asOf, config: try await VictimsCodeConfig.current(on: app.db), random: random, ids: ids)
             var tables = DemoCrimes.Tables()
             generator.generate(300, into: &tables)
             try await tables.flush(on: app.db)
@@ -58,5 +58,51 @@ import VictimCareDomain
         #expect(first.crimes == 300)
         #expect(first.persons > 300)
         #expect(first.repeatVictims > 0, "some victims appear in more than one crime")
+    }
+
+    /// Issue 17: the obligations worked out while generating are the ones the engine derives from the stored rows,
+    /// row for row, so `demo-data` needs no recompute pass after the load.
+    @Test func obligationsWrittenWithTheCrimesAreWhatARecomputeOfTheStoredRowsGives() async throws {
+        try await withTestApp { app in
+            // setup: 400 demo crimes, written as `demo-data` writes them
+            var random = DemoRandom(seed: 17)
+            var ids = SequentialIDs(seed: 17)
+            let force = try await DemoForce.create(passwordHash: "x", random: &random, ids: &ids, on: app.db)
+            var generator = DemoCrimes(
+                force: force, profiles: DemoCrimes.profiles(from: try await Offence.query(on: app.db).all()),
+                asOf: Instant.parse("2026-11-01T12:00:00Z")!, config: try await VictimsCodeConfig.current(on: app.db),
+                random: random, ids: ids)
+            var tables = DemoCrimes.Tables()
+            generator.generate(400, into: &tables)
+            try await tables.flush(on: app.db)
+            let victims = try await Victim.query(on: app.db).all()
+            let stored = try await ObligationRecord.query(on: app.db).count()
+            // act: plan a recompute of every victim from what is stored (enhanced rights reassessed over time, as
+            // `victimcare recompute` does), comparing every row
+            let plan = try await ObligationService.plan(
+                victims.map { $0.id! }, reassess: true, verify: true, on: app.db)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let changes = try await ObligationService.store(
+                plan.victims.map { ($0.id, $0.crimeID, $0.obligations ?? []) }, on: sql)
+            // check: nothing to change, every victim computed with the fingerprint of what is stored
+            #expect(victims.count > 400 && stored > victims.count * 5, "\(victims.count) victims, \(stored) rows")
+            #expect(changes.rows == 0, "\(changes.rows) rows of \(changes.victims) victims differ")
+            #expect(plan.victims.count == victims.count)
+            #expect(plan.victims.allSatisfy { !$0.markComputed })
+            #expect(plan.victims.filter { $0.decision != nil || $0.history != nil }.count == 0)
+            #expect(try await EnhancedChange.query(on: app.db).count() > 0, "some victims became enhanced later")
+            struct Stored: Decodable {
+                var id: UUID
+                var obligations_hash: Int64?
+            }
+            let hashes = Dictionary(
+                uniqueKeysWithValues: try await sql.select().columns("id", "obligations_hash").from("victims")
+                    .all(decoding: Stored.self).map { ($0.id, $0.obligations_hash) })
+            #expect(plan.victims.allSatisfy { hashes[$0.id] == $0.fingerprint })
+            #expect(victims.allSatisfy { $0.computedVersion == $0.factsVersion })
+            // and the states span the Code: some met, some missed or still due
+            let states = Set(try await ObligationRecord.query(on: app.db).all().map(\.state))
+            #expect(states.isSuperset(of: ["met", "open"]), "\(states)")
+        }
     }
 }

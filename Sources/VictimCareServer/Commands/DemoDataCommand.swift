@@ -41,7 +41,9 @@ struct DemoDataCommand: AsyncCommand {
             told: signature.notLive)
         try await InstanceFacts.setOnce(
             InstanceFacts.demoKey, "demo-data, seed \(signature.seed ?? 20_221_014)", on: db)
-        var asOf = Date()
+        // Whole seconds, as every stored time the demo makes is then exact in both databases: the obligations
+        // worked out while generating have the fingerprint a recompute from the stored rows gives.
+        var asOf = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         if let raw = signature.asOf {
             guard let day = LocalDate(raw) else { throw CommandFailure("--as-of must be a date like 2026-11-01") }
             asOf = London.startOfDay(day).addingTimeInterval(12 * 3600)
@@ -59,7 +61,8 @@ struct DemoDataCommand: AsyncCommand {
         let force = try await DemoForce.create(passwordHash: hash, random: &random, ids: &ids, on: db)
         let offences = try await Offence.query(on: db).all()
         var generator = DemoCrimes(
-            force: force, profiles: DemoCrimes.profiles(from: offences), asOf: asOf, random: random, ids: ids)
+            force: force, profiles: DemoCrimes.profiles(from: offences), asOf: asOf,
+            config: try await VictimsCodeConfig.current(on: db), random: random, ids: ids)
         let batch = max(100, signature.batch ?? 2000)
         var progress = Progress("Crimes", total: total)
         var done = 0
@@ -89,10 +92,10 @@ struct DemoDataCommand: AsyncCommand {
             throw error
         }
         context.console.print("Building indexes...")
-        let later: Set<String> = ["obligations_open", "obligations_crime"]
-        try await BulkLoad.createIndexes(on: db, except: later)
-        try await Self.computeObligations(on: db, lanes: app.databaseLanes)
         try await BulkLoad.createIndexes(on: db)
+        // Every victim's obligations were written with them; this finds none left (a victim whose facts changed
+        // while loading would be caught up here).
+        try await Self.computeObligations(on: db, lanes: app.databaseLanes)
         // Fresh statistics, so the query planner knows the tables are now large. On PostgreSQL also a vacuum:
         // otherwise autovacuum sets the visibility map for millions of new rows in the first minutes of serving.
         // SQLite's full ANALYZE counts every row of every table and index: at a million crimes (a 13 GB file)

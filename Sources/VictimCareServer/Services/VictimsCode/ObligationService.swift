@@ -84,39 +84,45 @@ enum ObligationService {
         guard !victimIDs.isEmpty, let sql = db as? any SQLDatabase else { return Plan(victims: []) }
         let config = try await VictimsCodeConfig.current(on: db)
         let loader = VictimFactsLoader(sql: sql, config: config)
-        let now = Date()
         var plan = Plan(victims: [])
-        for var victim in try await loader.load(victimIDs, withAssessments: reassess) {
-            var decision: EnhancedRightsDecision?
-            var history: [(at: Double, decision: EnhancedRightsDecision)]?
-            if reassess {
-                // The history is worked out from the facts, not stamped now: a change to the rules (stalking is
-                // persistently targeted) applies from when the facts held (2026-11-30, issue 14).
-                let timeline = EnhancedRights.timeline(
-                    victim.assessmentInput, start: victim.facts.start, assessments: victim.assessments,
-                    policy: config.currentPolicy)
-                let fresh = timeline.last!.decision
-                if fresh.enhanced != victim.enhanced || Victim.encode(fresh.groundList) != victim.grounds {
-                    decision = fresh
-                }
-                let derived = EnhancedRights.history(timeline)
-                if !Self.sameHistory(derived, victim.facts.enhancedHistory) {
-                    history = timeline
-                    victim.facts.enhancedHistory = derived
-                }
-            }
-            let obligations = config.engine.obligations(for: victim.facts)
-            let fingerprint = Obligation.fingerprint(obligations)
-            let changed = verify || fingerprint != victim.obligationsHash
-            plan.victims.append(
-                .init(
-                    id: victim.victimID, crimeID: victim.crimeID, factsVersion: victim.factsVersion, decision: decision,
-                    history: history,
-                    previousEnhanced: victim.enhanced, previousGrounds: victim.grounds,
-                    obligations: changed ? obligations : nil,
-                    fingerprint: fingerprint, markComputed: victim.computedVersion != victim.factsVersion))
+        for victim in try await loader.load(victimIDs, withAssessments: reassess) {
+            plan.victims.append(self.plan(victim, reassess: reassess, verify: verify, config: config))
         }
         return plan
+    }
+
+    /// What one victim's recompute would change, from their facts (read from the database, or made in memory for
+    /// a victim being generated): pure, no database.
+    static func plan(_ loaded: VictimFactsLoader.Loaded, reassess: Bool, verify: Bool, config: VictimsCodeConfig)
+        -> Plan.Victim
+    {
+        var victim = loaded
+        var decision: EnhancedRightsDecision?
+        var history: [(at: Double, decision: EnhancedRightsDecision)]?
+        if reassess {
+            // The history is worked out from the facts, not stamped now: a change to the rules (stalking is
+            // persistently targeted) applies from when the facts held (2026-11-30, issue 14).
+            let timeline = EnhancedRights.timeline(
+                victim.assessmentInput, start: victim.facts.start, assessments: victim.assessments,
+                policy: config.currentPolicy)
+            let fresh = timeline.last!.decision
+            if fresh.enhanced != victim.enhanced || Victim.encode(fresh.groundList) != victim.grounds {
+                decision = fresh
+            }
+            let derived = EnhancedRights.history(timeline)
+            if !Self.sameHistory(derived, victim.facts.enhancedHistory) {
+                history = timeline
+                victim.facts.enhancedHistory = derived
+            }
+        }
+        let obligations = config.engine.obligations(for: victim.facts)
+        let fingerprint = Obligation.fingerprint(obligations)
+        let changed = verify || fingerprint != victim.obligationsHash
+        return .init(
+            id: victim.victimID, crimeID: victim.crimeID, factsVersion: victim.factsVersion, decision: decision,
+            history: history, previousEnhanced: victim.enhanced, previousGrounds: victim.grounds,
+            obligations: changed ? obligations : nil, fingerprint: fingerprint,
+            markComputed: victim.computedVersion != victim.factsVersion)
     }
 
     /// Whether two enhanced histories say the same (times to the millisecond).
@@ -196,12 +202,7 @@ enum ObligationService {
         var existing: [UUID: [String: StoredRow]] = [:]
         for row in stored { existing[row.victimID, default: [:]][row.key] = row }
         var deletions: [Int] = []
-        var inserts = BulkInsert(
-            "obligations",
-            [
-                "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at",
-                "triggered_at", "state", "met_at", "met_by", "reason",
-            ])
+        var inserts = newRows()
         var updates: [(id: Int, crimeID: UUID, obligation: Obligation)] = []
         var victimsChanged = 0
         for (victimID, crimeID, obligations) in computed {
@@ -213,11 +214,7 @@ enum ObligationService {
                     if !same(row, o) { updates.append((row.id, crimeID, o)) }
                     continue
                 }
-                inserts.add([
-                    victimID, crimeID, o.code, o.key, o.trigger.rawValue, o.dueDate.description,
-                    Date(timeIntervalSince1970: o.dueAt), Date(timeIntervalSince1970: o.triggeredAt), o.state.rawValue,
-                    o.metAt.map { Date(timeIntervalSince1970: $0) }, o.metBy, o.reason,
-                ])
+                add(o, victimID: victimID, crimeID: crimeID, to: &inserts)
             }
             deletions.append(contentsOf: old.values.map(\.id))
         }
@@ -230,6 +227,24 @@ enum ObligationService {
         var pending = inserts
         try await pending.flush(on: sql)
         return Changes(rows: changed, victims: victimsChanged)
+    }
+
+    /// New obligation rows, written in one statement per 2,600 or so (the id is the table's own).
+    static func newRows() -> BulkInsert {
+        BulkInsert(
+            "obligations",
+            [
+                "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at",
+                "triggered_at", "state", "met_at", "met_by", "reason",
+            ])
+    }
+
+    static func add(_ o: Obligation, victimID: UUID, crimeID: UUID, to rows: inout BulkInsert) {
+        rows.add([
+            victimID, crimeID, o.code, o.key, o.trigger.rawValue, o.dueDate.description,
+            Date(timeIntervalSince1970: o.dueAt), Date(timeIntervalSince1970: o.triggeredAt), o.state.rawValue,
+            o.metAt.map { Date(timeIntervalSince1970: $0) }, o.metBy, o.reason,
+        ])
     }
 
     /// Updates changed obligations in place, one statement for the lot.
@@ -327,13 +342,28 @@ enum EnhancedRightsStore {
     ) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.delete(from: "enhanced_changes").where("victim_id", .equal, victimID).run()
+        for change in changes(timeline) {
+            try await EnhancedChange(
+                victimID: victimID, at: change.at, enhanced: change.enhanced, grounds: change.grounds
+            )
+            .create(on: db)
+        }
+    }
+
+    /// The rows a history is stored as: each change in status, with its grounds.
+    static func changes(_ timeline: [(at: Double, decision: EnhancedRightsDecision)]) -> [(
+        at: Date, enhanced: Bool, grounds: String
+    )] {
         var last: Bool?
+        var rows: [(at: Date, enhanced: Bool, grounds: String)] = []
         for entry in timeline where entry.decision.enhanced != last {
             last = entry.decision.enhanced
-            try await EnhancedChange(
-                victimID: victimID, at: Date(timeIntervalSince1970: entry.at), enhanced: entry.decision.enhanced,
-                grounds: Victim.encode(entry.decision.groundList)
-            ).create(on: db)
+            rows.append(
+                (
+                    Date(timeIntervalSince1970: entry.at), entry.decision.enhanced,
+                    Victim.encode(entry.decision.groundList)
+                ))
         }
+        return rows
     }
 }

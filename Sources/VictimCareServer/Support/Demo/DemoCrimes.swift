@@ -2,7 +2,10 @@ import Fluent
 import Foundation
 import VictimCareDomain
 
-/// Generates crimes with their victims, witnesses, suspects, property and places, a batch at a time.
+/// Generates crimes with their victims, witnesses, suspects, property and places, a batch at a time, and what
+/// each victim is owed: the engine works out every victim's obligations from the facts as they are generated
+/// (the same `VictimFactsLoader.Record` a recorded crime's victims go through), so they are written with the rest
+/// and nothing is read back to compute them afterwards.
 struct DemoCrimes {
     struct OffenceProfile {
         var code: String
@@ -75,6 +78,10 @@ struct DemoCrimes {
     let force: DemoForce
     let profiles: [OffenceProfile]
     let asOf: Date
+    /// The rules the obligations are worked out by.
+    let config: VictimsCodeConfig
+    /// The day enhanced rights are assessed on (a recompute's: today, not the demo's end date).
+    private let today = London.date(of: Date())
     var random: DemoRandom
     var ids: SequentialIDs
     private var sequence = 0
@@ -90,10 +97,37 @@ struct DemoCrimes {
     private var responseIDs: SequentialIDs
     private var triagedCrime: (crime: UUID, triage: UUID)?
 
-    init(force: DemoForce, profiles: [OffenceProfile], asOf: Date, random: DemoRandom, ids: SequentialIDs) {
+    /// The crime being generated, as its victims' facts need it.
+    private struct CrimeFacts {
+        var id: UUID
+        var offenceCode: String
+        var mostSerious: Bool
+        var unitCode: String
+        var flags: String
+        var status: CrimeStatus
+        var occurred: Date
+        var reported: Date
+        var recordingDecisionAt: Date
+        var statusChanges: [(status: String, at: Double)]
+        var events: [(id: UUID, type: String, at: Double)]
+    }
+
+    /// What was done for the victim being generated that meets a duty: the rows the facts loader would read back.
+    private struct Done {
+        var contacts: [(at: Double, method: String, successful: Bool)] = []
+        var actions: [(kind: String, at: Double, language: String?)] = []
+        var referralsSent: [Double] = []
+    }
+    private var done = Done()
+
+    init(
+        force: DemoForce, profiles: [OffenceProfile], asOf: Date, config: VictimsCodeConfig, random: DemoRandom,
+        ids: SequentialIDs
+    ) {
         self.force = force
         self.profiles = profiles
         self.asOf = asOf
+        self.config = config
         self.random = random
         self.ids = ids
         var copy = random
@@ -143,7 +177,7 @@ struct DemoCrimes {
                 "referral_consent", "explicit_consent_at", "bereaved", "interpreter_needed", "suspect_may_see_messages",
                 "agreed_update_days",
                 "vna_completed_at", "vps_status", "facts_version", "computed_version", "created_at", "updated_at",
-                "became_victim_at", "suspect_known", "suspect_access_asked",
+                "became_victim_at", "suspect_known", "suspect_access_asked", "obligations_hash",
             ])
         var assessments = BulkInsert(
             "needs_assessments",
@@ -184,6 +218,8 @@ struct DemoCrimes {
                 "has_connection", "offender_present", "access_needs", "officer_sex", "eligible", "bars",
                 "adjustments", "choice", "decline_reason", "recorded_by_name", "by_victim", "recorded_at",
             ])
+        var obligations = ObligationService.newRows()
+        var enhancedChanges = BulkInsert("enhanced_changes", ["id", "victim_id", "at", "enhanced", "grounds"])
 
         mutating func flush(on db: any Database) async throws {
             try await persons.flush(on: db)
@@ -196,6 +232,8 @@ struct DemoCrimes {
             try await crimeLocations.flush(on: db)
             try await crimeProperty.flush(on: db)
             try await victims.flush(on: db)
+            try await obligations.flush(on: db)
+            try await enhancedChanges.flush(on: db)
             try await assessments.flush(on: db)
             try await events.flush(on: db)
             try await contacts.flush(on: db)
@@ -247,32 +285,37 @@ struct DemoCrimes {
         // What happened in the case, and so where it stands now.
         let (events, status, closedAt) = caseHistory(
             reported: reported, hasSuspect: hasSuspect, hasProperty: profile.property != nil)
+        // Most crimes are recorded within hours of the report; a few miss the 24 hours (R2).
+        let recordingDecisionAt = reported.addingTimeInterval(
+            Double(random.chance(0.04) ? random.int(25...60) : random.int(0...8)) * 3600)
         t.crimes.add([
             crimeID, reference, profile.code, profile.description, occurred, occurredTo, reported, channel.rawValue,
             CrimeFlags.encode(flags), unit.id, officer, status.rawValue, String?.none, reported, reported,
-            // Most crimes are recorded within hours of the report; a few miss the 24 hours (R2).
-            reported.addingTimeInterval(Double(random.chance(0.04) ? random.int(25...60) : random.int(0...8)) * 3600),
+            recordingDecisionAt,
         ])
-        t.statusChanges.add([
-            ids.next(), crimeID, CrimeStatus.recorded.rawValue, reported, UUID?.none, "records system", String?.none,
-        ])
+        var crime = CrimeFacts(
+            id: crimeID, offenceCode: profile.code, mostSerious: profile.mostSerious, unitCode: unit.code,
+            flags: CrimeFlags.encode(flags), status: status, occurred: occurred, reported: reported,
+            recordingDecisionAt: recordingDecisionAt, statusChanges: [], events: [])
+        func changed(to status: CrimeStatus, at: Date, by: UUID?, _ name: String) {
+            t.statusChanges.add([ids.next(), crimeID, status.rawValue, at, by, name, String?.none])
+            crime.statusChanges.append((status.rawValue, at.timeIntervalSince1970))
+        }
+        changed(to: .recorded, at: reported, by: nil, "records system")
         if status != .recorded {
             let first =
                 events.first?.1 ?? min(asOf, reported.addingTimeInterval(Double(random.int(3600..<(3 * 86_400)))))
-            t.statusChanges.add([
-                ids.next(), crimeID, CrimeStatus.underInvestigation.rawValue, first, officer, "officer in the case",
-                String?.none,
-            ])
+            changed(to: .underInvestigation, at: first, by: officer, "officer in the case")
             if status != .underInvestigation, let at = closedAt ?? events.last?.1 {
-                t.statusChanges.add([
-                    ids.next(), crimeID, status.rawValue, at, officer, "officer in the case", String?.none,
-                ])
+                changed(to: status, at: at, by: officer, "officer in the case")
             }
         }
         for (type, at) in events {
+            let eventID = ids.next()
             t.events.add([
-                ids.next(), crimeID, type.rawValue, at, String?.none, officer, "officer in the case", "demo", at,
+                eventID, crimeID, type.rawValue, at, String?.none, officer, "officer in the case", "demo", at,
             ])
+            crime.events.append((eventID, type.rawValue, at.timeIntervalSince1970))
         }
 
         // Place: the scene, sometimes the victim's home.
@@ -326,9 +369,8 @@ struct DemoCrimes {
                     reported,
                 ])
                 addVictim(
-                    linkID, crimeID: crimeID, person: person, profile: profile, flags: flags, occurred: occurred,
-                    reported: reported,
-                    events: events, closedAt: closedAt, officer: officer, repeated: repeated, into: &t)
+                    linkID, crime: crime, person: person, profile: profile, flags: flags, events: events,
+                    closedAt: closedAt, officer: officer, repeated: repeated, into: &t)
             }
         }
         for _ in 0..<random.weighted([(0, 65.0), (1, 25), (2, 10)]) {
@@ -416,10 +458,13 @@ struct DemoCrimes {
 
     /// The Victims' Code record of one victim: needs assessment, enhanced rights, what was done and the contacts.
     private mutating func addVictim(
-        _ id: UUID, crimeID: UUID, person: DemoPerson, profile: OffenceProfile, flags: Set<CrimeFlag>, occurred: Date,
-        reported: Date,
+        _ id: UUID, crime: CrimeFacts, person: DemoPerson, profile: OffenceProfile, flags: Set<CrimeFlag>,
         events: [(CaseEventType, Date)], closedAt: Date?, officer: UUID?, repeated: Bool, into t: inout Tables
     ) {
+        let crimeID = crime.id
+        let occurred = crime.occurred
+        let reported = crime.reported
+        done = .init()
         let age = asOf.timeIntervalSince(reported) / 86_400
         let by = "officer in the case"
         func soon(_ from: Date, hours: ClosedRange<Int>) -> Date? {
@@ -468,6 +513,7 @@ struct DemoCrimes {
             let language: String? =
                 kind == .informationLeaflet ? (random.chance(0.85) ? person.language : "en") : nil
             t.actions.add([ids.next(), id, kind.rawValue, at, method, String?.none, officer, by, at, language])
+            done.actions.append((kind.rawValue, at.timeIntervalSince1970, language))
         }
         act(.writtenConfirmation, diligence + 0.05, hours: 0...30, method: person.email?.1 == true ? "email" : "letter")
         act(
@@ -489,6 +535,7 @@ struct DemoCrimes {
                     ids.next(), id, "transfer", status, UUID?.none, reported, at, at,
                     status == "sent" ? String?.none : "Victim Support", String?.none,
                 ])
+                done.referralsSent.append(at.timeIntervalSince1970)
             } else {
                 t.referrals.add([
                     ids.next(), id, "transfer", "ready", UUID?.none, reported, Date?.none, Date?.none, String?.none,
@@ -499,16 +546,6 @@ struct DemoCrimes {
         if decision.enhanced { act(.specialMeasuresConsidered, diligence, hours: 2...72) }
         if person.interpreter { act(.interpreterArranged, 0.8, hours: 0...24) }
         if flags.contains(.homicide) { act(.familyLiaisonOfficer, 0.95, hours: 1...24) }
-
-        t.victims.add([
-            id, crimeID, person.id, decision.enhanced, grounds, decision.section16, decision.section17,
-            decision.section28,
-            consent.rawValue, consent != .notAsked ? assessedAt : nil, assessment?.bereavedRelative ?? false,
-            person.interpreter,
-            assessment?.suspectHasAccessToContactPoints ?? false, Int?.none, assessedAt, statement, 1, 0, reported,
-            reported, reported, flags.contains(.domesticAbuse) || flags.contains(.harassmentOrStalking),
-            assessment != nil,
-        ])
 
         // Contacts: after each event, and regular updates while the case is open.
         let limitHours = decision.enhanced ? 30 : 170
@@ -534,6 +571,39 @@ struct DemoCrimes {
             }
             last = next
         }
+
+        // What the victim is owed, planned from the facts just made exactly as a recompute of the stored rows plans
+        // it (enhanced rights reassessed over time, then the obligations), and stored with its fingerprint.
+        let record = VictimFactsLoader.Record(
+            victimID: id, crimeID: crimeID, enhanced: decision.enhanced, grounds: grounds,
+            referralConsent: consent.rawValue, explicitConsentAt: consent != .notAsked ? assessedAt : nil,
+            bereaved: assessment?.bereavedRelative ?? false, interpreterNeeded: person.interpreter,
+            agreedUpdateDays: nil, vnaCompletedAt: assessedAt, factsVersion: 1, reportedAt: reported,
+            occurredFrom: occurred, status: crime.status.rawValue, flags: crime.flags, offenceCode: crime.offenceCode,
+            unitCode: crime.unitCode, mostSerious: crime.mostSerious, dateOfBirth: person.dateOfBirth.description,
+            computedVersion: 1, obligationsHash: nil, becameVictimAt: reported, bereavedSince: nil,
+            interpreterNeededSince: nil, basis: nil, language: person.language,
+            recordingDecisionAt: crime.recordingDecisionAt, statusChanges: crime.statusChanges,
+            events: crime.events, contacts: done.contacts, actions: done.actions, referralsSent: done.referralsSent,
+            assessments: assessment.map { [(assessedAt!.timeIntervalSince1970, $0)] } ?? [])
+        let plan = ObligationService.plan(
+            VictimFactsLoader.loaded(record, config: config, today: today), reassess: true, verify: false,
+            config: config)
+        let owed = plan.obligations ?? []
+        for obligation in owed { ObligationService.add(obligation, victimID: id, crimeID: crimeID, to: &t.obligations) }
+        for change in plan.history.map(EnhancedRightsStore.changes) ?? [] {
+            t.enhancedChanges.add([ids.next(), id, change.at, change.enhanced, change.grounds])
+        }
+        let rights = plan.decision ?? decision
+        t.victims.add([
+            id, crimeID, person.id, rights.enhanced, Victim.encode(rights.groundList), rights.section16,
+            rights.section17, rights.section28,
+            consent.rawValue, consent != .notAsked ? assessedAt : nil, assessment?.bereavedRelative ?? false,
+            person.interpreter,
+            assessment?.suspectHasAccessToContactPoints ?? false, Int?.none, assessedAt, statement, 1, 1, reported,
+            reported, reported, flags.contains(.domesticAbuse) || flags.contains(.harassmentOrStalking),
+            assessment != nil, Int(plan.fingerprint),
+        ])
     }
 
     /// In the last year, an adult victim of a crime with no immediate threat, risk or harm is offered a video call
@@ -583,6 +653,9 @@ struct DemoCrimes {
                 decision.countsAsWrittenUpdate, decision.reasons.joined(separator: "\n"),
                 decision.warnings.joined(separator: "\n"), String?.none, officer, by, at,
             ])
+            if decision.successful || decision.countsAsWrittenUpdate {
+                done.contacts.append((at.timeIntervalSince1970, method.rawValue, decision.successful))
+            }
         }
         if responses.chance(0.1) {
             let at = reported.addingTimeInterval(Double(responses.int(24...720)) * 3600)
@@ -591,6 +664,7 @@ struct DemoCrimes {
                     responseIDs.next(), victimID, VictimActionKind.withdrewSupport.rawValue, at, String?.none,
                     String?.none, officer, by, at, String?.none,
                 ])
+                done.actions.append((VictimActionKind.withdrewSupport.rawValue, at.timeIntervalSince1970, nil))
             }
         }
     }
@@ -632,6 +706,9 @@ struct DemoCrimes {
             decision.reasons.joined(separator: "\n"),
             decision.warnings.joined(separator: "\n"), String?.none, officer, "officer in the case", at,
         ])
+        if decision.successful || decision.countsAsWrittenUpdate {
+            done.contacts.append((at.timeIntervalSince1970, method.rawValue, decision.successful))
+        }
     }
 
     struct DemoPerson {
