@@ -37,6 +37,73 @@ import VaporTesting
     }
 }
 
+/// Issue 17: PostgreSQL takes a bulk insert by `COPY` in the text format from 64 rows; the values it stores are
+/// the ones a bound `INSERT` stores, whatever the text holds.
+@Suite struct BulkInsertTests {
+    static let awkward = [
+        "", "plain", "tab\there", "line\nbreak", "cr\rlf\r\n", "back\\slash", "\\N", "\\", "ends with \\",
+        "Żółć Łódź", "محمد عبد الله", "王小明", "Ωμέγα", "👩🏽‍⚖️ emoji", "\"quoted\", 'single'", "comma, semi; pipe|",
+        String(repeating: "Long free text with\ttabs\nand lines. ", count: 300),
+    ]
+
+    static func rows() -> [[any SQLCellConvertible]] {
+        (0..<150).map { i in
+            let at = Date(
+                timeIntervalSince1970: [
+                    1_780_311_456, 946_684_800, 946_684_799.999_999, -86_400.5, 1_780_311_456.123_456_7, 0,
+                    4_102_444_800.25,
+                ][i % 7] + Double(i))
+            return [
+                i, awkward[i % awkward.count], i % 5 == 0 ? String?.none : "n\(i)", Int.max - i, Double(i) / 7 - 3,
+                i % 2 == 0, at, UUID(), i % 3 == 0 ? Date?.none : at.addingTimeInterval(0.000_3),
+            ]
+        }
+    }
+
+    @Test func copyStoresWhatABoundInsertStores() async throws {
+        try await withTestApp { app in
+            // setup: two tables alike; the rows go into one in a single bulk (COPY on PostgreSQL), into the other
+            // a row at a time (a bound INSERT)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let types =
+                TestDatabase.isPostgres
+                ? "k bigint PRIMARY KEY, label text, maybe text, big bigint, x double precision, b boolean, at timestamptz, id uuid, later timestamptz"
+                : "k INTEGER PRIMARY KEY, label TEXT, maybe TEXT, big INTEGER, x REAL, b INTEGER, at REAL, id TEXT, later REAL"
+            for table in ["probe_bulk", "probe_single"] {
+                try await sql.raw("CREATE TABLE \(ident: table) (\(unsafeRaw: types))").run()
+            }
+            let columns = ["k", "label", "maybe", "big", "x", "b", "at", "id", "later"]
+            let rows = Self.rows()
+            // act
+            var bulk = BulkInsert("probe_bulk", columns)
+            for row in rows { bulk.add(row) }
+            #expect(bulk.rowCount >= BulkInsert.copyFrom)
+            let filled = bulk
+            try await app.db.transaction { tx in
+                var pending = filled
+                try await pending.flush(on: tx)
+            }
+            for row in rows {
+                var single = BulkInsert("probe_single", columns)
+                single.add(row)
+                try await single.flush(on: sql)
+            }
+            // check: the same values, and the text exactly as sent
+            let select = "SELECT k, label, maybe, big, x, b, at, id, later FROM "
+            let a = try await FastRows.query(select + "probe_bulk ORDER BY k", [], on: sql)
+            let b = try await FastRows.query(select + "probe_single ORDER BY k", [], on: sql)
+            #expect(a.count == rows.count && b.count == rows.count)
+            for (x, y) in zip(a, b) {
+                let k = x.int(0) ?? -1
+                #expect(x.string(1) == y.string(1) && x.string(1) == Self.awkward[k % Self.awkward.count], "row \(k)")
+                #expect(x.string(2) == y.string(2) && x.int(3) == y.int(3) && x.double(4) == y.double(4), "row \(k)")
+                #expect(x.bool(5) == y.bool(5) && x.uuid(7) == y.uuid(7), "row \(k)")
+                #expect(x.date(6) == y.date(6) && x.date(8) == y.date(8), "row \(k): \(x.date(6)!) vs \(y.date(6)!)")
+            }
+        }
+    }
+}
+
 @Suite struct FastRowsTests {
     @Test func writesUUIDsAsFoundationDoes() {
         for _ in 0..<500 {

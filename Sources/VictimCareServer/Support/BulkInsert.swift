@@ -3,6 +3,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import SQLKit
 import SQLiteNIO
@@ -56,6 +57,11 @@ struct BulkInsert: Sendable {
     mutating func flush(on sql: any SQLDatabase) async throws {
         guard !cells.isEmpty else { return }
         let postgres = sql.dialect.name == "postgresql"
+        if postgres, rowCount >= Self.copyFrom, let pg = sql as? any PostgresDatabase {
+            try await copyPostgres(into: pg)
+            cells.removeAll(keepingCapacity: true)
+            return
+        }
         // SQLite allows 32,766 bound values per statement, PostgreSQL 65,535.
         let perStatement = max(1, (postgres ? 65_000 : 32_000) / columns.count)
         let width = columns.count
@@ -102,6 +108,126 @@ struct BulkInsert: Sendable {
         _ = try await db.withConnection { connection in
             connection.eventLoop.makeFutureWithTask { try await connection.query(query, logger: logger) }
         }.get()
+    }
+}
+
+extension BulkInsert {
+    /// From this many rows PostgreSQL gets them by `COPY … FROM STDIN`: no statement to parse and plan, no bind
+    /// per value, the rows streamed in the text format. Below it, one multi-row `INSERT` (a single round trip
+    /// where `COPY` needs two).
+    static let copyFrom = 64
+
+    /// Streams every buffered row to PostgreSQL with `COPY`, on the caller's connection (inside its transaction).
+    fileprivate func copyPostgres(into db: any PostgresDatabase) async throws {
+        let logger = Logger(label: "victimcare.bulk")
+        let width = columns.count
+        let cells = cells
+        let table = table
+        let columns = columns
+        _ = try await db.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    var buffer = ByteBuffer()
+                    buffer.reserveCapacity(1 << 20)
+                    for (index, cell) in cells.enumerated() {
+                        let column = index % width
+                        if column > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                        cell.writeCopyText(to: &buffer)
+                        if column == width - 1 {
+                            buffer.writeInteger(UInt8(ascii: "\n"))
+                            if buffer.readableBytes >= 1 << 20 {
+                                try await writer.write(buffer)
+                                buffer.clear()
+                            }
+                        }
+                    }
+                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                }
+            }
+        }.get()
+    }
+}
+
+extension SQLCell {
+    /// The cell in `COPY`'s text format: `\N` for null; backslash, tab, newline and carriage return escaped; a
+    /// date as the microseconds PostgresNIO's binary encoding would send (truncated the same way), written as UTC.
+    func writeCopyText(to buffer: inout ByteBuffer) {
+        switch self {
+        case .null: buffer.writeStaticString("\\N")
+        case .int(let i): buffer.writeString(String(i))
+        case .double(let d): buffer.writeString("\(d)")
+        case .bool(let b): buffer.writeInteger(UInt8(ascii: b ? "t" : "f"))
+        case .uuid(let u): buffer.writeString(FastRows.text(u))
+        case .date(let d): Self.writeTimestamp(d, to: &buffer)
+        case .text(let s):
+            var s = s
+            s.withUTF8 { bytes in
+                var start = 0
+                for (i, byte) in bytes.enumerated() {
+                    let escaped: UInt8
+                    switch byte {
+                    case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                    case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                    case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                    case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                    default: continue
+                    }
+                    buffer.writeBytes(bytes[start..<i])
+                    buffer.writeInteger(UInt8(ascii: "\\"))
+                    buffer.writeInteger(escaped)
+                    start = i + 1
+                }
+                buffer.writeBytes(bytes[start...])
+            }
+        }
+    }
+
+    /// `2026-11-01 12:00:00.000000+00`, from the microseconds since 2000 that PostgresNIO's binary encoding sends.
+    static func writeTimestamp(_ date: Date, to buffer: inout ByteBuffer) {
+        let micros = Int64(date.timeIntervalSince(Date(timeIntervalSince1970: 946_684_800)) * 1_000_000)
+        let (days2000, inDay) = floorDivide(micros, 86_400_000_000)
+        // Days since 1970 to a civil date (Howard Hinnant's algorithm).
+        let z = days2000 + 10_957 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let seconds = inDay / 1_000_000
+        func pad(_ value: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var v = value
+            var i = width - 1
+            while i >= 0 {
+                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                i -= 1
+            }
+            buffer.writeBytes(digits)
+        }
+        pad(year, 4)
+        buffer.writeInteger(UInt8(ascii: "-"))
+        pad(month, 2)
+        buffer.writeInteger(UInt8(ascii: "-"))
+        pad(day, 2)
+        buffer.writeInteger(UInt8(ascii: " "))
+        pad(seconds / 3600, 2)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        pad(seconds / 60 % 60, 2)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        pad(seconds % 60, 2)
+        buffer.writeInteger(UInt8(ascii: "."))
+        pad(inDay % 1_000_000, 6)
+        buffer.writeStaticString("+00")
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let q = a / b
+        let r = a % b
+        return r < 0 ? (q - 1, r + b) : (q, r)
     }
 }
 
