@@ -173,6 +173,25 @@ struct ObligationEngineTests {
         #expect(owed["R7:crime"]?.metLate == true, "the referral came a day late")
     }
 
+    /// Things done at the same moment meet a duty in a fixed order, whatever order they were read in.
+    @Test func thingsDoneTogetherMeetADutyTheSameWayInAnyOrder() {
+        let at = Self.recorded + 3600
+        let done: [VictimFacts.Done] = [
+            .init(kind: .informationLeaflet, at: at, label: "Information leaflet given in English", language: "en"),
+            .init(kind: .interpreterArranged, at: at, label: "Interpreter arranged"),
+            .init(kind: .writtenConfirmation, at: at, label: "Written confirmation given"),
+            .init(kind: .update, at: at + 86_400, label: "Email"),
+            .init(kind: .successfulContact, at: at + 86_400, label: "Phone call"),
+            .init(kind: .successfulContact, at: at + 86_400, label: "Video call"),
+        ]
+        let forwards = Self.engine.obligations(for: Self.facts { $0.done = done })
+        let backwards = Self.engine.obligations(for: Self.facts { $0.done = done.reversed() })
+        #expect(forwards == backwards)
+        #expect(Obligation.fingerprint(forwards) == Obligation.fingerprint(backwards))
+        let r5 = forwards.first { $0.key == "R5:crime" }
+        #expect(r5?.metBy == "Information leaflet given in English")
+    }
+
     @Test func enhancedStatusAtTheTriggerSetsTheLimit() {
         let becameEnhanced = Self.t("2025-06-10T09:00:00Z")
         let owed = Self.byKey(

@@ -26,6 +26,16 @@ public struct VictimFacts: Sendable {
             self.label = label
             self.language = language
         }
+
+        /// Earlier first; two things done at the same moment in a fixed order (kind, then label), so which one
+        /// is shown as meeting a duty does not depend on the order the rows were read in (PostgreSQL returns
+        /// rows with the same time in no set order: a recompute turned "Information leaflet given" into
+        /// "Interpreter arranged, 10 Jan 2026, 10:10" for a leaflet and an interpreter recorded together).
+        public static func precedes(_ a: Done, _ b: Done) -> Bool {
+            if a.at != b.at { return a.at < b.at }
+            if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+            return a.label < b.label
+        }
     }
 
     public struct Review: Sendable {
@@ -325,7 +335,8 @@ public struct ObligationEngine: Sendable {
     /// before the pause is kept; one unmet and due after the pause began is not owed; one already overdue when
     /// the pause began stays owed (2026-11-30, issue 14). Each link missed also owes the victim the reason (R15W).
     private func updateChain(facts: VictimFacts, into result: inout [Obligation]) {
-        let updates = facts.done.filter { $0.kind == .update || $0.kind == .successfulContact }.sorted { $0.at < $1.at }
+        let updates = facts.done.filter { $0.kind == .update || $0.kind == .successfulContact }.sorted(
+            by: VictimFacts.Done.precedes)
         let start = facts.start
         var index = 0
         for interval in Self.owedIntervals(start: start, pauses: facts.pauses) {
@@ -370,7 +381,7 @@ public struct ObligationEngine: Sendable {
             let best = facts.done.filter { d in
                 d.at >= link.triggeredAt && rule.metBy.contains(d.kind)
                     && (d.kind != .successfulContact || d.at > link.dueAt)
-            }.min { $0.at < $1.at }
+            }.min(by: VictimFacts.Done.precedes)
             if let best {
                 obligation.state = .met
                 obligation.metAt = best.at
@@ -439,7 +450,7 @@ public struct ObligationEngine: Sendable {
             // The leaflet counts only in the victim's language (2026-11-30, issue 14); one given in a
             // language nobody recorded counts only for a victim whose language is English.
             if done.kind == .informationLeaflet, (done.language ?? "en") != facts.language { fits = false }
-            if fits, best == nil || done.at < best!.at { best = done }
+            if fits, best.map({ VictimFacts.Done.precedes(done, $0) }) ?? true { best = done }
         }
         // A duty met stays met whatever happens later (2026-11-30, issue 14: a referral made and then declined
         // used to turn into "does not apply").
