@@ -16,7 +16,7 @@ trap cleanup EXIT
 demo_once() { # label
     "$BIN" migrate >/dev/null
     measure "$WORK/demo.time" "$BIN" demo-data --crimes "$CRIMES" --as-of 2026-11-01 \
-        ${DATABASE_URL:+--i-understand-this-is-not-live} > "$WORK/demo.out" 2>/dev/null
+        ${DATABASE_URL:+--i-understand-this-is-not-live} > "$WORK/demo.out" 2>&1
     echo "$1 demo-data --crimes $CRIMES: $(cat "$WORK/demo.time") | $(tr '\r' '\n' < "$WORK/demo.out" | grep -E '^Crimes .*100%' | tail -n1 | sed 's/.* //;s/^/crimes and obligations written in /') | $(grep -E '^Loaded' "$WORK/demo.out")"
     echo "$1 rows: crimes=$(sql 'select count(*) from crimes') persons=$(sql 'select count(*) from persons') victims=$(sql 'select count(*) from victims') obligations=$(sql 'select count(*) from obligations') not_computed=$(sql 'select count(*) from victims where computed_version <> facts_version')"
     measure "$WORK/recompute.time" "$BIN" recompute > "$WORK/recompute.out" 2>/dev/null
