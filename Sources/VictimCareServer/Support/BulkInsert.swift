@@ -7,6 +7,7 @@ import NIOCore
 import PostgresNIO
 import SQLKit
 import SQLiteNIO
+import VictimCareDomain
 
 /// A value in a bulk-inserted row, typed so it can be bound without going through `Codable`.
 enum SQLCell: Sendable {
@@ -186,16 +187,7 @@ extension SQLCell {
     static func writeTimestamp(_ date: Date, to buffer: inout ByteBuffer) {
         let micros = Int64(date.timeIntervalSince(Date(timeIntervalSince1970: 946_684_800)) * 1_000_000)
         let (days2000, inDay) = floorDivide(micros, 86_400_000_000)
-        // Days since 1970 to a civil date (Howard Hinnant's algorithm).
-        let z = days2000 + 10_957 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let day = LocalDate(dayNumber: Int(days2000) + 10_957)
         let seconds = inDay / 1_000_000
         func pad(_ value: Int64, _ width: Int) {
             var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
@@ -208,11 +200,7 @@ extension SQLCell {
             }
             buffer.writeBytes(digits)
         }
-        pad(year, 4)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        pad(month, 2)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        pad(day, 2)
+        buffer.writeString(day.description)
         buffer.writeInteger(UInt8(ascii: " "))
         pad(seconds / 3600, 2)
         buffer.writeInteger(UInt8(ascii: ":"))
