@@ -80,7 +80,8 @@ struct DemoCrimes {
     let asOf: Date
     /// The rules the obligations are worked out by.
     let config: VictimsCodeConfig
-    /// The day enhanced rights are assessed on (a recompute's: today, not the demo's end date).
+    /// The day a recompute run now would pass the facts loader (the enhanced-rights timeline assesses each
+    /// change on its own date; this only fills the same field).
     private let today = London.date(of: Date())
     var random: DemoRandom
     var ids: SequentialIDs
@@ -95,6 +96,9 @@ struct DemoCrimes {
     /// without it.
     private var responses: DemoRandom
     private var responseIDs: SequentialIDs
+    /// Enhanced-status history rows take ids from a stream of their own: how many there are depends on the rules,
+    /// and a change of rules should not renumber every crime, person and victim after the first.
+    private var historyIDs: SequentialIDs
     private var triagedCrime: (crime: UUID, triage: UUID)?
 
     /// The crime being generated, as its victims' facts need it.
@@ -134,6 +138,7 @@ struct DemoCrimes {
         let seed = copy.next() ^ 0x0056_1DE0
         responses = DemoRandom(seed: seed)
         responseIDs = SequentialIDs(seed: seed, start: 0x0198_0000_0000)
+        historyIDs = SequentialIDs(seed: seed ^ 0x00E4_C4A6, start: 0x01A0_0000_0000)
     }
 
     struct Tables: Sendable {
@@ -592,7 +597,7 @@ struct DemoCrimes {
         let owed = plan.obligations ?? []
         for obligation in owed { ObligationService.add(obligation, victimID: id, crimeID: crimeID, to: &t.obligations) }
         for change in plan.history.map(EnhancedRightsStore.changes) ?? [] {
-            t.enhancedChanges.add([ids.next(), id, change.at, change.enhanced, change.grounds])
+            t.enhancedChanges.add([historyIDs.next(), id, change.at, change.enhanced, change.grounds])
         }
         let rights = plan.decision ?? decision
         t.victims.add([
