@@ -35,6 +35,27 @@ import VaporTesting
             #expect(try await Self.indexes(app) == before)
         }
     }
+
+    /// A bulk load killed part-way leaves indexes dropped: `migrate` and the next import build just those.
+    @Test func indexesABulkLoadLeftDroppedAreBuiltAgain() async throws {
+        try await withTestApp { app in
+            let before = try await Self.indexes(app)
+            #expect(try await BulkLoad.restoreIndexes(on: app.db) == [], "nothing to do on a whole schema")
+            let sql = app.db as! any SQLDatabase
+            for name in ["obligations_open", "crime_persons_person"] {
+                try await sql.raw("DROP INDEX \(ident: name)").run()
+            }
+            #expect(
+                try await BulkLoad.restoreIndexes(on: app.db).sorted() == ["crime_persons_person", "obligations_open"])
+            #expect(try await Self.indexes(app) == before)
+
+            try await BulkLoad.dropIndexes(on: app.db)
+            let outcome = try await ImportPlanTests.importFile(
+                app, Array(ImportPlanTests.extract().prefix(3)), rows: 100, planned: true)
+            #expect(outcome.failure == nil && outcome.counts.created == 2, "\(outcome.counts)")
+            #expect(try await Self.indexes(app) == before, "an import first builds what a stopped bulk load dropped")
+        }
+    }
 }
 
 /// Issue 17: PostgreSQL takes a bulk insert by `COPY` in the text format from 64 rows; the values it stores are

@@ -118,14 +118,15 @@ import VictimCareDomain
         var tables: [String: [String]]
     }
 
-    static func importFile(_ app: Application, _ lines: [String], rows: Int, planned: Bool) async throws
-        -> CrimeImport.Outcome
+    static func importFile(_ app: Application, _ lines: [String], rows: Int, planned: Bool, bulk: Bool = false)
+        async throws -> CrimeImport.Outcome
     {
         let runID = try await CrimeImport.begin(
             source: "CRIS", fileName: "extract.csv", bytes: 0, byName: "test", on: app.db)
         var importer = CrimeImport(source: "CRIS", context: .system)
         importer.rowsPerTransaction = rows
         importer.planned = planned
+        importer.bulk = bulk
         return try await importer.run(path: try ImportTests.write(lines), runID: runID, on: app.db)
     }
 
@@ -228,12 +229,14 @@ import VictimCareDomain
     }
 
     /// Imports the extract, then the later file, in a fresh database; what every table holds after each.
-    static func load(rows: Int, planned: Bool) async throws -> [Run] {
+    static func load(rows: Int, planned: Bool, bulk: Bool = false) async throws -> [Run] {
         var runs: [Run] = []
         try await withTestApp { app in
+            let indexes = try await BulkLoadTests.indexes(app)
             for lines in [extract(), later()] {
-                let outcome = try await importFile(app, lines, rows: rows, planned: planned)
+                let outcome = try await importFile(app, lines, rows: rows, planned: planned, bulk: bulk)
                 #expect(outcome.failure == nil)
+                #expect(try await BulkLoadTests.indexes(app) == indexes, "every index is there after the import")
                 runs.append(
                     Run(counts: outcome.counts, problems: outcome.problems, tables: try await dump(app)))
             }
@@ -246,6 +249,8 @@ import VictimCareDomain
         let one = try await Self.load(rows: 1, planned: true)
         let many = try await Self.load(rows: 5000, planned: true)
         let sizes = try await Self.load(rows: 7, planned: true)
+        // A first load at cut-over (`import crimes --bulk`): indexes dropped and built again, chunks of 40.
+        let bulk = try await Self.load(rows: 40, planned: true, bulk: true)
         #expect(services.count == 2)
         // The file did what it says: records of every kind, obligations, the bad rows refused.
         let first = try #require(services.first)
@@ -257,7 +262,9 @@ import VictimCareDomain
             $0.contains("enhanced=true") || $0.contains("enhanced=1 ")
         }
         #expect(enhanced.contains(true) && enhanced.contains(false), "\(first.tables["enhanced_changes"]!.prefix(2))")
-        for (label, other) in [("a chunk of one", one), ("a chunk of the whole file", many), ("chunks of 7", sizes)] {
+        for (label, other) in [
+            ("a chunk of one", one), ("a chunk of the whole file", many), ("chunks of 7", sizes), ("a bulk load", bulk),
+        ] {
             for (step, (expected, got)) in zip(services, other).enumerated() {
                 #expect(got.counts == expected.counts, "\(label), file \(step + 1)")
                 #expect(got.problems == expected.problems, "\(label), file \(step + 1)")

@@ -106,7 +106,7 @@ public enum SafetyGate {
     static func leaked(_ body: String, _ words: [String]) -> String? {
         let text = body.lowercased()
         for word in words {
-            let w = word.trimmingCharacters(in: .whitespaces).lowercased()
+            let w = word.trimmingWhitespace().lowercased()
             guard w.count >= 2 else { continue }
             var searchFrom = text.startIndex
             while let range = text.range(of: w, range: searchFrom..<text.endIndex) {

@@ -103,14 +103,14 @@ public struct InterviewDraft: Sendable, Equatable {
         }
         if let place = InterviewPlace.code(place) {
             if [.abroad, .other, .hospital, .careHome].contains(place),
-                placeDetail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                placeDetail.trimmingWhitespaceAndNewlines().isEmpty
             {
                 problems.append(FieldError(field: "placeDetail", message: "Say where: \(place.label.lowercased())."))
             }
         } else {
             problems.append(FieldError(field: "place", message: "Choose where the interview takes place."))
         }
-        if interviewers.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if interviewers.trimmingWhitespaceAndNewlines().isEmpty {
             problems.append(FieldError(field: "interviewers", message: "Enter the interviewing officer's name."))
         }
         if !consent, InterviewKind.code(kind) != .suspectUnderCaution {

@@ -94,7 +94,7 @@ public enum LinkageText {
 
     public static func email(_ raw: String?) -> String? {
         guard let raw else { return nil }
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let trimmed = raw.trimmingWhitespaceAndNewlines().lowercased()
         guard let at = trimmed.firstIndex(of: "@"), at != trimmed.startIndex,
             trimmed.index(after: at) < trimmed.endIndex
         else { return nil }

@@ -29,7 +29,7 @@ public enum London {
     /// Parses a `datetime-local` value (`2025-03-27T14:30`, seconds optional) as London time.
     /// In the autumn hour that happens twice, the first is meant; in the spring gap, the time is moved forward.
     public static func parseLocal(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         let parts = trimmed.split(separator: "T", omittingEmptySubsequences: false)
         guard parts.count == 2, let day = LocalDate(String(parts[0])) else { return nil }
         let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false)

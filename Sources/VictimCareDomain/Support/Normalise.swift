@@ -32,7 +32,7 @@ public enum Normalise {
     /// A force crime reference in canonical form, or `nil` when it is not one.
     /// Letters, digits, `/` and `-`, starting with a letter or digit, 4 to 32 characters.
     public static func crimeReference(_ text: String) -> String? {
-        let ref = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        let ref = text.trimmingWhitespaceAndNewlines().uppercased()
         guard (4...32).contains(ref.count), let first = ref.first, first.isASCII, first.isLetter || first.isNumber,
             ref.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "/" || $0 == "-") })
         else { return nil }
@@ -41,7 +41,7 @@ public enum Normalise {
 
     /// A phone number kept as typed but checked: digits with optional `+`, spaces, brackets and dashes.
     public static func phone(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         let digits = trimmed.filter(\.isNumber).count
         guard (7...16).contains(digits), trimmed.count <= 32,
             trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || " +()-".contains($0)) })
@@ -50,7 +50,7 @@ public enum Normalise {
     }
 
     public static func email(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
             !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace)

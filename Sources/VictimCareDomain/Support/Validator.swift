@@ -12,7 +12,7 @@ public struct Validator: Sendable {
 
     /// Trimmed text; an error if it is missing or longer than `max`.
     public mutating func required(_ value: String?, _ field: String, _ label: String, max: Int = 200) -> String {
-        guard let text = value?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+        guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else {
             fail(field, "Enter \(label)")
             return ""
         }
@@ -21,13 +21,13 @@ public struct Validator: Sendable {
 
     /// Trimmed text or `nil` when blank; an error if longer than `max`.
     public mutating func optional(_ value: String?, _ field: String, _ label: String, max: Int = 200) -> String? {
-        guard let text = value?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
         return limit(text, field, label, max: max)
     }
 
     /// One of a closed set of codes, or `nil` when blank.
     public mutating func code<T: Labelled>(_ value: String?, _ field: String, _ label: String, as: T.Type) -> T? {
-        guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
         guard let parsed = T(rawValue: raw) else {
             fail(field, "Choose a valid \(label)")
             return nil
@@ -38,7 +38,7 @@ public struct Validator: Sendable {
     public mutating func requiredCode<T: Labelled>(_ value: String?, _ field: String, _ label: String, as type: T.Type)
         -> T?
     {
-        guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+        guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else {
             fail(field, "Choose \(label)")
             return nil
         }
@@ -47,7 +47,7 @@ public struct Validator: Sendable {
 
     /// A date written `YYYY-MM-DD`, or `nil` when blank.
     public mutating func date(_ value: String?, _ field: String, _ label: String) -> LocalDate? {
-        guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
         guard let date = LocalDate(raw) else {
             fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be a real date, like 2024-03-27")
             return nil
@@ -57,7 +57,7 @@ public struct Validator: Sendable {
 
     /// An instant with an offset, or `nil` when blank.
     public mutating func instant(_ value: String?, _ field: String, _ label: String) -> Date? {
-        guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
         guard let date = Instant.parse(raw) else {
             fail(
                 field,
@@ -69,7 +69,7 @@ public struct Validator: Sendable {
     }
 
     public mutating func requiredInstant(_ value: String?, _ field: String, _ label: String) -> Date? {
-        guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+        guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else {
             fail(field, "Enter \(label)")
             return nil
         }
@@ -87,7 +87,7 @@ public struct Validator: Sendable {
         case .withOffset:
             return instant(value, field, label)
         case .londonLocal:
-            guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
             guard let date = London.parseLocal(raw) ?? Instant.parse(raw) else {
                 fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be a real date and time")
                 return nil
@@ -97,7 +97,7 @@ public struct Validator: Sendable {
     }
 
     public mutating func requiredTime(_ value: String?, _ field: String, _ label: String, style: TimeStyle) -> Date? {
-        guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+        guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else {
             fail(field, "Enter \(label)")
             return nil
         }
@@ -106,7 +106,7 @@ public struct Validator: Sendable {
 
     /// `yes`/`no`/`true`/`false`/`on` as a form or API might send it; blank is `nil`.
     public mutating func flag(_ value: String?, _ field: String, _ label: String) -> Bool? {
-        switch value?.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch value?.trimmingWhitespace().lowercased() {
         case nil, "": return nil
         case "yes", "true", "on", "1": return true
         case "no", "false", "off", "0": return false

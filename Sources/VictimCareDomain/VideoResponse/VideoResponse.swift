@@ -53,7 +53,7 @@ public enum VideoResponse {
         }
 
         public func problems() -> [FieldError] {
-            let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = reason.trimmingWhitespaceAndNewlines()
             if text.count < 10 {
                 return [
                     FieldError(
@@ -178,7 +178,7 @@ public enum VideoResponse {
         if f.interpreterNeeded {
             adjustments.append("An interpreter (\(f.language)) joins the call.")
         }
-        if let needs = f.accessNeeds?.trimmingCharacters(in: .whitespacesAndNewlines), !needs.isEmpty {
+        if let needs = f.accessNeeds?.trimmingWhitespaceAndNewlines(), !needs.isEmpty {
             adjustments.append("Arrange for their needs: \(needs)")
         }
         if let sex = f.officerSex, ["female", "male"].contains(sex) {

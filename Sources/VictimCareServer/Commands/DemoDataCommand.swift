@@ -96,19 +96,7 @@ struct DemoDataCommand: AsyncCommand {
         // Every victim's obligations were written with them; this finds none left (a victim whose facts changed
         // while loading would be caught up here).
         try await Self.computeObligations(on: db, lanes: app.databaseLanes)
-        // Fresh statistics, so the query planner knows the tables are now large. On PostgreSQL also a vacuum:
-        // otherwise autovacuum sets the visibility map for millions of new rows in the first minutes of serving.
-        // SQLite's full ANALYZE counts every row of every table and index: at a million crimes (a 13 GB file)
-        // it read the whole file back from disk for over 20 minutes; with `analysis_limit` it samples each index
-        // (the setting SQLite recommends), 19 s on the same file.
-        if db.isPostgres {
-            try await (db as? any SQLDatabase)?.raw("VACUUM (ANALYZE)").run()
-        } else {
-            try await db.transaction { tx in
-                try await (tx as? any SQLDatabase)?.raw("PRAGMA analysis_limit = 400").run()
-                try await (tx as? any SQLDatabase)?.raw("ANALYZE").run()
-            }
-        }
+        try await BulkLoad.analyze(on: db)
         // The people were written in bulk, past the queue that recording a person fills. A demo-sized force is
         // queued for matching now (each node's worker matches them in the background); a benchmark-sized one is
         // left for `victimcare linkage match --all`, so a load test is not also a linkage run.

@@ -14,6 +14,14 @@ struct ImportCommand: AsyncCommand {
         @Argument(name: "file", help: "The CSV file") var file: String
         @Option(name: "source", help: "The records system the file comes from (default: IMPORT_SOURCE or records)")
         var source: String?
+        @Flag(
+            name: "bulk",
+            help:
+                "A first load at cut-over: indexes built once at the end, large transactions (the service stays up but slow)"
+        )
+        var bulk: Bool
+        @Option(name: "rows-per-transaction", help: "With --bulk: rows written in each transaction (default 20000)")
+        var rowsPerTransaction: Int?
     }
 
     var help: String { "Imports crimes, people and case events from a records system's CSV extract." }
@@ -31,11 +39,20 @@ struct ImportCommand: AsyncCommand {
         guard CrimeImport.validSource(source) else {
             throw CommandFailure("--source must be 1 to 32 letters, digits, - or _")
         }
-        let importer = CrimeImport(
+        var importer = CrimeImport(
             source: source,
             context: AccessContext(
                 actor: Actor(id: nil, kind: .system, role: .administrator, commandUnitID: nil, name: "import \(source)")
             ))
+        if signature.bulk {
+            importer.bulk = true
+            importer.rowsPerTransaction = signature.rowsPerTransaction ?? 20_000
+            guard (100...200_000).contains(importer.rowsPerTransaction) else {
+                throw CommandFailure("--rows-per-transaction must be between 100 and 200000")
+            }
+        } else if signature.rowsPerTransaction != nil {
+            throw CommandFailure("--rows-per-transaction goes with --bulk")
+        }
         let runID = try await CrimeImport.begin(
             source: source, fileName: URL(fileURLWithPath: path).lastPathComponent, bytes: size,
             byName: "victimcare import crimes", on: app.db)

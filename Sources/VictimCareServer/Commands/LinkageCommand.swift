@@ -151,13 +151,13 @@ struct LinkageRunCommand: AsyncCommand {
                 case .record(let line, let fields):
                     guard let columns = header else {
                         header = Dictionary(
-                            fields.enumerated().map { ($1.trimmingCharacters(in: .whitespaces).lowercased(), $0) },
+                            fields.enumerated().map { ($1.trimmingWhitespace().lowercased(), $0) },
                             uniquingKeysWith: { a, _ in a })
                         continue
                     }
                     func field(_ name: String) -> String? {
                         guard let i = columns[name], i < fields.count else { return nil }
-                        let v = fields[i].trimmingCharacters(in: .whitespaces)
+                        let v = fields[i].trimmingWhitespace()
                         return v.isEmpty ? nil : v
                     }
                     guard let id = field("record_id") else {

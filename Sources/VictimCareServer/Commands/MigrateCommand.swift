@@ -12,6 +12,11 @@ struct MigrateCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await app.autoMigrate()
+        let restored = try await BulkLoad.restoreIndexes(on: app.db)
+        if !restored.isEmpty {
+            context.console.print(
+                "Rebuilt indexes a bulk load stopped part-way left out: \(restored.joined(separator: ", "))")
+        }
         context.console.print("Database is up to date.")
         try await Bootstrap.ensureAdministrator(app, console: context.console)
     }

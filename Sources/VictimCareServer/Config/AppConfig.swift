@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import VictimCareDomain
 
 /// Everything an operator can set, read once from the environment. Secrets never have defaults in production.
 struct AppConfig: Sendable {
@@ -137,7 +138,7 @@ struct AppConfig: Sendable {
                 }),
             video: VideoConfig(
                 turnURLs: (env["TURN_URLS"] ?? "").split(separator: ",").map {
-                    $0.trimmingCharacters(in: .whitespaces)
+                    $0.trimmingWhitespace()
                 }.filter { !$0.isEmpty },
                 turnSecret: env["TURN_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
                 turnMinutes: max(int("TURN_TTL_MINUTES", 120), 5),

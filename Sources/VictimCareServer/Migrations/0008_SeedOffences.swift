@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import VictimCareDomain
 
 /// The offences a fresh force starts with. Administrators can add and retire offences later;
 /// this list is frozen history and never edited.
@@ -78,7 +79,7 @@ struct SeedOffences: AsyncMigration {
             .columns("id", "code", "description", "offence_group", "implied_flags", "most_serious", "active")
         for row in Self.rows {
             insert = insert.values(
-                SQLBind(UUID()), SQLBind(row.0), SQLBind(row.1), SQLBind(row.2), SQLBind(row.3), SQLBind(row.4),
+                SQLBind(UUID.random()), SQLBind(row.0), SQLBind(row.1), SQLBind(row.2), SQLBind(row.3), SQLBind(row.4),
                 SQLBind(true))
         }
         try await insert.run()

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import VictimCareDomain
 
 /// The Met's twelve basic command units and the specialist units a victim's case may sit with.
 /// Frozen history: later changes to the organisation are made as data, not by editing this list.
@@ -30,7 +31,8 @@ struct SeedCommandUnits: AsyncMigration {
         guard let sql = db as? any SQLDatabase else { return }
         var insert = sql.insert(into: "command_units").columns("id", "code", "name", "kind", "created_at")
         for row in Self.rows {
-            insert = insert.values(SQLBind(UUID()), SQLBind(row.0), SQLBind(row.1), SQLBind(row.2), SQLBind(Date()))
+            insert = insert.values(
+                SQLBind(UUID.random()), SQLBind(row.0), SQLBind(row.1), SQLBind(row.2), SQLBind(Date()))
         }
         try await insert.run()
     }

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import VictimCareDomain
 
 /// Configuration administrators change with an effective date: the policy (rules table and figures),
 /// calendar overrides and the call-back policy; and the bulk recompute jobs those changes start.
@@ -58,7 +59,7 @@ struct CreateVictimsCodeSettings: AsyncMigration {
         // The instance id tells caches on every node which database they hold configuration for.
         try await sql.insert(into: "settings").columns("key", "value")
             .values(SQLBind("config_version"), SQLBind("1"))
-            .values(SQLBind("instance_id"), SQLBind(UUID().uuidString))
+            .values(SQLBind("instance_id"), SQLBind(UUID.random().uuidString))
             .run()
         // The seed's call-back policy (Oversight Board paper, section 9): not routinely called back where
         // the report already holds enough; theft from a motor vehicle mandatory from 5 September 2022.
@@ -77,11 +78,11 @@ struct CreateVictimsCodeSettings: AsyncMigration {
             .columns("id", "offence_code", "call_back", "note", "effective_from", "created_by_name", "created_at")
         for (code, note) in notRoutine {
             insert = insert.values(
-                SQLBind(UUID()), SQLBind(code), SQLBind(false), SQLBind(note), SQLBind("2021-04-01"),
+                SQLBind(UUID.random()), SQLBind(code), SQLBind(false), SQLBind(note), SQLBind("2021-04-01"),
                 SQLBind("seed policy"), SQLBind(Date()))
         }
         insert = insert.values(
-            SQLBind(UUID()), SQLBind("045/00"), SQLBind(true),
+            SQLBind(UUID.random()), SQLBind("045/00"), SQLBind(true),
             SQLBind("mandatory call-back for theft from a motor vehicle"),
             SQLBind("2022-09-05"), SQLBind("seed policy"), SQLBind(Date()))
         try await insert.run()

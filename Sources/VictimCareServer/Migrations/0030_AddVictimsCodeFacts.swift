@@ -98,7 +98,7 @@ struct AddVictimsCodeFacts: AsyncMigration {
             try await sql.insert(into: "recompute_jobs")
                 .columns("id", "reason", "state", "total", "done", "changed", "requested_by_name", "requested_at")
                 .values(
-                    SQLBind(UUID()),
+                    SQLBind(UUID.random()),
                     SQLBind("Victims' Code rules corrected (issue 14): every victim recomputed"),
                     SQLBind("queued"), SQLBind(victims), SQLBind(0), SQLBind(0), SQLBind("Migration 0030"),
                     SQLBind(Date())

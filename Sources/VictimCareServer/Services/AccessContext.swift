@@ -28,7 +28,7 @@ struct AccessContext: Sendable {
 
     /// The reason stated with this request, when it says enough to be audited (10 characters or more).
     var statedReason: String? {
-        guard let text = reason?.trimmingCharacters(in: .whitespacesAndNewlines), text.count >= 10 else { return nil }
+        guard let text = reason?.trimmingWhitespaceAndNewlines(), text.count >= 10 else { return nil }
         return text
     }
 }

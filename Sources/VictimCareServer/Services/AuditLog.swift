@@ -70,7 +70,7 @@ enum AuditLog {
     /// returns only once they are committed, so nothing is shown before its audit entry is stored.
     static func write(_ entries: [AuditEntry], context: AccessContext, on db: any Database) async throws {
         guard !entries.isEmpty else { return }
-        for entry in entries where entry.id == nil { entry.id = UUID() }
+        for entry in entries where entry.id == nil { entry.id = UUID.random() }
         let rows = entries.map(\.bulkCells)
         // Inside a transaction, or on a connection that already holds SQLite's write lane, the entries go in
         // with the caller's own work.
@@ -162,7 +162,7 @@ enum AuditLog {
     static func query(_ filter: Filter, on db: any Database) -> QueryBuilder<AuditEntry> {
         let query = AuditEntry.query(on: db).sort(\.$at, .descending)
         // Part of a name, in any case: administrators do not know the exact display name.
-        if let name = filter.actorName?.trimmingCharacters(in: .whitespaces).lowercased(), !name.isEmpty {
+        if let name = filter.actorName?.trimmingWhitespace().lowercased(), !name.isEmpty {
             let pattern =
                 "%" + name.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             query.filter(.sql(unsafeRaw: "LOWER(actor_name)"), .custom("LIKE"), .bind(pattern))

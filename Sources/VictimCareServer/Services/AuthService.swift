@@ -28,7 +28,7 @@ enum AuthService {
         username rawUsername: String, password: String, ip: String, knownDevice: Bool = false, limits: Limits,
         hasher: PasswordHasher, on db: any Database, now: Date = Date()
     ) async throws -> User {
-        let username = String(rawUsername.trimmingCharacters(in: .whitespaces).lowercased().prefix(100))
+        let username = String(rawUsername.trimmingWhitespace().lowercased().prefix(100))
         let window = RateLimiter.Window.minutes(limits.ipWindowMinutes)
         let addressKey = "sign-in:\(ip)"
         if !knownDevice {

@@ -31,7 +31,7 @@ struct CrimeLookups: Sendable {
 
     static func load(for drafts: [CrimeDraft], on db: any Database) async throws -> CrimeLookups {
         func trimmed(_ value: String?) -> String? {
-            guard let text = value?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
             return text
         }
         var lookups = CrimeLookups()

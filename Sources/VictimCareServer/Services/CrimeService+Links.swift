@@ -33,7 +33,7 @@ extension CrimeService {
             announce && now.timeIntervalSince(crime.createdAt ?? crime.reportedAt) > Self.sameRecordingSeconds
             ? now : crime.reportedAt
         var basis = VictimBasis.direct
-        if let raw = rawBasis?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+        if let raw = rawBasis?.trimmingWhitespace(), !raw.isEmpty {
             if let known = VictimBasis(rawValue: raw) {
                 basis = known
             } else {

@@ -173,7 +173,7 @@ enum CrimeService {
                 for point in points { try rows.create(point) }
                 try rows.create(LinkageQueueEntry(personID: person.id!))
                 try rows.create(AuditLog.entry(.create, "person", person.id, context: context))
-                let link = CrimePerson(id: UUID(), crime: crime, person: person, role: .victim)
+                let link = CrimePerson(id: UUID.random(), crime: crime, person: person, role: .victim)
                 let linkID = link.id!
                 try rows.create(link)
                 try rows.create(
@@ -236,7 +236,7 @@ enum CrimeService {
     /// import's chunk in one statement per table).
     static func build(_ checked: Checked, context: AccessContext) -> (Crime, CrimeStatusChange) {
         let crime = Crime()
-        crime.id = UUID()
+        crime.id = UUID.random()
         apply(checked, to: crime)
         crime.statusCode = CrimeStatus.recorded.rawValue
         crime.recordingDecisionAt = checked.recordingDecisionAt ?? .storedNow()

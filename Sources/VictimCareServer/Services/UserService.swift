@@ -40,7 +40,7 @@ enum UserService {
     {
         try AccessGuard.require(.manageUsers, context)
         let query = User.query(on: db).with(\.$commandUnit).sort(\.$username)
-        if let text = filter.text?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty {
+        if let text = filter.text?.trimmingWhitespace().lowercased(), !text.isEmpty {
             let pattern =
                 "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             query.group(.or) { group in

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import VictimCareDomain
 
 /// Models built in memory by the services' own code and written later, many rows to a statement: the same
 /// columns and values Fluent's `create` would write (ids and creation timestamps filled the same way), without
@@ -20,7 +21,7 @@ struct ModelRows: Sendable {
 
     /// Adds a model to be created: an id when it has none, and its creation and update timestamps set now.
     mutating func create<M: Model>(_ model: M, at now: Date = Date()) throws where M.IDValue == UUID {
-        if model.id == nil { model.id = UUID() }
+        if model.id == nil { model.id = UUID.random() }
         if let row = model as? any BulkRow {
             row.stampCreated(now)
             try add(M.schema, type(of: row).bulkColumns, row.bulkCells)

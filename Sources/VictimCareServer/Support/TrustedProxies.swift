@@ -1,4 +1,5 @@
 import Foundation
+import VictimCareDomain
 
 /// The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (`TRUSTED_PROXIES`, a
 /// comma-separated list of addresses and CIDR blocks). A client writes whatever it likes into those headers,
@@ -32,7 +33,7 @@ struct TrustedProxies: Sendable, Equatable {
     init?(parsing text: String) {
         var blocks: [Block] = []
         for raw in text.split(separator: ",") {
-            let entry = raw.trimmingCharacters(in: .whitespaces)
+            let entry = raw.trimmingWhitespace()
             if entry.isEmpty { continue }
             let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
             guard let bytes = Self.bytes(of: parts[0]) else { return nil }
@@ -57,7 +58,7 @@ struct TrustedProxies: Sendable, Equatable {
     func client(peer: String?, forwardedFor: [String]) -> String? {
         guard let peer, contains(peer) else { return peer }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map {
-            $0.trimmingCharacters(in: .whitespaces)
+            $0.trimmingWhitespace()
         }.filter { !$0.isEmpty }
         for hop in hops.reversed() where !contains(hop) {
             return Self.bytes(of: hop) == nil ? peer : hop

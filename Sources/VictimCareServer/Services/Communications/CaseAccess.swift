@@ -159,7 +159,7 @@ enum CaseAccess {
             try await OutboxService.enqueue(
                 .init(
                     victimID: victim.id!, channel: channel, purpose: .oneTimeCode,
-                    idempotencyKey: "code:\(link.id!.uuidString.lowercased()):\(UUID().uuidString.lowercased())",
+                    idempotencyKey: "code:\(link.id!.uuidString.lowercased()):\(UUID.random().uuidString.lowercased())",
                     linkID: link.id),
                 facts: facts, context: .system, on: db)
             try await AuditLog.recordVictim(
@@ -188,7 +188,7 @@ enum CaseAccess {
     // MARK: what the victim asks for
 
     static func requestCallBack(victimID: UUID, when raw: String?, ip: String?, on db: any Database) async throws {
-        let when = raw?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let when = raw?.trimmingWhitespaceAndNewlines().nilIfEmpty
         if (when?.count ?? 0) > 200 { throw DomainError.invalid("callBackTimes", "case.error.times") }
         try await record(.callBack, victimID: victimID, detail: when ?? "Any time", ip: ip, on: db)
     }
@@ -196,7 +196,7 @@ enum CaseAccess {
     /// A victim who chose a video call may ask for a visit instead, at any time: the officer sees the request,
     /// and the choice on the crime becomes a visit, said to be the victim's own.
     static func requestVisit(victimID: UUID, note raw: String?, ip: String?, on db: any Database) async throws {
-        let note = raw?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let note = raw?.trimmingWhitespaceAndNewlines().nilIfEmpty
         if (note?.count ?? 0) > 500 { throw DomainError.invalid("visitNote", "case.error.visit_note") }
         guard let latest = try await ResponseTriageService.latestChoice(victimID: victimID, on: db),
             latest.choice == .video
@@ -225,7 +225,7 @@ enum CaseAccess {
         var v = Validator()
         let method = ContactMethod.code(raw)
         if method == nil || method == .video { v.fail("preferredContact", "case.error.method") }
-        let times = rawTimes?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let times = rawTimes?.trimmingWhitespaceAndNewlines().nilIfEmpty
         if (times?.count ?? 0) > 200 { v.fail("preferredTimes", "case.error.times") }
         try v.check()
         let victim = try await VictimService.find(victimID, on: db)

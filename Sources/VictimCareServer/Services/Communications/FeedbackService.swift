@@ -119,7 +119,7 @@ enum FeedbackService {
         let fair = answer(d.fair, "fair")
         let informed = answer(d.informed, "informed")
         let understood = answer(d.understood, "understood")
-        let comment = d.comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let comment = d.comment?.trimmingWhitespaceAndNewlines()
         if let comment, comment.count > 2000 { errors.append(.init(field: "comment", message: "error.comment")) }
         let asked = try await asksRecommendation(invitation, on: db)
         let recommend: Bool? =

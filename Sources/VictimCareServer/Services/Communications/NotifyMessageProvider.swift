@@ -74,7 +74,7 @@ struct NotifyMessageProvider: MessageProvider {
     /// Notify wants at least three address lines, at most seven, the postcode last.
     static func addressLines(_ address: String) -> [String] {
         let parts = address.split(whereSeparator: { $0 == "\n" || $0 == "," })
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         return Array(parts.prefix(7))
     }
 }

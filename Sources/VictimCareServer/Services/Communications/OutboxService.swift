@@ -132,7 +132,7 @@ enum OutboxService {
     ) throws {
         try AccessGuard.require(.messageVictim, context)
         let message = build(ask, target: facts, context: context)
-        message.id = UUID()
+        message.id = UUID.random()
         if let purpose = ask.carries, message.status != .refused {
             let link = VictimLinkService.build(
                 victimID: ask.victimID, purpose: purpose, channel: ask.channel == .sms ? .sms : .email,
@@ -264,7 +264,7 @@ enum OutboxService {
             WHERE status = 'sending' AND claimed_at < \(bind: now.addingTimeInterval(-settings.staleClaim))
             """
         ).run()
-        let token = UUID().uuidString
+        let token = UUID.random().uuidString
         try await sql.raw(
             """
             UPDATE messages SET status = 'sending', claimed_by = \(bind: token), claimed_at = \(bind: now)

@@ -54,7 +54,7 @@ struct SMTPMessageProvider: MessageProvider {
                     }
                     text += trimmed.dropFirst(4) + " "
                     if trimmed.count == 3 || trimmed[trimmed.index(trimmed.startIndex, offsetBy: 3)] != "-" {
-                        return (code, text.trimmingCharacters(in: .whitespaces))
+                        return (code, text.trimmingWhitespace())
                     }
                 }
             }
@@ -104,7 +104,7 @@ enum MIMEMessage {
     static func build(
         from: String, to: String, subject: String, text: String, html: String?, language: String,
         attachments: [OutgoingMessage.Attachment] = [], messageID: String, date: Date = Date(),
-        boundary: String = "vc-" + UUID().uuidString.lowercased()
+        boundary: String = "vc-" + UUID.random().uuidString.lowercased()
     ) -> String {
         var headers = [
             "From: \(from)",

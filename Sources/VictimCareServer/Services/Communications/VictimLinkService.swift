@@ -58,7 +58,7 @@ enum VictimLinkService {
         messageID: UUID? = nil, parentID: UUID? = nil
     ) -> Issued {
         let link = VictimLink()
-        link.id = UUID()
+        link.id = UUID.random()
         link.$victim.id = victimID
         link.purposeCode = purpose.rawValue
         link.channelCode = channel.rawValue

@@ -64,7 +64,7 @@ enum ComplianceSnapshots {
         months: [YearMonth], asOf: Date = Date(), slot: Int64, by who: String, on db: any Database
     ) async throws -> Snapshot? {
         guard let sql = db as? any SQLDatabase, let first = months.first, let last = months.last else { return nil }
-        let id = UUID()
+        let id = UUID.random()
         do {
             try await sql.raw(
                 """

@@ -165,7 +165,7 @@ enum DashboardService {
     ) async throws {
         try AccessGuard.requireListing(.setUnitTargets, unit: unit, context)
         let metric = try MetricCatalogue.find(metricID)
-        let text = (raw ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "")
+        let text = (raw ?? "").trimmingWhitespace().replacingOccurrences(of: "%", with: "")
         let value: Double?
         if text.isEmpty {
             value = nil

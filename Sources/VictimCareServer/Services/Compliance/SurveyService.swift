@@ -107,7 +107,7 @@ enum SurveyService {
                     invitation.$victim.id = candidate.victimID
                     invitation.sourceCode = FeedbackInvitation.Source.survey.rawValue
                     // Each invitation its own source id (the pair is unique); the wave keeps the counts.
-                    invitation.sourceID = UUID()
+                    invitation.sourceID = UUID.random()
                     invitation.officerName = candidate.officerName
                     invitation.commandUnitID = candidate.unitID
                     invitation.channelCode = channel.rawValue

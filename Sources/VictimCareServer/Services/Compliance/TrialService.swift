@@ -41,7 +41,7 @@ enum TrialService {
             if unitID == nil { v.fail("unit", "Choose a command unit from the list") }
         }
         func share(_ raw: String?, _ field: String) -> Int? {
-            guard let n = raw.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), (1...10).contains(n) else {
+            guard let n = raw.flatMap({ Int($0.trimmingWhitespace()) }), (1...10).contains(n) else {
                 v.fail(field, "Enter a whole number from 1 to 10")
                 return nil
             }

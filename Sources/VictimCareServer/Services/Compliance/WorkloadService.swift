@@ -156,13 +156,13 @@ enum WorkloadService {
         guard let team = try await Team.find(teamID, on: db) else { throw DomainError.notFound("team") }
         try AccessGuard.requireListing(.recordStaffing, unit: team.$commandUnit.id, context)
         var errors: [FieldError] = []
-        let month = raw.flatMap { YearMonth($0.trimmingCharacters(in: .whitespaces)) }
+        let month = raw.flatMap { YearMonth($0.trimmingWhitespace()) }
         if month == nil { errors.append(.init(field: "month", message: "Enter the month like 2026-03")) }
-        let officers = rawOfficers.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let officers = rawOfficers.flatMap { Double($0.trimmingWhitespace()) }
         if officers == nil || !(0...1000).contains(officers!) {
             errors.append(.init(field: "officers", message: "Enter the officers as a number from 0 to 1000"))
         }
-        let cleanNote = note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleanNote = note?.trimmingWhitespaceAndNewlines()
         if let cleanNote, cleanNote.count > 500 {
             errors.append(.init(field: "note", message: "The note must be 500 characters or fewer"))
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Glibc
+import VictimCareDomain
 
 /// The master keys that wrap each evidence item's data key. The current key (`EVIDENCE_MASTER_KEY`, 32 bytes
 /// in base64) wraps new items; earlier keys (`EVIDENCE_PREVIOUS_MASTER_KEYS`, comma-separated) still unwrap
@@ -31,7 +32,7 @@ struct EvidenceKeys: Sendable {
     }
 
     static func masterKey(base64: String) throws -> MasterKey {
-        guard let data = Data(base64Encoded: base64.trimmingCharacters(in: .whitespacesAndNewlines)),
+        guard let data = Data(base64Encoded: base64.trimmingWhitespaceAndNewlines()),
             data.count == 32
         else { throw KeyError.invalid("expected 32 bytes in base64") }
         let id = Secrets.hex(SHA256.hash(data: data).prefix(8))

@@ -2,6 +2,7 @@ import CoreFoundation
 import Foundation
 import Glibc
 import NIOPosix
+import VictimCareDomain
 
 /// Where evidence bytes live: sealed segment records, never plaintext. While an upload is in progress its
 /// whole records are written by index and its partial segment (the tail) is replaced atomically; once it is
@@ -224,7 +225,7 @@ final class FileEvidenceStore: EvidenceStore {
                 return
             }
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let temporary = path + ".\(UUID().uuidString.prefix(8)).tmp"
+            let temporary = path + ".\(UUID.random().uuidString.prefix(8)).tmp"
             let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             try Self.check(fd, "open")
             do {

@@ -101,7 +101,7 @@ enum InterviewService {
         let problems = draft.problems(role: role, specialMeasures: special)
         if !problems.isEmpty { throw DomainError.invalid(problems) }
         func clean(_ text: String) -> String? {
-            let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let t = text.trimmingWhitespaceAndNewlines()
             return t.isEmpty ? nil : t
         }
         let interview = Interview()
@@ -110,7 +110,7 @@ enum InterviewService {
         interview.kindCode = draft.kind
         interview.placeCode = draft.place
         interview.placeDetail = clean(draft.placeDetail)
-        interview.interviewers = draft.interviewers.trimmingCharacters(in: .whitespacesAndNewlines)
+        interview.interviewers = draft.interviewers.trimmingWhitespaceAndNewlines()
         interview.interpreter = clean(draft.interpreter)
         interview.intermediary = clean(draft.intermediary)
         interview.appropriateAdult = clean(draft.appropriateAdult)
@@ -265,7 +265,7 @@ enum InterviewService {
 
     /// "12:05", "1:02:03" or plain seconds ("725.4").
     static func seconds(_ raw: String?) -> Double? {
-        guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw.count <= 20 else { return nil }
+        guard let raw = raw?.trimmingWhitespace(), !raw.isEmpty, raw.count <= 20 else { return nil }
         let parts = raw.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
         guard parts.allSatisfy({ $0 != nil && $0! >= 0 }), (1...3).contains(parts.count) else { return nil }
         let value = parts.compactMap { $0 }.reduce(0) { $0 * 60 + $1 }
@@ -289,7 +289,7 @@ enum InterviewService {
         try await check(.shareEvidence, loaded, context: context, on: db)
         var v = Validator()
         let username = v.required(rawUser, "username", "the prosecutor's username", max: 100)
-        let typedDays = rawDays?.trimmingCharacters(in: .whitespaces) ?? ""
+        let typedDays = rawDays?.trimmingWhitespace() ?? ""
         let days = typedDays.isEmpty ? settings.shareDays : (Int(typedDays) ?? 0)
         if !(1...365).contains(days) { v.fail("days", "Enter a whole number of days from 1 to 365") }
         try v.check()

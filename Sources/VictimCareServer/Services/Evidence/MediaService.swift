@@ -101,7 +101,7 @@ enum MediaService {
                 }
             }
         }
-        let url = root.appendingPathComponent(UUID().uuidString)
+        let url = root.appendingPathComponent(UUID.random().uuidString)
         try FileManager.default.createDirectory(
             at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return url
@@ -220,7 +220,7 @@ enum MediaService {
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
         let (_, wrapped, keyID) = try vault.keys.newDataKey()
         let item = EvidenceItem()
-        item.id = UUID()
+        item.id = UUID.random()
         item.$interview.id = original.$interview.id
         item.crimeID = original.crimeID
         item.fileName = "\(kind) of \(original.fileName)"

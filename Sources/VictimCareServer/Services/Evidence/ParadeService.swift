@@ -29,9 +29,9 @@ enum ParadeService {
         var descriptor: IdentificationParade.Descriptor {
             .init(
                 ageBand: ageBand, sex: sex, ethnicity: ethnicity,
-                build: build.trimmingCharacters(in: .whitespacesAndNewlines),
-                hair: hair.trimmingCharacters(in: .whitespacesAndNewlines),
-                marks: marks.trimmingCharacters(in: .whitespacesAndNewlines))
+                build: build.trimmingWhitespaceAndNewlines(),
+                hair: hair.trimmingWhitespaceAndNewlines(),
+                marks: marks.trimmingWhitespaceAndNewlines())
         }
 
         func problems() -> [FieldError] {
@@ -44,7 +44,7 @@ enum ParadeService {
                 problems.append(.init(field: "ethnicity", message: "Choose the ethnic appearance."))
             }
             for (field, value, label) in [("build", build, "build"), ("hair", hair, "hair")] {
-                let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                let text = value.trimmingWhitespaceAndNewlines()
                 if text.isEmpty { problems.append(.init(field: field, message: "Describe the \(label).")) }
                 if text.count > 200 {
                     problems.append(.init(field: field, message: "Keep the \(label) to 200 characters."))
@@ -78,7 +78,7 @@ enum ParadeService {
     ) async throws -> ParadeFoil {
         try AccessGuard.require(.runIdentification, context)
         var problems = draft.problems()
-        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let type = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() }
         if bytes.readableBytes == 0 {
             problems.append(.init(field: "clip", message: "Choose the clip to add."))
         } else if Int64(bytes.readableBytes) > foilMaxBytes {
@@ -97,7 +97,7 @@ enum ParadeService {
             throw DomainError.invalid("clip", "This file is not a video ffprobe can read.")
         }
         let foil = ParadeFoil()
-        foil.id = UUID()
+        foil.id = UUID.random()
         let descriptor = draft.descriptor
         foil.ageBand = descriptor.ageBand
         foil.sex = descriptor.sex
@@ -264,7 +264,7 @@ enum ParadeService {
         }
         let order = IdentificationParade.order(clips: chosen.count + 1, using: &generator)
         let parade = Parade()
-        parade.id = UUID()
+        parade.id = UUID.random()
         parade.$crime.id = crimeID
         parade.suspectLinkID = suspectLink
         parade.suspectItemID = try suspect.requireID()
@@ -463,7 +463,7 @@ enum ParadeService {
         crimeID: UUID, paradeID: UUID, reason: String, context: AccessContext, on db: any Database
     ) async throws {
         _ = try await loadForChange(crimeID: crimeID, paradeID: paradeID, context: context, on: db)
-        let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = reason.trimmingWhitespaceAndNewlines()
         guard text.count >= 10 else {
             throw DomainError.invalid(
                 "noSolicitorReason", "Say why no solicitor will see the set (10 characters or more).")
@@ -517,8 +517,8 @@ enum ParadeService {
         secret: String, name: String, objects: Bool?, text: String, positions: [Int], on db: any Database
     ) async throws {
         let parade = try await solicitorParade(secret: secret, on: db)
-        let who = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let who = name.trimmingWhitespaceAndNewlines()
+        let body = text.trimmingWhitespaceAndNewlines()
         var problems: [FieldError] = []
         if who.isEmpty || who.count > 200 { problems.append(.init(field: "name", message: "Give your name and firm.")) }
         if objects == nil { problems.append(.init(field: "objects", message: "Say whether you object to the set.")) }
@@ -586,7 +586,7 @@ enum ParadeService {
         guard objection.respondedAt == nil else {
             throw DomainError.conflict(field: "response", message: "This objection has been answered.")
         }
-        let text = response.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = response.trimmingWhitespaceAndNewlines()
         if text.isEmpty || text.count > 10_000 {
             throw DomainError.invalid("response", "Say what you decided about the objection, and why.")
         }
@@ -688,9 +688,9 @@ enum ParadeService {
         if case .refuse(let why) = SafetyGate.check(facts.facts(body: SafetyGate.smsBody(link: ""))) {
             throw DomainError.invalid("channel", "The link cannot be sent this way: \(why).")
         }
-        let rep = representative.trimmingCharacters(in: .whitespacesAndNewlines)
+        let rep = representative.trimmingWhitespaceAndNewlines()
         let viewing = ParadeViewing()
-        viewing.id = UUID()
+        viewing.id = UUID.random()
         viewing.paradeID = paradeID
         viewing.victimID = victimID
         viewing.channelCode = channel.rawValue
@@ -889,7 +889,7 @@ enum ParadeService {
         if kind == nil {
             problems.append(.init(field: "answer", message: "Choose a number, not present, or not sure."))
         }
-        let position = Int(answer.position.trimmingCharacters(in: .whitespaces))
+        let position = Int(answer.position.trimmingWhitespace())
         if kind == .identified, !(1...max(1, opened.clips)).contains(position ?? 0) {
             problems.append(.init(field: "position", message: "Choose the number of the clip, 1 to \(opened.clips)."))
         }
@@ -902,7 +902,7 @@ enum ParadeService {
         }
         if !problems.isEmpty { throw DomainError.invalid(problems) }
         let now = Date()
-        let detail = answer.mediaDetail.trimmingCharacters(in: .whitespacesAndNewlines)
+        let detail = answer.mediaDetail.trimmingWhitespaceAndNewlines()
         try await db.transaction { db in
             guard let sql = db as? any SQLDatabase else { return }
             let done = try await sql.raw(

@@ -79,7 +79,7 @@ enum UploadService {
         guard let header, !header.isEmpty else { return [:] }
         var result: [String: String] = [:]
         for pair in header.split(separator: ",") {
-            let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
+            let parts = pair.trimmingWhitespace().split(separator: " ", omittingEmptySubsequences: true)
             guard let key = parts.first, parts.count <= 2, key.count <= 100 else {
                 throw TusError(status: .badRequest, message: "Upload-Metadata is not key and base64 value pairs.")
             }
@@ -137,7 +137,7 @@ enum UploadService {
         }
         let type =
             (creation.metadata["filetype"] ?? creation.metadata["type"] ?? "")
-            .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            .split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
         guard acceptedTypes.contains(type) || (fromVictim && photoTypes.contains(type)) else {
             throw TusError(
                 status: .unsupportedMediaType,
@@ -147,7 +147,7 @@ enum UploadService {
             .unicodeScalars.filter { $0.value >= 0x20 && $0 != "/" && $0 != "\\" }.map(String.init).joined()
         let (_, wrapped, keyID) = try vault.keys.newDataKey()
         let item = EvidenceItem()
-        item.id = UUID()
+        item.id = UUID.random()
         item.$interview.id = interviewID
         item.crimeID = interview.$crime.id
         item.fileName = String(name.prefix(200)).isEmpty ? "recording" : String(name.prefix(200))

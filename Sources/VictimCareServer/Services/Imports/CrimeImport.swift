@@ -45,6 +45,11 @@ struct CrimeImport: Sendable {
     /// the services one at a time, as a replayed chunk is (the comparison the tests make).
     var planned = true
     var maxStoredProblems = 10_000
+    /// A first load at cut-over (`import crimes --bulk`): the secondary indexes are dropped while rows go in and
+    /// built once at the end, with fresh statistics, and every transaction holds `rowsPerTransaction` rows
+    /// however long it takes (on SQLite the web and the API wait for each). A run stopped part-way leaves the
+    /// indexes to the next import or `migrate`, which build what is missing.
+    var bulk = false
 
     /// A source system's name: short, and safe in a file name or a log line.
     static func validSource(_ name: String) -> Bool {
@@ -69,7 +74,7 @@ struct CrimeImport: Sendable {
     static func begin(
         source: String, fileName: String, bytes: Int, byName: String, on db: any Database
     ) async throws -> UUID {
-        let id = UUID()
+        let id = UUID.random()
         try await (db as! any SQLDatabase).insert(into: "import_runs")
             .columns(
                 "id", "source", "file_name", "state", "started_at", "heartbeat_at", "by_name", "bytes", "bytes_read",
@@ -92,8 +97,15 @@ struct CrimeImport: Sendable {
         path: String, runID: UUID, on db: any Database, progress: @Sendable (Int) -> Void = { _ in }
     ) async throws -> Outcome {
         do {
-            return try await read(path: path, runID: runID, on: db, progress: progress)
+            if bulk { try await BulkLoad.dropIndexes(on: db) } else { try await BulkLoad.restoreIndexes(on: db) }
+            let outcome = try await read(path: path, runID: runID, on: db, progress: progress)
+            if bulk {
+                try await BulkLoad.createIndexes(on: db)
+                try await BulkLoad.analyze(on: db)
+            }
+            return outcome
         } catch {
+            if bulk { try? await BulkLoad.createIndexes(on: db) }
             _ = try? await fail(
                 runID,
                 "The import stopped (\(String(describing: type(of: error)))); import the file again to finish it",
@@ -125,18 +137,19 @@ struct CrimeImport: Sendable {
                 stored += 1
                 try await (db as! any SQLDatabase).insert(into: "import_problems")
                     .columns("id", "run_id", "line", "reason")
-                    .values(SQLBind(UUID()), SQLBind(runID), SQLBind(problem.line), SQLBind(problem.reason))
+                    .values(SQLBind(UUID.random()), SQLBind(runID), SQLBind(problem.line), SQLBind(problem.reason))
                     .run()
             }
         }
 
-        var chunkSize = min(rowsPerTransaction, 100)
+        var chunkSize = bulk ? rowsPerTransaction : min(rowsPerTransaction, 100)
         func flush() async throws {
             guard !pending.isEmpty else { return }
             let started = ContinuousClock.now
             let result = try await write(pending, runID: runID, on: db)
             let took = ContinuousClock.now - started
-            if took > .seconds(chunkSeconds * 2) {
+            if bulk {
+            } else if took > .seconds(chunkSeconds * 2) {
                 chunkSize = max(min(rowsPerTransaction, 20), chunkSize / 2)
             } else if took < .seconds(chunkSeconds / 2) {
                 chunkSize = min(rowsPerTransaction, chunkSize * 2)
@@ -161,7 +174,7 @@ struct CrimeImport: Sendable {
                     try await record(Problem(line: line, reason: "The row cannot be read: \(reason)"))
                 case .record(let line, let fields):
                     guard let columns = header else {
-                        let names = fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                        let names = fields.map { $0.trimmingWhitespace().lowercased() }
                         let missing = Self.requiredColumns.filter { !names.contains($0) }
                         if !missing.isEmpty {
                             return try await fail(
@@ -528,7 +541,7 @@ struct ImportRow: Sendable {
         guard let first = scalars.first, let last = scalars.last else { return field }
         let space = CharacterSet.whitespaces
         guard space.contains(first) || space.contains(last) else { return field }
-        return field.trimmingCharacters(in: .whitespaces)
+        return field.trimmingWhitespace()
     }
 
     /// The trimmed value, or nil when the column is absent or the cell empty.
@@ -542,7 +555,7 @@ struct ImportRow: Sendable {
 
     func list(_ name: String) -> [String] {
         (self[name] ?? "").split(whereSeparator: { $0 == ";" || $0 == "|" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
     }
 
     func fingerprint(_ names: [String]) -> String {
@@ -631,7 +644,7 @@ struct ImportKey: Sendable {
         try await (db as! any SQLDatabase).insert(into: "import_keys")
             .columns("id", "source", "kind", "source_id", "target_id", "fingerprint", "run_id", "line")
             .values(
-                SQLBind(UUID()), SQLBind(source), SQLBind(kind), SQLBind(sourceID), SQLBind(target),
+                SQLBind(UUID.random()), SQLBind(source), SQLBind(kind), SQLBind(sourceID), SQLBind(target),
                 SQLBind(fingerprint), SQLBind(runID), SQLBind(line)
             )
             .run()

@@ -256,7 +256,7 @@ struct ImportChunk {
             try addKey("person", sourceID, target: created.id!, fingerprint: personPrint, row: row)
         }
         let personID = person.id!
-        let link = CrimePerson(id: UUID(), crime: crime, person: person, role: role)
+        let link = CrimePerson(id: UUID.random(), crime: crime, person: person, role: role)
         let linkID = link.id!
         try rows.create(link)
         links[personID, default: []].append((crimeID, role.rawValue, crime.reportedAt))
@@ -347,7 +347,7 @@ struct ImportChunk {
         throws
     {
         let key = ImportKey(
-            id: UUID(), kind: kind, sourceID: sourceID, targetID: target, fingerprint: fingerprint, runID: runID,
+            id: UUID.random(), kind: kind, sourceID: sourceID, targetID: target, fingerprint: fingerprint, runID: runID,
             line: row.line)
         keys[Self.name(kind, sourceID)] = key
         try rows.add(
@@ -445,7 +445,7 @@ extension ImportRow {
             var names: [(kind: String, id: String)] = [("person", sourceID)]
             if let crime {
                 names.append(("crime", crime))
-                if let role = self["role"]?.trimmingCharacters(in: .whitespaces), !role.isEmpty {
+                if let role = self["role"]?.trimmingWhitespace(), !role.isEmpty {
                     names.append(("link", "\(crime)|\(sourceID)|\(role)"))
                 }
             }

@@ -83,7 +83,7 @@ struct ReferralExport: Sendable {
         try await db.transaction { tx in
             guard let tsql = tx as? any SQLDatabase else { return nil }
             let batch = ReferralBatch()
-            batch.id = UUID()
+            batch.id = UUID.random()
             batch.createdAt = Date()
             batch.state = "open"
             batch.victims = 0

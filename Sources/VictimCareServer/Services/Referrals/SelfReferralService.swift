@@ -82,7 +82,7 @@ enum SelfReferralService {
         // The page shows these in the victim's language: each message is a catalogue key (`refer.error.*`).
         var v = Validator()
         func text(_ raw: String?, _ field: String, max: Int, required key: String? = nil) -> String? {
-            let value = raw?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let value = raw?.trimmingWhitespaceAndNewlines() ?? ""
             if value.isEmpty {
                 if let key { v.fail(field, key) }
                 return nil
@@ -102,8 +102,8 @@ enum SelfReferralService {
             email = Normalise.email(raw)
             if email == nil { v.fail("email", "refer.error.email") }
         }
-        if f.phone?.trimmingCharacters(in: .whitespaces).isEmpty ?? true,
-            f.email?.trimmingCharacters(in: .whitespaces).isEmpty ?? true
+        if f.phone?.trimmingWhitespace().isEmpty ?? true,
+            f.email?.trimmingWhitespace().isEmpty ?? true
         {
             v.fail("phone", "refer.error.reach")
         }

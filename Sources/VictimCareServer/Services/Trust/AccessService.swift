@@ -42,7 +42,7 @@ enum AccessService {
 
     /// Checks the reason and records it (audited with the reason); the caller then opens the record for a while.
     static func open(_ target: Target, reason raw: String?, context: AccessContext, on db: any Database) async throws {
-        let reason = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = (raw ?? "").trimmingWhitespaceAndNewlines()
         var v = Validator()
         if reason.count < 10 {
             v.fail("reason", "Give a reason of at least 10 characters, such as the job you are doing")

@@ -143,7 +143,7 @@ enum DeskService {
     /// and their part in each crime). Audited with its terms, and every person shown as a view.
     static func search(_ text: String, context: AccessContext, on db: any Database) async throws -> [Match] {
         try AccessGuard.require(.viewDeskWorklist, context)
-        let query = text.trimmingCharacters(in: .whitespaces)
+        let query = text.trimmingWhitespace()
         guard !query.isEmpty, query.count <= 200, let sql = db as? any SQLDatabase else { return [] }
         struct Row: Decodable {
             var person_id: UUID

@@ -28,7 +28,7 @@ enum PolicyService {
         let policy = config.engine.policy(on: day)
         var changes = PolicyAdjustments()
         func number(_ raw: String?, _ field: String, _ label: String, _ range: ClosedRange<Int>) -> Int? {
-            guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let raw = raw?.trimmingWhitespace(), !raw.isEmpty else { return nil }
             guard let n = Int(raw), range.contains(n) else {
                 v.fail(field, "\(label) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
                 return nil

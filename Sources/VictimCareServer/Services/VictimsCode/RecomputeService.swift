@@ -43,7 +43,7 @@ enum RecomputeService {
         for job in candidates {
             // Claim it: only one node's conditional update succeeds.
             let now = Date()
-            let token = UUID().uuidString
+            let token = UUID.random().uuidString
             try await sql.raw(
                 """
                 UPDATE recompute_jobs SET state = 'running', claimed_by = \(bind: token), started_at = \(bind: now),

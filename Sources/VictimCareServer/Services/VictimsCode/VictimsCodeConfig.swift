@@ -75,7 +75,7 @@ struct VictimsCodeConfig: Sendable {
     /// Marks the configuration changed, so every node reloads it.
     static func bump(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        let token = UUID().uuidString
+        let token = UUID.random().uuidString
         try await sql.update("settings").set("value", to: token).where("key", .equal, "config_version").run()
     }
 }

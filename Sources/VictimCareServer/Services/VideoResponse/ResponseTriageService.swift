@@ -51,7 +51,7 @@ enum ResponseTriageService {
         }
         let triage = VideoResponse.Triage(
             threat: threat, risk: risk, harm: harm, attendanceNeeded: attendance ?? true,
-            reason: (draft.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            reason: (draft.reason ?? "").trimmingWhitespaceAndNewlines())
         problems += triage.problems()
         if !problems.isEmpty { throw DomainError.invalid(problems) }
         let record = ResponseTriageRecord()
@@ -159,7 +159,7 @@ enum ResponseTriageService {
         let facts = offer.facts(draft)
         let decision = VideoResponse.decide(facts)
         var problems: [FieldError] = []
-        let access = draft.accessNeeds?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let access = draft.accessNeeds?.trimmingWhitespaceAndNewlines().nilIfEmpty
         if (access?.count ?? 0) > 500 {
             problems.append(.init(field: "accessNeeds", message: "Keep their needs to 500 characters."))
         }
@@ -167,7 +167,7 @@ enum ResponseTriageService {
         if let sex, !["female", "male"].contains(sex) {
             problems.append(.init(field: "officerSex", message: "Choose a female or male officer, or either."))
         }
-        let decline = draft.declineReason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let decline = draft.declineReason?.trimmingWhitespaceAndNewlines().nilIfEmpty
         if (decline?.count ?? 0) > 1000 {
             problems.append(.init(field: "declineReason", message: "Keep the reason to 1,000 characters."))
         }

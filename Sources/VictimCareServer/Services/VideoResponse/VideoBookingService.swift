@@ -182,7 +182,7 @@ enum VideoBookingService {
         let slot = try await chosenSlot(draft.slot, unitID: crime.$commandUnit.id, now: now, on: db)
         let (channel, facts) = try await safeChannel(victimID, on: db)
         let call = VideoCall()
-        call.id = UUID()
+        call.id = UUID.random()
         call.$victim.id = victimID
         call.$crime.id = crime.id!
         call.$commandUnit.id = crime.$commandUnit.id
@@ -266,7 +266,7 @@ enum VideoBookingService {
     private static func end(
         _ call: VideoCall, as state: VideoCall.State, reason: String?, context: AccessContext, on db: any Database
     ) async throws {
-        let text = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let text = reason?.trimmingWhitespaceAndNewlines().nilIfEmpty
         if (text?.count ?? 0) > 500 { throw DomainError.invalid("reason", "Keep the reason to 500 characters.") }
         let facts = try? await safeChannel(call.$victim.id, on: db).1
         try await db.transaction { tx in

@@ -228,7 +228,7 @@ enum VideoCallService {
         if let id = call.interviewID { return id }
         if let id = try await VideoCall.find(call.id!, on: db)?.interviewID { return id }
         let interview = Interview()
-        interview.id = UUID()
+        interview.id = UUID.random()
         interview.$crime.id = call.$crime.id
         interview.$link.id = call.$victim.id
         interview.kindCode = InterviewKind.victimAccount.rawValue

@@ -31,7 +31,7 @@ enum VideoGuestService {
         var errors: [FieldError] = []
         let kind = kind.flatMap(VideoGuestKind.init(rawValue:))
         if kind == nil { errors.append(.init(field: "kind", message: "Choose who is joining the call.")) }
-        let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = (name ?? "").trimmingWhitespaceAndNewlines()
         if name.isEmpty {
             errors.append(.init(field: "name", message: "Give their name or agency, so you know whom to let in."))
         } else if name.count > 200 {
@@ -40,7 +40,7 @@ enum VideoGuestService {
         guard errors.isEmpty, let kind else { throw DomainError.invalid(errors) }
         let secret = Secrets.randomToken(bytes: 32)
         let guest = VideoGuest()
-        guest.id = UUID()
+        guest.id = UUID.random()
         guest.callID = call.id!
         guest.kindCode = kind.rawValue
         guest.name = name

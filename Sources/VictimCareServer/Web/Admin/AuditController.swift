@@ -152,7 +152,7 @@ struct AuditController: RouteCollection {
         }
         try v.check()
         return AuditLog.Filter(
-            actorName: q.actor?.trimmingCharacters(in: .whitespaces), action: q.action, recordType: q.recordType,
+            actorName: q.actor?.trimmingWhitespace(), action: q.action, recordType: q.recordType,
             recordID: recordID,
             from: from.map(London.startOfDay), to: to.map { London.startOfDay($0.adding(days: 1)) })
     }

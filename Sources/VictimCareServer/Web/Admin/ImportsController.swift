@@ -135,7 +135,7 @@ struct ImportsController: RouteCollection {
         let directory = req.config.importDirectory
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let runFileID = UUID()
+        let runFileID = UUID.random()
         let path = "\(directory)/upload-\(runFileID.uuidString.lowercased()).csv"
         let receiver = try UploadReceiver(
             path: path, expectedToken: req.csrfToken, maxBytes: req.config.importMaxMegabytes * 1_048_576)
@@ -243,7 +243,7 @@ final class UploadReceiver: @unchecked Sendable {
     func partComplete() {
         switch part {
         case CSRFMiddleware.field: token = value
-        case "source": source = value.trimmingCharacters(in: .whitespaces).isEmpty ? nil : value
+        case "source": source = value.trimmingWhitespace().isEmpty ? nil : value
         default: break
         }
         part = nil
@@ -264,7 +264,7 @@ final class UploadReceiver: @unchecked Sendable {
     /// `name="file"` from a Content-Disposition value.
     static func parameter(_ key: String, in header: String) -> String? {
         for piece in header.split(separator: ";") {
-            let pair = piece.trimmingCharacters(in: .whitespaces)
+            let pair = piece.trimmingWhitespace()
             guard pair.hasPrefix(key + "=") else { continue }
             var value = String(pair.dropFirst(key.count + 1))
             if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {

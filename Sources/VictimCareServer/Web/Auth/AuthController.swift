@@ -31,7 +31,7 @@ struct AuthController: RouteCollection {
 
     @Sendable func signIn(req: Request) async throws -> Response {
         let form = try req.content.decode(SignInForm.self)
-        let username = (form.username ?? "").trimmingCharacters(in: .whitespaces)
+        let username = (form.username ?? "").trimmingWhitespace()
         var errors: [FieldError] = []
         if username.isEmpty { errors.append(.init(field: "username", message: "Enter your username")) }
         if (form.password ?? "").isEmpty { errors.append(.init(field: "password", message: "Enter your password")) }

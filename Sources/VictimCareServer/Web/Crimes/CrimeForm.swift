@@ -34,7 +34,7 @@ struct CrimeForm: Content {
     /// The victim typed into the new-crime form, if any of it was filled in.
     var victim: PersonDraft? {
         let parts = [victimGivenName, victimFamilyName, victimDateOfBirth, victimPhone, victimEmail]
-        guard parts.contains(where: { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }) else { return nil }
+        guard parts.contains(where: { !($0 ?? "").trimmingWhitespace().isEmpty }) else { return nil }
         return PersonDraft(
             givenName: victimGivenName, familyName: victimFamilyName, dateOfBirth: victimDateOfBirth,
             preferredContact: victimPreferredContact, language: victimLanguage, phone: victimPhone,

@@ -70,7 +70,7 @@ extension DashboardController {
         let context = try req.accessContext()
         try AccessGuard.require(.manageSurvey, context)
         let body = try req.content.decode(SampleBody.self)
-        guard let size = body.perStratum.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+        guard let size = body.perStratum.flatMap({ Int($0.trimmingWhitespace()) }) else {
             req.flash("Enter how many people to sample from each stratum, from 1 to 500")
             return req.redirect(to: "/dashboard/survey#sample-heading")
         }

@@ -571,8 +571,8 @@ enum MediaRange {
         guard !spec.contains(",") else { return nil }
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
-        let a = parts[0].trimmingCharacters(in: .whitespaces)
-        let b = parts[1].trimmingCharacters(in: .whitespaces)
+        let a = parts[0].trimmingWhitespace()
+        let b = parts[1].trimmingWhitespace()
         if a.isEmpty {
             guard let suffix = Int64(b), suffix > 0 else { return nil }
             return max(0, length - suffix)...(length - 1)

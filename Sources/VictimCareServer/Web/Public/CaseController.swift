@@ -115,7 +115,7 @@ struct CaseController: RouteCollection {
             factor = .code(form.code)
         } else {
             let parts = [form.dobYear, form.dobMonth, form.dobDay].map {
-                Int($0?.trimmingCharacters(in: .whitespaces) ?? "")
+                Int($0?.trimmingWhitespace() ?? "")
             }
             let date =
                 parts.allSatisfy({ $0 != nil })

@@ -144,7 +144,7 @@ struct LeafletController: RouteCollection {
     static func preferred(_ req: Request, _ translations: Translations) -> String? {
         guard let header = req.headers.first(name: .acceptLanguage) else { return nil }
         let ranked = header.split(separator: ",").compactMap { part -> (String, Double)? in
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            let pieces = part.split(separator: ";").map { $0.trimmingWhitespace() }
             guard let tag = pieces.first, !tag.isEmpty else { return nil }
             let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             return (tag.split(separator: "-").first.map { String($0).lowercased() } ?? "", q)

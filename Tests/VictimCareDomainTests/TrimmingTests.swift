@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@testable import VictimCareDomain
+
+/// Issue 17: the trimming the validators and the import use trims exactly what Foundation's does.
+@Suite struct TrimmingTests {
+    /// Every scalar of the Basic Multilingual Plane and the first supplementary ones, alone and at both ends
+    /// of text, trims as `trimmingCharacters(in:)` trims.
+    @Test func trimsTheCharactersFoundationTrims() {
+        var checked = 0
+        for value in UInt32(0)...0x2_0000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let s = String(Character(scalar))
+            for text in [s, s + "a" + s, " \t" + s + "Żółć محمد" + s + "\u{3000}", "x" + s + "y"] {
+                #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespaces), "U+\(value)")
+                #expect(
+                    text.trimmingWhitespaceAndNewlines() == text.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "U+\(value)")
+            }
+            checked += 1
+        }
+        #expect(checked > 100_000)
+    }
+
+    @Test func trimsByScalarNotByCharacter() {
+        // A space that a combining accent follows makes one Character with it; Foundation trims the space scalar.
+        let text = " \u{301}é \u{2028}\r\n"
+        #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespaces))
+        #expect(text.trimmingWhitespaceAndNewlines() == "\u{301}é")
+        #expect(Substring("  王小明  ").trimmingWhitespace() == "王小明")
+        #expect("".trimmingWhitespace() == "" && "   ".trimmingWhitespaceAndNewlines() == "")
+    }
+}
+
+@Suite struct RandomUUIDTests {
+    @Test func idsAreVersionFourAndDoNotRepeat() {
+        var seen = Set<UUID>()
+        for _ in 0..<50_000 {
+            let id = UUID.random()
+            let text = id.uuidString
+            // xxxxxxxx-xxxx-4xxx-[89AB]xxx-xxxxxxxxxxxx
+            #expect(Array(text)[14] == "4")
+            #expect("89AB".contains(Array(text)[19]))
+            #expect(UUID(uuidString: text) == id)
+            seen.insert(id)
+        }
+        #expect(seen.count == 50_000)
+    }
+
+    @Test func theBitsAreTheGeneratorsBitsApartFromVersionAndVariant() {
+        struct Fixed: RandomNumberGenerator {
+            var words: [UInt64]
+            mutating func next() -> UInt64 { words.removeFirst() }
+        }
+        var ones = Fixed(words: [.max, .max])
+        #expect(UUID.random(bitsFrom: &ones).uuidString == "FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF")
+        var zeros = Fixed(words: [0, 0])
+        #expect(UUID.random(bitsFrom: &zeros).uuidString == "00000000-0000-4000-8000-000000000000")
+        var counting = Fixed(words: [0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210])
+        #expect(UUID.random(bitsFrom: &counting).uuidString == "01234567-89AB-4DEF-BEDC-BA9876543210")
+    }
+}
