@@ -100,10 +100,13 @@ def test_an_import_killed_mid_file_resumes_where_it_stopped(kind, mode):
     assert after_kill["victims"] == after_kill["victims computed"] == after_kill["victims with obligations"]
 
     if mode == "bulk":
-        # The indexes the killed load dropped are missing until `migrate` (or the next import) builds them.
+        # The indexes the killed load dropped are missing. It was heard from a moment ago, so `migrate` leaves them
+        # to it (it would rebuild them two minutes on); the same file again with --bulk builds them at the end.
         assert index_count(db) < indexes
-        assert "Rebuilt indexes" in svc.cli("migrate").stdout
-    assert index_count(db) == indexes
+        assert "A bulk import is running" in svc.cli("migrate").stdout
+        assert index_count(db) < indexes
+    else:
+        assert index_count(db) == indexes
 
     # The same file again: what was committed is unchanged, the rest is created, nothing twice.
     out = svc.cli("import", "crimes", str(extract), "--source", "KILL", *options).stdout

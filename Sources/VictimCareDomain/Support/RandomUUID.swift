@@ -1,7 +1,7 @@
 import Foundation
 
 extension UUID {
-    /// A version 4 (random) UUID like `UUID.random()`'s, drawn from the system's generator. Foundation's `UUID.random()` on
+    /// A version 4 (random) UUID like `UUID()`'s, drawn from the system's generator. Foundation's `UUID()` on
     /// Linux opened `/dev/urandom` for every id: 4.8% of a bulk import's time, which makes a dozen ids a row.
     public static func random() -> UUID {
         var generator = SystemRandomNumberGenerator()

@@ -1,11 +1,12 @@
 /// Trimming without Foundation's `NSString` bridge, which was 3.5% of an import's time (issue 17): the same
-/// characters as `trimmingWhitespace()` and `(in: .whitespacesAndNewlines)` remove, decided per
+/// characters as `trimmingCharacters(in: .whitespaces)` and `(in: .whitespacesAndNewlines)` remove, decided per
 /// Unicode scalar as Foundation does (`TrimmingTests` compares every scalar).
 extension StringProtocol {
-    /// What `trimmingWhitespace()` gives: general category Zs, the zero width space and the tab removed at both ends.
+    /// What `trimmingCharacters(in: .whitespaces)` gives: general category Zs, the zero width space and the tab
+    /// removed at both ends.
     public func trimmingWhitespace() -> String { trimming(newlines: false) }
 
-    /// What `trimmingWhitespaceAndNewlines()` gives: also the line and paragraph separators
+    /// What `trimmingCharacters(in: .whitespacesAndNewlines)` gives: also the line and paragraph separators
     /// (general categories Zl and Zp), U+000A to U+000D and U+0085.
     public func trimmingWhitespaceAndNewlines() -> String { trimming(newlines: true) }
 

@@ -55,7 +55,7 @@ struct ImportCommand: AsyncCommand {
         }
         let runID = try await CrimeImport.begin(
             source: source, fileName: URL(fileURLWithPath: path).lastPathComponent, bytes: size,
-            byName: "victimcare import crimes", on: app.db)
+            byName: "victimcare import crimes", bulk: importer.bulk, on: app.db)
         let bar = NIOLockedValueBox(Progress("Importing", total: size))
         let outcome = try await importer.run(path: path, runID: runID, on: app.db) { read in
             bar.withLockedValue { $0.update(read) }

@@ -12,10 +12,15 @@ struct MigrateCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await app.autoMigrate()
-        let restored = try await BulkLoad.restoreIndexes(on: app.db)
-        if !restored.isEmpty {
+        switch try await BulkLoad.restoreIndexes(on: app.db) {
+        case .nothingMissing: break
+        case .rebuilt(let names):
             context.console.print(
-                "Rebuilt indexes a bulk load stopped part-way left out: \(restored.joined(separator: ", "))")
+                "Rebuilt indexes a bulk load stopped part-way left out: \(names.joined(separator: ", "))")
+        case .leftToBulkLoad(let run):
+            context.console.print(
+                "A bulk import is running (run \(run.uuidString.lowercased())): it builds the indexes it dropped when it finishes. If it has stopped, run migrate again in two minutes."
+            )
         }
         context.console.print("Database is up to date.")
         try await Bootstrap.ensureAdministrator(app, console: context.console)

@@ -45,5 +45,6 @@ enum Migrations {
         AddUploadCreationKey(),
         OrderReferralBatches(),
         CreateLinkage(),
+        MarkBulkImports(),
     ]
 }

@@ -36,15 +36,22 @@ enum BulkLoad {
         ("response_choices_victim", "response_choices", ["victim_id", "recorded_at"]),
     ]
 
-    /// The secondary indexes the database has now.
+    /// Which of the secondary indexes the database has now. On PostgreSQL by name as `CREATE INDEX` and `DROP
+    /// INDEX` resolve it (the search path), not by a schema name.
     static func presentIndexes(on db: any Database) async throws -> Set<String> {
         guard let sql = db as? any SQLDatabase else { return [] }
         struct Row: Decodable { var name: String }
-        let rows =
-            db.isPostgres
-            ? try await sql.raw("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()")
+        let rows: [Row]
+        if db.isPostgres {
+            var names: SQLQueryString = ""
+            for (i, index) in secondaryIndexes.enumerated() {
+                names += "\(raw: i == 0 ? "" : ", ")(\(bind: index.name))"
+            }
+            rows = try await sql.raw("SELECT n AS name FROM (VALUES \(names)) AS t(n) WHERE to_regclass(n) IS NOT NULL")
                 .all(decoding: Row.self)
-            : try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'index'").all(decoding: Row.self)
+        } else {
+            rows = try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'index'").all(decoding: Row.self)
+        }
         return Set(rows.map(\.name))
     }
 
@@ -52,19 +59,32 @@ enum BulkLoad {
     /// `migrate` and before an import. Reads the catalogue first and creates only what is missing, so when
     /// nothing is (the usual case) no table is locked: PostgreSQL's `CREATE INDEX IF NOT EXISTS` takes its
     /// table's lock before it finds the index there.
+    ///
+    /// While a bulk import is running (heard from in the last two minutes) the indexes are left to it, unless
+    /// `evenDuringABulkLoad` (the bulk load itself, stopping on an error).
     @discardableResult
-    static func restoreIndexes(on db: any Database) async throws -> [String] {
+    static func restoreIndexes(on db: any Database, evenDuringABulkLoad: Bool = false) async throws -> Restored {
         let present = try await presentIndexes(on: db)
         let missing = secondaryIndexes.map(\.name).filter { !present.contains($0) }
-        guard !missing.isEmpty else { return [] }
-        do {
-            try await createIndexes(on: db, except: Set(secondaryIndexes.map(\.name)).subtracting(missing))
-        } catch {
-            // Two nodes migrating at once both build the missing index; the one that loses is done if it is there.
-            let now = try await presentIndexes(on: db)
-            guard missing.allSatisfy(now.contains) else { throw error }
+        guard !missing.isEmpty else { return .nothingMissing }
+        if !evenDuringABulkLoad, let run = try await ImportRuns.runningBulkLoad(on: db) { return .leftToBulkLoad(run) }
+        for name in missing {
+            do {
+                try await createIndexes(on: db, except: Set(secondaryIndexes.map(\.name)).subtracting([name]))
+            } catch {
+                // Two nodes migrating at once both build a missing index (PostgreSQL refuses the second with a
+                // duplicate name, whatever `IF NOT EXISTS` says): the one that loses is done if the index is there.
+                guard try await presentIndexes(on: db).contains(name) else { throw error }
+            }
         }
-        return missing
+        return .rebuilt(missing)
+    }
+
+    enum Restored: Equatable {
+        case nothingMissing
+        case rebuilt([String])
+        /// The import run of a bulk load still running, which builds them when it finishes.
+        case leftToBulkLoad(UUID)
     }
 
     /// Fresh statistics after a bulk load, so the query planner knows the tables are now large. On PostgreSQL
@@ -96,12 +116,15 @@ enum BulkLoad {
     /// the connections keep temporary data in memory (`SQLiteTuning`), and sorting the obligations' 11 million
     /// rows there took `demo-data --crimes 1000000` past 2 GiB. The sort still uses up to the page cache's size in
     /// memory before it spills.
-    static func createIndexes(on db: any Database, except: Set<String> = []) async throws {
+    static func createIndexes(
+        on db: any Database, except: Set<String> = [], beforeEach: (@Sendable () async throws -> Void)? = nil
+    ) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         let sqlite = !db.isPostgres
         if sqlite { try await sql.raw("PRAGMA temp_store=FILE").run() }
         do {
             for index in secondaryIndexes where !except.contains(index.name) {
+                try await beforeEach?()
                 let columns = index.columns.map { "\"\($0)\"" }.joined(separator: ", ")
                 try await sql.raw(
                     "CREATE INDEX IF NOT EXISTS \(ident: index.name) ON \(ident: index.table) (\(unsafeRaw: columns))"

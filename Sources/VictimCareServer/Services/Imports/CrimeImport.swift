@@ -72,20 +72,20 @@ struct CrimeImport: Sendable {
 
     /// Starts a run: the row every node's upload page reads progress from.
     static func begin(
-        source: String, fileName: String, bytes: Int, byName: String, on db: any Database
+        source: String, fileName: String, bytes: Int, byName: String, bulk: Bool = false, on db: any Database
     ) async throws -> UUID {
         let id = UUID.random()
         try await (db as! any SQLDatabase).insert(into: "import_runs")
             .columns(
                 "id", "source", "file_name", "state", "started_at", "heartbeat_at", "by_name", "bytes", "bytes_read",
                 "rows", "created",
-                "updated", "unchanged", "rejected"
+                "updated", "unchanged", "rejected", "bulk"
             )
             .values(
                 SQLBind(id), SQLBind(source), SQLBind(String(fileName.prefix(200))), SQLBind("running"),
                 SQLBind(Date()), SQLBind(Date()), SQLBind(String(byName.prefix(200))), SQLBind(bytes), SQLBind(0),
                 SQLBind(0),
-                SQLBind(0), SQLBind(0), SQLBind(0), SQLBind(0)
+                SQLBind(0), SQLBind(0), SQLBind(0), SQLBind(0), SQLBind(bulk)
             )
             .run()
         return id
@@ -97,15 +97,10 @@ struct CrimeImport: Sendable {
         path: String, runID: UUID, on db: any Database, progress: @Sendable (Int) -> Void = { _ in }
     ) async throws -> Outcome {
         do {
-            if bulk { try await BulkLoad.dropIndexes(on: db) } else { try await BulkLoad.restoreIndexes(on: db) }
-            let outcome = try await read(path: path, runID: runID, on: db, progress: progress)
-            if bulk {
-                try await BulkLoad.createIndexes(on: db)
-                try await BulkLoad.analyze(on: db)
-            }
-            return outcome
+            if !bulk { try await BulkLoad.restoreIndexes(on: db) }
+            return try await read(path: path, runID: runID, on: db, progress: progress)
         } catch {
-            if bulk { try? await BulkLoad.createIndexes(on: db) }
+            if bulk { try? await BulkLoad.restoreIndexes(on: db, evenDuringABulkLoad: true) }
             _ = try? await fail(
                 runID,
                 "The import stopped (\(String(describing: type(of: error)))); import the file again to finish it",
@@ -184,6 +179,8 @@ struct CrimeImport: Sendable {
                         }
                         header = Dictionary(
                             names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                        // A bulk load drops the indexes once the file is known to be an extract.
+                        if bulk { try await BulkLoad.dropIndexes(on: db) }
                         let unknown = names.filter { !Self.knownColumns.contains($0) && !$0.isEmpty }
                         if !unknown.isEmpty {
                             try await record(
@@ -210,6 +207,12 @@ struct CrimeImport: Sendable {
         }
         try await flush()
         if header == nil { return try await fail(runID, "The file is empty", on: db) }
+        // Finished once the indexes are back: a rebuild that fails leaves the run failed, to be run again.
+        if bulk {
+            // Heard from between indexes, so the run does not look stopped while they are built.
+            try await BulkLoad.createIndexes(on: db) { try await holdWriter(runID, on: db) }
+            try await BulkLoad.analyze(on: db)
+        }
         try await (db as! any SQLDatabase).update("import_runs")
             .set("state", to: "finished").set("finished_at", to: Date())
             .where("id", .equal, runID).run()

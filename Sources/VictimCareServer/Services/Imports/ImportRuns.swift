@@ -36,6 +36,15 @@ enum ImportRuns {
         "bytes_read", "rows", "created", "updated", "unchanged", "rejected", "message",
     ]
 
+    /// A bulk import still running (heard from in the last two minutes), if there is one.
+    static func runningBulkLoad(on db: any Database) async throws -> UUID? {
+        struct Row: Decodable { var id: UUID }
+        return try await (db as! any SQLDatabase).select().column("id").from("import_runs")
+            .where("bulk", .equal, true).where("state", .equal, "running")
+            .where("heartbeat_at", .greaterThan, Date().addingTimeInterval(-120))
+            .limit(1).first(decoding: Row.self)?.id
+    }
+
     static func recent(limit: Int = 50, context: AccessContext, on db: any Database) async throws -> [Run] {
         try AccessGuard.require(.importRecords, context)
         return try await (db as! any SQLDatabase).select().columns(columns.map { SQLIdentifier($0) })
