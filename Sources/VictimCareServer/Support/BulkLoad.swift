@@ -70,7 +70,7 @@ enum BulkLoad {
         if !evenDuringABulkLoad, let run = try await ImportRuns.runningBulkLoad(on: db) { return .leftToBulkLoad(run) }
         for name in missing {
             do {
-                try await createIndexes(on: db, except: Set(secondaryIndexes.map(\.name)).subtracting([name]))
+                try await createIndexes(on: db, only: [name])
             } catch {
                 // Two nodes migrating at once both build a missing index (PostgreSQL refuses the second with a
                 // duplicate name, whatever `IF NOT EXISTS` says): the one that loses is done if the index is there.
@@ -110,20 +110,20 @@ enum BulkLoad {
         }
     }
 
-    /// Builds the indexes that are missing; `except` leaves some for later.
+    /// Builds the indexes that are missing (of those named in `only`, when given).
     ///
     /// On SQLite the sort that builds each index spills to a temporary file rather than memory while they are built:
     /// the connections keep temporary data in memory (`SQLiteTuning`), and sorting the obligations' 11 million
     /// rows there took `demo-data --crimes 1000000` past 2 GiB. The sort still uses up to the page cache's size in
     /// memory before it spills.
     static func createIndexes(
-        on db: any Database, except: Set<String> = [], beforeEach: (@Sendable () async throws -> Void)? = nil
+        on db: any Database, only: Set<String>? = nil, beforeEach: (@Sendable () async throws -> Void)? = nil
     ) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         let sqlite = !db.isPostgres
         if sqlite { try await sql.raw("PRAGMA temp_store=FILE").run() }
         do {
-            for index in secondaryIndexes where !except.contains(index.name) {
+            for index in secondaryIndexes where only?.contains(index.name) ?? true {
                 try await beforeEach?()
                 let columns = index.columns.map { "\"\($0)\"" }.joined(separator: ", ")
                 try await sql.raw(

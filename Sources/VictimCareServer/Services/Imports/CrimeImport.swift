@@ -48,7 +48,7 @@ struct CrimeImport: Sendable {
     /// A first load at cut-over (`import crimes --bulk`): the secondary indexes are dropped while rows go in and
     /// built once at the end, with fresh statistics, and every transaction holds `rowsPerTransaction` rows
     /// however long it takes (on SQLite the web and the API wait for each). A run stopped part-way leaves the
-    /// indexes to the next import or `migrate`, which build what is missing.
+    /// indexes to the same file again, or to the next import or `migrate` once it has been silent two minutes.
     var bulk = false
 
     /// A source system's name: short, and safe in a file name or a log line.
@@ -143,10 +143,9 @@ struct CrimeImport: Sendable {
             let started = ContinuousClock.now
             let result = try await write(pending, runID: runID, on: db)
             let took = ContinuousClock.now - started
-            if bulk {
-            } else if took > .seconds(chunkSeconds * 2) {
+            if !bulk, took > .seconds(chunkSeconds * 2) {
                 chunkSize = max(min(rowsPerTransaction, 20), chunkSize / 2)
-            } else if took < .seconds(chunkSeconds / 2) {
+            } else if !bulk, took < .seconds(chunkSeconds / 2) {
                 chunkSize = min(rowsPerTransaction, chunkSize * 2)
             }
             pending.removeAll(keepingCapacity: true)
