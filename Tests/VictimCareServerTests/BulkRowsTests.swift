@@ -70,6 +70,9 @@ import VictimCareDomain
         crime.statusCode = "recorded"
         crime.summary = "A long summary"
         try check(crime)
+        // A bulk import plans its next chunk on copies of the crimes the chunk being written still reads.
+        let copy = crime.copy()
+        #expect(copy !== crime && copy.bulkCells.map { "\($0)" } == crime.bulkCells.map { "\($0)" })
         try check(
             CrimeStatusChange(
                 crimeID: crime.id!, status: "recorded", at: Self.now, byUserID: UUID(), byName: "x", note: "n"))

@@ -118,15 +118,16 @@ import VictimCareDomain
         var tables: [String: [String]]
     }
 
-    static func importFile(_ app: Application, _ lines: [String], rows: Int, planned: Bool, bulk: Bool = false)
-        async throws -> CrimeImport.Outcome
-    {
+    static func importFile(
+        _ app: Application, _ lines: [String], rows: Int, planned: Bool, bulk: Bool = false, pipelined: Bool = true
+    ) async throws -> CrimeImport.Outcome {
         let runID = try await CrimeImport.begin(
             source: "CRIS", fileName: "extract.csv", bytes: 0, byName: "test", on: app.db)
         var importer = CrimeImport(source: "CRIS", context: .system)
         importer.rowsPerTransaction = rows
         importer.planned = planned
         importer.bulk = bulk
+        importer.pipelined = pipelined
         return try await importer.run(path: try ImportTests.write(lines), runID: runID, on: app.db)
     }
 
@@ -229,12 +230,13 @@ import VictimCareDomain
     }
 
     /// Imports the extract, then the later file, in a fresh database; what every table holds after each.
-    static func load(rows: Int, planned: Bool, bulk: Bool = false) async throws -> [Run] {
+    static func load(rows: Int, planned: Bool, bulk: Bool = false, pipelined: Bool = true) async throws -> [Run] {
         var runs: [Run] = []
         try await withTestApp { app in
             let indexes = try await BulkLoadTests.indexes(app)
             for lines in [extract(), later()] {
-                let outcome = try await importFile(app, lines, rows: rows, planned: planned, bulk: bulk)
+                let outcome = try await importFile(
+                    app, lines, rows: rows, planned: planned, bulk: bulk, pipelined: pipelined)
                 #expect(outcome.failure == nil)
                 #expect(try await BulkLoadTests.indexes(app) == indexes, "every index is there after the import")
                 runs.append(
@@ -249,8 +251,13 @@ import VictimCareDomain
         let one = try await Self.load(rows: 1, planned: true)
         let many = try await Self.load(rows: 5000, planned: true)
         let sizes = try await Self.load(rows: 7, planned: true)
-        // A first load at cut-over (`import crimes --bulk`): indexes dropped and built again, chunks of 40.
+        // A first load at cut-over (`import crimes --bulk`): indexes dropped and built again, chunks of 40; each
+        // chunk planned while the one before it is written, and in chunks of 7 a crime's people and events often
+        // in the chunk after it.
         let bulk = try await Self.load(rows: 40, planned: true, bulk: true)
+        let bulkSevens = try await Self.load(rows: 7, planned: true, bulk: true)
+        // … and a chunk planned only once the one before it is written.
+        let bulkInTurn = try await Self.load(rows: 7, planned: true, bulk: true, pipelined: false)
         #expect(services.count == 2)
         // The file did what it says: records of every kind, obligations, the bad rows refused.
         let first = try #require(services.first)
@@ -264,6 +271,7 @@ import VictimCareDomain
         #expect(enhanced.contains(true) && enhanced.contains(false), "\(first.tables["enhanced_changes"]!.prefix(2))")
         for (label, other) in [
             ("a chunk of one", one), ("a chunk of the whole file", many), ("chunks of 7", sizes), ("a bulk load", bulk),
+            ("a bulk load in chunks of 7", bulkSevens), ("a bulk load a chunk at a time", bulkInTurn),
         ] {
             for (step, (expected, got)) in zip(services, other).enumerated() {
                 #expect(got.counts == expected.counts, "\(label), file \(step + 1)")
@@ -279,6 +287,126 @@ import VictimCareDomain
                         first difference: \(zip(want, have).first { $0 != $1 }.map { "\($0.0)\n  vs\n\($0.1)" } ?? "counts")
                         """)
                 }
+            }
+        }
+    }
+
+    /// Rows of a file as the import reads them.
+    static func rows(_ lines: [String]) -> [ImportRow] {
+        var reader = CSVReader()
+        reader.feed(Data(lines.joined(separator: "\n").utf8))
+        reader.finish()
+        var header: [String: Int]?
+        var rows: [ImportRow] = []
+        while let item = reader.next() {
+            guard case .record(let line, let fields) = item else { continue }
+            guard let columns = header else {
+                header = Dictionary(fields.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                continue
+            }
+            rows.append(ImportRow(line: line, fields: fields, columns: columns))
+        }
+        return rows
+    }
+
+    /// A bulk load plans a chunk while the one before it is written, outside any transaction: if an officer
+    /// changes a crime it found in between (here: closes it after the charge the chunk records), the chunk is
+    /// planned again in its transaction, as the services would have it, and never written from the older reading.
+    @Test func aChunkPlannedAheadIsPlannedAgainWhenACrimeItFoundChangedMeanwhile() async throws {
+        try await withTestApp { app in
+            let first = [
+                ImportTests.header, ImportTests.crime("CR-A", "AHEAD/0001/26"),
+                ImportTests.person("V-A", crime: "CR-A", given: "Zoë", family: "Ó Briain"),
+            ]
+            #expect(try await Self.importFile(app, first, rows: 100, planned: true, bulk: true).failure == nil)
+            let crimeID = try #require(
+                try await ImportKey.find(source: "CRIS", kind: "crime", sourceID: "CR-A", on: app.db)?.targetID)
+            let runID = try await CrimeImport.begin(
+                source: "CRIS", fileName: "later.csv", bytes: 0, byName: "test", bulk: true, on: app.db)
+            var importer = CrimeImport(source: "CRIS", context: .system)
+            importer.bulk = true
+            let rows = Self.rows([
+                ImportTests.header,
+                ImportTests.event("EC-A", crime: "CR-A", type: "charged", at: "2026-11-02T10:00:00+00:00"),
+                ImportTests.person("W-A", crime: "CR-A", role: "witness", given: "Wen", family: "李"),
+            ])
+            let ahead = try #require(try await importer.planAhead(rows, runID: runID, carry: nil, on: app.db))
+            try await CrimeService.changeStatus(
+                crimeID, to: CrimeStatus.closed.rawValue, note: "No further action", context: .system, on: app.db)
+            let written = try await importer.write(rows, ahead: ahead, runID: runID, on: app.db)
+            #expect(!written.fromAhead, "the plan found the crime open")
+            #expect(written.counts.created == 2 && written.problems.isEmpty, "\(written)")
+            let crime = try #require(try await Crime.find(crimeID, on: app.db))
+            #expect(crime.status == .closed, "the officer's closure, later than the charge, stands")
+            let changes = try await CrimeStatusChange.query(on: app.db).filter(\.$crime.$id == crimeID).all()
+            #expect(
+                changes.map(\.statusCode).sorted()
+                    == [CrimeStatus.closed, .recorded, .suspectCharged].map(\.rawValue).sorted())
+
+            // Nothing changed in between: the plan made ahead is written as it stands.
+            let more = Self.rows([
+                ImportTests.header,
+                ImportTests.person("S-A", crime: "CR-A", role: "suspect", given: "Sam", family: "Reyes"),
+            ])
+            let unchanged = try #require(try await importer.planAhead(more, runID: runID, carry: nil, on: app.db))
+            let kept = try await importer.write(more, ahead: unchanged, runID: runID, on: app.db)
+            #expect(kept.fromAhead && kept.counts.created == 1)
+        }
+    }
+
+    /// The chunk after one still being written is planned on what that one made (its carry): a crime and a
+    /// victim it made are found, and the plan is written as made. If an officer changes the crime or the person
+    /// it relies on in between, it is planned again in its transaction instead.
+    @Test func aChunkIsPlannedOnTheCarryOfTheOneBeingWritten() async throws {
+        try await withTestApp { app in
+            for change in ["nothing", "the crime", "the person"] {
+                let n = change.count
+                let first = [
+                    ImportTests.header, ImportTests.crime("CR-P\(n)", "CARRY/P\(n)/26"),
+                    ImportTests.person("V-P\(n)", crime: "CR-P\(n)", given: "Zoë", family: "Ó Briain"),
+                ]
+                #expect(try await Self.importFile(app, first, rows: 100, planned: true, bulk: true).failure == nil)
+                let runID = try await CrimeImport.begin(
+                    source: "CRIS", fileName: "next.csv", bytes: 0, byName: "test", bulk: true, on: app.db)
+                var importer = CrimeImport(source: "CRIS", context: .system)
+                importer.bulk = true
+                let a = Self.rows([
+                    ImportTests.header, ImportTests.crime("CR-Q\(n)", "CARRY/Q\(n)/26"),
+                    ImportTests.person("V-Q\(n)", crime: "CR-Q\(n)", given: "伟", family: "张"),
+                ])
+                let b = Self.rows([
+                    ImportTests.header,
+                    ImportTests.event("EC-Q\(n)", crime: "CR-Q\(n)", type: "charged", at: "2026-11-02T10:00:00+00:00"),
+                    ImportTests.person("V-P\(n)", crime: "CR-Q\(n)", given: "Zoë", family: "Ó Briain"),
+                ])
+                let planA = try #require(try await importer.planAhead(a, runID: runID, carry: nil, on: app.db))
+                // Planned before A is written: CR-Q exists only in A's carry.
+                let planB = try #require(
+                    try await importer.planAhead(b, runID: runID, carry: planA.chunk.carry(), on: app.db))
+                #expect(planB.written.problems.isEmpty && planB.written.counts.created == 2, "\(planB.written)")
+                let writtenA = try await importer.write(a, ahead: planA, runID: runID, on: app.db)
+                #expect(writtenA.fromAhead && writtenA.counts.created == 2)
+                let crimeID = try #require(
+                    try await ImportKey.find(source: "CRIS", kind: "crime", sourceID: "CR-Q\(n)", on: app.db)?.targetID)
+                let personID = try #require(
+                    try await ImportKey.find(source: "CRIS", kind: "person", sourceID: "V-P\(n)", on: app.db)?.targetID)
+                switch change {
+                case "the crime":
+                    try await CrimeService.changeStatus(
+                        crimeID, to: CrimeStatus.closed.rawValue, note: nil, context: .system, on: app.db)
+                case "the person":
+                    _ = try await PersonService.update(
+                        personID, PersonDraft(givenName: "Zoë", familyName: "Ó Briain-Hart"), context: .system,
+                        on: app.db)
+                default: break
+                }
+                let writtenB = try await importer.write(b, ahead: planB, runID: runID, on: app.db)
+                #expect(writtenB.fromAhead == (change == "nothing"), "\(change) changed")
+                #expect(writtenB.counts.created == 2 && writtenB.problems.isEmpty, "\(change): \(writtenB)")
+                let crime = try #require(try await Crime.find(crimeID, on: app.db))
+                #expect(crime.status == (change == "the crime" ? .closed : .suspectCharged), "\(change)")
+                let links = try await CrimePerson.query(on: app.db).filter(\.$person.$id == personID).count()
+                #expect(links == 2, "\(change): the victim of both crimes")
             }
         }
     }

@@ -26,6 +26,30 @@ final class Crime: Model, @unchecked Sendable {
 
     init() {}
 
+    /// Another instance holding the same columns (and known to be stored if this one is): the import plans its
+    /// next chunk on copies of the crimes the chunk being written still reads.
+    func copy() -> Crime {
+        let copy = Crime()
+        copy.id = id
+        copy.reference = reference
+        copy.offenceCode = offenceCode
+        copy.offenceDescription = offenceDescription
+        copy.occurredFrom = occurredFrom
+        copy.occurredTo = occurredTo
+        copy.reportedAt = reportedAt
+        copy.recordingDecisionAt = recordingDecisionAt
+        copy.channelCode = channelCode
+        copy.flagsCode = flagsCode
+        copy.$commandUnit.id = $commandUnit.id
+        copy.$officerInCase.id = $officerInCase.id
+        copy.statusCode = statusCode
+        copy.summary = summary
+        copy.createdAt = createdAt
+        copy.updatedAt = updatedAt
+        copy.$id.exists = $id.exists
+        return copy
+    }
+
     var channel: ReportingChannel { ReportingChannel(rawValue: channelCode) ?? .online }
     var status: CrimeStatus { CrimeStatus(rawValue: statusCode) ?? .recorded }
     var flags: Set<CrimeFlag> {

@@ -1,4 +1,5 @@
 import Fluent
+import Foundation
 import SQLKit
 
 /// Bulk loading into an indexed database: secondary indexes are dropped while rows go in and built once

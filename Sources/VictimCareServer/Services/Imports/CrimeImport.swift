@@ -50,6 +50,9 @@ struct CrimeImport: Sendable {
     /// however long it takes (on SQLite the web and the API wait for each). A run stopped part-way leaves the
     /// indexes to the same file again, or to the next import or `migrate` once it has been silent two minutes.
     var bulk = false
+    /// With `bulk`: each chunk planned while the one before it is written, on the other core (off only to
+    /// measure what that gives: `VICTIMCARE_IMPORT_PIPELINE=off`).
+    var pipelined = true
 
     /// A source system's name: short, and safe in a file name or a log line.
     static func validSource(_ name: String) -> Bool {
@@ -125,8 +128,8 @@ struct CrimeImport: Sendable {
         var bytesRead = 0
 
         /// A row not imported, or (`rejects` false) a remark on the file kept with the report.
-        func record(_ problem: Problem, rejects: Bool = true) async throws {
-            if rejects { counts.rejected += 1 }
+        func record(_ problem: Problem, rejects: Bool = true, counted: Bool = false) async throws {
+            if rejects, !counted { counts.rejected += 1 }
             if problems.count < 100 { problems.append(problem) }
             if stored < maxStoredProblems {
                 stored += 1
@@ -138,73 +141,137 @@ struct CrimeImport: Sendable {
         }
 
         var chunkSize = bulk ? rowsPerTransaction : min(rowsPerTransaction, 100)
-        func flush() async throws {
-            guard !pending.isEmpty else { return }
-            let started = ContinuousClock.now
-            let result = try await write(pending, runID: runID, on: db)
-            let took = ContinuousClock.now - started
-            if !bulk, took > .seconds(chunkSeconds * 2) {
-                chunkSize = max(min(rowsPerTransaction, 20), chunkSize / 2)
-            } else if !bulk, took < .seconds(chunkSeconds / 2) {
-                chunkSize = min(rowsPerTransaction, chunkSize * 2)
-            }
-            pending.removeAll(keepingCapacity: true)
+        // A bulk load plans each chunk while the one before it is written (the planning and the database then
+        // use a core each): `inFlight` is that write, `carry` what its chunk made that is not yet committed.
+        var inFlight: Task<Written, any Error>?
+        var carry: ImportChunk.Carry?
+        /// Rows that cannot be read, met while a chunk is being written: recorded after that chunk's problems
+        /// (SQLite's one writer is busy with the chunk until then).
+        var unreadable: [Problem] = []
+        func reject(_ problem: Problem) async throws {
+            guard inFlight != nil else { return try await record(problem) }
+            counts.rejected += 1
+            unreadable.append(problem)
+        }
+        func account(_ result: Written) async throws {
             counts.created += result.counts.created
             counts.updated += result.counts.updated
             counts.unchanged += result.counts.unchanged
             for problem in result.problems { try await record(problem) }
+            // Then the unreadable rows met while it was written, which come after its rows in the file.
+            for problem in unreadable { try await record(problem, counted: true) }
+            unreadable.removeAll()
             try await saveProgress(runID, counts: counts, bytesRead: bytesRead, on: db)
             progress(bytesRead)
         }
+        func settle() async throws -> Written? {
+            guard let task = inFlight else { return nil }
+            inFlight = nil
+            let result = try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
+            try await account(result)
+            return result
+        }
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            let rows = pending
+            pending.removeAll(keepingCapacity: true)
+            guard bulk && planned && pipelined else {
+                let started = ContinuousClock.now
+                let result = try await write(rows, runID: runID, on: db)
+                let took = ContinuousClock.now - started
+                if !bulk, took > .seconds(chunkSeconds * 2) {
+                    chunkSize = max(min(rowsPerTransaction, 20), chunkSize / 2)
+                } else if !bulk, took < .seconds(chunkSeconds / 2) {
+                    chunkSize = min(rowsPerTransaction, chunkSize * 2)
+                }
+                try await account(result)
+                return
+            }
+            // Without a carry (the chunk being written went through the services) this one waits for it.
+            if inFlight != nil, carry == nil { _ = try await settle() }
+            let afterInFlight = inFlight != nil
+            var ahead: Ahead?
+            do {
+                ahead = try await planAhead(rows, runID: runID, carry: carry, on: db)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // Reading outside the transaction failed (no free connection, say): planned in it instead.
+                ahead = nil
+            }
+            // Planned on a carry the write did not keep to (it was planned again, or went a row at a time): again.
+            if let previous = try await settle(), afterInFlight, !previous.fromAhead { ahead = nil }
+            carry = ahead?.chunk.carry()
+            let plan = ahead
+            inFlight = Task { try await write(rows, ahead: plan, runID: runID, on: db) }
+        }
 
-        while true {
-            let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
-            if chunk.isEmpty { reader.finish() } else { reader.feed(chunk) }
-            bytesRead += chunk.count
-            while let item = reader.next() {
-                switch item {
-                case .problem(let line, let reason):
-                    counts.rows += 1
-                    try await record(Problem(line: line, reason: "The row cannot be read: \(reason)"))
-                case .record(let line, let fields):
-                    guard let columns = header else {
-                        let names = fields.map { $0.trimmingWhitespace().lowercased() }
-                        let missing = Self.requiredColumns.filter { !names.contains($0) }
-                        if !missing.isEmpty {
-                            return try await fail(
-                                runID,
-                                "Line \(line): the first line must name the columns; \(missing.joined(separator: " and ")) "
-                                    + (missing.count == 1 ? "is" : "are") + " missing", on: db)
+        /// The file's rows to the end, planned and written a chunk at a time; a failure of the whole file returned.
+        func readRows() async throws -> Outcome? {
+            while true {
+                let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
+                if chunk.isEmpty { reader.finish() } else { reader.feed(chunk) }
+                bytesRead += chunk.count
+                while let item = reader.next() {
+                    switch item {
+                    case .problem(let line, let reason):
+                        counts.rows += 1
+                        try await reject(Problem(line: line, reason: "The row cannot be read: \(reason)"))
+                    case .record(let line, let fields):
+                        guard let columns = header else {
+                            let names = fields.map { $0.trimmingWhitespace().lowercased() }
+                            let missing = Self.requiredColumns.filter { !names.contains($0) }
+                            if !missing.isEmpty {
+                                return try await fail(
+                                    runID,
+                                    "Line \(line): the first line must name the columns; \(missing.joined(separator: " and ")) "
+                                        + (missing.count == 1 ? "is" : "are") + " missing", on: db)
+                            }
+                            header = Dictionary(
+                                names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                            // A bulk load drops the indexes once the file is known to be an extract.
+                            if bulk { try await BulkLoad.dropIndexes(on: db) }
+                            let unknown = names.filter { !Self.knownColumns.contains($0) && !$0.isEmpty }
+                            if !unknown.isEmpty {
+                                try await record(
+                                    Problem(
+                                        line: line,
+                                        reason:
+                                            "Columns not in the layout are ignored: \(unknown.joined(separator: ", "))"),
+                                    rejects: false)
+                            }
+                            continue
                         }
-                        header = Dictionary(
-                            names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-                        // A bulk load drops the indexes once the file is known to be an extract.
-                        if bulk { try await BulkLoad.dropIndexes(on: db) }
-                        let unknown = names.filter { !Self.knownColumns.contains($0) && !$0.isEmpty }
-                        if !unknown.isEmpty {
-                            try await record(
+                        counts.rows += 1
+                        if fields.count != columns.count {
+                            try await reject(
                                 Problem(
                                     line: line,
-                                    reason: "Columns not in the layout are ignored: \(unknown.joined(separator: ", "))"),
-                                rejects: false)
+                                    reason: "The row has \(fields.count) fields; the first line names \(columns.count)")
+                            )
+                            continue
                         }
-                        continue
+                        pending.append(ImportRow(line: line, fields: fields, columns: columns))
+                        if pending.count >= chunkSize { try await flush() }
                     }
-                    counts.rows += 1
-                    if fields.count != columns.count {
-                        try await record(
-                            Problem(
-                                line: line,
-                                reason: "The row has \(fields.count) fields; the first line names \(columns.count)"))
-                        continue
-                    }
-                    pending.append(ImportRow(line: line, fields: fields, columns: columns))
-                    if pending.count >= chunkSize { try await flush() }
                 }
+                if chunk.isEmpty { break }
             }
-            if chunk.isEmpty { break }
+            try await flush()
+            _ = try await settle()
+            return nil
         }
-        try await flush()
+        do {
+            if let failed = try await readRows() { return failed }
+        } catch {
+            // A chunk being written is let finish (or fail) before the error goes on, and what it wrote is counted.
+            if let task = inFlight, let result = try? await task.value { try? await account(result) }
+            throw error
+        }
         if header == nil { return try await fail(runID, "The file is empty", on: db) }
         // Finished once the indexes are back: a rebuild that fails leaves the run failed, to be run again.
         if bulk {
@@ -238,9 +305,37 @@ struct CrimeImport: Sendable {
 
     // MARK: - Writing rows
 
-    private struct Written {
+    struct Written: Sendable {
         var counts = Counts()
         var problems: [Problem] = []
+        /// Written as planned ahead (so the next chunk's plan, made on its carry, holds).
+        var fromAhead = false
+    }
+
+    /// A chunk planned before its transaction, and what its rows come to.
+    struct Ahead: Sendable {
+        var chunk: ImportChunk
+        var written: Written
+    }
+
+    /// Plans a chunk outside any transaction, on what the chunk before it made (`carry`, not yet committed) and
+    /// what the database holds. Nil when a row needs the services: the chunk is then planned in its transaction.
+    func planAhead(_ rows: [ImportRow], runID: UUID, carry: ImportChunk.Carry?, on db: any Database)
+        async throws -> Ahead?
+    {
+        var chunk = try await ImportChunk.load(rows, importer: self, runID: runID, carry: carry, ahead: true, on: db)
+        var written = Written()
+        for row in rows {
+            do {
+                switch try chunk.plan(row) {
+                case .planned(let change): tally(change, into: &written.counts)
+                case .service: return nil
+                }
+            } catch let error as DomainError {
+                written.problems.append(Problem(line: row.line, reason: Self.describe(error)))
+            }
+        }
+        return Ahead(chunk: chunk, written: written)
     }
 
     enum Change: Equatable {
@@ -250,10 +345,18 @@ struct CrimeImport: Sendable {
     /// Writes a chunk in one transaction; rows refused by the rules are problems and the rest go in. A database
     /// error (a clash with another writer, say) rolls the chunk back, and it is written again a row at a time so
     /// only the row at fault is lost; an error that is no row's fault fails the run.
-    private func write(_ rows: [ImportRow], runID: UUID, on db: any Database) async throws -> Written {
+    /// A chunk planned ahead is written as planned if what it found still holds, and planned again otherwise.
+    func write(_ rows: [ImportRow], ahead: Ahead? = nil, runID: UUID, on db: any Database) async throws
+        -> Written
+    {
         do {
             return try await db.transaction { tx in
                 try await holdWriter(runID, on: tx)
+                if var ahead, try await ahead.chunk.stillHolds(on: tx) {
+                    try await ahead.chunk.write(on: tx)
+                    ahead.written.fromAhead = true
+                    return ahead.written
+                }
                 var written = Written()
                 var chunk = planned ? try await ImportChunk.load(rows, importer: self, runID: runID, on: tx) : nil
                 for row in rows {

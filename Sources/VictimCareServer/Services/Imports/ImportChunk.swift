@@ -13,7 +13,12 @@ import VictimCareDomain
 /// already imported, a victim of a crime recent enough to be told about it now (messages, trials, referrals),
 /// a representative, or an actor whose role needs a reason for some records. Before such a row the plan so far
 /// is written, and after it the facts it changed are read again, so rows keep their order.
-struct ImportChunk {
+///
+/// A bulk load plans each chunk while the one before it is written (`load(carry:ahead:)`): what that chunk
+/// created or changed and has not yet committed comes from its ``Carry``, the rest from the database; and the
+/// records the plan found there are checked again when it is written (``stillHolds(on:)``), so a change made
+/// meanwhile by someone else sends the chunk back to be planned inside its transaction.
+struct ImportChunk: Sendable {
     enum Step: Equatable {
         case planned(CrimeImport.Change)
         case service
@@ -38,6 +43,19 @@ struct ImportChunk {
     private var latestStatus: [UUID: Date] = [:]
     /// Whether each offence in hand is one of the most serious (active or not: a crime keeps its offence).
     private var mostSerious: [String: Bool] = [:]
+    /// One instant for every crime the chunk creates or changes (their created and updated times), so a chunk
+    /// planned ahead knows what the database holds once this one is written.
+    private var stamp = Date.storedNow()
+
+    // What the chunk made or changed, for the chunk planned after it (`carry()`).
+    private var ownKeys: Set<String> = []
+    private var changedCrimes: Set<UUID> = []
+    private var linkedPersons: Set<UUID> = []
+    private var createdReferences: [String: UUID] = [:]
+    private var created: Set<UUID> = []
+    /// Records that existed before the chunk, as its plan found them: checked again when the plan is written.
+    private var baseCrimes: [UUID: (status: String, updatedAt: Date?)] = [:]
+    private var basePersons: [UUID: Date?] = [:]
 
     // The plan so far.
     private var rows = ModelRows()
@@ -51,9 +69,12 @@ struct ImportChunk {
 
     /// Reads what the chunk's rows refer to: their import keys, the crimes and people those name, the
     /// reference data their crimes are checked against.
-    static func load(_ importRows: [ImportRow], importer: CrimeImport, runID: UUID, on db: any Database)
-        async throws -> ImportChunk
-    {
+    /// `carry`: what the chunk before this one made or changed, when it is not yet committed. `ahead`: planned
+    /// outside the transaction that writes it (nothing is locked; `stillHolds(on:)` checks instead).
+    static func load(
+        _ importRows: [ImportRow], importer: CrimeImport, runID: UUID, carry: Carry? = nil, ahead: Bool = false,
+        on db: any Database
+    ) async throws -> ImportChunk {
         let config = try await VictimsCodeConfig.current(on: db)
         let actor = importer.context.actor
         let unrestricted = [Permission.createCrime, .editCrime, .editPerson, .createPerson, .recordCaseEvent]
@@ -63,16 +84,27 @@ struct ImportChunk {
             optOutFrom: try await ReferralService.optOutFrom(on: db), unrestricted: unrestricted,
             lookups: try await CrimeLookups.load(
                 for: importRows.filter { $0["record"]?.lowercased() == "crime" }.map(\.crimeDraft), on: db))
+        if let carry {
+            chunk.keys = carry.keys
+            chunk.crimes = carry.crimes
+            chunk.persons = carry.persons
+            chunk.links = carry.links
+            chunk.latestStatus = carry.latestStatus
+            chunk.mostSerious = carry.mostSerious
+            for (reference, crimeID) in carry.references { chunk.lookups.recordReference(reference, crimeID: crimeID) }
+        }
         var wanted: [String: Set<String>] = [:]
         for row in importRows {
-            for (kind, id) in row.keyNames { wanted[kind, default: []].insert(id) }
+            for (kind, id) in row.keyNames where chunk.keys[Self.name(kind, id)] == nil {
+                wanted[kind, default: []].insert(id)
+            }
         }
         try await chunk.readKeys(wanted, on: db)
         // On PostgreSQL the crimes that gain events are locked before their status is read, so a status changed
         // by someone else meanwhile is not overwritten from an older reading (SQLite has one writer at a time).
         let eventCrimes = importRows.filter { $0["record"]?.lowercased() == "event" }
             .compactMap { $0["crime_source_id"].flatMap { chunk.keys[Self.name("crime", $0)]?.targetID } }
-        if let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql", !eventCrimes.isEmpty {
+        if !ahead, let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql", !eventCrimes.isEmpty {
             let ids = Array(Set(eventCrimes))
             for start in stride(from: 0, to: ids.count, by: 500) {
                 try await sql.raw(
@@ -80,9 +112,12 @@ struct ImportChunk {
                 ).run()
             }
         }
+        // The records the rows name, unless the carry has them.
+        let named = importRows.flatMap(\.keyNames).compactMap { chunk.keys[Self.name($0.kind, $0.id)] }
         try await chunk.readRecords(
-            crimeIDs: chunk.keys.values.filter { $0.kind == "crime" }.map(\.targetID),
-            personIDs: chunk.keys.values.filter { $0.kind == "person" }.map(\.targetID), on: db)
+            crimeIDs: named.filter { $0.kind == "crime" && chunk.crimes[$0.targetID] == nil }.map(\.targetID),
+            personIDs: named.filter { $0.kind == "person" && chunk.persons[$0.targetID] == nil }.map(\.targetID),
+            on: db)
         for offence in chunk.lookups.offences.values { chunk.mostSerious[offence.code] = offence.mostSerious }
         return chunk
     }
@@ -174,6 +209,11 @@ struct ImportChunk {
         try v.check()
         let (crime, recorded) = CrimeService.build(checked!, context: context)
         let crimeID = crime.id!
+        crime.createdAt = stamp
+        crime.updatedAt = stamp
+        created.insert(crimeID)
+        changedCrimes.insert(crimeID)
+        createdReferences[crime.reference] = crimeID
         newCrimes.append(crime)
         crimes[crimeID] = crime
         latestStatus[crimeID] = recorded.at
@@ -212,6 +252,7 @@ struct ImportChunk {
             return .planned(.unchanged)
         }
         guard let crime = crimes[crimeKey.targetID] else { return .service }
+        noteBase(crime)
         // Yesterday's crimes are announced to their victims (messages, a trial, a referral): the services do that.
         if Date().timeIntervalSince(crime.reportedAt) <= Double(CrimeImport.announceDays) * 86_400 { return .service }
         // An agreed representative changes which contacts count for the crime's victims: the services recompute.
@@ -220,6 +261,9 @@ struct ImportChunk {
         if let personKey {
             guard let person = persons[personKey.targetID] else { return .service }
             known = person
+            if !created.contains(personKey.targetID), basePersons[personKey.targetID] == nil {
+                basePersons[personKey.targetID] = person.updatedAt
+            }
             // Seen again, whatever becomes of the link (as the services do).
             touch(personKey, row: row, fingerprint: personPrint)
         }
@@ -249,6 +293,7 @@ struct ImportChunk {
                 safeByDefault: ContactSafety.safeByDefault(flags: crime.flags, suspectKnown: false, policy: policy))
             person = created
             persons[created.id!] = created
+            self.created.insert(created.id!)
             try rows.create(created)
             for point in points { try rows.create(point) }
             try rows.create(LinkageQueueEntry(personID: created.id!))
@@ -260,6 +305,7 @@ struct ImportChunk {
         let linkID = link.id!
         try rows.create(link)
         links[personID, default: []].append((crimeID, role.rawValue, crime.reportedAt))
+        linkedPersons.insert(personID)
         try rows.create(
             AuditLog.entry(
                 .create, "crime_person", linkID, summary: "\(role.rawValue) linked to crime \(crimeID)",
@@ -291,6 +337,7 @@ struct ImportChunk {
             return .planned(.unchanged)
         }
         guard let crime = crimes[crimeKey.targetID] else { return .service }
+        noteBase(crime)
         let crimeID = crime.id!
         let (type, at, note) = try CaseEventService.check(
             type: row["type"], at: row["at"], note: row["note"], occurredFrom: crime.occurredFrom)
@@ -310,8 +357,10 @@ struct ImportChunk {
         }
         if let status = effect.newStatus {
             crime.statusCode = status.rawValue
+            crime.updatedAt = stamp
             statusChanged.insert(crimeID)
         }
+        changedCrimes.insert(crimeID)
         try rows.create(
             AuditLog.entry(
                 .create, "case_event", event.id, summary: "\(type.rawValue) on crime \(crimeID)", context: context))
@@ -334,7 +383,14 @@ struct ImportChunk {
         return key
     }
 
+    /// A crime the plan relies on as it found it (one made before this chunk): checked again at the write.
+    private mutating func noteBase(_ crime: Crime) {
+        guard let id = crime.id, !created.contains(id), baseCrimes[id] == nil else { return }
+        baseCrimes[id] = (crime.statusCode, crime.updatedAt)
+    }
+
     private mutating func touch(_ key: ImportKey, row: ImportRow, fingerprint: String) {
+        ownKeys.insert(Self.name(key.kind, key.sourceID))
         touches.append((key.id, row.line, fingerprint))
         var touched = key
         touched.runID = runID
@@ -350,6 +406,7 @@ struct ImportChunk {
             id: UUID.random(), kind: kind, sourceID: sourceID, targetID: target, fingerprint: fingerprint, runID: runID,
             line: row.line)
         keys[Self.name(kind, sourceID)] = key
+        ownKeys.insert(Self.name(kind, sourceID))
         try rows.add(
             "import_keys", ["id", "source", "kind", "source_id", "target_id", "fingerprint", "run_id", "line"],
             [
@@ -377,12 +434,14 @@ struct ImportChunk {
         }
         try await VictimService.bumpFacts(eventVictims, on: db)
         let now = Date()
-        for crime in newCrimes { try rows.create(crime, at: now) }
+        for crime in newCrimes { try rows.create(crime, at: stamp) }
         try await rows.write(on: db)
         for crimeID in statusChanged.subtracting(newCrimes.map { $0.id! }) {
             guard let crime = crimes[crimeID] else { continue }
-            try await sql.update("crimes").set("status", to: crime.statusCode).set("updated_at", to: now)
-                .where("id", .equal, crimeID).run()
+            try await sql.update("crimes").set("status", to: crime.statusCode).set(
+                "updated_at", to: crime.updatedAt ?? now
+            )
+            .where("id", .equal, crimeID).run()
         }
         // A key seen twice in the plan is written once, as last seen.
         var last: [UUID: Int] = [:]
@@ -407,6 +466,84 @@ struct ImportChunk {
         touches = []
         newVictims = []
         eventCrimes = []
+    }
+
+    // MARK: - Planning ahead
+
+    /// What a chunk leaves to the chunk planned after it while its own write is not yet committed: the import
+    /// keys it made or saw again, the crimes it made or changed (copies: the write still reads its own), the people
+    /// it linked with all their links, and the references it gave out. Everything older is in the database.
+    struct Carry: Sendable {
+        var keys: [String: ImportKey] = [:]
+        var crimes: [UUID: Crime] = [:]
+        var latestStatus: [UUID: Date] = [:]
+        var persons: [UUID: Person] = [:]
+        var links: [UUID: [(crimeID: UUID, role: String, reportedAt: Date)]] = [:]
+        var mostSerious: [String: Bool] = [:]
+        var references: [String: UUID] = [:]
+    }
+
+    /// Take once the chunk is planned, before it is written.
+    func carry() -> Carry {
+        var carry = Carry(mostSerious: mostSerious, references: createdReferences)
+        for name in ownKeys { carry.keys[name] = keys[name] }
+        for id in changedCrimes {
+            guard let crime = crimes[id] else { continue }
+            carry.crimes[id] = crime.copy()
+            carry.latestStatus[id] = latestStatus[id]
+        }
+        // People are not changed by a plan once made, so the write and the next plan can share them.
+        for id in linkedPersons {
+            carry.persons[id] = persons[id]
+            carry.links[id] = links[id]
+        }
+        return carry
+    }
+
+    /// Whether the crimes and people the plan found already made are still as it found them (locked on
+    /// PostgreSQL until the transaction ends). Call in the transaction that writes the plan.
+    func stillHolds(on db: any Database) async throws -> Bool {
+        guard let sql = db as? any SQLDatabase else { return false }
+        let lock: SQLQueryString = db.isPostgres ? " FOR UPDATE" : ""
+        func same(_ a: Date?, _ b: Date?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): true
+            case (let a?, let b?): abs(a.timeIntervalSince(b)) < 0.0005
+            default: false
+            }
+        }
+        struct CrimeRow: Decodable {
+            var id: UUID
+            var status: String
+            var updated_at: Date?
+        }
+        let crimeIDs = Array(baseCrimes.keys)
+        for start in stride(from: 0, to: crimeIDs.count, by: 500) {
+            let part = Array(crimeIDs[start..<min(start + 500, crimeIDs.count)]) as [any Encodable & Sendable]
+            let found = try await sql.raw(
+                "SELECT id, status, updated_at FROM crimes WHERE id IN (\(binds: part))" + lock
+            ).all(decoding: CrimeRow.self)
+            guard found.count == part.count else { return false }
+            for row in found {
+                guard let base = baseCrimes[row.id], base.status == row.status, same(base.updatedAt, row.updated_at)
+                else { return false }
+            }
+        }
+        struct PersonRow: Decodable {
+            var id: UUID
+            var updated_at: Date?
+        }
+        let personIDs = Array(basePersons.keys)
+        for start in stride(from: 0, to: personIDs.count, by: 500) {
+            let part = Array(personIDs[start..<min(start + 500, personIDs.count)]) as [any Encodable & Sendable]
+            let found = try await sql.raw("SELECT id, updated_at FROM persons WHERE id IN (\(binds: part))" + lock)
+                .all(decoding: PersonRow.self)
+            guard found.count == part.count else { return false }
+            for row in found {
+                guard let base = basePersons[row.id], same(base, row.updated_at) else { return false }
+            }
+        }
+        return true
     }
 
     /// After a row went through the services: reads again the keys, crime and person it may have changed.
