@@ -128,8 +128,8 @@ struct CrimeImport: Sendable {
         var bytesRead = 0
 
         /// A row not imported, or (`rejects` false) a remark on the file kept with the report.
-        func record(_ problem: Problem, rejects: Bool = true, counted: Bool = false) async throws {
-            if rejects, !counted { counts.rejected += 1 }
+        func record(_ problem: Problem, rejects: Bool = true) async throws {
+            if rejects { counts.rejected += 1 }
             if problems.count < 100 { problems.append(problem) }
             if stored < maxStoredProblems {
                 stored += 1
@@ -150,7 +150,6 @@ struct CrimeImport: Sendable {
         var unreadable: [Problem] = []
         func reject(_ problem: Problem) async throws {
             guard inFlight != nil else { return try await record(problem) }
-            counts.rejected += 1
             unreadable.append(problem)
         }
         func account(_ result: Written) async throws {
@@ -159,7 +158,7 @@ struct CrimeImport: Sendable {
             counts.unchanged += result.counts.unchanged
             for problem in result.problems { try await record(problem) }
             // Then the unreadable rows met while it was written, which come after its rows in the file.
-            for problem in unreadable { try await record(problem, counted: true) }
+            for problem in unreadable { try await record(problem) }
             unreadable.removeAll()
             try await saveProgress(runID, counts: counts, bytesRead: bytesRead, on: db)
             progress(bytesRead)

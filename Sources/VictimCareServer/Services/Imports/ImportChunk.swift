@@ -54,7 +54,8 @@ struct ImportChunk: Sendable {
     private var createdReferences: [String: UUID] = [:]
     private var created: Set<UUID> = []
     /// Records that existed before the chunk, as its plan found them: checked again when the plan is written.
-    private var baseCrimes: [UUID: (status: String, updatedAt: Date?)] = [:]
+    /// Their update times: every change to a crime or person stamps one.
+    private var baseCrimes: [UUID: Date?] = [:]
     private var basePersons: [UUID: Date?] = [:]
 
     // The plan so far.
@@ -386,7 +387,7 @@ struct ImportChunk: Sendable {
     /// A crime the plan relies on as it found it (one made before this chunk): checked again at the write.
     private mutating func noteBase(_ crime: Crime) {
         guard let id = crime.id, !created.contains(id), baseCrimes[id] == nil else { return }
-        baseCrimes[id] = (crime.statusCode, crime.updatedAt)
+        baseCrimes[id] = crime.updatedAt
     }
 
     private mutating func touch(_ key: ImportKey, row: ImportRow, fingerprint: String) {
@@ -503,44 +504,32 @@ struct ImportChunk: Sendable {
     /// Whether the crimes and people the plan found already made are still as it found them (locked on
     /// PostgreSQL until the transaction ends). Call in the transaction that writes the plan.
     func stillHolds(on db: any Database) async throws -> Bool {
+        guard try await Self.unchanged("crimes", baseCrimes, on: db) else { return false }
+        return try await Self.unchanged("persons", basePersons, on: db)
+    }
+
+    /// Whether each row still has the update time it had (to the half millisecond a stored time may lose).
+    private static func unchanged(_ table: String, _ stamps: [UUID: Date?], on db: any Database) async throws -> Bool {
         guard let sql = db as? any SQLDatabase else { return false }
         let lock: SQLQueryString = db.isPostgres ? " FOR UPDATE" : ""
-        func same(_ a: Date?, _ b: Date?) -> Bool {
-            switch (a, b) {
-            case (nil, nil): true
-            case (let a?, let b?): abs(a.timeIntervalSince(b)) < 0.0005
-            default: false
-            }
-        }
-        struct CrimeRow: Decodable {
+        struct Row: Decodable {
             var id: UUID
-            var status: String
             var updated_at: Date?
         }
-        let crimeIDs = Array(baseCrimes.keys)
-        for start in stride(from: 0, to: crimeIDs.count, by: 500) {
-            let part = Array(crimeIDs[start..<min(start + 500, crimeIDs.count)]) as [any Encodable & Sendable]
+        let ids = Array(stamps.keys)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let part = Array(ids[start..<min(start + 500, ids.count)]) as [any Encodable & Sendable]
             let found = try await sql.raw(
-                "SELECT id, status, updated_at FROM crimes WHERE id IN (\(binds: part))" + lock
-            ).all(decoding: CrimeRow.self)
+                "SELECT id, updated_at FROM \(ident: table) WHERE id IN (\(binds: part))" + lock
+            )
+            .all(decoding: Row.self)
             guard found.count == part.count else { return false }
             for row in found {
-                guard let base = baseCrimes[row.id], base.status == row.status, same(base.updatedAt, row.updated_at)
-                else { return false }
-            }
-        }
-        struct PersonRow: Decodable {
-            var id: UUID
-            var updated_at: Date?
-        }
-        let personIDs = Array(basePersons.keys)
-        for start in stride(from: 0, to: personIDs.count, by: 500) {
-            let part = Array(personIDs[start..<min(start + 500, personIDs.count)]) as [any Encodable & Sendable]
-            let found = try await sql.raw("SELECT id, updated_at FROM persons WHERE id IN (\(binds: part))" + lock)
-                .all(decoding: PersonRow.self)
-            guard found.count == part.count else { return false }
-            for row in found {
-                guard let base = basePersons[row.id], same(base, row.updated_at) else { return false }
+                switch (stamps[row.id] ?? nil, row.updated_at) {
+                case (nil, nil): continue
+                case (let a?, let b?) where abs(a.timeIntervalSince(b)) < 0.0005: continue
+                default: return false
+                }
             }
         }
         return true
