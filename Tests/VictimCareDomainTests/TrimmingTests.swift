@@ -60,4 +60,35 @@ import Testing
         var counting = Fixed(words: [0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210])
         #expect(UUID.random(bitsFrom: &counting).uuidString == "01234567-89AB-4DEF-BEDC-BA9876543210")
     }
+
+    /// RFC 9562's own example of a version 7 UUID (appendix A.6): its time, and its random bits from the generator.
+    @Test func anOrderedIdIsTheRFCsVersionSeven() {
+        struct Fixed: RandomNumberGenerator {
+            var words: [UInt64]
+            mutating func next() -> UInt64 { words.removeFirst() }
+        }
+        var bits = Fixed(words: [0x0000_0000_0000_0CC3, 0x98C4_DC0C_0C07_398F])
+        let at = Date(timeIntervalSince1970: 1_645_557_742)
+        #expect(UUID.ordered(at: at, bitsFrom: &bits).uuidString == "017F22E2-79B0-7CC3-98C4-DC0C0C07398F")
+    }
+
+    /// Ids made later sort later, as bytes and as text (SQLite keeps them as text, PostgreSQL as bytes), and
+    /// ids made in the same millisecond still do not repeat.
+    @Test func orderedIdsSortInTheOrderTheyWereMade() {
+        let start = Date(timeIntervalSince1970: 1_764_000_000)
+        var ids: [UUID] = []
+        for n in 0..<20_000 {
+            let id = UUID.ordered(at: start.addingTimeInterval((Double(n / 4) + 0.5) / 1000))
+            #expect(Array(id.uuidString)[14] == "7")
+            #expect("89AB".contains(Array(id.uuidString)[19]))
+            ids.append(id)
+        }
+        #expect(Set(ids).count == ids.count)
+        func bytes(_ id: UUID) -> [UInt8] { withUnsafeBytes(of: id.uuid) { Array($0) } }
+        for n in stride(from: 4, to: ids.count, by: 4) {
+            #expect(ids[n - 1].uuidString < ids[n].uuidString)
+            #expect(bytes(ids[n - 1]).lexicographicallyPrecedes(bytes(ids[n])))
+        }
+        #expect(UUID.ordered().uuidString > ids.last!.uuidString)
+    }
 }

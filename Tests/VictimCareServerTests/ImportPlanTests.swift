@@ -13,8 +13,8 @@ import VictimCareDomain
 @Suite struct ImportPlanTests {
     /// An extract with what real ones carry: crimes of many kinds loaded from history, victims assessed
     /// vulnerable or not, consenting or not, a repeat victim whose crimes come out of order, suspects and
-    /// witnesses, names in other scripts, arrests and charges (one entered late, before a later change), rows
-    /// the rules refuse, and a crime recent enough that its victim is told now.
+    /// witnesses, names in other scripts, arrests and charges (one entered late, before a later change), cases
+    /// closed and reopened, rows the rules refuse, and a crime recent enough that its victim is told now.
     /// One moment for every load of the file, so "yesterday" is the same instant in each.
     static let now = Date()
 
@@ -72,6 +72,17 @@ import VictimCareDomain
                     ImportTests.event(
                         "EL-\(n)", crime: crime, type: "suspect_interviewed",
                         at: "2026-11-\(String(format: "%02d", 1 + n % 20))T12:00:00+00:00"))
+            }
+            if n % 8 == 3 {
+                // Closed and reopened: the victim's duties are paused in between (their facts hold both changes).
+                lines.append(
+                    ImportTests.event(
+                        "EX-\(n)", crime: crime, type: "case_closed",
+                        at: "2026-11-\(String(format: "%02d", 2 + n % 10))T09:00:00+00:00"))
+                lines.append(
+                    ImportTests.event(
+                        "EO-\(n)", crime: crime, type: "case_reopened",
+                        at: "2026-11-\(String(format: "%02d", 16 + n % 10))T09:00:00+00:00"))
             }
         }
         // A repeat victim: the later crime comes first in the file, the earlier one after it.

@@ -70,7 +70,7 @@ enum AuditLog {
     /// returns only once they are committed, so nothing is shown before its audit entry is stored.
     static func write(_ entries: [AuditEntry], context: AccessContext, on db: any Database) async throws {
         guard !entries.isEmpty else { return }
-        for entry in entries where entry.id == nil { entry.id = UUID.random() }
+        for entry in entries where entry.id == nil { entry.id = UUID.ordered() }
         let rows = entries.map(\.bulkCells)
         // Inside a transaction, or on a connection that already holds SQLite's write lane, the entries go in
         // with the caller's own work.

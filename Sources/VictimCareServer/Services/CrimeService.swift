@@ -173,7 +173,7 @@ enum CrimeService {
                 for point in points { try rows.create(point) }
                 try rows.create(LinkageQueueEntry(personID: person.id!))
                 try rows.create(AuditLog.entry(.create, "person", person.id, context: context))
-                let link = CrimePerson(id: UUID.random(), crime: crime, person: person, role: .victim)
+                let link = CrimePerson(id: UUID.ordered(), crime: crime, person: person, role: .victim)
                 let linkID = link.id!
                 try rows.create(link)
                 try rows.create(
@@ -188,21 +188,9 @@ enum CrimeService {
                 let victim = planned.victim
                 let facts = VictimFactsLoader.loaded(
                     VictimFactsLoader.Record(
-                        victimID: linkID, crimeID: crimeID, enhanced: victim.enhanced, grounds: victim.groundsCode,
-                        referralConsent: victim.referralConsentCode, explicitConsentAt: victim.explicitConsentAt,
-                        bereaved: victim.bereaved, interpreterNeeded: victim.interpreterNeeded,
-                        agreedUpdateDays: victim.agreedUpdateDays, vnaCompletedAt: victim.vnaCompletedAt,
-                        factsVersion: victim.factsVersion, reportedAt: crime.reportedAt,
-                        occurredFrom: crime.occurredFrom, status: crime.statusCode, flags: crime.flagsCode,
-                        offenceCode: crime.offenceCode, unitCode: checked.unit.code,
-                        mostSerious: checked.offence.mostSerious, dateOfBirth: person.dateOfBirth,
-                        computedVersion: victim.computedVersion, obligationsHash: nil,
-                        becameVictimAt: victim.becameVictimAt, bereavedSince: victim.bereavedSince,
-                        interpreterNeededSince: victim.interpreterNeededSince, basis: victim.basisCode,
-                        language: person.language, recordingDecisionAt: crime.recordingDecisionAt,
-                        statusChanges: [(recorded.statusCode, recorded.at.timeIntervalSince1970)],
-                        enhancedChanges: [(victim.becameVictimAt!.timeIntervalSince1970, victim.enhanced)],
-                        consents: planned.consent.map { [($0.consent, $0.recordedAt.timeIntervalSince1970)] } ?? []),
+                        newVictim: victim, crime: crime, person: person, unitCode: checked.unit.code,
+                        mostSerious: checked.offence.mostSerious, consent: planned.consent,
+                        statusChanges: [(recorded.statusCode, recorded.at.timeIntervalSince1970)]),
                     config: config, today: today
                 ).facts
                 let owed = config.engine.obligations(for: facts)
@@ -236,7 +224,7 @@ enum CrimeService {
     /// import's chunk in one statement per table).
     static func build(_ checked: Checked, context: AccessContext) -> (Crime, CrimeStatusChange) {
         let crime = Crime()
-        crime.id = UUID.random()
+        crime.id = UUID.ordered()
         apply(checked, to: crime)
         crime.statusCode = CrimeStatus.recorded.rawValue
         crime.recordingDecisionAt = checked.recordingDecisionAt ?? .storedNow()

@@ -114,7 +114,7 @@ enum PersonService {
     /// A new person and their contact points, in memory (written by `insert`, or by an import's chunk).
     static func build(_ c: Checked, homeUnitID: UUID?, safeByDefault: Bool) -> (Person, [ContactPoint]) {
         let person = Person()
-        person.id = UUID.random()
+        person.id = UUID.ordered()
         apply(c, to: person)
         person.homeCommandUnitID = homeUnitID
         var points: [ContactPoint] = []

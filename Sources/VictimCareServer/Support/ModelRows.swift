@@ -21,7 +21,7 @@ struct ModelRows: Sendable {
 
     /// Adds a model to be created: an id when it has none, and its creation and update timestamps set now.
     mutating func create<M: Model>(_ model: M, at now: Date = Date()) throws where M.IDValue == UUID {
-        if model.id == nil { model.id = UUID.random() }
+        if model.id == nil { model.id = UUID.ordered() }
         if let row = model as? any BulkRow {
             row.stampCreated(now)
             try add(M.schema, type(of: row).bulkColumns, row.bulkCells)

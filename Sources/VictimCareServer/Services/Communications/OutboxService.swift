@@ -132,7 +132,7 @@ enum OutboxService {
     ) throws {
         try AccessGuard.require(.messageVictim, context)
         let message = build(ask, target: facts, context: context)
-        message.id = UUID.random()
+        message.id = UUID.ordered()
         if let purpose = ask.carries, message.status != .refused {
             let link = VictimLinkService.build(
                 victimID: ask.victimID, purpose: purpose, channel: ask.channel == .sms ? .sms : .email,

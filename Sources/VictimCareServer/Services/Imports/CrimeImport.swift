@@ -348,6 +348,11 @@ struct CrimeImport: Sendable {
     func write(_ rows: [ImportRow], ahead: Ahead? = nil, runID: UUID, on db: any Database) async throws
         -> Written
     {
+        // The new victims' obligations are worked out from the plan's own facts on the writer's side (the planner
+        // is the busier of the two), before the transaction, so the database is held no longer for them.
+        var prepared = ahead
+        try prepared?.chunk.workOutObligations()
+        let ahead = prepared
         do {
             return try await db.transaction { tx in
                 try await holdWriter(runID, on: tx)
@@ -748,7 +753,7 @@ struct ImportKey: Sendable {
         try await (db as! any SQLDatabase).insert(into: "import_keys")
             .columns("id", "source", "kind", "source_id", "target_id", "fingerprint", "run_id", "line")
             .values(
-                SQLBind(UUID.random()), SQLBind(source), SQLBind(kind), SQLBind(sourceID), SQLBind(target),
+                SQLBind(UUID.ordered()), SQLBind(source), SQLBind(kind), SQLBind(sourceID), SQLBind(target),
                 SQLBind(fingerprint), SQLBind(runID), SQLBind(line)
             )
             .run()

@@ -27,6 +27,7 @@ struct ImportChunk: Sendable {
     let source: String
     let runID: UUID
     let context: AccessContext
+    private let config: VictimsCodeConfig
     private let policy: VictimsCodePolicy
     private let optOutFrom: Date?
     /// Whether the actor may do everything a plan does to any record, whatever its unit (decided on a record no
@@ -65,6 +66,20 @@ struct ImportChunk: Sendable {
     private var touches: [(id: UUID, line: Int, fingerprint: String)] = []
     private var newVictims: [UUID] = []
     private var eventCrimes: Set<UUID> = []
+    /// The crimes this plan created since it was last written, with the unit's code and every status change and
+    /// event the plan gave them: all their history, so their new victims' facts are known without reading back.
+    private var histories: [UUID: History] = [:]
+    /// New victims of those crimes: their obligations are worked out from memory once the plan is complete
+    /// (``workOutObligations()``), with no read of what the chunk writes.
+    private var pendingVictims: [(victim: Victim, person: Person, consent: ReferralConsentRecord?)] = []
+    private var owed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])] = []
+    private var owedPrints: [(victimID: UUID, fingerprint: Int64)] = []
+
+    struct History {
+        var unitCode: String
+        var statusChanges: [(status: String, at: Double)]
+        var events: [(id: UUID, type: String, at: Double)] = []
+    }
 
     private static func name(_ kind: String, _ sourceID: String) -> String { kind + "\u{1F}" + sourceID }
 
@@ -81,7 +96,8 @@ struct ImportChunk: Sendable {
         let unrestricted = [Permission.createCrime, .editCrime, .editPerson, .createPerson, .recordCaseEvent]
             .allSatisfy { AccessPolicy.decide(actor, $0, on: .unowned) == .allowed }
         var chunk = ImportChunk(
-            source: importer.source, runID: runID, context: importer.context, policy: config.currentPolicy,
+            source: importer.source, runID: runID, context: importer.context, config: config,
+            policy: config.currentPolicy,
             optOutFrom: try await ReferralService.optOutFrom(on: db), unrestricted: unrestricted,
             lookups: try await CrimeLookups.load(
                 for: importRows.filter { $0["record"]?.lowercased() == "crime" }.map(\.crimeDraft), on: db))
@@ -220,6 +236,8 @@ struct ImportChunk: Sendable {
         latestStatus[crimeID] = recorded.at
         mostSerious[crime.offenceCode] = checked!.offence.mostSerious
         lookups.recordReference(crime.reference, crimeID: crimeID)
+        histories[crimeID] = History(
+            unitCode: checked!.unit.code, statusChanges: [(recorded.statusCode, recorded.at.timeIntervalSince1970)])
         try rows.create(recorded)
         try rows.create(
             AuditLog.entry(.create, "crime", crimeID, summary: "reference \(crime.reference)", context: context))
@@ -302,7 +320,7 @@ struct ImportChunk: Sendable {
             try addKey("person", sourceID, target: created.id!, fingerprint: personPrint, row: row)
         }
         let personID = person.id!
-        let link = CrimePerson(id: UUID.random(), crime: crime, person: person, role: role)
+        let link = CrimePerson(id: UUID.ordered(), crime: crime, person: person, role: role)
         let linkID = link.id!
         try rows.create(link)
         links[personID, default: []].append((crimeID, role.rawValue, crime.reportedAt))
@@ -316,13 +334,18 @@ struct ImportChunk: Sendable {
             let recent = links[personID, default: []].filter {
                 $0.role == PersonRole.victim.rawValue && $0.reportedAt >= since && $0.reportedAt <= crime.reportedAt
             }.count
-            // Obligations are worked out when the chunk is written.
             let planned = try VictimService.plan(
                 linkID, crime: crime, person: person, needs: needs, start: start,
                 mostSerious: mostSerious[crime.offenceCode] ?? false, recentVictimisations: recent, announce: false,
                 policy: policy, optOutFrom: optOutFrom, context: context, into: &rows)
-            try rows.create(planned.victim)
-            newVictims.append(linkID)
+            if histories[crimeID] != nil {
+                // A crime this plan made: its whole history is in hand, so the obligations are worked out here.
+                pendingVictims.append((planned.victim, person, planned.consent))
+            } else {
+                // Obligations are worked out from the database when the chunk is written.
+                try rows.create(planned.victim)
+                newVictims.append(linkID)
+            }
         }
         try addKey("link", linkSourceID, target: linkID, fingerprint: linkPrint, row: row)
         return .planned(.created)
@@ -345,6 +368,7 @@ struct ImportChunk: Sendable {
         let event = CaseEventService.build(
             crimeID: crimeID, type: type, at: at, note: note, source: "import:\(source)", context: context)
         try rows.create(event)
+        histories[crimeID]?.events.append((event.id!, type.rawValue, at.timeIntervalSince1970))
         // Later by more than the half millisecond a time loses on its way through the database (times here
         // are kept to the millisecond), as the services' query decides.
         let changedLater = (latestStatus[crimeID] ?? .distantPast).timeIntervalSince(at) > 0.0005
@@ -355,6 +379,7 @@ struct ImportChunk: Sendable {
                     crimeID: crimeID, status: change.rawValue, at: at, byUserID: context.actor.id,
                     byName: context.actor.name, note: type.label))
             latestStatus[crimeID] = max(latestStatus[crimeID] ?? .distantPast, at)
+            histories[crimeID]?.statusChanges.append((change.rawValue, at.timeIntervalSince1970))
         }
         if let status = effect.newStatus {
             crime.statusCode = status.rawValue
@@ -404,7 +429,8 @@ struct ImportChunk: Sendable {
         throws
     {
         let key = ImportKey(
-            id: UUID.random(), kind: kind, sourceID: sourceID, targetID: target, fingerprint: fingerprint, runID: runID,
+            id: UUID.ordered(), kind: kind, sourceID: sourceID, targetID: target, fingerprint: fingerprint,
+            runID: runID,
             line: row.line)
         keys[Self.name(kind, sourceID)] = key
         ownKeys.insert(Self.name(kind, sourceID))
@@ -418,11 +444,41 @@ struct ImportChunk: Sendable {
 
     // MARK: - Writing
 
+    /// Works out the obligations of the new victims of crimes this plan made, from the plan's own facts (as the
+    /// API does for a crime recorded through it): the victims' rows join the plan, marked computed. Call once
+    /// the plan is complete (a bulk load does it before the transaction that writes the plan); `write` calls it.
+    mutating func workOutObligations() throws {
+        guard !pendingVictims.isEmpty else { return }
+        let today = London.date(of: Date())
+        for (victim, person, consent) in pendingVictims {
+            let crimeID = victim.$crime.id
+            guard let crime = crimes[crimeID], let history = histories[crimeID] else {
+                try rows.create(victim)
+                newVictims.append(victim.id!)
+                continue
+            }
+            let facts = VictimFactsLoader.loaded(
+                VictimFactsLoader.Record(
+                    newVictim: victim, crime: crime, person: person, unitCode: history.unitCode,
+                    mostSerious: mostSerious[crime.offenceCode] ?? false, consent: consent,
+                    statusChanges: history.statusChanges, events: history.events),
+                config: config, today: today
+            ).facts
+            let obligations = config.engine.obligations(for: facts)
+            owed.append((victim.id!, crimeID, obligations))
+            owedPrints.append((victim.id!, Obligation.fingerprint(obligations)))
+            victim.computedVersion = victim.factsVersion
+            try rows.create(victim)
+        }
+        pendingVictims = []
+    }
+
     /// Writes the plan so far: every table in multi-row statements, the crimes whose status events changed,
     /// the keys seen again, then the obligations of every victim the plan touched. Call inside the chunk's
     /// transaction.
     mutating func write(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
+        try workOutObligations()
         // Victims already stored whose crime gained an event: their facts change (first, so PostgreSQL locks them
         // before a bulk recompute can write older facts over the change).
         var eventVictims: [UUID] = []
@@ -461,7 +517,13 @@ struct ImportChunk: Sendable {
                 """
             ).run()
         }
+        try await ObligationService.store(owed, new: true, on: sql)
+        try await ObligationService.storeFingerprints(owedPrints, on: sql)
         try await ObligationService.recompute(Array(Set(newVictims + eventVictims)), on: db)
+        // Written: a crime's later rows (after a row through the services, say) are worked out from the database.
+        histories = [:]
+        owed = []
+        owedPrints = []
         newCrimes = []
         statusChanged = []
         touches = []

@@ -46,7 +46,7 @@ enum CaseEventService {
         crimeID: UUID, type: CaseEventType, at: Date, note: String?, source: String, context: AccessContext
     ) -> CaseEvent {
         let event = CaseEvent()
-        event.id = UUID.random()
+        event.id = UUID.ordered()
         event.$crime.id = crimeID
         event.typeCode = type.rawValue
         event.at = at

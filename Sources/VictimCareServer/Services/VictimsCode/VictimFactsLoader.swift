@@ -329,6 +329,32 @@ struct VictimFactsLoader {
     }
 }
 
+extension VictimFactsLoader.Record {
+    /// A victim planned in memory and not yet stored (recorded through the API, or loaded by an import): their
+    /// row with their crime's, unit's, offence's and person's facts, and the crime's status history and events as
+    /// the plan holds them. Nothing else hangs off a new victim yet: no contacts, actions, referrals sent,
+    /// reviews, waivers or exceptions; their enhanced history is the one decision they were recorded with.
+    init(
+        newVictim victim: Victim, crime: Crime, person: Person, unitCode: String, mostSerious: Bool,
+        consent: ReferralConsentRecord?, statusChanges: [(status: String, at: Double)],
+        events: [(id: UUID, type: String, at: Double)] = []
+    ) {
+        self.init(
+            victimID: victim.id!, crimeID: crime.id!, enhanced: victim.enhanced, grounds: victim.groundsCode,
+            referralConsent: victim.referralConsentCode, explicitConsentAt: victim.explicitConsentAt,
+            bereaved: victim.bereaved, interpreterNeeded: victim.interpreterNeeded,
+            agreedUpdateDays: victim.agreedUpdateDays, vnaCompletedAt: victim.vnaCompletedAt,
+            factsVersion: victim.factsVersion, reportedAt: crime.reportedAt, occurredFrom: crime.occurredFrom,
+            status: crime.statusCode, flags: crime.flagsCode, offenceCode: crime.offenceCode, unitCode: unitCode,
+            mostSerious: mostSerious, dateOfBirth: person.dateOfBirth, computedVersion: victim.computedVersion,
+            obligationsHash: nil, becameVictimAt: victim.becameVictimAt, bereavedSince: victim.bereavedSince,
+            interpreterNeededSince: victim.interpreterNeededSince, basis: victim.basisCode, language: person.language,
+            recordingDecisionAt: crime.recordingDecisionAt, statusChanges: statusChanges, events: events,
+            enhancedChanges: [(victim.becameVictimAt!.timeIntervalSince1970, victim.enhanced)],
+            consents: consent.map { [($0.consent, $0.recordedAt.timeIntervalSince1970)] } ?? [])
+    }
+}
+
 /// What an officer did for a victim that meets a duty.
 enum VictimActionKind: String, CaseIterable, Sendable {
     case writtenConfirmation = "written_confirmation"
