@@ -94,6 +94,31 @@ import VictimCareDomain
         }
     }
 
+    /// A person who was the victim of two crimes in the survey's window is asked once, about the later crime,
+    /// whichever of the two was recorded first (record ids are made in time order).
+    @Test func aVictimOfTwoCrimesInTheWindowIsAskedAboutTheLaterOne() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let db = Self.sql(app)
+            let earlier = try await world.crime(
+                "SN/0000801/26", victim: ("Zainab", "Twice"), reported: Self.daysAgo(60))
+            let later = try await world.crime("SN/0000802/26", victim: ("Zainab", "Twice"), reported: Self.daysAgo(45))
+            let person = earlier.victims[0].personID
+            try await db.raw(
+                "UPDATE victims SET person_id = \(bind: person) WHERE id = \(bind: later.victims[0].victimID)"
+            ).run()
+            try await db.raw("UPDATE contact_points SET safe = \(bind: true) WHERE person_id = \(bind: person)").run()
+            let analyst = try await world.user("analyst", .forceAnalyst)
+            let wave = try #require(
+                try await SurveyService.sample(
+                    weekOf: SurveyService.weekOf(London.date(of: Date())), perStratum: 2, links: .init(),
+                    context: world.context(analyst), on: app.db))
+            #expect(wave.eligible == 1 && wave.invited == 1)
+            let invited = try await FeedbackInvitation.query(on: app.db).filter(\.$sourceCode == "survey").all()
+            #expect(invited.map(\.$victim.id) == [later.victims[0].victimID])
+        }
+    }
+
     @Test func workloadCountsTheTeamsCasesBesideTheStaffingItsLeadRecords() async throws {
         try await withTestApp { app in
             let world = try await World(app)

@@ -63,7 +63,7 @@ enum SurveyService {
                 SELECT 1 FROM feedback_invitations i JOIN victims w ON w.id = i.victim_id
                 WHERE w.person_id = v.person_id AND i.source = \(bind: FeedbackInvitation.Source.survey.rawValue)
                   AND i.created_at >= \(bind: surveyed))
-            ORDER BY v.id
+            ORDER BY c.reported_at DESC, v.id
             """
         ).all() {
             guard let dob = try row.decode(column: "date_of_birth", as: String?.self).flatMap(LocalDate.init),
@@ -72,7 +72,7 @@ enum SurveyService {
             let person = try row.decode(column: "person_id", as: UUID.self)
             let rank = try row.decode(column: "rank", as: String?.self)
             let name = try row.decode(column: "display_name", as: String?.self)
-            // A person with two crimes in the window is one candidate.
+            // A person with two crimes in the window is one candidate, asked about the later crime.
             if byPerson[person] != nil { continue }
             byPerson[person] = Candidate(
                 victimID: try row.decode(column: "victim_id", as: UUID.self), personID: person,

@@ -349,9 +349,10 @@ struct CrimeImport: Sendable {
         -> Written
     {
         // The new victims' obligations are worked out from the plan's own facts on the writer's side (the planner
-        // is the busier of the two), before the transaction, so the database is held no longer for them.
+        // is the busier of the two), before the transaction, so the database is held no longer for them. If that
+        // fails, the chunk is planned again inside the transaction, as when what it found has changed.
         var prepared = ahead
-        try prepared?.chunk.workOutObligations()
+        do { try prepared?.chunk.workOutObligations() } catch { prepared = nil }
         let ahead = prepared
         do {
             return try await db.transaction { tx in

@@ -447,10 +447,13 @@ struct ImportChunk: Sendable {
     /// Works out the obligations of the new victims of crimes this plan made, from the plan's own facts (as the
     /// API does for a crime recorded through it): the victims' rows join the plan, marked computed. Call once
     /// the plan is complete (a bulk load does it before the transaction that writes the plan); `write` calls it.
+    /// Each victim is taken once: a plan this throws on is half-made and is not written (it is planned again).
     mutating func workOutObligations() throws {
         guard !pendingVictims.isEmpty else { return }
         let today = London.date(of: Date())
-        for (victim, person, consent) in pendingVictims {
+        let pending = pendingVictims
+        pendingVictims = []
+        for (victim, person, consent) in pending {
             let crimeID = victim.$crime.id
             guard let crime = crimes[crimeID], let history = histories[crimeID] else {
                 try rows.create(victim)
@@ -470,7 +473,6 @@ struct ImportChunk: Sendable {
             victim.computedVersion = victim.factsVersion
             try rows.create(victim)
         }
-        pendingVictims = []
     }
 
     /// Writes the plan so far: every table in multi-row statements, the crimes whose status events changed,
