@@ -29,6 +29,12 @@ import VictimCareDomain
         ]
         for n in 0..<24 {
             let crime = "CR-\(n)"
+            /// An event of this crime in November 2026, on the given day at the given time (UTC).
+            func event(_ id: String, _ type: String, day: Int, at time: String) -> String {
+                ImportTests.event(
+                    "\(id)-\(n)", crime: crime, type: type,
+                    at: "2026-11-\(String(format: "%02d", day))T\(time):00+00:00")
+            }
             let day = 1 + n % 27
             let month = n % 2 == 0 ? "09" : "10"
             let occurred = "2026-\(month)-\(String(format: "%02d", day))T21:30:00+01:00"
@@ -57,32 +63,17 @@ import VictimCareDomain
                         phone: "", consent: ""))
             }
             if n % 2 == 0 {
-                lines.append(
-                    ImportTests.event(
-                        "EA-\(n)", crime: crime, type: "suspect_arrested",
-                        at: "2026-11-\(String(format: "%02d", 1 + n % 20))T10:00:00+00:00"))
+                lines.append(event("EA", "suspect_arrested", day: 1 + n % 20, at: "10:00"))
             }
             if n % 6 == 0 {
-                lines.append(
-                    ImportTests.event(
-                        "EC-\(n)", crime: crime, type: "charged",
-                        at: "2026-11-\(String(format: "%02d", 2 + n % 20))T10:00:00+00:00"))
+                lines.append(event("EC", "charged", day: 2 + n % 20, at: "10:00"))
                 // Entered after the charge, dated before it: it joins the history without reopening the case.
-                lines.append(
-                    ImportTests.event(
-                        "EL-\(n)", crime: crime, type: "suspect_interviewed",
-                        at: "2026-11-\(String(format: "%02d", 1 + n % 20))T12:00:00+00:00"))
+                lines.append(event("EL", "suspect_interviewed", day: 1 + n % 20, at: "12:00"))
             }
             if n % 8 == 3 {
                 // Closed and reopened: the victim's duties are paused in between (their facts hold both changes).
-                lines.append(
-                    ImportTests.event(
-                        "EX-\(n)", crime: crime, type: "case_closed",
-                        at: "2026-11-\(String(format: "%02d", 2 + n % 10))T09:00:00+00:00"))
-                lines.append(
-                    ImportTests.event(
-                        "EO-\(n)", crime: crime, type: "case_reopened",
-                        at: "2026-11-\(String(format: "%02d", 16 + n % 10))T09:00:00+00:00"))
+                lines.append(event("EX", "case_closed", day: 2 + n % 10, at: "09:00"))
+                lines.append(event("EO", "case_reopened", day: 16 + n % 10, at: "09:00"))
             }
         }
         // A repeat victim: the later crime comes first in the file, the earlier one after it.

@@ -97,8 +97,8 @@ struct ImportChunk: Sendable {
             .allSatisfy { AccessPolicy.decide(actor, $0, on: .unowned) == .allowed }
         var chunk = ImportChunk(
             source: importer.source, runID: runID, context: importer.context, config: config,
-            policy: config.currentPolicy,
-            optOutFrom: try await ReferralService.optOutFrom(on: db), unrestricted: unrestricted,
+            policy: config.currentPolicy, optOutFrom: try await ReferralService.optOutFrom(on: db),
+            unrestricted: unrestricted,
             lookups: try await CrimeLookups.load(
                 for: importRows.filter { $0["record"]?.lowercased() == "crime" }.map(\.crimeDraft), on: db))
         if let carry {
@@ -430,8 +430,7 @@ struct ImportChunk: Sendable {
     {
         let key = ImportKey(
             id: UUID.ordered(), kind: kind, sourceID: sourceID, targetID: target, fingerprint: fingerprint,
-            runID: runID,
-            line: row.line)
+            runID: runID, line: row.line)
         keys[Self.name(kind, sourceID)] = key
         ownKeys.insert(Self.name(kind, sourceID))
         try rows.add(
