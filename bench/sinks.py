@@ -2,7 +2,7 @@
   python3 bench/sinks.py smtp PORT LINKS_FILE   an SMTP server (aiosmtpd); writes every /l/ link it sees to LINKS_FILE
   python3 bench/sinks.py notify PORT KEY        a server speaking GOV.UK Notify's v2 API, checking each request's JWT as
                                                 Notify does (HS256 with the key's secret, iss = service id, iat within 30 s)
-Prints the count on SIGTERM."""
+Prints the count on SIGTERM (and, for SMTP, how many connections the messages came on)."""
 import base64
 import hashlib
 import hmac
@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 count = 0
 lock = threading.Lock()
+# SMTP: the client end of each connection a message came on (how many connections the outbox opened).
+peers = set()
 
 
 def accepted():
@@ -40,6 +42,8 @@ def smtp(port, links_file):
             for link in set(pattern.findall(envelope.content)):
                 out.write(link.decode() + "\n")
             accepted()
+            with lock:
+                peers.add(tuple(session.peer))
             return "250 2.0.0 queued"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
@@ -104,7 +108,7 @@ def main():
     print("ready", flush=True)
     done.wait()
     stop()
-    print(f"accepted={count}", flush=True)
+    print(f"accepted={count}" + (f" connections={len(peers)}" if mode == "smtp" else ""), flush=True)
 
 
 if __name__ == "__main__":

@@ -141,11 +141,14 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        # The client end (address, port) of the connection each message came on.
+        self.peers = []
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            self.peers.append(tuple(session.peer))
         return "250 2.0.0 queued as e2e"
 
     def contents(self):
@@ -153,14 +156,15 @@ class Inbox:
             return [content for _, _, content in self.messages]
 
 
-def mailing_service(prefix, database_url=None):
+def mailing_service(prefix, database_url=None, **smtp_settings):
     """A service that sends its email to a real SMTP server of its own; returns it with its inbox and the server
-    (stop both when done)."""
+    (stop both when done). `smtp_settings` go to aiosmtpd's server (e.g. `timeout`: seconds idle before it
+    closes a connection)."""
     from aiosmtpd.controller import Controller
 
     inbox = Inbox()
     smtp_port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port, **smtp_settings)
     controller.start()
     svc = make_service(pathlib.Path(tempfile.mkdtemp(prefix=prefix)), database_url)
     svc.env.update({"MESSAGE_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),

@@ -5,6 +5,7 @@ import datetime
 import email
 import email.policy
 import random
+import sqlite3
 import time
 
 import requests
@@ -71,6 +72,59 @@ def test_confirmation_and_leaflet_by_smtp():
         assert len(inbox.messages) == 2
         log = svc.log_text()
         assert "gwen.mailer@example.com" not in log and "Mailer" not in log
+    finally:
+        svc.stop()
+        controller.stop()
+
+
+def test_relay_connections_are_kept_and_renewed():
+    """Forty messages at once go over the few connections the outbox's concurrency allows, not one each; the
+    relay closing idle connections (after 1 s here) costs no message, no retry and no duplicate."""
+    svc, inbox, controller = mailing_service("victimcare-smtp-reuse-", timeout=1)
+    try:
+        svc.cli("migrate")
+        token = svc.cli("create-token", "--name", "outbox", "--role", "administrator", "--quiet").stdout.strip()
+        svc.start()
+        headers = {"Authorization": f"Bearer {token}"}
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def record(n, start):
+            for i in range(start, start + n):
+                body = {"reference": f"SN/{random.randint(1000000, 9999999)}/26", "offence_code": "049/00",
+                        "offence": "Theft from the person", "command_unit": "SN", "channel": "online",
+                        "occurred_at": iso(now - datetime.timedelta(hours=5)),
+                        "reported_at": iso(now - datetime.timedelta(hours=1)),
+                        "victims": [{"person": {"given_name": "Отримувач", "family_name": f"Поштовий{i}",
+                                                "email": f"victim{i}@example.com", "email_safe": True,
+                                                "preferred_contact": "email"}}]}
+                created = requests.post(svc.url + "/api/v1/crimes", json=body, headers=headers)
+                assert created.status_code == 201, created.text
+
+        def wait_for(count, seconds):
+            deadline = time.time() + seconds
+            while time.time() < deadline and len(inbox.messages) < count:
+                time.sleep(0.1)
+            return len(inbox.messages)
+
+        record(20, 0)
+        assert wait_for(40, 30) == 40, svc.log_text()[-3000:]
+        first_peers = set(inbox.peers)
+        # One connection per message before; now at most the outbox's concurrency (16).
+        assert len(first_peers) <= 16, len(first_peers)
+
+        # The relay has closed every connection the service kept (1 s idle); the next messages go at once on new
+        # ones. A message that failed on a closed connection would wait at least 30 s for its retry.
+        time.sleep(2.5)
+        record(5, 20)
+        assert wait_for(50, 10) == 50, svc.log_text()[-3000:]
+        assert not set(inbox.peers[40:]) & first_peers, "a connection the relay closed was used"
+        time.sleep(1.5)
+        assert len(inbox.messages) == 50, "nothing is sent twice"
+        recipients = sorted(r for _, rcpts, _ in inbox.messages for r in rcpts)
+        assert recipients == sorted(f"victim{i}@example.com" for i in range(25) for _ in range(2))
+        with sqlite3.connect(svc.env["VICTIMCARE_SQLITE_PATH"]) as db:
+            rows = db.execute("SELECT status, attempts, last_error FROM messages").fetchall()
+        assert len(rows) == 50 and all(r == ("sent", 1, None) for r in rows), rows
     finally:
         svc.stop()
         controller.stop()

@@ -33,6 +33,15 @@ extension Application {
     }
 }
 
+/// Says QUIT on the relay connections left open when the service stops.
+struct SMTPConnectionsClosing: LifecycleHandler {
+    let provider: SMTPMessageProvider
+
+    func shutdownAsync(_ app: Application) async {
+        await provider.closeIdle()
+    }
+}
+
 struct MessagingConfigError: Error, CustomStringConvertible {
     var description: String
 }
@@ -50,7 +59,8 @@ func configureMessaging(_ app: Application, _ config: AppConfig) throws {
         provider = LogMessageProvider(logger: Logger(label: "victimcare.outbox"))
     case "smtp":
         provider = SMTPMessageProvider(
-            host: m.smtpHost, port: m.smtpPort, from: m.mailFrom, heloName: m.heloName, group: app.eventLoopGroup)
+            host: m.smtpHost, port: m.smtpPort, from: m.mailFrom, heloName: m.heloName, group: app.eventLoopGroup,
+            keepIdle: m.concurrency)
     case "notify":
         guard let raw = m.notifyAPIKey, let key = NotifyAPIKey(raw) else {
             throw MessagingConfigError(description: "NOTIFY_API_KEY is missing or not a Notify API key")
@@ -71,6 +81,7 @@ func configureMessaging(_ app: Application, _ config: AppConfig) throws {
             app: app, publicURL: config.publicURL, translations: app.translations, links: config.links,
             mailFrom: m.mailFrom),
         settings: .init(maxAttempts: m.maxAttempts, batchSize: 100, concurrency: m.concurrency))
+    if let smtp = provider as? SMTPMessageProvider { app.lifecycle.use(SMTPConnectionsClosing(provider: smtp)) }
     if app.environment != .testing, app.isServing {
         app.lifecycle.use(PollingWorker.outbox(interval: .seconds(m.pollSeconds), app.messaging))
     }

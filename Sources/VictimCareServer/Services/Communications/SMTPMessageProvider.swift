@@ -1,17 +1,39 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import VictimCareDomain
 
-/// Email through an SMTP relay (RFC 5321): EHLO, MAIL FROM, RCPT TO, DATA, QUIT, one connection per message.
-/// Plain SMTP to a relay on the force's own network; the relay does TLS and authentication onwards.
+/// Email through an SMTP relay (RFC 5321). A connection says EHLO once and then carries one message after
+/// another (MAIL FROM, RCPT TO, DATA), kept open between them: the outbox's concurrent sends share a few
+/// connections instead of opening one per message (issue 17). Plain SMTP to a relay on the force's own network;
+/// the relay does TLS and authentication onwards.
+///
+/// A connection the relay closed while it sat idle is found out at the next MAIL FROM, before anything of the
+/// message has gone: the message then goes on a fresh connection. Any other failure closes the connection it
+/// happened on and is the message's own (retried by the outbox if temporary). Connections idle for longer than
+/// `idleLimit` are closed with QUIT, as they are when the service stops (`closeIdle()`).
 struct SMTPMessageProvider: MessageProvider {
     let host: String
     let port: Int
     let from: String
     let heloName: String
     let group: any EventLoopGroup
-    var timeout: Duration = .seconds(30)
+    let timeout: Duration
+    let connections: SMTPConnections
+
+    init(
+        host: String, port: Int, from: String, heloName: String, group: any EventLoopGroup,
+        timeout: Duration = .seconds(30), idleLimit: Duration = .seconds(20), keepIdle: Int = 16
+    ) {
+        self.host = host
+        self.port = port
+        self.from = from
+        self.heloName = heloName
+        self.group = group
+        self.timeout = timeout
+        connections = SMTPConnections(keep: keepIdle, idleLimit: idleLimit)
+    }
 
     var name: String { "smtp" }
     var channels: Set<MessageChannel> { [.email] }
@@ -21,63 +43,280 @@ struct SMTPMessageProvider: MessageProvider {
             from: from, to: message.recipient, subject: message.subject, text: message.bodyText,
             html: message.bodyHTML, language: message.language, attachments: message.attachments,
             messageID: "\(message.id.uuidString.lowercased())@\(heloName)")
-        return try await withTimeout(timeout) {
-            try await self.converse(recipient: message.recipient, data: data)
+        let transaction = SMTPConnection.Transaction(from: from, recipient: message.recipient, data: data)
+        while let connection = await connections.take() {
+            do {
+                let accepted = try await connection.carry(transaction)
+                await connections.give(connection)
+                return accepted
+            } catch SMTPConnection.Stale.closedWhileIdle {
+                continue  // nothing of the message went: another connection, or a new one
+            }
+        }
+        let connection = try await SMTPConnection.open(
+            host: host, port: port, heloName: heloName, group: group, timeout: timeout)
+        do {
+            let accepted = try await connection.carry(transaction)
+            await connections.give(connection)
+            return accepted
+        } catch SMTPConnection.Stale.closedWhileIdle {
+            // Closed by the relay straight after its greeting: the outbox tries again later.
+            throw ProviderError.temporary("the SMTP relay closed the connection")
         }
     }
 
-    private func converse(recipient: String, data: String) async throws -> String {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    /// Closes the connections left open (the service is stopping).
+    func closeIdle() async {
+        await connections.closeAll()
+    }
+}
+
+/// The relay connections not in use, most recently used last; a connection is taken by one message at a time.
+actor SMTPConnections {
+    private let keep: Int
+    private let idleLimit: Duration
+    private var idle: [(connection: SMTPConnection, since: ContinuousClock.Instant)] = []
+    private var sweeping = false
+
+    init(keep: Int, idleLimit: Duration) {
+        self.keep = keep
+        self.idleLimit = idleLimit
+    }
+
+    /// The most recently used connection not idle too long, or nil.
+    func take() -> SMTPConnection? {
+        sweep()
+        return idle.popLast()?.connection
+    }
+
+    func give(_ connection: SMTPConnection) {
+        guard idle.count < keep, connection.isUsable else {
+            connection.close()
+            return
+        }
+        idle.append((connection, .now))
+        if !sweeping {
+            sweeping = true
+            Task { await self.sweepWhileIdle() }
+        }
+    }
+
+    func closeAll() {
+        for entry in idle { entry.connection.close() }
+        idle.removeAll()
+    }
+
+    private func sweep() {
+        let now = ContinuousClock.now
+        while let first = idle.first, now - first.since >= idleLimit {
+            first.connection.close()
+            idle.removeFirst()
+        }
+    }
+
+    /// Closes connections as they pass the idle limit, until none is left open.
+    private func sweepWhileIdle() async {
+        while !idle.isEmpty {
+            try? await Task.sleep(for: idleLimit / 2)
+            sweep()
+        }
+        sweeping = false
+    }
+}
+
+/// One connection to the relay: a task holds it (greeting and EHLO first) and carries the transactions handed
+/// to it, one at a time, until it is closed; then it says QUIT.
+final class SMTPConnection: Sendable {
+    struct Transaction: Sendable {
+        var from: String
+        var recipient: String
+        var data: String
+    }
+
+    /// The relay had closed the connection (or said 421) before the transaction's first command was answered.
+    enum Stale: Error { case closedWhileIdle }
+
+    private struct Job: Sendable {
+        var transaction: Transaction
+        var answer: CheckedContinuation<String, any Error>
+    }
+
+    private let jobs: AsyncStream<Job>.Continuation
+    private let channel: any Channel
+    private let timeout: Duration
+    private let state = NIOLockedValueBox((carried: 0, broken: false))
+
+    private init(jobs: AsyncStream<Job>.Continuation, channel: any Channel, timeout: Duration) {
+        self.jobs = jobs
+        self.channel = channel
+        self.timeout = timeout
+    }
+
+    var isUsable: Bool { !state.withLockedValue { $0.broken } && channel.isActive }
+
+    /// Connects, reads the greeting and says EHLO.
+    static func open(host: String, port: Int, heloName: String, group: any EventLoopGroup, timeout: Duration)
+        async throws -> SMTPConnection
+    {
+        let channel: any Channel
+        let wrapped: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
-            channel = try await ClientBootstrap(group: group)
+            (channel, wrapped) = try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        return (
+                            channel, try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        )
                     }
                 }
         } catch {
             throw ProviderError.temporary("could not connect to the SMTP relay")
         }
-        return try await channel.executeThenClose { inbound, outbound in
-            var lines = inbound.makeAsyncIterator()
-            func reply() async throws -> (code: Int, text: String) {
-                var text = ""
-                while true {
-                    guard var buffer = try await lines.next(),
-                        let line = buffer.readString(length: buffer.readableBytes)
-                    else { throw ProviderError.temporary("the SMTP relay closed the connection") }
-                    let trimmed = line.trimmingCharacters(in: .newlines)
-                    guard trimmed.count >= 3, let code = Int(trimmed.prefix(3)) else {
-                        throw ProviderError.temporary("the SMTP relay sent something that is not SMTP")
-                    }
-                    text += trimmed.dropFirst(4) + " "
-                    if trimmed.count == 3 || trimmed[trimmed.index(trimmed.startIndex, offsetBy: 3)] != "-" {
-                        return (code, text.trimmingWhitespace())
-                    }
-                }
-            }
-            func command(_ line: String, expect: Set<Int>) async throws -> String {
-                if !line.isEmpty { try await outbound.write(ByteBuffer(string: line + "\r\n")) }
-                let (code, text) = try await reply()
-                guard expect.contains(code) else {
-                    let what = line.split(separator: " ").first.map(String.init) ?? "greeting"
-                    // 5xx: the relay will never take it; 4xx: try again later.
-                    let summary = "SMTP \(what) answered \(code)"
-                    throw code >= 500 ? ProviderError.permanent(summary) : ProviderError.temporary(summary)
-                }
-                return text
-            }
-            _ = try await command("", expect: [220])
-            _ = try await command("EHLO \(heloName)", expect: [250])
-            _ = try await command("MAIL FROM:<\(from)>", expect: [250])
-            _ = try await command("RCPT TO:<\(recipient)>", expect: [250, 251])
-            _ = try await command("DATA", expect: [354])
-            let accepted = try await command(MIMEMessage.dotStuffed(data) + "\r\n.", expect: [250])
-            try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
-            return accepted.isEmpty ? "smtp" : String(accepted.prefix(200))
+        let (stream, jobs) = AsyncStream.makeStream(of: Job.self)
+        let connection = SMTPConnection(jobs: jobs, channel: channel, timeout: timeout)
+        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
+            Task { await connection.run(wrapped, jobs: stream, heloName: heloName, ready: ready) }
         }
+        return connection
+    }
+
+    /// Hands over one message; returns the relay's answer to it.
+    func carry(_ transaction: Transaction) async throws -> String {
+        try await withCheckedThrowingContinuation { answer in
+            if case .terminated = jobs.yield(Job(transaction: transaction, answer: answer)) {
+                answer.resume(throwing: Stale.closedWhileIdle)
+            }
+        }
+    }
+
+    /// Says QUIT and closes, once any transaction under way is done.
+    func close() {
+        jobs.finish()
+    }
+
+    private func run(
+        _ wrapped: NIOAsyncChannel<ByteBuffer, ByteBuffer>, jobs: AsyncStream<Job>, heloName: String,
+        ready: CheckedContinuation<Void, any Error>
+    ) async {
+        var ready: CheckedContinuation<Void, any Error>? = ready
+        do {
+            try await wrapped.executeThenClose { inbound, outbound in
+                var session = SMTPSession(lines: inbound.makeAsyncIterator(), outbound: outbound)
+                do {
+                    try await bounded {
+                        _ = try await session.command("", expect: [220])
+                        _ = try await session.command("EHLO \(heloName)", expect: [250])
+                    }
+                } catch {
+                    ready?.resume(throwing: error)
+                    ready = nil
+                    return
+                }
+                ready?.resume()
+                ready = nil
+                for await job in jobs {
+                    do {
+                        let accepted = try await bounded { try await self.transact(job.transaction, on: &session) }
+                        state.withLockedValue { $0.carried += 1 }
+                        job.answer.resume(returning: accepted)
+                    } catch {
+                        state.withLockedValue { $0.broken = true }
+                        job.answer.resume(throwing: error)
+                        break
+                    }
+                }
+                self.jobs.finish()
+                try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
+            }
+        } catch {
+            ready?.resume(throwing: ProviderError.temporary("the SMTP relay closed the connection"))
+        }
+        state.withLockedValue { $0.broken = true }
+        // Anything handed over after the end is answered: nothing of it went.
+        self.jobs.finish()
+        for await job in jobs { job.answer.resume(throwing: Stale.closedWhileIdle) }
+    }
+
+    private func transact(_ t: Transaction, on session: inout SMTPSession) async throws -> String {
+        do {
+            _ = try await session.command("MAIL FROM:<\(t.from)>", expect: [250])
+        } catch let error as ProviderError {
+            // A connection that has carried mail and now fails before MAIL FROM is answered (or is told 421,
+            // closing) was closed by the relay while idle: nothing of the message went.
+            let carried = state.withLockedValue { $0.carried }
+            if carried > 0, session.lastCode == nil || session.lastCode == 421 { throw Stale.closedWhileIdle }
+            throw error
+        }
+        _ = try await session.command("RCPT TO:<\(t.recipient)>", expect: [250, 251])
+        _ = try await session.command("DATA", expect: [354])
+        let accepted = try await session.command(MIMEMessage.dotStuffed(t.data) + "\r\n.", expect: [250])
+        return accepted.isEmpty ? "smtp" : String(accepted.prefix(200))
+    }
+
+    /// Runs `work`, closing the connection if it takes longer than the timeout (what is waiting then fails).
+    private func bounded<T>(_ work: () async throws -> T) async throws -> T {
+        let channel = self.channel
+        let timedOut = NIOLockedValueBox(false)
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
+            timedOut.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        do {
+            return try await work()
+        } catch {
+            if timedOut.withLockedValue({ $0 }) { throw ProviderError.temporary("timed out") }
+            throw error
+        }
+    }
+}
+
+/// The conversation on one connection: commands out, replies (possibly multi-line) in.
+private struct SMTPSession {
+    var lines: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The code of the last reply read; nil before any reply to the current command.
+    var lastCode: Int?
+
+    mutating func reply() async throws -> (code: Int, text: String) {
+        var text = ""
+        while true {
+            let next: ByteBuffer?
+            do { next = try await lines.next() } catch {
+                throw ProviderError.temporary("the SMTP relay closed the connection")
+            }
+            guard var buffer = next, let line = buffer.readString(length: buffer.readableBytes) else {
+                throw ProviderError.temporary("the SMTP relay closed the connection")
+            }
+            let trimmed = line.trimmingCharacters(in: .newlines)
+            guard trimmed.count >= 3, let code = Int(trimmed.prefix(3)) else {
+                throw ProviderError.temporary("the SMTP relay sent something that is not SMTP")
+            }
+            text += trimmed.dropFirst(4) + " "
+            if trimmed.count == 3 || trimmed[trimmed.index(trimmed.startIndex, offsetBy: 3)] != "-" {
+                lastCode = code
+                return (code, text.trimmingWhitespace())
+            }
+        }
+    }
+
+    mutating func command(_ line: String, expect: Set<Int>) async throws -> String {
+        lastCode = nil
+        if !line.isEmpty {
+            do { try await outbound.write(ByteBuffer(string: line + "\r\n")) } catch {
+                throw ProviderError.temporary("the SMTP relay closed the connection")
+            }
+        }
+        let (code, text) = try await reply()
+        guard expect.contains(code) else {
+            let what = line.split(separator: " ").first.map(String.init) ?? "greeting"
+            // 5xx: the relay will never take it; 4xx: try again later.
+            let summary = "SMTP \(what) answered \(code)"
+            throw code >= 500 ? ProviderError.permanent(summary) : ProviderError.temporary(summary)
+        }
+        return text
     }
 }
 
@@ -189,18 +428,5 @@ enum MIMEMessage {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(weekdays[((dayNumber % 7) + 7) % 7]), \(two(day.day)) \(months[day.month - 1]) \(day.year) "
             + "\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) +0000"
-    }
-}
-
-/// Runs `work`, giving up with a temporary failure after `limit`.
-func withTimeout<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await work() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw ProviderError.temporary("timed out")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }
