@@ -12,13 +12,18 @@ import requests
 from conftest import iso, mailing_service
 
 
+def serving(svc):
+    """Migrates, starts the service and returns an administrator's API headers."""
+    svc.cli("migrate")
+    token = svc.cli("create-token", "--name", "outbox", "--role", "administrator", "--quiet").stdout.strip()
+    svc.start()
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_confirmation_and_leaflet_by_smtp():
     svc, inbox, controller = mailing_service("victimcare-outbox-")
     try:
-        svc.cli("migrate")
-        token = svc.cli("create-token", "--name", "outbox", "--role", "administrator", "--quiet").stdout.strip()
-        svc.start()
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = serving(svc)
         now = datetime.datetime.now(datetime.timezone.utc)
         reference = f"SN/{random.randint(1000000, 9999999)}/26"
         body = {"reference": reference, "offence_code": "049/00", "offence": "Theft from the person", "command_unit": "SN",
@@ -82,10 +87,7 @@ def test_relay_connections_are_kept_and_renewed():
     relay closing idle connections (after 1 s here) costs no message, no retry and no duplicate."""
     svc, inbox, controller = mailing_service("victimcare-smtp-reuse-", timeout=1)
     try:
-        svc.cli("migrate")
-        token = svc.cli("create-token", "--name", "outbox", "--role", "administrator", "--quiet").stdout.strip()
-        svc.start()
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = serving(svc)
         now = datetime.datetime.now(datetime.timezone.utc)
 
         def record(n, start):
