@@ -81,8 +81,8 @@ import VaporTesting
             let at = Date(
                 timeIntervalSince1970: [
                     1_780_311_456, 946_684_800, 946_684_799.999_999, -86_400.5, 1_780_311_456.123_456_7, 0,
-                    4_102_444_800.25,
-                ][i % 7] + Double(i))
+                    4_102_444_800.25, -31_000_000_000.5,  // the last in the year 987: a year of three digits
+                ][i % 8] + Double(i))
             return [
                 i, awkward[i % awkward.count], i % 5 == 0 ? String?.none : "n\(i)", Int.max - i, Double(i) / 7 - 3,
                 i % 2 == 0, at, UUID(), i % 3 == 0 ? Date?.none : at.addingTimeInterval(0.000_3),

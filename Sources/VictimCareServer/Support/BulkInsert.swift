@@ -184,32 +184,51 @@ extension SQLCell {
     }
 
     /// `2026-11-01 12:00:00.000000+00`, from the microseconds since 2000 that PostgresNIO's binary encoding sends.
+    /// Written into the buffer digit by digit: formatting through strings was 6% of a PostgreSQL import.
     static func writeTimestamp(_ date: Date, to buffer: inout ByteBuffer) {
         let micros = Int64(date.timeIntervalSince(Date(timeIntervalSince1970: 946_684_800)) * 1_000_000)
         let (days2000, inDay) = floorDivide(micros, 86_400_000_000)
         let day = LocalDate(dayNumber: Int(days2000) + 10_957)
-        let seconds = inDay / 1_000_000
-        func pad(_ value: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var v = value
-            var i = width - 1
-            while i >= 0 {
-                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                i -= 1
+        let seconds = Int(inDay / 1_000_000)
+        let fourDigitYear = (1000...9999).contains(day.year)
+        if !fourDigitYear { buffer.writeString(day.description) }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 29) { raw in
+            var at = 0
+            func put(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                var rest = value
+                while divisor > 0 {
+                    raw[at] = UInt8(ascii: "0") + UInt8(rest / divisor)
+                    rest %= divisor
+                    divisor /= 10
+                    at += 1
+                }
             }
-            buffer.writeBytes(digits)
+            func mark(_ byte: Unicode.Scalar) {
+                raw[at] = UInt8(ascii: byte)
+                at += 1
+            }
+            if fourDigitYear {
+                put(day.year, 4)
+                mark("-")
+                put(day.month, 2)
+                mark("-")
+                put(day.day, 2)
+            }
+            mark(" ")
+            put(seconds / 3600, 2)
+            mark(":")
+            put(seconds / 60 % 60, 2)
+            mark(":")
+            put(seconds % 60, 2)
+            mark(".")
+            put(Int(inDay % 1_000_000), 6)
+            mark("+")
+            mark("0")
+            mark("0")
+            return at
         }
-        buffer.writeString(day.description)
-        buffer.writeInteger(UInt8(ascii: " "))
-        pad(seconds / 3600, 2)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        pad(seconds / 60 % 60, 2)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        pad(seconds % 60, 2)
-        buffer.writeInteger(UInt8(ascii: "."))
-        pad(inDay % 1_000_000, 6)
-        buffer.writeStaticString("+00")
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
