@@ -1,4 +1,5 @@
 import Fluent
+import PostgresNIO
 import SQLKit
 import SQLiteNIO
 import Testing
@@ -130,6 +131,80 @@ import VaporTesting
                 #expect(x.bool(5) == y.bool(5) && x.uuid(7) == y.uuid(7), "row \(k)")
                 #expect(x.date(6) == y.date(6) && x.date(8) == y.date(8), "row \(k): \(x.date(6)!) vs \(y.date(6)!)")
             }
+        }
+    }
+}
+
+@Suite struct ModelRowsTests {
+    static func insert(_ table: String, _ columns: [String], rows: Int) -> BulkInsert {
+        var insert = BulkInsert(table, columns)
+        for i in 0..<rows { insert.add(columns.map { "\(table) \($0) \(i)" }) }
+        return insert
+    }
+
+    /// PostgreSQL gets a small plan as one statement, every table's insert but the last a `WITH` of it; never a
+    /// plan with a table large enough for `COPY`, one past the bind limit, or a single insert.
+    @Test func aSmallPlanIsOneStatementOnPostgreSQL() throws {
+        let a = Self.insert("a", ["x", "y"], rows: 3)
+        let b = Self.insert("b", ["z"], rows: 2)
+        let c = Self.insert("c", ["x", "y", "z"], rows: 1)
+        let query = try #require(BulkInsert.combined([a, b, c]))
+        #expect(
+            query.sql == """
+                WITH w0 AS (INSERT INTO "a" ("x", "y") VALUES ($1, $2), ($3, $4), ($5, $6)), \
+                w1 AS (INSERT INTO "b" ("z") VALUES ($7), ($8)) \
+                INSERT INTO "c" ("x", "y", "z") VALUES ($9, $10, $11)
+                """)
+        #expect(query.binds.count == 11)
+        #expect(BulkInsert.combined([a]) == nil)
+        #expect(BulkInsert.combined([a, Self.insert("big", ["x"], rows: BulkInsert.copyFrom)]) == nil)
+        #expect(BulkInsert.combined([a, Self.insert("wide", ["x", "y"], rows: 32_500)]) == nil)
+    }
+
+    /// A plan's rows land in every table, whatever order they were added in, with what users type; one
+    /// that fails on its last table leaves none of its rows behind (both databases; one statement on PostgreSQL).
+    @Test func aPlanIsWrittenWholeOrNotAtAll() async throws {
+        try await withTestApp { app in
+            let sql = try #require(app.db as? any SQLDatabase)
+            let key = TestDatabase.isPostgres ? "uuid PRIMARY KEY" : "TEXT PRIMARY KEY"
+            try await sql.raw("CREATE TABLE probe_a_parent (id \(unsafeRaw: key), label TEXT NOT NULL)").run()
+            try await sql.raw(
+                """
+                CREATE TABLE probe_b_child (id \(unsafeRaw: key), parent_id \(unsafeRaw: TestDatabase.isPostgres ? "uuid" : "TEXT")
+                NOT NULL REFERENCES probe_a_parent (id), label TEXT NOT NULL)
+                """
+            ).run()
+            func plan(parent: UUID, child: UUID, labels: [String]) throws -> ModelRows {
+                var rows = ModelRows()
+                for (i, label) in labels.enumerated() {
+                    try rows.add(
+                        "probe_b_child", ["id", "parent_id", "label"],
+                        [.uuid(i == 0 ? child : UUID()), .uuid(parent), .text(label)])
+                }
+                try rows.add("probe_a_parent", ["id", "label"], [.uuid(parent), .text(labels[0])])
+                return rows
+            }
+            let parent = UUID()
+            let child = UUID()
+            let labels = Array(BulkInsertTests.awkward.prefix(12))
+            let first = try plan(parent: parent, child: child, labels: labels)
+            try await app.db.transaction { tx in
+                var rows = first
+                try await rows.write(on: tx)
+            }
+            let stored = try await FastRows.query("SELECT label FROM probe_b_child ORDER BY label", [], on: sql)
+            #expect(stored.map { $0.string(0) ?? "" } == labels.sorted())
+            // A second plan whose child reuses the first's id: refused, and its new parent is not kept.
+            let again = UUID()
+            let second = try plan(parent: again, child: child, labels: ["second"])
+            await #expect(throws: (any Error).self) {
+                try await app.db.transaction { tx in
+                    var rows = second
+                    try await rows.write(on: tx)
+                }
+            }
+            let parents = try await FastRows.query("SELECT id FROM probe_a_parent", [], on: sql)
+            #expect(parents.compactMap { $0.uuid(0) } == [parent])
         }
     }
 }

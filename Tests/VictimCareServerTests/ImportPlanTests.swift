@@ -241,6 +241,11 @@ import VictimCareDomain
                     app, lines, rows: rows, planned: planned, bulk: bulk, pipelined: pipelined)
                 #expect(outcome.failure == nil)
                 #expect(try await BulkLoadTests.indexes(app) == indexes, "every index is there after the import")
+                // Every victim's stored fingerprint is that of what they are owed: a recompute would leave them alone.
+                let victims = try await Victim.query(on: app.db).all().map { $0.id! }
+                let stale = try await ObligationService.plan(victims, reassess: false, verify: false, on: app.db)
+                    .victims.filter { $0.obligations != nil }.map(\.id)
+                #expect(stale.isEmpty, "\(stale.count) of \(victims.count) victims stored with another fingerprint")
                 runs.append(
                     Run(counts: outcome.counts, problems: outcome.problems, tables: try await dump(app)))
             }

@@ -128,11 +128,11 @@ enum CrimeService {
         try await AccessGuard.check(
             .createCrime, "crime", checked.unit.id!, scope: RecordScope(commandUnitIDs: [checked.unit.id!]),
             context: context, on: db)
+        let settings = try await VictimsCodeConfig.currentAndOptOut(on: db)
         let recording = try NewCrime(
             checked, victims: Array(zip(people, needs)),
             officerTeamID: checked.officerInCaseID.flatMap { lookups.usersByID[$0]?.$team.id },
-            config: try await VictimsCodeConfig.current(on: db),
-            optOutFrom: victims.isEmpty ? nil : try await ReferralService.optOutFrom(on: db), context: context)
+            config: settings.config, optOutFrom: victims.isEmpty ? nil : settings.optOutFrom, context: context)
         do {
             return try await db.transaction { tx in try await recording.write(on: tx) }
         } catch let error as any DatabaseError where error.isConstraintFailure {
@@ -149,8 +149,6 @@ enum CrimeService {
         private var rows = ModelRows()
         private let crime: Crime
         private var victims: [CreatedCrime.Victim] = []
-        private var obligations: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])] = []
-        private var fingerprints: [(victimID: UUID, fingerprint: Int64)] = []
 
         init(
             _ checked: Checked, victims drafts: [(PersonService.Checked, NeedsAssessment?)], officerTeamID: UUID?,
@@ -194,10 +192,9 @@ enum CrimeService {
                     config: config, today: today
                 ).facts
                 let owed = config.engine.obligations(for: facts)
-                obligations.append((linkID, crimeID, owed))
-                fingerprints.append((linkID, Obligation.fingerprint(owed)))
                 victim.computedVersion = victim.factsVersion
-                try rows.create(victim)
+                try rows.create(victim, obligationsHash: Obligation.fingerprint(owed))
+                try ObligationService.plan(owed, victimID: linkID, crimeID: crimeID, into: &rows)
                 try CommunicationsService.planVictimRecorded(
                     victim: victim, person: person, crime: crime, points: points, policy: policy,
                     credited: (checked.officerInCaseID, officerTeamID, checked.unit.id!), into: &rows)
@@ -209,9 +206,6 @@ enum CrimeService {
         func write(on db: any Database) async throws -> CreatedCrime {
             var rows = rows
             try await rows.write(on: db)
-            guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
-            try await ObligationService.store(obligations, new: true, on: sql)
-            try await ObligationService.storeFingerprints(fingerprints, on: sql)
             // A new victim (not one loaded from history) joins any open trial they are eligible for.
             for victim in victims { try await TrialService.allocate(victimID: victim.victimID, crime: crime, on: db) }
             // Stored now, as Fluent's own create would have marked it (a later save updates, not inserts).

@@ -104,7 +104,34 @@ struct BulkInsert: Sendable {
     private func insertPostgres(_ slice: ArraySlice<SQLCell>, rows: Int, into db: any PostgresDatabase) async throws {
         var bindings = PostgresBindings(capacity: slice.count)
         for cell in slice { cell.append(to: &bindings) }
-        let query = PostgresQuery(unsafeSQL: statement(rows: rows) { "$\($0)" }, binds: bindings)
+        try await Self.run(PostgresQuery(unsafeSQL: statement(rows: rows) { "$\($0)" }, binds: bindings), on: db)
+    }
+
+    /// PostgreSQL: several inserts as one statement, each but the last a data-modifying `WITH` (`w0 AS (INSERT …)`),
+    /// placeholders numbered across them all; nil when one would go by `COPY`, the binds would pass PostgreSQL's
+    /// limit, or there is only one insert (it is written on its own).
+    static func combined(_ inserts: [BulkInsert]) -> PostgresQuery? {
+        let binds = inserts.reduce(0) { $0 + $1.cells.count }
+        guard inserts.count > 1, binds <= 65_000, inserts.allSatisfy({ $0.rowCount < copyFrom }) else { return nil }
+        var text = "WITH "
+        var bindings = PostgresBindings(capacity: binds)
+        var numbered = 0
+        for (index, insert) in inserts.enumerated() {
+            let first = numbered
+            let statement = insert.statement(rows: insert.rowCount) { "$\(first + $0)" }
+            if index == inserts.count - 1 {
+                text += " " + statement
+            } else {
+                text += (index == 0 ? "" : ", ") + "w\(index) AS (" + statement + ")"
+            }
+            for cell in insert.cells { cell.append(to: &bindings) }
+            numbered += insert.cells.count
+        }
+        return PostgresQuery(unsafeSQL: text, binds: bindings)
+    }
+
+    /// Runs a statement on the caller's connection (inside its transaction).
+    static func run(_ query: PostgresQuery, on db: any PostgresDatabase) async throws {
         let logger = Logger(label: "victimcare.bulk")
         _ = try await db.withConnection { connection in
             connection.eventLoop.makeFutureWithTask { try await connection.query(query, logger: logger) }

@@ -72,8 +72,6 @@ struct ImportChunk: Sendable {
     /// New victims of those crimes: their obligations are worked out from memory once the plan is complete
     /// (``workOutObligations()``), with no read of what the chunk writes.
     private var pendingVictims: [(victim: Victim, person: Person, consent: ReferralConsentRecord?)] = []
-    private var owed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])] = []
-    private var owedPrints: [(victimID: UUID, fingerprint: Int64)] = []
 
     struct History {
         var unitCode: String
@@ -467,10 +465,9 @@ struct ImportChunk: Sendable {
                 config: config, today: today
             ).facts
             let obligations = config.engine.obligations(for: facts)
-            owed.append((victim.id!, crimeID, obligations))
-            owedPrints.append((victim.id!, Obligation.fingerprint(obligations)))
             victim.computedVersion = victim.factsVersion
-            try rows.create(victim)
+            try rows.create(victim, obligationsHash: Obligation.fingerprint(obligations))
+            try ObligationService.plan(obligations, victimID: victim.id!, crimeID: crimeID, into: &rows)
         }
     }
 
@@ -518,13 +515,9 @@ struct ImportChunk: Sendable {
                 """
             ).run()
         }
-        try await ObligationService.store(owed, new: true, on: sql)
-        try await ObligationService.storeFingerprints(owedPrints, on: sql)
         try await ObligationService.recompute(Array(Set(newVictims + eventVictims)), on: db)
         // Written: a crime's later rows (after a row through the services, say) are worked out from the database.
         histories = [:]
-        owed = []
-        owedPrints = []
         newCrimes = []
         statusChanged = []
         touches = []

@@ -15,9 +15,15 @@ enum ReferralService {
         guard let sql = db as? any SQLDatabase else { return nil }
         struct Row: Decodable { var value: String }
         let row = try await sql.select().column("value").from("settings")
-            .where("key", .equal, "referral_opt_out_from").first(decoding: Row.self)
-        // Parsed by hand: a formatter made for each call cost 5% of recording a crime (issue 17).
-        return row.flatMap { Instant.parse($0.value) ?? ISO8601DateFormatter().date(from: $0.value) }
+            .where("key", .equal, optOutKey).first(decoding: Row.self)
+        return row.flatMap { parseOptOutFrom($0.value) }
+    }
+
+    static let optOutKey = "referral_opt_out_from"
+
+    /// Parsed by hand: a formatter made for each call cost 5% of recording a crime (issue 17).
+    static func parseOptOutFrom(_ value: String) -> Date? {
+        Instant.parse(value) ?? ISO8601DateFormatter().date(from: value)
     }
 
     /// A victim recorded more than this long after they became one was loaded from history: not referred

@@ -231,13 +231,13 @@ enum ObligationService {
 
     /// New obligation rows, written in one statement per 2,600 or so (the id is the table's own).
     static func newRows() -> BulkInsert {
-        BulkInsert(
-            "obligations",
-            [
-                "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at",
-                "triggered_at", "state", "met_at", "met_by", "reason",
-            ])
+        BulkInsert("obligations", obligationColumns)
     }
+
+    private static let obligationColumns = [
+        "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at", "triggered_at", "state",
+        "met_at", "met_by", "reason",
+    ]
 
     static func add(_ o: Obligation, victimID: UUID, crimeID: UUID, to rows: inout BulkInsert) {
         rows.add([
@@ -245,6 +245,23 @@ enum ObligationService {
             Date(timeIntervalSince1970: o.dueAt), Date(timeIntervalSince1970: o.triggeredAt), o.state.rawValue,
             o.metAt.map { Date(timeIntervalSince1970: $0) }, o.metBy, o.reason,
         ])
+    }
+
+    /// A new victim's obligations, worked out with the plan that records them, added to it: written with the
+    /// plan's other rows, the victim's fingerprint in its own row (`ModelRows.create(_:obligationsHash:)`).
+    static func plan(
+        _ obligations: [Obligation], victimID: UUID, crimeID: UUID, into rows: inout ModelRows
+    ) throws {
+        for o in obligations {
+            try rows.add(
+                "obligations", obligationColumns,
+                [
+                    .uuid(victimID), .uuid(crimeID), .text(o.code), .text(o.key), .text(o.trigger.rawValue),
+                    .text(o.dueDate.description), .date(Date(timeIntervalSince1970: o.dueAt)),
+                    .date(Date(timeIntervalSince1970: o.triggeredAt)), .text(o.state.rawValue),
+                    .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy), .of(o.reason),
+                ])
+        }
     }
 
     /// Updates changed obligations in place, one statement for the lot.

@@ -24,18 +24,28 @@ struct VictimsCodeConfig: Sendable {
     private static let cache = NIOLockedValueBox<[String: VictimsCodeConfig]>([:])
 
     static func current(on db: any Database) async throws -> VictimsCodeConfig {
+        try await currentAndOptOut(on: db).config
+    }
+
+    /// The configuration and the day opting out of referrals began (`ReferralService.optOutFrom`), from one read of
+    /// the settings: recording a crime needs both.
+    static func currentAndOptOut(on db: any Database) async throws -> (config: VictimsCodeConfig, optOutFrom: Date?) {
         guard let sql = db as? any SQLDatabase else { throw DomainError.forbidden("SQL database required") }
         struct Row: Decodable {
             var key: String
             var value: String
         }
         let rows = try await sql.select().columns("key", "value").from("settings")
-            .where("key", .in, ["instance_id", "config_version"]).all(decoding: Row.self)
-        let stamp = rows.sorted { $0.key < $1.key }.map(\.value).joined(separator: "/")
-        if let cached = cache.withLockedValue({ $0[stamp] }) { return cached }
+            .where("key", .in, ["instance_id", "config_version", ReferralService.optOutKey]).all(decoding: Row.self)
+        let optOutFrom = rows.first { $0.key == ReferralService.optOutKey }.flatMap {
+            ReferralService.parseOptOutFrom($0.value)
+        }
+        let stamp = rows.filter { $0.key != ReferralService.optOutKey }.sorted { $0.key < $1.key }.map(\.value)
+            .joined(separator: "/")
+        if let cached = cache.withLockedValue({ $0[stamp] }) { return (cached, optOutFrom) }
         let loaded = try await load(on: db, version: stamp)
         cache.withLockedValue { $0[stamp] = loaded }
-        return loaded
+        return (loaded, optOutFrom)
     }
 
     private static func load(on db: any Database, version: String) async throws -> VictimsCodeConfig {
