@@ -140,6 +140,11 @@ import VictimCareDomain
             // The process stops right after claiming: the batch is open, nothing written, nobody sent.
             let claimed = try #require(try await Self.export(app, dir).claim(byName: "test", on: app.db))
             #expect(try await Referral.query(on: app.db).filter(\.$statusCode == "sent").count() == 0)
+            #expect(claimed.sentAt == nil)
+            for referral in try await Referral.query(on: app.db).all() {
+                let read = try await ReferralService.referrals(victimID: referral.$victim.id, on: app.db)
+                #expect(read.allSatisfy { $0.status == .ready && $0.sentAt == nil }, "claimed is not sent")
+            }
             // Someone consents in between: they wait for a new batch, not the open one.
             let late = try await world.crime("SN/0000020/26", officer: officer).victims[0].victimID
             try await Self.consent(world, late, "yes", by: officer)
@@ -179,6 +184,99 @@ import VictimCareDomain
             #expect(try await r9() == "met")
             _ = try await RecomputeService.write(stale, of: [id], reassess: false, verify: false, on: app.db)
             #expect(try await r9() == "met", "the older plan did not undo the contact")
+            #expect(try await RecomputeService.recomputeBatch([id], verify: true, on: app.db).rows == 0)
+        }
+    }
+
+    /// Delivering a batch writes one row, the batch: its members' rows and their victims' are left as they were,
+    /// and everything that reads a referral reads it as sent, at the batch's first sending (issue 17).
+    @Test func aDeliveredBatchMarksItselfAndItsMembersReadAsSent() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let partner = try await world.user("vs.partner", .supportPartner)
+            let id = try await world.crime("SN/0000033/26", officer: officer).victims[0].victimID
+            try await Self.consent(world, id, "yes", by: officer)
+            let before = try #require(try await Victim.find(id, on: app.db))
+            let export = Self.export(app, Self.directory())
+            let delivered = try await export.run(byName: "test", recompute: false, on: app.db)
+            let batch = try #require(try await ReferralBatch.find(delivered[0].batchID, on: app.db))
+            let sentAt = try #require(batch.sentAt)
+            let row = try #require(try await Referral.query(on: app.db).filter(\.$victim.$id == id).first())
+            #expect(row.status == .ready && row.sentAt == nil && row.batchID == batch.id, "the member's row unwritten")
+            #expect(try await Victim.find(id, on: app.db)?.factsVersion == before.factsVersion)
+            // Read as sent: the victim's page, the service's list, its access, and the Code's facts (R7 met).
+            let shown = try await ReferralService.referrals(victimID: id, on: app.db)
+            #expect(shown.map(\.status) == [.sent] && shown[0].sentAt == sentAt)
+            let listed = try await ReferralService.sent(status: .sent, context: world.context(partner), on: app.db)
+            #expect(listed.map(\.id) == [row.id] && listed[0].sentAt == sentAt)
+            #expect(try await ReferralService.sent(status: .ready, context: world.context(partner), on: app.db).isEmpty)
+            let person = try #require(try await Victim.find(id, on: app.db)).$person.id
+            #expect(try await SharingService.isShared(personID: person, with: world.context(partner).actor, on: app.db))
+            try await export.catchUp(on: app.db)
+            #expect(
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
+                    .first()?.state == "met")
+            // Sent again by an administrator: still sent when it first went.
+            _ = try await export.deliver(batch, on: app.db)
+            #expect(try await ReferralBatch.find(batch.id!, on: app.db)?.sentAt == sentAt)
+            // The service moves it on: now its own row says so, with the time it was sent.
+            let moved = try await ReferralService.updateStatus(
+                row.id!, status: "received", note: nil, context: world.context(partner), on: app.db)
+            #expect(moved.status == .received)
+            let saved = try #require(try await Referral.find(row.id!, on: app.db))
+            #expect(saved.status == .received && saved.sentAt == sentAt)
+        }
+    }
+
+    /// A recompute planned before a batch was delivered is planned again when it comes to be written: the
+    /// delivery met R7 without writing the victim's row, so the facts version alone would not show it.
+    @Test func aPlanMadeBeforeABatchWentIsMadeAgain() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let id = try await world.crime("SN/0000034/26", officer: officer).victims[0].victimID
+            try await Self.consent(world, id, "yes", by: officer)
+            let r7 = {
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
+                    .first()?.state
+            }
+            // Every obligation in the plan (`verify`), as a plan made when the stored ones differed would have.
+            let early = try await ObligationService.plan([id], reassess: false, verify: true, on: app.db)
+            _ = try await Self.export(app, Self.directory()).run(byName: "test", on: app.db)
+            #expect(try await r7() == "met")
+            _ = try await RecomputeService.write(early, of: [id], reassess: false, verify: false, on: app.db)
+            #expect(try await r7() == "met", "the plan from before the batch went did not undo R7")
+        }
+    }
+
+    /// The catch-up plans a victim; before it writes, a change worked out from facts read before the batch went
+    /// commits (R7 not met, a newer facts version). The catch-up plans that victim again instead of leaving it.
+    @Test func theCatchUpPlansAgainAVictimChangedFromFactsOlderThanTheBatch() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let id = try await world.crime("SN/0000035/26", officer: officer).victims[0].victimID
+            try await Self.consent(world, id, "yes", by: officer)
+            let r7 = {
+                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
+                    .first()?.state
+            }
+            let older = try await ObligationService.plan([id], reassess: false, verify: true, on: app.db)
+            _ = try await Self.export(app, Self.directory()).run(byName: "test", recompute: false, on: app.db)
+            let catchUp = try await ObligationService.plan([id], reassess: false, verify: false, on: app.db)
+            // The officer's transaction: facts moved on, obligations from the older read.
+            try await app.db.transaction { tx in
+                try await VictimService.bumpFacts([id], on: tx)
+                var written = older
+                written.victims[0].factsVersion = try await Victim.find(id, on: tx)!.factsVersion
+                written.victims[0].markComputed = true
+                _ = try await ObligationService.apply(written, on: tx)
+            }
+            #expect(try await r7() != "met")
+            _ = try await RecomputeService.write(
+                catchUp, of: [id], reassess: false, verify: false, replanMoved: true, on: app.db)
+            #expect(try await r7() == "met")
             #expect(try await RecomputeService.recomputeBatch([id], verify: true, on: app.db).rows == 0)
         }
     }

@@ -46,5 +46,6 @@ enum Migrations {
         OrderReferralBatches(),
         CreateLinkage(),
         MarkBulkImports(),
+        BatchSentAt(),
     ]
 }

@@ -14,6 +14,8 @@ final class ReferralBatch: Model, @unchecked Sendable {
     @Field(key: "schema_version") var schemaVersion: String
     @OptionalField(key: "destination") var destination: String?
     @OptionalField(key: "delivered_at") var deliveredAt: Date?
+    /// The first delivery: when its members were sent (their own rows are not written; `ReferralSent`).
+    @OptionalField(key: "sent_at") var sentAt: Date?
     @OptionalField(key: "sha256") var sha256: String?
     /// When the victims it carried had their obligations worked out after it was delivered.
     @OptionalField(key: "recomputed_at") var recomputedAt: Date?

@@ -14,8 +14,8 @@ enum SharingService {
             struct Row: Decodable { var n: Int }
             let row = try await sql.raw(
                 """
-                SELECT COUNT(*) AS n FROM referrals r JOIN victims v ON v.id = r.victim_id
-                WHERE v.person_id = \(bind: personID) AND r.status NOT IN ('ready', 'withdrawn')
+                SELECT COUNT(*) AS n FROM referrals r JOIN victims v ON v.id = r.victim_id \(unsafeRaw: ReferralSent.batchJoin)
+                WHERE v.person_id = \(bind: personID) AND \(unsafeRaw: ReferralSent.isSent)
                 """
             ).first(decoding: Row.self)
             return (row?.n ?? 0) > 0

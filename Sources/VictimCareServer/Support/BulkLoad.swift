@@ -31,7 +31,7 @@ enum BulkLoad {
         ("obligations_code_due", "obligations", ["code", "due_date"]),
         ("contacts_at", "contacts", ["at"]),
         ("referrals_batch_order", "referrals", ["batch_id", "id"]),
-        ("referrals_status", "referrals", ["status", "route"]),
+        ("referrals_waiting", "referrals", ["status", "route", "batch_id"]),
         ("referrals_victim", "referrals", ["victim_id"]),
         ("response_triages_crime", "response_triages", ["crime_id", "decided_at"]),
         ("response_choices_victim", "response_choices", ["victim_id", "recorded_at"]),

@@ -12,7 +12,7 @@ import VictimCareDomain
 ///    its id. A referral is in at most one batch, and a crash before the commit leaves it waiting.
 /// 2. **Deliver**: the batch's members are written as CSV and JSON Lines (to temporary names, synced, then
 ///    renamed, so a file is either whole or absent) and, if configured, POSTed to the service, signed.
-/// 3. **Mark**: the batch is marked delivered and its referrals sent, in one transaction.
+/// 3. **Mark**: the batch is marked delivered, and with it its referrals sent: one row (`ReferralSent`).
 ///
 /// A crash after 1 leaves the batch open; the next run delivers open batches first, with the same members
 /// under the same id, so the receiver can ignore a batch it already has. Nobody is lost, nobody is sent in two
@@ -61,13 +61,17 @@ struct ReferralExport: Sendable {
         let pending = try await ReferralBatch.query(on: db).filter(\.$state == "delivered")
             .filter(\.$recomputedAt == nil).all()
         for batch in pending {
-            // The batch's victims still to work out, in the order their rows lie in the victims table.
-            let stale = try await TableOrder.staleVictims(ofBatch: batch.id!, on: db, page: 20 * pageSize)
+            // The batch's victims, in the order their rows lie in the victims table. All of them: delivering
+            // marked none of them stale, and a run stopped part way does the batch again (a victim already done
+            // is read, found unchanged and not written).
+            let stale = try await TableOrder.victims(ofBatch: batch.id!, on: db, page: 20 * pageSize)
             var next = 0
             // Worked out from the facts as read, written only if no victim's facts changed since; the next page
-            // is planned while this one is written. (Two whole pages at once on two connections was measured:
-            // no faster on SQLite, whose one writer makes the second wait, and twice the memory.)
-            _ = try await RecomputeService.pipelined(reassess: false, on: db) {
+            // is planned while this one is written. A victim whose facts did change is planned again: the change
+            // may have been worked out from facts read before the batch was delivered. (Two whole pages at once
+            // on two connections was measured: no faster on SQLite, whose one writer makes the second wait, and
+            // twice the memory.)
+            _ = try await RecomputeService.pipelined(reassess: false, replanMoved: true, on: db) {
                 guard next < stale.count else { return nil }
                 let page = Array(stale[next..<min(next + pageSize, stale.count)])
                 next += page.count
@@ -157,28 +161,16 @@ struct ReferralExport: Sendable {
         if let endpoint = settings.endpoint {
             try await post(jsonPath: jsonPath, batchID: batchID, count: count, to: endpoint)
         }
+        // One row: the batch's members are sent from now (`ReferralSent`); their own rows, and their victims',
+        // are not written. A batch sent again keeps its first sending.
         let now = Date()
-        try await db.transaction { tx in
-            guard let tsql = tx as? any SQLDatabase else { return }
-            batch.state = "delivered"
-            batch.deliveredAt = now
-            batch.sha256 = sha
-            batch.deliveries += 1
-            batch.destination = settings.endpoint ?? settings.directory
-            try await batch.save(on: tx)
-            try await tsql.raw(
-                """
-                UPDATE victims SET facts_version = facts_version + 1 WHERE id IN (
-                    SELECT victim_id FROM referrals WHERE batch_id = \(bind: batchID) AND status = 'ready')
-                """
-            ).run()
-            try await tsql.raw(
-                """
-                UPDATE referrals SET status = 'sent', sent_at = \(bind: now), status_at = \(bind: now)
-                WHERE batch_id = \(bind: batchID) AND status = 'ready'
-                """
-            ).run()
-        }
+        batch.state = "delivered"
+        batch.deliveredAt = now
+        if batch.sentAt == nil { batch.sentAt = now }
+        batch.sha256 = sha
+        batch.deliveries += 1
+        batch.destination = settings.endpoint ?? settings.directory
+        try await batch.save(on: db)
         logger.info(
             "referral batch delivered",
             metadata: ["batch_id": "\(batchID)", "victims": "\(count)", "deliveries": "\(batch.deliveries)"])

@@ -104,7 +104,8 @@ enum ReferralService {
 
     /// The referrals of a victim, newest first, for their page.
     static func referrals(victimID: UUID, on db: any Database) async throws -> [Referral] {
-        try await Referral.query(on: db).filter(\.$victim.$id == victimID).sort(\.$createdAt, .descending).all()
+        try await ReferralSent.resolve(
+            Referral.query(on: db).filter(\.$victim.$id == victimID).sort(\.$createdAt, .descending).all(), on: db)
     }
 
     /// How consent was given: in person, by phone, in writing, online.
@@ -169,7 +170,8 @@ enum ReferralService {
             throw DomainError.conflict(
                 field: "chargeConsent", message: "The Witness Care Unit refers at charge; no charge is recorded yet")
         }
-        let existing = try await Referral.query(on: db).filter(\.$victim.$id == victimID).all()
+        let existing = try await ReferralSent.resolve(
+            Referral.query(on: db).filter(\.$victim.$id == victimID).all(), on: db)
         if let sent = existing.first(where: { ![.ready, .withdrawn].contains($0.status) }) {
             throw DomainError.conflict(
                 field: "chargeConsent",
@@ -246,12 +248,17 @@ enum ReferralService {
     /// The support service's view: referrals that were sent to it, newest first, optionally of one status.
     static func sent(status: Referral.Status?, context: AccessContext, on db: any Database) async throws -> [Referral] {
         try AccessGuard.require(.manageReferrals, context)
-        let query = Referral.query(on: db).filter(
-            \.$statusCode !~ [Referral.Status.ready.rawValue, Referral.Status.withdrawn.rawValue]
-        )
-        .sort(\.$sentAt, .descending).limit(200)
-        if let status { query.filter(\.$statusCode == status.rawValue) }
-        return try await query.all()
+        guard let sql = db as? any SQLDatabase else { return [] }
+        let ids = try await FastRows.query(
+            """
+            SELECT r.id FROM referrals r \(ReferralSent.batchJoin)
+            WHERE \(ReferralSent.isSent) \(status == nil ? "" : "AND \(ReferralSent.status) = ?")
+            ORDER BY \(ReferralSent.sentAt) DESC, r.id LIMIT 200
+            """, status.map { [.text($0.rawValue)] } ?? [], on: sql
+        ).compactMap { $0.uuid(0) }
+        let found = try await ReferralSent.resolve(Referral.query(on: db).filter(\.$id ~~ ids).all(), on: db)
+        let byID = Dictionary(found.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        return ids.compactMap { byID[$0] }
     }
 
     /// The support service's list: referrals sent to it with the victim's name, each person audited as seen.
@@ -278,7 +285,7 @@ enum ReferralService {
     ) async throws -> Referral {
         try AccessGuard.require(.manageReferrals, context)
         guard let referral = try await Referral.find(referralID, on: db),
-            ![.ready, .withdrawn].contains(referral.status)
+            try await ReferralSent.resolve([referral], on: db).allSatisfy({ ![.ready, .withdrawn].contains($0.status) })
         else { throw DomainError.notFound("referral") }
         let status = try nextStatus(from: referral.status, raw, note: rawNote)
         referral.statusCode = status.status.rawValue

@@ -54,6 +54,9 @@ enum ObligationService {
             var markComputed: Bool
         }
         var victims: [Victim]
+        /// Batches of referrals delivered when the facts were read (`ReferralSent.deliveries`), for a plan written
+        /// later; nil for a plan written where it is made.
+        var deliveries: Int?
         var isEmpty: Bool {
             victims.allSatisfy { $0.decision == nil && $0.history == nil && $0.obligations == nil && !$0.markComputed }
         }
@@ -75,16 +78,22 @@ enum ObligationService {
     static func recompute(_ victimIDs: [UUID], reassess: Bool = false, verify: Bool = false, on db: any Database)
         async throws -> Int
     {
-        let plan = try await self.plan(victimIDs, reassess: reassess, verify: verify, on: db)
+        let plan = try await self.plan(victimIDs, reassess: reassess, verify: verify, forLater: false, on: db)
         return try await apply(plan, on: db).rows
     }
 
     /// Reads the facts and works out what would change. Writes nothing, so batches can plan in parallel.
-    static func plan(_ victimIDs: [UUID], reassess: Bool, verify: Bool, on db: any Database) async throws -> Plan {
+    /// `forLater`: the plan is written in another transaction (`RecomputeService.write`), which checks it is not
+    /// older than a delivery of referrals.
+    static func plan(_ victimIDs: [UUID], reassess: Bool, verify: Bool, forLater: Bool = true, on db: any Database)
+        async throws -> Plan
+    {
         guard !victimIDs.isEmpty, let sql = db as? any SQLDatabase else { return Plan(victims: []) }
         let config = try await VictimsCodeConfig.current(on: db)
         let loader = VictimFactsLoader(sql: sql, config: config)
-        var plan = Plan(victims: [])
+        // Counted before the facts are read: a delivery in between makes the plan be made again, never missed.
+        var plan = Plan(
+            victims: [], deliveries: forLater ? try await ReferralSent.deliveries(on: db, lock: false) : nil)
         for victim in try await loader.load(victimIDs, withAssessments: reassess) {
             plan.victims.append(self.plan(victim, reassess: reassess, verify: verify, config: config))
         }

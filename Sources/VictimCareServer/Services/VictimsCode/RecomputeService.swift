@@ -138,19 +138,26 @@ enum RecomputeService {
 
     /// Writes a batch's plan, made earlier from the facts as they were read. If the transaction fails (SQLite
     /// refuses a write from a transaction whose snapshot is older than another commit) the batch is planned again
-    /// from fresh facts, up to eight times.
+    /// from fresh facts, up to eight times; so is the whole batch if a referral batch was delivered since the plan
+    /// was made (its members' R7 changed without their rows changing). `replanMoved`: victims whose facts moved on
+    /// are planned again too, rather than left to the transaction that moved them (which may have read its facts
+    /// before a delivery: the referral catch-up).
     static func write(
-        _ first: ObligationService.Plan, of ids: [UUID], reassess: Bool, verify: Bool, on db: any Database
+        _ first: ObligationService.Plan, of ids: [UUID], reassess: Bool, verify: Bool, replanMoved: Bool = false,
+        on db: any Database
     ) async throws -> ObligationService.Changes {
         var attempt = 0
         var planned = first
+        var ids = ids
+        var total = ObligationService.Changes()
         while true {
             attempt += 1
-            if planned.isEmpty { return ObligationService.Changes() }
+            if planned.isEmpty { return total }
             let plan = planned
+            let outcome: (changes: ObligationService.Changes, moved: [UUID], delivered: Bool)
             do {
-                return try await db.transaction { tx -> ObligationService.Changes in
-                    guard let sql = tx as? any SQLDatabase else { return ObligationService.Changes() }
+                outcome = try await db.transaction { tx in
+                    guard let sql = tx as? any SQLDatabase else { return (ObligationService.Changes(), [], false) }
                     let ids = plan.victims.map(\.id) as [any Encodable & Sendable]
                     let lock: SQLQueryString = tx.isPostgres ? " FOR UPDATE" : ""
                     struct Version: Decodable {
@@ -161,13 +168,33 @@ enum RecomputeService {
                         try await sql.raw("SELECT id, facts_version FROM victims WHERE id IN (\(binds: ids))" + lock)
                             .all(decoding: Version.self).map { ($0.id, $0.facts_version) },
                         uniquingKeysWith: { a, _ in a })
+                    if let seen = plan.deliveries, try await ReferralSent.deliveries(on: tx, lock: true) != seen {
+                        return (ObligationService.Changes(), [], true)
+                    }
                     var fresh = plan
                     fresh.victims = plan.victims.filter { current[$0.id] == $0.factsVersion }
-                    return try await ObligationService.apply(fresh, on: tx)
+                    let moved = plan.victims.filter { current[$0.id] != nil && current[$0.id] != $0.factsVersion }
+                    return (try await ObligationService.apply(fresh, on: tx), moved.map(\.id), false)
                 }
             } catch  where attempt < 8 {
                 try await Task.sleep(for: .milliseconds(20 * attempt))
                 planned = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
+                continue
+            }
+            total.rows += outcome.changes.rows
+            total.victims += outcome.changes.victims
+            if outcome.delivered {
+                planned = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
+            } else if replanMoved, !outcome.moved.isEmpty {
+                ids = outcome.moved
+                planned = try await ObligationService.plan(ids, reassess: reassess, verify: verify, on: db)
+            } else {
+                return total
+            }
+            // Not left undone in silence: the caller (the catch-up) fails, and tries the batch again later.
+            guard attempt < 8 else {
+                throw DomainError.conflict(
+                    field: "victims", message: "\(ids.count) victims changed eight times while being worked out")
             }
         }
     }
@@ -178,7 +205,7 @@ enum RecomputeService {
     /// before it is committed. `next` gives the next page's victims, an empty list for a page with none to do,
     /// nil when there are no more.
     static func pipelined(
-        reassess: Bool, on db: any Database, next: () async throws -> [UUID]?
+        reassess: Bool, replanMoved: Bool = false, on db: any Database, next: () async throws -> [UUID]?
     ) async throws -> ObligationService.Changes {
         var total = ObligationService.Changes()
         var writing: Task<ObligationService.Changes, any Error>?
@@ -199,7 +226,9 @@ enum RecomputeService {
                 guard !ids.isEmpty else { continue }
                 let plan = try await ObligationService.plan(ids, reassess: reassess, verify: false, on: db)
                 try await finish()
-                writing = Task { try await write(plan, of: ids, reassess: reassess, verify: false, on: db) }
+                writing = Task {
+                    try await write(plan, of: ids, reassess: reassess, verify: false, replanMoved: replanMoved, on: db)
+                }
             }
             try await finish()
         } catch {
@@ -252,9 +281,9 @@ enum TableOrder {
         return sorted(found)
     }
 
-    /// The victims of a referral batch whose facts changed since their obligations were last worked out, in
-    /// table order: read a range of the (batch_id, id) index at a time, each member once.
-    static func staleVictims(ofBatch batchID: UUID, on db: any Database, page: Int) async throws -> [UUID] {
+    /// The victims a referral batch sent (not those withdrawn before it went), in table order: read a range of
+    /// the (batch_id, id) index at a time, each member once.
+    static func victims(ofBatch batchID: UUID, on db: any Database, page: Int) async throws -> [UUID] {
         guard let sql = db as? any SQLDatabase else { return [] }
         var found: [(key: Int64, id: UUID)] = []
         var after: UUID?
@@ -265,7 +294,7 @@ enum TableOrder {
                 try await FastRows.query(
                     """
                     SELECT \(key(db)), v.id FROM referrals r JOIN victims v ON v.id = r.victim_id
-                    WHERE r.batch_id = ? AND r.id >= ? AND r.id <= ? AND v.facts_version <> v.computed_version
+                    WHERE r.batch_id = ? AND r.id >= ? AND r.id <= ? AND r.status <> 'withdrawn'
                     """, [.uuid(batchID), .uuid(ids[0]), .uuid(last)], on: sql))
             after = last
         }

@@ -130,11 +130,14 @@ struct VictimFactsLoader {
             try await FastRows.query(
                 "SELECT victim_id, ground, reason FROM enhanced_ground_exceptions WHERE victim_id IN (\(list))", binds,
                 on: sql))
-        // A referral counts from when it was sent (by the daily transfer or another route).
+        // A referral counts from when it was sent (by the daily transfer, whose batch holds the time, or another
+        // route).
         let referrals = grouped(
             try await FastRows.query(
-                "SELECT victim_id, sent_at FROM referrals WHERE victim_id IN (\(list)) AND sent_at IS NOT NULL", binds,
-                on: sql))
+                """
+                SELECT r.victim_id, \(ReferralSent.sentAt) FROM referrals r \(ReferralSent.batchJoin)
+                WHERE r.victim_id IN (\(list)) AND \(ReferralSent.sentAt) IS NOT NULL
+                """, binds, on: sql))
         var assessments: [UUID: [(at: Double, assessment: NeedsAssessment)]] = [:]
         if withAssessments {
             let decoder = JSONDecoder()
