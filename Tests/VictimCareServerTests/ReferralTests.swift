@@ -409,6 +409,33 @@ import VictimCareDomain
         }
     }
 
+    /// A victim whose referral went in a delivered batch (its own row still says ready) is not referred again at
+    /// charge, and the referral is not withdrawn: the service has it.
+    @Test func aVictimSentInABatchIsNotReferredAgainAtCharge() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let wcu = try await world.user("wcu.one", .witnessCareUnit)
+            let created = try await world.crime("SN/0000036/26", officer: officer)
+            let victimID = created.victims[0].victimID
+            try await Self.consent(world, victimID, "yes", by: officer)
+            _ = try await Self.export(app, Self.directory()).run(byName: "test", on: app.db)
+            _ = try await CaseEventService.record(
+                crimeID: created.crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
+                source: "test", context: .system, on: app.db)
+            do {
+                _ = try await ReferralService.referAtCharge(
+                    victimID: victimID, .init(consent: "yes"), mailbox: "referrals@support.example",
+                    context: world.context(wcu), on: app.db)
+                Issue.record("referred twice")
+            } catch DomainError.conflict(_, let message) {
+                #expect(message.contains("Already referred"))
+            }
+            let referrals = try await ReferralService.referrals(victimID: victimID, on: app.db)
+            #expect(referrals.map(\.route) == [.transfer] && referrals.map(\.status) == [.sent])
+        }
+    }
+
     @Test func theWitnessCareUnitRefersAtChargeBySecureEmailOnce() async throws {
         let fake = try await NotifyFake.start()
         try await withTestApp({ $0.referrals.mailbox = "referrals@support.example" }) { app in

@@ -68,7 +68,8 @@ enum ReferralSent {
     static let isSent = "(r.status NOT IN ('ready', 'withdrawn') OR b.sent_at IS NOT NULL)"
 
     /// Referrals as loaded, with the status and sent time of members of delivered batches filled in. A referral
-    /// saved afterwards (the service records what happened next) keeps them in its own row.
+    /// saved afterwards (the service records what happened next) keeps them in its own row; anything that moves
+    /// a member on from `ready` resolves it first, or its sent time would be lost.
     @discardableResult
     static func resolve(_ referrals: [Referral], on db: any Database) async throws -> [Referral] {
         let batchIDs = Set(referrals.filter { $0.status == .ready }.compactMap(\.batchID))

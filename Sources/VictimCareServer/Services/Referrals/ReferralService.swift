@@ -179,12 +179,17 @@ enum ReferralService {
         }
         return try await db.transaction { tx in
             let now = Date()
-            for waiting in existing where waiting.status == .ready {
-                waiting.statusCode = Referral.Status.withdrawn.rawValue
-                waiting.statusAt = now
-                waiting.statusByName = context.actor.name
-                waiting.note = "Sent at charge by the Witness Care Unit instead"
-                try await waiting.save(on: tx)
+            // Withdrawn only while not yet gone: a batch delivered since the check above keeps its member sent.
+            if existing.contains(where: { $0.status == .ready }), let sql = tx as? any SQLDatabase {
+                try await sql.raw(
+                    """
+                    UPDATE referrals SET status = 'withdrawn', status_at = \(bind: now),
+                        status_by_name = \(bind: context.actor.name),
+                        note = \(bind: "Sent at charge by the Witness Care Unit instead")
+                    WHERE victim_id = \(bind: victimID) AND status = 'ready' AND (batch_id IS NULL
+                        OR batch_id IN (SELECT id FROM referral_batches WHERE sent_at IS NULL))
+                    """
+                ).run()
             }
             if victim.referralConsent != .yes {
                 victim.referralConsentCode = ReferralConsent.yes.rawValue
