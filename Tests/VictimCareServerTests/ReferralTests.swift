@@ -214,9 +214,7 @@ import VictimCareDomain
             let person = try #require(try await Victim.find(id, on: app.db)).$person.id
             #expect(try await SharingService.isShared(personID: person, with: world.context(partner).actor, on: app.db))
             try await export.catchUp(on: app.db)
-            #expect(
-                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
-                    .first()?.state == "met")
+            #expect(try await Self.state(app, id, "R7") == "met")
             // Sent again by an administrator: still sent when it first went.
             _ = try await export.deliver(batch, on: app.db)
             #expect(try await ReferralBatch.find(batch.id!, on: app.db)?.sentAt == sentAt)
@@ -229,6 +227,12 @@ import VictimCareDomain
         }
     }
 
+    /// The state of one of a victim's obligations.
+    static func state(_ app: Application, _ victimID: UUID, _ code: String) async throws -> String? {
+        try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == victimID).filter(\.$code == code).first()?
+            .state
+    }
+
     /// A recompute planned before a batch was delivered is planned again when it comes to be written: the
     /// delivery met R7 without writing the victim's row, so the facts version alone would not show it.
     @Test func aPlanMadeBeforeABatchWentIsMadeAgain() async throws {
@@ -237,10 +241,7 @@ import VictimCareDomain
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             let id = try await world.crime("SN/0000034/26", officer: officer).victims[0].victimID
             try await Self.consent(world, id, "yes", by: officer)
-            let r7 = {
-                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
-                    .first()?.state
-            }
+            let r7 = { try await Self.state(app, id, "R7") }
             // Every obligation in the plan (`verify`), as a plan made when the stored ones differed would have.
             let early = try await ObligationService.plan([id], reassess: false, verify: true, on: app.db)
             _ = try await Self.export(app, Self.directory()).run(byName: "test", on: app.db)
@@ -258,10 +259,7 @@ import VictimCareDomain
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             let id = try await world.crime("SN/0000035/26", officer: officer).victims[0].victimID
             try await Self.consent(world, id, "yes", by: officer)
-            let r7 = {
-                try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == id).filter(\.$code == "R7")
-                    .first()?.state
-            }
+            let r7 = { try await Self.state(app, id, "R7") }
             let older = try await ObligationService.plan([id], reassess: false, verify: true, on: app.db)
             _ = try await Self.export(app, Self.directory()).run(byName: "test", recompute: false, on: app.db)
             let catchUp = try await ObligationService.plan([id], reassess: false, verify: false, on: app.db)
