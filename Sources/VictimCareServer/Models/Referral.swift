@@ -83,9 +83,7 @@ enum ReferralSent {
         }
         return referrals
     }
-}
 
-extension ReferralSent {
     /// How many batches have been delivered. A delivery changes its members' facts (R7 is met) without writing
     /// their rows, so a recompute planned before it is planned again rather than written (`RecomputeService`).
     /// `lock` (PostgreSQL, in the writing transaction): the batches not yet delivered are held `FOR SHARE`, so

@@ -289,9 +289,9 @@ enum ReferralService {
         _ referralID: UUID, status raw: String?, note rawNote: String?, context: AccessContext, on db: any Database
     ) async throws -> Referral {
         try AccessGuard.require(.manageReferrals, context)
-        guard let referral = try await Referral.find(referralID, on: db),
-            try await ReferralSent.resolve([referral], on: db).allSatisfy({ ![.ready, .withdrawn].contains($0.status) })
-        else { throw DomainError.notFound("referral") }
+        guard let referral = try await Referral.find(referralID, on: db) else { throw DomainError.notFound("referral") }
+        try await ReferralSent.resolve([referral], on: db)
+        guard ![.ready, .withdrawn].contains(referral.status) else { throw DomainError.notFound("referral") }
         let status = try nextStatus(from: referral.status, raw, note: rawNote)
         referral.statusCode = status.status.rawValue
         referral.statusAt = Date()
