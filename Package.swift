@@ -41,12 +41,15 @@ let package = Package(
         ),
         // Starting a program without Foundation's `Process` (see `Subprocess`).
         .target(name: "CSpawn"),
+        // jemalloc from Debian: the process's allocator, and its statistics for `/metrics` (see `Heap`).
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         .target(
             name: "VictimCareServer",
             dependencies: [
                 "VictimCareDomain",
                 "VictimCareQR",
                 "CSpawn",
+                "CJemalloc",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -1,6 +1,6 @@
 # Shared helpers for the benchmarks. Source it.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-need_apt wrk time sqlite3 libqrencode-dev
+need_apt wrk time sqlite3 libqrencode-dev libjemalloc-dev
 RESULTS="$ROOT/bench/results"
 mkdir -p "$RESULTS"
 export LOG_LEVEL=warning VICTIMCARE_ADMIN_PASSWORD="bench admin passphrase" VICTIMCARE_DEMO_PASSWORD="bench demo passphrase"

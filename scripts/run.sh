@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 say "Checking tools"
-need_apt libqrencode-dev ffmpeg
+need_apt libqrencode-dev libjemalloc-dev ffmpeg
 
 say "Building VictimCare (release; the first build takes several minutes)"
 swift build -c release --product victimcare

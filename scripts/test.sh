@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 say "Checking tools"
-need_apt chromium chromium-driver libqrencode-dev zbar-tools ffmpeg coturn
+need_apt chromium chromium-driver libqrencode-dev libjemalloc-dev zbar-tools ffmpeg coturn
 pg_bin >/dev/null
 need_pip
 

@@ -6,7 +6,7 @@ import SQLKit
 import Vapor
 
 /// Prometheus metrics through swift-metrics. Vapor itself records `http_requests_total` and
-/// `http_request_duration_seconds` per route; this adds the database pool.
+/// `http_request_duration_seconds` per route; this adds the database pool and the heap (`Heap`).
 enum Observability {
     static let registry = PrometheusCollectorRegistry()
 
@@ -21,7 +21,7 @@ enum Observability {
         MetricsSystem.bootstrap(factory)
     }()
 
-    static func render() -> String { registry.emitToString() }
+    static func render() -> String { registry.emitToString() + Heap.render() }
 }
 
 /// Every few seconds, times how long it takes to get a pooled connection and run `SELECT 1`. A saturated
