@@ -32,8 +32,28 @@ import VictimCareDomain
         let context = AccessContext(
             actor: Actor(id: UUID(), kind: .user, role: .officer, commandUnitID: UUID(), name: "PC Ω Hart"),
             ip: "192.0.2.1", reason: "checking a linked case")
-        try check(AuditLog.entry(.create, "crime", UUID(), summary: "reference Ω/1", context: context))
-        try check(AuditLog.entry(.view, "person", nil, context: .system))
+        // An audit entry is written from a plain value: its cells are the model's, column for column.
+        for entry in [
+            AuditLog.entry(.create, "crime", UUID(), summary: "reference Ω/1", context: context),
+            AuditLog.entry(.view, "person", nil, context: .system),
+        ] {
+            let model = AuditEntry()
+            model.id = entry.id
+            model.at = entry.at
+            model.actorID = entry.actorID
+            model.actorKind = entry.actorKind
+            model.actorName = entry.actorName
+            model.actorRole = entry.actorRole
+            model.action = entry.action
+            model.recordType = entry.recordType
+            model.recordID = entry.recordID
+            model.summary = entry.summary
+            model.ip = entry.ip
+            model.reason = entry.reason
+            try check(model)
+            #expect(entry.cells.map { "\($0)" } == model.bulkCells.map { "\($0)" })
+            #expect(entry.cells.count == AuditEntry.bulkColumns.count)
+        }
 
         var v = Validator()
         let checkedPerson = PersonService.checkDraft(

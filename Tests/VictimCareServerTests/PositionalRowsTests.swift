@@ -153,7 +153,7 @@ import VictimCareDomain
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 for n in 0..<10 {
                     group.addTask {
-                        let entry = AuditLog.entry(.view, "crime", UUID(), summary: "call \(n)", context: shared)
+                        var entry = AuditLog.entry(.view, "crime", UUID(), summary: "call \(n)", context: shared)
                         if n == 3 { entry.id = taken }
                         do {
                             try await AuditLog.write([entry], context: shared, on: app.db)

@@ -68,10 +68,9 @@ enum AuditLog {
     /// Writes entries made for `context`. Outside a transaction they go through the application's
     /// ``AuditWriter``, together with whatever other requests are writing at that moment; either way this
     /// returns only once they are committed, so nothing is shown before its audit entry is stored.
-    static func write(_ entries: [AuditEntry], context: AccessContext, on db: any Database) async throws {
+    static func write(_ entries: [Entry], context: AccessContext, on db: any Database) async throws {
         guard !entries.isEmpty else { return }
-        for entry in entries where entry.id == nil { entry.id = UUID.ordered() }
-        let rows = entries.map(\.bulkCells)
+        let rows = entries.map(\.cells)
         // Inside a transaction, or on a connection that already holds SQLite's write lane, the entries go in
         // with the caller's own work.
         if let writer = context.auditWriter, !db.inTransaction, !((db as? LanedSQLiteDatabase)?.holdsLane ?? false) {
@@ -87,20 +86,39 @@ enum AuditLog {
     static func entry(
         _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String = "", context: AccessContext,
         at: Date = Date()
-    ) -> AuditEntry {
-        let entry = AuditEntry()
-        entry.at = at
-        entry.actorID = context.actor.id
-        entry.actorKind = context.actor.kind.rawValue
-        entry.actorName = context.actor.name
-        entry.actorRole = context.actor.role.rawValue
-        entry.action = action.rawValue
-        entry.recordType = recordType
-        entry.recordID = recordID
-        entry.summary = String(summary.prefix(1000))
-        entry.ip = context.ip
-        entry.reason = context.reason.map { String($0.prefix(1000)) }
-        return entry
+    ) -> Entry {
+        Entry(
+            at: at, actorID: context.actor.id, actorKind: context.actor.kind.rawValue, actorName: context.actor.name,
+            actorRole: context.actor.role.rawValue, action: action.rawValue, recordType: recordType,
+            recordID: recordID, summary: String(summary.prefix(1000)), ip: context.ip,
+            reason: context.reason.map { String($0.prefix(1000)) })
+    }
+
+    /// An audit entry to be written: a plain value with the columns of `audit_entries`, not a Fluent model. Every
+    /// page view, recorded crime and imported row makes one or more, and a model costs an allocation and Fluent's
+    /// generic look-ups for each of its twelve fields, set and then read back (issue 17). `AuditEntry` is for
+    /// reading the trail.
+    struct Entry: Sendable {
+        var id = UUID.ordered()
+        var at: Date
+        var actorID: UUID?
+        var actorKind: String
+        var actorName: String
+        var actorRole: String
+        var action: String
+        var recordType: String
+        var recordID: UUID?
+        var summary: String
+        var ip: String?
+        var reason: String?
+
+        /// The values in `AuditEntry.bulkColumns` order.
+        var cells: [SQLCell] {
+            [
+                .uuid(id), .date(at), .of(actorID), .text(actorKind), .text(actorName), .text(actorRole),
+                .text(action), .text(recordType), .of(recordID), .text(summary), .of(ip), .of(reason),
+            ]
+        }
     }
 
     /// Records that each of `ids` was shown (a list, a search result, a page naming them), one row per record
@@ -114,7 +132,7 @@ enum AuditLog {
 
     /// The entries ``recordViews`` writes: one per distinct record.
     static func viewEntries(_ recordType: String, _ ids: [UUID], summary: String, context: AccessContext)
-        -> [AuditEntry]
+        -> [Entry]
     {
         let now = Date()
         var seen = Set<UUID>()
@@ -137,16 +155,10 @@ enum AuditLog {
     static func recordVictim(
         _ action: Action, _ recordType: String, _ recordID: UUID?, summary: String, ip: String?, on db: any Database
     ) async throws {
-        let entry = AuditEntry()
-        entry.at = Date()
-        entry.actorKind = "victim"
-        entry.actorName = "Victim (own case page)"
-        entry.actorRole = "victim"
-        entry.action = action.rawValue
-        entry.recordType = recordType
-        entry.recordID = recordID
-        entry.summary = String(summary.prefix(1000))
-        entry.ip = ip
+        let entry = Entry(
+            at: Date(), actorID: nil, actorKind: "victim", actorName: "Victim (own case page)", actorRole: "victim",
+            action: action.rawValue, recordType: recordType, recordID: recordID, summary: String(summary.prefix(1000)),
+            ip: ip, reason: nil)
         try await write([entry], context: .system, on: db)
     }
 

@@ -55,6 +55,11 @@ struct ModelRows: Sendable {
         try add(Victim.schema, Self.victimColumnsWithHash, victim.bulkCells + [.int(Int(obligationsHash))])
     }
 
+    /// Adds an audit entry (a plain value: see `AuditLog.Entry`).
+    mutating func create(_ entry: AuditLog.Entry) throws {
+        try add(AuditEntry.schema, AuditEntry.bulkColumns, entry.cells)
+    }
+
     private static let victimColumnsWithHash = Victim.bulkColumns + ["obligations_hash"]
 
     /// Adds a row to a table without a model (`import_keys`, `obligations`).
