@@ -169,11 +169,9 @@ enum CrimeService {
                     checkedPerson, homeUnitID: checked.unit.id, safeByDefault: safeByDefault)
                 try rows.create(person)
                 for point in points { try rows.create(point) }
-                try rows.create(LinkageQueueEntry(personID: person.id!))
+                try rows.queueLinkage(person.id!)
                 try rows.create(AuditLog.entry(.create, "person", person.id, context: context))
-                let link = CrimePerson(id: UUID.ordered(), crime: crime, person: person, role: .victim)
-                let linkID = link.id!
-                try rows.create(link)
+                let linkID = try rows.link(crime: crime, person: person, role: .victim)
                 try rows.create(
                     AuditLog.entry(
                         .create, "crime_person", linkID, summary: "victim linked to crime \(crimeID)", context: context)

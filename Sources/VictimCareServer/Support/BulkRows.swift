@@ -104,12 +104,22 @@ extension CrimePerson: BulkRow {
         "id", "crime_id", "person_id", "role", "family_name_key", "given_name_key", "reported_at", "created_at",
     ]
     var bulkCells: [SQLCell] {
+        Self.cells(
+            id: id, crimeID: $crime.id, personID: $person.id, role: roleCode, familyNameKey: familyNameKey,
+            givenNameKey: givenNameKey, reportedAt: reportedAt, createdAt: createdAt)
+    }
+    func stampCreated(_ now: Date) { createdAt = now }
+
+    /// The row's values without a model (`ModelRows.link`); the model's own cells are these.
+    static func cells(
+        id: UUID?, crimeID: UUID, personID: UUID, role: String, familyNameKey: String?, givenNameKey: String?,
+        reportedAt: Date?, createdAt: Date?
+    ) -> [SQLCell] {
         [
-            .of(id), .uuid($crime.id), .uuid($person.id), .text(roleCode), .of(familyNameKey), .of(givenNameKey),
+            .of(id), .uuid(crimeID), .uuid(personID), .text(role), .of(familyNameKey), .of(givenNameKey),
             .of(reportedAt), .of(createdAt),
         ]
     }
-    func stampCreated(_ now: Date) { createdAt = now }
 }
 
 extension Victim: BulkRow {
@@ -153,8 +163,15 @@ extension NeedsAssessmentRecord: BulkRow {
 
 extension EnhancedChange: BulkRow {
     static let bulkColumns = ["id", "victim_id", "at", "enhanced", "grounds"]
-    var bulkCells: [SQLCell] { [.of(id), .uuid($victim.id), .date(at), .bool(enhanced), .text(grounds)] }
+    var bulkCells: [SQLCell] {
+        Self.cells(id: id, victimID: $victim.id, at: at, enhanced: enhanced, grounds: grounds)
+    }
     func stampCreated(_ now: Date) {}
+
+    /// The row's values without a model (`ModelRows.enhancedChange`); the model's own cells are these.
+    static func cells(id: UUID?, victimID: UUID, at: Date, enhanced: Bool, grounds: String) -> [SQLCell] {
+        [.of(id), .uuid(victimID), .date(at), .bool(enhanced), .text(grounds)]
+    }
 }
 
 extension CaseEvent: BulkRow {
@@ -231,6 +248,11 @@ extension ReferralConsentRecord: BulkRow {
 
 extension LinkageQueueEntry: BulkRow {
     static let bulkColumns = ["person_id", "queued_at", "version"]
-    var bulkCells: [SQLCell] { [.of(id), .of(queuedAt), .int(Int(version))] }
+    var bulkCells: [SQLCell] { Self.cells(personID: id, queuedAt: queuedAt, version: version) }
     func stampCreated(_ now: Date) { if queuedAt == nil { queuedAt = now } }
+
+    /// The row's values without a model (`ModelRows.queueLinkage`); the model's own cells are these.
+    static func cells(personID: UUID?, queuedAt: Date?, version: Int64) -> [SQLCell] {
+        [.of(personID), .of(queuedAt), .int(Int(version))]
+    }
 }

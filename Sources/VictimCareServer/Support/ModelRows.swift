@@ -60,6 +60,36 @@ struct ModelRows: Sendable {
         try add(AuditEntry.schema, AuditEntry.bulkColumns, entry.cells)
     }
 
+    // Rows of small tables every recorded or imported person makes, added from their values: a model would cost
+    // an allocation and Fluent's generic look-ups for each field, set and then read back (issue 17). Each model's
+    // own `bulkCells` are the same function's, so the two cannot differ.
+
+    /// A person's link to a crime, as `CrimePerson(id:crime:person:role:)` makes it; its new id.
+    mutating func link(crime: Crime, person: Person, role: PersonRole, at now: Date = Date()) throws -> UUID {
+        let id = UUID.ordered()
+        try add(
+            CrimePerson.schema, CrimePerson.bulkColumns,
+            CrimePerson.cells(
+                id: id, crimeID: crime.id!, personID: person.id!, role: role.rawValue,
+                familyNameKey: person.familyNameKey, givenNameKey: person.givenNameKey, reportedAt: crime.reportedAt,
+                createdAt: now))
+        return id
+    }
+
+    /// A new person queued for repeat-victim linkage, as `LinkageQueueEntry(personID:)` makes it.
+    mutating func queueLinkage(_ personID: UUID, at now: Date = Date()) throws {
+        try add(
+            LinkageQueueEntry.schema, LinkageQueueEntry.bulkColumns,
+            LinkageQueueEntry.cells(personID: personID, queuedAt: now, version: 0))
+    }
+
+    /// A change in a victim's enhanced status, as `EnhancedChange(victimID:at:enhanced:grounds:)` makes it.
+    mutating func enhancedChange(victimID: UUID, at: Date, enhanced: Bool, grounds: String) throws {
+        try add(
+            EnhancedChange.schema, EnhancedChange.bulkColumns,
+            EnhancedChange.cells(id: UUID.ordered(), victimID: victimID, at: at, enhanced: enhanced, grounds: grounds))
+    }
+
     private static let victimColumnsWithHash = Victim.bulkColumns + ["obligations_hash"]
 
     /// Adds a row to a table without a model (`import_keys`, `obligations`).

@@ -313,14 +313,12 @@ struct ImportChunk: Sendable {
             self.created.insert(created.id!)
             try rows.create(created)
             for point in points { try rows.create(point) }
-            try rows.create(LinkageQueueEntry(personID: created.id!))
+            try rows.queueLinkage(created.id!)
             try rows.create(AuditLog.entry(.create, "person", created.id, context: context))
             try addKey("person", sourceID, target: created.id!, fingerprint: personPrint, row: row)
         }
         let personID = person.id!
-        let link = CrimePerson(id: UUID.ordered(), crime: crime, person: person, role: role)
-        let linkID = link.id!
-        try rows.create(link)
+        let linkID = try rows.link(crime: crime, person: person, role: role)
         links[personID, default: []].append((crimeID, role.rawValue, crime.reportedAt))
         linkedPersons.insert(personID)
         try rows.create(

@@ -127,7 +127,7 @@ enum VictimService {
         victim.section16 = decision.section16
         victim.section17 = decision.section17
         victim.section28 = decision.section28
-        try rows.create(EnhancedChange(victimID: id, at: start, enhanced: decision.enhanced, grounds: grounds))
+        try rows.enhancedChange(victimID: id, at: start, enhanced: decision.enhanced, grounds: grounds)
         if let consent { try rows.create(consent) }
         if refer { try rows.create(ReferralService.transferReferral(victimID: id)) }
         return Planned(victim: victim, consent: consent)
