@@ -49,7 +49,7 @@ let package = Package(
                 "VictimCareDomain",
                 "VictimCareQR",
                 "CSpawn",
-                "CJemalloc",
+                .target(name: "CJemalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

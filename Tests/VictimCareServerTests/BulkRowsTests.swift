@@ -125,6 +125,24 @@ import VictimCareDomain
             context: context)
         try check(record)
         try check(EnhancedChange(victimID: victim.id!, at: Self.now, enhanced: true, grounds: ",vulnerable,"))
+        try check(LinkageQueueEntry(personID: person.id!, at: Self.now))
+
+        // The rows a plan adds from values are the models' own, column for column.
+        var rows = ModelRows()
+        let linkID = try rows.link(crime: crime, person: person, role: .victim, at: Self.now)
+        let linked = CrimePerson(id: linkID, crime: crime, person: person, role: .victim)
+        linked.stampCreated(Self.now)
+        #expect(rows.planned(CrimePerson.schema) == [linked.bulkCells.map { "\($0)" }])
+        try rows.queueLinkage(person.id!, at: Self.now)
+        #expect(
+            rows.planned(LinkageQueueEntry.schema) == [
+                LinkageQueueEntry(personID: person.id!, at: Self.now).bulkCells.map { "\($0)" }
+            ])
+        try rows.enhancedChange(victimID: victim.id!, at: Self.now, enhanced: true, grounds: ",vulnerable,")
+        let change = EnhancedChange(victimID: victim.id!, at: Self.now, enhanced: true, grounds: ",vulnerable,")
+        let planned = try #require(rows.planned(EnhancedChange.schema).first)
+        #expect(planned.first?.hasPrefix("uuid(") == true, "a new id")
+        #expect(Array(planned.dropFirst()) == change.bulkCells.dropFirst().map { "\($0)" })
 
         let event = CaseEvent()
         event.$crime.id = crime.id!

@@ -105,6 +105,15 @@ struct ModelRows: Sendable {
         tables[table, default: []].append(insert)
     }
 
+    /// The rows added so far for `table`, each as its cells' text (for tests).
+    func planned(_ table: String) -> [[String]] {
+        (tables[table] ?? []).flatMap { insert in
+            stride(from: 0, to: insert.cells.count, by: insert.columns.count).map { start in
+                insert.cells[start..<start + insert.columns.count].map { "\($0)" }
+            }
+        }
+    }
+
     /// Writes every row, parents first, and empties the set. On PostgreSQL a small plan (a crime recorded through
     /// the API or the form, a chunk of a few rows) goes as one statement: each table's `INSERT` a data-modifying
     /// `WITH` of the next, so one round trip instead of one per table. PostgreSQL checks foreign keys at the end of
