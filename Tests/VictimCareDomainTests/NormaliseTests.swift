@@ -10,6 +10,28 @@ struct NormaliseTests {
         #expect(Normalise.nameKey("Smith-Jones ") == "smithjones")
     }
 
+    /// A name in ASCII takes a short path: its key is the one Foundation's folding gives, for every ASCII
+    /// character alone and in random names; names in other scripts still fold.
+    @Test func asciiNameKeysAreTheFoldedKeys() {
+        for value in UInt8(0)..<0x80 {
+            let text = "A" + String(UnicodeScalar(value)) + "z"
+            #expect(Normalise.nameKey(text) == Normalise.foldedNameKey(text), "\(value)")
+        }
+        var random = SeededRandom(seed: 17)
+        for _ in 0..<2_000 {
+            let text = String(
+                decoding: (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                    UInt8.random(in: 0..<0x80, using: &random)
+                },
+                as: UTF8.self)
+            #expect(Normalise.nameKey(text) == Normalise.foldedNameKey(text), "\(text.debugDescription)")
+        }
+        #expect(Normalise.nameKey("Ｏ'Ｂｒｉｅｎ") == "obrien")
+        #expect(Normalise.nameKey("Zoë-Ann") == "zoeann")
+        #expect(Normalise.nameKey("王 小明") == "王小明")
+        #expect(Normalise.nameKey("Мария") == "мария")
+    }
+
     @Test(arguments: [
         ("sw1a1aa", "SW1A 1AA"), ("BR1 3LS", "BR1 3LS"), ("cr0  2ab", "CR0 2AB"), ("e1 6an", "E1 6AN"),
         ("W2 1AA", "W2 1AA"),
@@ -40,5 +62,9 @@ struct NormaliseTests {
         #expect(Normalise.email("ada@example") == nil)
         #expect(Normalise.email("a da@example.com") == nil)
         #expect(Normalise.email("@example.com") == nil)
+        #expect(Normalise.email("ada@.example.com") == nil)
+        #expect(Normalise.email("ada@example.com.") == nil)
+        #expect(Normalise.email("ada@ex@ample.com") == nil)
+        #expect(Normalise.email(" 王小明@例子.中国 ") == "王小明@例子.中国")
     }
 }

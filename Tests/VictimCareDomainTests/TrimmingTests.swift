@@ -91,4 +91,31 @@ import Testing
         }
         #expect(UUID.ordered().uuidString > ids.last!.uuidString)
     }
+
+    /// Ids are drawn from a page of the system's random bits shared by every thread: each word is handed out once,
+    /// across page boundaries and to threads taking them at the same time, and the words are random (about half
+    /// their bits set, no page repeating the one before).
+    @Test func thePooledBitsAreHandedOutOnceAndAreRandom() async {
+        let perTask = RandomPool.words * 3 + 7
+        let drawn = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var pool = PooledSystemRandom()
+                    return (0..<perTask).map { _ in pool.next() }
+                }
+            }
+            var all: [UInt64] = []
+            for await words in group { all += words }
+            return all
+        }
+        #expect(drawn.count == 8 * perTask)
+        #expect(Set(drawn).count == drawn.count)
+        let ones = drawn.reduce(0) { $0 + $1.nonzeroBitCount }
+        let bits = Double(drawn.count * 64)
+        #expect(abs(Double(ones) / bits - 0.5) < 0.01, "\(ones) of \(Int(bits)) bits set")
+        var pool = PooledSystemRandom()
+        let first = (0..<RandomPool.words).map { _ in pool.next() }
+        let second = (0..<RandomPool.words).map { _ in pool.next() }
+        #expect(first != second)
+    }
 }

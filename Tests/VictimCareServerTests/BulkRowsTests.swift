@@ -72,7 +72,12 @@ import VictimCareDomain
             homeUnitID: nil, safeByDefault: true)
         try check(sparse)
         #expect(points.count == 2)
-        for point in points { try check(point) }
+        for point in points {
+            try check(
+                ContactPoint(personID: person.id!, kind: point.kind, value: point.value, safe: point.safe, note: nil))
+            try check(
+                ContactPoint(personID: person.id!, kind: point.kind, value: point.value, safe: point.safe, note: "x"))
+        }
 
         let crime = Crime()
         crime.id = UUID()
@@ -115,7 +120,7 @@ import VictimCareDomain
         try check(victim)
         try check(Victim(linkID: UUID(), crimeID: crime.id!, personID: person.id!))
 
-        let record = try NeedsAssessmentService.record(
+        let record = NeedsAssessmentService.record(
             NeedsAssessment(), victimID: victim.id!, at: Self.now,
             decision: EnhancedRights.assess(
                 NeedsAssessmentService.input(
@@ -143,6 +148,14 @@ import VictimCareDomain
         let planned = try #require(rows.planned(EnhancedChange.schema).first)
         #expect(planned.first?.hasPrefix("uuid(") == true, "a new id")
         #expect(Array(planned.dropFirst()) == change.bulkCells.dropFirst().map { "\($0)" })
+        try rows.contactPoint(
+            PersonService.NewContactPoint(kind: .email, value: "ada@example.com", safe: false), personID: person.id!,
+            at: Self.now)
+        let point = ContactPoint(personID: person.id!, kind: .email, value: "ada@example.com", safe: false, note: nil)
+        point.stampCreated(Self.now)
+        let plannedPoint = try #require(rows.planned(ContactPoint.schema).first)
+        #expect(plannedPoint.first?.hasPrefix("uuid(") == true, "a new id")
+        #expect(Array(plannedPoint.dropFirst()) == point.bulkCells.dropFirst().map { "\($0)" })
 
         let event = CaseEvent()
         event.$crime.id = crime.id!

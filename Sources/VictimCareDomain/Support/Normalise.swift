@@ -4,6 +4,25 @@ import Foundation
 public enum Normalise {
     /// Lower-case letters and digits only, accents folded. The key names are searched by.
     public static func nameKey(_ name: String) -> String {
+        // A name in plain ASCII (most of an English force's records) needs no Unicode folding: lower case, letters
+        // and digits kept, is the same key. Foundation's folding was 2% of a bulk import (issue 17).
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            var key: [UInt8] = []
+            key.reserveCapacity(name.utf8.count)
+            for byte in name.utf8 {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): key.append(byte)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): key.append(byte | 0x20)
+                default: continue
+                }
+            }
+            return String(decoding: key, as: UTF8.self)
+        }
+        return foldedNameKey(name)
+    }
+
+    /// The key of any name: accents, case and width folded away, then letters and digits of every script kept.
+    static func foldedNameKey(_ name: String) -> String {
         let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
         return String(folded.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }
@@ -52,8 +71,9 @@ public enum Normalise {
     public static func email(_ text: String) -> String? {
         let trimmed = text.trimmingWhitespace()
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace)
+        // `firstIndex(of:)`, a character: `contains(".")` took Foundation's substring search (issue 17).
+        guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].firstIndex(of: ".") != nil,
+            parts[1].first != ".", parts[1].last != ".", !trimmed.contains(where: \.isWhitespace)
         else { return nil }
         return trimmed
     }

@@ -135,3 +135,100 @@ public struct NeedsAssessment: Codable, Sendable, Equatable {
         self.intimidated = intimidated
     }
 }
+
+extension NeedsAssessment {
+    /// The answers as JSON text, as `JSONEncoder` writes them: the same keys in the same order, absent answers left
+    /// out, the same escapes. The vulnerability factors come in their declared order (the encoder lists a set in
+    /// whatever order it holds them). Written by hand because the encoder's generic machinery was four fifths of
+    /// planning an assessment (issue 17); `NeedsAssessmentJSONTests` holds this to the encoder's text and to what
+    /// `JSONDecoder` reads back.
+    public var json: String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(320)
+        func key(_ name: StaticString) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: "\":".utf8)
+        }
+        func text(_ value: String) {
+            out.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "/"): out.append(contentsOf: "\\/".utf8)
+                case 0x08: out.append(contentsOf: "\\b".utf8)
+                case 0x0C: out.append(contentsOf: "\\f".utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                case 0x00..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0x0F)])
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        func flag(_ value: Bool) { out.append(contentsOf: (value ? "true" : "false").utf8) }
+        func list(_ values: [String]) {
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                text(value)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        key("questionSetVersion")
+        text(questionSetVersion)
+        key("language")
+        text(language)
+        key("interpreterNeeded")
+        flag(interpreterNeeded)
+        if let communicationNeeds {
+            key("communicationNeeds")
+            text(communicationNeeds)
+        }
+        if let accessNeeds {
+            key("accessNeeds")
+            text(accessNeeds)
+        }
+        if let feelsSafe {
+            key("feelsSafe")
+            flag(feelsSafe)
+        }
+        key("suspectHasAccessToContactPoints")
+        flag(suspectHasAccessToContactPoints)
+        if let suspectKnown {
+            key("suspectKnown")
+            flag(suspectKnown)
+        }
+        if let safetyNotes {
+            key("safetyNotes")
+            text(safetyNotes)
+        }
+        if let supportWanted {
+            key("supportWanted")
+            flag(supportWanted)
+        }
+        key("referralConsent")
+        text(referralConsent.rawValue)
+        key("bereavedRelative")
+        flag(bereavedRelative)
+        key("persistentlyTargeted")
+        flag(persistentlyTargeted)
+        key("vulnerability")
+        list(VulnerabilityFactor.allCases.filter(vulnerability.contains).map(\.rawValue))
+        key("intimidated")
+        flag(intimidated)
+        if let unanswered {
+            key("unanswered")
+            list(unanswered.map(\.rawValue))
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}

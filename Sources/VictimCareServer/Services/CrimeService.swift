@@ -165,9 +165,13 @@ enum CrimeService {
                 AuditLog.entry(.create, "crime", crimeID, summary: "reference \(checked.reference)", context: context))
             let safeByDefault = ContactSafety.safeByDefault(flags: checked.flags, suspectKnown: false, policy: policy)
             for (checkedPerson, assessment) in drafts {
-                let (person, points) = PersonService.build(
+                let (person, newPoints) = PersonService.build(
                     checkedPerson, homeUnitID: checked.unit.id, safeByDefault: safeByDefault)
                 try rows.create(person)
+                // Models here: the victim's first messages are addressed to them by id.
+                let points = newPoints.map {
+                    ContactPoint(personID: person.id!, kind: $0.kind, value: $0.value, safe: $0.safe, note: nil)
+                }
                 for point in points { try rows.create(point) }
                 try rows.queueLinkage(person.id!)
                 try rows.create(AuditLog.entry(.create, "person", person.id, context: context))

@@ -105,27 +105,36 @@ enum PersonService {
     ) async throws -> Person {
         let (person, points) = build(c, homeUnitID: homeUnitID, safeByDefault: safeByDefault)
         try await person.create(on: db)
-        for point in points { try await point.create(on: db) }
+        for point in points {
+            try await ContactPoint(
+                personID: person.id!, kind: point.kind, value: point.value, safe: point.safe, note: nil
+            )
+            .create(on: db)
+        }
         try await LinkageQueueEntry(personID: person.id!).create(on: db)
         try await AuditLog.record(.create, "person", person.id, context: context, on: db)
         return person
     }
 
-    /// A new person and their contact points, in memory (written by `insert`, or by an import's chunk).
-    static func build(_ c: Checked, homeUnitID: UUID?, safeByDefault: Bool) -> (Person, [ContactPoint]) {
+    /// A contact point a new person is recorded with (a plan adds it as a row: `ModelRows.contactPoint`).
+    struct NewContactPoint: Sendable, Equatable {
+        var kind: ContactPointKind
+        var value: String
+        var safe: Bool
+    }
+
+    /// A new person and their contact points, in memory (written by `insert`, or by a plan).
+    static func build(_ c: Checked, homeUnitID: UUID?, safeByDefault: Bool) -> (Person, [NewContactPoint]) {
         let person = Person()
         person.id = UUID.ordered()
         apply(c, to: person)
         person.homeCommandUnitID = homeUnitID
-        var points: [ContactPoint] = []
+        var points: [NewContactPoint] = []
         if let (number, safe) = c.phone {
-            points.append(
-                ContactPoint(personID: person.id!, kind: .phone, value: number, safe: safe ?? safeByDefault, note: nil))
+            points.append(NewContactPoint(kind: .phone, value: number, safe: safe ?? safeByDefault))
         }
         if let (address, safe) = c.email {
-            points.append(
-                ContactPoint(
-                    personID: person.id!, kind: .email, value: address, safe: safe ?? safeByDefault, note: nil))
+            points.append(NewContactPoint(kind: .email, value: address, safe: safe ?? safeByDefault))
         }
         return (person, points)
     }

@@ -88,14 +88,21 @@ extension Person: BulkRow {
 extension ContactPoint: BulkRow {
     static let bulkColumns = ["id", "person_id", "kind", "value", "safe", "note", "created_at", "updated_at"]
     var bulkCells: [SQLCell] {
-        [
-            .of(id), .uuid($person.id), .text(kindCode), .text(value), .bool(safe), .of(note), .of(createdAt),
-            .of(updatedAt),
-        ]
+        Self.cells(
+            id: id, personID: $person.id, kind: kindCode, value: value, safe: safe, note: note, createdAt: createdAt,
+            updatedAt: updatedAt)
     }
     func stampCreated(_ now: Date) {
         createdAt = now
         updatedAt = now
+    }
+
+    /// The row's values without a model (`ModelRows.contactPoint`); the model's own cells are these.
+    static func cells(
+        id: UUID?, personID: UUID, kind: String, value: String, safe: Bool, note: String?, createdAt: Date?,
+        updatedAt: Date?
+    ) -> [SQLCell] {
+        [.of(id), .uuid(personID), .text(kind), .text(value), .bool(safe), .of(note), .of(createdAt), .of(updatedAt)]
     }
 }
 

@@ -76,6 +76,15 @@ struct ModelRows: Sendable {
         return id
     }
 
+    /// A new person's contact point, as `ContactPoint(personID:kind:value:safe:note:)` makes it without a note.
+    mutating func contactPoint(_ point: PersonService.NewContactPoint, personID: UUID, at now: Date = Date()) throws {
+        try add(
+            ContactPoint.schema, ContactPoint.bulkColumns,
+            ContactPoint.cells(
+                id: UUID.ordered(), personID: personID, kind: point.kind.rawValue, value: point.value, safe: point.safe,
+                note: nil, createdAt: now, updatedAt: now))
+    }
+
     /// A new person queued for repeat-victim linkage, as `LinkageQueueEntry(personID:)` makes it.
     mutating func queueLinkage(_ personID: UUID, at now: Date = Date()) throws {
         try add(

@@ -312,7 +312,7 @@ struct ImportChunk: Sendable {
             persons[created.id!] = created
             self.created.insert(created.id!)
             try rows.create(created)
-            for point in points { try rows.create(point) }
+            for point in points { try rows.contactPoint(point, personID: created.id!) }
             try rows.queueLinkage(created.id!)
             try rows.create(AuditLog.entry(.create, "person", created.id, context: context))
             try addKey("person", sourceID, target: created.id!, fingerprint: personPrint, row: row)

@@ -152,11 +152,11 @@ enum NeedsAssessmentService {
     /// The stored assessment with the decision it made.
     static func record(
         _ a: NeedsAssessment, victimID: UUID, at: Date, decision: EnhancedRightsDecision, context: AccessContext
-    ) throws -> NeedsAssessmentRecord {
+    ) -> NeedsAssessmentRecord {
         let record = NeedsAssessmentRecord()
         record.$victim.id = victimID
         record.questionSet = a.questionSetVersion
-        record.answersJSON = String(decoding: try JSONEncoder().encode(a), as: UTF8.self)
+        record.answersJSON = a.json
         record.enhanced = decision.enhanced
         record.grounds = Victim.encode(decision.groundList)
         record.completedAt = at

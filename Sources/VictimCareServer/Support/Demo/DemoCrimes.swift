@@ -88,7 +88,6 @@ struct DemoCrimes {
     private var sequence = 0
     /// Recent victims per unit, so some people are victims again (repeat victimisation).
     private var recentVictims: [UUID: [DemoPerson]] = [:]
-    private let encoder = JSONEncoder()
     /// The contact rule's decision depends on a handful of inputs; a million contacts reuse a few dozen decisions.
     private var decisions: [String: ContactRule.Decision] = [:]
 
@@ -502,7 +501,7 @@ struct DemoCrimes {
             policy: .standard)
         let grounds = Victim.encode(decision.groundList)
         if let assessment, let assessedAt {
-            let answers = String(decoding: (try? encoder.encode(assessment)) ?? Data(), as: UTF8.self)
+            let answers = assessment.json
             t.assessments.add([
                 ids.next(), id, assessment.questionSetVersion, answers, decision.enhanced, grounds, assessedAt, officer,
                 by,
