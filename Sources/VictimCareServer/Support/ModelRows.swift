@@ -185,18 +185,6 @@ enum ModelRowsError: Error, CustomStringConvertible {
     }
 }
 
-extension BulkInsert {
-    mutating func add(_ cells: [SQLCell]) {
-        add(cells.map(SQLCellValue.init))
-    }
-}
-
-/// A cell already converted, passed through `add`.
-private struct SQLCellValue: SQLCellConvertible {
-    var sqlCell: SQLCell
-    init(_ cell: SQLCell) { sqlCell = cell }
-}
-
 /// Fluent's timestamp properties, touched the way `create` touches them.
 protocol CreationStamp {
     var trigger: TimestampTrigger { get }
