@@ -94,7 +94,7 @@ import Testing
 
     /// Ids are drawn from a page of the system's random bits shared by every thread: each word is handed out once,
     /// across page boundaries and to threads taking them at the same time, and the words are random (about half
-    /// their bits set, no page repeating the one before).
+    /// their bits set).
     @Test func thePooledBitsAreHandedOutOnceAndAreRandom() async {
         let perTask = RandomPool.words * 3 + 7
         let drawn = await withTaskGroup(of: [UInt64].self) { group in
@@ -108,14 +108,26 @@ import Testing
             for await words in group { all += words }
             return all
         }
-        #expect(drawn.count == 8 * perTask)
-        #expect(Set(drawn).count == drawn.count)
+        #expect(Set(drawn).count == 8 * perTask)
         let ones = drawn.reduce(0) { $0 + $1.nonzeroBitCount }
         let bits = Double(drawn.count * 64)
         #expect(abs(Double(ones) / bits - 0.5) < 0.01, "\(ones) of \(Int(bits)) bits set")
-        var pool = PooledSystemRandom()
-        let first = (0..<RandomPool.words).map { _ in pool.next() }
-        let second = (0..<RandomPool.words).map { _ in pool.next() }
-        #expect(first != second)
+    }
+
+    /// The words are the page's bytes, in order, each once; a page that cannot be read whole is made by the system
+    /// generator instead (random, not zeros).
+    @Test func aPoolHandsOutItsPageAndFallsBackWhenItCannotReadOne() {
+        let page = (0..<RandomPool.words * 8).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
+        let pages = RandomPool { count in count == page.count ? Data(page) : nil }
+        let words = (0..<RandomPool.words * 2).map { _ in pages.next() }
+        let expected = page.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
+        #expect(Array(words[..<RandomPool.words]) == expected)
+        #expect(Array(words[RandomPool.words...]) == expected)
+
+        for broken in [RandomPool { _ in nil }, RandomPool { count in Data(count: count / 2) }] {
+            let words = (0..<RandomPool.words + 3).map { _ in broken.next() }
+            #expect(Set(words).count == words.count)
+            #expect(!words.contains(0))
+        }
     }
 }

@@ -65,6 +65,11 @@ import VictimCareDomain
             validator: &v, context: context)
         #expect(v.isValid)
         let (person, points) = PersonService.build(checkedPerson, homeUnitID: UUID(), safeByDefault: false)
+        #expect(
+            points == [
+                .init(kind: .phone, value: "07700 900123", safe: true),
+                .init(kind: .email, value: "wei@example.com", safe: false),
+            ])
         person.messagesOptOutValue = true
         try check(person)
         let (sparse, _) = PersonService.build(

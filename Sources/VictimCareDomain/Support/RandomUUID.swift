@@ -4,7 +4,7 @@ extension UUID {
     /// A version 4 (random) UUID like `UUID()`'s, drawn from the system's generator. Foundation's `UUID()` on
     /// Linux opened `/dev/urandom` for every id: 4.8% of a bulk import's time, which makes a dozen ids a row.
     public static func random() -> UUID {
-        var generator = PooledSystemRandom()
+        var generator = SystemRandomNumberGenerator()
         return random(bitsFrom: &generator)
     }
 
@@ -49,9 +49,11 @@ extension UUID {
     }
 }
 
-/// The system's random bits, read a page at a time. `SystemRandomNumberGenerator` makes a system call for every 64
-/// bits, two for every id: 3% of a bulk import's time, which makes a dozen ids a row (issue 17). One read of
-/// `/dev/urandom` here makes 256 ids. The bits are the kernel's, as before; only the number of calls changes.
+/// The system's random bits, read a page at a time, for record ids (`UUID.ordered()`). `SystemRandomNumberGenerator`
+/// makes a system call for every 64 bits, two for every id: 3% of a bulk import's time, which makes a dozen ids a row
+/// (issue 17). One read of `/dev/urandom` here makes 256 ids. The bits are the kernel's, as before; what changes is
+/// that the next few hundred ids' bits wait in memory, which is why links sent to victims, tokens and secrets
+/// (`UUID.random()`, `Secrets`) do not come from here.
 public struct PooledSystemRandom: RandomNumberGenerator {
     public init() {}
 
@@ -60,13 +62,25 @@ public struct PooledSystemRandom: RandomNumberGenerator {
 
 /// The page behind `PooledSystemRandom`, shared by every thread under a lock; each word is handed out once.
 final class RandomPool: @unchecked Sendable {
-    static let shared = RandomPool()
+    static let shared = RandomPool(read: RandomPool.urandom)
 
     static let words = 512
     private let lock = NSLock()
     private var buffer = [UInt64](repeating: 0, count: RandomPool.words)
     private var taken = RandomPool.words
-    private let file = FileHandle(forReadingAtPath: "/dev/urandom")
+    /// A page of random bytes, or nil when they cannot be had (then the system generator fills it).
+    private let read: @Sendable (Int) -> Data?
+
+    init(read: @escaping @Sendable (Int) -> Data?) {
+        self.read = read
+    }
+
+    /// `/dev/urandom`, opened for each page (a descriptor kept open could be closed and its number reused).
+    static func urandom(_ count: Int) -> Data? {
+        guard let file = FileHandle(forReadingAtPath: "/dev/urandom") else { return nil }
+        defer { try? file.close() }
+        return try? file.read(upToCount: count)
+    }
 
     func next() -> UInt64 {
         lock.lock()
@@ -78,11 +92,11 @@ final class RandomPool: @unchecked Sendable {
         return word
     }
 
-    /// The buffer filled again from `/dev/urandom`, or (where it cannot be read) from the system generator.
+    /// The buffer filled again from `read`, or (when it gives less than a page) from the system generator.
     private func refill() {
         taken = 0
         let bytes = buffer.count * MemoryLayout<UInt64>.size
-        if let file, let data = try? file.read(upToCount: bytes), data.count == bytes {
+        if let data = read(bytes), data.count == bytes {
             buffer.withUnsafeMutableBytes { data.copyBytes(to: $0) }
             return
         }

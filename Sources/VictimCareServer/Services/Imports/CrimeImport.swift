@@ -207,9 +207,8 @@ struct CrimeImport: Sendable {
             carry = ahead?.chunk.carry()
             let parcel = Retired.Parcel(rows: rows, ahead: ahead)
             inFlight = Task {
-                let (rows, plan) = parcel.take()
-                defer { Retired.release((rows, plan)) }
-                return try await write(rows, ahead: plan, runID: runID, on: db)
+                defer { Retired.release(parcel) }
+                return try await write(parcel.rows, ahead: parcel.ahead, runID: runID, on: db)
             }
         }
 
@@ -311,33 +310,30 @@ struct CrimeImport: Sendable {
     /// Where a written chunk's records are let go. Its rows and plan are a few hundred thousand objects (every
     /// model's fields are objects of their own), and freeing them was 1.8 s of a 200,000-row load on SQLite, all on
     /// the write path: a task frees what its closure holds before it is complete, so the next chunk waited for it.
-    /// Let go on a thread of their own, they are freed on whichever core is free (issue 17).
+    /// Freed on a thread of their own, they take whichever core is free (issue 17).
     enum Retired {
-        private static let queue = DispatchQueue(label: "victimcare.import.retired", qos: .background)
+        private static let queue = DispatchQueue(label: "victimcare.import.retired", qos: .utility)
 
-        /// Frees `value` on the queue's thread (the caller's own references go as it returns, before the queue
-        /// gets to it: the queue's are then the last).
-        static func release<T: Sendable>(_ value: T) {
-            queue.async { withExtendedLifetime(value) {} }
+        /// Empties the parcel on the queue's thread: the parcel holds the chunk's last references once the write
+        /// has returned, so that is where its records are freed.
+        static func release(_ parcel: Parcel) {
+            queue.async { parcel.empty() }
         }
 
-        /// A chunk handed to the task that writes it, taken out at its start so the task's closure does not keep it.
+        /// A chunk and its plan, held for the task that writes it (which reads them, and nothing else touches them
+        /// until it is done) and emptied by `release` after.
         final class Parcel: @unchecked Sendable {
-            private var rows: [ImportRow]
-            private var ahead: Ahead?
+            private(set) var rows: [ImportRow]
+            private(set) var ahead: Ahead?
 
             init(rows: [ImportRow], ahead: Ahead?) {
                 self.rows = rows
                 self.ahead = ahead
             }
 
-            /// Once, by the task (nothing else touches it meanwhile).
-            func take() -> ([ImportRow], Ahead?) {
-                defer {
-                    rows = []
-                    ahead = nil
-                }
-                return (rows, ahead)
+            fileprivate func empty() {
+                rows = []
+                ahead = nil
             }
         }
     }
