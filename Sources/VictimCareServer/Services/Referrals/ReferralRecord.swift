@@ -180,7 +180,7 @@ struct JSONLines {
 
     mutating func string(_ name: StaticString, _ value: String) {
         key(name)
-        Self.quote(value, into: &bytes)
+        JSONText.quote(value, into: &bytes)
     }
 
     mutating func bool(_ name: StaticString, _ value: Bool) {
@@ -193,33 +193,8 @@ struct JSONLines {
         bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            Self.quote(value, into: &bytes)
+            JSONText.quote(value, into: &bytes)
         }
         bytes.append(UInt8(ascii: "]"))
-    }
-
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// A JSON string as `JSONEncoder` writes it: quote, backslash and control characters escaped, the rest
-    /// (slashes, every other script) as UTF-8.
-    static func quote(_ value: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-            case 0x08: out.append(contentsOf: "\\b".utf8)
-            case 0x0C: out.append(contentsOf: "\\f".utf8)
-            case 0x0A: out.append(contentsOf: "\\n".utf8)
-            case 0x0D: out.append(contentsOf: "\\r".utf8)
-            case 0x09: out.append(contentsOf: "\\t".utf8)
-            case ..<0x20:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
