@@ -85,9 +85,17 @@ import VictimCareDomain
         return draft
     }
 
-    /// Records every case in a fresh database, planned (`together`) or crime first and each victim linked after
-    /// through the services; what every table holds.
-    static func record(together: Bool) async throws -> [String: [String]] {
+    enum Recording {
+        /// Each crime first, then each victim linked to it through the services.
+        case services
+        /// Each crime with its victims, planned and written in its own transaction.
+        case planned
+        /// Every crime at once through the group-commit writer, written together.
+        case groupCommitted
+    }
+
+    /// Records every case in a fresh database in one of the ways; what every table holds.
+    static func record(_ way: Recording) async throws -> [String: [String]] {
         var tables: [String: [String]] = [:]
         try await withTestApp { app in
             let world = try await World(app)
@@ -98,24 +106,47 @@ import VictimCareDomain
                 .init(
                     name: "Call-back", practice: "A call-back", offenceGroup: group, unit: "SN", practiceShare: "1",
                     usualShare: "1"), context: world.context(analyst), on: app.db)
-            let context = world.context(officer)
-            for c in cases() {
-                if together {
+            var context = world.context(officer)
+            switch way {
+            case .services:
+                for c in cases() {
+                    let crime = try await CrimeService.create(
+                        draft(c, officer: "pc.hart"), context: context, on: app.db)
+                    for victim in c.victims {
+                        var v = Validator()
+                        let needs = victim.needs.map { NeedsAssessmentService.check($0, validator: &v).assessment }
+                        try v.check()
+                        _ = try await CrimeService.linkPerson(
+                            crimeID: crime.crime.id!, personID: nil, draft: victim.person, role: "victim",
+                            needs: needs, context: context, on: app.db)
+                    }
+                }
+            case .planned:
+                for c in cases() {
                     _ = try await CrimeService.create(
                         draft(c, officer: "pc.hart"), victims: c.victims, context: context, on: app.db)
-                    continue
                 }
-                let crime = try await CrimeService.create(draft(c, officer: "pc.hart"), context: context, on: app.db)
-                for victim in c.victims {
-                    var v = Validator()
-                    let needs = victim.needs.map { NeedsAssessmentService.check($0, validator: &v).assessment }
-                    try v.check()
-                    _ = try await CrimeService.linkPerson(
-                        crimeID: crime.crime.id!, personID: nil, draft: victim.person, role: "victim", needs: needs,
-                        context: context, on: app.db)
+            case .groupCommitted:
+                let writer = CrimeService.Writer()
+                context.crimeWriter = writer
+                let shared = context
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    for c in cases() {
+                        tasks.addTask {
+                            let created = try await CrimeService.create(
+                                draft(c, officer: "pc.hart"), victims: c.victims, context: shared, on: app.db)
+                            // Committed by the time the call returns.
+                            let stored = try await Victim.query(on: app.db)
+                                .filter(\.$crime.$id == created.crime.id!).count()
+                            #expect(stored == c.victims.count)
+                        }
+                    }
+                    try await tasks.waitForAll()
                 }
+                let transactions = await writer.transactions
+                #expect(transactions <= cases().count)
             }
-            if together { try await expectFactsInHandAreTheStoredFacts(app) }
+            if way != .services { try await expectFactsInHandAreTheStoredFacts(app) }
             tables = try await dump(app)
         }
         return tables
@@ -205,8 +236,10 @@ import VictimCareDomain
     }
 
     @Test func aCrimeRecordedWithItsVictimsStoresWhatLinkingEachVictimThroughTheServicesStores() async throws {
-        let services = try await Self.record(together: false)
-        let planned = try await Self.record(together: true)
+        let services = try await Self.record(.services)
+        let planned = try await Self.record(.planned)
+        // Written together with other requests' crimes (the group-commit writer): the same rows again.
+        let grouped = try await Self.record(.groupCommitted)
         // The cases did what they say: messages to safe addresses only, consents, referrals, an interpreter, a
         // trial, enhanced rights for a child and for an intimidated victim.
         #expect(services["crime_persons"]!.count == 6)
@@ -216,13 +249,18 @@ import VictimCareDomain
         #expect(services["referral_consents"]!.count == 3)
         #expect(services["victims"]!.filter { $0.contains("enhanced=true") || $0.contains("enhanced=1 ") }.count >= 2)
         #expect(services["obligations"]!.count > 40)
-        for table in Self.tables {
-            let want = services[table] ?? []
-            let have = planned[table] ?? []
-            let difference = zip(want, have).first { $0 != $1 }.map { "\($0.0.prefix(600))\n  vs\n\($0.1.prefix(600))" }
-            let same = want == have
-            #expect(
-                same, "\(table): \(want.count) rows against \(have.count); first difference: \(difference ?? "")")
+        for (way, stored) in [("planned", planned), ("group-committed", grouped)] {
+            for table in Self.tables {
+                let want = services[table] ?? []
+                let have = stored[table] ?? []
+                let difference = zip(want, have).first { $0 != $1 }.map {
+                    "\($0.0.prefix(600))\n  vs\n\($0.1.prefix(600))"
+                }
+                let same = want == have
+                #expect(
+                    same,
+                    "\(way) \(table): \(want.count) rows against \(have.count); first difference: \(difference ?? "")")
+            }
         }
     }
 }

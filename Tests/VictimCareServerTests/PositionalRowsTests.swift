@@ -92,6 +92,14 @@ import VictimCareDomain
             try await same(PropertyItem.self, app.db)
             try await same(CrimeLocation.self, app.db)
             try await same(Location.self, app.db)
+            // The reference data a recorded crime is checked against, and the API token every API request reads.
+            try await same(Offence.self, app.db)
+            let bearer = try await world.token(.officer)
+            let secret = String(try #require(bearer.first(name: "Authorization")).dropFirst("Bearer ".count))
+            let token = try #require(try await TokenService.authenticate(secret, on: app.db))
+            #expect(token.lastUsedAt != nil)
+            #expect(try await APIToken.find(token.id, on: app.db)?.lastUsedAt != nil, "the time of use is stored")
+            try await same(APIToken.self, app.db)
 
             // The page's loader: the same crime, people, property, places and timeline as Fluent's own reads.
             let detail = try await CrimeService.detail(crime.id!, context: world.context(officer), on: app.db)

@@ -26,6 +26,16 @@ extension Application {
         get { storage[AuditWriterKey.self] }
         set { storage[AuditWriterKey.self] = newValue }
     }
+
+    private struct CrimeWriterKey: StorageKey {
+        typealias Value = CrimeService.Writer
+    }
+
+    /// The group-commit writer crimes recorded through the web form and the API go through (set by `configure`).
+    var crimeWriter: CrimeService.Writer? {
+        get { storage[CrimeWriterKey.self] }
+        set { storage[CrimeWriterKey.self] = newValue }
+    }
 }
 
 extension Application {

@@ -16,6 +16,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     configureViews(app)
     configureCommands(app)
     app.auditWriter = AuditWriter()
+    app.crimeWriter = CrimeService.Writer()
     try configureTranslations(app)
     try configureMessaging(app, config)
     _ = Observability.bootstrap

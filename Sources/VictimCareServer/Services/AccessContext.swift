@@ -16,6 +16,9 @@ struct AccessContext: Sendable {
     /// The application's group-commit writer for audit entries; without one (commands, tests) each write is
     /// its own statement.
     var auditWriter: AuditWriter? = nil
+    /// The application's group-commit writer for recorded crimes; without one (commands, tests) each crime is its
+    /// own transaction.
+    var crimeWriter: CrimeService.Writer? = nil
 
     init(actor: Actor, ip: String? = nil, reason: String? = nil, grantedRecords: Set<UUID> = []) {
         self.actor = actor

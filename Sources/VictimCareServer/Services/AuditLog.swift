@@ -188,68 +188,23 @@ enum AuditLog {
     }
 }
 
-/// Group commit for the audit trail: the entries of every request that reaches it while a write is under way
-/// go together in the next multi-row statement, one write transaction where each request made its own (two
-/// for a crime's page). Each caller waits until its own entries are committed; if a row breaks a
-/// constraint, each caller's entries are tried again alone, so one bad row fails only its own caller; any other
-/// failure fails every caller in the write, as it would have failed each alone.
-actor AuditWriter {
-    private struct Waiting {
-        let rows: [[SQLCell]]
-        let done: CheckedContinuation<Void, any Error>
-    }
-    private var waiting: [Waiting] = []
-    private var writing = false
+/// Group commit for the audit trail (`GroupCommit`): the entries of every request that reaches it while a write is
+/// under way go together in the next multi-row statement, one write transaction where each request made its own
+/// (two for a crime's page). Each caller waits until its own entries are committed; one caller's bad row fails only
+/// that caller.
+struct AuditWriter: Sendable {
     /// Most rows in one statement, so a burst does not build one enormous insert.
-    private let maxRows = 2_000
+    private let group = GroupCommit<[[SQLCell]], Void>(maxWeight: 2_000) { batches, db in
+        var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
+        for rows in batches { for row in rows { insert.add(row) } }
+        try await insert.flush(on: db)
+        return batches.map { _ in () }
+    }
 
     func write(_ rows: [[SQLCell]], on db: any Database) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            waiting.append(Waiting(rows: rows, done: done))
-            if !writing {
-                writing = true
-                Task { await self.drain(on: db) }
-            }
-        }
-    }
-
-    private func drain(on db: any Database) async {
-        while !waiting.isEmpty {
-            var batch: [Waiting] = []
-            var count = 0
-            while let next = waiting.first, batch.isEmpty || count + next.rows.count <= maxRows {
-                batch.append(waiting.removeFirst())
-                count += next.rows.count
-            }
-            do {
-                try await Self.insert(batch.flatMap(\.rows), on: db)
-                statements += 1
-                for waiting in batch { waiting.done.resume() }
-            } catch let error as any DatabaseError where error.isConstraintFailure {
-                // One caller's bad row must not fail the others: each is tried again alone. (Any other failure
-                // - the database gone or busy - would only fail again, one caller at a time.)
-                for waiting in batch {
-                    do {
-                        try await Self.insert(waiting.rows, on: db)
-                        statements += 1
-                        waiting.done.resume()
-                    } catch {
-                        waiting.done.resume(throwing: error)
-                    }
-                }
-            } catch {
-                for waiting in batch { waiting.done.resume(throwing: error) }
-            }
-        }
-        writing = false
+        try await group.submit(rows, weight: rows.count, on: db)
     }
 
     /// How many statements it has written (for tests: fewer than its callers when they came together).
-    private(set) var statements = 0
-
-    private static func insert(_ rows: [[SQLCell]], on db: any Database) async throws {
-        var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
-        for row in rows { insert.add(row) }
-        try await insert.flush(on: db)
-    }
+    var statements: Int { get async { await group.writes } }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import VictimCareDomain
 
 /// The reference data crime drafts are checked against (offences, command units, officers, references already
@@ -34,11 +35,24 @@ struct CrimeLookups: Sendable {
             guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
             return text
         }
+        // Read positionally: a crime recorded through the API or the form asks for these on every request, and
+        // Fluent's reflection and SQL building cost more than the reads (issue 17).
+        guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
+        func list(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+        /// `column IN (…)` for each non-empty list, joined by OR (PostgreSQL has no empty `IN ()`).
+        func anyOf(_ lists: [(column: String, cells: [SQLCell])]) -> (String, [SQLCell]) {
+            let used = lists.filter { !$0.cells.isEmpty }
+            return (
+                used.map { "t.\($0.column) IN (\(list($0.cells.count)))" }.joined(separator: " OR "),
+                used.flatMap(\.cells)
+            )
+        }
         var lookups = CrimeLookups()
         let codes = Set(drafts.compactMap { trimmed($0.offenceCode) })
         if !codes.isEmpty {
-            for offence in try await Offence.query(on: db).filter(\.$code ~~ Array(codes)).filter(\.$active == true)
-                .all()
+            for offence in try await Offence.rows(
+                where: "t.code IN (\(list(codes.count))) AND t.active = ?", codes.map(SQLCell.text) + [.bool(true)],
+                on: sql)
             {
                 lookups.offences[offence.code] = offence
             }
@@ -47,12 +61,8 @@ struct CrimeLookups: Sendable {
         let unitIDs = units.compactMap(UUID.init(uuidString:))
         let unitCodes = units.filter { UUID(uuidString: $0) == nil }.map { $0.uppercased() }
         if !units.isEmpty {
-            for unit in try await CommandUnit.query(on: db)
-                .group(.or) { group in
-                    if !unitCodes.isEmpty { group.filter(\.$code ~~ unitCodes) }
-                    if !unitIDs.isEmpty { group.filter(\.$id ~~ unitIDs) }
-                }.all()
-            {
+            let (condition, binds) = anyOf([("code", unitCodes.map(SQLCell.text)), ("id", unitIDs.map(SQLCell.uuid))])
+            for unit in try await CommandUnit.rows(where: condition, binds, on: sql) {
                 lookups.unitsByCode[unit.code] = unit
                 if let id = unit.id { lookups.unitsByID[id] = unit }
             }
@@ -61,22 +71,21 @@ struct CrimeLookups: Sendable {
         let userIDs = officers.compactMap(UUID.init(uuidString:))
         let usernames = officers.filter { UUID(uuidString: $0) == nil }.map { $0.lowercased() }
         if !officers.isEmpty {
-            for user in try await User.query(on: db)
-                .group(.or) { group in
-                    if !usernames.isEmpty { group.filter(\.$username ~~ usernames) }
-                    if !userIDs.isEmpty { group.filter(\.$id ~~ userIDs) }
-                }.all()
-            {
+            let (condition, binds) = anyOf([
+                ("username", usernames.map(SQLCell.text)), ("id", userIDs.map(SQLCell.uuid)),
+            ])
+            for user in try await User.rows(where: condition, binds, on: sql) {
                 lookups.usersByName[user.username] = user
                 if let id = user.id { lookups.usersByID[id] = user }
             }
         }
         let references = Set(drafts.compactMap { trimmed($0.reference).flatMap(Normalise.crimeReference) })
         if !references.isEmpty {
-            for crime in try await Crime.query(on: db).filter(\.$reference ~~ Array(references)).field(\.$id)
-                .field(\.$reference).all()
+            for row in try await FastRows.query(
+                "SELECT id, reference FROM crimes WHERE reference IN (\(list(references.count)))",
+                references.map(SQLCell.text), on: sql)
             {
-                if let id = crime.id { lookups.references[crime.reference] = id }
+                if let id = row.uuid(0), let reference = row.string(1) { lookups.references[reference] = id }
             }
         }
         return lookups

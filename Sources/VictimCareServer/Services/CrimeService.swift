@@ -134,7 +134,14 @@ enum CrimeService {
             officerTeamID: checked.officerInCaseID.flatMap { lookups.usersByID[$0]?.$team.id },
             config: settings.config, optOutFrom: victims.isEmpty ? nil : settings.optOutFrom, context: context)
         do {
-            return try await db.transaction { tx in try await recording.write(on: tx) }
+            // Outside a transaction it goes through the application's group-commit writer, in one transaction with
+            // whatever other crimes are being recorded at that moment.
+            if let writer = context.crimeWriter, !db.inTransaction,
+                !((db as? LanedSQLiteDatabase)?.holdsLane ?? false)
+            {
+                return try await writer.write(recording, on: db)
+            }
+            return try await db.transaction { tx in try await NewCrime.write([recording], on: tx)[0] }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw DomainError.conflict(
                 field: draft.fieldNames.reference, message: "That crime reference is already recorded")
@@ -204,16 +211,44 @@ enum CrimeService {
             }
         }
 
-        /// Writes the plan, the victims' obligations, and any open trial they join. Call in a transaction.
-        func write(on db: any Database) async throws -> CreatedCrime {
-            var rows = rows
+        /// Writes the plans (one or many crimes, one statement per table for them all) and any open trial their
+        /// victims join. Call in a transaction.
+        static func write(_ plans: [NewCrime], on db: any Database) async throws -> [CreatedCrime] {
+            var rows = plans.first?.rows ?? ModelRows()
+            for plan in plans.dropFirst() { rows.append(plan.rows) }
             try await rows.write(on: db)
             // A new victim (not one loaded from history) joins any open trial they are eligible for.
-            for victim in victims { try await TrialService.allocate(victimID: victim.victimID, crime: crime, on: db) }
-            // Stored now, as Fluent's own create would have marked it (a later save updates, not inserts).
-            crime.$id.exists = true
-            return CreatedCrime(crime: crime, victims: victims)
+            let trials = try await TrialService.openTrials(on: db)
+            var created: [CreatedCrime] = []
+            for plan in plans {
+                for victim in plan.victims {
+                    try await TrialService.allocate(victimID: victim.victimID, crime: plan.crime, among: trials, on: db)
+                }
+                // Stored now, as Fluent's own create would have marked it (a later save updates, not inserts).
+                plan.crime.$id.exists = true
+                created.append(CreatedCrime(crime: plan.crime, victims: plan.victims))
+            }
+            return created
         }
+    }
+
+    /// Group commit for recorded crimes (`GroupCommit`): the plans of every request that arrives while one write
+    /// is under way are written together in the next transaction, one statement per table for them all, instead of
+    /// a transaction and a dozen statements each. Each request still returns only once its crime is committed; a
+    /// reference taken in between fails only the request that used it.
+    struct Writer: Sendable {
+        /// Most crimes in one transaction.
+        static let maxCrimes = 32
+        private let group = GroupCommit<NewCrime, CreatedCrime>(maxWeight: maxCrimes) { plans, db in
+            try await db.transaction { tx in try await NewCrime.write(plans, on: tx) }
+        }
+
+        func write(_ plan: NewCrime, on db: any Database) async throws -> CreatedCrime {
+            try await group.submit(plan, on: db)
+        }
+
+        /// How many transactions it has written (for tests: fewer than its callers when they came together).
+        var transactions: Int { get async { await group.writes } }
     }
 
     /// A new crime as recorded, and the first entry of its status history (written by `create`, or by an

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import VictimCareDomain
 
 /// API tokens for integrations: shown once, stored as a SHA-256 hash, scoped to a role, revocable.
@@ -68,14 +69,19 @@ enum TokenService {
     /// The live token a bearer secret belongs to, or `nil`.
     static func authenticate(_ secret: String, on db: any Database) async throws -> APIToken? {
         guard secret.hasPrefix(prefix), secret.count < 200 else { return nil }
-        guard let token = try await APIToken.query(on: db).filter(\.$tokenHash == Secrets.sha256Hex(secret)).first(),
+        // Read positionally: every API request asks (issue 17). The token read is for this request only; its one
+        // change, the time of use, is its own statement.
+        guard let sql = db as? any SQLDatabase,
+            let token = try await APIToken.rows(
+                where: "t.token_hash = ?", [.text(Secrets.sha256Hex(secret))], on: sql
+            ).first,
             token.revokedAt == nil, (token.expiresAt ?? .distantPast) > Date()
         else { return nil }
         // Note use at most once a minute, so a busy integration does not turn every read into a write.
         let now = Date()
         if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
             token.lastUsedAt = now
-            try await token.save(on: db)
+            try await APIToken.query(on: db).filter(\.$id == token.id!).set(\.$lastUsedAt, to: now).update()
         }
         return token
     }

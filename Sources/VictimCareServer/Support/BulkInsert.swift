@@ -53,6 +53,12 @@ struct BulkInsert: Sendable {
         cells.append(contentsOf: row)
     }
 
+    /// Every row of another insert into the same table and columns.
+    mutating func append(_ other: BulkInsert) {
+        precondition(other.table == table && other.columns == columns, "\(table): appending another table's rows")
+        cells.append(contentsOf: other.cells)
+    }
+
     var rowCount: Int { cells.count / columns.count }
     var isEmpty: Bool { cells.isEmpty }
 

@@ -114,6 +114,19 @@ struct ModelRows: Sendable {
         tables[table, default: []].append(insert)
     }
 
+    /// Adds every row of `other` (another plan written in the same transaction).
+    mutating func append(_ other: ModelRows) {
+        for (table, inserts) in other.tables {
+            for insert in inserts {
+                if let index = tables[table]?.firstIndex(where: { $0.columns == insert.columns }) {
+                    tables[table]![index].append(insert)
+                } else {
+                    tables[table, default: []].append(insert)
+                }
+            }
+        }
+    }
+
     /// The rows added so far for `table`, each as its cells' text (for tests).
     func planned(_ table: String) -> [[String]] {
         (tables[table] ?? []).flatMap { insert in

@@ -351,3 +351,58 @@ extension Location: PositionalRow {
         return m
     }
 }
+
+extension Offence: PositionalRow {
+    static let bulkColumns = ["id", "code", "description", "offence_group", "implied_flags", "most_serious", "active"]
+    var bulkCells: [SQLCell] {
+        [
+            .of(id), .text(code), .text(description), .text(group), .text(impliedFlags), .bool(mostSerious),
+            .bool(active),
+        ]
+    }
+    func stampCreated(_ now: Date) {}
+    static func decoded(_ row: FastRows.Row, at offset: Int) -> Offence {
+        var c = RowCursor(row, offset)
+        let m = Offence()
+        m.id = c.uuid()
+        m.code = c.text()
+        m.description = c.text()
+        m.group = c.text()
+        m.impliedFlags = c.text()
+        m.mostSerious = c.bool()
+        m.active = c.bool()
+        m.$id.exists = true
+        return m
+    }
+}
+
+extension APIToken: PositionalRow {
+    static let bulkColumns = [
+        "id", "name", "token_hash", "token_prefix", "role", "command_unit_id", "created_by_id", "created_at",
+        "revoked_at", "last_used_at", "expires_at",
+    ]
+    var bulkCells: [SQLCell] {
+        [
+            .of(id), .text(name), .text(tokenHash), .text(tokenPrefix), .text(roleCode), .of($commandUnit.id),
+            .of(createdByID), .of(createdAt), .of(revokedAt), .of(lastUsedAt), .of(expiresAt),
+        ]
+    }
+    func stampCreated(_ now: Date) { createdAt = now }
+    static func decoded(_ row: FastRows.Row, at offset: Int) -> APIToken {
+        var c = RowCursor(row, offset)
+        let m = APIToken()
+        m.id = c.uuid()
+        m.name = c.text()
+        m.tokenHash = c.text()
+        m.tokenPrefix = c.text()
+        m.roleCode = c.text()
+        m.$commandUnit.id = c.uuid()
+        m.createdByID = c.uuid()
+        m.createdAt = c.optionalDate()
+        m.revokedAt = c.optionalDate()
+        m.lastUsedAt = c.optionalDate()
+        m.expiresAt = c.optionalDate()
+        m.$id.exists = true
+        return m
+    }
+}

@@ -12,12 +12,14 @@ extension Request {
                 ? nil : (try? content.get(String.self, at: "accessReason")).map { String($0.prefix(1000)) }
             var context = AccessContext(actor: user.actor, ip: clientIP, reason: reason, grantedRecords: accessGrants)
             context.auditWriter = application.auditWriter
+            context.crimeWriter = application.crimeWriter
             return context
         }
         if let token = auth.get(APIToken.self) {
             let reason = headers.first(name: "X-Access-Reason").map { String($0.prefix(1000)) }
             var context = AccessContext(actor: token.actor, ip: clientIP, reason: reason)
             context.auditWriter = application.auditWriter
+            context.crimeWriter = application.crimeWriter
             return context
         }
         throw Abort(.unauthorized)

@@ -85,7 +85,21 @@ enum TrialService {
         victimID: UUID, crime: Crime, on db: any Database,
         random: @Sendable (Int) -> Int = { Int.random(in: 0..<$0) }
     ) async throws {
-        let trials = try await Trial.query(on: db).filter(\.$status == "open").all()
+        try await allocate(
+            victimID: victimID, crime: crime, among: try await openTrials(on: db), on: db, random: random)
+    }
+
+    /// The trials open now (read once for every crime recorded in one transaction).
+    static func openTrials(on db: any Database) async throws -> [Trial] {
+        try await Trial.query(on: db).filter(\.$status == "open").all()
+    }
+
+    /// Allocates a newly recorded victim to those of `trials` (the open ones, read in the same transaction) they are
+    /// eligible for.
+    static func allocate(
+        victimID: UUID, crime: Crime, among trials: [Trial], on db: any Database,
+        random: @Sendable (Int) -> Int = { Int.random(in: 0..<$0) }
+    ) async throws {
         guard !trials.isEmpty else { return }
         let group = try await Offence.query(on: db).filter(\.$code == crime.offenceCode).first()?.group
         for trial in trials {
