@@ -1,3 +1,4 @@
+import Fluent
 import Vapor
 
 /// Sets up a VictimCare application. Each step is a small function in `Config/`.
@@ -15,8 +16,8 @@ func configure(_ app: Application, config: AppConfig) async throws {
     configureSessions(app)
     configureViews(app)
     configureCommands(app)
-    app.auditWriter = AuditWriter()
-    app.crimeWriter = CrimeService.Writer()
+    app.auditWriter = AuditWriter(database: { app.db })
+    app.crimeWriter = CrimeService.Writer(database: { app.db })
     try configureTranslations(app)
     try configureMessaging(app, config)
     _ = Observability.bootstrap

@@ -74,7 +74,7 @@ enum AuditLog {
         // Inside a transaction, or on a connection that already holds SQLite's write lane, the entries go in
         // with the caller's own work.
         if let writer = context.auditWriter, !db.inTransaction, !((db as? LanedSQLiteDatabase)?.holdsLane ?? false) {
-            try await writer.write(rows, on: db)
+            try await writer.write(rows)
             return
         }
         var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
@@ -193,16 +193,21 @@ enum AuditLog {
 /// (two for a crime's page). Each caller waits until its own entries are committed; one caller's bad row fails only
 /// that caller.
 struct AuditWriter: Sendable {
-    /// Most rows in one statement, so a burst does not build one enormous insert.
-    private let group = GroupCommit<[[SQLCell]], Void>(maxWeight: 2_000) { batches, db in
-        var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
-        for rows in batches { for row in rows { insert.add(row) } }
-        try await insert.flush(on: db)
-        return batches.map { _ in () }
+    private let group: GroupCommit<[[SQLCell]], Void>
+
+    /// `database`: the application's (every write goes through it, whichever request started the write).
+    init(database: @escaping @Sendable () -> any Database) {
+        // At most 2,000 rows in one statement, so a burst does not build one enormous insert.
+        group = GroupCommit(maxWeight: 2_000, database: database) { batches, db in
+            var insert = BulkInsert(AuditEntry.schema, AuditEntry.bulkColumns)
+            for rows in batches { for row in rows { insert.add(row) } }
+            try await insert.flush(on: db)
+            return batches.map { _ in () }
+        }
     }
 
-    func write(_ rows: [[SQLCell]], on db: any Database) async throws {
-        try await group.submit(rows, weight: rows.count, on: db)
+    func write(_ rows: [[SQLCell]]) async throws {
+        try await group.submit(rows, weight: rows.count)
     }
 
     /// How many statements it has written (for tests: fewer than its callers when they came together).

@@ -115,6 +115,26 @@ enum CrimeService {
     static func create(
         _ draft: CrimeDraft, victims: [VictimDraft] = [], context: AccessContext, on db: any Database
     ) async throws -> CreatedCrime {
+        let recording = try await plan(draft, victims: victims, context: context, on: db)
+        do {
+            // Outside a transaction it goes through the application's group-commit writer, in one transaction with
+            // whatever other crimes are being recorded at that moment.
+            if let writer = context.crimeWriter, !db.inTransaction,
+                !((db as? LanedSQLiteDatabase)?.holdsLane ?? false)
+            {
+                return try await writer.write(recording)
+            }
+            return try await db.transaction { tx in try await NewCrime.write([recording], on: tx)[0] }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw DomainError.conflict(
+                field: draft.fieldNames.reference, message: "That crime reference is already recorded")
+        }
+    }
+
+    /// Checks a new crime and its victims and plans everything recording them writes; nothing is written.
+    static func plan(
+        _ draft: CrimeDraft, victims: [VictimDraft], context: AccessContext, on db: any Database
+    ) async throws -> NewCrime {
         try AccessGuard.require(.createCrime, context)
         var v = Validator()
         let lookups = try await CrimeLookups.load(for: [draft], on: db)
@@ -129,23 +149,10 @@ enum CrimeService {
             .createCrime, "crime", checked.unit.id!, scope: RecordScope(commandUnitIDs: [checked.unit.id!]),
             context: context, on: db)
         let settings = try await VictimsCodeConfig.currentAndOptOut(on: db)
-        let recording = try NewCrime(
+        return try NewCrime(
             checked, victims: Array(zip(people, needs)),
             officerTeamID: checked.officerInCaseID.flatMap { lookups.usersByID[$0]?.$team.id },
             config: settings.config, optOutFrom: victims.isEmpty ? nil : settings.optOutFrom, context: context)
-        do {
-            // Outside a transaction it goes through the application's group-commit writer, in one transaction with
-            // whatever other crimes are being recorded at that moment.
-            if let writer = context.crimeWriter, !db.inTransaction,
-                !((db as? LanedSQLiteDatabase)?.holdsLane ?? false)
-            {
-                return try await writer.write(recording, on: db)
-            }
-            return try await db.transaction { tx in try await NewCrime.write([recording], on: tx)[0] }
-        } catch let error as any DatabaseError where error.isConstraintFailure {
-            throw DomainError.conflict(
-                field: draft.fieldNames.reference, message: "That crime reference is already recorded")
-        }
     }
 
     /// A new crime and its victims, planned in memory: the crime and its first status, each victim's person,
@@ -153,7 +160,7 @@ enum CrimeService {
     /// `VictimFactsLoader` would read them back), the messages a victim with an email address is sent, and every
     /// audit entry.
     struct NewCrime: Sendable {
-        private var rows = ModelRows()
+        private(set) var rows = ModelRows()
         private let crime: Crime
         private var victims: [CreatedCrime.Victim] = []
 
@@ -218,7 +225,7 @@ enum CrimeService {
             for plan in plans.dropFirst() { rows.append(plan.rows) }
             try await rows.write(on: db)
             // A new victim (not one loaded from history) joins any open trial they are eligible for.
-            let trials = try await TrialService.openTrials(on: db)
+            let trials = plans.contains { !$0.victims.isEmpty } ? try await TrialService.openTrials(on: db) : []
             var created: [CreatedCrime] = []
             for plan in plans {
                 for victim in plan.victims {
@@ -237,18 +244,25 @@ enum CrimeService {
     /// a transaction and a dozen statements each. Each request still returns only once its crime is committed; a
     /// reference taken in between fails only the request that used it.
     struct Writer: Sendable {
-        /// Most crimes in one transaction.
-        static let maxCrimes = 32
-        private let group = GroupCommit<NewCrime, CreatedCrime>(maxWeight: maxCrimes) { plans, db in
-            try await db.transaction { tx in try await NewCrime.write(plans, on: tx) }
+        private let group: GroupCommit<NewCrime, CreatedCrime>
+
+        /// `database`: the application's (every write goes through it, whichever request started the write).
+        init(database: @escaping @Sendable () -> any Database) {
+            // Weighed in rows: about 25 a crime with one victim, so a few dozen such crimes to a transaction; a crime
+            // with hundreds of victims goes alone.
+            group = GroupCommit(maxWeight: 1_000, database: database) { plans, db in
+                try await db.transaction { tx in try await NewCrime.write(plans, on: tx) }
+            }
         }
 
-        func write(_ plan: NewCrime, on db: any Database) async throws -> CreatedCrime {
-            try await group.submit(plan, on: db)
+        func write(_ plan: NewCrime) async throws -> CreatedCrime {
+            try await group.submit(plan, weight: plan.rows.rowCount)
         }
 
-        /// How many transactions it has written (for tests: fewer than its callers when they came together).
+        /// How many transactions it has committed (for tests: fewer than its callers when they came together).
         var transactions: Int { get async { await group.writes } }
+        /// How many crimes are not yet answered (for tests).
+        var pending: Int { get async { await group.pending } }
     }
 
     /// A new crime as recorded, and the first entry of its status history (written by `create`, or by an

@@ -73,7 +73,7 @@ enum TokenService {
         // change, the time of use, is its own statement.
         guard let sql = db as? any SQLDatabase,
             let token = try await APIToken.rows(
-                where: "t.token_hash = ?", [.text(Secrets.sha256Hex(secret))], on: sql
+                where: "t.token_hash = ? AND t.revoked_at IS NULL", [.text(Secrets.sha256Hex(secret))], on: sql
             ).first,
             token.revokedAt == nil, (token.expiresAt ?? .distantPast) > Date()
         else { return nil }
