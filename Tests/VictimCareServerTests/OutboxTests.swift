@@ -375,7 +375,7 @@ import VictimCareDomain
         #expect(parts.count == 3 && !token.contains("=") && !token.contains("+") && !token.contains("/"))
         let expected = HMAC<SHA256>.authenticationCode(
             for: Data((parts[0] + "." + parts[1]).utf8), using: SymmetricKey(data: Data(key.secret.utf8)))
-        #expect(NotifyJWT.base64URL(Data(expected)) == parts[2])
+        #expect(Secrets.base64URL(Data(expected)) == parts[2])
     }
 }
 

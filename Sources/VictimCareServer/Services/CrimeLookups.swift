@@ -38,12 +38,11 @@ struct CrimeLookups: Sendable {
         // Read positionally: a crime recorded through the API or the form asks for these on every request, and
         // Fluent's reflection and SQL building cost more than the reads (issue 17).
         guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
-        func list(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
         /// `column IN (…)` for each non-empty list, joined by OR (PostgreSQL has no empty `IN ()`).
         func anyOf(_ lists: [(column: String, cells: [SQLCell])]) -> (String, [SQLCell]) {
             let used = lists.filter { !$0.cells.isEmpty }
             return (
-                used.map { "t.\($0.column) IN (\(list($0.cells.count)))" }.joined(separator: " OR "),
+                used.map { "t.\($0.column) IN (\(FastRows.placeholders($0.cells.count)))" }.joined(separator: " OR "),
                 used.flatMap(\.cells)
             )
         }
@@ -51,7 +50,8 @@ struct CrimeLookups: Sendable {
         let codes = Set(drafts.compactMap { trimmed($0.offenceCode) })
         if !codes.isEmpty {
             for offence in try await Offence.rows(
-                where: "t.code IN (\(list(codes.count))) AND t.active = ?", codes.map(SQLCell.text) + [.bool(true)],
+                where: "t.code IN (\(FastRows.placeholders(codes.count))) AND t.active = ?",
+                codes.map(SQLCell.text) + [.bool(true)],
                 on: sql)
             {
                 lookups.offences[offence.code] = offence
@@ -82,7 +82,7 @@ struct CrimeLookups: Sendable {
         let references = Set(drafts.compactMap { trimmed($0.reference).flatMap(Normalise.crimeReference) })
         if !references.isEmpty {
             for row in try await FastRows.query(
-                "SELECT id, reference FROM crimes WHERE reference IN (\(list(references.count)))",
+                "SELECT id, reference FROM crimes WHERE reference IN (\(FastRows.placeholders(references.count)))",
                 references.map(SQLCell.text), on: sql)
             {
                 if let id = row.uuid(0), let reference = row.string(1) { lookups.references[reference] = id }

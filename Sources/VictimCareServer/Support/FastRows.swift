@@ -101,6 +101,11 @@ struct FastRows {
 
     /// The canonical upper-case form, as `uuidString` gives it. Foundation's goes through `snprintf` on Linux, which
     /// was 8% of `demo-data`'s CPU (every id it writes to SQLite is bound as this text).
+    /// `?, ?, …` for a list of `count` binds (`IN (…)`).
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
     static func text(_ id: UUID) -> String {
         let hex: StaticString = "0123456789ABCDEF"
         return withUnsafeBytes(of: id.uuid) { raw in

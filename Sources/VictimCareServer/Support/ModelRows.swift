@@ -105,24 +105,23 @@ struct ModelRows: Sendable {
     /// (Found by comparing column lists, not by a key joined from them: joining them for every row was 6% of a
     /// PostgreSQL import. A model's `bulkColumns` is one array, so the comparison is by identity.)
     mutating func add(_ table: String, _ columns: [String], _ cells: [SQLCell]) throws {
-        if let index = tables[table]?.firstIndex(where: { $0.columns == columns }) {
-            tables[table]![index].add(cells)
-            return
-        }
-        var insert = BulkInsert(table, columns)
-        insert.add(cells)
-        tables[table, default: []].append(insert)
+        let index = insert(table, columns)
+        tables[table]![index].add(cells)
+    }
+
+    /// The index of `table`'s insert for `columns`, made empty if there is none yet.
+    private mutating func insert(_ table: String, _ columns: [String]) -> Int {
+        if let index = tables[table]?.firstIndex(where: { $0.columns == columns }) { return index }
+        tables[table, default: []].append(BulkInsert(table, columns))
+        return tables[table]!.count - 1
     }
 
     /// Adds every row of `other` (another plan written in the same transaction).
     mutating func append(_ other: ModelRows) {
         for (table, inserts) in other.tables {
-            for insert in inserts {
-                if let index = tables[table]?.firstIndex(where: { $0.columns == insert.columns }) {
-                    tables[table]![index].append(insert)
-                } else {
-                    tables[table, default: []].append(insert)
-                }
+            for rows in inserts {
+                let index = insert(table, rows.columns)
+                tables[table]![index].append(rows)
             }
         }
     }

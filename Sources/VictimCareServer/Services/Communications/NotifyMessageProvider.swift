@@ -98,15 +98,10 @@ enum NotifyJWT {
     static func token(for key: NotifyAPIKey, issuedAt: Date = Date()) throws -> String {
         let header = #"{"typ":"JWT","alg":"HS256"}"#
         let claims = #"{"iss":"\#(key.serviceID)","iat":\#(Int(issuedAt.timeIntervalSince1970))}"#
-        let signingInput = base64URL(Data(header.utf8)) + "." + base64URL(Data(claims.utf8))
+        let signingInput = Secrets.base64URL(Data(header.utf8)) + "." + Secrets.base64URL(Data(claims.utf8))
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data(signingInput.utf8), using: SymmetricKey(data: Data(key.secret.utf8)))
-        return signingInput + "." + base64URL(Data(mac))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return signingInput + "." + Secrets.base64URL(Data(mac))
     }
 }
 

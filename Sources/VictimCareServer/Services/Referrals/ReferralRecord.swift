@@ -132,7 +132,7 @@ struct ReferralRecord: Sendable, Encodable {
         for point in try await FastRows.query(
             """
             SELECT person_id, kind, value FROM contact_points
-            WHERE person_id IN (\(Array(repeating: "?", count: people.count).joined(separator: ", "))) AND safe = ?
+            WHERE person_id IN (\(FastRows.placeholders(people.count))) AND safe = ?
             ORDER BY created_at
             """, people.map(SQLCell.uuid) + [.bool(true)], on: sql)
         {

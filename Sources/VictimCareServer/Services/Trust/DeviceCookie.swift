@@ -43,9 +43,7 @@ enum DeviceCookie {
     }
 
     private static func encode(_ entry: Entry, key: SymmetricKey) -> String {
-        let body = Data("\(entry.username)\n\(entry.until)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let body = Secrets.base64URL(Data("\(entry.username)\n\(entry.until)".utf8))
         return body + "." + key.sign("device:" + body)
     }
 

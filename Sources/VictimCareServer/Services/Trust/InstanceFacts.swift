@@ -77,8 +77,7 @@ extension SymmetricKey {
     /// HMAC-SHA256 of `text`, URL-safe base64 without padding.
     func sign(_ text: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self)
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Secrets.base64URL(Data(mac))
     }
 
     func verify(_ text: String, signature: String) -> Bool {

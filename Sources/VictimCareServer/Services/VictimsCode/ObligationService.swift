@@ -205,7 +205,7 @@ enum ObligationService {
             : try await FastRows.query(
                 """
                 SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
-                FROM obligations WHERE victim_id IN (\(Array(repeating: "?", count: computed.count).joined(separator: ", ")))
+                FROM obligations WHERE victim_id IN (\(FastRows.placeholders(computed.count)))
                 """, computed.map { .uuid($0.victimID) }, on: sql
             ).map(StoredRow.init)
         var existing: [UUID: [String: StoredRow]] = [:]

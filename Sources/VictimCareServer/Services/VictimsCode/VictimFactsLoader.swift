@@ -26,10 +26,6 @@ struct VictimFactsLoader {
     let sql: any SQLDatabase
     let config: VictimsCodeConfig
 
-    private static func placeholders(_ n: Int) -> String {
-        Array(repeating: "?", count: n).joined(separator: ", ")
-    }
-
     /// The stretches a case was closed, from its status changes in time order; a case whose status says
     /// closed with no change to match is closed from the report.
     static func closures(_ changes: [(status: String, at: Double)], closedNow: Bool, recorded: Double)
@@ -73,7 +69,7 @@ struct VictimFactsLoader {
     func load(_ ids: [UUID], withAssessments: Bool) async throws -> [Loaded] {
         guard !ids.isEmpty else { return [] }
         let binds = ids.map(SQLCell.uuid)
-        let list = Self.placeholders(ids.count)
+        let list = FastRows.placeholders(ids.count)
         let victims = try await FastRows.query(
             """
             SELECT v.id, v.crime_id, v.enhanced, v.grounds, v.referral_consent, v.explicit_consent_at, v.bereaved,
@@ -88,7 +84,7 @@ struct VictimFactsLoader {
             """, binds, on: sql)
         let crimeIDs = Array(Set(victims.compactMap { $0.uuid(1) }))
         let crimeBinds = crimeIDs.map(SQLCell.uuid)
-        let crimeList = Self.placeholders(crimeIDs.count)
+        let crimeList = FastRows.placeholders(crimeIDs.count)
 
         func grouped(_ rows: [FastRows.Row]) -> [UUID: [FastRows.Row]] {
             Dictionary(grouping: rows) { $0.uuid(0)! }
