@@ -329,4 +329,46 @@ struct FingerprintTests {
         #expect(Obligation.fingerprint(changed) != Obligation.fingerprint(owed))
         #expect(Obligation.fingerprint(Array(owed.dropLast())) != Obligation.fingerprint(owed))
     }
+
+    /// The hash worked out on bytes is the one every stored fingerprint was made with: FNV-1a over each field's
+    /// text (times as decimal milliseconds, "-" when absent), each followed by 0xFF. Random obligations,
+    /// including times before 1970, fractions that round, names in other scripts and emoji.
+    @Test func theHashIsTheTextFormulaStoredFingerprintsWereMadeWith() {
+        func reference(_ o: Obligation) -> Int64 {
+            var h: UInt64 = 0xCBF2_9CE4_8422_2325
+            func mix(_ text: String) {
+                for byte in text.utf8 {
+                    h ^= UInt64(byte)
+                    h = h &* 0x0000_0100_0000_01B3
+                }
+                h ^= 0xFF
+                h = h &* 0x0000_0100_0000_01B3
+            }
+            func ms(_ t: Double?) -> String { t.map { String(Int64(($0 * 1000).rounded())) } ?? "-" }
+            for text in [
+                o.key, o.code, o.trigger.rawValue, o.dueDate.description, ms(o.dueAt), ms(o.triggeredAt),
+                o.state.rawValue, ms(o.metAt), o.metBy ?? "-", o.reason ?? "-",
+            ] { mix(text) }
+            return Int64(bitPattern: h)
+        }
+        var random = SystemRandomNumberGenerator()
+        let texts = ["R7:crime", "Phone call, 3 Dec 2026 09:15", "Вікторія Шевченко", "李小龍", "😀 ok", "", "-"]
+        let states: [Obligation.State] = [.open, .met, .notApplicable, .waived]
+        var all: [Obligation] = []
+        for _ in 0..<5000 {
+            let at = Double.random(in: -2_000_000_000...4_000_000_000, using: &random)
+            let o = Obligation(
+                code: texts.randomElement(using: &random)!, key: texts.randomElement(using: &random)!,
+                trigger: ObligationTrigger.allCases.randomElement(using: &random)!, right: 1, duty: "",
+                triggeredAt: at + Double.random(in: 0...1, using: &random),
+                dueDate: LocalDate(year: Int.random(in: 1...9999), month: Int.random(in: 1...12), day: 28)!,
+                dueAt: Bool.random(using: &random) ? at.rounded() : at + 0.0005, state: states.randomElement()!,
+                metAt: Bool.random(using: &random) ? nil : Double.random(in: -1...1, using: &random),
+                metBy: Bool.random(using: &random) ? nil : texts.randomElement(using: &random),
+                reason: Bool.random(using: &random) ? nil : texts.randomElement(using: &random))
+            #expect(o.contentHash == reference(o), "\(o)")
+            all.append(o)
+        }
+        #expect(Obligation.fingerprint(all) == all.reduce(Int64(0)) { $0 &+ reference($1) })
+    }
 }

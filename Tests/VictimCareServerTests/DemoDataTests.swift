@@ -83,7 +83,7 @@ import VictimCareDomain
                 victims.map { $0.id! }, reassess: true, verify: true, on: app.db)
             let sql = try #require(app.db as? any SQLDatabase)
             let changes = try await ObligationService.store(
-                plan.victims.map { ($0.id, $0.crimeID, $0.obligations ?? []) }, on: sql)
+                plan.victims.map { ($0.id, $0.crimeID, $0.obligations ?? []) }, exact: true, on: sql)
             // check: nothing to change, every victim computed with the fingerprint of what is stored
             #expect(victims.count > 400 && stored > victims.count * 5, "\(victims.count) victims, \(stored) rows")
             #expect(changes.rows == 0, "\(changes.rows) rows of \(changes.victims) victims differ")

@@ -173,6 +173,10 @@ import VictimCareDomain
                     if recordedHere, column == "met_at" || column == "met_by" { continue }
                     if fromRecording, column == "triggered_at" { continue }
                     if table == "obligations", column == "id" { continue }
+                    if table == "obligations", column == "row_hash" {
+                        cells.append("row_hash=\(rowHashCheck(row))")
+                        continue
+                    }
                     if table == "referrals", column == "created_at" { continue }
                     cells.append("\(column)=\(text(row, column, names))")
                 }
@@ -181,6 +185,45 @@ import VictimCareDomain
             result[table] = rows.sorted()
         }
         return result
+    }
+
+    /// "ok" when an obligation row keeps the hash of what it says (`Obligation.contentHash`), otherwise what is
+    /// wrong. Times read back from PostgreSQL are to the microsecond, so each may be a microsecond off the one the
+    /// hash was made from.
+    static func rowHashCheck(_ row: any SQLRow) -> String {
+        func time(_ column: String) throws -> [Double?] {
+            guard let t = try row.decode(column: column, as: Date?.self)?.timeIntervalSince1970 else { return [nil] }
+            return [t, t - 0.000_001, t + 0.000_001]
+        }
+        do {
+            let stored = try row.decode(column: "row_hash", as: Int64?.self)
+            let trigger = try #require(ObligationTrigger(rawValue: try row.decode(column: "trigger", as: String.self)))
+            let state = try #require(Obligation.State(rawValue: try row.decode(column: "state", as: String.self)))
+            let due = try #require(LocalDate(try row.decode(column: "due_date", as: String.self)))
+            let (code, key) = (
+                try row.decode(column: "code", as: String.self),
+                try row.decode(column: "obligation_key", as: String.self)
+            )
+            let (metBy, reason) = (
+                try row.decode(column: "met_by", as: String?.self), try row.decode(column: "reason", as: String?.self)
+            )
+            var hashes: [Int64] = []
+            for dueAt in try time("due_at") {
+                for triggeredAt in try time("triggered_at") {
+                    for metAt in try time("met_at") {
+                        hashes.append(
+                            Obligation(
+                                code: code, key: key, trigger: trigger, right: 0, duty: "", triggeredAt: triggeredAt!,
+                                dueDate: due, dueAt: dueAt!, state: state, metAt: metAt, metBy: metBy, reason: reason
+                            ).contentHash)
+                    }
+                }
+            }
+            return stored.map(hashes.contains) == true
+                ? "ok" : "stored \(stored.map(String.init) ?? "NULL"), the row says \(hashes[0])"
+        } catch {
+            return "unreadable: \(error)"
+        }
     }
 
     static func text(_ row: any SQLRow, _ column: String, _ names: [UUID: String]) -> String {

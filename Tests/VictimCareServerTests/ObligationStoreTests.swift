@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import VictimCareDomain
 
@@ -32,6 +33,65 @@ import VictimCareDomain
             for (key, row) in before where key != confirmation.key {
                 #expect(after[key]?.id == row.id && after[key]?.state == row.state, "\(key) left alone")
             }
+        }
+    }
+
+    /// Each stored row keeps the hash of what it says, so a recompute reads ids, keys and hashes rather than every
+    /// column. A row written before rows kept one is compared column by column, and given its hash without
+    /// counting as a change; one that differs is put right. Trusting the hash, a recompute does not notice a row
+    /// changed behind the application's back (as with the victim's fingerprint); verifying does.
+    @Test func rowsKeepTheHashOfWhatTheySayAndRowsWithoutOneAreComparedInFull() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let victimID = try await world.crime("SN/7100002/26").victims[0].victimID
+            let sql = try #require(app.db as? any SQLDatabase)
+            func rows() async throws -> [ObligationService.StoredRow] {
+                try await FastRows.query(
+                    "SELECT \(ObligationService.StoredRow.fullColumns) FROM obligations WHERE victim_id = ? ORDER BY id",
+                    [.uuid(victimID)], on: sql
+                ).map(ObligationService.StoredRow.init)
+            }
+            func expectHashesHold(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                let checks = try await sql.raw("SELECT * FROM obligations WHERE victim_id = \(bind: victimID)").all()
+                    .map(ImportPlanTests.rowHashCheck)
+                #expect(checks.allSatisfy { $0 == "ok" }, "\(checks)", sourceLocation: sourceLocation)
+            }
+            /// The victim's obligations read again, as after a change to their facts: the stored fingerprint no
+            /// longer matches, so the rows are read.
+            func recompute(verify: Bool = false) async throws -> Int {
+                try await sql.raw("UPDATE victims SET obligations_hash = 0 WHERE id = \(bind: victimID)").run()
+                return try await ObligationService.recompute([victimID], verify: verify, on: app.db)
+            }
+            // Recorded through the service: every row holds the hash of what it says.
+            let recorded = try await rows()
+            #expect(recorded.count > 5)
+            try await expectHashesHold()
+
+            // Rows from before rows kept a hash: compared in full, nothing changed, each given its hash.
+            try await sql.raw("UPDATE obligations SET row_hash = NULL WHERE victim_id = \(bind: victimID)").run()
+            #expect(try await recompute() == 0)
+            try await expectHashesHold()
+
+            // One of them wrong as well: put right, the only change.
+            let wrong = try #require(recorded.first { $0.state == "open" })
+            try await sql.raw(
+                "UPDATE obligations SET row_hash = NULL, state = 'waived', reason = 'typed over' WHERE victim_id = \(bind: victimID)"
+                    + " AND id = \(bind: wrong.id)"
+            ).run()
+            try await sql.raw("UPDATE obligations SET row_hash = NULL WHERE victim_id = \(bind: victimID)").run()
+            #expect(try await recompute() == 1)
+            let putRight = try await rows()
+            try await expectHashesHold()
+            #expect(putRight.map(\.id) == recorded.map(\.id), "rows kept, not replaced")
+            #expect(putRight.first { $0.id == wrong.id }?.state == "open")
+
+            // Changed behind the application's back with its hash left as it was: trusted unless verifying.
+            try await sql.raw(
+                "UPDATE obligations SET state = 'waived', reason = 'typed over' WHERE id = \(bind: wrong.id)"
+            ).run()
+            #expect(try await recompute() == 0)
+            #expect(try await recompute(verify: true) == 1)
+            #expect(try await rows().first { $0.id == wrong.id }?.state == "open")
         }
     }
 }

@@ -495,33 +495,84 @@ public struct ObligationEngine: Sendable {
 }
 
 extension Obligation {
-    /// A fingerprint of a victim's obligations (FNV-1a, 64-bit), independent of their order. Two lists with the
-    /// same fingerprint are, for every practical purpose, the same list.
+    /// A fingerprint of a victim's obligations (FNV-1a, 64-bit), independent of their order: the sum of each
+    /// one's `contentHash`. Two lists with the same fingerprint are, for every practical purpose, the same list.
     public static func fingerprint(_ obligations: [Obligation]) -> Int64 {
-        var combined: UInt64 = 0
-        for o in obligations {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            func mix(_ text: String) {
-                for byte in text.utf8 {
-                    h ^= UInt64(byte)
-                    h = h &* 0x0000_0100_0000_01B3
-                }
-                h ^= 0xFF
-                h = h &* 0x0000_0100_0000_01B3
+        var combined: Int64 = 0
+        for o in obligations { combined = combined &+ o.contentHash }
+        return combined
+    }
+
+    /// One obligation's hash (FNV-1a, 64-bit) over its key, code, trigger, due date, times to the millisecond,
+    /// state, how it was met and why: each field's text followed by a 0xFF byte, times as their decimal
+    /// milliseconds and "-" when absent. Stored with the row, so a recompute can tell a changed row from its hash
+    /// alone. Worked out on the bytes, with no text made: this runs for every obligation of every victim.
+    public var contentHash: Int64 {
+        var h = FNV()
+        h.mix(key)
+        h.mix(code)
+        h.mix(trigger.rawValue)
+        h.mix(dueDate)
+        h.mix(milliseconds: dueAt)
+        h.mix(milliseconds: triggeredAt)
+        h.mix(state.rawValue)
+        h.mix(milliseconds: metAt)
+        h.mix(metBy ?? "-")
+        h.mix(reason ?? "-")
+        return Int64(bitPattern: h.value)
+    }
+}
+
+/// FNV-1a, 64-bit, fed field by field (each ends with a 0xFF byte, which no UTF-8 text contains).
+private struct FNV {
+    var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func byte(_ b: UInt8) {
+        value ^= UInt64(b)
+        value = value &* 0x0000_0100_0000_01B3
+    }
+
+    mutating func end() { byte(0xFF) }
+
+    mutating func mix(_ text: String) {
+        var text = text
+        text.withUTF8 { for b in $0 { byte(b) } }
+        end()
+    }
+
+    /// `n` in decimal, at least `width` digits (zero-padded), as `String(n)` or `Digits` would write it.
+    mutating func digits(_ n: Int64, width: Int = 1) {
+        var magnitude = n.magnitude
+        if n < 0 { byte(UInt8(ascii: "-")) }
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            repeat {
+                raw[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            while count < width {
+                raw[count] = UInt8(ascii: "0")
+                count += 1
             }
-            func ms(_ t: Double?) -> String { t.map { String(Int64(($0 * 1000).rounded())) } ?? "-" }
-            mix(o.key)
-            mix(o.code)
-            mix(o.trigger.rawValue)
-            mix(o.dueDate.description)
-            mix(ms(o.dueAt))
-            mix(ms(o.triggeredAt))
-            mix(o.state.rawValue)
-            mix(ms(o.metAt))
-            mix(o.metBy ?? "-")
-            mix(o.reason ?? "-")
-            combined = combined &+ h  // order-independent
+            for i in stride(from: count - 1, through: 0, by: -1) { byte(raw[i]) }
         }
-        return Int64(bitPattern: combined)
+    }
+
+    mutating func mix(milliseconds t: Double?) {
+        if let t { digits(Int64((t * 1000).rounded())) } else { byte(UInt8(ascii: "-")) }
+        end()
+    }
+
+    /// A date as its `description`, YYYY-MM-DD.
+    mutating func mix(_ date: LocalDate) {
+        guard date.year >= 0 else { return mix(date.description) }
+        digits(Int64(date.year), width: 4)
+        byte(UInt8(ascii: "-"))
+        digits(Int64(date.month), width: 2)
+        byte(UInt8(ascii: "-"))
+        digits(Int64(date.day), width: 2)
+        end()
     }
 }

@@ -47,5 +47,6 @@ enum Migrations {
         CreateLinkage(),
         MarkBulkImports(),
         BatchSentAt(),
+        ObligationRowHash(),
     ]
 }

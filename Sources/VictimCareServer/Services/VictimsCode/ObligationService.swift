@@ -19,7 +19,10 @@ enum ObligationService {
         var metAt: Date?
         var metBy: String?
         var reason: String?
+        /// `Obligation.contentHash` of what the row says, as written; nil for a row written before rows kept one.
+        var rowHash: Int64?
 
+        /// The columns `fullColumns` lists, in its order.
         init(_ r: FastRows.Row) {
             id = r.int(0) ?? 0
             victimID = r.uuid(1)!
@@ -33,7 +36,18 @@ enum ObligationService {
             metAt = r.date(9)
             metBy = r.string(10)
             reason = r.string(11)
+            rowHash = r.int(12).map(Int64.init)
         }
+
+        static let fullColumns =
+            "id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason, row_hash"
+    }
+
+    /// A stored obligation as a recompute first reads it: which row, for which duty, and the hash of what it says.
+    private struct HashedRow {
+        var id: Int
+        var key: String
+        var rowHash: Int64?
     }
 
     /// What a recompute would change, worked out without writing anything.
@@ -57,6 +71,8 @@ enum ObligationService {
         /// Batches of referrals delivered when the facts were read (`ReferralSent.deliveries`), for a plan written
         /// later; nil for a plan written where it is made.
         var deliveries: Int?
+        /// Stored obligations are compared column by column, not by the hash each row keeps (`verify`).
+        var verify = false
         var isEmpty: Bool {
             victims.allSatisfy { $0.decision == nil && $0.history == nil && $0.obligations == nil && !$0.markComputed }
         }
@@ -93,7 +109,8 @@ enum ObligationService {
         let loader = VictimFactsLoader(sql: sql, config: config)
         // Counted before the facts are read: a delivery in between makes the plan be made again, never missed.
         var plan = Plan(
-            victims: [], deliveries: forLater ? try await ReferralSent.deliveries(on: db, lock: false) : nil)
+            victims: [], deliveries: forLater ? try await ReferralSent.deliveries(on: db, lock: false) : nil,
+            verify: verify)
         for victim in try await loader.load(victimIDs, withAssessments: reassess) {
             plan.victims.append(self.plan(victim, reassess: reassess, verify: verify, config: config))
         }
@@ -163,7 +180,8 @@ enum ObligationService {
             }
         }
         let changedVictims = plan.victims.filter { $0.obligations != nil }
-        let changed = try await store(changedVictims.map { ($0.id, $0.crimeID, $0.obligations!) }, on: sql)
+        let changed = try await store(
+            changedVictims.map { ($0.id, $0.crimeID, $0.obligations!) }, exact: plan.verify, on: sql)
         try await storeFingerprints(changedVictims.map { ($0.id, $0.fingerprint) }, on: sql)
         for (version, victims) in Dictionary(grouping: plan.victims.filter(\.markComputed), by: \.factsVersion) {
             try await sql.update("victims").set("computed_version", to: version)
@@ -193,49 +211,100 @@ enum ObligationService {
     /// Brings stored obligations in line with the computed ones: a changed row is updated in place (it keeps its
     /// id), a new one inserted, one no longer owed deleted; unchanged rows are left alone. `new`: victims just
     /// recorded, who have none stored yet (nothing is read).
+    ///
+    /// A row whose stored hash is the computed one's is unchanged, known from three narrow columns (id, key,
+    /// hash). Only a row whose hash differs, or that has none yet (written before rows kept one), is read in full
+    /// and compared column by column: one that already says the right thing (a time a microsecond off, read back
+    /// from PostgreSQL) is given the new hash and is not a change. `exact` (verifying) reads and compares every
+    /// row in full, for rows changed behind the application's back.
     @discardableResult
     static func store(
         _ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], new: Bool = false,
-        on sql: any SQLDatabase
+        exact: Bool = false, on sql: any SQLDatabase
     ) async throws -> Changes {
         guard !computed.isEmpty else { return Changes() }
-        let stored =
-            new
-            ? []
-            : try await FastRows.query(
-                """
-                SELECT id, victim_id, obligation_key, code, trigger, due_date, due_at, triggered_at, state, met_at, met_by, reason
-                FROM obligations WHERE victim_id IN (\(FastRows.placeholders(computed.count)))
-                """, computed.map { .uuid($0.victimID) }, on: sql
-            ).map(StoredRow.init)
-        var existing: [UUID: [String: StoredRow]] = [:]
-        for row in stored { existing[row.victimID, default: [:]][row.key] = row }
+        var existing: [UUID: [String: HashedRow]] = [:]
+        var full: [Int: StoredRow] = [:]
+        if !new {
+            let victims = computed.map { SQLCell.uuid($0.victimID) }
+            let list = FastRows.placeholders(computed.count)
+            if exact {
+                for row in try await FastRows.query(
+                    "SELECT \(StoredRow.fullColumns) FROM obligations WHERE victim_id IN (\(list))", victims, on: sql
+                ).map(StoredRow.init) {
+                    full[row.id] = row
+                    existing[row.victimID, default: [:]][row.key] = HashedRow(
+                        id: row.id, key: row.key, rowHash: row.rowHash)
+                }
+            } else {
+                for row in try await FastRows.query(
+                    "SELECT id, victim_id, obligation_key, row_hash FROM obligations WHERE victim_id IN (\(list))",
+                    victims, on: sql)
+                {
+                    let stored = HashedRow(
+                        id: row.int(0) ?? 0, key: row.string(2) ?? "", rowHash: row.int(3).map(Int64.init))
+                    existing[row.uuid(1)!, default: [:]][stored.key] = stored
+                }
+            }
+        }
         var deletions: [Int] = []
         var inserts = newRows()
-        var updates: [(id: Int, crimeID: UUID, obligation: Obligation)] = []
-        var victimsChanged = 0
+        // Rows whose hash is not the computed one's, to compare in full.
+        var differing: [(victim: UUID, row: HashedRow, obligation: Obligation, hash: Int64)] = []
+        var changedVictims = Set<UUID>()
         for (victimID, crimeID, obligations) in computed {
-            let before = deletions.count + inserts.rowCount + updates.count
-            defer { if deletions.count + inserts.rowCount + updates.count > before { victimsChanged += 1 } }
             var old = existing[victimID] ?? [:]
             for o in obligations {
-                if let row = old.removeValue(forKey: o.key) {
-                    if !same(row, o) { updates.append((row.id, crimeID, o)) }
+                let hash = o.contentHash
+                guard let row = old.removeValue(forKey: o.key) else {
+                    add(o, victimID: victimID, crimeID: crimeID, hash: hash, to: &inserts)
+                    changedVictims.insert(victimID)
                     continue
                 }
-                add(o, victimID: victimID, crimeID: crimeID, to: &inserts)
+                if exact || row.rowHash != hash { differing.append((victimID, row, o, hash)) }
             }
-            deletions.append(contentsOf: old.values.map(\.id))
+            if !old.isEmpty {
+                deletions.append(contentsOf: old.values.map(\.id))
+                changedVictims.insert(victimID)
+            }
+        }
+        let unread = differing.compactMap { full[$0.row.id] == nil ? SQLCell.int($0.row.id) : nil }
+        for chunk in stride(from: 0, to: unread.count, by: 5000) {
+            let part = Array(unread[chunk..<min(chunk + 5000, unread.count)])
+            for row in try await FastRows.query(
+                "SELECT \(StoredRow.fullColumns) FROM obligations WHERE id IN (\(FastRows.placeholders(part.count)))",
+                part, on: sql
+            ).map(StoredRow.init) {
+                full[row.id] = row
+            }
+        }
+        var updates = RowUpdates()
+        // Rows that already say what they should, given the hash they lacked (not a change).
+        var rehash = BulkUpdate("obligations", key: ("id", "integer"), [("row_hash", "bigint")])
+        for d in differing {
+            // Gone since it was listed (another writer): nothing to compare, so written.
+            guard let stored = full[d.row.id] else {
+                updates.add(d.row.id, d.obligation, hash: d.hash, indexed: .all)
+                changedVictims.insert(d.victim)
+                continue
+            }
+            if same(stored, d.obligation) {
+                if stored.rowHash != d.hash { rehash.add([.int(d.row.id), .int(Int(d.hash))]) }
+            } else {
+                updates.add(d.row.id, d.obligation, hash: d.hash, indexed: RowUpdates.indexed(stored, d.obligation))
+                changedVictims.insert(d.victim)
+            }
         }
         let changed = deletions.count + inserts.rowCount + updates.count
         for chunk in stride(from: 0, to: deletions.count, by: 5000) {
             let part = Array(deletions[chunk..<min(chunk + 5000, deletions.count)])
             try await sql.delete(from: "obligations").where("id", .in, part).run()
         }
-        try await update(updates, on: sql)
+        try await updates.run(on: sql)
+        try await rehash.run(on: sql)
         var pending = inserts
         try await pending.flush(on: sql)
-        return Changes(rows: changed, victims: victimsChanged)
+        return Changes(rows: changed, victims: changedVictims.count)
     }
 
     /// New obligation rows, written in one statement per 2,600 or so (the id is the table's own).
@@ -245,15 +314,23 @@ enum ObligationService {
 
     private static let obligationColumns = [
         "victim_id", "crime_id", "code", "obligation_key", "trigger", "due_date", "due_at", "triggered_at", "state",
-        "met_at", "met_by", "reason",
+        "met_at", "met_by", "reason", "row_hash",
     ]
 
-    static func add(_ o: Obligation, victimID: UUID, crimeID: UUID, to rows: inout BulkInsert) {
-        rows.add([
-            victimID, crimeID, o.code, o.key, o.trigger.rawValue, o.dueDate.description,
-            Date(timeIntervalSince1970: o.dueAt), Date(timeIntervalSince1970: o.triggeredAt), o.state.rawValue,
-            o.metAt.map { Date(timeIntervalSince1970: $0) }, o.metBy, o.reason,
-        ])
+    static func add(
+        _ o: Obligation, victimID: UUID, crimeID: UUID, hash: Int64? = nil, to rows: inout BulkInsert
+    ) {
+        rows.add(cells(o, victimID: victimID, crimeID: crimeID, hash: hash ?? o.contentHash))
+    }
+
+    /// A new obligation row's cells, in `obligationColumns` order.
+    private static func cells(_ o: Obligation, victimID: UUID, crimeID: UUID, hash: Int64) -> [SQLCell] {
+        [
+            .uuid(victimID), .uuid(crimeID), .text(o.code), .text(o.key), .text(o.trigger.rawValue),
+            .text(o.dueDate.description), .date(Date(timeIntervalSince1970: o.dueAt)),
+            .date(Date(timeIntervalSince1970: o.triggeredAt)), .text(o.state.rawValue),
+            .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy), .of(o.reason), .int(Int(hash)),
+        ]
     }
 
     /// A new victim's obligations, worked out with the plan that records them, added to it: written with the
@@ -263,46 +340,72 @@ enum ObligationService {
     ) throws {
         for o in obligations {
             try rows.add(
-                "obligations", obligationColumns,
-                [
-                    .uuid(victimID), .uuid(crimeID), .text(o.code), .text(o.key), .text(o.trigger.rawValue),
-                    .text(o.dueDate.description), .date(Date(timeIntervalSince1970: o.dueAt)),
-                    .date(Date(timeIntervalSince1970: o.triggeredAt)), .text(o.state.rawValue),
-                    .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy), .of(o.reason),
-                ])
+                "obligations", obligationColumns, cells(o, victimID: victimID, crimeID: crimeID, hash: o.contentHash))
         }
     }
 
-    /// Updates changed obligations in place, one statement for the lot.
-    private static func update(_ rows: [(id: Int, crimeID: UUID, obligation: Obligation)], on sql: any SQLDatabase)
-        async throws
-    {
-        var update = BulkUpdate(
-            "obligations", key: ("id", "integer"),
-            [
-                ("crime_id", "uuid"), ("code", "text"), ("trigger", "text"), ("due_date", "text"),
-                ("due_at", "timestamptz"), ("triggered_at", "timestamptz"), ("state", "text"),
-                ("met_at", "timestamptz"), ("met_by", "text"), ("reason", "text"),
-            ])
-        for (id, crimeID, o) in rows {
-            update.add([
-                .int(id), .uuid(crimeID), .text(o.code), .text(o.trigger.rawValue), .text(o.dueDate.description),
-                .date(Date(timeIntervalSince1970: o.dueAt)), .date(Date(timeIntervalSince1970: o.triggeredAt)),
-                .text(o.state.rawValue), .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy),
-                .of(o.reason),
-            ])
+    /// Changed obligations updated in place, a statement for each set of columns written. A row's indexed
+    /// columns are written only when they change: SQLite rewrites the entry of every index a statement's SET
+    /// names, changed or not, and an R7 met (the referral catch-up's one change a victim) changes the state
+    /// alone. `crime_id` is never written: a victim's crime is theirs from the start.
+    struct RowUpdates {
+        /// The indexed columns a row's update writes: `obligations_code_due` (code, due date) and
+        /// `obligations_open` (state, due time).
+        struct Indexed: OptionSet, Hashable {
+            let rawValue: Int
+            static let codeDue = Indexed(rawValue: 1)
+            static let open = Indexed(rawValue: 2)
+            static let all: Indexed = [.codeDue, .open]
         }
-        try await update.run(on: sql)
+
+        private var shapes: [Indexed: BulkUpdate] = [:]
+        private(set) var count = 0
+
+        static func indexed(_ row: StoredRow, _ o: Obligation) -> Indexed {
+            var written: Indexed = []
+            if row.code != o.code || row.dueDate != o.dueDate.description { written.insert(.codeDue) }
+            if row.state != o.state.rawValue || !close(row.dueAt, o.dueAt) { written.insert(.open) }
+            return written
+        }
+
+        mutating func add(_ id: Int, _ o: Obligation, hash: Int64, indexed: Indexed) {
+            var cells: [SQLCell] = [
+                .int(id), .text(o.trigger.rawValue), .date(Date(timeIntervalSince1970: o.triggeredAt)),
+                .of(o.metAt.map { Date(timeIntervalSince1970: $0) }), .of(o.metBy), .of(o.reason), .int(Int(hash)),
+            ]
+            if indexed.contains(.codeDue) { cells += [.text(o.code), .text(o.dueDate.description)] }
+            if indexed.contains(.open) {
+                cells += [.text(o.state.rawValue), .date(Date(timeIntervalSince1970: o.dueAt))]
+            }
+            shapes[indexed, default: Self.statement(indexed)].add(cells)
+            count += 1
+        }
+
+        private static func statement(_ indexed: Indexed) -> BulkUpdate {
+            var columns = [
+                ("trigger", "text"), ("triggered_at", "timestamptz"), ("met_at", "timestamptz"), ("met_by", "text"),
+                ("reason", "text"), ("row_hash", "bigint"),
+            ]
+            if indexed.contains(.codeDue) { columns += [("code", "text"), ("due_date", "text")] }
+            if indexed.contains(.open) { columns += [("state", "text"), ("due_at", "timestamptz")] }
+            return BulkUpdate("obligations", key: ("id", "integer"), columns)
+        }
+
+        mutating func run(on sql: any SQLDatabase) async throws {
+            for key in shapes.keys.sorted(by: { $0.rawValue < $1.rawValue }) { try await shapes[key]!.run(on: sql) }
+        }
+    }
+
+    /// Two times the same to the 2 ms a stored time may be off (PostgreSQL keeps microseconds).
+    private static func close(_ a: Date?, _ b: Double?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case let (a?, b?): abs(a.timeIntervalSince1970 - b) < 0.002
+        default: false
+        }
     }
 
     private static func same(_ row: StoredRow, _ o: Obligation) -> Bool {
-        func close(_ a: Date?, _ b: Double?) -> Bool {
-            switch (a, b) {
-            case (nil, nil): true
-            case let (a?, b?): abs(a.timeIntervalSince1970 - b) < 0.002
-            default: false
-            }
-        }
         return row.code == o.code && row.trigger == o.trigger.rawValue && row.dueDate == o.dueDate.description
             && row.state == o.state.rawValue && row.metBy == o.metBy && row.reason == o.reason
             && close(row.dueAt, o.dueAt) && close(row.triggeredAt, o.triggeredAt) && close(row.metAt, o.metAt)
