@@ -64,6 +64,8 @@ enum ObligationService {
             var previousGrounds: String
             /// New obligations and their fingerprint, when they differ from what is stored.
             var obligations: [Obligation]?
+            /// Each of `obligations`' `contentHash`, in order (worked out once, for the fingerprint).
+            var hashes: [Int64] = []
             var fingerprint: Int64
             var markComputed: Bool
         }
@@ -142,12 +144,13 @@ enum ObligationService {
             }
         }
         let obligations = config.engine.obligations(for: victim.facts)
-        let fingerprint = Obligation.fingerprint(obligations)
+        let hashes = obligations.map(\.contentHash)
+        let fingerprint = hashes.reduce(0, &+)  // Obligation.fingerprint, each hash worked out once
         let changed = verify || fingerprint != victim.obligationsHash
         return .init(
             id: victim.victimID, crimeID: victim.crimeID, factsVersion: victim.factsVersion, decision: decision,
             history: history, previousEnhanced: victim.enhanced, previousGrounds: victim.grounds,
-            obligations: changed ? obligations : nil, fingerprint: fingerprint,
+            obligations: changed ? obligations : nil, hashes: changed ? hashes : [], fingerprint: fingerprint,
             markComputed: victim.computedVersion != victim.factsVersion)
     }
 
@@ -181,7 +184,8 @@ enum ObligationService {
         }
         let changedVictims = plan.victims.filter { $0.obligations != nil }
         let changed = try await store(
-            changedVictims.map { ($0.id, $0.crimeID, $0.obligations!) }, exact: plan.verify, on: sql)
+            changedVictims.map { ($0.id, $0.crimeID, $0.obligations!) }, hashes: changedVictims.map(\.hashes),
+            exact: plan.verify, on: sql)
         try await storeFingerprints(changedVictims.map { ($0.id, $0.fingerprint) }, on: sql)
         for (version, victims) in Dictionary(grouping: plan.victims.filter(\.markComputed), by: \.factsVersion) {
             try await sql.update("victims").set("computed_version", to: version)
@@ -190,22 +194,13 @@ enum ObligationService {
         return changed
     }
 
-    /// Each victim's fingerprint of the obligations stored for them, one statement for the lot (SQLite and
-    /// PostgreSQL both name a VALUES list's columns column1, column2).
+    /// Each victim's fingerprint of the obligations stored for them, one statement for the lot (`BulkUpdate`).
     static func storeFingerprints(_ victims: [(victimID: UUID, fingerprint: Int64)], on sql: any SQLDatabase)
         async throws
     {
-        guard !victims.isEmpty else { return }
-        var values: SQLQueryString = ""
-        for (index, victim) in victims.enumerated() {
-            values +=
-                index == 0
-                ? "(\(bind: victim.victimID), \(bind: victim.fingerprint))"
-                : ", (\(bind: victim.victimID), \(bind: victim.fingerprint))"
-        }
-        try await sql.raw(
-            "UPDATE victims SET obligations_hash = t.column2 FROM (VALUES \(values)) AS t WHERE victims.id = t.column1"
-        ).run()
+        var update = BulkUpdate("victims", key: ("id", "uuid"), [("obligations_hash", "bigint")])
+        for victim in victims { update.add([.uuid(victim.victimID), .int(Int(victim.fingerprint))]) }
+        try await update.run(on: sql)
     }
 
     /// Brings stored obligations in line with the computed ones: a changed row is updated in place (it keeps its
@@ -219,8 +214,8 @@ enum ObligationService {
     /// row in full, for rows changed behind the application's back.
     @discardableResult
     static func store(
-        _ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], new: Bool = false,
-        exact: Bool = false, on sql: any SQLDatabase
+        _ computed: [(victimID: UUID, crimeID: UUID, obligations: [Obligation])], hashes: [[Int64]]? = nil,
+        new: Bool = false, exact: Bool = false, on sql: any SQLDatabase
     ) async throws -> Changes {
         guard !computed.isEmpty else { return Changes() }
         var existing: [UUID: [String: HashedRow]] = [:]
@@ -252,10 +247,11 @@ enum ObligationService {
         // Rows whose hash is not the computed one's, to compare in full.
         var differing: [(victim: UUID, row: HashedRow, obligation: Obligation, hash: Int64)] = []
         var changedVictims = Set<UUID>()
-        for (victimID, crimeID, obligations) in computed {
+        for (index, (victimID, crimeID, obligations)) in computed.enumerated() {
             var old = existing[victimID] ?? [:]
-            for o in obligations {
-                let hash = o.contentHash
+            let known = hashes.map { $0[index] } ?? []
+            for (position, o) in obligations.enumerated() {
+                let hash = known.count == obligations.count ? known[position] : o.contentHash
                 guard let row = old.removeValue(forKey: o.key) else {
                     add(o, victimID: victimID, crimeID: crimeID, hash: hash, to: &inserts)
                     changedVictims.insert(victimID)

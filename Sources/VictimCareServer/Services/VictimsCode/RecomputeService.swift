@@ -158,16 +158,14 @@ enum RecomputeService {
             do {
                 outcome = try await db.transaction { tx in
                     guard let sql = tx as? any SQLDatabase else { return (ObligationService.Changes(), [], false) }
-                    let ids = plan.victims.map(\.id) as [any Encodable & Sendable]
-                    let lock: SQLQueryString = tx.isPostgres ? " FOR UPDATE" : ""
-                    struct Version: Decodable {
-                        var id: UUID
-                        var facts_version: Int
+                    // Read by position (`FastRows`), as the facts are, not decoded through Codable.
+                    var current: [UUID: Int] = [:]
+                    for row in try await FastRows.query(
+                        "SELECT id, facts_version FROM victims WHERE id IN (\(FastRows.placeholders(plan.victims.count)))"
+                            + (tx.isPostgres ? " FOR UPDATE" : ""), plan.victims.map { .uuid($0.id) }, on: sql)
+                    {
+                        if let id = row.uuid(0) { current[id] = row.int(1) ?? 0 }
                     }
-                    let current = Dictionary(
-                        try await sql.raw("SELECT id, facts_version FROM victims WHERE id IN (\(binds: ids))" + lock)
-                            .all(decoding: Version.self).map { ($0.id, $0.facts_version) },
-                        uniquingKeysWith: { a, _ in a })
                     if let seen = plan.deliveries, try await ReferralSent.deliveries(on: tx, lock: true) != seen {
                         return (ObligationService.Changes(), [], true)
                     }
