@@ -21,11 +21,7 @@ export REFERRAL_EXPORT_HOURS=0
 prepare() {
     "$BIN" migrate >/dev/null 2>&1
     "$BIN" demo-data --crimes "$CRIMES" ${DATABASE_URL:+--i-understand-this-is-not-live} >/dev/null 2>&1
-    if [ -n "${DATABASE_URL:-}" ]; then
-        sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT gen_random_uuid(), v.id, 'transfer', 'ready', now() FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id)" >/dev/null
-    else
-        sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT upper(substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'||substr(h,21,12)), id, 'transfer', 'ready', CAST(strftime('%s','now') AS REAL) FROM (SELECT v.id, hex(randomblob(16)) AS h FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id))" >/dev/null
-    fi
+    every_victim_waiting
     sql "UPDATE referrals SET status = 'ready', batch_id = NULL, sent_at = NULL, status_at = NULL" >/dev/null
     "$BIN" referrals export --dir "$WORK/prepared" --defer-recompute >/dev/null 2>&1
     echo "$1 prepared: victims=$(sql 'SELECT COUNT(*) FROM victims') obligations=$(sql 'SELECT COUNT(*) FROM obligations')"

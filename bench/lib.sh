@@ -199,17 +199,18 @@ outbox_run() { # label provider
 
 # Issue 5: the daily transfer. `demo-data` at $CRIMES, then every consenting victim's referral waits again;
 # one day's batch (the first $DAY of them) and then everyone, each timed with its peak memory.
+# Every victim waiting at once (the 1M-victim figure): a transfer referral for each who has none.
+every_victim_waiting() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT gen_random_uuid(), v.id, 'transfer', 'ready', now() FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id)" >/dev/null
+    else
+        sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT upper(substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'||substr(h,21,12)), id, 'transfer', 'ready', CAST(strftime('%s','now') AS REAL) FROM (SELECT v.id, hex(randomblob(16)) AS h FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id))" >/dev/null
+    fi
+}
 bench_referrals() { # label
     local label=$1 total
     bench_load "$label"
-    if [ "${EVERY_VICTIM:-0}" = 1 ]; then
-        # Every victim waiting at once (the 1M-victim figure): a transfer referral for each who has none.
-        if [ -n "${DATABASE_URL:-}" ]; then
-            sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT gen_random_uuid(), v.id, 'transfer', 'ready', now() FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id)" >/dev/null
-        else
-            sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT upper(substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'||substr(h,21,12)), id, 'transfer', 'ready', CAST(strftime('%s','now') AS REAL) FROM (SELECT v.id, hex(randomblob(16)) AS h FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id))" >/dev/null
-        fi
-    fi
+    if [ "${EVERY_VICTIM:-0}" = 1 ]; then every_victim_waiting; fi
     sql "UPDATE referrals SET status = 'ready', batch_id = NULL, sent_at = NULL, status_at = NULL" >/dev/null
     total=$(sql "SELECT COUNT(*) FROM referrals WHERE status = 'ready'")
     # Hold back all but one day's worth, so the first run is a day's batch.
