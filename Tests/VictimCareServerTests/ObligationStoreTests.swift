@@ -94,4 +94,38 @@ import VictimCareDomain
             #expect(try await rows().first { $0.id == wrong.id }?.state == "open")
         }
     }
+
+    /// Obligation ids are 64-bit (an auto-numbered `BIGINT` on PostgreSQL). Rows numbered past 2^31, as a force's
+    /// table reaches after some billions of rows written, are still hashed and put right in place.
+    @Test func rowsNumberedPastTwoToTheThirtyOneAreStillUpdated() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let victimID = try await world.crime("SN/7100003/26").victims[0].victimID
+            let sql = try #require(app.db as? any SQLDatabase)
+            let far: Int64 = 3_000_000_000
+            try await sql.raw("UPDATE obligations SET id = id + \(bind: far) WHERE victim_id = \(bind: victimID)").run()
+            func rows() async throws -> [ObligationService.StoredRow] {
+                try await FastRows.query(
+                    "SELECT \(ObligationService.StoredRow.fullColumns) FROM obligations WHERE victim_id = ? ORDER BY id",
+                    [.uuid(victimID)], on: sql
+                ).map(ObligationService.StoredRow.init)
+            }
+            let before = try await rows()
+            #expect(before.allSatisfy { $0.id > Int(far) })
+            let wrong = try #require(before.first { $0.state == "open" })
+            // Every row without its hash (rehashed in bulk), and one of them wrong (updated in bulk).
+            try await sql.raw("UPDATE obligations SET row_hash = NULL WHERE victim_id = \(bind: victimID)").run()
+            try await sql.raw(
+                "UPDATE obligations SET state = 'waived', reason = 'typed over' WHERE id = \(bind: wrong.id)"
+            ).run()
+            try await sql.raw("UPDATE victims SET obligations_hash = 0 WHERE id = \(bind: victimID)").run()
+            #expect(try await ObligationService.recompute([victimID], on: app.db) == 1)
+            let after = try await rows()
+            #expect(after.map(\.id) == before.map(\.id), "rows kept, not replaced")
+            #expect(after.first { $0.id == wrong.id }?.state == "open")
+            let checks = try await sql.raw("SELECT * FROM obligations WHERE victim_id = \(bind: victimID)").all()
+                .map(ImportPlanTests.rowHashCheck)
+            #expect(checks.allSatisfy { $0 == "ok" }, "\(checks)")
+        }
+    }
 }

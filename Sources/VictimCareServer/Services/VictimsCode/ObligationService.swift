@@ -276,7 +276,7 @@ enum ObligationService {
         }
         var updates = RowUpdates()
         // Rows that already say what they should, given the hash they lacked (not a change).
-        var rehash = BulkUpdate("obligations", key: ("id", "integer"), [("row_hash", "bigint")])
+        var rehash = BulkUpdate("obligations", key: ("id", "bigint"), [("row_hash", "bigint")])
         for d in differing {
             // Gone since it was listed (another writer): nothing to compare, so written.
             guard let stored = full[d.row.id] else {
@@ -384,7 +384,7 @@ enum ObligationService {
             ]
             if indexed.contains(.codeDue) { columns += [("code", "text"), ("due_date", "text")] }
             if indexed.contains(.open) { columns += [("state", "text"), ("due_at", "timestamptz")] }
-            return BulkUpdate("obligations", key: ("id", "integer"), columns)
+            return BulkUpdate("obligations", key: ("id", "bigint"), columns)
         }
 
         mutating func run(on sql: any SQLDatabase) async throws {
