@@ -8,6 +8,8 @@ public func configure(_ app: Application) async throws {
 
 func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
+    // First, before any background worker starts (lifecycle handlers boot in the order they are added).
+    app.lifecycle.use(SharedClientAtBoot())
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port
     try configureDatabase(app, config)
@@ -46,4 +48,15 @@ func configure(_ app: Application, config: AppConfig) async throws {
         }
     }
     try routes(app)
+}
+
+/// Makes Vapor's shared HTTP client when the application boots, before the background workers start. Vapor makes it
+/// on first use and keeps it in `Application.storage`, which a write copies whole, changes and puts back. Made by
+/// the referral worker while the server stored its own state at start-up, one write undid the other and the client
+/// was lost (a debug build stops on a client let go without being shut down; a release build leaks it). At boot,
+/// after the configuration (tests give theirs a redirect policy first) and before anything runs alongside.
+struct SharedClientAtBoot: LifecycleHandler {
+    func didBootAsync(_ app: Application) async throws {
+        _ = app.http.client.shared
+    }
 }
