@@ -10,12 +10,7 @@ source "$(dirname "$0")/lib.sh"
 CRIMES=${1:-100000}
 RUNS=${2:-2}
 BEFORE=${3:-}
-OUT="$RESULTS/catch-up-$(date +%Y%m%d-%H%M%S).txt"
-exec > >(tee "$OUT") 2>&1
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; crimes: $CRIMES; commit $(git -C "$ROOT" rev-parse --short HEAD)"
-BIN=$(build_release victimcare)
-WORK=$(mktemp -d /tmp/victimcare-bench.XXXXXX)
-trap cleanup EXIT
+bench_begin catch-up "crimes: $CRIMES; "
 export REFERRAL_EXPORT_HOURS=0
 
 prepare() {

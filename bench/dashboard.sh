@@ -9,12 +9,7 @@
 #   PAGES_ONLY=1 ...                               the pages alone (after one refresh)
 source "$(dirname "$0")/lib.sh"
 need_pip
-OUT="$RESULTS/dashboard-$(date +%Y%m%d-%H%M%S).txt"
-exec > >(tee "$OUT") 2>&1
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; commit $(git -C "$ROOT" rev-parse --short HEAD)"
-BIN=$(build_release victimcare)
-WORK=$(mktemp -d /tmp/victimcare-bench.XXXXXX)
-trap cleanup EXIT
+bench_begin dashboard ""
 BENCH_PASSWORD="bench dashboard passphrase"
 RUNS=${RUNS:-3}   # timed runs of the aggregate pass and of the hand-written statement; the median is reported
 

@@ -6,12 +6,7 @@
 #   bench/demo-data.sh [CRIMES]      (default 200000)
 source "$(dirname "$0")/lib.sh"
 CRIMES=${1:-200000}
-OUT="$RESULTS/demo-data-$(date +%Y%m%d-%H%M%S).txt"
-exec > >(tee "$OUT") 2>&1
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; crimes: $CRIMES; commit $(git -C "$ROOT" rev-parse --short HEAD)"
-BIN=$(build_release victimcare)
-WORK=$(mktemp -d /tmp/victimcare-bench.XXXXXX)
-trap cleanup EXIT
+bench_begin demo-data "crimes: $CRIMES; "
 
 demo_once() { # label
     "$BIN" migrate >/dev/null

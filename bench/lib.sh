@@ -13,6 +13,17 @@ measure() {
     /usr/bin/time -f "elapsed_s=%e max_rss_kib=%M" -o "$out" "$@"
 }
 
+# A benchmark's start: its output also saved as $OUT in bench/results/NAME-<time>.txt, the machine and commit said
+# first (with DETAILS, e.g. "crimes: $CRIMES; "), the release build as $BIN, a scratch $WORK removed on exit.
+bench_begin() { # name details
+    OUT="$RESULTS/$1-$(date +%Y%m%d-%H%M%S).txt"
+    exec > >(tee "$OUT") 2>&1
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $2commit $(git -C "$ROOT" rev-parse --short HEAD)"
+    BIN=$(build_release victimcare)
+    WORK=$(mktemp -d /tmp/victimcare-bench.XXXXXX)
+    trap cleanup EXIT
+}
+
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 wait_ready() {
@@ -197,8 +208,6 @@ outbox_run() { # label provider
     echo "$label outbox_$provider sink: $(tail -n 1 "$WORK/sink.out")"
 }
 
-# Issue 5: the daily transfer. `demo-data` at $CRIMES, then every consenting victim's referral waits again;
-# one day's batch (the first $DAY of them) and then everyone, each timed with its peak memory.
 # Every victim waiting at once (the 1M-victim figure): a transfer referral for each who has none.
 every_victim_waiting() {
     if [ -n "${DATABASE_URL:-}" ]; then
@@ -207,6 +216,9 @@ every_victim_waiting() {
         sql "INSERT INTO referrals (id, victim_id, route, status, created_at) SELECT upper(substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'||substr(h,21,12)), id, 'transfer', 'ready', CAST(strftime('%s','now') AS REAL) FROM (SELECT v.id, hex(randomblob(16)) AS h FROM victims v WHERE NOT EXISTS (SELECT 1 FROM referrals r WHERE r.victim_id = v.id))" >/dev/null
     fi
 }
+
+# Issue 5: the daily transfer. `demo-data` at $CRIMES, then every consenting victim's referral waits again;
+# one day's batch (the first $DAY of them) and then everyone, each timed with its peak memory.
 bench_referrals() { # label
     local label=$1 total
     bench_load "$label"

@@ -8,12 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 CRIMES=${1:-100000}
 DAY=${2:-3000}
-OUT="$RESULTS/referrals-$(date +%Y%m%d-%H%M%S).txt"
-exec > >(tee "$OUT") 2>&1
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; crimes: $CRIMES; day batch: $DAY; commit $(git -C "$ROOT" rev-parse --short HEAD)"
-BIN=$(build_release victimcare)
-WORK=$(mktemp -d /tmp/victimcare-bench.XXXXXX)
-trap cleanup EXIT
+bench_begin referrals "crimes: $CRIMES; day batch: $DAY; "
 export REFERRAL_EXPORT_HOURS=0
 if [ "${ONLY:-sqlite}" = sqlite ] || [ -z "${ONLY:-}" ]; then use_sqlite; bench_referrals sqlite; fi
 rm -rf "$WORK"/bench.sqlite* "$WORK/referrals"
