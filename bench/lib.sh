@@ -230,6 +230,7 @@ bench_referrals() { # label
     export_once "$label day_batch" --defer-recompute
     recompute_sent "$label day_batch"
     sql "UPDATE referrals SET status = 'ready' WHERE status = 'held'" >/dev/null
+    export_limit "$label everyone_else" "$(sql "SELECT COUNT(*) FROM referrals WHERE status = 'ready' AND batch_id IS NULL")"
     export_once "$label everyone_else" --defer-recompute
     recompute_sent "$label everyone_else"
     echo "$label referrals: total=$total sent=$(sql "SELECT COUNT(*) FROM referrals r LEFT JOIN referral_batches b ON b.id = r.batch_id AND r.status = 'ready' WHERE r.status = 'sent' OR b.sent_at IS NOT NULL") batches=$(sql 'SELECT COUNT(*) FROM referral_batches')"
@@ -241,6 +242,45 @@ recompute_sent() {
     measure "$WORK/recompute.time" "$BIN" referrals export --dir "$WORK/referrals" > /dev/null 2>&1
     echo "$label recompute of the sent victims: $(cat "$WORK/recompute.time") r7_not_met=$(sql "SELECT COUNT(*) FROM referrals r JOIN referral_batches b ON b.id = r.batch_id AND r.status = 'ready' JOIN obligations o ON o.victim_id = r.victim_id AND o.code = 'R7' WHERE b.sent_at IS NOT NULL AND o.state <> 'met'")"
 }
+# The physical limit the export chases (issue 17): the database itself doing the export's own statements, on a
+# copy of the database as it stands: the claim (every waiting referral given the batch, committed), then every
+# member read with what the files hold (the same joins) and their safe contact points. Nothing is formatted or
+# written to a file.
+export_limit() {
+    local label=$1 start end claim read
+    read -r -d '' claim <<'SQL' || true
+BEGIN;
+UPDATE referrals SET batch_id = '00000000-0000-4000-8000-00000000000a' WHERE batch_id IS NULL AND status = 'ready' AND route = 'transfer';
+COMMIT;
+SQL
+    read -r -d '' read <<'SQL' || true
+SELECT COUNT(*), MAX(p.given_name), MAX(p.family_name), MAX(p.language), MAX(v.grounds), MAX(c.offence_code)
+FROM referrals r JOIN victims v ON v.id = r.victim_id JOIN persons p ON p.id = v.person_id
+JOIN crimes c ON c.id = v.crime_id WHERE r.batch_id = '00000000-0000-4000-8000-00000000000a';
+SELECT COUNT(*), MAX(cp.value) FROM referrals r JOIN victims v ON v.id = r.victim_id
+JOIN contact_points cp ON cp.person_id = v.person_id AND cp.safe = true WHERE r.batch_id = '00000000-0000-4000-8000-00000000000a';
+SQL
+    if [ -n "${DATABASE_URL:-}" ]; then
+        local copy="${DATABASE_URL/\/bench?/\/export_limit?}"
+        psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE export_limit TEMPLATE bench"
+        start=$(date +%s.%N)
+        psql "$copy" -q -v ON_ERROR_STOP=1 -c "$claim" >/dev/null
+        psql "$copy" -Aq -v ON_ERROR_STOP=1 -c "$read" >/dev/null
+        end=$(date +%s.%N)
+        psql "$TEST_DATABASE_URL" -qc "DROP DATABASE export_limit"
+    else
+        cp "$VICTIMCARE_SQLITE_PATH" "$WORK/limit.sqlite"
+        start=$(date +%s.%N)
+        sqlite3 "$WORK/limit.sqlite" "PRAGMA journal_mode=WAL" "PRAGMA synchronous=NORMAL" "PRAGMA cache_size=-262144" \
+            "$claim" "$read" >/dev/null
+        end=$(date +%s.%N)
+        rm -f "$WORK"/limit.sqlite*
+    fi
+    python3 -c "
+s = $end - $start; n = $2
+print(f'$label: limit_elapsed_s={s:.2f} limit_victims_per_second={round(n / max(s, 0.01))}')"
+}
+
 export_once() {
     local label=$1 victims; shift
     victims=$(sql "SELECT COUNT(*) FROM referrals WHERE status = 'ready' AND batch_id IS NULL")

@@ -363,6 +363,45 @@ import VictimCareDomain
         try await receiver.stop()
     }
 
+    /// Pages are read ahead of the one being written, several at once: the files are the same bytes whatever the
+    /// page size and however many pages are read at once, every member once, in referral-id order.
+    @Test func theFilesAreTheSameHoweverManyPagesAreReadAhead() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let admin = try await world.user("admin.one", .administrator)
+            let names = [
+                ("Ann", "Smith"), ("Zoë", "Ó Briain"), ("Мария", "Иванова"), ("李", "小龍"), ("Ada", "Lovelace, \"A\""),
+            ]
+            for n in 1...11 {
+                let (given, family) = names[n % names.count]
+                let id = try await world.crime(
+                    "SN/00005\(n < 10 ? "0" : "")\(n)/26", victim: (given, family), officer: officer
+                ).victims[0].victimID
+                try await Self.consent(world, id, "yes", by: officer)
+            }
+            let dir = Self.directory()
+            var export = Self.export(app, dir)
+            export.pageSize = 1000
+            export.readAhead = 1
+            let delivered = try await export.run(byName: "test", on: app.db)
+            #expect(delivered.map(\.victims) == [11])
+            func files() throws -> [Data] {
+                try delivered[0].files.sorted().map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+            }
+            let whole = try files()
+            let ids = try Self.exported(dir)
+            #expect(ids.count == 11 && ids == ids.sorted(), "each member once, in referral-id order")
+            for (pageSize, readAhead) in [(1, 1), (1, 4), (2, 2), (3, 3), (4, 8)] {
+                var again = Self.export(app, dir)
+                again.pageSize = pageSize
+                again.readAhead = readAhead
+                _ = try await again.resend(delivered[0].batchID, context: world.context(admin), on: app.db)
+                #expect(try files() == whole, "page size \(pageSize), \(readAhead) read at once")
+            }
+        }
+    }
+
     @Test func theSupportServiceSeesWhatWasSentAndMovesItForwardOnly() async throws {
         try await withTestApp { app in
             let world = try await World(app)
@@ -431,6 +470,46 @@ import VictimCareDomain
             }
             let referrals = try await ReferralService.referrals(victimID: victimID, on: app.db)
             #expect(referrals.map(\.route) == [.transfer] && referrals.map(\.status) == [.sent])
+        }
+    }
+
+    /// A batch claimed but not yet delivered (the run stopped after claiming; the next run delivers it) loses a
+    /// member the Witness Care Unit referred at charge in between: the files hold everyone else and not them, and
+    /// the victim is referred once, by the Witness Care Unit.
+    @Test func aMemberWithdrawnFromAnUndeliveredBatchIsNotInItsFiles() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let wcu = try await world.user("wcu.one", .witnessCareUnit)
+            var crimes: [CrimeService.CreatedCrime] = []
+            for n in 1...5 {
+                let created = try await world.crime(
+                    "SN/000004\(n)/26", victim: ("Ann\(n)", "Smith"), officer: officer)
+                try await Self.consent(world, created.victims[0].victimID, "yes", by: officer)
+                crimes.append(created)
+            }
+            let dir = Self.directory()
+            let claimed = try #require(try await Self.export(app, dir).claim(byName: "test", on: app.db))
+            let charged = crimes[2]
+            _ = try await CaseEventService.record(
+                crimeID: charged.crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
+                source: "test", context: .system, on: app.db)
+            _ = try await ReferralService.referAtCharge(
+                victimID: charged.victims[0].victimID, .init(consent: "yes"), mailbox: "referrals@support.example",
+                context: world.context(wcu), on: app.db)
+            let delivered = try await Self.export(app, dir).run(byName: "test", on: app.db)
+            #expect(delivered.map(\.batchID) == [claimed.id!])
+            #expect(delivered.map(\.victims) == [4])
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }
+                .flatMap { file in
+                    try String(contentsOfFile: dir + "/" + file, encoding: .utf8).split(separator: "\n").compactMap {
+                        (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["given_name"]
+                            as? String
+                    }
+                }
+            #expect(names.sorted() == ["Ann1", "Ann2", "Ann4", "Ann5"], "the member referred at charge is not sent")
+            let referrals = try await ReferralService.referrals(victimID: charged.victims[0].victimID, on: app.db)
+            #expect(referrals.filter { $0.status == .sent }.map(\.route) == [.witnessCare], "referred once")
         }
     }
 

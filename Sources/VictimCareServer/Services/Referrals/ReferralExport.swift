@@ -31,6 +31,8 @@ struct ReferralExport: Sendable {
     let logger: Logger
     /// Members read per query: memory stays flat however large the batch.
     var pageSize = 2000
+    /// Pages read at once, ahead of the one being written.
+    var readAhead = 2
 
     struct Delivered: Sendable {
         var batchID: UUID
@@ -128,24 +130,46 @@ struct ReferralExport: Sendable {
         var digest = SHA256()
         try csv.write(ReferralRecord.csvHeader + "\n")
         var count = 0
-        var after: UUID?
         let batchText = batchID.uuidString.lowercased()
         var lines = JSONLines()
         var rows: [UInt8] = []
-        while true {
-            let (page, last) = try await ReferralRecord.page(batchID: batchID, after: after, limit: pageSize, on: sql)
-            guard let last else { break }
-            lines.bytes.removeAll(keepingCapacity: true)
-            rows.removeAll(keepingCapacity: true)
-            for record in page {
-                record.appendCSVLine(to: &rows)
-                record.appendJSONLine(batchID: batchText, to: &lines)
+        let names = try await ReferralRecord.Names.load(on: sql)
+        var ranges = MemberRanges(batchID: batchID, pageSize: pageSize, sql: sql)
+        // Up to `readAhead` pages are read while the oldest is written, so the database's work and ours overlap.
+        // Pages still go to the files in order. (On SQLite a loop's pages queue for its one reading connection;
+        // spreading them over every loop's connection was measured no faster, and 210 MiB larger.)
+        try await withThrowingTaskGroup(of: (Int, [ReferralRecord]).self) { group in
+            var launched = 0
+            var written = 0
+            var arrived: [Int: [ReferralRecord]] = [:]
+            func launch() async throws {
+                guard let (first, last) = try await ranges.next() else { return }
+                let index = launched
+                launched += 1
+                group.addTask {
+                    let page = try await ReferralRecord.members(
+                        batchID: batchID, from: first, through: last, names: names, on: sql)
+                    return (index, page)
+                }
             }
-            try csv.write(rows)
-            lines.bytes.withUnsafeBytes { digest.update(bufferPointer: $0) }
-            try json.write(lines.bytes)
-            count += page.count
-            after = last
+            for _ in 0..<max(1, readAhead) { try await launch() }
+            while let (index, page) = try await group.next() {
+                arrived[index] = page
+                while let page = arrived.removeValue(forKey: written) {
+                    written += 1
+                    try await launch()
+                    lines.bytes.removeAll(keepingCapacity: true)
+                    rows.removeAll(keepingCapacity: true)
+                    for record in page {
+                        record.appendCSVLine(to: &rows)
+                        record.appendJSONLine(batchID: batchText, to: &lines)
+                    }
+                    try csv.write(rows)
+                    lines.bytes.withUnsafeBytes { digest.update(bufferPointer: $0) }
+                    try json.write(lines.bytes)
+                    count += page.count
+                }
+            }
         }
         try csv.commit()
         try json.commit()
@@ -168,6 +192,8 @@ struct ReferralExport: Sendable {
         batch.deliveredAt = now
         if batch.sentAt == nil { batch.sentAt = now }
         batch.sha256 = sha
+        // What went: a member withdrawn since the claim is not in the files.
+        batch.victims = count
         batch.deliveries += 1
         batch.destination = settings.endpoint ?? settings.directory
         try await batch.save(on: db)
@@ -175,6 +201,38 @@ struct ReferralExport: Sendable {
             "referral batch delivered",
             metadata: ["batch_id": "\(batchID)", "victims": "\(count)", "deliveries": "\(batch.deliveries)"])
         return Delivered(batchID: batchID, victims: count, files: files)
+    }
+
+    /// A batch's members as ranges of `pageSize` referral ids, in order: the ids are read twenty pages at a time
+    /// (a range of the batch's index, a few milliseconds), so memory stays flat however large the batch.
+    struct MemberRanges {
+        let batchID: UUID
+        let pageSize: Int
+        let sql: any SQLDatabase
+        private var ids: [UUID] = []
+        private var next = 0
+        private var after: UUID?
+        private var exhausted = false
+
+        init(batchID: UUID, pageSize: Int, sql: any SQLDatabase) {
+            self.batchID = batchID
+            self.pageSize = max(1, pageSize)
+            self.sql = sql
+        }
+
+        mutating func next() async throws -> (first: UUID, last: UUID)? {
+            if next == ids.count {
+                guard !exhausted else { return nil }
+                ids = try await ReferralRecord.memberIDs(batchID: batchID, after: after, limit: 20 * pageSize, on: sql)
+                next = 0
+                after = ids.last
+                exhausted = ids.count < 20 * pageSize
+                if ids.isEmpty { return nil }
+            }
+            let end = min(next + pageSize, ids.count)
+            defer { next = end }
+            return (ids[next], ids[end - 1])
+        }
     }
 
     /// An administrator sends a delivered batch again (the receiver lost it): the same members and id.
