@@ -363,6 +363,72 @@ import VictimCareDomain
         try await receiver.stop()
     }
 
+    /// The Witness Care Unit refers at charge while the victim's batch is being delivered, after their row was read
+    /// into the files: the transfer is sending them, so the referral at charge is refused and they are referred once.
+    @Test func referringAtChargeWhileTheBatchIsBeingDeliveredLeavesTheVictimToTheTransfer() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer, rank: "PC")
+            let wcu = try await world.user("wcu.one", .witnessCareUnit)
+            var crimes: [CrimeService.CreatedCrime] = []
+            for n in 1...3 {
+                let created = try await world.crime(
+                    "SN/000006\(n)/26", victim: ("Ann\(n)", "Smith"), officer: officer)
+                try await Self.consent(world, created.victims[0].victimID, "yes", by: officer)
+                crimes.append(created)
+            }
+            let charged = crimes[1]
+            _ = try await CaseEventService.record(
+                crimeID: charged.crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
+                source: "test", context: .system, on: app.db)
+            let dir = Self.directory()
+            let outcome = Outcome()
+            let context = world.context(wcu)
+            var export = Self.export(app, dir)
+            export.beforeMarking = {
+                do {
+                    _ = try await ReferralService.referAtCharge(
+                        victimID: charged.victims[0].victimID, .init(consent: "yes"),
+                        mailbox: "referrals@support.example", context: context, on: app.db)
+                    outcome.set("referred at charge")
+                } catch DomainError.conflict(_, let message) {
+                    outcome.set(message)
+                }
+            }
+            let delivered = try await export.run(byName: "test", on: app.db)
+            #expect(delivered.map(\.victims) == [3])
+            #expect(
+                outcome.value?.contains("The daily transfer is sending this victim") == true, "\(outcome.value ?? "")")
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }
+                .flatMap { file in
+                    try String(contentsOfFile: dir + "/" + file, encoding: .utf8).split(separator: "\n").compactMap {
+                        (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["given_name"]
+                            as? String
+                    }
+                }
+            #expect(names.sorted() == ["Ann1", "Ann2", "Ann3"])
+            let referrals = try await ReferralService.referrals(victimID: charged.victims[0].victimID, on: app.db)
+            #expect(referrals.map(\.route) == [.transfer] && referrals.map(\.status) == [.sent], "referred once")
+            // Once it has gone, the form says so.
+            do {
+                _ = try await ReferralService.referAtCharge(
+                    victimID: charged.victims[0].victimID, .init(consent: "yes"), mailbox: "referrals@support.example",
+                    context: context, on: app.db)
+                Issue.record("referred twice")
+            } catch DomainError.conflict(_, let message) {
+                #expect(message.contains("Already referred"))
+            }
+        }
+    }
+
+    /// What a hook saw, kept across tasks.
+    final class Outcome: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: String?
+        var value: String? { lock.withLock { seen } }
+        func set(_ text: String) { lock.withLock { seen = text } }
+    }
+
     /// Pages are read ahead of the one being written, several at once: the files are the same bytes whatever the
     /// page size and however many pages are read at once, every member once, in referral-id order.
     @Test func theFilesAreTheSameHoweverManyPagesAreReadAhead() async throws {

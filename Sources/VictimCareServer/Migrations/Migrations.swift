@@ -48,5 +48,6 @@ enum Migrations {
         MarkBulkImports(),
         BatchSentAt(),
         ObligationRowHash(),
+        BatchDeliveryStarted(),
     ]
 }

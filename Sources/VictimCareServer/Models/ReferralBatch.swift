@@ -16,6 +16,8 @@ final class ReferralBatch: Model, @unchecked Sendable {
     @OptionalField(key: "delivered_at") var deliveredAt: Date?
     /// The first delivery: when its members were sent (their own rows are not written; `ReferralSent`).
     @OptionalField(key: "sent_at") var sentAt: Date?
+    /// When a delivery first began reading its members into files: from then on none of them is withdrawn.
+    @OptionalField(key: "delivery_started_at") var deliveryStartedAt: Date?
     @OptionalField(key: "sha256") var sha256: String?
     /// When the victims it carried had their obligations worked out after it was delivered.
     @OptionalField(key: "recomputed_at") var recomputedAt: Date?

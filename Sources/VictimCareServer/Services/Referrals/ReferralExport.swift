@@ -33,6 +33,8 @@ struct ReferralExport: Sendable {
     var pageSize = 2000
     /// Pages read at once, ahead of the one being written.
     var readAhead = 2
+    /// Tests only: runs once a delivery's pages are read and written, before its files are kept and it is marked.
+    var beforeMarking: (@Sendable () async throws -> Void)?
 
     struct Delivered: Sendable {
         var batchID: UUID
@@ -133,6 +135,19 @@ struct ReferralExport: Sendable {
         let batchText = batchID.uuidString.lowercased()
         var lines = JSONLines()
         var rows: [UInt8] = []
+        // From here on no member is withdrawn: what the pages read is what goes. Refer at charge either withdrew a
+        // member before this (and the pages leave them out) or finds this and leaves them to the transfer (its
+        // withdrawal and this statement wait for each other: SQLite's one writer, a row lock on PostgreSQL).
+        if batch.deliveryStartedAt == nil {
+            let now = Date()
+            try await sql.raw(
+                """
+                UPDATE referral_batches SET delivery_started_at = \(bind: now)
+                WHERE id = \(bind: batchID) AND delivery_started_at IS NULL
+                """
+            ).run()
+            batch.deliveryStartedAt = now
+        }
         let names = try await ReferralRecord.Names.load(on: sql)
         var ranges = MemberRanges(batchID: batchID, pageSize: pageSize, sql: sql)
         // Up to `readAhead` pages are read while the oldest is written, so the database's work and ours overlap.
@@ -171,6 +186,7 @@ struct ReferralExport: Sendable {
                 }
             }
         }
+        try await beforeMarking?()
         try csv.commit()
         try json.commit()
         let sha = digest.finalize().map { String(format: "%02x", $0) }.joined()

@@ -179,17 +179,31 @@ enum ReferralService {
         }
         return try await db.transaction { tx in
             let now = Date()
-            // Withdrawn only while not yet gone: a batch delivered since the check above keeps its member sent.
+            // Withdrawn only while not yet going: in no batch, or in one whose delivery has not begun. A batch whose
+            // delivery began since the check above (its files may hold the victim already) keeps its member, and
+            // this referral is refused, not sent twice. On PostgreSQL the batch rows are held `FOR SHARE`, so a
+            // delivery beginning now waits for this transaction, or this for it, and then sees what it did.
             if existing.contains(where: { $0.status == .ready }), let sql = tx as? any SQLDatabase {
+                let hold = tx.isPostgres ? " FOR SHARE" : ""
                 try await sql.raw(
                     """
                     UPDATE referrals SET status = 'withdrawn', status_at = \(bind: now),
                         status_by_name = \(bind: context.actor.name),
                         note = \(bind: "Sent at charge by the Witness Care Unit instead")
                     WHERE victim_id = \(bind: victimID) AND status = 'ready' AND (batch_id IS NULL
-                        OR batch_id IN (SELECT id FROM referral_batches WHERE sent_at IS NULL))
+                        OR batch_id IN (SELECT id FROM referral_batches
+                            WHERE sent_at IS NULL AND delivery_started_at IS NULL\(unsafeRaw: hold)))
                     """
                 ).run()
+                let going = try await FastRows.query(
+                    "SELECT COUNT(*) FROM referrals WHERE victim_id = ? AND status = 'ready' AND route = ?",
+                    [.uuid(victimID), .text(Referral.Route.transfer.rawValue)], on: sql)
+                if (going.first?.int(0) ?? 0) > 0 {
+                    throw DomainError.conflict(
+                        field: "chargeConsent",
+                        message:
+                            "The daily transfer is sending this victim to the support service now; they are referred")
+                }
             }
             if victim.referralConsent != .yes {
                 victim.referralConsentCode = ReferralConsent.yes.rawValue
