@@ -24,15 +24,35 @@ import VictimCareDomain
             pageSize: 2)
     }
 
-    /// Referral ids in every JSON Lines file of a directory, with repeats.
-    static func exported(_ dir: String) throws -> [String] {
+    /// One field (the referral id unless said) of every line in every JSON Lines file of a directory, with repeats.
+    static func exported(_ dir: String, _ field: String = "referral_id") throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.flatMap {
             file -> [String] in
             let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
             return text.split(separator: "\n").compactMap { line in
-                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["referral_id"] as? String
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?[field] as? String
             }
         }
+    }
+
+    /// Crimes `\(prefix)1/26`… with one victim each, Ann1 Smith…, every one agreeing to be referred.
+    static func consentingVictims(_ world: World, _ prefix: String, _ count: Int, by officer: User) async throws
+        -> [CrimeService.CreatedCrime]
+    {
+        var crimes: [CrimeService.CreatedCrime] = []
+        for n in 1...count {
+            let created = try await world.crime("\(prefix)\(n)/26", victim: ("Ann\(n)", "Smith"), officer: officer)
+            try await consent(world, created.victims[0].victimID, "yes", by: officer)
+            crimes.append(created)
+        }
+        return crimes
+    }
+
+    /// The crime charged an hour ago, so the Witness Care Unit may refer its victims.
+    static func charge(_ app: Application, _ crime: Crime) async throws {
+        _ = try await CaseEventService.record(
+            crimeID: crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
+            source: "test", context: .system, on: app.db)
     }
 
     static func consent(_ world: World, _ victimID: UUID, _ value: String, by user: User) async throws {
@@ -370,17 +390,8 @@ import VictimCareDomain
             let world = try await World(app)
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             let wcu = try await world.user("wcu.one", .witnessCareUnit)
-            var crimes: [CrimeService.CreatedCrime] = []
-            for n in 1...3 {
-                let created = try await world.crime(
-                    "SN/000006\(n)/26", victim: ("Ann\(n)", "Smith"), officer: officer)
-                try await Self.consent(world, created.victims[0].victimID, "yes", by: officer)
-                crimes.append(created)
-            }
-            let charged = crimes[1]
-            _ = try await CaseEventService.record(
-                crimeID: charged.crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
-                source: "test", context: .system, on: app.db)
+            let charged = try await Self.consentingVictims(world, "SN/000006", 3, by: officer)[1]
+            try await Self.charge(app, charged.crime)
             let dir = Self.directory()
             let outcome = Outcome()
             let context = world.context(wcu)
@@ -399,13 +410,7 @@ import VictimCareDomain
             #expect(delivered.map(\.victims) == [3])
             #expect(
                 outcome.value?.contains("The daily transfer is sending this victim") == true, "\(outcome.value ?? "")")
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }
-                .flatMap { file in
-                    try String(contentsOfFile: dir + "/" + file, encoding: .utf8).split(separator: "\n").compactMap {
-                        (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["given_name"]
-                            as? String
-                    }
-                }
+            let names = try Self.exported(dir, "given_name")
             #expect(names.sorted() == ["Ann1", "Ann2", "Ann3"])
             let referrals = try await ReferralService.referrals(victimID: charged.victims[0].victimID, on: app.db)
             #expect(referrals.map(\.route) == [.transfer] && referrals.map(\.status) == [.sent], "referred once")
@@ -547,32 +552,18 @@ import VictimCareDomain
             let world = try await World(app)
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             let wcu = try await world.user("wcu.one", .witnessCareUnit)
-            var crimes: [CrimeService.CreatedCrime] = []
-            for n in 1...5 {
-                let created = try await world.crime(
-                    "SN/000004\(n)/26", victim: ("Ann\(n)", "Smith"), officer: officer)
-                try await Self.consent(world, created.victims[0].victimID, "yes", by: officer)
-                crimes.append(created)
-            }
+            let crimes = try await Self.consentingVictims(world, "SN/000004", 5, by: officer)
             let dir = Self.directory()
             let claimed = try #require(try await Self.export(app, dir).claim(byName: "test", on: app.db))
             let charged = crimes[2]
-            _ = try await CaseEventService.record(
-                crimeID: charged.crime.id!, type: "charged", at: Instant.format(Date().addingTimeInterval(-3600)),
-                source: "test", context: .system, on: app.db)
+            try await Self.charge(app, charged.crime)
             _ = try await ReferralService.referAtCharge(
                 victimID: charged.victims[0].victimID, .init(consent: "yes"), mailbox: "referrals@support.example",
                 context: world.context(wcu), on: app.db)
             let delivered = try await Self.export(app, dir).run(byName: "test", on: app.db)
             #expect(delivered.map(\.batchID) == [claimed.id!])
             #expect(delivered.map(\.victims) == [4])
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }
-                .flatMap { file in
-                    try String(contentsOfFile: dir + "/" + file, encoding: .utf8).split(separator: "\n").compactMap {
-                        (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["given_name"]
-                            as? String
-                    }
-                }
+            let names = try Self.exported(dir, "given_name")
             #expect(names.sorted() == ["Ann1", "Ann2", "Ann4", "Ann5"], "the member referred at charge is not sent")
             let referrals = try await ReferralService.referrals(victimID: charged.victims[0].victimID, on: app.db)
             #expect(referrals.filter { $0.status == .sent }.map(\.route) == [.witnessCare], "referred once")
