@@ -203,3 +203,99 @@ import VictimCareDomain
         }
     }
 }
+
+/// Issue 17, twenty-second step: a crime recorded through the API or the form reads its reference data and the
+/// Victims' Code settings in one statement (`CrimeLookups.load(_:settings:on:)`). It finds what the separate reads
+/// find, for every way a draft names an offence, a unit, an officer and a reference, and nothing they do not.
+@Suite struct OneStatementLookupsTests {
+    /// The lookups' contents as comparable text.
+    func summary(_ l: CrimeLookups) -> [String] {
+        l.offences.map { "offence \($0.key) \($0.value.id!) \($0.value.description) \($0.value.mostSerious)" }
+            + l.unitsByCode.map { "unit \($0.key) \($0.value.id!) \($0.value.name)" }
+            + l.unitsByID.map { "unit id \($0.key) \($0.value.code)" }
+            + l.usersByName.map { "user \($0.key) \($0.value.id!) \($0.value.active) \($0.value.$team.id as Any)" }
+            + l.usersByID.map { "user id \($0.key) \($0.value.username)" }
+            + l.references.map { "reference \($0.key) \($0.value)" }
+    }
+
+    @Test func oneStatementFindsWhatTheSeparateReadsFind() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("PC.Omega", .officer, rank: "PC")
+            let gone = try await world.user("pc.gone", .officer)
+            gone.active = false
+            try await gone.save(on: app.db)
+            let recorded = try await world.crime("SN/0000001/26", victim: ("伟", "张"))
+            let retired = try #require(try await Offence.query(on: app.db).filter(\.$code != "049/00").first())
+            retired.active = false
+            try await retired.save(on: app.db)
+            let offences = [nil, "", "049/00", retired.code, "999/99", "  049/00  "]
+            let units = [nil, "SN", "sn", " ce ", world.sn.id!.uuidString, UUID().uuidString, "NOWHERE"]
+            let officers = [
+                nil, "pc.omega", "PC.OMEGA", " pc.omega ", officer.id!.uuidString, "pc.gone", "nobody",
+                UUID().uuidString,
+            ]
+            let references = [
+                nil, "SN/0000001/26", "sn/0000001/26", "SN/0000002/26", "!", String(repeating: "9", count: 200),
+            ]
+            var drafts: [CrimeDraft] = []
+            // Every value of each field at least once, with the others varied alongside.
+            for i in 0..<max(offences.count, units.count, officers.count, references.count) {
+                for shift in 0..<3 {
+                    var draft = CrimeDraft()
+                    draft.offenceCode = offences[(i + shift) % offences.count]
+                    draft.commandUnit = units[(i + 2 * shift) % units.count]
+                    draft.officerInCase = officers[(i + 3 * shift) % officers.count]
+                    draft.reference = references[(i + shift) % references.count]
+                    drafts.append(draft)
+                }
+            }
+            drafts.append(CrimeDraft())
+            var found = 0
+            for draft in drafts {
+                let (one, settings) = try await CrimeLookups.load(
+                    draft, settings: VictimsCodeConfig.settingKeys, on: app.db)
+                let separate = try await CrimeLookups.loadSeparately(for: [draft], on: app.db)
+                #expect(summary(one).sorted() == summary(separate).sorted(), "\(draft)")
+                found += summary(one).count
+                let fromOne = try await VictimsCodeConfig.currentAndOptOut(settings: settings, on: app.db)
+                let read = try await VictimsCodeConfig.currentAndOptOut(on: app.db)
+                #expect(fromOne.config.version == read.config.version)
+                #expect(fromOne.optOutFrom == read.optOutFrom)
+            }
+            #expect(found > drafts.count, "the drafts found something to compare")
+            // The crime recorded above is found by its reference; a retired offence and an inactive officer are
+            // found as the checks expect (not at all, and as inactive).
+            var draft = CrimeDraft()
+            draft.reference = "sn/0000001/26"
+            draft.offenceCode = retired.code
+            draft.officerInCase = "pc.gone"
+            let (one, _) = try await CrimeLookups.load(draft, settings: [], on: app.db)
+            #expect(one.references["SN/0000001/26"] == recorded.crime.id)
+            #expect(one.offences.isEmpty)
+            #expect(one.user("pc.gone")?.active == false)
+        }
+    }
+
+    @Test func settingsAbsentOrPresentAreReadAlike() async throws {
+        try await withTestApp { app in
+            let sql = try #require(app.db as? any SQLDatabase)
+            for value in [nil, "2026-01-01T00:00:00Z", "not a date"] as [String?] {
+                try await sql.raw("DELETE FROM settings WHERE key = \(bind: ReferralService.optOutKey)").run()
+                if let value {
+                    try await sql.raw(
+                        "INSERT INTO settings (key, value) VALUES (\(bind: ReferralService.optOutKey), \(bind: value))"
+                    ).run()
+                }
+                let (_, settings) = try await CrimeLookups.load(
+                    CrimeDraft(), settings: VictimsCodeConfig.settingKeys, on: app.db)
+                #expect(settings[ReferralService.optOutKey] == value)
+                let fromOne = try await VictimsCodeConfig.currentAndOptOut(settings: settings, on: app.db)
+                let read = try await VictimsCodeConfig.currentAndOptOut(on: app.db)
+                #expect(fromOne.config.version == read.config.version)
+                #expect(fromOne.optOutFrom == read.optOutFrom)
+                #expect((fromOne.optOutFrom != nil) == (value?.hasPrefix("2026") ?? false))
+            }
+        }
+    }
+}

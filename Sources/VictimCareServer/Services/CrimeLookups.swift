@@ -31,6 +31,12 @@ struct CrimeLookups: Sendable {
     mutating func recordReference(_ reference: String, crimeID: UUID) { references[reference] = crimeID }
 
     static func load(for drafts: [CrimeDraft], on db: any Database) async throws -> CrimeLookups {
+        if drafts.count == 1 { return try await load(drafts[0], settings: [], on: db).lookups }
+        return try await loadSeparately(for: drafts, on: db)
+    }
+
+    /// A chunk's lookups, one query per table.
+    static func loadSeparately(for drafts: [CrimeDraft], on db: any Database) async throws -> CrimeLookups {
         func trimmed(_ value: String?) -> String? {
             guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
             return text
@@ -89,5 +95,83 @@ struct CrimeLookups: Sendable {
             }
         }
         return lookups
+    }
+
+    /// One draft's lookups and the values of `keys` in `settings`, in one statement: a crime recorded through the
+    /// API or the form asks for all of them on every request, and on SQLite each separate read cost two hops between
+    /// threads (issue 17, twenty-second step). Each table is left-joined on its unique key, so the statement gives
+    /// one row, with nulls for what was not found.
+    static func load(_ draft: CrimeDraft, settings keys: [String], on db: any Database) async throws -> (
+        lookups: CrimeLookups, settings: [String: String]
+    ) {
+        guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
+        func trimmed(_ value: String?) -> String? {
+            guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
+            return text
+        }
+        var columns = keys.map { _ in "(SELECT value FROM settings WHERE key = ?)" }
+        var binds = keys.map(SQLCell.text)
+        var width = keys.count  // columns selected so far
+        var joins: [String] = []
+        var decoders: [@Sendable (FastRows.Row, inout CrimeLookups) -> Void] = []
+        /// A table joined on `condition`; its columns follow those before it.
+        func join<Row: PositionalRow>(
+            _ type: Row.Type, _ alias: String, on condition: String, _ conditionBinds: [SQLCell],
+            add: @escaping @Sendable (Row, inout CrimeLookups) -> Void
+        ) {
+            let offset = width
+            columns.append(Row.columns(alias))
+            width += Row.bulkColumns.count
+            joins.append("LEFT JOIN \(Row.schema) \(alias) ON \(condition)")
+            binds += conditionBinds
+            decoders.append { row, lookups in
+                guard row.uuid(offset) != nil else { return }
+                add(Row.decoded(row, at: offset), &lookups)
+            }
+        }
+        if let code = trimmed(draft.offenceCode) {
+            join(Offence.self, "o", on: "o.code = ? AND o.active = ?", [.text(code), .bool(true)]) {
+                offence, lookups in lookups.offences[offence.code] = offence
+            }
+        }
+        if let unit = trimmed(draft.commandUnit) {
+            let byID = UUID(uuidString: unit)
+            join(
+                CommandUnit.self, "u", on: byID == nil ? "u.code = ?" : "u.id = ?",
+                [byID.map(SQLCell.uuid) ?? .text(unit.uppercased())]
+            ) { unit, lookups in
+                lookups.unitsByCode[unit.code] = unit
+                if let id = unit.id { lookups.unitsByID[id] = unit }
+            }
+        }
+        if let officer = trimmed(draft.officerInCase) {
+            let byID = UUID(uuidString: officer)
+            join(
+                User.self, "p", on: byID == nil ? "p.username = ?" : "p.id = ?",
+                [byID.map(SQLCell.uuid) ?? .text(officer.lowercased())]
+            ) { user, lookups in
+                lookups.usersByName[user.username] = user
+                if let id = user.id { lookups.usersByID[id] = user }
+            }
+        }
+        if let reference = trimmed(draft.reference).flatMap(Normalise.crimeReference) {
+            let offset = width
+            columns.append("c.id")
+            width += 1
+            joins.append("LEFT JOIN crimes c ON c.reference = ?")
+            binds.append(.text(reference))
+            decoders.append { row, lookups in
+                if let id = row.uuid(offset) { lookups.references[reference] = id }
+            }
+        }
+        var lookups = CrimeLookups()
+        var settings: [String: String] = [:]
+        if columns.isEmpty { return (lookups, settings) }
+        let text = "SELECT \(columns.joined(separator: ", ")) FROM (SELECT 1 AS one) x \(joins.joined(separator: " "))"
+        for row in try await FastRows.query(text, binds, on: sql) {
+            for (i, key) in keys.enumerated() { if let value = row.string(i) { settings[key] = value } }
+            for decode in decoders { decode(row, &lookups) }
+        }
+        return (lookups, settings)
     }
 }

@@ -137,7 +137,8 @@ enum CrimeService {
     ) async throws -> NewCrime {
         try AccessGuard.require(.createCrime, context)
         var v = Validator()
-        let lookups = try await CrimeLookups.load(for: [draft], on: db)
+        // The reference data and the Victims' Code settings in one read (issue 17).
+        let (lookups, stored) = try await CrimeLookups.load(draft, settings: VictimsCodeConfig.settingKeys, on: db)
         let crime = check(draft, existingID: nil, validator: &v, lookups: lookups)
         let people = victims.map { PersonService.checkDraft($0.person, validator: &v, context: context) }
         let needs = victims.map { victim in
@@ -148,7 +149,7 @@ enum CrimeService {
         try await AccessGuard.check(
             .createCrime, "crime", checked.unit.id!, scope: RecordScope(commandUnitIDs: [checked.unit.id!]),
             context: context, on: db)
-        let settings = try await VictimsCodeConfig.currentAndOptOut(on: db)
+        let settings = try await VictimsCodeConfig.currentAndOptOut(settings: stored, on: db)
         return try NewCrime(
             checked, victims: Array(zip(people, needs)),
             officerTeamID: checked.officerInCaseID.flatMap { lookups.usersByID[$0]?.$team.id },

@@ -27,20 +27,31 @@ struct VictimsCodeConfig: Sendable {
         try await currentAndOptOut(on: db).config
     }
 
+    /// The settings `currentAndOptOut` reads, for a caller that reads them with other things in one statement.
+    static let settingKeys = ["config_version", "instance_id", ReferralService.optOutKey]
+
     /// The configuration and the day opting out of referrals began (`ReferralService.optOutFrom`), from one read of
     /// the settings: recording a crime needs both.
     static func currentAndOptOut(on db: any Database) async throws -> (config: VictimsCodeConfig, optOutFrom: Date?) {
         guard let sql = db as? any SQLDatabase else { throw DomainError.forbidden("SQL database required") }
-        struct Row: Decodable {
-            var key: String
-            var value: String
+        var settings: [String: String] = [:]
+        for row in try await FastRows.query(
+            "SELECT key, value FROM settings WHERE key IN (\(FastRows.placeholders(settingKeys.count)))",
+            settingKeys.map(SQLCell.text), on: sql)
+        {
+            if let key = row.string(0), let value = row.string(1) { settings[key] = value }
         }
-        let rows = try await sql.select().columns("key", "value").from("settings")
-            .where("key", .in, ["instance_id", "config_version", ReferralService.optOutKey]).all(decoding: Row.self)
-        let optOutFrom = rows.first { $0.key == ReferralService.optOutKey }.flatMap {
-            ReferralService.parseOptOutFrom($0.value)
-        }
-        let stamp = rows.filter { $0.key != ReferralService.optOutKey }.sorted { $0.key < $1.key }.map(\.value)
+        return try await currentAndOptOut(settings: settings, on: db)
+    }
+
+    /// The same from the values of `settingKeys` read beforehand (absent keys left out); reads the configuration
+    /// only when its version is not cached.
+    static func currentAndOptOut(settings: [String: String], on db: any Database) async throws -> (
+        config: VictimsCodeConfig, optOutFrom: Date?
+    ) {
+        let optOutFrom = settings[ReferralService.optOutKey].flatMap(ReferralService.parseOptOutFrom)
+        // The version stamp: the other keys' values in key order.
+        let stamp = settingKeys.filter { $0 != ReferralService.optOutKey }.sorted().compactMap { settings[$0] }
             .joined(separator: "/")
         if let cached = cache.withLockedValue({ $0[stamp] }) { return (cached, optOutFrom) }
         let loaded = try await load(on: db, version: stamp)
