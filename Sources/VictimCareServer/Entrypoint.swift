@@ -24,13 +24,16 @@ public enum VictimCare {
             }
         #endif
         var env = try Environment.detect()
-        if env.arguments.count == 1 || env.arguments[1] == "serve" {
+        // `serve` is the default command: no command at all, or options only, serve too.
+        let serving = env.arguments.count == 1 || env.arguments[1] == "serve" || env.arguments[1].hasPrefix("-")
+        var onEventLoops = false
+        if serving {
             // The server's async code runs on NIO's event loops instead of Swift's own pool: a request's every
             // database answer, completed on an event loop, resumes its task there without a hop to another
             // thread. The API's CPU for a recorded crime fell 12% (issue 17, twenty-second step). The commands
             // keep Swift's pool: the referral catch-up, planning on one side while it writes on the other, took
             // 15% longer on the event loops.
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            onEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         // Production unless told otherwise (`--env development` re-reads templates on every render: Leaf turns
         // its cache off in development, which made every page several times slower).
@@ -47,6 +50,7 @@ public enum VictimCare {
         }
         if env.arguments.count == 1 { env.arguments.append("serve") }
         let app = try await Application.make(env)
+        if serving && !onEventLoops { app.logger.warning("Swift's tasks run on their own pool, not NIO's event loops") }
         app.directory = Self.directory(detected: app.directory)
         do {
             try await configure(app, config: config)

@@ -35,14 +35,15 @@ struct CrimeLookups: Sendable {
         return try await loadSeparately(for: drafts, on: db)
     }
 
+    /// A form's or a CSV cell's value without surrounding space; nil when nothing is left.
+    private static func trimmed(_ value: String?) -> String? {
+        guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
+        return text
+    }
+
     /// A chunk's lookups, one query per table.
     static func loadSeparately(for drafts: [CrimeDraft], on db: any Database) async throws -> CrimeLookups {
-        func trimmed(_ value: String?) -> String? {
-            guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
-            return text
-        }
-        // Read positionally: a crime recorded through the API or the form asks for these on every request, and
-        // Fluent's reflection and SQL building cost more than the reads (issue 17).
+        // Read positionally: Fluent's reflection and SQL building cost more than the reads (issue 17).
         guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
         /// `column IN (…)` for each non-empty list, joined by OR (PostgreSQL has no empty `IN ()`).
         func anyOf(_ lists: [(column: String, cells: [SQLCell])]) -> (String, [SQLCell]) {
@@ -105,10 +106,6 @@ struct CrimeLookups: Sendable {
         lookups: CrimeLookups, settings: [String: String]
     ) {
         guard let sql = db as? any SQLDatabase else { throw DomainError.notFound("SQL database") }
-        func trimmed(_ value: String?) -> String? {
-            guard let text = value?.trimmingWhitespaceAndNewlines(), !text.isEmpty else { return nil }
-            return text
-        }
         var columns = keys.map { _ in "(SELECT value FROM settings WHERE key = ?)" }
         var binds = keys.map(SQLCell.text)
         var width = keys.count  // columns selected so far
@@ -134,22 +131,22 @@ struct CrimeLookups: Sendable {
                 offence, lookups in lookups.offences[offence.code] = offence
             }
         }
+        /// `alias.id = ?` for a value that is an id, else `alias.column = ?` for the value as `fold` makes it.
+        func idOr(_ alias: String, _ column: String, _ value: String, _ fold: (String) -> String) -> (String, [SQLCell])
+        {
+            if let id = UUID(uuidString: value) { return ("\(alias).id = ?", [.uuid(id)]) }
+            return ("\(alias).\(column) = ?", [.text(fold(value))])
+        }
         if let unit = trimmed(draft.commandUnit) {
-            let byID = UUID(uuidString: unit)
-            join(
-                CommandUnit.self, "u", on: byID == nil ? "u.code = ?" : "u.id = ?",
-                [byID.map(SQLCell.uuid) ?? .text(unit.uppercased())]
-            ) { unit, lookups in
+            let (condition, conditionBinds) = idOr("u", "code", unit) { $0.uppercased() }
+            join(CommandUnit.self, "u", on: condition, conditionBinds) { unit, lookups in
                 lookups.unitsByCode[unit.code] = unit
                 if let id = unit.id { lookups.unitsByID[id] = unit }
             }
         }
         if let officer = trimmed(draft.officerInCase) {
-            let byID = UUID(uuidString: officer)
-            join(
-                User.self, "p", on: byID == nil ? "p.username = ?" : "p.id = ?",
-                [byID.map(SQLCell.uuid) ?? .text(officer.lowercased())]
-            ) { user, lookups in
+            let (condition, conditionBinds) = idOr("p", "username", officer) { $0.lowercased() }
+            join(User.self, "p", on: condition, conditionBinds) { user, lookups in
                 lookups.usersByName[user.username] = user
                 if let id = user.id { lookups.usersByID[id] = user }
             }

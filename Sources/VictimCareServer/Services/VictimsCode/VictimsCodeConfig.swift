@@ -29,6 +29,8 @@ struct VictimsCodeConfig: Sendable {
 
     /// The settings `currentAndOptOut` reads, for a caller that reads them with other things in one statement.
     static let settingKeys = ["config_version", "instance_id", ReferralService.optOutKey]
+    /// The keys whose values, in this order, make the configuration's version stamp.
+    private static let stampKeys = settingKeys.filter { $0 != ReferralService.optOutKey }.sorted()
 
     /// The configuration and the day opting out of referrals began (`ReferralService.optOutFrom`), from one read of
     /// the settings: recording a crime needs both.
@@ -50,9 +52,7 @@ struct VictimsCodeConfig: Sendable {
         config: VictimsCodeConfig, optOutFrom: Date?
     ) {
         let optOutFrom = settings[ReferralService.optOutKey].flatMap(ReferralService.parseOptOutFrom)
-        // The version stamp: the other keys' values in key order.
-        let stamp = settingKeys.filter { $0 != ReferralService.optOutKey }.sorted().compactMap { settings[$0] }
-            .joined(separator: "/")
+        let stamp = stampKeys.compactMap { settings[$0] }.joined(separator: "/")
         if let cached = cache.withLockedValue({ $0[stamp] }) { return (cached, optOutFrom) }
         let loaded = try await load(on: db, version: stamp)
         cache.withLockedValue { $0[stamp] = loaded }
