@@ -23,8 +23,8 @@ import Vapor
                 loops += 1
                 let laned = try #require(
                     app.databases.database(.sqlite, logger: app.logger, on: eventLoop) as? LanedSQLiteDatabase)
-                // The loop's reading connection and its writing connection.
-                #expect(laned.connections.count == 2)
+                // The loop's reading, reports and writing connections.
+                #expect(laned.connections.count == 3)
                 for sql in laned.connections {
                     func pragma(_ name: String) async throws -> Int? {
                         try await sql.raw("PRAGMA \(unsafeRaw: name)").first()?.decode(column: name, as: Int.self)

@@ -66,6 +66,19 @@ import VictimCareDomain
         }
     }
 
+    /// A booted app on a file of its own, and its SQLite database on one event loop.
+    private static func onOneLoop(_ body: (LanedSQLiteDatabase) async throws -> Void) async throws {
+        try await withFileApp { path in
+            try await withTestApp({ $0.database = .sqlite(path: path) }) { app in
+                try await app.asyncBoot()
+                try await body(
+                    try #require(
+                        app.databases.database(.sqlite, logger: app.logger, on: app.eventLoopGroup.next())
+                            as? LanedSQLiteDatabase))
+            }
+        }
+    }
+
     private static func count(_ sql: any SQLDatabase) async throws -> Int {
         try await sql.raw("SELECT count(*) AS n FROM lane_probe").first()?.decode(column: "n", as: Int.self) ?? -1
     }
@@ -373,32 +386,66 @@ import VictimCareDomain
     /// connections of their own. (With one connection per loop, the write queued for it until the read ended.)
     @Test func aWriteDoesNotWaitForTheReadingConnection() async throws {
         guard !TestDatabase.isPostgres else { return }
-        try await Self.withFileApp { path in
-            try await withTestApp({ $0.database = .sqlite(path: path) }) { app in
-                try await app.asyncBoot()
-                let laned = try #require(
-                    app.databases.database(.sqlite, logger: app.logger, on: app.eventLoopGroup.next())
-                        as? LanedSQLiteDatabase)
-                try await laned.raw("CREATE TABLE lane_probe (n INTEGER NOT NULL, note TEXT)").run()
-                let gate = Gate()
-                let finished = Log()
-                let reading = Task {
-                    try await laned.readingConnection { _ in
-                        try await gate.wait()
-                        finished.enter(1)
-                    }
+        try await Self.onOneLoop { laned in
+            try await laned.raw("CREATE TABLE lane_probe (n INTEGER NOT NULL, note TEXT)").run()
+            let gate = Gate()
+            let finished = Log()
+            let reading = Task {
+                try await laned.readingConnection { _ in
+                    try await gate.wait()
+                    finished.enter(1)
                 }
-                try await Task.sleep(for: .milliseconds(20))
-                let write = Task {
-                    try await laned.raw("INSERT INTO lane_probe (n) VALUES (1)").run()
-                    finished.enter(2)
-                }
-                // Up to ten seconds for the write, with the reading connection still taken.
-                for _ in 0..<1000 where finished.order.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-                gate.open()
-                try await write.value
-                try await reading.value
-                #expect(finished.order == [2, 1], "the write finished while the reading connection was taken")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            let write = Task {
+                try await laned.raw("INSERT INTO lane_probe (n) VALUES (1)").run()
+                finished.enter(2)
+            }
+            // Up to ten seconds for the write, with the reading connection still taken.
+            for _ in 0..<1000 where finished.order.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            gate.open()
+            try await write.value
+            try await reading.value
+            #expect(finished.order == [2, 1], "the write finished while the reading connection was taken")
+        }
+    }
+
+    /// The dashboard's aggregation reads on the loop's reports connection, not on its reading connection. On a
+    /// database of 100,000 crimes that aggregation runs for about ten seconds; on the one reading connection every
+    /// other read of its loop queued behind it, and the server's workers failed at boot with
+    /// `ConnectionPoolTimeoutError`. Here the reports connection is held: the snapshot waits for it, and an
+    /// ordinary read on the same loop finishes meanwhile. (With the snapshot reading on the reading connection, it
+    /// finished while the reports connection was held.)
+    @Test func aReportReadsOnAConnectionOfItsOwn() async throws {
+        guard !TestDatabase.isPostgres else { return }
+        try await Self.onOneLoop { laned in
+            #expect(laned.connections.count == 3)
+            let gate = Gate()
+            let finished = Log()
+            let holding = Task { try await laned.longReads.readingConnection { _ in try await gate.wait() } }
+            try await Task.sleep(for: .milliseconds(20))
+            let months = YearMonth.window(endingWith: YearMonth(year: 2025, month: 12), count: 24)
+            let snapshot = Task {
+                _ = try await ComplianceSnapshots.make(months: months, slot: 1, by: "test", on: laned)
+                finished.enter(1)
+            }
+            let read = Task {
+                _ = try await laned.raw("SELECT count(*) AS n FROM crimes").all()
+                finished.enter(2)
+            }
+            for _ in 0..<1000 where finished.order.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            // Time for a snapshot that did not need the reports connection to finish.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(finished.order == [2], "the read finished, the snapshot waits for the reports connection")
+            gate.open()
+            try await holding.value
+            try await snapshot.value
+            try await read.value
+            #expect(finished.order == [2, 1])
+            // A transaction's reads stay on its own connection, where its writes are.
+            try await laned.transaction { tx in
+                let inside = try #require(tx as? LanedSQLiteDatabase)
+                #expect(inside.longReads.holdsLane && inside.longReads.reports == nil)
             }
         }
     }

@@ -23,6 +23,7 @@ func configureDatabase(_ app: Application, _ config: AppConfig) throws {
         app.databases.use(
             LanedSQLiteConfiguration(
                 reads: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
+                reports: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
                 writes: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
                 lane: WriteLane(timeout: .milliseconds(max(1, laneWait)))),
             as: .sqlite)
@@ -56,7 +57,7 @@ struct SQLiteTuning: LifecycleHandler {
         let secureDelete = Environment.get("SQLITE_SECURE_DELETE")?.uppercased() == "ON" ? "ON" : "FAST"
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)
-            // The loop's reading and writing connections alike.
+            // The loop's reading, reporting and writing connections alike.
             guard let laned = db as? LanedSQLiteDatabase else { continue }
             for sql in laned.connections {
                 try await sql.raw("PRAGMA journal_mode=WAL").run()

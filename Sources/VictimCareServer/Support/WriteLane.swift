@@ -185,6 +185,9 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
 
     /// Where reads go: the reading pool, or (inside a transaction or a lent connection) the one connection.
     let reader: Inner
+    /// The pool for reads that run for seconds (`longReads`): one more connection per event loop, so that a report
+    /// never holds the connection every other read on its loop queues for. Nil on a pinned handle.
+    let reports: Inner?
     /// Where writes go, with the lane held: the writing pool, or the one connection.
     let writer: Inner
     let lane: WriteLane
@@ -195,7 +198,8 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
     /// A handle on one writing connection, already holding the lane.
     private func pinned(_ connection: Inner, inTransaction: Bool) -> LanedSQLiteDatabase {
         LanedSQLiteDatabase(
-            reader: connection, writer: connection, lane: lane, holdsLane: true, inTransaction: inTransaction)
+            reader: connection, reports: nil, writer: connection, lane: lane, holdsLane: true,
+            inTransaction: inTransaction)
     }
 
     private func laned<T>(_ body: () async throws -> T) async throws -> T {
@@ -214,8 +218,16 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
         }
     }
 
-    /// The reading and writing connections' own handles on this event loop, to set each connection up.
-    var connections: [any SQLDatabase] { [reader, writer] }
+    /// The reading, reporting and writing connections' own handles on this event loop, to set each connection up.
+    var connections: [any SQLDatabase] { [reader] + (reports.map { [$0] } ?? []) + [writer] }
+
+    /// This handle with its reads sent to the reports' connection. Inside a transaction or a lent connection, the
+    /// handle itself: its reads must see its own writes.
+    var longReads: LanedSQLiteDatabase {
+        guard let reports, !holdsLane else { return self }
+        return LanedSQLiteDatabase(
+            reader: reports, reports: reports, writer: writer, lane: lane, holdsLane: false, inTransaction: false)
+    }
 
     // MARK: Database
 
@@ -344,10 +356,19 @@ struct LanedSQLiteDatabase: Database, SQLDatabase, SQLiteDatabase {
 
 struct WriteLaneUnsupported: Error {}
 
-/// The SQLite driver twice over, one pool for reading and one for writing (one connection per event loop each),
-/// with every database it makes put behind one lane.
+extension Database {
+    /// Where a read that runs for seconds goes (the dashboard's aggregation over every obligation of two years).
+    /// On SQLite, a connection kept for such reads: each event loop has one reading connection, and every other
+    /// read on the loop (a page, a worker's poll) would queue behind the report, past the pool's ten-second wait.
+    /// PostgreSQL's pool has several connections a loop, so there it is the database itself.
+    var longReads: any Database { (self as? LanedSQLiteDatabase)?.longReads ?? self }
+}
+
+/// The SQLite driver three times over, one pool for reading, one for long reports and one for writing (one
+/// connection per event loop each), with every database it makes put behind one lane.
 struct LanedSQLiteConfiguration: DatabaseConfiguration {
     var reads: any DatabaseConfiguration
+    var reports: any DatabaseConfiguration
     var writes: any DatabaseConfiguration
     let lane: WriteLane
 
@@ -358,32 +379,38 @@ struct LanedSQLiteConfiguration: DatabaseConfiguration {
 
     func makeDriver(for databases: Databases) -> any DatabaseDriver {
         LanedSQLiteDriver(
-            reads: reads.makeDriver(for: databases), writes: writes.makeDriver(for: databases), lane: lane)
+            reads: reads.makeDriver(for: databases), reports: reports.makeDriver(for: databases),
+            writes: writes.makeDriver(for: databases), lane: lane)
     }
 }
 
 struct LanedSQLiteDriver: DatabaseDriver {
     let reads: any DatabaseDriver
+    let reports: any DatabaseDriver
     let writes: any DatabaseDriver
     let lane: WriteLane
 
     func makeDatabase(with context: DatabaseContext) -> any Database {
         let reader = reads.makeDatabase(with: context)
         guard let sqlite = reader as? LanedSQLiteDatabase.Inner,
+            let report = reports.makeDatabase(with: context) as? LanedSQLiteDatabase.Inner,
             let writer = writes.makeDatabase(with: context) as? LanedSQLiteDatabase.Inner
         else {
             preconditionFailure("The SQLite driver's databases are no longer SQL and SQLite databases")
         }
-        return LanedSQLiteDatabase(reader: sqlite, writer: writer, lane: lane, holdsLane: false, inTransaction: false)
+        return LanedSQLiteDatabase(
+            reader: sqlite, reports: report, writer: writer, lane: lane, holdsLane: false, inTransaction: false)
     }
 
     func shutdown() {
         reads.shutdown()
+        reports.shutdown()
         writes.shutdown()
     }
 
     func shutdownAsync() async {
         await reads.shutdownAsync()
+        await reports.shutdownAsync()
         await writes.shutdownAsync()
     }
 }

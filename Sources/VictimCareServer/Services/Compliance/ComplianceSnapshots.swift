@@ -79,7 +79,7 @@ enum ComplianceSnapshots {
         let started = Date()
         let counts: ComplianceCounts
         do {
-            counts = try await ComplianceQuery.load(months: months, asOf: asOf, on: db)
+            counts = try await ComplianceQuery.load(months: months, asOf: asOf, on: db.longReads)
         } catch {
             // Free the slot's row so the page does not wait on a snapshot that will never finish.
             try? await sql.raw("DELETE FROM compliance_snapshots WHERE id = \(bind: id)").run()
