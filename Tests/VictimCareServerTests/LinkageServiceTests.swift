@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Testing
 import Vapor
@@ -379,6 +380,120 @@ import VictimCareDomain
             try await edit.value
             #expect(try await LinkageService.processQueue(hub: app.linkage, on: app.db) == 1)
             #expect(try await Self.clusters(app)[editing] != nil)
+        }
+    }
+
+    /// Whether, right now, another request could write (SQLite: the one write lane is free, and a write goes
+    /// through) and another node could take the linkage lock (PostgreSQL). Never waits for either.
+    static func othersCanWrite(_ db: any Database, person: UUID) async throws -> Bool {
+        let sql = db as! any SQLDatabase
+        if let lane = (db as? LanedSQLiteDatabase)?.lane, lane.isHeld { return false }
+        if db.isPostgres {
+            struct Row: Decodable { var got: Bool }
+            let got = try await db.transaction { tx in
+                try await (tx as! any SQLDatabase).raw(
+                    "SELECT pg_try_advisory_xact_lock(\(literal: LinkageHub.lockKey)) AS got"
+                ).first(decoding: Row.self)!.got
+            }
+            guard got else { return false }
+        }
+        try await sql.update("persons").set("given_name", to: SQLColumn("given_name"))
+            .where("id", .equal, person).run()
+        return true
+    }
+
+    /// Catching up after a start (the whole log replayed, the model read or trained) is reads alone, outside the
+    /// transaction: SQLite's other writers and other nodes' linkage go on meanwhile, and the transaction replays
+    /// only what was committed since. The linkage worker does it on every node before anyone is matched.
+    @Test func catchingUpHoldsNeitherTheWriterNorTheLinkageLock() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            var ids: [UUID] = []
+            for (given, dob) in [("Ada", "1985-04-12"), ("Grace", "1906-12-09"), ("Ada", "1985-04-12")] {
+                ids.append(try await Self.create(world, Self.draft(given, "Lovelace", dob), as: officer))
+            }
+            try await LinkageService.processQueue(hub: app.linkage, on: app.db)
+            let stored = try await Self.clusters(app)
+            let db = app.db
+            let person = ids[1]
+            /// Each page of the log replayed: whether inside the transaction, and whether others could write then.
+            let probes = NIOLockedValueBox<[String]>([])
+            /// Run once, when a node has read to the end of the log and is about to take the lock.
+            let meanwhile = NIOLockedValueBox<(@Sendable () async throws -> Void)?>(nil)
+            let probe: @Sendable (Bool, Int) async throws -> Void = { inTransaction, entries in
+                if entries > 0 {
+                    let free = try await Self.othersCanWrite(db, person: person)
+                    probes.withLockedValue { $0.append((inTransaction ? "in" : "out") + (free ? " free" : " held")) }
+                } else if !inTransaction,
+                    let then = meanwhile.withLockedValue({ m in
+                        defer { m = nil }; return m
+                    })
+                {
+                    try await then()
+                }
+            }
+            // A node just started records the next person: it replays the log first.
+            let second = LinkageHub(referenceModel: app.linkage.referenceModel, replayed: probe)
+            ids.append(try await Self.create(world, Self.draft("Ada", "Lovelace", "1985-04-12"), as: officer))
+            #expect(try await LinkageService.processQueue(hub: second, on: app.db) == 1)
+            #expect(probes.withLockedValue { $0 } == ["out free"], "three entries replayed with the writer free")
+            #expect(try await Self.clusters(app)[ids[3]] == stored[ids[0]])
+
+            // The worker's step on a third node: the index built before anyone is matched.
+            probes.withLockedValue { $0 = [] }
+            let third = LinkageHub(referenceModel: app.linkage.referenceModel, replayed: probe)
+            try await third.keepUp(on: app.db)
+            #expect(third.isLoaded)
+            #expect(probes.withLockedValue { $0 } == ["out free"], "four entries")
+            // Another node matches someone just as this one is about to take the lock: that one entry is replayed
+            // under the lock, and nothing else is.
+            ids.append(try await Self.create(world, Self.draft("Grace", "Hopper", "1906-12-09"), as: officer))
+            let hub = app.linkage
+            meanwhile.withLockedValue {
+                $0 = { @Sendable () async throws -> Void in
+                    let matched = try await LinkageService.processQueue(hub: hub, on: db)
+                    #expect(matched == 1)
+                }
+            }
+            probes.withLockedValue { $0 = [] }
+            let index = try await Self.indexClusters(third, ids, on: app.db)
+            #expect(probes.withLockedValue { $0 } == ["in held"], "the one entry committed since, under the lock")
+            #expect(index == (try await Self.clusters(app)))
+        }
+    }
+
+    /// A force's first model is trained outside any transaction; two nodes training at once both use the one
+    /// stored first.
+    @Test func twoNodesTrainingAtOnceUseTheModelStoredFirst() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            let names = [
+                ("Ada", "Lovelace"), ("Grace", "Hopper"), ("Mary", "Seacole"), ("Алла", "Пугачёва"),
+                ("Ada", "Lovelace"), ("Florence", "Nightingale"), ("明", "王"), ("Grace", "Hopper"),
+            ]
+            for (i, (given, family)) in names.enumerated() {
+                _ = try await Self.create(
+                    world, Self.draft(given, family, "19\(50 + i)-0\(1 + i % 9)-1\(i % 9)"), as: officer)
+            }
+            let a = LinkageHub(referenceModel: app.linkage.referenceModel, trainFrom: 5)
+            let b = LinkageHub(referenceModel: app.linkage.referenceModel, trainFrom: 5)
+            async let first: Void = a.keepUp(on: app.db)
+            async let second: Void = b.keepUp(on: app.db)
+            _ = try await (first, second)
+            struct Row: Decodable {
+                var model: String
+                var source: String
+            }
+            let rows = try await (app.db as! any SQLDatabase).select().columns("model", "source")
+                .from("linkage_models").all(decoding: Row.self)
+            #expect(rows.count == 1)
+            #expect(rows.first?.source == "trained on 8 people")
+            let model = try JSONDecoder().decode(LinkageModel.self, from: Data(try #require(rows.first).model.utf8))
+            for hub in [a, b] {
+                #expect(try await hub.transaction(on: app.db) { held, _ in held.index.model } == model)
+            }
         }
     }
 }

@@ -90,13 +90,15 @@ extension PollingWorker {
         }
     }
 
-    /// People waiting to be matched (issue 18): whichever node takes the linkage lock matches them; the others
-    /// catch up from the log when they next match anyone. A hundred to a transaction, one after another: on SQLite
-    /// the transaction holds the only write lane, and 500 people held it for 130–230 ms every two seconds while
-    /// crimes were being recorded, stalling every request waiting to write (issue 17).
+    /// People waiting to be matched (issue 18): whichever node takes the linkage lock matches them. Every node
+    /// first brings its index up to date with the log, outside the lock (after a start, the whole log). A hundred to
+    /// a transaction, one after another: on SQLite the transaction holds the only write lane, and 500 people held
+    /// it for 130–230 ms every two seconds while crimes were being recorded, stalling every request waiting to
+    /// write (issue 17).
     static func linkage(interval: Duration) -> PollingWorker {
         PollingWorker(name: "linkage", interval: interval) { app, _ in
-            try await LinkageService.processQueue(hub: app.linkage, limit: 100, on: app.db) > 0
+            try await app.linkage.keepUp(on: app.db)
+            return try await LinkageService.processQueue(hub: app.linkage, limit: 100, on: app.db) > 0
         }
     }
 

@@ -14,6 +14,11 @@ import VictimCareDomain
 /// appended to the log with its outcome (clusters, events, pairs for review). Replaying the same log gives the same
 /// clusters and the same cluster ids on every node. If anything fails, the index is dropped and rebuilt from the log
 /// on next use, so what a node holds in memory never runs ahead of what the database kept.
+///
+/// The long part of catching up (the model trained on first use, the whole log replayed after a start: about
+/// 90 µs an entry) is done before the transaction, on reads alone: log entries are written only under the lock,
+/// so those committed are a prefix of the log, and the transaction replays just what was committed since. Neither
+/// SQLite's writers nor other nodes' linkage wait for it.
 final class LinkageHub: Sendable {
     /// The index and the last log entry applied to it; touched only by whoever holds the gate.
     final class Held: @unchecked Sendable {
@@ -34,13 +39,20 @@ final class LinkageHub: Sendable {
     let referenceModel: LinkageModel
     /// At least this many people, and the first model is trained on the force's own records.
     let trainFrom: Int
+    /// Called after each page of the log read (the last one empty), with whether it was read inside the
+    /// transaction and how many entries it replayed (tests).
+    let replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)?
     private let gate = Gate()
     private let held = NIOLockedValueBox<Held?>(nil)
 
-    init(referenceModel: LinkageModel, trainFrom: Int = 5_000, settings: LinkageEngine.Settings = .init()) {
+    init(
+        referenceModel: LinkageModel, trainFrom: Int = 5_000, settings: LinkageEngine.Settings = .init(),
+        replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)? = nil
+    ) {
         self.referenceModel = referenceModel
         self.trainFrom = trainFrom
         self.settings = settings
+        self.replayed = replayed
     }
 
     /// The reference model shipped in `Resources/Linkage/model.json` (trained by `victimcare linkage run --model`
@@ -64,40 +76,67 @@ final class LinkageHub: Sendable {
             h = nil
             return c
         }
-        // What to keep if the transaction fails: the index as it was, or as far as the replay took it (each entry
-        // replayed is one other nodes committed), unless this transaction changed it. An index built from nothing in
-        // a transaction that failed is not kept: the model it was built on may not have been stored.
+        // What to keep if anything fails: the index as it was, or as far as the replay took it (each entry
+        // replayed is one other nodes committed), unless this transaction changed it. An index built from nothing is
+        // built on a model already stored.
         current?.changed = false
-        let slot = Slot()
-        slot.held = current
+        var kept = current
         do {
-            let (result, after) = try await db.transaction { tx -> (T, Held) in
+            let ready: Held
+            if let current { ready = current } else { ready = try await fresh(on: db) }
+            kept = ready
+            try await replay(ready, on: db, inTransaction: false)
+            let result = try await db.transaction { tx -> T in
                 try await Self.lock(tx)
-                let h = try await self.caughtUp(current, on: tx)
-                return (try await body(h, tx), h)
+                try await self.replay(ready, on: tx, inTransaction: true)
+                return try await body(ready, tx)
             }
-            held.withLockedValue { $0 = after }
+            held.withLockedValue { $0 = ready }
             await gate.leave()
             return result
         } catch {
             // Refused before changing anything (an unknown id, an undo already done, a busy database): the index
             // stays; changed and not kept, it is rebuilt from the log next time.
-            if let kept = slot.held, !kept.changed { held.withLockedValue { $0 = kept } }
+            if let kept, !kept.changed { held.withLockedValue { $0 = kept } }
             await gate.leave()
             throw error
         }
     }
 
-    private final class Slot: @unchecked Sendable {
-        var held: Held?
+    /// Brings this node's index up to date with the log (built from it if the node holds none) without taking the
+    /// lock. The linkage worker does this on every node, so neither the first person recorded after a start nor
+    /// a node that matches rarely waits for the log to be replayed inside a request.
+    func keepUp(on db: any Database) async throws {
+        await gate.enter()
+        var kept = held.withLockedValue { h in
+            let c = h
+            h = nil
+            return c
+        }
+        do {
+            let ready: Held
+            if let kept { ready = kept } else { ready = try await fresh(on: db) }
+            kept = ready
+            try await replay(ready, on: db, inTransaction: false)
+        } catch {
+            // As far as it got: every entry replayed is one committed.
+            held.withLockedValue { [kept] in $0 = kept }
+            await gate.leave()
+            throw error
+        }
+        held.withLockedValue { [kept] in $0 = kept }
+        await gate.leave()
     }
 
     /// Whether this node holds an index now (else the next use rebuilds it from the log).
     var isLoaded: Bool { held.withLockedValue { $0 != nil } }
 
+    /// PostgreSQL's advisory lock for linkage ("Link").
+    static let lockKey = 0x4c_696e_6b
+
     static func lock(_ db: any Database) async throws {
         guard db.isPostgres, let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: 0x4c_696e_6b))").run()
+        try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: lockKey))").run()
     }
 
     // MARK: - Replaying the log
@@ -112,15 +151,14 @@ final class LinkageHub: Sendable {
         var input: String?
     }
 
-    func caughtUp(_ current: Held?, on db: any Database) async throws -> Held {
+    /// An empty index on the force's model, to replay the log into.
+    private func fresh(on db: any Database) async throws -> Held {
+        Held(index: LinkageIndex(model: try await currentModel(on: db), settings: settings), applied: 0)
+    }
+
+    /// Applies to `h` the log entries committed after the last it applied.
+    private func replay(_ h: Held, on db: any Database, inTransaction: Bool) async throws {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        let h: Held
-        if let current {
-            h = current
-        } else {
-            let model = try await currentModel(on: db)
-            h = Held(index: LinkageIndex(model: model, settings: settings), applied: 0)
-        }
         let decoder = JSONDecoder()
         while true {
             let rows = try await sql.select().columns(
@@ -128,7 +166,6 @@ final class LinkageHub: Sendable {
             )
             .from("linkage_log").where("seq", .greaterThan, h.applied).orderBy("seq").limit(5_000)
             .all(decoding: LogRow.self)
-            guard !rows.isEmpty else { break }
             for row in rows {
                 // Each entry succeeded when it was written; replayed on the same log it succeeds again. If it does
                 // not, this node cannot agree with the others: it says so rather than carry on different.
@@ -146,8 +183,9 @@ final class LinkageHub: Sendable {
                 }
                 h.applied = row.seq
             }
+            try await replayed?(inTransaction, rows.count)
+            if rows.isEmpty { break }
         }
-        return h
     }
 
     enum Replay: Error {
@@ -159,20 +197,23 @@ final class LinkageHub: Sendable {
     }
 
     /// The force's model: the one stored, or (first use) one trained on the people held if there are enough of
-    /// them, else the reference model; stored so every node uses the same.
+    /// them, else the reference model; stored so every node uses the same. Trained outside any transaction: if two
+    /// nodes train at once, the first stored is the one both use.
     func currentModel(on db: any Database) async throws -> LinkageModel {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        if let row = try await sql.select().column("model").from("linkage_models").where("id", .equal, 1)
-            .first(decoding: ModelRow.self),
-            let model = try? JSONDecoder().decode(LinkageModel.self, from: Data(row.model.utf8))
-        {
-            return model
+        @Sendable func stored() async throws -> LinkageModel? {
+            try await sql.select().column("model").from("linkage_models").where("id", .equal, 1)
+                .first(decoding: ModelRow.self).flatMap {
+                    try? JSONDecoder().decode(LinkageModel.self, from: Data($0.model.utf8))
+                }
         }
+        if let model = try await stored() { return model }
         let people = try await Person.query(on: db).count()
         let model: LinkageModel
         let source: String
         if people >= trainFrom {
-            let inputs = try await LinkageInputs.all(on: db)
+            // Every person held: seconds of reading at a force's size, on a connection of its own (SQLite).
+            let inputs = try await LinkageInputs.all(on: db.longReads)
             model = LinkageEngine(settings: settings).run(inputs).model
             source = "trained on \(inputs.count) people"
         } else {
@@ -181,9 +222,10 @@ final class LinkageHub: Sendable {
         }
         let text = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
         try await sql.insert(into: "linkage_models").columns("id", "model", "source", "created_at")
-            .values(SQLBind(1), SQLBind(text), SQLBind(source), SQLBind(Date())).run()
-        // As every other node will read it.
-        return try JSONDecoder().decode(LinkageModel.self, from: Data(text.utf8))
+            .values(SQLBind(1), SQLBind(text), SQLBind(source), SQLBind(Date())).ignoringConflicts(with: "id").run()
+        // As every node reads it: this one's, or another's stored first.
+        guard let model = try await stored() else { throw Abort(.internalServerError) }
+        return model
     }
 
     /// One at a time, in the order asked.
