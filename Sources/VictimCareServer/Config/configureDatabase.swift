@@ -23,7 +23,10 @@ func configureDatabase(_ app: Application, _ config: AppConfig) throws {
         app.databases.use(
             LanedSQLiteConfiguration(
                 reads: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
-                reports: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
+                // Reports are background jobs' reads of seconds each: one waits for another rather than fail.
+                reports: DatabaseConfigurationFactory.sqlite(
+                    storage, connectionPoolTimeout: .seconds(120), sqlLogLevel: .debug
+                ).make(),
                 writes: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
                 lane: WriteLane(timeout: .milliseconds(max(1, laneWait)))),
             as: .sqlite)

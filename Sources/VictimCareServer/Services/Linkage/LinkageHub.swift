@@ -105,7 +105,9 @@ final class LinkageHub: Sendable {
 
     /// Brings this node's index up to date with the log (built from it if the node holds none) without taking the
     /// lock. The linkage worker does this on every node, so neither the first person recorded after a start nor
-    /// a node that matches rarely waits for the log to be replayed inside a request.
+    /// a node that matches rarely waits for the log to be replayed inside a request. A force with no model stored
+    /// yet is left to its first match, which trains one: every node training at its first start would be work
+    /// wasted on all but one, and on a force whose queue may be empty.
     func keepUp(on db: any Database) async throws {
         await gate.enter()
         var kept = held.withLockedValue { h in
@@ -114,10 +116,10 @@ final class LinkageHub: Sendable {
             return c
         }
         do {
-            let ready: Held
-            if let kept { ready = kept } else { ready = try await fresh(on: db) }
-            kept = ready
-            try await replay(ready, on: db, inTransaction: false)
+            if kept == nil, let model = try await storedModel(on: db) {
+                kept = Held(index: LinkageIndex(model: model, settings: settings), applied: 0)
+            }
+            if let kept { try await replay(kept, on: db, inTransaction: false) }
         } catch {
             // As far as it got: every entry replayed is one committed.
             held.withLockedValue { [kept] in $0 = kept }
@@ -130,6 +132,15 @@ final class LinkageHub: Sendable {
 
     /// Whether this node holds an index now (else the next use rebuilds it from the log).
     var isLoaded: Bool { held.withLockedValue { $0 != nil } }
+
+    /// Where replaying and training run: seconds of work on a thread of their own, not on the event loops that
+    /// serve requests nor on the blocking pool that runs SQLite's statements (a replay there stalled recorded
+    /// crimes 1.4–1.6 s after a start). The kernel shares the cores between them.
+    static let work: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 
     /// PostgreSQL's advisory lock for linkage ("Link").
     static let lockKey = 0x4c_696e_6b
@@ -159,29 +170,35 @@ final class LinkageHub: Sendable {
     /// Applies to `h` the log entries committed after the last it applied.
     private func replay(_ h: Held, on db: any Database, inTransaction: Bool) async throws {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        let decoder = JSONDecoder()
         while true {
             let rows = try await sql.select().columns(
                 "seq", "op", "person_id", "other_id", "same", "event_seq", "input"
             )
             .from("linkage_log").where("seq", .greaterThan, h.applied).orderBy("seq").limit(5_000)
             .all(decoding: LogRow.self)
-            for row in rows {
-                // Each entry succeeded when it was written; replayed on the same log it succeeds again. If it does
-                // not, this node cannot agree with the others: it says so rather than carry on different.
-                switch row.op {
-                case "record":
-                    guard let text = row.input else { throw Replay.failed(row.seq) }
-                    h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
-                case "decide":
-                    guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
-                    _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
-                case "undo":
-                    guard let event = row.event_seq else { throw Replay.failed(row.seq) }
-                    _ = try h.index.undo(Int(event))
-                default: throw Replay.failed(row.seq)
+            // A page is about half a second of work: on a thread of its own (see `work`).
+            if !rows.isEmpty {
+                try await Self.work.runIfActive {
+                    let decoder = JSONDecoder()
+                    for row in rows {
+                        // Each entry succeeded when it was written; replayed on the same log it succeeds again. If
+                        // it does not, this node cannot agree with the others: it says so rather than carry on
+                        // different.
+                        switch row.op {
+                        case "record":
+                            guard let text = row.input else { throw Replay.failed(row.seq) }
+                            h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
+                        case "decide":
+                            guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
+                            _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
+                        case "undo":
+                            guard let event = row.event_seq else { throw Replay.failed(row.seq) }
+                            _ = try h.index.undo(Int(event))
+                        default: throw Replay.failed(row.seq)
+                        }
+                        h.applied = row.seq
+                    }
                 }
-                h.applied = row.seq
             }
             try await replayed?(inTransaction, rows.count)
             if rows.isEmpty { break }
@@ -201,20 +218,18 @@ final class LinkageHub: Sendable {
     /// nodes train at once, the first stored is the one both use.
     func currentModel(on db: any Database) async throws -> LinkageModel {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        @Sendable func stored() async throws -> LinkageModel? {
-            try await sql.select().column("model").from("linkage_models").where("id", .equal, 1)
-                .first(decoding: ModelRow.self).flatMap {
-                    try? JSONDecoder().decode(LinkageModel.self, from: Data($0.model.utf8))
-                }
-        }
-        if let model = try await stored() { return model }
+        if let model = try await storedModel(on: db) { return model }
         let people = try await Person.query(on: db).count()
         let model: LinkageModel
         let source: String
         if people >= trainFrom {
             // Every person held: seconds of reading at a force's size, on a connection of its own (SQLite).
             let inputs = try await LinkageInputs.all(on: db.longReads)
-            model = LinkageEngine(settings: settings).run(inputs).model
+            // Seconds of work at a force's size, off the event loops.
+            let settings = settings
+            model = try await Self.work.runIfActive {
+                LinkageEngine(settings: settings).run(inputs).model
+            }
             source = "trained on \(inputs.count) people"
         } else {
             model = referenceModel
@@ -224,8 +239,17 @@ final class LinkageHub: Sendable {
         try await sql.insert(into: "linkage_models").columns("id", "model", "source", "created_at")
             .values(SQLBind(1), SQLBind(text), SQLBind(source), SQLBind(Date())).ignoringConflicts(with: "id").run()
         // As every node reads it: this one's, or another's stored first.
-        guard let model = try await stored() else { throw Abort(.internalServerError) }
+        guard let model = try await storedModel(on: db) else { throw Abort(.internalServerError) }
         return model
+    }
+
+    /// The force's model, if one is stored.
+    func storedModel(on db: any Database) async throws -> LinkageModel? {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        return try await sql.select().column("model").from("linkage_models").where("id", .equal, 1)
+            .first(decoding: ModelRow.self).flatMap {
+                try? JSONDecoder().decode(LinkageModel.self, from: Data($0.model.utf8))
+            }
     }
 
     /// One at a time, in the order asked.
