@@ -135,7 +135,7 @@ final class LinkageHub: Sendable {
 
     /// Where replaying and training run: seconds of work on a thread of their own, not on the event loops that
     /// serve requests nor on the blocking pool that runs SQLite's statements (a replay there stalled recorded
-    /// crimes 1.4–1.6 s after a start). The kernel shares the cores between them.
+    /// crimes 1.4–1.7 s after a start). The kernel shares the cores between them.
     static let work: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
