@@ -463,9 +463,10 @@ import VictimCareDomain
         }
     }
 
-    /// A force's first model is trained by its first match, outside any transaction; two nodes training at once
-    /// both use the one stored first.
-    @Test func twoNodesTrainingAtOnceUseTheModelStoredFirst() async throws {
+    /// A force's first model is trained by its first match, outside the linkage lock, and never by a request or
+    /// the worker's catching up. If another node stores a model while this one trains, both use the one stored
+    /// first; on PostgreSQL a node that finds another training waits for it instead of training too.
+    @Test func aForcesFirstModelIsTheOneStoredFirst() async throws {
         try await withTestApp { app in
             let world = try await World(app)
             let officer = try await world.user("pc.hart", .officer)
@@ -473,31 +474,64 @@ import VictimCareDomain
                 ("Ada", "Lovelace"), ("Grace", "Hopper"), ("Mary", "Seacole"), ("Алла", "Пугачёва"),
                 ("Ada", "Lovelace"), ("Florence", "Nightingale"), ("明", "王"), ("Grace", "Hopper"),
             ]
+            var ids: [UUID] = []
             for (i, (given, family)) in names.enumerated() {
-                _ = try await Self.create(
-                    world, Self.draft(given, family, "19\(50 + i)-0\(1 + i % 9)-1\(i % 9)"), as: officer)
+                let dob = "19\(50 + i)-0\(1 + i % 9)-1\(i % 9)"
+                ids.append(try await Self.create(world, Self.draft(given, family, dob), as: officer))
             }
-            let a = LinkageHub(referenceModel: app.linkage.referenceModel, trainFrom: 5)
-            let b = LinkageHub(referenceModel: app.linkage.referenceModel, trainFrom: 5)
-            // The worker's step trains nothing: that is left to the first match.
-            try await a.keepUp(on: app.db)
-            #expect(!a.isLoaded)
+            let reference = app.linkage.referenceModel
+            // A person saved through a form or the API is matched at once only once a model is stored.
+            let request = LinkageHub(referenceModel: reference, trainFrom: 5)
+            await LinkageService.catchUp([ids[0]], hub: request, on: app.db, logger: app.logger)
+            try await request.keepUp(on: app.db)
+            #expect(!request.isLoaded)
             #expect(try await Self.count(app, "linkage_models") == 0)
-            async let first = a.transaction(on: app.db) { held, _ in held.index.model }
-            async let second = b.transaction(on: app.db) { held, _ in held.index.model }
-            let (modelA, modelB) = try await (first, second)
+            #expect(try await Self.count(app, "linkage_queue") == names.count, "left for the worker")
+
+            if app.db.isPostgres {
+                // Another node is training: this one does not train too.
+                let (held, release) = AsyncStream.makeStream(of: Void.self)
+                let (started, began) = AsyncStream.makeStream(of: Void.self)
+                let training = Task {
+                    try await app.db.transaction { tx in
+                        try await (tx as! any SQLDatabase).raw(
+                            "SELECT pg_advisory_xact_lock(\(literal: LinkageHub.trainingKey))"
+                        ).run()
+                        began.yield()
+                        for await _ in held { break }
+                    }
+                }
+                for await _ in started { break }
+                await #expect(throws: LinkageHub.NotReady.self) {
+                    try await LinkageService.processQueue(hub: request, on: app.db)
+                }
+                release.yield()
+                release.finish()
+                try await training.value
+                #expect(try await Self.count(app, "linkage_models") == 0)
+            }
+
+            // Node a trains on the eight people; just before it stores its model, node b (which needs a hundred
+            // people to train) stores the reference model.
+            let db = app.db
+            let b = LinkageHub(referenceModel: reference, trainFrom: 100)
+            let a = LinkageHub(
+                referenceModel: reference, trainFrom: 5,
+                storing: { _ = try await b.transaction(on: db) { held, _ in held.index.count } })
+            #expect(try await LinkageService.processQueue(hub: a, on: app.db) == names.count)
             struct Row: Decodable {
                 var model: String
                 var source: String
             }
             let rows = try await (app.db as! any SQLDatabase).select().columns("model", "source")
                 .from("linkage_models").all(decoding: Row.self)
-            #expect(rows.count == 1)
-            #expect(rows.first?.source == "trained on 8 people")
-            let model = try JSONDecoder().decode(LinkageModel.self, from: Data(try #require(rows.first).model.utf8))
-            #expect(modelA == model && modelB == model)
-            try await a.keepUp(on: app.db)
-            #expect(a.isLoaded)
+            #expect(rows.map(\.source) == ["reference"], "b's, stored first")
+            let stored = try JSONDecoder().decode(LinkageModel.self, from: Data(try #require(rows.first).model.utf8))
+            let models = (
+                try await a.transaction(on: app.db) { held, _ in held.index.model },
+                try await b.transaction(on: app.db) { held, _ in held.index.model }
+            )
+            #expect(models.0 == stored && models.1 == stored)
         }
     }
 }

@@ -23,7 +23,8 @@ func configureDatabase(_ app: Application, _ config: AppConfig) throws {
         app.databases.use(
             LanedSQLiteConfiguration(
                 reads: DatabaseConfigurationFactory.sqlite(storage, sqlLogLevel: .debug).make(),
-                // Reports are background jobs' reads of seconds each: one waits for another rather than fail.
+                // Reads of seconds each (the dashboard's snapshot, training linkage's model): one waits for another
+                // rather than fail, a page that makes the first snapshot included.
                 reports: DatabaseConfigurationFactory.sqlite(
                     storage, connectionPoolTimeout: .seconds(120), sqlLogLevel: .debug
                 ).make(),

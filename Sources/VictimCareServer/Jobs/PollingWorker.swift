@@ -98,7 +98,11 @@ extension PollingWorker {
     static func linkage(interval: Duration) -> PollingWorker {
         PollingWorker(name: "linkage", interval: interval) { app, _ in
             try await app.linkage.keepUp(on: app.db)
-            return try await LinkageService.processQueue(hub: app.linkage, limit: 100, on: app.db) > 0
+            do {
+                return try await LinkageService.processQueue(hub: app.linkage, limit: 100, on: app.db) > 0
+            } catch LinkageHub.NotReady.training {
+                return false  // another node is training the force's model; its next poll finds it stored
+            }
         }
     }
 

@@ -42,17 +42,29 @@ final class LinkageHub: Sendable {
     /// Called after each page of the log read (the last one empty), with whether it was read inside the
     /// transaction and how many entries it replayed (tests).
     let replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)?
+    /// Called just before a model this node made is stored (tests).
+    let storing: (@Sendable () async throws -> Void)?
     private let gate = Gate()
     private let held = NIOLockedValueBox<Held?>(nil)
 
     init(
         referenceModel: LinkageModel, trainFrom: Int = 5_000, settings: LinkageEngine.Settings = .init(),
-        replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)? = nil
+        replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)? = nil,
+        storing: (@Sendable () async throws -> Void)? = nil
     ) {
         self.referenceModel = referenceModel
         self.trainFrom = trainFrom
         self.settings = settings
         self.replayed = replayed
+        self.storing = storing
+    }
+
+    /// Why this node cannot match anyone yet.
+    enum NotReady: Error {
+        /// No model is stored, and the caller (a request) does not train one: the worker will.
+        case noModel
+        /// Another node is training the force's model (PostgreSQL).
+        case training
     }
 
     /// The reference model shipped in `Resources/Linkage/model.json` (trained by `victimcare linkage run --model`
@@ -66,9 +78,10 @@ final class LinkageHub: Sendable {
         return LinkageHub(referenceModel: model)
     }
 
-    /// Runs `body` on the index, brought up to date, in one transaction that holds the linkage lock.
+    /// Runs `body` on the index, brought up to date, in one transaction that holds the linkage lock. Without
+    /// `train`, a force with no model stored yet gets `NotReady.noModel`, not seconds of training.
     func transaction<T: Sendable>(
-        on db: any Database, _ body: @escaping @Sendable (Held, any Database) async throws -> T
+        on db: any Database, train: Bool = true, _ body: @escaping @Sendable (Held, any Database) async throws -> T
     ) async throws -> T {
         await gate.enter()
         let current = held.withLockedValue { h in
@@ -83,7 +96,7 @@ final class LinkageHub: Sendable {
         var kept = current
         do {
             let ready: Held
-            if let current { ready = current } else { ready = try await fresh(on: db) }
+            if let current { ready = current } else { ready = try await fresh(on: db, train: train) }
             kept = ready
             try await replay(ready, on: db, inTransaction: false)
             let result = try await db.transaction { tx -> T in
@@ -163,8 +176,16 @@ final class LinkageHub: Sendable {
     }
 
     /// An empty index on the force's model, to replay the log into.
-    private func fresh(on db: any Database) async throws -> Held {
-        Held(index: LinkageIndex(model: try await currentModel(on: db), settings: settings), applied: 0)
+    private func fresh(on db: any Database, train: Bool) async throws -> Held {
+        let model: LinkageModel
+        if train {
+            model = try await currentModel(on: db)
+        } else if let stored = try await storedModel(on: db) {
+            model = stored
+        } else {
+            throw NotReady.noModel
+        }
+        return Held(index: LinkageIndex(model: model, settings: settings), applied: 0)
     }
 
     /// Applies to `h` the log entries committed after the last it applied.
@@ -214,33 +235,49 @@ final class LinkageHub: Sendable {
     }
 
     /// The force's model: the one stored, or (first use) one trained on the people held if there are enough of
-    /// them, else the reference model; stored so every node uses the same. Trained outside any transaction: if two
-    /// nodes train at once, the first stored is the one both use.
+    /// them, else the reference model; stored so every node uses the same, and trained outside the linkage lock. On
+    /// PostgreSQL one node trains (under a lock of its own, taken without waiting) and the others get
+    /// `NotReady.training` until it has stored the model. If two stores meet anyway (SQLite's command beside its
+    /// server), the first stored is the one both use.
     func currentModel(on db: any Database) async throws -> LinkageModel {
-        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
         if let model = try await storedModel(on: db) { return model }
-        let people = try await Person.query(on: db).count()
-        let model: LinkageModel
-        let source: String
-        if people >= trainFrom {
-            // Every person held: seconds of reading at a force's size, on a connection of its own (SQLite).
-            let inputs = try await LinkageInputs.all(on: db.longReads)
-            // Seconds of work at a force's size, off the event loops.
-            let settings = settings
-            model = try await Self.work.runIfActive {
-                LinkageEngine(settings: settings).run(inputs).model
-            }
-            source = "trained on \(inputs.count) people"
-        } else {
-            model = referenceModel
-            source = "reference"
+        guard try await Person.query(on: db).count() >= trainFrom else {
+            return try await store(referenceModel, source: "reference", on: db)
         }
+        guard db.isPostgres else { return try await trainAndStore(on: db) }
+        return try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError) }
+            struct Row: Decodable { var got: Bool }
+            let got =
+                try await sql.raw("SELECT pg_try_advisory_xact_lock(\(literal: Self.trainingKey)) AS got")
+                .first(decoding: Row.self)?.got ?? false
+            guard got else { throw NotReady.training }
+            if let model = try await self.storedModel(on: tx) { return model }
+            return try await self.trainAndStore(on: tx)
+        }
+    }
+
+    /// PostgreSQL's advisory lock for training the force's model ("Trai").
+    static let trainingKey = 0x5472_6169
+
+    private func trainAndStore(on db: any Database) async throws -> LinkageModel {
+        // Every person held: seconds of reading at a force's size, on a connection of its own (SQLite).
+        let inputs = try await LinkageInputs.all(on: db.longReads)
+        // Seconds of work at a force's size, off the event loops.
+        let settings = settings
+        let model = try await Self.work.runIfActive { LinkageEngine(settings: settings).run(inputs).model }
+        return try await store(model, source: "trained on \(inputs.count) people", on: db)
+    }
+
+    /// Stores `model` unless one is stored already, and returns the one stored, as every node reads it.
+    private func store(_ model: LinkageModel, source: String, on db: any Database) async throws -> LinkageModel {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
         let text = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
+        try await storing?()
         try await sql.insert(into: "linkage_models").columns("id", "model", "source", "created_at")
             .values(SQLBind(1), SQLBind(text), SQLBind(source), SQLBind(Date())).ignoringConflicts(with: "id").run()
-        // As every node reads it: this one's, or another's stored first.
-        guard let model = try await storedModel(on: db) else { throw Abort(.internalServerError) }
-        return model
+        guard let stored = try await storedModel(on: db) else { throw Abort(.internalServerError) }
+        return stored
     }
 
     /// The force's model, if one is stored.
