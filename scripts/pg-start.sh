@@ -14,7 +14,7 @@ fi
 "${RUN_AS[@]}" "$BIN/initdb" -D "$DIR/data" -U victimcare --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1
 # Durability is not wanted for a test cluster that is thrown away; speed is. Benchmarks set PG_DURABLE=1 to
 # measure a server configured as in production (fsync and synchronous commit on).
-OPTS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=800"
+OPTS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=1200"
 if [ "${PG_DURABLE:-0}" = 1 ]; then
     OPTS="$OPTS -c shared_buffers=2GB -c max_wal_size=8GB -c effective_cache_size=16GB"
 else

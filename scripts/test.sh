@@ -21,6 +21,12 @@ swift_tests() {
     else
         grep -E "^✘|Expectation failed|recorded an issue|error:" "$log" | cut -c1-600 | head -n 150
         tail -n 5 "$log"
+        # What the PostgreSQL server itself refused, most frequent first (expected refusals included).
+        if [ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/server.log" ]; then
+            echo "PostgreSQL server's errors:"
+            grep -E "(ERROR|FATAL|PANIC):" "$PG_DIR/server.log" | sed -E 's/^[^]]*\] //' | cut -c1-300 \
+                | sort | uniq -c | sort -rn | head -n 25
+        fi
         echo "Full output: $log"
         return 1
     fi

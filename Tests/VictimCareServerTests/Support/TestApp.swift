@@ -23,10 +23,19 @@ enum TestDatabase {
     static func make(on app: Application, in directory: String) async throws -> AppConfig.DatabaseKind {
         guard let admin = postgresAdminURL else { return .sqlite(path: directory + "/victimcare.sqlite") }
         let name = "vc_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        let adminID = DatabaseID(string: "test-admin")
-        app.databases.use(try .postgres(url: admin, maxConnectionsPerEventLoop: 1), as: adminID, isDefault: false)
-        let sql = app.db(adminID) as! any SQLDatabase
-        try await sql.raw("CREATE DATABASE \(unsafeRaw: String(name)) STRATEGY = FILE_COPY").run()
+        // One connection, closed at once: a pool kept for the test's whole run would hold a connection per event loop
+        // per test, and with every test running at once the server's 800 ran out (issue 17, a CI run).
+        let connection = try await PostgresConnection.connect(
+            on: app.eventLoopGroup.any(), configuration: try SQLPostgresConfiguration(url: admin).coreConfiguration,
+            id: 0, logger: app.logger)
+        do {
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) STRATEGY = FILE_COPY"), logger: app.logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
         guard var components = URLComponents(string: admin) else { throw Abort(.internalServerError) }
         components.path = "/\(name)"
         return .postgres(url: components.string!)
@@ -61,9 +70,19 @@ func withTestApp(
         try await app.autoMigrate()
         try await app.loadInstanceFacts()
         try await test(app)
+    } catch let error as PSQLError {
+        try? await app.asyncShutdown()
+        // PSQLError describes itself as a generic sentence (to keep data out of production logs); a failing test
+        // needs the server's message and the statement.
+        throw DescribedDatabaseError(details: String(reflecting: error))
     } catch {
         try? await app.asyncShutdown()
         throw error
     }
     try await app.asyncShutdown()
+}
+
+struct DescribedDatabaseError: Error, CustomStringConvertible {
+    let details: String
+    var description: String { details }
 }
