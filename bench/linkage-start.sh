@@ -3,8 +3,8 @@
 # a transaction holds the process's one write lane). N generated people imported and matched (bench/make_people.py,
 # `victimcare linkage match`) are kept as a prepared database; each run serves a fresh copy and, from the moment the
 # server is ready, records crimes through the API from two clients for SECONDS (bench/api_stalls.py: every one a
-# write), and after one second records a person through the API (matched before the response, so it waits for this
-# node's index). Builds alternated.
+# write), and after one second records a person through the API: how long the request took, and when the person was
+# matched (before the response if this node's index is up to date, else by the linkage worker). Builds alternated.
 #   bench/linkage-start.sh [N] [RUNS] [BEFORE_BIN] [SECONDS]     (defaults 50000, 2, none, 12)
 #   BENCH_BIN=path                                               the "after" binary, built earlier
 source "$(dirname "$0")/lib.sh"
@@ -37,20 +37,26 @@ one_start() { # label binary
     local stalls=$!
     sleep 1
     local first
-    first=$(python3 - "$BASE" "$token" <<'PY'
-import json, sys, time, urllib.request
-base, token = sys.argv[1], sys.argv[2]
+    first=$(python3 - "$BASE" "$token" "$WORK/run.sqlite" <<'PY'
+import json, sqlite3, sys, time, urllib.request
+base, token, path = sys.argv[1], sys.argv[2], sys.argv[3]
 body = {"given_name": "Ada", "family_name": "Lovelace", "date_of_birth": "1985-04-12"}
 req = urllib.request.Request(base + "/api/v1/people", data=json.dumps(body).encode(), method="POST",
                              headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
 start = time.perf_counter()
 with urllib.request.urlopen(req) as r:
     assert r.status == 201
-print(f"{(time.perf_counter() - start) * 1000:.0f}")
+    person = json.load(r)["id"].upper()
+answered = time.perf_counter() - start
+# Matched when the person has a cluster.
+db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+while not db.execute("SELECT 1 FROM linkage_clusters WHERE upper(person_id) = ?", (person,)).fetchone():
+    time.sleep(0.05)
+print(f"answered in {answered * 1000:.0f} ms, matched {(time.perf_counter() - start) * 1000:.0f} ms after it was sent")
 PY
 )
     wait "$stalls"
-    echo "$label: a person recorded 1 s after ready: ${first} ms; crimes from 2 clients for ${SECS} s: $(head -n1 "$WORK/stalls.out")"
+    echo "$label: a person recorded 1 s after ready: ${first}; crimes from 2 clients for ${SECS} s: $(head -n1 "$WORK/stalls.out")"
     echo "$label   $(tail -n1 "$WORK/stalls.out" | cut -c1-400)"
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
     rm -f "$WORK"/run.sqlite*

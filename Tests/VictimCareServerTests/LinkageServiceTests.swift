@@ -463,6 +463,94 @@ import VictimCareDomain
         }
     }
 
+    /// A stored model this build cannot read is named as the error, and nothing is trained or matched over it.
+    @Test func aStoredModelThatCannotBeReadIsAnErrorNotAnAbsence() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            let id = try await Self.create(world, Self.draft("Ada", "Lovelace", "1985-04-12"), as: officer)
+            try await (app.db as! any SQLDatabase).insert(into: "linkage_models")
+                .columns("id", "model", "source", "created_at")
+                .values(SQLBind(1), SQLBind("{\"weights\": \"from a later build\"}"), SQLBind("later"), SQLBind(Date()))
+                .run()
+            let hub = LinkageHub(referenceModel: app.linkage.referenceModel, trainFrom: 1)
+            await #expect(throws: LinkageHub.StoredModelUnreadable.self) {
+                try await LinkageService.processQueue(hub: hub, on: app.db)
+            }
+            await #expect(throws: LinkageHub.StoredModelUnreadable.self) { try await hub.keepUp(on: app.db) }
+            await LinkageService.catchUp([id], hub: hub, on: app.db, logger: app.logger)
+            #expect(try await Self.count(app, "linkage_queue") == 1, "still waiting")
+            #expect(try await Self.count(app, "linkage_models") == 1)
+        }
+    }
+
+    /// A node just started is far behind the log (a minute and more of replaying at a force's size). A form that
+    /// saves a person there does not wait for it: the person stays queued for the worker. The worker's catching up
+    /// takes the index a page at a time, so a request in between is answered at once rather than after the whole log.
+    @Test func aRequestDoesNotWaitForANodeCatchingUp() async throws {
+        try await withTestApp { app in
+            let world = try await World(app)
+            let officer = try await world.user("pc.hart", .officer)
+            let names = [
+                ("Ada", "Lovelace"), ("Grace", "Hopper"), ("Алла", "Пугачёва"), ("明", "王"), ("Mary", "Seacole"),
+                ("Ada", "Lovelace"), ("Florence", "Nightingale"), ("Grace", "Hopper"), ("سارا", "احمدی"),
+                ("Mary", "Seacole"), ("Ada", "Byron"), ("明", "王"),
+            ]
+            var ids: [UUID] = []
+            for (i, (given, family)) in names.enumerated() {
+                let dob = "19\(60 + i % 6)-0\(1 + i % 6)-1\(i % 6)"
+                ids.append(try await Self.create(world, Self.draft(given, family, dob), as: officer))
+            }
+            #expect(try await LinkageService.processQueue(hub: app.linkage, on: app.db) == names.count)
+            let stored = try await Self.clusters(app)
+            let db = app.db
+            let logger = app.logger
+
+            // The node just started: its requests wait for at most 4 entries, its worker replays 5 at a time.
+            let late = [
+                try await Self.create(world, Self.draft("Ada", "Lovelace", "1960-01-10"), as: officer),
+                try await Self.create(world, Self.draft("Алла", "Пугачёва", "1962-03-12"), as: officer),
+            ]
+            let node = NIOLockedValueBox<LinkageHub?>(nil)
+            let between = NIOLockedValueBox<[String]>([])
+            let hub = LinkageHub(
+                referenceModel: app.linkage.referenceModel,
+                replayed: { _, entries in
+                    guard entries > 0, between.withLockedValue({ $0.isEmpty }), let node = node.withLockedValue({ $0 })
+                    else { return }
+                    // A form saves the second person while the worker is between pages: it must not wait for the
+                    // rest of the log (waiting here for the worker that waits for this would never end).
+                    let answered = NIOLockedValueBox(false)
+                    Task {
+                        await LinkageService.catchUp([late[1]], hub: node, on: db, logger: logger)
+                        answered.withLockedValue { $0 = true }
+                    }
+                    for _ in 0..<200 where !answered.withLockedValue({ $0 }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    between.withLockedValue { $0.append(answered.withLockedValue { $0 } ? "answered" : "waited") }
+                }, page: 5, requestLag: 4)
+            node.withLockedValue { $0 = hub }
+
+            await LinkageService.catchUp([late[0]], hub: hub, on: app.db, logger: logger)
+            #expect(try await Self.count(app, "linkage_queue") == 2, "twelve entries behind: left to the worker")
+            try await hub.keepUp(on: app.db)
+            #expect(between.withLockedValue { $0 } == ["answered"], "a request between the worker's pages")
+            #expect(try await Self.count(app, "linkage_queue") == 2, "still twelve behind then")
+
+            // Caught up: a form's person is matched at once again, and the index agrees with what was stored.
+            await LinkageService.catchUp([late[0]], hub: hub, on: app.db, logger: logger)
+            #expect(try await Self.count(app, "linkage_queue") == 1)
+            #expect(try await LinkageService.processQueue(hub: hub, on: app.db) == 1)
+            let now = try await Self.clusters(app)
+            #expect(ids.allSatisfy { now[$0] == stored[$0] })
+            #expect(now[late[0]] == stored[ids[0]], "Ada Lovelace again")
+            #expect(now[late[1]] == stored[ids[2]], "Алла Пугачёва again")
+            #expect(try await Self.indexClusters(hub, ids + late, on: app.db) == now)
+            #expect(try await Self.indexClusters(app.linkage, ids + late, on: app.db) == now)
+        }
+    }
+
     /// A force's first model is trained by its first match, outside the linkage lock, and never by a request or
     /// the worker's catching up. If another node stores a model while this one trains, both use the one stored
     /// first; on PostgreSQL a node that finds another training waits for it instead of training too.

@@ -1,11 +1,14 @@
 import Fluent
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Vapor
 import VictimCareDomain
 
 /// A loop on every node: runs `step` until it reports nothing left, then waits `interval` and polls again.
-/// Errors are logged by type and the loop carries on; shutting down cancels it.
+/// Errors are logged by type and the loop carries on. Shutting down cancels it and waits (up to `stopWithin`) for the
+/// step under way to end, before the databases it uses are closed: a step cut off there failed with the connection
+/// pool's shutdown error, logged as the worker's.
 struct PollingWorker: LifecycleHandler {
     let name: String
     let interval: Duration
@@ -26,8 +29,10 @@ struct PollingWorker: LifecycleHandler {
             Task.detached {
                 while !Task.isCancelled {
                     do {
-                        while try await step(app, logger) {}
+                        while try await step(app, logger), !Task.isCancelled {}
                     } catch {
+                        // Cut off by the shutdown: nothing went wrong.
+                        if Task.isCancelled { break }
                         logger.error("\(name) worker error", metadata: ["error_type": "\(type(of: error))"])
                     }
                     try? await Task.sleep(for: interval)
@@ -35,14 +40,36 @@ struct PollingWorker: LifecycleHandler {
             })
     }
 
+    /// How long a shutdown waits for the step under way.
+    static let stopWithin: Duration = .seconds(10)
+
     func shutdownAsync(_ app: Application) async {
-        await running.cancel()
+        if await !running.stop(within: Self.stopWithin) {
+            Logger(label: "victimcare.\(name)").warning("\(name) worker still busy at shutdown")
+        }
     }
 
     private actor Running {
         var task: Task<Void, Never>?
         func set(_ task: Task<Void, Never>) { self.task = task }
-        func cancel() { task?.cancel() }
+
+        /// Cancels the loop and waits for it to end; false if it has not ended within `limit`.
+        func stop(within limit: Duration) async -> Bool {
+            guard let task else { return true }
+            task.cancel()
+            let ended = NIOLockedValueBox(false)
+            Task {
+                await task.value
+                ended.withLockedValue { $0 = true }
+            }
+            let clock = ContinuousClock()
+            let deadline = clock.now + limit
+            while !ended.withLockedValue({ $0 }) {
+                guard clock.now < deadline, !Task.isCancelled else { return false }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return true
+        }
     }
 }
 

@@ -44,14 +44,22 @@ final class LinkageHub: Sendable {
     let replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)?
     /// Called just before a model this node made is stored (tests).
     let storing: (@Sendable () async throws -> Void)?
+    /// Log entries read and replayed at a time: about half a second of work at 5,000.
+    let page: Int
+    /// A request matches at once only if this node's index is at most this many entries behind the log (about half
+    /// a second of replaying); further behind (just started, at a force's size a minute and more), the person is
+    /// left to the worker, which is catching up anyway.
+    let requestLag: Int64
     private let gate = Gate()
     private let held = NIOLockedValueBox<Held?>(nil)
 
     init(
         referenceModel: LinkageModel, trainFrom: Int = 5_000, settings: LinkageEngine.Settings = .init(),
         replayed: (@Sendable (_ inTransaction: Bool, _ entries: Int) async throws -> Void)? = nil,
-        storing: (@Sendable () async throws -> Void)? = nil
+        storing: (@Sendable () async throws -> Void)? = nil, page: Int = 5_000, requestLag: Int64 = 5_000
     ) {
+        self.page = page
+        self.requestLag = requestLag
         self.referenceModel = referenceModel
         self.trainFrom = trainFrom
         self.settings = settings
@@ -65,6 +73,16 @@ final class LinkageHub: Sendable {
         case noModel
         /// Another node is training the force's model (PostgreSQL).
         case training
+        /// This node's index is further behind the log than a request waits for (`requestLag`).
+        case catchingUp
+    }
+
+    /// Who asks. The worker (and an analyst's decision, which cannot be left to anyone else) waits for whatever
+    /// bringing the index up to date takes, training the force's first model included. A request that saved a
+    /// person does neither: the person stays queued and the worker matches them.
+    enum Caller: Sendable {
+        case worker
+        case request
     }
 
     /// The reference model shipped in `Resources/Linkage/model.json` (trained by `victimcare linkage run --model`
@@ -78,10 +96,12 @@ final class LinkageHub: Sendable {
         return LinkageHub(referenceModel: model)
     }
 
-    /// Runs `body` on the index, brought up to date, in one transaction that holds the linkage lock. Without
-    /// `train`, a force with no model stored yet gets `NotReady.noModel`, not seconds of training.
+    /// Runs `body` on the index, brought up to date, in one transaction that holds the linkage lock. For a
+    /// `.request`, a force with no model stored yet gets `NotReady.noModel`, not seconds of training, and an index
+    /// more than `requestLag` entries behind gets `NotReady.catchingUp`, not a replay of minutes.
     func transaction<T: Sendable>(
-        on db: any Database, train: Bool = true, _ body: @escaping @Sendable (Held, any Database) async throws -> T
+        on db: any Database, for caller: Caller = .worker,
+        _ body: @escaping @Sendable (Held, any Database) async throws -> T
     ) async throws -> T {
         await gate.enter()
         let current = held.withLockedValue { h in
@@ -96,8 +116,11 @@ final class LinkageHub: Sendable {
         var kept = current
         do {
             let ready: Held
-            if let current { ready = current } else { ready = try await fresh(on: db, train: train) }
+            if let current { ready = current } else { ready = try await fresh(on: db, train: caller == .worker) }
             kept = ready
+            if caller == .request, try await Self.lastEntry(on: db) - ready.applied > requestLag {
+                throw NotReady.catchingUp
+            }
             try await replay(ready, on: db, inTransaction: false)
             let result = try await db.transaction { tx -> T in
                 try await Self.lock(tx)
@@ -120,27 +143,35 @@ final class LinkageHub: Sendable {
     /// lock. The linkage worker does this on every node, so neither the first person recorded after a start nor
     /// a node that matches rarely waits for the log to be replayed inside a request. A force with no model stored
     /// yet is left to its first match, which trains one: every node training at its first start would be work
-    /// wasted on all but one, and on a force whose queue may be empty.
+    /// wasted on all but one, and on a force whose queue may be empty. The index is taken a page at a time, so a
+    /// request or an analyst's decision waits for one page (half a second), not for the whole log (a minute and
+    /// more at a force's size).
     func keepUp(on db: any Database) async throws {
-        await gate.enter()
-        var kept = held.withLockedValue { h in
-            let c = h
-            h = nil
-            return c
-        }
-        do {
-            if kept == nil, let model = try await storedModel(on: db) {
-                kept = Held(index: LinkageIndex(model: model, settings: settings), applied: 0)
+        while true {
+            await gate.enter()
+            var kept = held.withLockedValue { h in
+                let c = h
+                h = nil
+                return c
             }
-            if let kept { try await replay(kept, on: db, inTransaction: false) }
-        } catch {
-            // As far as it got: every entry replayed is one committed.
+            var entries = 0
+            do {
+                if kept == nil, let model = try await storedModel(on: db) {
+                    kept = Held(index: LinkageIndex(model: model, settings: settings), applied: 0)
+                }
+                if let kept { entries = try await replayPage(kept, on: db) }
+            } catch {
+                // As far as it got: every entry replayed is one committed.
+                held.withLockedValue { [kept] in $0 = kept }
+                await gate.leave()
+                throw error
+            }
             held.withLockedValue { [kept] in $0 = kept }
             await gate.leave()
-            throw error
+            guard kept != nil else { return }
+            try await replayed?(false, entries)
+            if entries == 0 { return }
         }
-        held.withLockedValue { [kept] in $0 = kept }
-        await gate.leave()
     }
 
     /// Whether this node holds an index now (else the next use rebuilds it from the log).
@@ -190,40 +221,49 @@ final class LinkageHub: Sendable {
 
     /// Applies to `h` the log entries committed after the last it applied.
     private func replay(_ h: Held, on db: any Database, inTransaction: Bool) async throws {
-        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
         while true {
-            let rows = try await sql.select().columns(
-                "seq", "op", "person_id", "other_id", "same", "event_seq", "input"
-            )
-            .from("linkage_log").where("seq", .greaterThan, h.applied).orderBy("seq").limit(5_000)
-            .all(decoding: LogRow.self)
-            // A page is about half a second of work: on a thread of its own (see `work`).
-            if !rows.isEmpty {
-                try await Self.work.runIfActive {
-                    let decoder = JSONDecoder()
-                    for row in rows {
-                        // Each entry succeeded when it was written; replayed on the same log it succeeds again. If
-                        // it does not, this node cannot agree with the others: it says so rather than carry on
-                        // different.
-                        switch row.op {
-                        case "record":
-                            guard let text = row.input else { throw Replay.failed(row.seq) }
-                            h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
-                        case "decide":
-                            guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
-                            _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
-                        case "undo":
-                            guard let event = row.event_seq else { throw Replay.failed(row.seq) }
-                            _ = try h.index.undo(Int(event))
-                        default: throw Replay.failed(row.seq)
-                        }
-                        h.applied = row.seq
-                    }
-                }
-            }
-            try await replayed?(inTransaction, rows.count)
-            if rows.isEmpty { break }
+            let entries = try await replayPage(h, on: db)
+            try await replayed?(inTransaction, entries)
+            if entries == 0 { break }
         }
+    }
+
+    /// Applies to `h` the next `page` log entries committed after the last it applied; returns how many.
+    private func replayPage(_ h: Held, on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let rows = try await sql.select().columns("seq", "op", "person_id", "other_id", "same", "event_seq", "input")
+            .from("linkage_log").where("seq", .greaterThan, h.applied).orderBy("seq").limit(page)
+            .all(decoding: LogRow.self)
+        guard !rows.isEmpty else { return 0 }
+        // A page is about half a second of work: on a thread of its own (see `work`).
+        try await Self.work.runIfActive {
+            let decoder = JSONDecoder()
+            for row in rows {
+                // Each entry succeeded when it was written; replayed on the same log it succeeds again. If it does
+                // not, this node cannot agree with the others: it says so rather than carry on different.
+                switch row.op {
+                case "record":
+                    guard let text = row.input else { throw Replay.failed(row.seq) }
+                    h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
+                case "decide":
+                    guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
+                    _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
+                case "undo":
+                    guard let event = row.event_seq else { throw Replay.failed(row.seq) }
+                    _ = try h.index.undo(Int(event))
+                default: throw Replay.failed(row.seq)
+                }
+                h.applied = row.seq
+            }
+        }
+        return rows.count
+    }
+
+    /// The number of the last log entry committed (0 for none): entries are numbered consecutively from 1.
+    static func lastEntry(on db: any Database) async throws -> Int64 {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        struct Row: Decodable { var last: Int64? }
+        return try await sql.raw("SELECT MAX(seq) AS last FROM linkage_log").first(decoding: Row.self)?.last ?? 0
     }
 
     enum Replay: Error {
@@ -280,14 +320,23 @@ final class LinkageHub: Sendable {
         return stored
     }
 
-    /// The force's model, if one is stored.
+    /// The force's model, if one is stored. One stored that this build cannot read is an error, named as such in
+    /// the worker's log: taken for none, it had every node train a model it could never store, at every poll.
     func storedModel(on db: any Database) async throws -> LinkageModel? {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        return try await sql.select().column("model").from("linkage_models").where("id", .equal, 1)
-            .first(decoding: ModelRow.self).flatMap {
-                try? JSONDecoder().decode(LinkageModel.self, from: Data($0.model.utf8))
-            }
+        guard
+            let row = try await sql.select().column("model").from("linkage_models").where("id", .equal, 1)
+                .first(decoding: ModelRow.self)
+        else { return nil }
+        do {
+            return try JSONDecoder().decode(LinkageModel.self, from: Data(row.model.utf8))
+        } catch {
+            throw StoredModelUnreadable()
+        }
     }
+
+    /// The model stored in `linkage_models` is not one this build reads.
+    struct StoredModelUnreadable: Error {}
 
     /// One at a time, in the order asked.
     private actor Gate {

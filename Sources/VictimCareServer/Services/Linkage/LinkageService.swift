@@ -39,7 +39,8 @@ enum LinkageService {
     /// `only`: just these people, if they are waiting (what a form that saved them asks for).
     @discardableResult
     static func processQueue(
-        hub: LinkageHub, limit: Int = 500, only: [UUID]? = nil, train: Bool = true, on db: any Database
+        hub: LinkageHub, limit: Int = 500, only: [UUID]? = nil, for caller: LinkageHub.Caller = .worker,
+        on db: any Database
     ) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
         struct Row: Decodable {
@@ -61,7 +62,7 @@ enum LinkageService {
         if let only, only.isEmpty { return 0 }
         // Nothing waiting: no lock taken.
         guard try await !waiting(sql, limit: 1, claim: false).isEmpty else { return 0 }
-        return try await hub.transaction(on: db, train: train) { held, tx in
+        return try await hub.transaction(on: db, for: caller) { held, tx in
             guard let sql = tx as? any SQLDatabase else { return 0 }
             let rows = try await waiting(sql, limit: limit, claim: true)
             guard !rows.isEmpty else { return 0 }
@@ -78,12 +79,13 @@ enum LinkageService {
 
     /// Matches the people a form just saved, so the page that follows shows who they may be (anyone else waiting
     /// is the worker's; a failure here loses nothing: the worker tries again). A request never trains the force's
-    /// first model: that is seconds of work, and the worker's.
+    /// first model, nor replays more than a page of the log (a node just started): that is seconds or minutes of
+    /// work, and the worker's.
     static func catchUp(_ ids: [UUID], hub: LinkageHub, on db: any Database, logger: Logger) async {
         do {
-            try await processQueue(hub: hub, only: ids, train: false, on: db)
-        } catch is LinkageHub.NotReady {
-            logger.debug("linkage left to the worker: no model yet")
+            try await processQueue(hub: hub, only: ids, for: .request, on: db)
+        } catch let reason as LinkageHub.NotReady {
+            logger.debug("linkage left to the worker", metadata: ["reason": "\(reason)"])
         } catch {
             logger.warning("linkage deferred to the worker", metadata: ["error_type": "\(type(of: error))"])
         }
