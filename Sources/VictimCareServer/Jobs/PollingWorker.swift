@@ -40,11 +40,11 @@ struct PollingWorker: LifecycleHandler {
             })
     }
 
-    /// How long a shutdown waits for the step under way.
+    /// How long a shutdown waits for the steps under way: all the node's workers together, not each in turn.
     static let stopWithin: Duration = .seconds(10)
 
     func shutdownAsync(_ app: Application) async {
-        if await !running.stop(within: Self.stopWithin) {
+        if await !running.stop(until: app.workersStopBy) {
             Logger(label: "victimcare.\(name)").warning("\(name) worker still busy at shutdown")
         }
     }
@@ -53,8 +53,8 @@ struct PollingWorker: LifecycleHandler {
         var task: Task<Void, Never>?
         func set(_ task: Task<Void, Never>) { self.task = task }
 
-        /// Cancels the loop and waits for it to end; false if it has not ended within `limit`.
-        func stop(within limit: Duration) async -> Bool {
+        /// Cancels the loop and waits for it to end; false if it has not ended by `deadline`.
+        func stop(until deadline: ContinuousClock.Instant) async -> Bool {
             guard let task else { return true }
             task.cancel()
             let ended = NIOLockedValueBox(false)
@@ -63,13 +63,27 @@ struct PollingWorker: LifecycleHandler {
                 ended.withLockedValue { $0 = true }
             }
             let clock = ContinuousClock()
-            let deadline = clock.now + limit
             while !ended.withLockedValue({ $0 }) {
                 guard clock.now < deadline, !Task.isCancelled else { return false }
                 try? await Task.sleep(for: .milliseconds(20))
             }
             return true
         }
+    }
+}
+
+extension Application {
+    private struct WorkersStopByKey: StorageKey {
+        typealias Value = ContinuousClock.Instant
+    }
+
+    /// When the node's background workers must have stopped: set by the first to be shut down, `stopWithin` from
+    /// then, so a shutdown waits that long at most however many workers there are.
+    var workersStopBy: ContinuousClock.Instant {
+        if let set = storage[WorkersStopByKey.self] { return set }
+        let deadline = ContinuousClock.now + PollingWorker.stopWithin
+        storage[WorkersStopByKey.self] = deadline
+        return deadline
     }
 }
 

@@ -35,7 +35,7 @@ enum TestDatabase {
             try? await connection.close()
             throw error
         }
-        try await connection.close()
+        try? await connection.close()
         guard var components = URLComponents(string: admin) else { throw Abort(.internalServerError) }
         components.path = "/\(name)"
         return .postgres(url: components.string!)

@@ -103,6 +103,12 @@ final class LinkageHub: Sendable {
         on db: any Database, for caller: Caller = .worker,
         _ body: @escaping @Sendable (Held, any Database) async throws -> T
     ) async throws -> T {
+        if caller == .worker {
+            // The long part first, without holding the index for longer than a page: the model trained or read, then
+            // the log replayed a page at a time. A request arriving meanwhile waits for a page, not for all of it.
+            if !isLoaded { _ = try await currentModel(on: db) }
+            try await keepUp(on: db)
+        }
         await gate.enter()
         let current = held.withLockedValue { h in
             let c = h
@@ -148,6 +154,7 @@ final class LinkageHub: Sendable {
     /// more at a force's size).
     func keepUp(on db: any Database) async throws {
         while true {
+            try Task.checkCancellation()
             await gate.enter()
             var kept = held.withLockedValue { h in
                 let c = h
