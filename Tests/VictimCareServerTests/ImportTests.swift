@@ -280,6 +280,47 @@ import VictimCareDomain
         }
     }
 
+    /// A disk that fills while a file is uploaded: the upload is refused with a page that says why, and the server
+    /// goes on. Foundation's `write(_: Data)`, used before, stopped the whole process on the first failed write.
+    @Test func anUploadTheDiskCannotHoldIsRefusedAndTheServerGoesOn() async throws {
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let receiver = UploadReceiver(handle: full, path: "/dev/null", expectedToken: "token", maxBytes: 1 << 20)
+        var token = ByteBuffer(string: "token")
+        receiver.header("Content-Disposition", "form-data; name=\"\(CSRFMiddleware.field)\"")
+        receiver.body(&token)
+        receiver.partComplete()
+        receiver.header("Content-Disposition", "form-data; name=\"file\"; filename=\"nightly.csv\"")
+        var chunk = ByteBuffer(string: String(repeating: "crime,CR-1,Zoë Ørsted,Иванова,王小明\n", count: 500))
+        receiver.body(&chunk)
+        #expect(receiver.refusal is UploadReceiver.NotStored)
+        #expect(throws: UploadReceiver.NotStored.self) { try receiver.finish() }
+
+        // The upload's file cannot even be made (a directory no file can be created in): the same page, not a 500.
+        try await withTestApp({ $0.importDirectory = "/proc/self" }) { app in
+            let world = try await World(app)
+            _ = try await world.user("admin.one", .administrator)
+            var admin = Browser(app)
+            try await admin.signIn("admin.one")
+            let refused = try await admin.upload(
+                "/admin/imports", fields: [("source", "CRIS")],
+                file: ("file", "nightly.csv", Data(Self.first.joined(separator: "\n").utf8)))
+            #expect(refused.status == .insufficientStorage)
+            #expect(refused.body.string.contains("error-summary"))
+            #expect(refused.body.string.contains("nothing was imported"))
+            #expect(try await Crime.query(on: app.db).count() == 0)
+            #expect(try await admin.get("/admin/imports").status == .ok)
+        }
+    }
+
+    /// A log line that cannot be written is dropped; the process goes on.
+    @Test func aLogLineThatCannotBeWrittenDoesNotStopTheServer() throws {
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        var logger = Logger(label: "test") { JSONLogHandler(label: $0, output: full) }
+        logger.logLevel = .info
+        logger.info("an event", metadata: ["run_id": "\(UUID())"])
+        logger.error("another")
+    }
+
     @Test func yesterdaysCrimesAreAnnouncedToTheirVictimsAndHistoryIsNot() async throws {
         try await withTestApp { app in
             let now = Date()

@@ -6,7 +6,7 @@ import Vapor
 func configureDatabase(_ app: Application, _ config: AppConfig) throws {
     switch config.database {
     case .postgres(let url):
-        var sql = try SQLPostgresConfiguration(url: url)
+        let sql = try SQLPostgresConfiguration(url: url)
         app.databases.use(
             .postgres(
                 configuration: sql, maxConnectionsPerEventLoop: config.postgresPoolSize,

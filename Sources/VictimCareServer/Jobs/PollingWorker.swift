@@ -33,7 +33,9 @@ struct PollingWorker: LifecycleHandler {
                     } catch {
                         // Cut off by the shutdown: nothing went wrong.
                         if Task.isCancelled { break }
-                        logger.error("\(name) worker error", metadata: ["error_type": "\(type(of: error))"])
+                        var metadata: Logger.Metadata = ["error_type": "\(type(of: error))"]
+                        if let safe = error as? any SafeLogDetails { metadata.merge(safe.logDetails) { a, _ in a } }
+                        logger.error("\(name) worker error", metadata: metadata)
                     }
                     try? await Task.sleep(for: interval)
                 }
@@ -195,4 +197,10 @@ extension PollingWorker {
             return false
         }
     }
+}
+
+/// An error whose details carry no personal data (sequence numbers, record counts, type names), so a worker's log
+/// can name them where it names only the type of any other error.
+protocol SafeLogDetails: Error {
+    var logDetails: Logger.Metadata { get }
 }

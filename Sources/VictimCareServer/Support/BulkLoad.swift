@@ -46,7 +46,7 @@ enum BulkLoad {
         if db.isPostgres {
             var names: SQLQueryString = ""
             for (i, index) in secondaryIndexes.enumerated() {
-                names += "\(raw: i == 0 ? "" : ", ")(\(bind: index.name))"
+                names += "\(unsafeRaw: i == 0 ? "" : ", ")(\(bind: index.name))"
             }
             rows = try await sql.raw("SELECT n AS name FROM (VALUES \(names)) AS t(n) WHERE to_regclass(n) IS NOT NULL")
                 .all(decoding: Row.self)

@@ -3,13 +3,17 @@ import Logging
 
 /// One JSON object per line on standard error: time, level, label, message, metadata.
 /// Callers log ids and events only; this handler does not (and cannot) scrub personal data.
+/// A line that cannot be written (standard error redirected to a full disk) is dropped: logging never stops the
+/// server. Foundation's `write(_: Data)` stops the process on any write error.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     private let label: String
+    private let output: FileHandle
 
-    public init(label: String) {
+    public init(label: String, output: FileHandle = .standardError) {
         self.label = label
+        self.output = output
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -30,7 +34,7 @@ public struct JSONLogHandler: LogHandler {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         var line = data
         line.append(0x0A)
-        FileHandle.standardError.write(line)
+        try? output.write(contentsOf: line)
     }
 
     private static func plain(_ value: Logger.MetadataValue) -> Any {

@@ -23,10 +23,12 @@ struct Progress {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let elapsed = Date().timeIntervalSince(started)
         let line = "\(title) [\(bar)] \(percent)% \(done)/\(total) \(String(format: "%.0fs", elapsed))"
-        FileHandle.standardError.write(Data(((isTerminal ? "\r" : "") + line + (isTerminal ? "" : "\n")).utf8))
+        // Shown if it can be: a progress line that cannot be written must not stop the work it reports on.
+        try? FileHandle.standardError.write(
+            contentsOf: Data(((isTerminal ? "\r" : "") + line + (isTerminal ? "" : "\n")).utf8))
     }
 
     func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal { try? FileHandle.standardError.write(contentsOf: Data("\n".utf8)) }
     }
 }

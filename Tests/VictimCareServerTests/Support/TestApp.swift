@@ -42,9 +42,56 @@ enum TestDatabase {
     }
 }
 
-/// Runs `test` with a fully configured, migrated application on a fresh database.
+/// How many tests' apps may run at once. Swift Testing starts every test of the suite together, and each app holds
+/// about four PostgreSQL connections and its own threads: unbounded, the suite's peak grew with every test added
+/// (536 connections at 467 tests, against a server's usual 100). A test waits here for a slot before its app is made;
+/// a test that makes a second app inside its first (the same task) uses the slot it holds.
+actor TestAppSlots {
+    static let shared = TestAppSlots(
+        limit: ProcessInfo.processInfo.environment["TEST_MAX_APPS"].flatMap(Int.init).map { max($0, 1) } ?? 24)
+    @TaskLocal static var held = false
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private(set) var inUse = 0
+    private(set) var mostInUse = 0
+
+    init(limit: Int) { free = limit }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        inUse += 1
+        mostInUse = max(mostInUse, inUse)
+    }
+
+    func release() {
+        inUse -= 1
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Runs `test` with a fully configured, migrated application on a fresh database, once a slot is free.
 func withTestApp(
     _ adjust: (inout AppConfig) -> Void = { _ in },
+    _ test: (Application) async throws -> Void
+) async throws {
+    if TestAppSlots.held { return try await withTestAppInSlot(adjust, test) }
+    await TestAppSlots.shared.acquire()
+    do {
+        try await TestAppSlots.$held.withValue(true) { try await withTestAppInSlot(adjust, test) }
+    } catch {
+        await TestAppSlots.shared.release()
+        throw error
+    }
+    await TestAppSlots.shared.release()
+}
+
+private func withTestAppInSlot(
+    _ adjust: (inout AppConfig) -> Void,
     _ test: (Application) async throws -> Void
 ) async throws {
     setenv("BCRYPT_COST", "4", 1)

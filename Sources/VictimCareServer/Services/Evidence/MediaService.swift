@@ -149,7 +149,10 @@ enum MediaService {
         defer { try? FileManager.default.removeItem(at: work) }
         let input = work.appendingPathComponent("original").path
         // The decrypted copy, for ffprobe and ffmpeg to seek in (a pipe cannot serve an MP4 whose index is last).
-        FileManager.default.createFile(atPath: input, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: input, contents: nil, attributes: [.posixPermissions: 0o600])
+        else {
+            throw CocoaError(.fileWriteUnknown)
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
         let length = item.length ?? item.received
         if length > 0 {

@@ -92,7 +92,9 @@ enum ParadeService {
         let work = try MediaService.workDirectory(settings)
         defer { try? FileManager.default.removeItem(at: work) }
         let path = work.appendingPathComponent("foil").path
-        FileManager.default.createFile(atPath: path, contents: Data(buffer: bytes))
+        guard FileManager.default.createFile(atPath: path, contents: Data(buffer: bytes)) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
         guard let probe = try await MediaService.probe(path), probe.video != nil, probe.duration != nil else {
             throw DomainError.invalid("clip", "This file is not a video ffprobe can read.")
         }

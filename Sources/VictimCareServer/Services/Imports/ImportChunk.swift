@@ -504,7 +504,7 @@ struct ImportChunk: Sendable {
             var values: SQLQueryString = ""
             for (index, touch) in touches[start..<min(start + 2000, touches.count)].enumerated() {
                 values +=
-                    "\(raw: index == 0 ? "" : ", ")(\(bind: touch.id), \(bind: runID), \(bind: touch.line), \(bind: touch.fingerprint))"
+                    "\(unsafeRaw: index == 0 ? "" : ", ")(\(bind: touch.id), \(bind: runID), \(bind: touch.line), \(bind: touch.fingerprint))"
             }
             try await sql.raw(
                 """

@@ -247,18 +247,25 @@ final class LinkageHub: Sendable {
             let decoder = JSONDecoder()
             for row in rows {
                 // Each entry succeeded when it was written; replayed on the same log it succeeds again. If it does
-                // not, this node cannot agree with the others: it says so rather than carry on different.
-                switch row.op {
-                case "record":
-                    guard let text = row.input else { throw Replay.failed(row.seq) }
-                    h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
-                case "decide":
-                    guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
-                    _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
-                case "undo":
-                    guard let event = row.event_seq else { throw Replay.failed(row.seq) }
-                    _ = try h.index.undo(Int(event))
-                default: throw Replay.failed(row.seq)
+                // not, this node cannot agree with the others: it says so, naming the entry, rather than carry on
+                // different.
+                do {
+                    switch row.op {
+                    case "record":
+                        guard let text = row.input else { throw Replay.failed(row.seq) }
+                        h.index.record(try decoder.decode(LinkageInput.self, from: Data(text.utf8)))
+                    case "decide":
+                        guard let a = row.person_id, let b = row.other_id else { throw Replay.failed(row.seq) }
+                        _ = try h.index.decide(a.uuidString, b.uuidString, same: row.same ?? false)
+                    case "undo":
+                        guard let event = row.event_seq else { throw Replay.failed(row.seq) }
+                        _ = try h.index.undo(Int(event))
+                    default: throw Replay.failed(row.seq)
+                    }
+                } catch let error as Replay {
+                    throw error
+                } catch {
+                    throw Replay.failed(row.seq, because: "\(type(of: error))")
                 }
                 h.applied = row.seq
             }
@@ -273,8 +280,18 @@ final class LinkageHub: Sendable {
         return try await sql.raw("SELECT MAX(seq) AS last FROM linkage_log").first(decoding: Row.self)?.last ?? 0
     }
 
-    enum Replay: Error {
-        case failed(Int64)
+    /// A log entry this node could not apply: its number, and what went wrong (a type's name, never the entry).
+    enum Replay: SafeLogDetails {
+        case failed(Int64, because: String? = nil)
+
+        var logDetails: Logger.Metadata {
+            switch self {
+            case .failed(let seq, let cause):
+                var details: Logger.Metadata = ["log_seq": "\(seq)"]
+                if let cause { details["cause_type"] = "\(cause)" }
+                return details
+            }
+        }
     }
 
     struct ModelRow: Decodable {

@@ -24,6 +24,9 @@ extension PersonService {
         var possibleElsewhere: Int
         /// Crimes in the last 12 months in which this person, or a record linked to them, was a victim.
         var victimisations12Months: Int
+        /// The person is waiting to be matched (just recorded or changed, on a node still catching up, or the worker
+        /// busy): the links above may be incomplete for a few seconds.
+        var matching: Bool
     }
 
     struct ReviewRow: Decodable {
@@ -36,7 +39,11 @@ extension PersonService {
     static func links(_ id: UUID, context: AccessContext, on db: any Database) async throws -> Links {
         let linked = try await LinkageService.linked(id, on: db).filter { $0 != id }
         var reviews: [ReviewRow] = []
+        var matching = false
         if let sql = db as? any SQLDatabase {
+            matching =
+                try await sql.select().column("person_id").from("linkage_queue").where("person_id", .equal, id)
+                .first() != nil
             reviews = try await sql.raw(
                 """
                 SELECT person_a, person_b, probability, status FROM linkage_reviews
@@ -80,6 +87,7 @@ extension PersonService {
             possibleElsewhere: possibleIDs.filter(elsewhere.contains).count,
             // Over the records the viewer may see or open: a count must not reveal records their access hides.
             victimisations12Months: try await LinkageService.victimisations(
-                of: [id] + linked.filter { visible.contains($0) || elsewhere.contains($0) }, from: since, on: db))
+                of: [id] + linked.filter { visible.contains($0) || elsewhere.contains($0) }, from: since, on: db),
+            matching: matching)
     }
 }

@@ -126,6 +126,16 @@ struct ImportsController: RouteCollection {
 
     // MARK: - Upload
 
+    /// The upload could not be written to the server's disk: said plainly, nothing imported, the server kept running.
+    private func notStored(_ req: Request, _ error: any Error) async throws -> Response {
+        req.logger.error("import upload could not be stored", metadata: ["error_type": "\(type(of: error))"])
+        return try await page(
+            req,
+            error:
+                "The server has no room to store this file just now, so nothing was imported. Tell your system administrator, then upload it again.",
+            status: .insufficientStorage)
+    }
+
     @Sendable func upload(req: Request) async throws -> Response {
         let context = try req.accessContext()
         try AccessGuard.require(.importRecords, context)
@@ -137,8 +147,13 @@ struct ImportsController: RouteCollection {
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let runFileID = UUID.random()
         let path = "\(directory)/upload-\(runFileID.uuidString.lowercased()).csv"
-        let receiver = try UploadReceiver(
-            path: path, expectedToken: req.csrfToken, maxBytes: req.config.importMaxMegabytes * 1_048_576)
+        let receiver: UploadReceiver
+        do {
+            receiver = try UploadReceiver(
+                path: path, expectedToken: req.csrfToken, maxBytes: req.config.importMaxMegabytes * 1_048_576)
+        } catch {
+            return try await notStored(req, error)
+        }
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in receiver.header(name, value) }
         parser.onBody = { buffer in receiver.body(&buffer) }
@@ -155,6 +170,7 @@ struct ImportsController: RouteCollection {
             if let refusal = error as? UploadReceiver.Refusal {
                 return try await page(req, error: refusal.message, status: .unprocessableEntity)
             }
+            if error is UploadReceiver.NotStored { return try await notStored(req, error) }
             return try await page(req, error: "The upload did not arrive whole; try again", status: .badRequest)
         }
         let source = receiver.source ?? req.config.importSource
@@ -187,6 +203,9 @@ final class UploadReceiver: @unchecked Sendable {
         var message: String
     }
 
+    /// The file could not be written to the server's disk (full, or failing): the server's fault, not the upload's.
+    struct NotStored: Error {}
+
     private let handle: FileHandle
     private let path: String
     private let expectedToken: String
@@ -200,11 +219,16 @@ final class UploadReceiver: @unchecked Sendable {
     private(set) var sawFile = false
     private(set) var refusal: (any Error)?
 
-    init(path: String, expectedToken: String, maxBytes: Int) throws {
+    convenience init(path: String, expectedToken: String, maxBytes: Int) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
             chmod(path, 0o600) == 0,
             let handle = FileHandle(forWritingAtPath: path)
-        else { throw Abort(.internalServerError, reason: "The upload could not be stored") }
+        else { throw NotStored() }
+        self.init(handle: handle, path: path, expectedToken: expectedToken, maxBytes: maxBytes)
+    }
+
+    /// Writes the file to `handle` (tests give it one that fails).
+    init(handle: FileHandle, path: String, expectedToken: String, maxBytes: Int) {
         self.handle = handle
         self.path = path
         self.expectedToken = expectedToken
@@ -234,7 +258,10 @@ final class UploadReceiver: @unchecked Sendable {
                     message: "The file is larger than \(maxBytes / 1_048_576) MB; import it with the command line")
                 return
             }
-            if let chunk = buffer.readBytes(length: buffer.readableBytes) { handle.write(Data(chunk)) }
+            // The throwing write: Foundation's `write(_: Data)` stops the whole server on a full disk.
+            if let chunk = buffer.readBytes(length: buffer.readableBytes) {
+                do { try handle.write(contentsOf: chunk) } catch { refusal = NotStored() }
+            }
         } else if value.utf8.count < 1024, let text = buffer.readString(length: buffer.readableBytes) {
             value += text
         }
@@ -251,7 +278,7 @@ final class UploadReceiver: @unchecked Sendable {
     }
 
     func finish() throws {
-        try handle.close()
+        do { try handle.close() } catch { throw NotStored() }
         if let refusal { throw refusal }
         guard sawFile, bytes > 0 else { throw Refusal(message: "Choose a CSV file to import") }
     }

@@ -121,6 +121,8 @@ struct PeopleController: RouteCollection {
         /// Possibly the same person: pairs in the analysts' review queue.
         var possible: [Other] = []
         var possibleElsewhere = 0
+        /// Waiting to be matched against the force's other records.
+        var matching = false
     }
 
     @Sendable func show(req: Request) async throws -> Response {
@@ -193,6 +195,7 @@ struct PeopleController: RouteCollection {
         page.linkedElsewhereCount = links.linkedElsewhere.count
         page.possible = links.possible.map(other)
         page.possibleElsewhere = links.possibleElsewhere
+        page.matching = links.matching
         return try await req.render("People/show", page, status: status)
     }
 
