@@ -292,10 +292,12 @@ import VictimCareDomain
         receiver.header("Content-Disposition", "form-data; name=\"file\"; filename=\"nightly.csv\"")
         var chunk = ByteBuffer(string: String(repeating: "crime,CR-1,Zoë Ørsted,Иванова,王小明\n", count: 500))
         receiver.body(&chunk)
-        #expect(receiver.refusal is UploadReceiver.NotStored)
+        let refusal = try #require(receiver.refusal as? UploadReceiver.NotStored)
+        #expect(refusal.noRoom && refusal.posixCode == Int(ENOSPC))
         #expect(throws: UploadReceiver.NotStored.self) { try receiver.finish() }
 
-        // The upload's file cannot even be made (a directory no file can be created in): the same page, not a 500.
+        // The upload's file cannot even be made (a directory no file can be created in): not a full disk, so the page
+        // says the server could not store it (503), not a 500.
         try await withTestApp({ $0.importDirectory = "/proc/self" }) { app in
             let world = try await World(app)
             _ = try await world.user("admin.one", .administrator)
@@ -304,9 +306,9 @@ import VictimCareDomain
             let refused = try await admin.upload(
                 "/admin/imports", fields: [("source", "CRIS")],
                 file: ("file", "nightly.csv", Data(Self.first.joined(separator: "\n").utf8)))
-            #expect(refused.status == .insufficientStorage)
+            #expect(refused.status == .serviceUnavailable)
             #expect(refused.body.string.contains("error-summary"))
-            #expect(refused.body.string.contains("nothing was imported"))
+            #expect(refused.body.string.contains("The server could not store this file, so nothing was imported"))
             #expect(try await Crime.query(on: app.db).count() == 0)
             #expect(try await admin.get("/admin/imports").status == .ok)
         }

@@ -2,12 +2,22 @@ import Foundation
 
 /// Strict parsing of instants. An instant from outside must say its offset: `2025-03-30T01:30:00+01:00` or `…Z`.
 public enum Instant {
-    /// Parses ISO 8601 / RFC 3339 date-times that carry an offset; `nil` for anything without one.
-    public static func parse(_ text: String) -> Date? {
+    /// The years a date or time from outside may fall in. Nothing the service records happened before 1900 or is due
+    /// after 2199, and the date arithmetic (London's clocks, working days, months added) is exact only well inside
+    /// the calendar's own range: a year-1 contact time once took a deadline into year 0 and stopped the server.
+    public static let years = 1900...2199
+
+    /// Parses ISO 8601 / RFC 3339 date-times that carry an offset, in `years`; `nil` for anything else.
+    public static func parse(_ text: String) -> Date? { parse(text, bounded: true) }
+
+    /// `parse` without the bound on years (to tell a date out of range from one that is not a date).
+    public static func parseAnyYear(_ text: String) -> Date? { parse(text, bounded: false) }
+
+    private static func parse(_ text: String, bounded: Bool) -> Date? {
         let b = Array(text.utf8)
         guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116 || b[10] == 32,
             b[13] == 58, b[16] == 58,
-            let date = LocalDate(String(decoding: b[0..<10], as: UTF8.self)),
+            let date = LocalDate(String(decoding: b[0..<10], as: UTF8.self)), !bounded || years.contains(date.year),
             let hour = number(b[11..<13]), let minute = number(b[14..<16]), let second = number(b[17..<19]),
             hour < 24, minute < 60, second < 60
         else { return nil }

@@ -10,10 +10,25 @@ public enum London {
         return calendar
     }()
 
+    /// 1582-10-15T00:00Z, when Foundation's calendar turns Gregorian.
+    static let gregorianFrom: Double = -12_219_292_800
+
     /// The local calendar date of an instant.
     public static func date(of instant: Date) -> LocalDate {
+        // Before 15 October 1582 Foundation's calendar is Julian (ten days off, and 1500-02-29 exists there, not
+        // here); before the year 1 its years count back, and outside years 1–9999 there is no `LocalDate`. Such
+        // instants never come from input (`Instant.years`); if one is stored, its proleptic Gregorian date is given,
+        // as everywhere else in the service, rather than the server stopped.
+        guard instant.timeIntervalSince1970 >= gregorianFrom else {
+            return LondonClock.localDate(epochSeconds: instant.timeIntervalSince1970)
+        }
         let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+        if let year = parts.year, let month = parts.month, let day = parts.day,
+            let date = LocalDate(year: year, month: month, day: day)
+        {
+            return date
+        }
+        return LondonClock.localDate(epochSeconds: instant.timeIntervalSince1970)
     }
 
     /// The instant local midnight starts `date`.
@@ -31,7 +46,9 @@ public enum London {
     public static func parseLocal(_ text: String) -> Date? {
         let trimmed = text.trimmingWhitespace()
         let parts = trimmed.split(separator: "T", omittingEmptySubsequences: false)
-        guard parts.count == 2, let day = LocalDate(String(parts[0])) else { return nil }
+        guard parts.count == 2, let day = LocalDate(String(parts[0])), Instant.years.contains(day.year) else {
+            return nil
+        }
         let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false)
         guard clock.count == 2 || clock.count == 3, clock.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) }),
             let hour = Int(clock[0]), let minute = Int(clock[1]), hour < 24, minute < 60

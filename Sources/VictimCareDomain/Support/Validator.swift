@@ -45,11 +45,16 @@ public struct Validator: Sendable {
         return code(raw, field, label, as: type)
     }
 
-    /// A date written `YYYY-MM-DD`, or `nil` when blank.
-    public mutating func date(_ value: String?, _ field: String, _ label: String) -> LocalDate? {
+    /// A date written `YYYY-MM-DD`, or `nil` when blank. In `Instant.years` unless `anyYear` (a search's open-ended
+    /// range, never stored).
+    public mutating func date(_ value: String?, _ field: String, _ label: String, anyYear: Bool = false) -> LocalDate? {
         guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
         guard let date = LocalDate(raw) else {
             fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be a real date, like 2024-03-27")
+            return nil
+        }
+        guard anyYear || Instant.years.contains(date.year) else {
+            fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be between 1900 and 2199")
             return nil
         }
         return date
@@ -59,6 +64,10 @@ public struct Validator: Sendable {
     public mutating func instant(_ value: String?, _ field: String, _ label: String) -> Date? {
         guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
         guard let date = Instant.parse(raw) else {
+            if Instant.parseAnyYear(raw) != nil {
+                fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be between 1900 and 2199")
+                return nil
+            }
             fail(
                 field,
                 "\(label.prefix(1).uppercased() + label.dropFirst()) must be a date and time with an offset, like 2025-03-27T14:30:00+00:00"
@@ -89,7 +98,12 @@ public struct Validator: Sendable {
         case .londonLocal:
             guard let raw = value?.trimmingWhitespace(), !raw.isEmpty else { return nil }
             guard let date = London.parseLocal(raw) ?? Instant.parse(raw) else {
-                fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be a real date and time")
+                let day = LocalDate(String(raw.prefix(10)))
+                if let day, !Instant.years.contains(day.year) {
+                    fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be between 1900 and 2199")
+                } else {
+                    fail(field, "\(label.prefix(1).uppercased() + label.dropFirst()) must be a real date and time")
+                }
                 return nil
             }
             return date

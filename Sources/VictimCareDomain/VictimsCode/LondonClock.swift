@@ -12,8 +12,18 @@ public enum LondonClock {
     }
 
     private static func lastSunday(month: Int, year: Int) -> LocalDate {
-        let last = LocalDate(year: year, month: month, day: 31)!
+        // Both months have 31 days; a year outside LocalDate's own range is taken as its nearest end.
+        let last = LocalDate(year: min(max(year, 1), 9999), month: month, day: 31)!
         return last.adding(days: -(last.weekday % 7))
+    }
+
+    /// An instant in whole seconds since 1970, or nil for one no calendar date holds (not a number, or outside years
+    /// 1–9999).
+    @inline(__always)
+    private static func wholeSeconds(_ t: Double) -> Int? {
+        // 0001-01-01T00:00Z to 9999-12-31T23:59:59Z.
+        guard t.isFinite, t >= -62_135_596_800, t < 253_402_300_800 else { return nil }
+        return Int(t.rounded(.down))
     }
 
     /// Precomputed transitions for 1970-2199; other years are computed on demand.
@@ -22,7 +32,7 @@ public enum LondonClock {
     /// The UTC offset in seconds (0 or 3600) at an instant.
     @inline(__always)
     public static func offset(atEpochSeconds t: Double) -> Int {
-        let seconds = Int(t.rounded(.down))
+        guard let seconds = wholeSeconds(t) else { return 0 }
         let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let year = LocalDate(dayNumber: day).year
         let (start, end) = (1970...2199).contains(year) ? table[year - 1970] : summerTime(in: year)
@@ -32,7 +42,10 @@ public enum LondonClock {
     /// The London calendar date of an instant.
     @inline(__always)
     public static func localDate(epochSeconds t: Double) -> LocalDate {
-        let local = Int(t.rounded(.down)) + offset(atEpochSeconds: t)
+        guard let seconds = wholeSeconds(t) else {
+            return t < 0 ? LocalDate(year: 1, month: 1, day: 1)! : LocalDate(year: 9999, month: 12, day: 31)!
+        }
+        let local = seconds + offset(atEpochSeconds: t)
         return LocalDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 

@@ -71,10 +71,15 @@ public enum RightToReview {
 
 extension LocalDate {
     /// The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 month = 28/29 Feb).
+    /// Past either end of the calendar (year 1, year 9999), the end itself.
     public func adding(months: Int) -> LocalDate {
-        let total = year * 12 + (month - 1) + months
+        let (total, overflow) = (year * 12 + (month - 1)).addingReportingOverflow(months)
         let y = total / 12
+        guard !overflow, y >= 1 else {
+            return months < 0 ? LocalDate(year: 1, month: 1, day: 1)! : LocalDate(year: 9999, month: 12, day: 31)!
+        }
         let m = total % 12 + 1
-        return LocalDate(year: y, month: m, day: min(day, LocalDate.daysIn(month: m, year: y)))!
+        return LocalDate(year: y, month: m, day: min(day, LocalDate.daysIn(month: m, year: y)))
+            ?? LocalDate(year: 9999, month: 12, day: 31)!
     }
 }

@@ -16,7 +16,9 @@ public enum VideoBooking {
 
     /// The starts of the slots of a shift, each a whole slot long and ending within the shift.
     public static func slots(from start: Date, to end: Date, minutes: Int) -> [Date] {
-        guard minutes > 0, end > start else { return [] }
+        // At most a day's slots: a length from a form is checked against `slotMinutes` first, and this never
+        // overflows whatever it is given.
+        guard minutes > 0, minutes <= 24 * 60, end > start else { return [] }
         let step = TimeInterval(minutes * 60)
         var slots: [Date] = []
         var at = start
@@ -67,7 +69,8 @@ public enum VideoBooking {
                 problems.append(.init(field: "endsAt", message: "A shift can be at most 12 hours."))
             } else if end <= now {
                 problems.append(.init(field: "endsAt", message: "The shift has already ended."))
-            } else if let minutes, slots(from: start, to: end, minutes: minutes).isEmpty {
+            } else if let minutes, slotMinutes.contains(minutes), slots(from: start, to: end, minutes: minutes).isEmpty
+            {
                 problems.append(.init(field: "endsAt", message: "The shift is shorter than one call."))
             }
         }

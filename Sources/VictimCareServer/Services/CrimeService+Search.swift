@@ -64,8 +64,8 @@ extension CrimeService {
         let reference = v.optional(terms.reference, "reference", "the reference", max: 32).map { $0.uppercased() }
         let name = v.optional(terms.name, "name", "the name", max: 200)
         let postcode = v.optional(terms.postcode, "postcode", "the postcode", max: 10).map(Normalise.postcodeKey)
-        let from = v.date(terms.from, "from", "the from date")
-        let to = v.date(terms.to, "to", "the to date")
+        let from = v.date(terms.from, "from", "the from date", anyYear: true)
+        let to = v.date(terms.to, "to", "the to date", anyYear: true)
         if let from, let to, to < from { v.fail("to", "The to date must be on or after the from date") }
         var unitID: UUID?
         if let code = v.optional(terms.commandUnit, "commandUnit", "the command unit", max: 40) {

@@ -32,9 +32,6 @@ enum PersonService {
         if let dob, dob > London.date(of: Date()) {
             v.fail(d.name("dateOfBirth", "date_of_birth"), "Date of birth must be in the past")
         }
-        if let dob, dob.year < 1900 {
-            v.fail(d.name("dateOfBirth", "date_of_birth"), "Date of birth must be after 1900")
-        }
         let preferred = v.code(
             d.preferredContact, d.name("preferredContact", "preferred_contact"), "contact method",
             as: ContactMethod.self)

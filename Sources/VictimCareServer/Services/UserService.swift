@@ -51,7 +51,8 @@ enum UserService {
         if let role = filter.role { query.filter(\.$roleCode == role.rawValue) }
         if let unit = filter.unitID { query.filter(\.$commandUnit.$id == unit) }
         if filter.lockedOnly { query.filter(\.$lockedUntil > Date()) }
-        let page = max(1, filter.page)
+        // From the address bar: a page past the last is empty, never an overflow.
+        let page = min(max(1, filter.page), 10_000_000)
         let users = try await query.range(((page - 1) * pageSize)..<(page * pageSize + 1)).all()
         return (Array(users.prefix(pageSize)), users.count > pageSize)
     }

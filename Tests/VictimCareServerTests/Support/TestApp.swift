@@ -45,7 +45,9 @@ enum TestDatabase {
 /// How many tests' apps may run at once. Swift Testing starts every test of the suite together, and each app holds
 /// about four PostgreSQL connections and its own threads: unbounded, the suite's peak grew with every test added
 /// (536 connections at 467 tests, against a server's usual 100). A test waits here for a slot before its app is made;
-/// a test that makes a second app inside its first (the same task) uses the slot it holds.
+/// a test that makes a second app inside its first uses the slot it holds. "Inside" is the task and its children
+/// (task groups, `async let`, `Task {}`), which inherit the slot: an app made in a `Task.detached` waits for a slot of
+/// its own, and apps made in a test's child tasks share its one slot.
 actor TestAppSlots {
     static let shared = TestAppSlots(
         limit: ProcessInfo.processInfo.environment["TEST_MAX_APPS"].flatMap(Int.init).map { max($0, 1) } ?? 24)

@@ -252,6 +252,15 @@ extension VideoBookingServiceTests {
             let bad = try await supervisor.post(
                 "/video/rota", [("officer", "pc.screen"), ("startsAt", "2026-13-01T09:00"), ("slotMinutes", "30")])
             #expect(bad.status == .unprocessableEntity && bad.body.string.contains("Enter when the shift starts."))
+            // A call length as long as an integer goes: checked before any slot is worked out from it.
+            let tomorrow = London.date(of: Date()).adding(days: 1).description
+            let huge = try await supervisor.post(
+                "/video/rota",
+                [
+                    ("officer", "pc.screen"), ("startsAt", tomorrow + "T09:00"), ("endsAt", tomorrow + "T11:00"),
+                    ("slotMinutes", "9223372036854775807"),
+                ])
+            #expect(huge.status == .unprocessableEntity && huge.body.string.contains("Choose the length of each call."))
             var officer = Browser(app)
             _ = try await officer.signIn("pc.screen")
             #expect(try await officer.get("/video/rota").status == .forbidden)

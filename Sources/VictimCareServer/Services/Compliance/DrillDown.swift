@@ -62,7 +62,8 @@ enum DrillDown {
             FROM \(query.from) WHERE \(query.inDenominator) AND \(query.countedCase) = \(bind: want)
             ORDER BY \(query.order), v.id
             """
-        let number = max(1, page ?? 1)
+        // A page number from the address bar: past the last page shows an empty page, never an overflow.
+        let number = min(max(1, page ?? 1), 10_000_000)
         if page != nil {
             select =
                 select

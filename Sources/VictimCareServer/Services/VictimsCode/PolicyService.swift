@@ -21,7 +21,9 @@ enum PolicyService {
         try AccessGuard.require(.manageVictimsCodeSettings, context)
         var v = Validator()
         let from = v.date(rawFrom, "effectiveFrom", "the date it takes effect")
-        if rawFrom?.isEmpty ?? true { v.fail("effectiveFrom", "Enter the date the change takes effect") }
+        if rawFrom?.trimmingWhitespace().isEmpty ?? true {
+            v.fail("effectiveFrom", "Enter the date the change takes effect")
+        }
         let note = v.required(rawNote, "note", "what changed and why", max: 500)
         let config = try await VictimsCodeConfig.current(on: db)
         let day = from ?? London.date(of: Date())
@@ -85,7 +87,7 @@ enum PolicyService {
         try AccessGuard.require(.manageVictimsCodeSettings, context)
         var v = Validator()
         let date = v.date(rawDate, "date", "the date")
-        if rawDate?.isEmpty ?? true { v.fail("date", "Enter the date") }
+        if rawDate?.trimmingWhitespace().isEmpty ?? true { v.fail("date", "Enter the date") }
         let holiday = v.flag(rawHoliday, "holiday", "holiday")
         if holiday == nil, v.isValid { v.fail("holiday", "Say whether the day becomes a holiday or a working day") }
         let name = v.required(rawName, "name", "a name for the change", max: 200)
@@ -125,7 +127,7 @@ enum PolicyService {
         if callBack == nil, v.isValid { v.fail("callBack", "Say whether victims of this offence are called back") }
         let note = v.required(rawNote, "callBackNote", "the condition or reason", max: 300)
         let from = v.date(rawFrom, "callBackFrom", "the date it takes effect")
-        if rawFrom?.isEmpty ?? true { v.fail("callBackFrom", "Enter the date it takes effect") }
+        if rawFrom?.trimmingWhitespace().isEmpty ?? true { v.fail("callBackFrom", "Enter the date it takes effect") }
         try v.check()
         let record = CallBackPolicyRecord()
         record.offenceCode = code

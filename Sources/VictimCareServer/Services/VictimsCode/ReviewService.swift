@@ -39,6 +39,7 @@ enum ReviewService {
         let requested = v.date(rawRequested, "requestedOn", "the date they asked") ?? London.date(of: Date())
         let reason = v.optional(rawReason, "lateReason", "the reason for accepting a late request", max: 1000)
         if told < London.date(of: decision.at) { v.fail("toldOn", "They cannot have been told before the decision") }
+        if told > London.date(of: Date()) { v.fail("toldOn", "The date they were told cannot be in the future") }
         if requested < told { v.fail("requestedOn", "The request cannot come before they were told") }
         if requested > London.date(of: Date()) { v.fail("requestedOn", "The request date cannot be in the future") }
         let policy = try await VictimsCodeConfig.current(on: db).currentPolicy

@@ -128,12 +128,25 @@ struct ImportsController: RouteCollection {
 
     /// The upload could not be written to the server's disk: said plainly, nothing imported, the server kept running.
     private func notStored(_ req: Request, _ error: any Error) async throws -> Response {
-        req.logger.error("import upload could not be stored", metadata: ["error_type": "\(type(of: error))"])
+        let failure = error as? UploadReceiver.NotStored ?? UploadReceiver.NotStored(cause: error)
+        req.logger.error(
+            "import upload could not be stored",
+            metadata: [
+                "cause_type": "\(failure.cause.map { "\(type(of: $0))" } ?? "none")",
+                "posix_code": "\(failure.posixCode.map(String.init) ?? "none")",
+            ])
+        if failure.noRoom {
+            return try await page(
+                req,
+                error:
+                    "The server has no room to store this file just now, so nothing was imported. Tell your system administrator, then upload it again.",
+                status: .insufficientStorage)
+        }
         return try await page(
             req,
             error:
-                "The server has no room to store this file just now, so nothing was imported. Tell your system administrator, then upload it again.",
-            status: .insufficientStorage)
+                "The server could not store this file, so nothing was imported. Tell your system administrator, then upload it again.",
+            status: .serviceUnavailable)
     }
 
     @Sendable func upload(req: Request) async throws -> Response {
@@ -143,12 +156,16 @@ struct ImportsController: RouteCollection {
             req.headers.contentType?.subType == "form-data"
         else { throw Abort(.unsupportedMediaType, reason: "Send the file from the upload form") }
         let directory = req.config.importDirectory
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let runFileID = UUID.random()
         let path = "\(directory)/upload-\(runFileID.uuidString.lowercased()).csv"
         let receiver: UploadReceiver
         do {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw UploadReceiver.NotStored(cause: error)
+            }
             receiver = try UploadReceiver(
                 path: path, expectedToken: req.csrfToken, maxBytes: req.config.importMaxMegabytes * 1_048_576)
         } catch {
@@ -204,7 +221,27 @@ final class UploadReceiver: @unchecked Sendable {
     }
 
     /// The file could not be written to the server's disk (full, or failing): the server's fault, not the upload's.
-    struct NotStored: Error {}
+    struct NotStored: Error {
+        var cause: (any Error)?
+
+        /// The system's error number under the cause, if it says one.
+        var posixCode: Int? {
+            guard let cause else { return nil }
+            if let posix = cause as? POSIXError { return Int(posix.code.rawValue) }
+            let ns = cause as NSError
+            if ns.domain == NSPOSIXErrorDomain { return ns.code }
+            if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+                return underlying.code
+            }
+            return nil
+        }
+
+        /// The disk (or the user's quota on it) is full.
+        var noRoom: Bool {
+            if let code = posixCode { return code == Int(ENOSPC) || code == Int(EDQUOT) }
+            return (cause as? CocoaError)?.code == .fileWriteOutOfSpace
+        }
+    }
 
     private let handle: FileHandle
     private let path: String
@@ -223,7 +260,7 @@ final class UploadReceiver: @unchecked Sendable {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
             chmod(path, 0o600) == 0,
             let handle = FileHandle(forWritingAtPath: path)
-        else { throw NotStored() }
+        else { throw NotStored(cause: nil) }
         self.init(handle: handle, path: path, expectedToken: expectedToken, maxBytes: maxBytes)
     }
 
@@ -260,7 +297,7 @@ final class UploadReceiver: @unchecked Sendable {
             }
             // The throwing write: Foundation's `write(_: Data)` stops the whole server on a full disk.
             if let chunk = buffer.readBytes(length: buffer.readableBytes) {
-                do { try handle.write(contentsOf: chunk) } catch { refusal = NotStored() }
+                do { try handle.write(contentsOf: chunk) } catch { refusal = NotStored(cause: error) }
             }
         } else if value.utf8.count < 1024, let text = buffer.readString(length: buffer.readableBytes) {
             value += text
@@ -278,7 +315,7 @@ final class UploadReceiver: @unchecked Sendable {
     }
 
     func finish() throws {
-        do { try handle.close() } catch { throw NotStored() }
+        do { try handle.close() } catch { throw NotStored(cause: error) }
         if let refusal { throw refusal }
         guard sawFile, bytes > 0 else { throw Refusal(message: "Choose a CSV file to import") }
     }
