@@ -128,7 +128,8 @@ import VictimCareDomain
             #expect(
                 try await ObligationRecord.query(on: app.db).filter(\.$victim.$id == adaVictim.id!)
                     .filter(\.$code == "R9").count() == 0)
-            // An officer in the case allocated in VictimCare: the extract has no such column, so it stays.
+            // An officer in the case allocated in VictimCare: the extract has no such column, so it stays. (An officer
+            // of another unit, as records from before that was checked can hold: a later file is not held up by it.)
             let world = try await World(app)
             let officer = try await world.user("pc.hart", .officer, rank: "PC")
             let crime1 = try #require(try await Crime.query(on: app.db).filter(\.$reference == "IMP/0001/26").first())

@@ -18,6 +18,9 @@ enum CrimeService {
         var officerInCaseID: UUID?
         var summary: String?
         var recordingDecisionAt: Date?
+        /// The officer in the case is not of the crime's unit: refused for a new crime, and for a change that names
+        /// the officer or moves the crime (`update`); a crime left as it was is not held up by it.
+        var officerProblem: FieldError? = nil
     }
 
     /// Checks every field of a draft against the rules and the reference data, collecting all problems.
@@ -66,9 +69,20 @@ enum CrimeService {
         let unit = unitCode.isEmpty ? nil : lookups.unit(unitCode)
         if !unitCode.isEmpty, unit == nil { v.fail(f.commandUnit, "Command unit \(unitCode) does not exist") }
         var officerID: UUID?
+        var officerProblem: FieldError?
         if let officer = v.optional(draft.officerInCase, f.officerInCase, "the officer in the case", max: 100) {
             if let user = lookups.user(officer), user.active {
                 officerID = user.id
+                // The officer in the case sees the case's victims in their own list: someone of the unit that holds the
+                // crime (or of a force-wide role), checked on every save, so a move to another unit re-checks it too.
+                if let unit, user.role.reach == .commandUnit, user.$commandUnit.id != unit.id {
+                    officerProblem = FieldError(
+                        field: f.officerInCase,
+                        message:
+                            "\(user.displayName) is not in command unit \(unit.code): the officer in the case must be of the unit that holds the crime"
+                    )
+                    if existingID == nil, let officerProblem { v.fail(officerProblem.field, officerProblem.message) }
+                }
             } else {
                 v.fail(f.officerInCase, "Officer \(officer) is not an active user")
             }
@@ -107,7 +121,7 @@ enum CrimeService {
             reference: reference!, offence: offence!, offenceDescription: description ?? offence!.description,
             occurredFrom: occurredFrom!, occurredTo: occurredTo, reportedAt: reportedAt!, channel: channel!,
             flags: flags.union(offence!.flags), unit: unit!, officerInCaseID: officerID, summary: summary,
-            recordingDecisionAt: decidedAt)
+            recordingDecisionAt: decidedAt, officerProblem: officerProblem)
     }
 
     /// Records a new crime, with any victims given, in one transaction: planned in memory and written in one
@@ -297,6 +311,11 @@ enum CrimeService {
         let crime = try await find(id, on: db)
         try await AccessGuard.check(.editCrime, "crime", id, scope: scope(of: crime), context: context, on: db)
         let checked = try await check(draft, existingID: id, on: db)
+        if let problem = checked.officerProblem,
+            checked.officerInCaseID != crime.$officerInCase.id || checked.unit.id != crime.$commandUnit.id
+        {
+            throw DomainError.invalid([problem])
+        }
         if checked.unit.id != crime.$commandUnit.id {
             // Moving a crime hands it (and its people) to another unit: decided on the crime as it is now, by
             // its own unit's supervisor or lead, or an administrator (2026-11-30, issue 12).

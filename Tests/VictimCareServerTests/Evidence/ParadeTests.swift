@@ -157,6 +157,12 @@ import VictimCareDomain
             let page = try await browser.get("/crimes/\(s.f.crimeID)/parades/\(parade.id!)")
             #expect(page.status == .ok)
             #expect(page.body.string.contains("/clips/9"))
+            // The victims it lists to invite as witnesses are named on it: each is audited as seen, by this viewer.
+            let victimPerson = try #require(try await Victim.find(s.f.victimID, on: app.db)).$person.id
+            let seen = try await AuditEntry.query(on: app.db).filter(\.$action == "view")
+                .filter(\.$recordType == "person").filter(\.$recordID == victimPerson)
+                .filter(\.$summary == "named on video identification \(parade.id!)").all()
+            #expect(seen.map(\.actorName) == ["Insp.Ward"])
             var headers = HTTPHeaders()
             headers.add(name: .cookie, value: browser.cookie ?? "")
             headers.add(name: .range, value: "bytes=0-99")
@@ -395,6 +401,17 @@ import VictimCareDomain
             #expect(chain.first?.actorRole == "outside-link")
             // A witness actor is granted nothing by the policy.
             #expect(!AccessPolicy.grants(ParadeService.witnessActor(viewing), .viewEvidence))
+            // Twelve uploads started at once from the link: the attempts are counted before any is saved, so at most
+            // the day's five (this one included) are made, whatever the order they arrive in.
+            let burst = await withTaskGroup(of: HTTPStatus?.self) { group in
+                for _ in 0..<12 { group.addTask { try? await create(interviewID).status } }
+                var statuses: [HTTPStatus?] = []
+                for await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(burst.allSatisfy { $0 == .created || $0 == .conflict }, "\(burst)")
+            let made = try await EvidenceItem.query(on: app.db).filter(\.$interview.$id == interviewID).count()
+            #expect(made <= UploadService.viewingAttemptsPerDay, "\(made) uploads made")
         }
     }
 

@@ -81,6 +81,56 @@ import VictimCareDomain
         }
     }
 
+    /// A shift cancelled while a call is being booked on it: one of the two wins, and a booked call is never left on
+    /// a cancelled shift (the victim would wait for a call no officer has).
+    @Test func aShiftCancelledAsACallIsBookedOnItNeverKeepsTheCall() async throws {
+        try await withTestApp { app in
+            let s = try await Self.setup(app)
+            let supervisor = s.world.context(s.supervisor)
+            let ctx = s.world.context(s.officer)
+            /// An hour's shift `hours` after the first one ends, a victim who chose video, and the shift's first slot.
+            func shiftAndVictim(_ hours: Double, _ reference: String) async throws -> (VideoShift, UUID, String) {
+                let start = s.shift.endsAt.addingTimeInterval(hours * 3600)
+                let shift = try await VideoBookingService.addShift(
+                    .init(
+                        officer: "pc.screen", startsAt: London.formatLocal(start),
+                        endsAt: London.formatLocal(start.addingTimeInterval(3600)), slotMinutes: "30"),
+                    context: supervisor, on: app.db)
+                let victimID = try await Self.victimWhoChoseVideo(s, reference, on: app)
+                return (shift, victimID, "\(shift.id!.uuidString)|\(Int(start.timeIntervalSince1970))")
+            }
+            for round in 1...6 {
+                let (shift, victimID, slot) = try await shiftAndVictim(Double(round) * 3, "SN/00162\(round)0/26")
+                async let booked: VideoCall? = try? VideoBookingService.book(
+                    victimID, .init(slot: slot), context: ctx, on: app.db)
+                async let cancelled: Void? = try? VideoBookingService.cancelShift(
+                    shift.id!, context: supervisor, on: app.db)
+                let (call, cancel) = await (booked, cancelled)
+                let stored = try #require(try await VideoShift.find(shift.id, on: app.db))
+                let onShift = try await VideoCall.query(on: app.db).filter(\.$shift.$id == shift.id!)
+                    .filter(\.$stateCode == VideoCall.State.booked.rawValue).count()
+                #expect(
+                    !(stored.cancelledAt != nil && onShift > 0), "round \(round): a booked call on a cancelled shift")
+                #expect((call != nil) != (cancel != nil), "round \(round): exactly one of the two went through")
+            }
+            // The moment itself, made certain: the shift is cancelled after the slot was chosen, before it is held.
+            let (shift, victimID, slot) = try await shiftAndVictim(30, "SN/0016299/26")
+            let shiftID = shift.id!
+            let db = app.db
+            do {
+                _ = try await VideoBookingService.$beforeHolding.withValue({
+                    try await VideoBookingService.cancelShift(shiftID, context: supervisor, on: db)
+                }) {
+                    try await VideoBookingService.book(victimID, .init(slot: slot), context: ctx, on: app.db)
+                }
+                Issue.record("a call was booked on a shift cancelled meanwhile")
+            } catch DomainError.invalid(let problems) {
+                #expect(problems.map(\.message) == ["That time is no longer offered: choose another."])
+            }
+            #expect(try await VideoCall.query(on: app.db).filter(\.$shift.$id == shiftID).count() == 0)
+        }
+    }
+
     @Test func aSlotIsBookedOnceHoweverManyAskAtOnce() async throws {
         try await withTestApp { app in
             let s = try await Self.setup(app)

@@ -337,6 +337,8 @@ enum ParadeService {
         var suspectName: String
         var officerProblem: String?
         var isOfficer: Bool
+        /// The crime's victims, named in the list of witnesses who may be invited.
+        var victims: [(victimID: UUID, name: String)] = []
     }
 
     /// A parade on a crime, for someone who may watch the crime's recordings.
@@ -398,16 +400,20 @@ enum ParadeService {
         }
         let custody = try await CustodyLog.entries(paradeID, on: db)
         let suspect = try await CrimePerson.query(on: db).filter(\.$id == parade.suspectLinkID).with(\.$person).first()
+        let victims = try await Victim.query(on: db).filter(\.$crime.$id == crimeID).with(\.$person).all()
         try await AuditLog.record(.view, "parade", paradeID, summary: "video identification", context: context, on: db)
+        // Everyone the page names: the witnesses invited, the suspect, and the victims listed to invite (each once).
         try await AuditLog.recordViews(
-            "person", viewings.compactMap { $0.2.id } + [suspect?.$person.id].compactMap { $0 },
+            "person",
+            viewings.compactMap { $0.2.id } + victims.map { $0.$person.id } + [suspect?.$person.id].compactMap { $0 },
             summary: "named on video identification \(paradeID)", context: context, on: db)
         return Detail(
             crime: crime, parade: parade, clips: current, replaced: replaced, objections: objections,
             viewings: viewings, custody: custody,
             custodyProblems: CustodyLog.check(custody, head: (parade.custodySeq, parade.custodyHead)),
             suspectName: suspect?.person.fullName ?? "", officerProblem: nil,
-            isOfficer: parade.officerID == context.actor.id)
+            isOfficer: parade.officerID == context.actor.id,
+            victims: victims.map { ($0.id!, $0.person.fullName) })
     }
 
     /// What the vault reads for the clip at `position`: a foil, or the suspect's clip (its playable copy when

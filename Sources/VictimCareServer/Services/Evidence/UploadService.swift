@@ -28,6 +28,9 @@ enum UploadService {
     static let photoTypes: Set<String> = ["image/jpeg", "image/png", "image/webp"]
     /// The largest file a victim sends from a call (the page says so).
     static let largestFromAVictim: Int64 = 500 * 1024 * 1024
+    /// Uploads a witness's viewing may start in a day: the three its recordings are limited to, and two more for
+    /// attempts a lost connection ended.
+    static let viewingAttemptsPerDay = 5
 
     static let acceptedTypes: Set<String> = [
         "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", "video/x-msvideo", "video/mpeg",
@@ -114,7 +117,14 @@ enum UploadService {
         // A victim's files from a call are counted by the call (``VideoCallService/victimEvidence``).
         let fromVictim = source == "victim"
         if context.uploadPin != nil, !fromVictim {
-            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store.
+            // A witness's recording of their viewing: a few attempts (a reload starts a new one), not a store. The
+            // attempts are counted in the database first, so twenty sent at once cannot all pass the count below
+            // before any of them is saved (each may be gigabytes, and each is processed when it ends).
+            let attempts = try await RateLimiter.hit(
+                "viewing-upload:\(interviewID.uuidString)", window: .minutes(24 * 60), on: db)
+            guard attempts <= Self.viewingAttemptsPerDay else {
+                throw TusError(status: .conflict, message: "This viewing has been recorded already.")
+            }
             let earlier = try await EvidenceItem.query(on: db).filter(\.$interview.$id == interviewID)
                 .filter(\.$stateCode ~~ [EvidenceItem.State.uploading.rawValue, EvidenceItem.State.complete.rawValue])
                 .count()

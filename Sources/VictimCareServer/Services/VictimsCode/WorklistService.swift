@@ -219,9 +219,17 @@ enum WorklistService {
         guard let me = context.actor.id, context.actor.kind == .user else {
             throw DomainError.forbidden("Only a person has a list of their own victims.")
         }
+        // Only crimes the actor may list: an officer in the case of a crime since moved to another unit no longer sees
+        // its victims here.
+        let (condition, binds): (String, [SQLCell])
+        switch try AccessGuard.listingReach(.viewOwnWorklist, context) {
+        case .everyUnit: (condition, binds) = ("c.officer_in_case_id = ?", [.uuid(me)])
+        case .oneUnit(let unit):
+            (condition, binds) = ("c.officer_in_case_id = ? AND c.command_unit_id = ?", [.uuid(me), .uuid(unit)])
+        case .sharedOnly, .nothing: throw DomainError.forbidden("Your role does not allow this.")
+        }
         return try await audited(
-            bucket(try await rows(where: "c.officer_in_case_id = ?", [.uuid(me)], on: db)), "my victims",
-            context: context, on: db)
+            bucket(try await rows(where: condition, binds, on: db)), "my victims", context: context, on: db)
     }
 
     struct OfficerLoad: Sendable {

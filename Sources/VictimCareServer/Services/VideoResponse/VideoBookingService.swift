@@ -101,18 +101,38 @@ enum VideoBookingService {
         guard let shift = try await VideoShift.find(id, on: db), shift.$commandUnit.id == unitID else {
             throw DomainError.notFound("shift")
         }
-        let booked = try await VideoCall.query(on: db).filter(\.$shift.$id == id)
-            .filter(\.$stateCode == VideoCall.State.booked.rawValue).count()
-        if booked > 0 {
-            throw DomainError.conflict(
-                field: "shift",
-                message: "\(booked) call\(booked == 1 ? " is" : "s are") booked on this shift: move them first.")
-        }
-        shift.cancelledAt = Date()
         try await db.transaction { tx in
+            // The shift first (a booking on it holds the same row until it commits), then its calls counted: a call
+            // booked at the same moment is either counted here or refused on a cancelled shift, never left on one.
+            _ = try await lockShift(id, exclusive: true, on: tx)
+            let booked = try await VideoCall.query(on: tx).filter(\.$shift.$id == id)
+                .filter(\.$stateCode == VideoCall.State.booked.rawValue).count()
+            if booked > 0 {
+                throw DomainError.conflict(
+                    field: "shift",
+                    message: "\(booked) call\(booked == 1 ? " is" : "s are") booked on this shift: move them first.")
+            }
+            shift.cancelledAt = Date()
             try await shift.save(on: tx)
             try await AuditLog.record(.update, "video_shift", id, summary: "cancelled", context: context, on: tx)
         }
+    }
+
+    /// Runs between a booking's choice of slot and its transaction (tests: a cancellation in that moment).
+    @TaskLocal static var beforeHolding: (@Sendable () async throws -> Void)?
+
+    /// Locks a shift's row for the rest of the transaction (PostgreSQL; on SQLite the transaction holds the one
+    /// writer already) and says whether it is cancelled, as committed now. Bookings share the lock with each other;
+    /// a cancellation takes it alone.
+    private static func lockShift(_ id: UUID, exclusive: Bool, on tx: any Database) async throws -> Bool {
+        guard let sql = tx as? any SQLDatabase else { return false }
+        struct Row: Decodable { var cancelled_at: Date? }
+        var query = sql.select().column("cancelled_at").from("video_shifts").where("id", .equal, id)
+        if sql.dialect.name == "postgresql" {
+            query = query.lockingClause(exclusive ? SQLLockingClause.update : SQLLockingClause.share)
+        }
+        guard let row = try await query.first(decoding: Row.self) else { return true }
+        return row.cancelled_at != nil
     }
 
     // MARK: slots and booking
@@ -192,6 +212,7 @@ enum VideoBookingService {
         call.createdByName = context.actor.name
         call.createdAt = now
         place(call, slot, now: now)
+        try await beforeHolding?()
         try await holding(victimID: victimID, on: db) {
             try await db.transaction { tx in
                 try await hold(call, slot, on: tx)
@@ -475,6 +496,10 @@ enum VideoBookingService {
         guard let slot else {
             try await call.save(on: db)
             return
+        }
+        // The shift may have been cancelled since the slot was chosen: checked under its lock (see `cancelShift`).
+        if try await lockShift(slot.shiftID, exclusive: false, on: db) {
+            throw DomainError.invalid("slot", "That time is no longer offered: choose another.")
         }
         try await call.save(on: db)
         let hold = VideoSlotHold()

@@ -282,7 +282,6 @@ struct ParadesController: RouteCollection {
                 position: c.row.position, url: "\(base)/clips/\(c.row.position)", isSuspect: c.row.isSuspect,
                 description: c.row.isSuspect ? "Suspect" : c.foil.map { Self.describe($0.descriptor) } ?? "")
         }
-        let victims = try await Victim.query(on: req.db).filter(\.$crime.$id == crimeID).with(\.$person).all()
         let state =
             switch d.parade.state {
             case .solicitorReview: "Waiting for the suspect's solicitor"
@@ -336,10 +335,10 @@ struct ParadesController: RouteCollection {
                         response: $0.response, changes: $0.changes, respondedBy: $0.respondedByName)
                 },
                 viewings: viewings,
-                victims: victims.map {
+                victims: d.victims.map {
                     SelectOption(
-                        value: $0.id!.uuidString, label: $0.person.fullName,
-                        selected: values["victim"] == $0.id!.uuidString)
+                        value: $0.victimID.uuidString, label: $0.name,
+                        selected: values["victim"] == $0.victimID.uuidString)
                 },
                 custody: d.custody.map {
                     .init(
