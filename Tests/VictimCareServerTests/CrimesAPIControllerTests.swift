@@ -238,11 +238,18 @@ import VictimCareDomain
             let link = ByteBuffer(
                 string: #"{"role": "witness", "person": {"given_name": "Tim", "family_name": "Berners-Lee"}}"#)
             var linkID: UUID?
+            var personID: UUID?
             try await app.testing().test(.POST, "/api/v1/crimes/\(crime.id!)/people", headers: headers, body: link) {
                 res in
                 #expect(res.status == .created)
-                linkID = try res.content.decode(LinkDTO.self).id
+                let dto = try res.content.decode(LinkDTO.self)
+                linkID = dto.id
+                personID = dto.person_id
             }
+            // The answer names the person: audited as seen by the token that asked.
+            #expect(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "view").filter(\.$recordType == "person")
+                    .filter(\.$recordID == personID).filter(\.$actorKind == "api_token").count() == 1)
             try await app.testing().test(.GET, "/api/v1/crimes/\(crime.id!)/people", headers: headers) { res throws in
                 #expect(try res.content.decode([LinkDTO].self).map(\.role).sorted() == ["victim", "witness"])
             }

@@ -128,6 +128,11 @@ import VictimCareDomain
             #expect(call.contact?.successful == true)
             #expect(call.contact?.direction == "inbound")
             #expect(try await desk.get("/desk").body.string.contains("Successful contact"))
+            // The recent calls show the call's notes about the victim: the victim is audited as seen there.
+            let listed = try await AuditEntry.query(on: app.db).filter(\.$action == "view")
+                .filter(\.$recordType == "victim").filter(\.$recordID == created.victims[0].victimID)
+                .filter(\.$summary == "listed in the desk's recent calls").all()
+            #expect(listed.map(\.actorName) == ["Desk.One"])
             var officer = Browser(app)
             try await officer.signIn("pc.hart")
             #expect(try await officer.get("/desk").status == .forbidden)

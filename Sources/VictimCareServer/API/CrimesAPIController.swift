@@ -98,7 +98,9 @@ struct CrimesAPIController: RouteCollection {
             crimeID: crimeID, personID: body.person_id, draft: body.person?.draft(prefix: "person."), role: body.role,
             basis: body.victim_basis, businessContact: body.business_contact, context: try req.accessContext(),
             on: req.db)
-        let person = try await PersonService.find(link.$person.id, on: req.db)
+        let person = try await PersonService.named(
+            link.$person.id, summary: "named in the answer to linking them to crime \(crimeID)",
+            context: try req.accessContext(), on: req.db)
         return try await LinkDTO(
             id: link.id!, person_id: person.id!, role: link.roleCode, given_name: person.givenName,
             family_name: person.familyName, victim_id: link.roleCode == PersonRole.victim.rawValue ? link.id : nil

@@ -74,7 +74,8 @@ enum CrimeService {
             if let user = lookups.user(officer), user.active {
                 officerID = user.id
                 // The officer in the case sees the case's victims in their own list: someone of the unit that holds the
-                // crime (or of a force-wide role), checked on every save, so a move to another unit re-checks it too.
+                // crime (or of a force-wide role). Refused here for a new crime; `update` refuses it when the officer
+                // or the unit changes, so a move to another unit is checked too.
                 if let unit, user.role.reach == .commandUnit, user.$commandUnit.id != unit.id {
                     officerProblem = FieldError(
                         field: f.officerInCase,

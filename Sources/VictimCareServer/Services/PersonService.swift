@@ -186,6 +186,13 @@ enum PersonService {
         }
     }
 
+    /// A person whose name an answer shows, audited as seen by whoever asked.
+    static func named(_ id: UUID, summary: String, context: AccessContext, on db: any Database) async throws -> Person {
+        let person = try await find(id, on: db)
+        try await AuditLog.recordViews("person", [id], summary: summary, context: context, on: db)
+        return person
+    }
+
     static func find(_ id: UUID, on db: any Database) async throws -> Person {
         guard let person = try await Person.find(id, on: db) else { throw DomainError.notFound("person") }
         return person

@@ -110,10 +110,15 @@ enum DeskService {
         }
     }
 
-    /// The desk's recent calls, newest first.
+    /// The desk's recent calls, newest first; each victim they are about is audited as seen (the notes are theirs).
     static func recent(limit: Int = 50, context: AccessContext, on db: any Database) async throws -> [DeskCall] {
         try AccessGuard.require(.viewDeskWorklist, context)
-        return try await DeskCall.query(on: db).sort(\.$at, .descending).limit(limit).with(\.$contact).all()
+        let calls = try await DeskCall.query(on: db).sort(\.$at, .descending).limit(limit).with(\.$contact).all()
+        try await AuditLog.recordViews(
+            "victim", calls.compactMap { $0.$victim.id }, summary: "listed in the desk's recent calls",
+            context: context,
+            on: db)
+        return calls
     }
 
     /// One person a desk search found, and in what part of which crime; `victims` are the victims a call can be
